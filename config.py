@@ -1,0 +1,45 @@
+"""Standalone deployment settings, read from the environment.
+
+The ``practice`` package never imports this module; ``wsgi.py`` hands it to the factory.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def database_url(raw: str | None) -> str | None:
+    """Normalise DATABASE_URL so PostgreSQL always goes through psycopg 3."""
+    if not raw:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Couples Cycle Practice")
+    PRACTICE_PAGE_SIZE = os.environ.get("PRACTICE_PAGE_SIZE", "A4")
+    PRACTICE_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PRACTICE_IDLE_MINUTES", 30)))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+
+    def __init__(self) -> None:
+        url = database_url(os.environ.get("DATABASE_URL"))
+        if url:
+            self.SQLALCHEMY_DATABASE_URI = url
+
+
+class ProductionConfig(Config):
+    PRACTICE_REQUIRE_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+def config_from_env() -> Config:
+    """ProductionConfig when PRACTICE_ENV=production, else the development defaults."""
+    if os.environ.get("PRACTICE_ENV") == "production":
+        return ProductionConfig()
+    return Config()

@@ -1,0 +1,114 @@
+"""The Flask extension that mounts the tracker into a host application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "PRACTICE_NAME": "Couples Cycle Practice",
+    "PRACTICE_BASE_TEMPLATE": "practice/base.html",
+    "PRACTICE_USER_ID_ATTRIBUTE": "id",
+    "PRACTICE_PAGE_SIZE": "A4",
+    "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports
+    "PRACTICE_MAX_NOTE_LENGTH": 20_000,
+    "PRACTICE_LOGIN_MAX_FAILURES": 5,
+    "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,
+    "PRACTICE_IDLE_TIMEOUT": timedelta(minutes=30),
+    "PRACTICE_SESSION_LIFETIME": timedelta(hours=12),
+    "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
+}
+
+
+class HostSetupError(RuntimeError):
+    """The host application lacks something the tracker needs."""
+
+
+@dataclass
+class PracticeState:
+    """What the tracker keeps per application, in ``app.extensions["practice"]``."""
+
+    url_prefix: str
+    # True when the tracker manages its own login accounts (the standalone app).
+    manages_accounts: bool
+
+
+class Practice:
+    """The tracker as a Flask extension.
+
+    ``Practice(app)`` or ``practice.init_app(app, url_prefix="/practice")``. The host must
+    have initialised Flask-SQLAlchemy and Flask-Login first; the tracker uses both.
+    """
+
+    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+        if app is not None:
+            self.init_app(app, **options)
+
+    def init_app(
+        self, app: Flask, url_prefix: str = "/practice", manages_accounts: bool = False
+    ) -> None:
+        """Register the tracker's blueprint, CLI and database settings on ``app``.
+
+        Raises HostSetupError when the host has no Flask-SQLAlchemy or Flask-Login.
+        """
+        _check_host(app)
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        url_prefix = url_prefix.rstrip("/")
+        app.extensions["practice"] = PracticeState(url_prefix, manages_accounts)
+
+        from practice.cli import practice_cli
+        from practice.views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=url_prefix or None)
+        app.cli.add_command(practice_cli)
+        _configure_sqlite(app)
+
+
+def _check_host(app: Flask) -> None:
+    if "sqlalchemy" not in app.extensions:
+        raise HostSetupError(
+            "The practice tracker needs Flask-SQLAlchemy: call db.init_app(app) before "
+            "practice.init_app(app)."
+        )
+    if getattr(app, "login_manager", None) is None:
+        raise HostSetupError(
+            "The practice tracker needs Flask-LoginManager: call login_manager.init_app(app) "
+            "before practice.init_app(app)."
+        )
+    if not app.config.get("SECRET_KEY"):
+        raise HostSetupError("The practice tracker needs app.config['SECRET_KEY'] for CSRF.")
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection of the host's engines."""
+    busy_ms = int(app.config["PRACTICE_SQLITE_BUSY_TIMEOUT_MS"])
+
+    def on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+        # SAVEPOINTs and BEGIN IMMEDIATE behave (SQLAlchemy's documented pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    def on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    with app.app_context():
+        engines = app.extensions["sqlalchemy"].engines
+        for engine in engines.values():
+            if engine.dialect.name == "sqlite":
+                sa.event.listen(engine, "connect", on_connect)
+                sa.event.listen(engine, "begin", on_begin)
+
+
+def state(app: Flask) -> PracticeState:
+    """The tracker's per-app state."""
+    return app.extensions["practice"]

@@ -1,0 +1,114 @@
+"""The audit trail: an append-only, hash-chained log of reads and changes.
+
+Callers pass identifiers and action names only; clinical text never reaches this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import select, text
+
+from practice.database import db_session, utcnow
+from practice.models import AuditEvent, StaffMember
+
+# Any fixed number: PostgreSQL serialises writers of the chain with this advisory lock.
+_CHAIN_LOCK = 7_411_001
+
+
+def _row_digest(event: AuditEvent) -> str:
+    payload = json.dumps(
+        [
+            event.prev_hash,
+            event.occurred_at.isoformat(),
+            event.actor_id,
+            event.actor_label,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.case_id,
+            event.outcome,
+            event.remote_addr,
+            event.detail,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    case_id: int | None = None,
+    actor: StaffMember | None = None,
+    actor_label: str | None = None,
+    outcome: str = "ok",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append an event and link it to the previous one; flushes, does not commit.
+
+    ``obj`` may be a model instance, whose class name and id are recorded.
+    """
+    session = db_session()
+    if actor is None and has_request_context():
+        actor = g.get("practice_staff")
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id or getattr(obj, "id", "")
+        case_id = case_id if case_id is not None else getattr(obj, "case_id", None)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label if actor_label is not None else (actor.email if actor else ""),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        case_id=case_id,
+        outcome=outcome,
+        remote_addr=(request.remote_addr or "") if has_request_context() else "cli",
+        detail=detail or {},
+    )
+    session.add(event)
+    session.flush()
+    previous = session.scalar(
+        select(AuditEvent.row_hash)
+        .where(AuditEvent.id < event.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    event.prev_hash = previous or ""
+    event.row_hash = _row_digest(event)
+    session.flush()
+    return event
+
+
+def broken_links(batch_size: int = 5000) -> Iterator[int]:
+    """Ids of events whose hash or link to their predecessor does not check out."""
+    session = db_session()
+    previous_hash = ""
+    last_id = 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch_size)
+        ).all()
+        if not events:
+            return
+        for event in events:
+            if event.prev_hash != previous_hash or event.row_hash != _row_digest(event):
+                yield event.id
+            previous_hash = event.row_hash
+            last_id = event.id

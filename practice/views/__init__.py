@@ -1,0 +1,25 @@
+"""The tracker's blueprint: one child blueprint per area, mounted together under one prefix."""
+
+from flask import Blueprint
+
+from practice import access
+from practice.csrf import protect_unsafe_methods
+from practice.resources import package_dir
+from practice.views import accounts, admin, cases, errors
+
+blueprint = Blueprint(
+    "practice",
+    __name__,
+    template_folder=str(package_dir("templates")),
+    static_folder="../static",
+    static_url_path="/static",
+)
+blueprint.before_request(access.enforce_policy)
+blueprint.before_request(protect_unsafe_methods)
+blueprint.after_request(errors.security_headers)
+errors.register(blueprint)
+blueprint.context_processor(errors.template_globals)
+
+blueprint.register_blueprint(accounts.bp)
+blueprint.register_blueprint(cases.bp)
+blueprint.register_blueprint(admin.bp)

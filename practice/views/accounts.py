@@ -1,0 +1,55 @@
+"""Signing in and out of the standalone app; in a host app the host's login is used."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from practice import access
+from practice.database import db_session
+from practice.extension import state
+from practice.forms.accounts import LoginForm
+from practice.services import accounts, audit
+from practice.urls import safe_next_url
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access.public
+def login():
+    if not state(current_app).manages_accounts:
+        return current_app.login_manager.unauthorized()
+    if current_user.is_authenticated:
+        return redirect(url_for("practice.cases.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        account = accounts.authenticate(form.email.data, form.password.data)
+        if account is None:
+            db_session().commit()
+            flash(
+                "Email or password not recognised, or the account is locked for a while.", "error"
+            )
+            return render_template("practice/login.html", form=form), 200
+        login_user(account)
+        member = accounts.staff_for_account(account)
+        audit.record("login", obj=account, actor=member)
+        db_session().commit()
+        return redirect(safe_next_url(request.args.get("next")) or url_for("practice.cases.home"))
+    return render_template("practice/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@access.staff
+def logout():
+    member = access.current_staff()
+    account = current_user if state(current_app).manages_accounts else None
+    if account is not None:
+        accounts.end_sessions(account)
+    audit.record("logout", obj=member)
+    db_session().commit()
+    logout_user()
+    flash("You are signed out.", "info")
+    if state(current_app).manages_accounts:
+        return redirect(url_for("practice.accounts.login"))
+    return redirect("/")

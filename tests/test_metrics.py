@@ -1,0 +1,258 @@
+"""Hand-computed cases for the clinical rules in practice.metrics."""
+
+import pytest
+
+from practice.metrics import (
+    ADOPTED_LEVEL,
+    ADOPTION_LEVELS,
+    CSI4_CUTOFF,
+    CSI4_ITEMS,
+    CSI4_RELIABLE_CHANGE,
+    TREND_THRESHOLD,
+    TREND_WINDOW,
+    CycleBalance,
+    Trend,
+    adoption_point,
+    csi4_below_cutoff,
+    csi4_reliable_fall,
+    csi4_total,
+    cycle_balance,
+    least_squares_slope,
+    softening_share,
+    softening_trend,
+)
+
+# --- Adoption --------------------------------------------------------------------------------
+
+
+def test_adoption_levels_are_the_documented_scale():
+    assert ADOPTION_LEVELS == {
+        0: "Not observed",
+        1: "Used when prompted in session",
+        2: "Used spontaneously in session",
+        3: "Reported used at home",
+    }
+    assert ADOPTED_LEVEL == 2
+
+
+def test_no_adoption_without_two_consecutive_spontaneous_sessions():
+    assert adoption_point([("s1", 1), ("s2", 2), ("s3", 1), ("s4", 2)]) is None
+
+
+def test_no_adoption_with_no_observations_or_one():
+    assert adoption_point([]) is None
+    assert adoption_point([("s1", 3)]) is None
+
+
+def test_adopted_at_first_session_of_first_qualifying_pair():
+    assert adoption_point([("s1", 0), ("s2", 1), ("s3", 2), ("s4", 2), ("s5", 3)]) == "s3"
+
+
+def test_dip_breaks_the_pair_and_adoption_moves_later():
+    assert adoption_point([(1, 2), (2, 1), (3, 2), (4, 3)]) == 3
+
+
+def test_reported_at_home_counts_as_adopted_level():
+    assert adoption_point([(10, 3), (11, 3)]) == 10
+
+
+def test_unobserved_sessions_are_not_passed_so_gaps_do_not_break_a_pair():
+    # Sessions 5 and 6 were not observed for this assignment; 4 and 7 are consecutive observations.
+    assert adoption_point([(3, 1), (4, 2), (7, 2)]) == 4
+
+
+@pytest.mark.parametrize("level", [-1, 4, 2.0, True, "2"])
+def test_invalid_adoption_level_raises(level):
+    with pytest.raises(ValueError, match="Adoption level"):
+        adoption_point([("s1", 2), ("s2", level)])
+
+
+# --- Cycle balance ---------------------------------------------------------------------------
+
+
+def test_cycle_balance_weights_counts_by_intensity():
+    balance = cycle_balance([("escalating", 3), ("escalating", 4), ("de-escalating", 2)])
+    assert balance == CycleBalance(escalating=7, deescalating=2)
+    assert balance.softening_share == pytest.approx(2 / 9)
+
+
+def test_neutral_moments_count_in_neither_load():
+    balance = cycle_balance([("neutral", 5), ("de-escalating", 1), ("neutral", 3)])
+    assert balance == CycleBalance(escalating=0, deescalating=1)
+    assert balance.softening_share == pytest.approx(1.0)
+
+
+def test_no_escalating_or_deescalating_moments_has_no_share():
+    assert cycle_balance([]).softening_share is None
+    assert cycle_balance([("neutral", 4)]).softening_share is None
+
+
+def test_softening_share_function():
+    assert softening_share(3, 1) == pytest.approx(0.25)
+    assert softening_share(0, 0) is None
+    with pytest.raises(ValueError, match="negative"):
+        softening_share(-1, 2)
+
+
+def test_unknown_valence_raises():
+    with pytest.raises(ValueError, match="Unknown valence 'angry'"):
+        cycle_balance([("angry", 3)])
+
+
+@pytest.mark.parametrize("intensity", [0, 6, 2.5, True])
+def test_intensity_outside_one_to_five_raises(intensity):
+    with pytest.raises(ValueError, match="intensity"):
+        cycle_balance([("escalating", intensity)])
+
+
+# --- Trend -----------------------------------------------------------------------------------
+
+
+def test_trend_defaults():
+    assert TREND_WINDOW == 4
+    assert pytest.approx(0.05) == TREND_THRESHOLD
+
+
+def test_least_squares_slope_hand_computed():
+    # x = 0..3: Sxy = (-1.5)(-0.15) + (-0.5)(-0.05) + (0.5)(0.05) + (1.5)(0.15) = 0.5, Sxx = 5.
+    assert least_squares_slope([0.2, 0.3, 0.4, 0.5]) == pytest.approx(0.1)
+    # y = 1, 0, 2: Sxy = (-1)(0) + 0 + (1)(1) = 1, Sxx = 2, slope 0.5.
+    assert least_squares_slope([1.0, 0.0, 2.0]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="at least 2"):
+        least_squares_slope([0.4])
+
+
+def test_rising_share_is_improving():
+    trend = softening_trend([0.2, 0.3, 0.4, 0.5])
+    assert trend.label == "improving"
+    assert trend.slope == pytest.approx(0.1)
+    assert trend.sessions_used == 4
+
+
+def test_sessions_without_a_share_are_skipped():
+    trend = softening_trend([0.2, 0.3, None, 0.4, 0.5])
+    assert trend.label == "improving"
+    assert trend.slope == pytest.approx(0.1)
+    assert trend.sessions_used == 4
+
+
+def test_only_the_last_window_of_shares_is_used():
+    # The early 0.9 would pull the slope down if it were included.
+    trend = softening_trend([0.9, 0.2, 0.3, 0.4, 0.5])
+    assert trend.slope == pytest.approx(0.1)
+
+
+def test_fewer_shares_than_window_is_not_enough_sessions():
+    assert softening_trend([0.2, None, 0.3, 0.4]) == Trend(
+        slope=None, label="not enough sessions", sessions_used=3
+    )
+
+
+def test_slope_exactly_at_threshold_is_steady():
+    rising = softening_trend([0.0, 0.05, 0.10, 0.15])
+    assert rising.slope == pytest.approx(0.05)
+    assert rising.label == "steady"
+    falling = softening_trend([0.15, 0.10, 0.05, 0.0])
+    assert falling.slope == pytest.approx(-0.05)
+    assert falling.label == "steady"
+
+
+@pytest.mark.parametrize("shares", [[0.13, 0.18, 0.23, 0.28], [0.85, 0.8, 0.75, 0.7]])
+def test_float_noise_at_the_threshold_stays_steady(shares):
+    # In floating point these slopes come out a hair beyond +/-0.05, yet they are exactly at it.
+    assert softening_trend(shares).label == "steady"
+
+
+def test_flat_share_is_steady():
+    trend = softening_trend([0.5, 0.5, 0.5, 0.5])
+    assert trend == Trend(slope=0.0, label="steady", sessions_used=4)
+
+
+def test_falling_share_is_worsening():
+    # x = 0..3: Sxy = (-1.5)(0.3) + (-0.5)(0.1) + (0.5)(-0.1) + (1.5)(-0.3) = -1.0, Sxx = 5.
+    trend = softening_trend([0.8, 0.6, 0.4, 0.2])
+    assert trend.slope == pytest.approx(-0.2)
+    assert trend.label == "worsening"
+
+
+def test_custom_window_and_threshold():
+    trend = softening_trend([0.2, 0.3, 0.4], window=3, threshold=0.2)
+    assert trend == Trend(slope=pytest.approx(0.1), label="steady", sessions_used=3)
+
+
+def test_invalid_window_or_threshold_raises():
+    with pytest.raises(ValueError, match="window"):
+        softening_trend([0.1, 0.2], window=1)
+    with pytest.raises(ValueError, match="threshold"):
+        softening_trend([0.1, 0.2, 0.3, 0.4], threshold=-0.1)
+
+
+# --- CSI-4 -----------------------------------------------------------------------------------
+
+
+def test_csi4_items_and_ranges():
+    assert [item.number for item in CSI4_ITEMS] == [1, 2, 3, 4]
+    assert [(item.minimum, item.maximum) for item in CSI4_ITEMS] == [(0, 6), (0, 5), (0, 5), (0, 5)]
+    assert all(item.prompt for item in CSI4_ITEMS)
+
+
+def test_csi4_total_sums_items():
+    assert csi4_total([4, 3, 2, 5]) == 14
+    assert csi4_total([0, 0, 0, 0]) == 0
+    assert csi4_total([6, 5, 5, 5]) == 21
+
+
+@pytest.mark.parametrize("items", [[4, 3, 2], [4, 3, 2, 5, 1], []])
+def test_csi4_wrong_number_of_items_raises(items):
+    with pytest.raises(ValueError, match=f"CSI-4 needs 4 item scores, got {len(items)}"):
+        csi4_total(items)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([4, 3.0, 2, 5], "CSI-4 item 2 must be a whole number"),
+        ([4, 3, "2", 5], "CSI-4 item 3 must be a whole number"),
+        ([True, 3, 2, 5], "CSI-4 item 1 must be a whole number"),
+        ([4, 3, 2, None], "CSI-4 item 4 must be a whole number"),
+    ],
+)
+def test_csi4_non_integer_item_raises(items, message):
+    with pytest.raises(ValueError, match=message):
+        csi4_total(items)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([7, 3, 2, 5], "CSI-4 item 1 must be between 0 and 6, got 7"),
+        ([6, 6, 2, 5], "CSI-4 item 2 must be between 0 and 5, got 6"),
+        ([4, 3, -1, 5], "CSI-4 item 3 must be between 0 and 5, got -1"),
+        ([4, 3, 2, 6], "CSI-4 item 4 must be between 0 and 5, got 6"),
+    ],
+)
+def test_csi4_item_out_of_range_raises(items, message):
+    with pytest.raises(ValueError, match=message):
+        csi4_total(items)
+
+
+def test_csi4_cutoff_boundary():
+    assert pytest.approx(13.5) == CSI4_CUTOFF
+    assert csi4_below_cutoff(13) is True
+    assert csi4_below_cutoff(14) is False
+    assert csi4_below_cutoff(13.5) is False
+
+
+def test_csi4_reliable_fall():
+    assert CSI4_RELIABLE_CHANGE == 5
+    assert csi4_reliable_fall(18, 13) is True
+    assert csi4_reliable_fall(18, 14) is False
+    assert csi4_reliable_fall(13, 18) is False
+    assert csi4_reliable_fall(18, 15, threshold=3) is True
+
+
+def test_csi4_reliable_fall_rejects_impossible_totals():
+    with pytest.raises(ValueError, match="Earlier CSI-4 total must be between 0 and 21"):
+        csi4_reliable_fall(22, 10)
+    with pytest.raises(ValueError, match="Later CSI-4 total must be a whole number"):
+        csi4_reliable_fall(18, 10.5)
