@@ -41,7 +41,7 @@ TREND_WINDOW = 4  # the same window as practice.metrics.TREND_WINDOW
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
 # so 14-unit labels print at about 8.5 pt and the 18-unit title at about 11 pt.
 WIDTH = 720
-HEIGHT = 330
+HEIGHT = 360
 EMPTY_HEIGHT = 110
 FONT_FAMILY = '"DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif'
 LABEL_FONT = 14
@@ -49,6 +49,7 @@ TITLE_FONT = 18
 LEGEND_ROW = 1.5 * LABEL_FONT  # pygal's legend row pitch
 SWATCH_WIDTH = 34  # legend swatch: a stretch of line with its marker
 MARKER_RADIUS = 4.5
+MARGIN = 16
 MAX_X_LABELS = 16  # beyond this, only evenly spread session labels are written
 
 _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
@@ -82,7 +83,7 @@ VERMILION = "#c0460a"
 GREEN = "#00795a"
 PURPLE = "#8a3f7c"
 INK = "#1a1a1a"
-GREY = "#555555"
+GREY = "#444444"
 _LINE_LOOKS = (
     _Look(BLUE, None, "circle"),
     _Look(VERMILION, "9 4", "square"),
@@ -93,7 +94,7 @@ _ESCALATING_LOOK = _Look(VERMILION, kind="bar", hatch=True)
 _DEESCALATING_LOOK = _Look(BLUE, kind="bar")
 _TREND_LOOK = _Look(INK, "7 4", None, width=2)
 _ADOPTED_LOOK = _Look(INK, None, "ring", kind="marker")
-_CUTOFF_LOOK = _Look(GREY, "5 4", None, width=1.5)
+_CUTOFF_LOOK = _Look(GREY, "6 4", None, width=2)
 _BLANK_LOOK = _Look(INK, kind="marker")  # padding series that only keep pygal's legend grid right
 
 _Series = tuple[str | None, list[float | None], _Look]
@@ -111,16 +112,16 @@ def cycle_balance_chart(
 
     Raises ValueError if the sequences differ in length or chart_id is not a plain identifier.
     """
-    title = "Cycle balance per session"
+    title = "Cycle balance per session (load = moments × intensity)"
     _check_lengths(labels, escalating=escalating, deescalating=deescalating)
     if not labels:
-        return _no_data(title, chart_id)
+        return _no_data("Cycle balance per session", chart_id)
     top = max([*escalating, *deescalating, 1])
     return _render(
         pygal.Bar,
         chart_id=chart_id,
         title=title,
-        y_title="Load (moments × intensity)",
+        y_title="Load",
         labels=labels,
         series=[
             ("Escalating", list(escalating), _ESCALATING_LOOK),
@@ -163,7 +164,7 @@ def softening_share_chart(
     ]
     trend = _trend_values(shares, trend_slope)
     if trend is not None:
-        legend = f"Trend, last {TREND_WINDOW} sessions"
+        legend = f"Trend (last {TREND_WINDOW} sessions)"
         if trend_label:
             legend += f": {trend_label}"
         series.append((legend, trend, _TREND_LOOK))
@@ -209,7 +210,7 @@ def adoption_chart(
             raise ValueError(f"Script {script.name!r} is adopted at a session without a level")
 
     # Dodge: scripts at the same level would hide each other's lines.
-    step = min(0.1, 0.5 / max(len(series) - 1, 1))
+    step = min(0.2, 0.6 / max(len(series) - 1, 1))
     offsets = [step * (i - (len(series) - 1) / 2) for i in range(len(series))]
     drawn: list[_Series] = [
         (
@@ -314,11 +315,10 @@ def _render(
 ) -> str:
     """Render with pygal, then restyle and trim the SVG tree; return it as a string."""
     labels = [str(label) for label in labels]
-    # pygal reserves legend rows for floor(series / columns) rows; pad the grid so it is full.
-    titled = sum(1 for name, _, _ in series if name is not None)
-    rows = math.ceil(titled / legend_columns)
-    columns = math.ceil(titled / rows)
-    series = series + [(None, [None] * len(labels), _BLANK_LOOK)] * (rows * columns - titled)
+    titles = [name for name, _, _ in series if name is not None]
+    rows, columns = _legend_grid(titles, legend_columns)
+    # pygal reserves floor(series / columns) legend rows; blank series fill the grid so it is right.
+    series = series + [(None, [None] * len(labels), _BLANK_LOOK)] * (rows * columns - len(titles))
 
     chart = _make_chart(
         chart_class,
@@ -345,9 +345,10 @@ def _render(
         svg = _Svg(_reparse(root), chart_id)
         svg.tidy()
         svg.restyle_series(looks)
-        svg.restyle_legend(looks)
+        svg.restyle_legend(looks, columns)
         if decorate is not None:
             decorate(chart, svg.root, svg)
+        svg.compact()
         rendered.append(svg.serialize())
         return root
 
@@ -359,13 +360,21 @@ def _render(
 def _no_data(title: str, chart_id: str) -> str:
     """Return a short chart frame with its title and "No data yet"."""
     chart = _make_chart(
-        pygal.Line, _config(chart_id, title), chart_id, height=EMPTY_HEIGHT, show_legend=False
+        pygal.Line,
+        _config(chart_id, title),
+        chart_id,
+        height=EMPTY_HEIGHT,
+        show_legend=False,
+        show_x_labels=False,
+        show_y_labels=False,
+        show_y_guides=False,
     )
     rendered: list[str] = []
 
     def finish(root: object) -> object:
         svg = _Svg(_reparse(root), chart_id)
         svg.tidy()
+        svg.compact()
         rendered.append(svg.serialize())
         return root
 
@@ -391,7 +400,7 @@ def _config(chart_id: str, title: str) -> pygal.Config:
     config.show_x_guides = False
     config.legend_box_size = LABEL_FONT
     config.spacing = 12
-    config.margin = 16
+    config.margin = MARGIN
     config.dots_size = MARKER_RADIUS
     return config
 
@@ -417,9 +426,24 @@ def _x_label_options(labels: Sequence[str]) -> dict:
     return options
 
 
+def _legend_grid(titles: Sequence[str], max_columns: int) -> tuple[int, int]:
+    """Return (rows, columns) for the legend: as many columns as fit the longest entry."""
+    longest = max((len(title) for title in titles), default=0)
+    columns = max(1, min(max_columns, len(titles)))
+    while columns > 1 and longest > _legend_chars(columns):
+        columns -= 1
+    rows = max(1, math.ceil(len(titles) / columns))
+    return rows, max(1, math.ceil(len(titles) / rows))
+
+
 def _legend_chars(columns: int) -> int:
-    available = (WIDTH - 120) / columns - SWATCH_WIDTH - 12
-    return max(8, int(available / (0.6 * LABEL_FONT)))
+    """Return how many characters of a legend entry fit in one of ``columns`` columns."""
+    return max(8, int(_legend_column_width(columns) / (0.6 * LABEL_FONT)))
+
+
+def _legend_column_width(columns: int) -> float:
+    # Legends span the chart's full width, less the swatch and a gap in each column.
+    return (WIDTH - 2 * MARGIN) / columns - SWATCH_WIDTH - 16
 
 
 _STYLE = Style(
@@ -433,7 +457,8 @@ _STYLE = Style(
     label_font_size=LABEL_FONT,
     major_label_font_size=LABEL_FONT,
     legend_font_size=LABEL_FONT,
-    title_font_size=TITLE_FONT,
+    # Axis titles are laid out at this size; chart.css sets the chart title's own size.
+    title_font_size=LABEL_FONT,
     value_font_size=LABEL_FONT,
     value_label_font_size=LABEL_FONT,
     tooltip_font_size=LABEL_FONT,
@@ -522,37 +547,50 @@ class _Svg:
                 dots.remove(circle)
                 self.marker(dots, look.marker or "circle", x, y, look)
 
-    def restyle_legend(self, looks: Sequence[_Look]) -> None:
-        """Replace each legend's colour box by the series' own line, marker or bar fill."""
-        for legend in self.groups("legend"):
-            index = int(legend.attrib.pop("data-series", "-1"))
-            box = legend.find(self.tag("rect"))
-            if box is None or not 0 <= index < len(looks):
-                continue
-            look = looks[index]
-            x = float(box.get("x"))
-            size = float(box.get("width"))
-            yc = float(box.get("y")) + size / 2
-            legend.remove(box)
-            swatch = ET.Element(self.tag("g"), {"class": "swatch"})
-            legend.insert(0, swatch)
-            if look.kind == "bar":
-                self.sub(
-                    swatch,
-                    "rect",
-                    x=f"{x:.2f}",
-                    y=f"{yc - size / 2:.2f}",
-                    width=f"{SWATCH_WIDTH - 8:.2f}",
-                    height=f"{size:.2f}",
-                    style=self.fill_style(look, index),
+    def restyle_legend(self, looks: Sequence[_Look], columns: int) -> None:
+        """Replace each legend's colour box by the series' own line, marker or bar fill.
+
+        The legend is moved to the chart's left margin and spread over its full width, so that
+        long script texts fit.
+        """
+        column_width = (WIDTH - 2 * MARGIN) / columns
+        for legends in self.groups("legends"):
+            _, y = legends.get("transform", "translate(0, 0)")[10:-1].split(",")
+            legends.set("transform", f"translate({MARGIN}, {y.strip()})")
+            entries = [g for g in legends.findall(self.tag("g")) if "legend" in _classes(g)]
+            for position, legend in enumerate(entries):
+                self._legend_swatch(
+                    legend, looks, x=(position % columns) * column_width
                 )
-            elif look.kind == "line":
-                d = f"M{x:.2f} {yc:.2f} h{SWATCH_WIDTH - 4:.2f}"
-                self.sub(swatch, "path", d=d, style=self.stroke_style(look) + ";fill:none")
-            if look.marker:
-                self.marker(swatch, look.marker, x + (SWATCH_WIDTH - 4) / 2, yc, look)
-            for text in legend.iter(self.tag("text")):
-                text.set("x", f"{float(text.get('x')) + SWATCH_WIDTH - size:.2f}")
+
+    def _legend_swatch(self, legend: ET.Element, looks: Sequence[_Look], x: float) -> None:
+        index = int(legend.attrib.pop("data-series", "-1"))
+        box = legend.find(self.tag("rect"))
+        if box is None or not 0 <= index < len(looks):
+            return
+        look = looks[index]
+        size = float(box.get("width"))
+        yc = float(box.get("y")) + size / 2
+        legend.remove(box)
+        swatch = ET.Element(self.tag("g"), {"class": "swatch"})
+        legend.insert(0, swatch)
+        if look.kind == "bar":
+            self.sub(
+                swatch,
+                "rect",
+                x=f"{x:.2f}",
+                y=f"{yc - size / 2:.2f}",
+                width=f"{SWATCH_WIDTH - 6:.2f}",
+                height=f"{size:.2f}",
+                style=self.fill_style(look, index),
+            )
+        elif look.kind == "line":
+            d = f"M{x:.2f} {yc:.2f} h{SWATCH_WIDTH - 4:.2f}"
+            self.sub(swatch, "path", d=d, style=self.stroke_style(look) + ";fill:none")
+        if look.marker:
+            self.marker(swatch, look.marker, x + (SWATCH_WIDTH - 4) / 2, yc, look)
+        for text in legend.iter(self.tag("text")):
+            text.set("x", f"{x + SWATCH_WIDTH + 6:.2f}")
 
     def plot_layer(self, root: ET.Element, name: str, under_series: bool = False) -> ET.Element:
         """Return a new group in plot coordinates, drawn under or over the series."""
@@ -630,6 +668,20 @@ class _Svg:
             self.sub(pattern, "rect", width="6", height="6", style="fill:#ffffff;stroke:none")
             self.sub(pattern, "rect", width="3", height="6", style=f"fill:{look.colour}")
 
+    def compact(self) -> None:
+        """Unwrap pygal's one-element groups and drop empty ones: fewer nodes to render."""
+        for parent in list(self.root.iter()):
+            children = list(parent)
+            if not any(_unwrappable(child) for child in children):
+                continue
+            for child in children:
+                parent.remove(child)
+            for child in children:
+                if not _unwrappable(child):
+                    parent.append(child)
+                elif len(child) and "transform" not in child.attrib:
+                    parent.extend(list(child))
+
     def serialize(self) -> str:
         # ElementTree cannot write plain attributes under a default namespace, so the tags go
         # back to plain names and the root states the namespace itself.
@@ -641,6 +693,17 @@ class _Svg:
 
 
 # --- Small helpers ---------------------------------------------------------------------------
+
+
+def _unwrappable(node: ET.Element) -> bool:
+    """Whether a node is a group that only wraps (dots, a bar, a guide) or holds nothing."""
+    if node.tag != _Svg.tag("g") or node.attrib.get("transform"):
+        return False
+    return len(node) == 0 or bool({"dots", "bar", "guides"} & set(_classes(node)))
+
+
+def _classes(node: ET.Element) -> list[str]:
+    return node.get("class", "").split()
 
 
 def _series_index(group: ET.Element) -> int | None:

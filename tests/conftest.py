@@ -159,8 +159,11 @@ def make_staff(db):
     def factory(role: Role = Role.COUNSELLOR, supervisor: StaffMember | None = None, **kw):
         n = next(counter)
         email = kw.pop("email", f"{role.value}{n}@test.example")
-        account = Account(email=email, display_name=kw.get("display_name", f"{role} {n}"),
-                          password_hash=_PASSWORD_HASH)
+        account = Account(
+            email=email,
+            display_name=kw.get("display_name", f"{role} {n}"),
+            password_hash=_PASSWORD_HASH,
+        )
         db.add(account)
         db.flush()
         member = StaffMember(
@@ -180,7 +183,7 @@ def make_staff(db):
 
 @pytest.fixture
 def make_case(db):
-    """Create (and commit, inside the test's transaction) a couple's case with a pursuer and a withdrawer."""
+    """Create (committed inside the test's transaction) a couple: a pursuer and a withdrawer."""
     counter = iter(range(1, 10_000))
 
     def factory(counsellor: StaffMember, partners=("Alex", "Sam"), **kw) -> Case:

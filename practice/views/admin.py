@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from wtforms.fields.choices import SelectChoice
 
 from practice import access
 from practice.database import db_session
@@ -15,9 +16,9 @@ from practice.services.staff import all_staff, supervisors
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _supervisor_choices(exclude: StaffMember | None = None) -> list[tuple[int, str]]:
-    choices = [(0, "— none —")]
-    choices += [(s.id, s.display_name) for s in supervisors() if s is not exclude]
+def _supervisor_choices(exclude: StaffMember | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(0, "— none —")]
+    choices += [SelectChoice(s.id, s.display_name) for s in supervisors() if s is not exclude]
     return choices
 
 
