@@ -37,6 +37,7 @@ NO_DATA_TEXT = "No data yet"
 # Short names for the y axis; metrics.ADOPTION_LEVELS holds the full wording.
 ADOPTION_LEVEL_NAMES = ("Not observed", "Prompted", "Spontaneous", "At home")
 TREND_WINDOW = 4  # the same window as practice.metrics.TREND_WINDOW
+CSI4_MAX = 21
 
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
 # so 14-unit labels print at about 8.5 pt and the 18-unit title at about 11 pt.
@@ -82,6 +83,7 @@ BLUE = "#0061a0"
 VERMILION = "#c0460a"
 GREEN = "#00795a"
 PURPLE = "#8a3f7c"
+OCHRE = "#8a6400"
 INK = "#1a1a1a"
 GREY = "#444444"
 _LINE_LOOKS = (
@@ -89,7 +91,9 @@ _LINE_LOOKS = (
     _Look(VERMILION, "9 4", "square"),
     _Look(GREEN, "2 3", "triangle"),
     _Look(PURPLE, "10 3 2 3", "diamond"),
-)
+    _Look(OCHRE, "14 4", "triangle-down"),
+    _Look(INK, "4 2 1 2", "hollow"),
+)  # a seventh series starts again at the first look
 _ESCALATING_LOOK = _Look(VERMILION, kind="bar", hatch=True)
 _DEESCALATING_LOOK = _Look(BLUE, kind="bar")
 _TREND_LOOK = _Look(INK, "7 4", None, width=2)
@@ -98,7 +102,8 @@ _CUTOFF_LOOK = _Look(GREY, "6 4", None, width=2)
 _BLANK_LOOK = _Look(INK, kind="marker")  # padding series that only keep pygal's legend grid right
 
 _Series = tuple[str | None, list[float | None], _Look]
-_Decorator = Callable[[object, ET.Element, "_Svg"], None]
+# Draws extra shapes given the pygal chart (its layout is live while the filter runs) and the SVG.
+_Decorator = Callable[[object, "_Svg"], None]
 
 
 def cycle_balance_chart(
@@ -110,12 +115,15 @@ def cycle_balance_chart(
 ) -> str:
     """Return grouped bars of escalating vs de-escalating load per session.
 
-    Raises ValueError if the sequences differ in length or chart_id is not a plain identifier.
+    Raises ValueError if the sequences differ in length, a load is negative, or chart_id is not a
+    plain identifier.
     """
     title = "Cycle balance per session (load = moments × intensity)"
     _check_lengths(labels, escalating=escalating, deescalating=deescalating)
     if not labels:
         return _no_data("Cycle balance per session", chart_id)
+    if any(load < 0 for load in [*escalating, *deescalating]):
+        raise ValueError("Loads cannot be negative")
     top = max([*escalating, *deescalating, 1])
     return _render(
         pygal.Bar,
@@ -148,13 +156,15 @@ def softening_share_chart(
 
     With ``trend_slope`` (change in share per session, as ``practice.metrics`` computes it over the
     last 4 sessions that have a share) a least-squares trend line is drawn through those sessions
-    and ``trend_label`` is named in the legend. Raises ValueError if the sequences differ in length
-    or chart_id is not a plain identifier.
+    and ``trend_label`` is named in the legend. Raises ValueError if the sequences differ in length,
+    a share is outside 0-1, or chart_id is not a plain identifier.
     """
     title = "Softening share per session"
     _check_lengths(labels, shares=shares)
     if not labels or all(share is None for share in shares):
         return _no_data(title, chart_id)
+    if any(share is not None and not 0 <= share <= 1 for share in shares):
+        raise ValueError("Softening shares must be between 0 and 1")
     series: list[_Series] = [
         (
             "Softening share",
@@ -210,8 +220,9 @@ def adoption_chart(
             raise ValueError(f"Script {script.name!r} is adopted at a session without a level")
 
     # Dodge: scripts at the same level would hide each other's lines.
-    step = min(0.2, 0.6 / max(len(series) - 1, 1))
+    step = min(0.2, 0.5 / max(len(series) - 1, 1))
     offsets = [step * (i - (len(series) - 1) / 2) for i in range(len(series))]
+    pad = 0.25 + max(offsets)
     drawn: list[_Series] = [
         (
             script.name,
@@ -228,9 +239,10 @@ def adoption_chart(
     if rings:
         drawn.append(("Adopted", [None] * len(labels), _ADOPTED_LOOK))
 
-    def draw_rings(chart: object, root: ET.Element, svg: _Svg) -> None:
-        layer = svg.plot_layer(root, "adopted")
+    def draw_rings(chart: object, svg: _Svg) -> None:
+        layer = svg.plot_layer("adopted")
         for index, level in rings:
+            # _x_pos: pygal's 0-1 position of each session label, mapped to the plot by its view.
             x, y = chart.view((chart._x_pos[index], level))
             svg.marker(layer, "ring", x, y, _ADOPTED_LOOK)
 
@@ -242,7 +254,7 @@ def adoption_chart(
         labels=labels,
         series=drawn,
         options={
-            "range": (-0.3, top + 0.3),
+            "range": (-pad, top + pad),
             "y_labels": [
                 {"value": value, "label": name} for value, name in enumerate(ADOPTION_LEVEL_NAMES)
             ],
@@ -261,17 +273,19 @@ def csi4_chart(
 ) -> str:
     """Return each partner's CSI-4 total (0-21) per session against a dashed cut-off line.
 
-    Raises ValueError if a series differs in length from ``labels`` or chart_id is not a plain
-    identifier.
+    Raises ValueError if a series differs in length from ``labels``, a total is outside 0-21, or
+    chart_id is not a plain identifier.
     """
     title = "Couples Satisfaction Index (CSI-4)"
     _check_lengths(labels, **{f"totals of {name!r}": totals for name, totals in series})
     if not labels or all(total is None for _, totals in series for total in totals):
         return _no_data(title, chart_id)
+    if any(t is not None and not 0 <= t <= CSI4_MAX for _, totals in series for t in totals):
+        raise ValueError(f"CSI-4 totals must be between 0 and {CSI4_MAX}")
     cutoff_text = f"Cut-off {_number(cutoff)}"
 
-    def draw_cutoff(chart: object, root: ET.Element, svg: _Svg) -> None:
-        layer = svg.plot_layer(root, "cutoff", under_series=True)
+    def draw_cutoff(chart: object, svg: _Svg) -> None:
+        layer = svg.plot_layer("cutoff", under_series=True)
         y = chart.view.y(cutoff)
         width = chart.view.width
         svg.sub(layer, "path", d=f"M0 {y:.2f} h{width:.2f}", style=svg.stroke_style(_CUTOFF_LOOK))
@@ -289,7 +303,7 @@ def csi4_chart(
         labels=labels,
         series=[(name, list(totals), _line_look(i)) for i, (name, totals) in enumerate(series)],
         options={
-            "range": (0, 21),
+            "range": (0, CSI4_MAX),
             "y_labels": [0, 3, 6, 9, 12, 15, 18, 21],
             "value_formatter": _number,
             "margin_right": int(20 + 0.6 * LABEL_FONT * 8),
@@ -330,6 +344,7 @@ def _render(
         legend_at_bottom=True,
         legend_at_bottom_columns=columns,
         truncate_legend=_legend_chars(columns),
+        truncate_label=-1,  # session dates are tilted to fit (see _x_label_options), not cut
         **_x_label_options(labels),
         **options,
     )
@@ -347,7 +362,7 @@ def _render(
         svg.restyle_series(looks)
         svg.restyle_legend(looks, columns)
         if decorate is not None:
-            decorate(chart, svg.root, svg)
+            decorate(chart, svg)
         svg.compact()
         rendered.append(svg.serialize())
         return root
@@ -414,15 +429,16 @@ def _make_chart(chart_class: type, config: pygal.Config, chart_id: str, **option
 
 
 def _x_label_options(labels: Sequence[str]) -> dict:
-    """Tilt session labels when they would not fit side by side; thin them out when many."""
+    """Thin session labels out when there are many; tilt them when they would not fit side by side."""
     options: dict = {}
+    every = math.ceil(len(labels) / MAX_X_LABELS)
+    if every > 1:
+        options["x_labels_major_every"] = every
+        options["show_minor_x_labels"] = False
     longest = max(len(label) for label in labels)
-    slot = (WIDTH - 150) / max(len(labels), 1)
+    slot = every * (WIDTH - 200) / len(labels)  # the plot is the width less axis labels
     if 0.6 * LABEL_FONT * longest > 0.9 * slot:
         options["x_label_rotation"] = 320  # -40 degrees, read bottom-left to top-right
-    if len(labels) > MAX_X_LABELS:
-        options["x_labels_major_count"] = MAX_X_LABELS
-        options["show_minor_x_labels"] = False
     return options
 
 
@@ -514,9 +530,11 @@ class _Svg:
             if drop and node in parents:
                 parents[node].remove(node)
                 continue
-            if classes:
-                kept = [c for c in classes if c not in ("reactive", "tooltip-trigger")]
+            kept = [c for c in classes if c not in ("reactive", "tooltip-trigger")]
+            if kept:
                 node.set("class", " ".join(kept))
+            else:
+                node.attrib.pop("class", None)
             if node.get("id", "").startswith("activate-serie-"):
                 node.set("data-series", node.attrib.pop("id").rsplit("-", 1)[1])
         # The chart title's text is also the SVG <title>; pygal's fallback is "Pygal".
@@ -592,7 +610,7 @@ class _Svg:
         for text in legend.iter(self.tag("text")):
             text.set("x", f"{x + SWATCH_WIDTH + 6:.2f}")
 
-    def plot_layer(self, root: ET.Element, name: str, under_series: bool = False) -> ET.Element:
+    def plot_layer(self, name: str, under_series: bool = False) -> ET.Element:
         """Return a new group in plot coordinates, drawn under or over the series."""
         graph = next(g for g in self.groups("graph"))
         plots = [g for g in graph.findall(self.tag("g")) if "plot" in g.get("class", "").split()]
@@ -623,12 +641,19 @@ class _Svg:
             s = 0.9 * r
             d = f"M{x - s:.2f} {y - s:.2f}h{2 * s:.2f}v{2 * s:.2f}h{-2 * s:.2f}Z"
             self.sub(parent, "path", d=d, style=style, class_="marker")
-        elif shape == "triangle":
+        elif shape in ("triangle", "triangle-down"):
+            tip, base = (-1.3 * r, 0.75 * r) if shape == "triangle" else (1.3 * r, -0.75 * r)
             d = (
-                f"M{x:.2f} {y - 1.3 * r:.2f}L{x + 1.15 * r:.2f} {y + 0.75 * r:.2f}"
-                f"L{x - 1.15 * r:.2f} {y + 0.75 * r:.2f}Z"
+                f"M{x:.2f} {y + tip:.2f}L{x + 1.15 * r:.2f} {y + base:.2f}"
+                f"L{x - 1.15 * r:.2f} {y + base:.2f}Z"
             )
             self.sub(parent, "path", d=d, style=style, class_="marker")
+        elif shape == "hollow":
+            style = f"fill:#ffffff;stroke:{look.colour};stroke-width:2;stroke-dasharray:none"
+            self.sub(
+                parent, "circle", cx=f"{x:.2f}", cy=f"{y:.2f}", r=f"{r:.2f}", style=style,
+                class_="marker",
+            )
         elif shape == "diamond":
             s = 1.3 * r
             d = f"M{x:.2f} {y - s:.2f}L{x + s:.2f} {y:.2f}L{x:.2f} {y + s:.2f}L{x - s:.2f} {y:.2f}Z"

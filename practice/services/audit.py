@@ -14,7 +14,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import select, text
 
 from practice.database import db_session, utcnow
-from practice.models import AuditEvent, StaffMember
+from practice.models import AuditEvent, Case, StaffMember
 
 # Any fixed number: PostgreSQL serialises writers of the chain with this advisory lock.
 _CHAIN_LOCK = 7_411_001
@@ -64,7 +64,8 @@ def record(
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "id", "")
-        case_id = case_id if case_id is not None else getattr(obj, "case_id", None)
+        if case_id is None:
+            case_id = obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     event = AuditEvent(

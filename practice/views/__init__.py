@@ -5,7 +5,19 @@ from flask import Blueprint
 from practice import access
 from practice.csrf import protect_unsafe_methods
 from practice.resources import package_dir
-from practice.views import accounts, admin, cases, errors
+from practice.views import (
+    accounts,
+    admin,
+    case_page,
+    cases,
+    errors,
+    live,
+    measures,
+    moments,
+    scripts,
+    sessions,
+    vocabulary,
+)
 
 blueprint = Blueprint(
     "practice",
@@ -20,6 +32,6 @@ blueprint.after_request(errors.security_headers)
 errors.register(blueprint)
 blueprint.context_processor(errors.template_globals)
 
-blueprint.register_blueprint(accounts.bp)
-blueprint.register_blueprint(cases.bp)
-blueprint.register_blueprint(admin.bp)
+for area in (accounts, cases, case_page, sessions, moments, live, scripts, measures,
+             vocabulary, admin):
+    blueprint.register_blueprint(area.bp)

@@ -73,4 +73,10 @@ def template_globals() -> dict:
         "practice_base_template": config["PRACTICE_BASE_TEMPLATE"],
         "current_staff": load_current_staff(),
         "csrf_token": generate_csrf,
+        "endpoint_exists": _endpoint_exists,
     }
+
+
+def _endpoint_exists(endpoint: str) -> bool:
+    """Whether a route is registered, so shared navigation shows only areas that exist."""
+    return endpoint in current_app.view_functions

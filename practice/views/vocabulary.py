@@ -1,0 +1,7 @@
+"""Administrators edit the moment vocabulary."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("vocabulary", __name__)
