@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -35,6 +36,9 @@ class PracticeState:
     url_prefix: str
     # True when the tracker manages its own login accounts (the standalone app).
     manages_accounts: bool
+    # In a host app: ``reauthenticate(user, password) -> bool`` checks the host user's
+    # password before signing, co-signing and exports.
+    reauthenticate: Callable[[Any, str], bool] | None = None
 
 
 class Practice:
@@ -49,7 +53,11 @@ class Practice:
             self.init_app(app, **options)
 
     def init_app(
-        self, app: Flask, url_prefix: str = "/practice", manages_accounts: bool = False
+        self,
+        app: Flask,
+        url_prefix: str = "/practice",
+        manages_accounts: bool = False,
+        reauthenticate: Callable[[Any, str], bool] | None = None,
     ) -> None:
         """Register the tracker's blueprint, CLI and database settings on ``app``.
 
@@ -59,7 +67,7 @@ class Practice:
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         url_prefix = url_prefix.rstrip("/")
-        app.extensions["practice"] = PracticeState(url_prefix, manages_accounts)
+        app.extensions["practice"] = PracticeState(url_prefix, manages_accounts, reauthenticate)
 
         from practice.cli import practice_cli
         from practice.views import blueprint

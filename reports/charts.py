@@ -11,6 +11,7 @@ an ``<svg>`` string without an XML declaration; the same input always gives the 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -53,6 +54,8 @@ MARKER_RADIUS = 4.5
 MARGIN = 16
 MAX_X_LABELS = 16  # beyond this, only evenly spread session labels are written
 
+# Classes that only pygal's (disabled) tooltip script reads.
+_SCRIPT_ONLY_CLASSES = frozenset({"reactive", "tooltip-trigger", "activate-serie"})
 _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _CSS_FILE = Path(__file__).with_name("chart.css")
 
@@ -244,7 +247,7 @@ def adoption_chart(
         for index, level in rings:
             # _x_pos: pygal's 0-1 position of each session label, mapped to the plot by its view.
             x, y = chart.view((chart._x_pos[index], level))
-            svg.marker(layer, "ring", x, y, _ADOPTED_LOOK)
+            svg.marker(layer, "ring", x, y, _ADOPTED_LOOK, css_class="adopted-marker")
 
     return _render(
         pygal.Line,
@@ -429,7 +432,7 @@ def _make_chart(chart_class: type, config: pygal.Config, chart_id: str, **option
 
 
 def _x_label_options(labels: Sequence[str]) -> dict:
-    """Thin session labels out when there are many; tilt them when they would not fit side by side."""
+    """Thin session labels out when there are many; tilt them when they do not fit side by side."""
     options: dict = {}
     every = math.ceil(len(labels) / MAX_X_LABELS)
     if every > 1:
@@ -530,7 +533,7 @@ class _Svg:
             if drop and node in parents:
                 parents[node].remove(node)
                 continue
-            kept = [c for c in classes if c not in ("reactive", "tooltip-trigger")]
+            kept = [c for c in classes if c not in _SCRIPT_ONLY_CLASSES]
             if kept:
                 node.set("class", " ".join(kept))
             else:
@@ -577,9 +580,7 @@ class _Svg:
             legends.set("transform", f"translate({MARGIN}, {y.strip()})")
             entries = [g for g in legends.findall(self.tag("g")) if "legend" in _classes(g)]
             for position, legend in enumerate(entries):
-                self._legend_swatch(
-                    legend, looks, x=(position % columns) * column_width
-                )
+                self._legend_swatch(legend, looks, x=(position % columns) * column_width)
 
     def _legend_swatch(self, legend: ET.Element, looks: Sequence[_Look], x: float) -> None:
         index = int(legend.attrib.pop("data-series", "-1"))
@@ -606,63 +607,60 @@ class _Svg:
             d = f"M{x:.2f} {yc:.2f} h{SWATCH_WIDTH - 4:.2f}"
             self.sub(swatch, "path", d=d, style=self.stroke_style(look) + ";fill:none")
         if look.marker:
-            self.marker(swatch, look.marker, x + (SWATCH_WIDTH - 4) / 2, yc, look)
+            self.marker(swatch, look.marker, x + (SWATCH_WIDTH - 4) / 2, yc, look, "swatch-marker")
         for text in legend.iter(self.tag("text")):
             text.set("x", f"{x + SWATCH_WIDTH + 6:.2f}")
 
     def plot_layer(self, name: str, under_series: bool = False) -> ET.Element:
-        """Return a new group in plot coordinates, drawn under or over the series."""
-        graph = next(g for g in self.groups("graph"))
-        plots = [g for g in graph.findall(self.tag("g")) if "plot" in g.get("class", "").split()]
-        overlay = next(
-            (g for g in plots if "overlay" in g.get("class", "").split()), plots[0]
+        """Return a new group in plot coordinates, drawn under the series or over their dots."""
+        graph = self.groups("graph")[0]
+        plot, overlay = (
+            next(g for g in graph.findall(self.tag("g")) if _classes(g) == classes)
+            for classes in (["plot"], ["plot", "overlay"])
         )
-        layer = ET.Element(
-            self.tag("g"), {"class": name, "transform": plots[0].get("transform", "")}
-        )
-        anchor = plots[0] if under_series else overlay
-        graph.insert(list(graph).index(anchor) + 1, layer)
+        layer = ET.Element(self.tag("g"), {"class": name})
+        if under_series:  # above the grid, under the lines
+            first = next((i for i, g in enumerate(plot) if "series" in _classes(g)), len(plot))
+            plot.insert(first, layer)
+        else:
+            layer.set("transform", overlay.get("transform", ""))
+            graph.insert(list(graph).index(overlay) + 1, layer)
         return layer
 
-    def marker(self, parent: ET.Element, shape: str, x: float, y: float, look: _Look) -> None:
+    def marker(
+        self,
+        parent: ET.Element,
+        shape: str,
+        x: float,
+        y: float,
+        look: _Look,
+        css_class: str = "marker",
+    ) -> None:
+        """Draw one data marker (or the adopted ring) centred on (x, y)."""
         r = MARKER_RADIUS
-        style = f"fill:{look.colour};stroke:{look.colour};stroke-width:1;stroke-dasharray:none"
-        if shape == "ring":
-            self.sub(
-                parent,
-                "circle",
-                cx=f"{x:.2f}",
-                cy=f"{y:.2f}",
-                r=f"{2.2 * r:.2f}",
-                style=f"fill:none;stroke:{look.colour};stroke-width:2;stroke-dasharray:none",
-                class_="adopted-marker",
-            )
-        elif shape == "square":
+        fill, width = look.colour, 1
+        if shape in ("ring", "hollow"):
+            fill, width = ("none", 2) if shape == "ring" else ("#ffffff", 2)
+        style = f"fill:{fill};stroke:{look.colour};stroke-width:{width};stroke-dasharray:none"
+        if shape in ("circle", "ring", "hollow"):
+            radius = 2.2 * r if shape == "ring" else r
+            attrib = {"cx": f"{x:.2f}", "cy": f"{y:.2f}", "r": f"{radius:.2f}"}
+            self.sub(parent, "circle", **attrib, style=style, class_=css_class)
+            return
+        if shape == "square":
             s = 0.9 * r
-            d = f"M{x - s:.2f} {y - s:.2f}h{2 * s:.2f}v{2 * s:.2f}h{-2 * s:.2f}Z"
-            self.sub(parent, "path", d=d, style=style, class_="marker")
-        elif shape in ("triangle", "triangle-down"):
-            tip, base = (-1.3 * r, 0.75 * r) if shape == "triangle" else (1.3 * r, -0.75 * r)
-            d = (
-                f"M{x:.2f} {y + tip:.2f}L{x + 1.15 * r:.2f} {y + base:.2f}"
-                f"L{x - 1.15 * r:.2f} {y + base:.2f}Z"
-            )
-            self.sub(parent, "path", d=d, style=style, class_="marker")
-        elif shape == "hollow":
-            style = f"fill:#ffffff;stroke:{look.colour};stroke-width:2;stroke-dasharray:none"
-            self.sub(
-                parent, "circle", cx=f"{x:.2f}", cy=f"{y:.2f}", r=f"{r:.2f}", style=style,
-                class_="marker",
-            )
+            points = [(-s, -s), (s, -s), (s, s), (-s, s)]
+        elif shape == "triangle":
+            points = [(0, -1.3 * r), (1.15 * r, 0.75 * r), (-1.15 * r, 0.75 * r)]
+        elif shape == "triangle-down":
+            points = [(0, 1.3 * r), (1.15 * r, -0.75 * r), (-1.15 * r, -0.75 * r)]
         elif shape == "diamond":
             s = 1.3 * r
-            d = f"M{x:.2f} {y - s:.2f}L{x + s:.2f} {y:.2f}L{x:.2f} {y + s:.2f}L{x - s:.2f} {y:.2f}Z"
-            self.sub(parent, "path", d=d, style=style, class_="marker")
+            points = [(0, -s), (s, 0), (0, s), (-s, 0)]
         else:
-            self.sub(
-                parent, "circle", cx=f"{x:.2f}", cy=f"{y:.2f}", r=f"{r:.2f}", style=style,
-                class_="marker",
-            )
+            raise ValueError(f"Unknown marker shape {shape!r}")
+        d = "M" + "L".join(f"{x + dx:.2f} {y + dy:.2f}" for dx, dy in points) + "Z"
+        self.sub(parent, "path", d=d, style=style, class_=css_class)
 
     @staticmethod
     def stroke_style(look: _Look) -> str:
@@ -704,7 +702,7 @@ class _Svg:
             for child in children:
                 if not _unwrappable(child):
                     parent.append(child)
-                elif len(child) and "transform" not in child.attrib:
+                elif len(child):
                     parent.extend(list(child))
 
     def serialize(self) -> str:
@@ -722,9 +720,11 @@ class _Svg:
 
 def _unwrappable(node: ET.Element) -> bool:
     """Whether a node is a group that only wraps (dots, a bar, a guide) or holds nothing."""
-    if node.tag != _Svg.tag("g") or node.attrib.get("transform"):
+    if node.tag != _Svg.tag("g"):
         return False
-    return len(node) == 0 or bool({"dots", "bar", "guides"} & set(_classes(node)))
+    if len(node) == 0:
+        return True
+    return "transform" not in node.attrib and bool({"dots", "bar", "guides"} & set(_classes(node)))
 
 
 def _classes(node: ET.Element) -> list[str]:
@@ -749,14 +749,10 @@ def _number(value: float) -> str:
 def _check_lengths(labels: Sequence[str], **sequences: Sequence[object]) -> None:
     for name, values in sequences.items():
         if len(values) != len(labels):
-            raise ValueError(
-                f"{name} has {len(values)} values for {len(labels)} session labels"
-            )
+            raise ValueError(f"{name} has {len(values)} values for {len(labels)} session labels")
 
 
-def _trend_values(
-    shares: Sequence[float | None], slope: float | None
-) -> list[float | None] | None:
+def _trend_values(shares: Sequence[float | None], slope: float | None) -> list[float | None] | None:
     """Return the least-squares line (in %) over the last sessions with a share, or None.
 
     The slope is per session among those that have a share (positions 0..n-1), as
@@ -774,7 +770,7 @@ def _trend_values(
     intercept = sum(ys) / len(ys) - slope * mean_x
     # Positions between two known sessions are interpolated in position space.
     values: list[float | None] = [None] * len(shares)
-    for position, (left, right) in enumerate(zip(known, known[1:], strict=False)):
+    for position, (left, right) in enumerate(itertools.pairwise(known)):
         for i in range(left, right + 1):
             fraction = (i - left) / (right - left)
             fitted = intercept + slope * (position + fraction)

@@ -32,6 +32,16 @@ blueprint.after_request(errors.security_headers)
 errors.register(blueprint)
 blueprint.context_processor(errors.template_globals)
 
-for area in (accounts, cases, case_page, sessions, moments, live, scripts, measures,
-             vocabulary, admin):
+for area in (
+    accounts,
+    cases,
+    case_page,
+    sessions,
+    moments,
+    live,
+    scripts,
+    measures,
+    vocabulary,
+    admin,
+):
     blueprint.register_blueprint(area.bp)
