@@ -1,0 +1,65 @@
+"""The four progress charts of a case, built once for the case page and the PDF report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from practice import metrics
+from practice.reports import charts
+from practice.services.progress import CaseProgress
+
+
+@dataclass(frozen=True)
+class CaseCharts:
+    cycle_balance: str
+    softening_share: str
+    adoption: str
+    csi4: str
+
+
+def session_labels(progress: CaseProgress) -> list[str]:
+    """Session dates as chart labels; the year is added when the sessions span more than one."""
+    years = {point.starts_at.year for point in progress.sessions}
+    pattern = "%d %b" if len(years) <= 1 else "%d %b %y"
+    return [point.starts_at.strftime(pattern) for point in progress.sessions]
+
+
+def case_charts(progress: CaseProgress, id_prefix: str = "case") -> CaseCharts:
+    """SVG for each chart; ``id_prefix`` keeps ids unique when several cases share a page."""
+    labels = session_labels(progress)
+    points = progress.sessions
+    trend = progress.trend
+    index = {point.session_id: i for i, point in enumerate(points)}
+    adoption_series = [
+        charts.AdoptionSeries(
+            name=f"{line.partner_name}: {line.script_text}",
+            levels=[line.levels.get(point.session_id) for point in points],
+            adopted_index=index.get(line.adopted_session_id),
+        )
+        for line in progress.adoption
+    ]
+    csi4_series = [
+        (line.partner_name, [line.totals.get(point.session_id) for point in points])
+        for line in progress.csi4
+    ]
+    return CaseCharts(
+        cycle_balance=charts.cycle_balance_chart(
+            labels,
+            [p.balance.escalating for p in points],
+            [p.balance.deescalating for p in points],
+            chart_id=f"{id_prefix}-cycle-balance",
+        ),
+        softening_share=charts.softening_share_chart(
+            labels,
+            [p.softening_share for p in points],
+            trend_slope=trend.slope,
+            trend_label=trend.label,
+            chart_id=f"{id_prefix}-softening-share",
+        ),
+        adoption=charts.adoption_chart(
+            labels, adoption_series, chart_id=f"{id_prefix}-script-adoption"
+        ),
+        csi4=charts.csi4_chart(
+            labels, csi4_series, cutoff=metrics.CSI4_CUTOFF, chart_id=f"{id_prefix}-csi4"
+        ),
+    )

@@ -1,0 +1,160 @@
+"""The case page: scoped access, the timeline, and charts drawn from the case's data."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from practice.models import (
+    AuditEvent,
+    MeasureResponse,
+    Moment,
+    MomentType,
+    Role,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+)
+from practice.services.progress import case_progress
+
+
+@pytest.fixture
+def types(db):
+    return {t.key: t for t in db.scalars(select(MomentType))}
+
+
+def tag(db, session, moment_type, intensity, partner=None, minute=5):
+    db.add(
+        Moment(
+            session=session,
+            moment_type=moment_type,
+            partner=partner,
+            minute=minute,
+            intensity=intensity,
+            created_by_id=session.created_by_id,
+        )
+    )
+
+
+@pytest.fixture
+def couple(db, make_staff, make_case, make_session, types):
+    """Four sessions whose softening share rises 0.25, 0.5, 0.75, 1.0, a script, CSI-4s."""
+    supervisor = make_staff(Role.SUPERVISOR)
+    counsellor = make_staff(Role.COUNSELLOR, supervisor=supervisor)
+    case = make_case(counsellor, reference="C-0500")
+    sessions = [make_session(case) for _ in range(4)]
+    for session, (esc, de) in zip(sessions, [(3, 1), (2, 2), (1, 3), (0, 4)], strict=True):
+        if esc:
+            tag(db, session, types["pursue"], esc, partner=case.partners[0])
+        tag(db, session, types["softening"], de, partner=case.partners[1])
+        tag(db, session, types["trigger_identified"], 5)  # neutral: counts in neither load
+    script = db.scalar(select(Script).where(Script.text.startswith("I need time")))
+    assignment = ScriptAssignment(
+        case_id=case.id, partner=case.partners[1], script=script, assigned_session=sessions[0]
+    )
+    db.add(assignment)
+    for session, level in zip(sessions, [1, 2, 1, 2], strict=True):
+        db.add(ScriptObservation(assignment=assignment, session=session, level=level))
+    for session, total in ((sessions[0], 9), (sessions[3], 15)):
+        db.add(
+            MeasureResponse(
+                session_id=session.id,
+                partner_id=case.partners[0].id,
+                items=[3, 2, 2, 2] if total == 9 else [5, 4, 3, 3],
+                total=total,
+                recorded_by_id=counsellor.id,
+            )
+        )
+    db.commit()
+    return case, sessions, counsellor, supervisor
+
+
+def test_progress_figures_are_computed_from_the_data(app, app_context, couple):
+    case, sessions, *_ = couple
+    progress = case_progress(case)
+    assert [p.softening_share for p in progress.sessions] == [0.25, 0.5, 0.75, 1.0]
+    assert [p.moment_count for p in progress.sessions] == [3, 3, 3, 2]
+    assert progress.trend.label == "improving"
+    assert progress.trend.slope == pytest.approx(0.25)
+    (line,) = progress.adoption
+    assert line.levels == {s.id: lvl for s, lvl in zip(sessions, [1, 2, 1, 2], strict=True)}
+    assert line.adopted_session_id is None  # 2 then 1: never two consecutive sessions at >= 2
+    (csi,) = progress.csi4
+    assert csi.totals == {sessions[0].id: 9, sessions[3].id: 15}
+
+
+def test_progress_over_a_period(app, app_context, couple):
+    case, sessions, *_ = couple
+    progress = case_progress(
+        case, start=sessions[1].starts_at.date(), end=sessions[2].starts_at.date()
+    )
+    assert [p.session_id for p in progress.sessions] == [sessions[1].id, sessions[2].id]
+
+
+def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple, db):
+    case, sessions, counsellor, _ = couple
+    auth.login(counsellor)
+    response = client.get(f"/cases/{case.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "C-0500" in page
+    assert page.count("<svg") == 4
+    for label in ("06 Jan", "13 Jan", "20 Jan", "27 Jan"):
+        assert label in page
+    assert "100 %" in page and "25 %" in page  # softening shares in the timeline
+    assert "Improving" in page
+    assert "not yet adopted" in page
+    assert db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "case_viewed", AuditEvent.case_id == case.id)
+    )
+
+
+def test_charts_change_when_a_moment_is_added(client, auth, couple, db, types):
+    case, sessions, counsellor, _ = couple
+    auth.login(counsellor)
+    before = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    tag(db, sessions[3], types["criticism"], 4)
+    db.commit()
+    after = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert before != after
+    assert "50 %" in after  # last session now 4 / (4 + 4)
+
+
+def test_supervisor_of_the_counsellor_reads_the_case(client, auth, couple):
+    case, _, _, supervisor = couple
+    auth.login(supervisor)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "C-0500" in page
+    assert "Record a session" not in page
+
+
+@pytest.mark.parametrize("role", [Role.COUNSELLOR, Role.SUPERVISOR])
+def test_others_get_not_found(client, auth, couple, make_staff, role):
+    case, *_ = couple
+    auth.login(make_staff(role))
+    assert client.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_admin_reads_any_case(client, auth, couple, make_staff):
+    case, *_ = couple
+    auth.login(make_staff(Role.ADMIN))
+    assert client.get(f"/cases/{case.id}").status_code == 200
+
+
+def test_empty_case_page(client, auth, make_staff, make_case):
+    counsellor = make_staff()
+    case = make_case(counsellor)
+    auth.login(counsellor)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "No sessions recorded yet." in page
+    assert "No data yet" in page
+
+
+def test_anonymous_is_redirected(client, couple):
+    case, *_ = couple
+    assert client.get(f"/cases/{case.id}").status_code == 302
+
+
+def test_timestamps_are_utc(couple):
+    _, sessions, *_ = couple
+    assert sessions[0].starts_at == datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
