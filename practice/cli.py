@@ -80,3 +80,37 @@ def audit_verify() -> None:
             f"Audit chain broken at {len(broken)} event(s), first at id {broken[0]}."
         )
     click.echo("Audit chain intact.")
+
+
+@practice_cli.command("seed-demo")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiply counsellors and cases (1: 6 counsellors, 40 cases).",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option(
+    "--sessions-per-case",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Average sessions per case [default: 15].",
+)
+def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
+    """Fill an empty database with a demo practice (demo accounts; never for real use)."""
+    from practice import demo
+
+    if not migrate.is_at_head():
+        raise click.ClickException("The database is not up to date; run `practice upgrade-db`.")
+    if demo.has_staff():
+        click.echo("Demo data already present; nothing done.")
+        return
+    try:
+        summary = demo.seed_demo(scale=scale, seed=seed, sessions_per_case=sessions_per_case)
+    except demo.DemoError as error:
+        db_session().rollback()
+        raise click.ClickException(str(error)) from error
+    db_session().commit()
+    for line in summary.lines() + summary.credentials():
+        click.echo(line)

@@ -1,0 +1,223 @@
+"""The demo practice: the documented accounts, a believable caseload, and determinism."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from practice import metrics, migrate
+from practice.demo import (
+    DEMO_NOW,
+    DEMO_PASSWORD,
+    DemoError,
+    seed_demo,
+)
+from practice.models import (
+    Account,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    MeasureResponse,
+    Moment,
+    MomentType,
+    NoteStatus,
+    ReviewStatus,
+    Role,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+    StaffMember,
+    TherapySession,
+)
+from practice.passwords import verify_password
+from practice.services.sessions import note_intact
+from tests.conftest import make_test_app
+
+SUPERVISORS = {
+    "counsellor@example.com": "supervisor@example.com",
+    "counsellor2@example.com": "supervisor@example.com",
+    "counsellor3@example.com": "supervisor@example.com",
+    "counsellor4@example.com": "supervisor2@example.com",
+    "counsellor5@example.com": "supervisor2@example.com",
+    "counsellor6@example.com": "supervisor2@example.com",
+}
+
+
+def softening_shares(db) -> dict[str, list[float]]:
+    """Per case reference, the softening share of each session that has one, in order."""
+    rows = db.execute(
+        sa.select(Case.reference, TherapySession.id, MomentType.valence, Moment.intensity)
+        .join(TherapySession, TherapySession.case_id == Case.id)
+        .join(Moment, Moment.session_id == TherapySession.id)
+        .join(MomentType, MomentType.id == Moment.moment_type_id)
+        .order_by(Case.reference, TherapySession.starts_at, Moment.id)
+    )
+    moments: dict[str, dict[int, list]] = defaultdict(dict)
+    for reference, session_id, valence, intensity in rows:
+        moments[reference].setdefault(session_id, []).append((valence, intensity))
+    shares = {}
+    for reference, sessions in moments.items():
+        balances = [metrics.cycle_balance(m).softening_share for m in sessions.values()]
+        shares[reference] = [share for share in balances if share is not None]
+    return shares
+
+
+def showcase_moments(db) -> list[tuple[str, int, int]]:
+    return [
+        tuple(row)
+        for row in db.execute(
+            sa.select(MomentType.key, Moment.minute, Moment.intensity)
+            .join(Moment, Moment.moment_type_id == MomentType.id)
+            .join(TherapySession, TherapySession.id == Moment.session_id)
+            .join(Case, Case.id == TherapySession.case_id)
+            .where(Case.reference == "C-0001")
+            .order_by(TherapySession.starts_at, Moment.minute, Moment.id)
+        )
+    ]
+
+
+def test_scale_one_is_the_documented_practice(app_context, db):
+    summary = seed_demo()
+
+    staff = {m.email: m for m in db.scalars(sa.select(StaffMember))}
+    assert set(staff) == {"admin@example.com", "supervisor@example.com"} | {
+        "supervisor2@example.com",
+        *SUPERVISORS,
+    }
+    assert staff["admin@example.com"].role == Role.ADMIN
+    assert staff["supervisor@example.com"].role == Role.SUPERVISOR
+    assert staff["supervisor2@example.com"].role == Role.SUPERVISOR
+    for counsellor, supervisor in SUPERVISORS.items():
+        assert staff[counsellor].role == Role.COUNSELLOR
+        assert staff[counsellor].supervisor_id == staff[supervisor].id
+    account = db.scalar(sa.select(Account).where(Account.email == "counsellor@example.com"))
+    assert staff["counsellor@example.com"].user_id == str(account.id)
+    assert verify_password(account.password_hash, DEMO_PASSWORD)
+
+    cases = db.scalars(sa.select(Case).order_by(Case.reference)).all()
+    assert 36 <= len(cases) == summary.cases <= 44
+    assert cases[0].reference == "C-0001"
+    assert cases[0].counsellor.email == "counsellor@example.com"
+    assert {case.counsellor.email for case in cases} == set(SUPERVISORS)
+    assert {CaseStatus.PAUSED, CaseStatus.CLOSED} <= {case.status for case in cases}
+    assert all(case.status_reason for case in cases if case.status != CaseStatus.ACTIVE)
+    assert 500 <= summary.sessions <= 700
+    assert db.scalar(sa.select(sa.func.count(TherapySession.id))) == summary.sessions
+
+    sessions = db.scalars(sa.select(TherapySession)).all()
+    assert all(s.starts_at.tzinfo is not None and s.starts_at < DEMO_NOW for s in sessions)
+    drafts = [s for s in sessions if s.status == NoteStatus.DRAFT]
+    signed = [s for s in sessions if s.status == NoteStatus.SIGNED]
+    assert len(signed) > 0.9 * len(sessions)
+    assert all(s.signed_by_id and s.signed_at > s.starts_at for s in signed)
+    assert all(note_intact(s) for s in signed)
+    # Some drafts are past the 72-hour signing deadline, for the supervisor flags to find.
+    assert any(DEMO_NOW - s.starts_at > timedelta(hours=72) for s in drafts)
+    reviews = {s.review_status for s in signed}
+    assert {ReviewStatus.PENDING, ReviewStatus.COSIGNED} <= reviews
+
+    too_late = db.scalar(
+        sa.select(sa.func.count(Moment.id))
+        .join(TherapySession, TherapySession.id == Moment.session_id)
+        .where(Moment.minute > TherapySession.duration_minutes)
+    )
+    assert too_late == 0
+    assert db.scalar(sa.select(sa.func.count(Moment.id))) == summary.moments
+
+    measures = db.scalars(sa.select(MeasureResponse)).all()
+    assert len(measures) == summary.measures > 0
+    for response in measures:
+        assert response.total == metrics.csi4_total(response.items)
+        assert metrics.CSI4_MIN_TOTAL <= response.total <= metrics.CSI4_MAX_TOTAL
+
+    shares = softening_shares(db)
+    slopes = [metrics.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
+    assert sum(slope > 0 for slope in slopes) >= 0.6 * len(slopes)
+
+    assert db.scalar(sa.select(sa.func.count(ScriptObservation.id))) == summary.observations
+    events = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "demo_seeded")).all()
+    assert len(events) == 1
+
+    with pytest.raises(DemoError):
+        seed_demo()
+
+
+def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_context, db):
+    seed_demo()
+    case = db.scalar(sa.select(Case).where(Case.reference == "C-0001"))
+    assert len(case.sessions) == 20
+    shares = softening_shares(db)["C-0001"]
+    assert metrics.least_squares_slope(shares) > 0
+
+    position = {session.id: n for n, session in enumerate(case.sessions, start=1)}
+    adopted = {}
+    for assignment in db.scalars(
+        sa.select(ScriptAssignment).where(ScriptAssignment.case_id == case.id)
+    ):
+        observations = sorted((position[o.session_id], o.level) for o in assignment.observations)
+        adopted[(assignment.partner.cycle_role, assignment.script.text)] = metrics.adoption_point(
+            observations
+        )
+    withdrawer = adopted[("withdrawer", "I need time to process this, but I'm open to talk soon.")]
+    pursuer = adopted[("pursuer", "When would be a good time for us to sit with this together?")]
+    assert withdrawer is not None and pursuer is not None and withdrawer != pursuer
+
+    totals = defaultdict(list)
+    for response in db.scalars(
+        sa.select(MeasureResponse)
+        .join(TherapySession)
+        .where(TherapySession.case_id == case.id)
+        .order_by(TherapySession.starts_at)
+    ):
+        totals[response.partner_id].append(response.total)
+    assert len(totals) == 2
+    for series in totals.values():
+        assert metrics.csi4_below_cutoff(series[0])
+        assert not metrics.csi4_below_cutoff(series[-1])
+
+
+def test_two_seeds_into_two_fresh_databases_are_identical(tmp_path):
+    results = []
+    for name in ("first", "second"):
+        app = make_test_app(f"sqlite:///{tmp_path / name}.db", tmp_path / name)
+        with app.app_context():
+            migrate.upgrade()
+            seed_demo()
+            db = app.extensions["sqlalchemy"].session
+            references = db.scalars(sa.select(Case.reference).order_by(Case.reference)).all()
+            counts = db.execute(
+                sa.select(Case.reference, sa.func.count(TherapySession.id))
+                .join(TherapySession)
+                .group_by(Case.reference)
+                .order_by(Case.reference)
+            ).all()
+            results.append((references, [tuple(c) for c in counts], showcase_moments(db)))
+            db.rollback()
+            app.extensions["sqlalchemy"].engine.dispose()
+    assert results[0] == results[1]
+    assert len(results[0][2]) > 100
+
+
+def test_command_seeds_a_small_practice_once(app, runner, db):
+    result = runner.invoke(args=["practice", "seed-demo", "--scale", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    assert "counsellor@example.com … counsellor3@example.com (counsellors)" in result.output
+    assert "supervisor@example.com, supervisor2@example.com (supervisors)" in result.output
+    with app.app_context():
+        cases = db.scalar(sa.select(sa.func.count(Case.id)))
+        sessions = db.scalar(sa.select(sa.func.count(TherapySession.id)))
+        counsellors = db.scalar(
+            sa.select(sa.func.count(StaffMember.id)).where(StaffMember.role == Role.COUNSELLOR)
+        )
+        assert (cases, counsellors) == (20, 3)
+        assert 200 <= sessions <= 400
+        assert db.scalar(sa.select(sa.func.count(Script.id))) == 7  # the vocabulary is untouched
+
+    again = runner.invoke(args=["practice", "seed-demo"])
+    assert again.exit_code == 0
+    assert "Demo data already present; nothing done." in again.output
+    with app.app_context():
+        assert db.scalar(sa.select(sa.func.count(Case.id))) == cases
+        assert db.scalar(sa.select(sa.func.count(TherapySession.id))) == sessions
