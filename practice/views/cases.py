@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,10 +32,7 @@ bp = Blueprint("cases", __name__)
 
 
 def _case_page(case_id: int) -> str:
-    if "practice.case_page.show" in current_app.view_functions:
-        return url_for("practice.case_page.show", case_id=case_id)
-    # Until the case page is mounted, its address all the same.
-    return f"{url_for('.index')}/{case_id}"
+    return url_for("practice.case_page.show", case_id=case_id)
 
 
 def _fit_partner_rows(form: NewCaseForm, kind: str | None, change: str = "") -> None:
