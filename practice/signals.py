@@ -1,0 +1,19 @@
+"""Signals the tracker sends when something clinically significant happens.
+
+Listeners (the audit log, a host application) connect with ``signal.connect(receiver)``;
+receivers run inside the request, before its commit, so they must not commit either.
+
+- ``note_signed``: a session note was signed. Sender: the ``TherapySession`` (flushed, with
+  ``signed_at``, ``signed_by_id`` and ``note_sha256`` set). Keyword ``member``: the signing
+  ``StaffMember``.
+
+Other areas add theirs here (``moment_tagged``, ``report_generated``), each documented above.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+signals = Namespace()
+
+note_signed = signals.signal("note-signed", doc="A session note was signed.")
