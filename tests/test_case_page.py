@@ -1,5 +1,7 @@
 """The case page: scoped access, the timeline, and charts drawn from the case's data."""
 
+import base64
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -91,16 +93,24 @@ def test_progress_over_a_period(app, app_context, couple):
     assert [p.session_id for p in progress.sessions] == [sessions[1].id, sessions[2].id]
 
 
+def chart_svgs(page: str) -> list[str]:
+    """The SVG documents of the charts, which the page embeds as data: images."""
+    encoded = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
+    return [base64.b64decode(item).decode() for item in encoded]
+
+
 def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple, db):
-    case, sessions, counsellor, _ = couple
+    case, _sessions, counsellor, _ = couple
     auth.login(counsellor)
     response = client.get(f"/cases/{case.id}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "C-0500" in page
-    assert page.count("<svg") == 4
+    svgs = chart_svgs(page)
+    assert len(svgs) == 4
+    assert all(svg.startswith("<svg") for svg in svgs)
     for label in ("06 Jan", "13 Jan", "20 Jan", "27 Jan"):
-        assert label in page
+        assert all(label in svg for svg in svgs)
     assert "100 %" in page and "25 %" in page  # softening shares in the timeline
     assert "Improving" in page
     assert "not yet adopted" in page
@@ -112,12 +122,14 @@ def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple,
 def test_charts_change_when_a_moment_is_added(client, auth, couple, db, types):
     case, sessions, counsellor, _ = couple
     auth.login(counsellor)
-    before = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    before = chart_svgs(client.get(f"/cases/{case.id}").get_data(as_text=True))
     tag(db, sessions[3], types["criticism"], 4)
     db.commit()
-    after = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert before != after
-    assert "50 %" in after  # last session now 4 / (4 + 4)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    after = chart_svgs(page)
+    assert before[0] != after[0] and before[1] != after[1]  # balance and share charts
+    assert before[2:] == after[2:]  # adoption and CSI-4 unchanged
+    assert "50 %" in page  # last session now 4 / (4 + 4)
 
 
 def test_supervisor_of_the_counsellor_reads_the_case(client, auth, couple):
@@ -147,7 +159,7 @@ def test_empty_case_page(client, auth, make_staff, make_case):
     auth.login(counsellor)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "No sessions recorded yet." in page
-    assert "No data yet" in page
+    assert all("No data yet" in svg for svg in chart_svgs(page))
 
 
 def test_anonymous_is_redirected(client, couple):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from markupsafe import Markup
 
 from practice import access, metrics
 from practice.database import db_session
-from practice.reports.case_charts import case_charts
+from practice.reports.case_charts import case_charts, svg_data_uri
 from practice.services import audit
 from practice.services.progress import case_progress
 from practice.services.scoping import can_edit, case_for_viewer
@@ -28,7 +27,7 @@ def show(case_id: int):
         "practice/cases/show.html",
         case=case,
         progress=progress,
-        charts={name: Markup(svg) for name, svg in vars(charts).items()},
+        charts={name: svg_data_uri(svg) for name, svg in vars(charts).items()},
         can_edit=can_edit(member, case),
         trend_threshold=metrics.TREND_THRESHOLD,
         trend_window=metrics.TREND_WINDOW,
