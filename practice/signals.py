@@ -7,7 +7,8 @@ receivers run inside the request, before its commit, so they must not commit eit
   ``signed_at``, ``signed_by_id`` and ``note_sha256`` set). Keyword ``member``: the signing
   ``StaffMember``.
 
-Other areas add theirs here (``moment_tagged``, ``report_generated``), each documented above.
+- ``moment_tagged``: a cycle moment was recorded (tagging tab or live mode). Sender: the
+  flushed ``Moment``. Keywords ``session``, ``member`` and ``source`` ("form" or "live").
 """
 
 from __future__ import annotations
@@ -17,3 +18,4 @@ from blinker import Namespace
 signals = Namespace()
 
 note_signed = signals.signal("note-signed", doc="A session note was signed.")
+moment_tagged = signals.signal("moment-tagged", doc="A cycle moment was tagged in a session.")

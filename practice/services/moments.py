@@ -18,13 +18,7 @@ from practice import metrics
 from practice.database import db_session, utcnow
 from practice.models import CaseKind, Moment, MomentType, Partner, StaffMember, TherapySession
 from practice.services import audit
-from practice.signals import signals
-
-# Sent after a moment is added (on the Moments tab or by a live tap). Sender: the ``Moment``
-# (flushed, with its id); keywords ``session`` (its ``TherapySession``), ``member`` (the
-# ``StaffMember`` who tagged it) and ``source`` ("form" or "live"). Receivers must not commit.
-# Namespaced signals are shared by name, so ``practice.signals`` may declare the same one.
-moment_tagged = signals.signal("moment-tagged", doc="A cycle moment was tagged in a session.")
+from practice.signals import moment_tagged
 
 MAX_CONTEXT = 500
 DEFAULT_INTENSITY = 3
