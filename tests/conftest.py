@@ -182,6 +182,23 @@ def make_staff(db):
 
 
 @pytest.fixture
+def supervisor(make_staff) -> StaffMember:
+    return make_staff(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def counsellor(make_staff, supervisor) -> StaffMember:
+    """A counsellor supervised by ``supervisor``."""
+    return make_staff(Role.COUNSELLOR, supervisor=supervisor)
+
+
+@pytest.fixture
+def case(make_case, counsellor) -> Case:
+    """A couple in the care of ``counsellor``."""
+    return make_case(counsellor)
+
+
+@pytest.fixture
 def make_case(db):
     """Create (committed inside the test's transaction) a couple: a pursuer and a withdrawer."""
     counter = iter(range(1, 10_000))

@@ -28,21 +28,6 @@ def standing(db, session) -> list[Moment]:
 
 
 @pytest.fixture
-def supervisor(make_staff):
-    return make_staff(Role.SUPERVISOR)
-
-
-@pytest.fixture
-def counsellor(make_staff, supervisor):
-    return make_staff(Role.COUNSELLOR, supervisor=supervisor)
-
-
-@pytest.fixture
-def case(make_case, counsellor):
-    return make_case(counsellor)
-
-
-@pytest.fixture
 def session(make_session, case):
     """A draft session that started 12 and a half minutes ago."""
     started = datetime.now(UTC) - timedelta(minutes=12, seconds=30)

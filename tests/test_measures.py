@@ -12,21 +12,6 @@ from practice.services import measures as service
 
 
 @pytest.fixture
-def supervisor(make_staff):
-    return make_staff(Role.SUPERVISOR)
-
-
-@pytest.fixture
-def counsellor(make_staff, supervisor):
-    return make_staff(Role.COUNSELLOR, supervisor=supervisor)
-
-
-@pytest.fixture
-def case(make_case, counsellor):
-    return make_case(counsellor)
-
-
-@pytest.fixture
 def visit(make_session, case):
     return make_session(case, starts_at=datetime(2026, 3, 10, 15, 0, tzinfo=UTC))
 

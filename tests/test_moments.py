@@ -51,21 +51,6 @@ def add(db, session, member, key, minute, *, partner=None, intensity=3, context=
 
 
 @pytest.fixture
-def supervisor(make_staff):
-    return make_staff(Role.SUPERVISOR)
-
-
-@pytest.fixture
-def counsellor(make_staff, supervisor):
-    return make_staff(Role.COUNSELLOR, supervisor=supervisor)
-
-
-@pytest.fixture
-def case(make_case, counsellor):
-    return make_case(counsellor)
-
-
-@pytest.fixture
 def session(make_session, case):
     return make_session(case, duration_minutes=50)
 

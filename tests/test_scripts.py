@@ -23,23 +23,8 @@ PURSUER_SCRIPT = "When would be a good time for us to sit with this together?"
 
 
 @pytest.fixture
-def supervisor(make_staff):
-    return make_staff(Role.SUPERVISOR)
-
-
-@pytest.fixture
-def counsellor(make_staff, supervisor):
-    return make_staff(Role.COUNSELLOR, supervisor=supervisor)
-
-
-@pytest.fixture
 def admin(make_staff):
     return make_staff(Role.ADMIN)
-
-
-@pytest.fixture
-def case(make_case, counsellor):
-    return make_case(counsellor)
 
 
 @pytest.fixture

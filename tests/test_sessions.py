@@ -31,11 +31,6 @@ NOTE = {
 
 
 @pytest.fixture
-def supervisor(make_staff):
-    return make_staff(Role.SUPERVISOR)
-
-
-@pytest.fixture
 def counsellor(make_staff, supervisor):
     return make_staff(Role.COUNSELLOR, supervisor=supervisor, display_name="Robin Counsellor")
 

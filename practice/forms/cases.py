@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.forms import strip_whitespace
 from practice.models import CaseKind, CycleRole
 from practice.services.caseload import (
     DEFAULT_SORT,
@@ -63,10 +64,6 @@ STATUS_ACTIONS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _optional_int(value) -> int | None:
     """Blank means none; anything else must be a whole number (raises ValueError)."""
     if value is None or value == "":
@@ -77,7 +74,7 @@ def _optional_int(value) -> int | None:
 def _text(label: str) -> TextAreaField:
     return TextAreaField(
         label,
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             Length(max=MAX_TEXT_LENGTH, message=f"Keep this to {MAX_TEXT_LENGTH:,} characters.")
         ],
@@ -93,7 +90,7 @@ class PartnerForm(Form):
 
     display_name = StringField(
         "First name or initials",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Enter a first name or initials."),
             Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
@@ -101,7 +98,7 @@ class PartnerForm(Form):
     )
     pronouns = StringField(
         "Pronouns (optional)",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             Optional(),
             Length(
@@ -200,7 +197,7 @@ class StatusForm(FlaskForm):
     )
     reason = TextAreaField(
         "Reason",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Give a reason for the change."),
             Length(

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.forms import strip_whitespace
 from practice.metrics import ADOPTION_LEVELS
 from practice.models import Partner, Script, ScriptRole
 from practice.services.scripts import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
@@ -31,16 +32,12 @@ MAX_LEVEL = max(ADOPTION_LEVELS)
 LEVEL_MESSAGE = f"Choose an adoption level from 0 to {MAX_LEVEL}."
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class ScriptForm(FlaskForm):
     """Add a script to the library or change one."""
 
     text = TextAreaField(
         "Words of the script",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Write the script's words."),
             Length(max=MAX_SCRIPT_TEXT, message=f"Keep it to {MAX_SCRIPT_TEXT} characters."),
@@ -54,7 +51,7 @@ class ScriptForm(FlaskForm):
     )
     category = StringField(
         "Category",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Give the script a category."),
             Length(max=MAX_CATEGORY, message=f"Keep it to {MAX_CATEGORY} characters."),
@@ -127,7 +124,7 @@ class AdoptionEntry(Form):
     )
     note = TextAreaField(
         "Note (optional)",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             Length(
                 max=MAX_OBSERVATION_NOTE,
