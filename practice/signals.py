@@ -9,6 +9,8 @@ receivers run inside the request, before its commit, so they must not commit eit
 
 - ``moment_tagged``: a cycle moment was recorded (tagging tab or live mode). Sender: the
   flushed ``Moment``. Keywords ``session``, ``member`` and ``source`` ("form" or "live").
+- ``report_generated``: a progress report PDF was generated and recorded. Sender: the
+  flushed ``Report``. Keyword ``member``: the ``StaffMember`` it was generated as.
 """
 
 from __future__ import annotations
@@ -19,3 +21,4 @@ signals = Namespace()
 
 note_signed = signals.signal("note-signed", doc="A session note was signed.")
 moment_tagged = signals.signal("moment-tagged", doc="A cycle moment was tagged in a session.")
+report_generated = signals.signal("report-generated", doc="A progress report PDF was generated.")

@@ -56,6 +56,14 @@ def test_wheel_installs_and_serves_the_login_page(tmp_path):
         "practice/migrations/script.py.mako",
         "practice/migrations/versions/0001_initial_schema.py",
         "practice/reports/__init__.py",
+        "practice/reports/pdf.py",
+        "practice/reports/progress_report.py",
+        "practice/reports/report.css",
+        "practice/reports/page-a4.css",
+        "practice/reports/page-letter.css",
+        "practice/reports/templates/progress_report.html",
+        "practice/templates/practice/reports/index.html",
+        "practice/templates/practice/reports/_case_reports.html",
         "practice/static/practice.css",
     ):
         assert expected in names, expected

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Script(Base):
-    """A phrase partners practise, such as "I need time to process this, but I'm open to talk soon"."""
+    """A phrase partners practise, e.g. "I need time to process this, but I'm open to talk soon"."""
 
     __tablename__ = "practice_script"
     __table_args__ = (sa.CheckConstraint(check_in("intended_role", ScriptRole), name="role"),)

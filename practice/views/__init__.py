@@ -14,6 +14,7 @@ from practice.views import (
     live,
     measures,
     moments,
+    reports,
     scripts,
     sessions,
     vocabulary,
@@ -41,6 +42,7 @@ for area in (
     live,
     scripts,
     measures,
+    reports,
     vocabulary,
     admin,
 ):

@@ -1,0 +1,221 @@
+"""Benchmark of the progress reports (run by hand: ``.venv/bin/python bench/report.py``).
+
+Builds a demo practice in a temporary SQLite database (``seed_demo`` with 60 sessions per case
+on average), picks the case with the sessions nearest 60, and measures:
+
+- ``report_s``: median warm time of one report (context, charts, HTML and PDF), and
+  ``weasy_s`` the median of WeasyPrint alone on the same final HTML, same options; target
+  ``ratio`` = report_s / weasy_s <= 1.3;
+- ``per_page_ratio``: the report's time per page against a plain 100-row text table rendered in
+  the same run; target <= 1.5;
+- ``speedup``: batch throughput (reports per second, stored and recorded as the CLI does, the
+  same case's referrer report each time) on 2 warmed worker processes against 1, median of
+  interleaved rounds; target >= 1.8;
+- ``peak_mb``: peak resident memory (ru_maxrss) of a fresh process that renders one report;
+  target <= 250.
+
+The figures are printed, then ``key=value`` pairs on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from weasyprint import HTML
+
+from practice import cli, demo, migrate
+from practice.database import db_session
+from practice.models import Case, TherapySession
+from practice.reports.pdf import PDF_OPTIONS, AssetFetcher, render_pdf
+from practice.reports.progress_report import build_report_html, report_context
+from practice.services import reports
+from practice.standalone import create_app
+
+TARGET_SESSIONS = 60
+TODAY = demo.DEMO_TODAY
+
+PEAK_SCRIPT = """
+import resource, sys
+from datetime import date
+from sqlalchemy import select
+from practice.standalone import create_app
+from practice.database import db_session
+from practice.models import Case
+from practice.services import reports
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"},
+                 instance_path=sys.argv[2])
+with app.app_context():
+    case = db_session().get(Case, int(sys.argv[3]))
+    start, end = reports.default_period(case, date.fromisoformat(sys.argv[4]))
+    rendered = reports.render_report(case, start, end, "clinical", "", case.counsellor)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rendered.page_count)
+"""
+
+
+def reference_html(rows: int = 100) -> str:
+    """A plain document: a 100-row table of text, the yardstick for time per page."""
+    body = "".join(
+        f"<tr><td>{i}</td><td>Session {i} of the reference case</td>"
+        f"<td>The couple described a difficult week and named the pattern together.</td>"
+        f"<td>{i * 7 % 100} %</td></tr>"
+        for i in range(1, rows + 1)
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Reference</title>"
+        "<style>body{font-family:'DejaVu Sans';font-size:11pt} td{padding:6pt;"
+        "border-bottom:0.5pt solid #999} thead{display:table-header-group}</style></head><body>"
+        "<h1>Reference table</h1><table><thead><tr><th>#</th><th>Session</th><th>Note</th>"
+        f"<th>Share</th></tr></thead><tbody>{body}</tbody></table></body></html>"
+    )
+
+
+def timed(function, repeat: int) -> tuple[float, object]:
+    """Median seconds of ``repeat`` warm calls (after one warm-up call), and the last result."""
+    result = function()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def _warm_worker(seconds: float) -> int:
+    """Warm a worker: render a small PDF once and hold the worker so each gets one."""
+    import os
+
+    render_pdf("<html lang='en'><head><title>w</title></head><body><p>warm</p></body></html>")
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def batch_rate(settings: dict, jobs: list, workers: int) -> float:
+    """Reports per second on ``workers`` warmed worker processes."""
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=cli._start_report_worker,
+        initargs=(settings,),
+    ) as pool:
+        pids = set(pool.map(_warm_worker, [0.5] * workers))
+        assert len(pids) == workers, pids
+        started = time.perf_counter()
+        outcomes = reports.run_batch(jobs, cli._render_batch_job, pool)
+        elapsed = time.perf_counter() - started
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise SystemExit(f"batch failed: {failed[0].detail}")
+    return len(jobs) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="Warm runs per measurement.")
+    parser.add_argument("--batch", type=int, default=8, help="Reports per batch run.")
+    parser.add_argument("--rounds", type=int, default=3, help="Batch runs per process count.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}, instance_path=tmp)
+        with app.app_context():
+            migrate.upgrade()
+            demo.seed_demo(scale=0.25, sessions_per_case=TARGET_SESSIONS)
+            db_session().commit()
+            counts = (
+                db_session()
+                .execute(
+                    select(Case.id, func.count(TherapySession.id))
+                    .join(TherapySession, TherapySession.case_id == Case.id)
+                    .group_by(Case.id)
+                )
+                .all()
+            )
+            case_id, sessions = min(counts, key=lambda row: abs(row[1] - TARGET_SESSIONS))
+            case = db_session().get(Case, case_id)
+            start, end = reports.default_period(case, TODAY)
+            member = case.counsellor
+
+            def full_report():
+                context = report_context(case, start, end, "clinical", "", member)
+                return render_pdf(build_report_html(context))
+
+            report_s, pdf = timed(full_report, args.repeat)
+            html = build_report_html(report_context(case, start, end, "clinical", "", member))
+
+            def weasy_only():
+                return HTML(string=html, url_fetcher=AssetFetcher()).write_pdf(**PDF_OPTIONS)
+
+            weasy_s, _ = timed(weasy_only, args.repeat)
+            reference = reference_html()
+            reference_doc = HTML(string=reference).render()
+            reference_pages = len(reference_doc.pages)
+
+            def reference_only():
+                return HTML(string=reference).write_pdf()
+
+            reference_s, _ = timed(reference_only, args.repeat)
+            # The same case every time: equal jobs, so neither worker idles at the end.
+            out_dir = Path(tmp) / "out"
+            out_dir.mkdir()
+            jobs = [
+                reports.BatchJob(case.id, case.reference, "referrer", str(out_dir / f"{i}.pdf"))
+                for i in range(args.batch)
+            ]
+            settings = cli._report_worker_settings(app)
+            db_session().close()
+        # Interleaved rounds, each configuration's median kept: other work on a shared machine
+        # slows whichever configuration it happens to overlap.
+        rates: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(args.rounds):
+            for workers in (1, 2):
+                rates[workers].append(batch_rate(settings, jobs, workers))
+        rate_1, rate_2 = (statistics.median(rates[w]) for w in (1, 2))
+        peak = subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, url, tmp, str(case_id), TODAY.isoformat()],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        peak_mb = int(peak[0]) / 1024
+
+    pages = pdf.page_count
+    ratio = report_s / weasy_s
+    per_page = report_s / pages
+    reference_per_page = reference_s / reference_pages
+    per_page_ratio = per_page / reference_per_page
+    speedup = rate_2 / rate_1
+    print(f"Case: {sessions} sessions, {pages} pages (clinical, {start} to {end})")
+    print(f"Report, median warm:        {report_s:.3f} s")
+    print(f"WeasyPrint alone, same HTML: {weasy_s:.3f} s   ratio {ratio:.2f} (target <= 1.3)")
+    print(
+        f"Per page: report {per_page:.3f} s, reference table {reference_per_page:.3f} s "
+        f"({reference_pages} pages, {reference_s:.3f} s)   ratio {per_page_ratio:.2f} "
+        "(target <= 1.5)"
+    )
+    print(
+        f"Batch of {len(jobs)}, median of {args.rounds} rounds: {rate_1:.2f} reports/s on 1 "
+        f"process, {rate_2:.2f} on 2   speedup {speedup:.2f} (target >= 1.8)"
+    )
+    print(f"Peak memory of one report process: {peak_mb:.0f} MB (target <= 250)")
+    print(
+        f"sessions={sessions} pages={pages} report_s={report_s:.3f} weasy_s={weasy_s:.3f} "
+        f"ratio={ratio:.2f} per_page_s={per_page:.3f} reference_per_page_s="
+        f"{reference_per_page:.3f} per_page_ratio={per_page_ratio:.2f} rate_1={rate_1:.2f} "
+        f"rate_2={rate_2:.2f} speedup={speedup:.2f} peak_mb={peak_mb:.0f} "
+        f"cpus={multiprocessing.cpu_count()} today={date.today().isoformat()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Progress reports of a case: list, preview, generate, download."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+
+from practice import access
+from practice.database import db_session
+from practice.forms.reports import ReportForm
+from practice.models import Case, StaffMember
+from practice.reports import pdf
+from practice.services import audit, reports
+from practice.services.reports import MAX_NARRATIVE_LENGTH
+from practice.services.scoping import can_edit, case_for_editor, case_for_viewer
+
+bp = Blueprint("reports", __name__)
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _page(case: Case, member: StaffMember, form: ReportForm) -> str:
+    return render_template(
+        "practice/reports/index.html",
+        case=case,
+        form=form,
+        reports=reports.reports_of_case(case),
+        can_edit=can_edit(member, case),
+        max_narrative=MAX_NARRATIVE_LENGTH,
+    )
+
+
+def _asset_url(name: str) -> str:
+    return url_for("practice.reports.asset", name=name)
+
+
+@bp.route("/cases/<int:case_id>/reports")
+@access.staff
+def index(case_id: int):
+    member = access.current_staff()
+    case = case_for_viewer(member, case_id)
+    start, end = reports.default_period(case, date.today())
+    audit.record("reports_listed", obj=case)
+    db_session().commit()
+    return _page(case, member, ReportForm(period_start=start, period_end=end))
+
+
+@bp.route("/cases/<int:case_id>/reports/preview", methods=["POST"])
+@access.staff
+def preview(case_id: int):
+    member = access.current_staff()
+    case = case_for_editor(member, case_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        data = (form.period_start.data, form.period_end.data, form.audience.data)
+        try:
+            html = reports.preview_html(case, *data, form.narrative.data or "", member, _asset_url)
+        except reports.ReportError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            return Response(html, mimetype="text/html")
+    return _page(case, member, form)
+
+
+@bp.route("/cases/<int:case_id>/reports", methods=["POST"])
+@access.staff
+def generate(case_id: int):
+    member = access.current_staff()
+    case = case_for_editor(member, case_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        data = (form.period_start.data, form.period_end.data, form.audience.data)
+        try:
+            rendered = reports.render_report(case, *data, form.narrative.data or "", member)
+        except reports.ReportError as error:
+            form.form_errors.append(str(error))
+        else:
+            # End the reading transaction before writing: on SQLite, a read that turns into a
+            # write after a second of rendering fails if another request committed meanwhile.
+            db_session().rollback()
+            report = reports.record_report(rendered, member)
+            db_session().commit()
+            flash(
+                f"The {report.audience} report ({report.page_count} pages) was generated.",
+                "success",
+            )
+            return redirect(url_for(".index", case_id=case.id))
+    return _page(case, member, form)
+
+
+@bp.route("/reports/<int:report_id>/download")
+@access.staff
+def download(report_id: int):
+    member = access.current_staff()
+    report, case = reports.report_for_viewer(member, report_id)
+    try:
+        data = reports.read_report(report, member)
+    except reports.ReportError as error:
+        db_session().rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".index", case_id=case.id))
+    db_session().commit()
+    name = _UNSAFE_FILENAME.sub("_", reports.download_name(report, case.reference))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/reports/assets/<path:name>")
+@access.public
+def asset(name: str):
+    """The report's packaged stylesheets for the browser preview; public like static files."""
+    try:
+        path = pdf.asset_path(name)
+    except pdf.RefusedURL:
+        abort(404)
+    return send_file(path, mimetype=pdf.ASSET_TYPES[path.suffix])
