@@ -31,6 +31,7 @@ from practice.signals import report_generated
 MAX_NARRATIVE_LENGTH = 10_000
 AUDIENCES = tuple(a.value for a in Audience)
 
+
 class ReportError(ValueError):
     """A report that cannot be generated or read back; the message says why."""
 
