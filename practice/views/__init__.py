@@ -11,12 +11,16 @@ from practice.views import (
     case_page,
     cases,
     errors,
+    health,
+    jobs,
     live,
     measures,
     moments,
     reports,
+    review,
     scripts,
     sessions,
+    supervision,
     vocabulary,
 )
 
@@ -43,7 +47,11 @@ for area in (
     scripts,
     measures,
     reports,
+    jobs,
+    supervision,
+    review,
     vocabulary,
     admin,
+    health,
 ):
     blueprint.register_blueprint(area.bp)
