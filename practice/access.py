@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -69,12 +69,32 @@ def host_user_id() -> str | None:
     return str(getattr(current_user, attribute))
 
 
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if the request carries one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
 def load_current_staff() -> StaffMember | None:
-    """The active staff record of the signed-in user, cached for the request."""
+    """The active staff member behind the request's API token or signed-in user, cached.
+
+    A request with a bearer token is judged by the token alone, never by a cookie, so a
+    script cannot ride on a browser session (and needs no CSRF token).
+    """
     if "practice_staff" not in g:
+        from practice.services.tokens import staff_for_token
+
+        token = bearer_token() if has_request_context() else None
         user_id = host_user_id()
         member = None
-        if user_id is not None:
+        if token is not None:
+            found = staff_for_token(token)
+            g.practice_api_token = found[1] if found else None
+            member = found[0] if found else None
+        elif user_id is not None:
             member = db_session().scalar(
                 select(StaffMember).where(
                     StaffMember.user_id == user_id, StaffMember.active.is_(True)
@@ -82,6 +102,11 @@ def load_current_staff() -> StaffMember | None:
             )
         g.practice_staff = member
     return g.practice_staff
+
+
+def authenticated_by_token() -> bool:
+    """Whether this request was authenticated with an API token rather than a session."""
+    return g.get("practice_api_token") is not None
 
 
 def current_staff() -> StaffMember:
@@ -99,7 +124,10 @@ def enforce_policy():
         abort(404 if request.endpoint is None else 403)
     if policy.public:
         return None
-    if not current_user.is_authenticated:
+    if bearer_token() is not None:
+        if load_current_staff() is None:
+            abort(401)
+    elif not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     member = load_current_staff()
     if member is None:

@@ -6,6 +6,8 @@ from flask import abort, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from practice.access import authenticated_by_token
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -14,7 +16,7 @@ def protect_unsafe_methods() -> None:
 
     The token comes from the form field or, for scripts on our pages, the X-CSRFToken header.
     """
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or authenticated_by_token():
         return
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:

@@ -10,6 +10,7 @@ from practice.access import load_current_staff
 
 _MESSAGES = {
     400: ("Request not accepted", "Something in the request was not right."),
+    401: ("Not signed in", "This request needs a valid API token."),
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "This page does not accept that kind of request."),
@@ -43,7 +44,7 @@ def _handle_server_error(_error: Exception):
 
 def register(blueprint: Blueprint) -> None:
     """Error handlers for the tracker's own routes only, never the host's."""
-    for code in (400, 403, 404, 405):
+    for code in (400, 401, 403, 404, 405):
         blueprint.register_error_handler(code, _handle_http)
     blueprint.register_error_handler(500, _handle_server_error)
 
