@@ -43,7 +43,8 @@ def login():
 @access.staff
 def logout():
     member = access.current_staff()
-    account = current_user if state(current_app).manages_accounts else None
+    signed_in = current_user.is_authenticated and state(current_app).manages_accounts
+    account = current_user if signed_in else None  # None for a bearer-token request
     if account is not None:
         accounts.end_sessions(account)
     audit.record("logout", obj=member)
