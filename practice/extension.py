@@ -22,6 +22,13 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_IDLE_TIMEOUT": timedelta(minutes=30),
     "PRACTICE_SESSION_LIFETIME": timedelta(hours=12),
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Supervisor flags (practice.services.flags).
+    "PRACTICE_FLAG_UNSIGNED_HOURS": 72,
+    "PRACTICE_FLAG_NO_SESSION_DAYS": 21,
+    "PRACTICE_FLAG_NO_DEESCALATION_SESSIONS": 6,
+    "PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS": 6,
+    # practice.metrics.CSI4_RELIABLE_CHANGE (tests/test_flags.py keeps the two equal).
+    "PRACTICE_FLAG_CSI4_RELIABLE_FALL": 5,
 }
 
 
@@ -107,7 +114,11 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.close()
 
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Nearly every request writes (an audit row for each read of clinical data). A
+        # deferred transaction that reads and then writes fails at once with "database is
+        # locked" if another writer committed meanwhile; IMMEDIATE takes the write lock up
+        # front, so a concurrent request waits out the busy timeout instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     with app.app_context():
         engines = app.extensions["sqlalchemy"].engines

@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from practice.database import engine
+from practice.database import db_session
 from practice.resources import package_dir
 
 # The tracker's own version table, so a host's Alembic history is never touched.
@@ -31,10 +31,15 @@ def heads() -> tuple[str, ...]:
 
 
 def current_revisions() -> tuple[str, ...]:
-    """The revisions the database is at (empty for a database never migrated)."""
-    with engine().connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return tuple(context.get_current_heads())
+    """The revisions the database is at (empty for a database never migrated).
+
+    Asked through the request's session, so it shares its transaction rather than
+    queueing behind it for SQLite's write lock.
+    """
+    context = MigrationContext.configure(
+        db_session().connection(), opts={"version_table": VERSION_TABLE}
+    )
+    return tuple(context.get_current_heads())
 
 
 def is_at_head() -> bool:

@@ -29,6 +29,7 @@ def test_upgrade_builds_exactly_the_models_schema(backend, tmp_path):
                 connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('hostrev')")
             migrate.upgrade()
             assert migrate.is_at_head()
+            app.extensions["sqlalchemy"].session.remove()  # end its (write) transaction
             with engine.connect() as connection:
                 context = MigrationContext.configure(
                     connection,
