@@ -281,9 +281,12 @@ def add_addendum(session: TherapySession, member: StaffMember, text: str) -> Add
     addendum = Addendum(session_id=session.id, author_id=member.id, text=text, created_at=utcnow())
     db_session().add(addendum)
     detail: dict = {}
-    if session.review_status == ReviewStatus.COSIGNED:
-        # The co-signature covered the record as it was; the supervisor must see it again.
-        detail = {"review_status": "pending", "was_cosigned_by_id": session.cosigned_by_id}
+    if session.review_status in (ReviewStatus.COSIGNED, ReviewStatus.RETURNED):
+        # A co-signature covered the record as it was, and a returned note waits for exactly
+        # this correction: either way the supervisor must see it again.
+        detail = {"review_status": "pending", "was": session.review_status}
+        if session.cosigned_by_id:
+            detail["was_cosigned_by_id"] = session.cosigned_by_id
         session.review_status = ReviewStatus.PENDING
         session.cosigned_by_id = None
         session.cosigned_at = None

@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from practice.access import load_current_staff
+from practice.views import review
 
 _MESSAGES = {
     400: ("Request not accepted", "Something in the request was not right."),
@@ -75,6 +76,9 @@ def template_globals() -> dict:
         "current_staff": load_current_staff(),
         "csrf_token": generate_csrf,
         "endpoint_exists": _endpoint_exists,
+        "unread_comments": review.unread_comments(),
+        "review_panel": review.review_panel,
+        "case_comments": review.case_comments,
     }
 
 
