@@ -162,7 +162,9 @@ def report_context(
 def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.asset_url) -> str:
     """The report's HTML. ``asset_url`` maps packaged asset names to URLs: the PDF's own
     ``practice-asset:`` scheme by default, the web preview's route otherwise."""
-    return _environment().get_template("progress_report.html").render(context, asset=asset_url)
+    return (
+        report_environment().get_template("progress_report.html").render(context, asset=asset_url)
+    )
 
 
 # --- Rows of the report --------------------------------------------------------------------
@@ -365,7 +367,7 @@ def _paragraphs(text: str) -> list[str]:
 
 
 @functools.cache
-def _environment() -> Environment:
+def report_environment() -> Environment:
     # Our own environment, not the app's: the report must not depend on a host's template
     # overrides or globals, and every value is escaped whatever the template's name.
     environment = Environment(

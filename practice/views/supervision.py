@@ -2,6 +2,91 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, render_template, request
+
+from practice import access, metrics
+from practice.database import db_session
+from practice.models import Role, StaffMember
+from practice.services import audit, exports
+from practice.services.dashboard import (
+    FLAG_FILTERS,
+    TREND_FILTERS,
+    Dashboard,
+    caseload_dashboard,
+    dashboard_query,
+)
+from practice.services.flags import FLAG_KINDS, Thresholds, describe_thresholds
 
 bp = Blueprint("supervision", __name__)
+
+
+def _dashboard(member: StaffMember) -> Dashboard:
+    thresholds = Thresholds.from_config(current_app.config)
+    return caseload_dashboard(member, dashboard_query(request.args), thresholds)
+
+
+def _detail(board: Dashboard, **extra: object) -> dict:
+    """Audit detail: counts and filter values (ids and keys), never clinical text."""
+    return {"cases": board.total, "shown": len(board.lines), **board.query.args(), **extra}
+
+
+def _attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/supervision")
+@access.roles(Role.SUPERVISOR, Role.ADMIN)
+def dashboard():
+    member = access.current_staff()
+    board = _dashboard(member)
+    audit.record(
+        "caseload_viewed", object_type="Caseload", object_id=member.id, detail=_detail(board)
+    )
+    db_session().commit()
+    return render_template(
+        "practice/supervision/dashboard.html",
+        board=board,
+        query=board.query,
+        scope=exports.scope_label(member, addressed=True),
+        flag_kinds=FLAG_KINDS,
+        flag_rules=describe_thresholds(board.thresholds),
+        flag_filters=FLAG_FILTERS,
+        trend_filters=TREND_FILTERS,
+        trend_threshold=metrics.TREND_THRESHOLD,
+        csi4_cutoff=metrics.CSI4_CUTOFF,
+    )
+
+
+@bp.route("/supervision/export.csv")
+@access.roles(Role.SUPERVISOR, Role.ADMIN)
+def export_csv():
+    member = access.current_staff()
+    board = _dashboard(member)
+    data = exports.caseload_csv(board)
+    audit.record(
+        "caseload_exported", object_type="Caseload", object_id=member.id, detail=_detail(board)
+    )
+    db_session().commit()
+    return _attachment(data, "text/csv", exports.filename(board, "csv"))
+
+
+@bp.route("/supervision/summary.pdf")
+@access.roles(Role.SUPERVISOR, Role.ADMIN)
+def summary_pdf():
+    member = access.current_staff()
+    board = _dashboard(member)
+    html = exports.caseload_summary_html(board, member)
+    # End the reading transaction before the second of rendering, so that it holds no lock
+    # (SQLite) while WeasyPrint works; the audit row starts a transaction of its own.
+    db_session().rollback()
+    data = exports.render_summary(html)
+    audit.record(
+        "caseload_summary_generated",
+        object_type="Caseload",
+        object_id=member.id,
+        detail=_detail(board, pages=getattr(data, "page_count", 0)),
+    )
+    db_session().commit()
+    return _attachment(data, "application/pdf", exports.filename(board, "pdf"))

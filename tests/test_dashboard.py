@@ -1,0 +1,511 @@
+"""The caseload dashboard: rows and flags through the test client, sorting and filtering, who
+sees what on every supervision route, a fixed number of SQL statements, and fresh figures."""
+
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from practice.models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    MeasureResponse,
+    Moment,
+    MomentType,
+    NoteStatus,
+    Role,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+)
+from tests.conftest import Auth
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+ROUTES = ["/supervision", "/supervision/export.csv", "/supervision/summary.pdf"]
+
+
+@pytest.fixture
+def types(db):
+    return {t.key: t for t in db.scalars(sa.select(MomentType))}
+
+
+@pytest.fixture
+def scripts(db):
+    return list(db.scalars(sa.select(Script).order_by(Script.id)))
+
+
+def tag(db, session, moment_type, intensity=3):
+    db.add(
+        Moment(
+            session=session,
+            moment_type=moment_type,
+            minute=5,
+            intensity=intensity,
+            created_by_id=session.created_by_id,
+        )
+    )
+
+
+def weeks_ago(n: float) -> datetime:
+    return NOW - timedelta(weeks=n)
+
+
+@pytest.fixture
+def build_case(db, make_case, make_session, types, scripts):
+    """A case with ``len(loads)`` weekly sessions ending ``last_days_ago`` days ago.
+
+    ``loads`` are (escalating, de-escalating) intensities per session (0 = no such moment);
+    sessions are signed unless ``drafts`` says how many of the latest stay drafts. ``levels``
+    gives one script assignment's levels, ``csi4`` the first partner's totals per session.
+    """
+
+    def factory(
+        counsellor,
+        loads=((3, 2),) * 3,
+        last_days_ago=3,
+        drafts=0,
+        levels=(),
+        csi4=(),
+        **case_fields,
+    ):
+        case = make_case(counsellor, opened_on=date(2025, 1, 6), **case_fields)
+        last = NOW - timedelta(days=last_days_ago)
+        sessions = []
+        for i, (escalating, deescalating) in enumerate(loads):
+            draft = i >= len(loads) - drafts
+            session = make_session(
+                case,
+                starts_at=last - timedelta(weeks=len(loads) - 1 - i),
+                status=NoteStatus.DRAFT if draft else NoteStatus.SIGNED,
+                eft_stage=2,
+            )
+            # Loads above 5 (the highest intensity) take several moments.
+            for key, load in (("pursue", escalating), ("softening", deescalating)):
+                while load > 0:
+                    tag(db, session, types[key], min(load, 5))
+                    load -= 5
+            sessions.append(session)
+        if levels:
+            assignment = ScriptAssignment(
+                case_id=case.id,
+                partner=case.partners[1],
+                script=scripts[1],
+                assigned_session=sessions[0],
+            )
+            db.add(assignment)
+            for session, level in zip(sessions, levels, strict=False):
+                db.add(ScriptObservation(assignment=assignment, session=session, level=level))
+        for session, total in zip(sessions, csi4, strict=False):
+            items = [min(total, 6), 0, 0, 0]
+            rest = total - items[0]
+            for k in (1, 2, 3):
+                items[k] = min(rest, 5)
+                rest -= items[k]
+            db.add(
+                MeasureResponse(
+                    session_id=session.id,
+                    partner_id=case.partners[0].id,
+                    items=items,
+                    total=total,
+                    recorded_by_id=counsellor.id,
+                )
+            )
+        case.eft_stage = 2
+        db.commit()
+        return case
+
+    return factory
+
+
+def rows(page: str) -> list[str]:
+    """The case references of the dashboard's table, in order."""
+    return re.findall(r'<th scope="row"[^>]*><a href="/cases/\d+">([^<]+)</a></th>', page)
+
+
+def row_of(page: str, reference: str) -> str:
+    """The HTML of the table row of ``reference``."""
+    for chunk in page.split("<tr")[1:]:
+        if f">{reference}</a>" in chunk:
+            return chunk.split("</tr>")[0]
+    raise AssertionError(f"no row for {reference}")
+
+
+@pytest.fixture
+def practice(make_staff, build_case, supervisor, counsellor):
+    """A supervisor with a supervisee, another supervisor's team, and an admin."""
+    other_supervisor = make_staff(Role.SUPERVISOR, display_name="Other Supervisor")
+    other_counsellor = make_staff(
+        Role.COUNSELLOR, supervisor=other_supervisor, display_name="Other Counsellor"
+    )
+    mine = build_case(counsellor, reference="C-0100")
+    theirs = build_case(other_counsellor, reference="C-0200")
+    return {
+        "supervisor": supervisor,
+        "counsellor": counsellor,
+        "other_supervisor": other_supervisor,
+        "other_counsellor": other_counsellor,
+        "admin": make_staff(Role.ADMIN),
+        "mine": mine,
+        "theirs": theirs,
+    }
+
+
+# --- Rows and flags ----------------------------------------------------------------------
+
+
+def test_a_supervisor_sees_the_figures_and_flags_of_a_supervisees_case(
+    client, auth, supervisor, counsellor, build_case
+):
+    # Six sessions without a de-escalating moment, the latest a draft since 5 days, a script
+    # observed seven times without adoption.
+    case = build_case(
+        counsellor,
+        reference="C-0042",
+        loads=((2, 3),) + ((4, 0),) * 6,
+        last_days_ago=5,
+        drafts=1,
+        levels=(1, 1, 1, 1, 1, 1, 1),
+    )
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    row = row_of(page, "C-0042")
+    assert f'href="/cases/{case.id}"' in row
+    assert counsellor.display_name in row
+    assert 'data-label="Sessions">7</td>' in row  # sessions
+    assert (NOW - timedelta(days=5)).strftime("%d %b %Y") in row  # last session
+    assert "Steady" in row
+    assert "0 of 1 adopted" in row
+    window_start = (NOW - timedelta(days=5) - timedelta(weeks=5)).strftime("%d %b %Y")
+    assert f"no de-escalating moment in the last 6 sessions, since {window_start}" in row
+    assert "script “Soft bid” not adopted after 7 observed sessions" in row
+    assert "note unsigned more than 72 hours after the session of" in row
+    assert "No recent session" not in row
+    assert "⚑" in row and "<strong>No de-escalation</strong>" in row  # text, not colour alone
+    assert "Alex" not in page and "Sam" not in page  # partners never named in the list
+
+
+def test_latest_csi4_per_partner_and_a_reliable_fall(
+    client, auth, supervisor, counsellor, build_case
+):
+    build_case(counsellor, reference="C-0043", loads=((2, 3),) * 3, csi4=(17, 16, 10))
+    auth.login(supervisor)
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0043")
+    assert "Partner 1: 10" in row and "(below)" in row
+    assert "CSI-4 of Partner 1 fell by 6 points (16 to 10)" in row
+
+
+def test_only_active_cases_are_listed_and_own_cases_count(
+    client, auth, supervisor, counsellor, build_case
+):
+    build_case(counsellor, reference="C-0001")
+    build_case(counsellor, reference="C-0002", status=CaseStatus.PAUSED)
+    build_case(counsellor, reference="C-0003", status=CaseStatus.CLOSED)
+    build_case(supervisor, reference="C-0004")  # the supervisor's own caseload
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    assert sorted(rows(page)) == ["C-0001", "C-0004"]
+
+
+def test_summary_row_per_counsellor(client, auth, supervisor, counsellor, make_staff, build_case):
+    idle = make_staff(Role.COUNSELLOR, supervisor=supervisor, display_name="Idle Counsellor")
+    build_case(counsellor, reference="C-0001", drafts=2, last_days_ago=10)
+    build_case(counsellor, reference="C-0002")
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    summary = page.split('class="data counsellor-summary"')[1].split("</table>")[0]
+    line = summary.split(counsellor.display_name)[1].split("</tr>")[0]
+    assert re.findall(r'<td class="num">(?:<span[^>]*>⚑</span> )?(\d+)</td>', line) == [
+        "2",
+        "2",
+        "1",
+    ]
+    assert idle.display_name in summary  # a supervisee without active cases still has a line
+
+
+def test_the_view_is_audited_without_clinical_text(app, client, auth, practice, db):
+    auth.login(practice["supervisor"])
+    client.get("/supervision?flag=any")
+    event = db.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "caseload_viewed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.actor_id == practice["supervisor"].id
+    assert event.detail == {"cases": 1, "shown": 0, "flag": "any"}
+
+
+# --- Sorting and filtering ---------------------------------------------------------------
+
+
+@pytest.fixture
+def caseload(make_staff, build_case, supervisor, counsellor):
+    second = make_staff(Role.COUNSELLOR, supervisor=supervisor, display_name="Zoe Second")
+    build_case(counsellor, reference="C-0001", loads=((3, 2),) * 2)
+    improving = ((8, 2), (6, 4), (4, 6), (2, 8))
+    build_case(counsellor, reference="C-0002", loads=improving)
+    worsening = ((2, 8), (4, 6), (6, 4), (8, 2), (9, 1))
+    build_case(second, reference="C-0003", loads=worsening, last_days_ago=40)
+    return counsellor, second
+
+
+def test_default_order_is_by_counsellor_then_reference(client, auth, supervisor, caseload):
+    auth.login(supervisor)
+    assert rows(client.get("/supervision").get_data(as_text=True)) == [
+        "C-0001",
+        "C-0002",
+        "C-0003",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("-sessions", ["C-0003", "C-0002", "C-0001"]),
+        ("sessions", ["C-0001", "C-0002", "C-0003"]),
+        ("-reference", ["C-0003", "C-0002", "C-0001"]),
+        ("trend", ["C-0003", "C-0002", "C-0001"]),  # worsening, improving, too few sessions
+        ("-flags", ["C-0003", "C-0001", "C-0002"]),
+        ("last", ["C-0003", "C-0001", "C-0002"]),
+    ],
+)
+def test_sorting_by_column(client, auth, supervisor, caseload, sort, expected):
+    auth.login(supervisor)
+    page = client.get(f"/supervision?sort={sort}").get_data(as_text=True)
+    assert rows(page) == expected
+    assert 'aria-sort="' in page
+
+
+def test_filters(client, auth, supervisor, caseload):
+    counsellor, second = caseload
+    auth.login(supervisor)
+
+    def shown(query):
+        return rows(client.get(f"/supervision?{query}").get_data(as_text=True))
+
+    assert shown(f"counsellor={second.id}") == ["C-0003"]
+    assert shown("trend=worsening") == ["C-0003"]
+    assert shown("trend=improving") == ["C-0002"]
+    assert shown("flag=no_recent_session") == ["C-0003"]
+    assert shown("flag=softening_worsening") == ["C-0003"]
+    assert shown("flag=none") == ["C-0001", "C-0002"]
+    assert shown("flag=any") == ["C-0003"]
+    assert shown(f"counsellor={counsellor.id}&sort=-reference") == ["C-0002", "C-0001"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=password",
+        "sort=-",
+        "sort=--sessions",
+        "counsellor=abc",
+        "counsellor=-1",
+        "counsellor=99999999999999999999",
+        "flag=%27%3Bdrop",
+        "trend=sideways",
+        "counsellor=&flag=&trend=&sort=",
+    ],
+)
+def test_bad_query_values_fall_back_to_defaults(client, auth, supervisor, caseload, query):
+    auth.login(supervisor)
+    response = client.get(f"/supervision?{query}")
+    assert response.status_code == 200
+    assert rows(response.get_data(as_text=True)) == ["C-0001", "C-0002", "C-0003"]
+
+
+def test_a_counsellor_outside_the_scope_is_not_a_filter(client, auth, practice):
+    auth.login(practice["supervisor"])
+    page = client.get(f"/supervision?counsellor={practice['other_counsellor'].id}")
+    text = page.get_data(as_text=True)
+    assert rows(text) == ["C-0100"]
+    assert "Other Counsellor" not in text
+
+
+# --- Access: every route, every role -----------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def body(response) -> str:
+    if response.mimetype == "application/pdf":
+        return pdf_text(response.data)
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_anonymous_is_sent_to_login(client, route):
+    response = client.get(route)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_counsellor_is_refused(client, auth, practice, route):
+    auth.login(practice["counsellor"])
+    assert client.get(route).status_code == 403
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(
+    ("who", "sees", "does_not_see"),
+    [
+        ("supervisor", ["C-0100"], ["C-0200"]),
+        ("other_supervisor", ["C-0200"], ["C-0100"]),
+        ("admin", ["C-0100", "C-0200"], []),
+    ],
+)
+def test_who_sees_which_cases(client, auth, practice, route, who, sees, does_not_see):
+    auth.login(practice[who])
+    response = client.get(route)
+    assert response.status_code == 200
+    text = body(response)
+    for reference in sees:
+        assert reference in text
+    for reference in does_not_see:
+        assert reference not in text
+
+
+# --- Scale: a fixed number of statements -------------------------------------------------
+
+
+def count_statements(app, client, path="/supervision") -> int:
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    client.get(path)  # warm: the first request after login may differ
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_the_dashboard_issues_the_same_number_of_statements_whatever_the_caseload(
+    app, make_staff, build_case
+):
+    small = make_staff(Role.SUPERVISOR)
+    build_case(make_staff(Role.COUNSELLOR, supervisor=small), loads=((3, 1),) * 3)
+    build_case(small.supervisees[0], loads=((3, 1),) * 3)
+
+    large = make_staff(Role.SUPERVISOR)
+    for c in range(3):
+        counsellor = make_staff(Role.COUNSELLOR, supervisor=large)
+        for k in range(4):
+            build_case(
+                counsellor,
+                loads=((3, 1), (2, 2), (0, 0), (4, 0), (1, 3), (2, 1)),
+                drafts=k % 2,
+                levels=(1, 2, 2, 3, 1, 0),
+                csi4=(15, 14, 12, 9, 8, 12),
+                last_days_ago=3 + 10 * c + k,
+            )
+
+    counts = {}
+    for name, member in (("small", small), ("large", large)):
+        client = app.test_client()
+        Auth(client).login(member)
+        counts[name] = count_statements(app, client)
+        shown = rows(client.get("/supervision").get_data(as_text=True))
+        assert len(shown) == (2 if name == "small" else 12)
+    assert counts["small"] == counts["large"]
+    assert counts["small"] <= 20
+
+
+# --- Figures stay correct ----------------------------------------------------------------
+
+
+def test_a_new_moment_or_session_changes_the_dashboard_at_once(
+    client, auth, db, supervisor, counsellor, build_case, make_session, types
+):
+    case = build_case(counsellor, reference="C-0009", loads=((4, 0),) * 6, last_days_ago=30)
+    auth.login(supervisor)
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0009")
+    assert "No de-escalation" in row and "No recent session" in row
+    assert 'data-label="Sessions">6</td>' in row
+
+    case = db.get(Case, case.id)  # requests end the session the test arranged data in
+    latest = max(case.sessions, key=lambda s: s.starts_at)
+    tag(db, latest, types["repair_attempt"], 2)
+    db.commit()
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0009")
+    assert "No de-escalation" not in row
+
+    session = make_session(db.get(Case, case.id), starts_at=NOW - timedelta(days=1), eft_stage=2)
+    tag(db, session, types["pursue"], 3)
+    db.commit()
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0009")
+    assert 'data-label="Sessions">7</td>' in row
+    assert (NOW - timedelta(days=1)).strftime("%d %b %Y") in row
+    assert "No recent session" not in row
+
+    repair = db.scalars(
+        sa.select(Moment).where(Moment.session_id == latest.id).order_by(Moment.id.desc())
+    ).first()
+    repair.voided_at = NOW
+    db.commit()
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0009")
+    assert "No de-escalation" in row  # a voided moment no longer counts
+
+
+def test_future_and_voided_sessions_are_left_out(
+    client, auth, db, supervisor, counsellor, build_case, make_session
+):
+    case = build_case(counsellor, reference="C-0010", loads=((3, 2),) * 2)
+    make_session(case, starts_at=NOW + timedelta(days=7))
+    voided = make_session(case, starts_at=NOW - timedelta(hours=1))
+    voided.voided_at = NOW
+    db.commit()
+    auth.login(supervisor)
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0010")
+    assert 'data-label="Sessions">2</td>' in row
+    assert (NOW - timedelta(days=3)).strftime("%d %b %Y") in row
+
+
+def test_the_trend_reaches_past_recent_sessions_without_moments(
+    client, auth, supervisor, counsellor, build_case
+):
+    # Four sessions with a falling share, then eleven without any moment: the trend still
+    # looks at the last four sessions that have a share, however far back.
+    worsening = ((2, 8), (4, 6), (6, 4), (8, 2))
+    build_case(counsellor, reference="C-0011", loads=worsening + ((0, 0),) * 11)
+    auth.login(supervisor)
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0011")
+    assert "Worsening" in row
+    assert "softening share worsening over the last 4 sessions (-20.0 points per session)" in row
+    assert "no de-escalating moment in the last 6 sessions" in row
+    assert 'data-label="Sessions">15</td>' in row
+
+
+def test_every_filter_has_a_label(client, auth, supervisor, caseload):
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    ids = re.findall(r'<(?:input|select)(?![^>]*type="(?:hidden|submit)")[^>]*id="([^"]+)"', page)
+    assert ids == ["counsellor", "flag", "trend"]
+    for field_id in ids:
+        assert f'<label for="{field_id}">' in page
+    assert '<th scope="col"' in page and '<th scope="row"' in page
+    assert "style=" not in page and "<script>" not in page
+
+
+def test_the_legend_states_the_configured_thresholds(app, client, auth, supervisor, caseload):
+    app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 14
+    try:
+        auth.login(supervisor)
+        page = client.get("/supervision").get_data(as_text=True)
+    finally:
+        app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 21
+    assert "No session for 14 days or more." in page
+    assert "A partner&#39;s CSI-4 total 5 points or more below their previous one." in page
