@@ -1,0 +1,1 @@
+"""End-to-end tests that drive Debian's Chromium through Playwright against a live server."""
