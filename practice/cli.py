@@ -307,3 +307,77 @@ def _render_batch_job(job) -> str:
             reason = str(error) if isinstance(error, reports.ReportError) else None
             raise reports.ReportError(reason or f"{type(error).__name__}: {error}") from None
     return f"{job.out_file} ({rendered.page_count} pages)"
+
+
+# --- Report jobs -----------------------------------------------------------------------------
+
+
+@practice_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run a worker for the report jobs queued on Redis (REDIS_URL).
+
+    On start it hands back to the queue the batches of workers that died mid-job, and the
+    unfinished batches the queue lost; each job resumes after the last report it committed.
+    """
+    from flask import current_app
+    from redis.exceptions import RedisError
+    from rq import Worker
+
+    from practice.database import engine
+    from practice.services import jobs
+
+    url = current_app.config.get("PRACTICE_REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: without it report jobs run in-process.")
+    connection = jobs.redis_connection(url, socket_timeout=None)
+    try:
+        connection.ping()
+    except RedisError as error:
+        raise click.ClickException(f"Redis at {url} is not reachable: {error}") from error
+    jobs.set_worker_app(current_app._get_current_object())
+    abandoned = jobs.requeue_abandoned(connection)
+    lost = jobs.requeue_lost(connection)
+    if abandoned or lost:
+        click.echo(f"Requeued {len(abandoned)} abandoned and {len(lost)} lost report job(s).")
+    # Work horses are forked from this process: leave them no open database connection.
+    db_session().remove()
+    engine().dispose()
+    worker = Worker([jobs.report_queue(connection)], connection=connection)
+    worker.work(burst=burst, logging_level="INFO")
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@practice_cli.group("token")
+def token_group() -> None:
+    """Personal API tokens (sent as 'Authorization: Bearer <token>')."""
+
+
+@token_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def token_create(email: str, name: str) -> None:
+    """Create an API token for the active staff member EMAIL and print it on the last line.
+
+    The token is shown this once only: the tracker stores its SHA-256, never the token.
+    """
+    from sqlalchemy import select
+
+    from practice.models import StaffMember
+    from practice.services import tokens
+
+    member = db_session().scalar(
+        select(StaffMember).where(StaffMember.email == email.strip().lower())
+    )
+    if member is None or not member.active:
+        raise click.ClickException(f"No active staff member with email {email}.")
+    try:
+        secret, record = tokens.create_token(member, name)
+    except tokens.TokenError as error:
+        db_session().rollback()
+        raise click.ClickException(str(error)) from error
+    db_session().commit()
+    click.echo(f"API token “{record.name}” for {member.email}; copy it now, it is not shown again:")
+    click.echo(secret)

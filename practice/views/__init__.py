@@ -8,6 +8,8 @@ from practice.resources import package_dir
 from practice.views import (
     accounts,
     admin,
+    api,
+    api_tokens,
     case_page,
     cases,
     errors,
@@ -53,5 +55,7 @@ for area in (
     vocabulary,
     admin,
     health,
+    api,
+    api_tokens,
 ):
     blueprint.register_blueprint(area.bp)
