@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db demo lint format clean
+.PHONY: run serve test install db demo lint format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: db
 
 run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production: gunicorn (workers from the CPU count, gunicorn.conf.py) on DATABASE_URL; no demo.
+serve: db
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 test: install
 	scripts/install-system-deps.sh

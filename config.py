@@ -26,6 +26,10 @@ class Config:
     PRACTICE_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PRACTICE_IDLE_MINUTES", 30)))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+    # Report batches run on this Redis (RQ) when set; in-process otherwise.
+    PRACTICE_REDIS_URL = os.environ.get("REDIS_URL") or None
+    # One JSON object per log line (for a log collector) instead of plain text.
+    PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
 
     def __init__(self) -> None:
         url = database_url(os.environ.get("DATABASE_URL"))

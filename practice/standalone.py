@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from practice.database import Base
 from practice.extension import Practice
+from practice.logging import init_logging
 from practice.models import Account
 
 db = SQLAlchemy(model_class=Base)
@@ -41,6 +42,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         app, url_prefix=app.config.get("PRACTICE_URL_PREFIX", ""), manages_accounts=True
     )
     register_error_pages(app)
+    init_logging(app)
     return app
 
 

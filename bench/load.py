@@ -1,0 +1,696 @@
+"""Load test of the production setup (run by hand: ``.venv/bin/python bench/load.py``).
+
+Creates a PostgreSQL database ``practice_load`` (dropped at the end unless ``--keep``), migrates
+it and seeds the demo practice with 50 counsellors, starts gunicorn with gunicorn.conf.py (workers
+from the CPU count) on a loopback port, then runs ``--users`` simulated counsellors (threads, each
+with its own ``http.client`` connection and cookies) for ``--seconds``. Each one signs in, then
+works session after session: opens their case list and a case, records a session, opens the live
+screen and tags moments through the live JSON route, saves the note through the autosave JSON
+route, and signs it with their password; now and then they generate a PDF progress report
+instead. ``--supervisors`` more users open the supervision dashboard and a case. Every user pauses
+between requests (uniform, 0.5 to 1.5 times ``--think`` seconds), as a person would.
+
+It prints throughput, latency percentiles of the non-PDF requests (targets: p95 <= 300 ms),
+the PDF requests apart, errors (target: 0), and how busy the machine's CPUs were meanwhile
+(``machine_busy_cores``, whatever else runs included) against gunicorn's own share; and, for the
+same requests, the time gunicorn itself measured (``server_p95_ms``), which leaves out the wait
+for a free worker or CPU. Then it
+checks in the database that every write the server acknowledged is there: each tagged moment,
+each autosaved note text (the latest acknowledged version), each signature, each session and
+each report. The last line holds ``key=value`` pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "demo-practice-2026"
+DEMO_SCALE = 50 / 6  # the demo has 6 counsellors per unit of scale: 50 counsellors
+SESSIONS_PER_CASE = 8
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+CASE_LINK = re.compile(r'href="/cases/(\d+)"')
+ATTENDANCE = re.compile(r'<input[^>]*name="attendance"[^>]*value="(\d+)"')
+VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
+TAG_BUTTON = re.compile(r'data-type="(\d+)" data-partner="(\d*)"')
+SESSION_URL = re.compile(r"/sessions/(\d+)$")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``values`` (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass
+class Sample:
+    name: str
+    status: int
+    seconds: float
+    pdf: bool
+    ok: bool
+    at: float = field(default_factory=time.perf_counter)  # when it ended
+    request_id: str = ""
+
+
+@dataclass
+class Acks:
+    """What the server said it saved, to be found in the database afterwards."""
+
+    moments: set[int] = field(default_factory=set)
+    notes: dict[int, tuple[int, str]] = field(default_factory=dict)  # session -> version, text
+    sessions: set[int] = field(default_factory=set)
+    signed: set[int] = field(default_factory=set)
+    reports: int = 0
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+        self.errors: list[str] = []
+        self.acks = Acks()
+        self.lock = threading.Lock()
+
+    def add(self, sample: Sample, detail: str = "") -> None:
+        with self.lock:
+            self.samples.append(sample)
+            if not sample.ok:
+                self.errors.append(f"{sample.name}: {sample.status} {detail[:200]}")
+
+
+class Browser:
+    """One user's connection, cookies and CSRF token; records every request."""
+
+    def __init__(self, port: int, recorder: Recorder) -> None:
+        self.port = port
+        self.recorder = recorder
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.sent = 0
+
+    def request(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        json_body: dict | None = None,
+        expect: tuple[int, ...] = (200,),
+        pdf: bool = False,
+    ) -> tuple[int, dict[str, str], str]:
+        self.sent += 1
+        request_id = f"load-{os.getpid()}-{id(self) % 100000}-{self.sent}"
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "X-Request-ID": request_id,
+        }
+        data = None
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+            headers["X-CSRFToken"] = self.csrf
+        elif body is not None:
+            data = urllib.parse.urlencode(body, doseq=True).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=data, headers=headers)
+            response = self.connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            status = response.status
+            response_headers = {k.lower(): v for k, v in response.getheaders()}
+            for cookie in response.msg.get_all("Set-Cookie") or []:
+                pair = cookie.split(";", 1)[0]
+                key, _, value = pair.partition("=")
+                if value:
+                    self.cookies[key.strip()] = value.strip()
+                else:
+                    self.cookies.pop(key.strip(), None)
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()
+            elapsed = time.perf_counter() - started
+            self.recorder.add(Sample(name, 0, elapsed, pdf, False), repr(error))
+            raise
+        elapsed = time.perf_counter() - started
+        ok = status in expect
+        sample = Sample(name, status, elapsed, pdf, ok, request_id=request_id)
+        self.recorder.add(sample, _problem(text))
+        if not ok:
+            raise RuntimeError(f"{name}: unexpected {status}")
+        match = CSRF.search(text)
+        if match:
+            self.csrf = match.group(1)
+        return status, response_headers, text
+
+
+PROBLEM = re.compile(r'<div class="form-errors"[^>]*>\s*<p>([^<]*)|"message":\s*"([^"]*)"')
+
+
+def _problem(text: str) -> str:
+    """The message of a refused form or JSON request, else the start of the body."""
+    match = PROBLEM.search(text)
+    if match:
+        return match.group(1) or match.group(2)
+    return text[:120]
+
+
+def think(mean: float, stop: threading.Event) -> None:
+    stop.wait(random.uniform(0.5, 1.5) * mean)
+
+
+def counsellor_email(number: int) -> str:
+    return "counsellor@example.com" if number == 1 else f"counsellor{number}@example.com"
+
+
+def counsellor(
+    number: int,
+    args,
+    port: int,
+    recorder: Recorder,
+    stop: threading.Event,
+    active_cases: dict[str, list[int]],
+) -> None:
+    """One counsellor's working day, compressed: session after session until ``stop``.
+
+    Sessions are recorded in their active cases (a closed case takes none).
+    """
+    email = counsellor_email(number)
+    browser = Browser(port, recorder)
+    rng = random.Random(number)
+    try:
+        browser.request("login page", "GET", "/login")
+        browser.request(
+            "log in",
+            "POST",
+            "/login",
+            body={"email": email, "password": PASSWORD, "csrf_token": browser.csrf},
+            expect=(302,),
+        )
+        while not stop.is_set():
+            think(args.think, stop)
+            browser.request("dashboard (case list)", "GET", "/")
+            case_id = rng.choice(active_cases[email])
+            think(args.think, stop)
+            browser.request("case page", "GET", f"/cases/{case_id}")
+            if rng.random() < args.report_share:
+                think(args.think, stop)
+                today = date.today().isoformat()
+                browser.request(
+                    "generate report (PDF)",
+                    "POST",
+                    f"/cases/{case_id}/reports",
+                    body={
+                        "csrf_token": browser.csrf,
+                        "period_start": "2025-01-01",
+                        "period_end": today,
+                        "audience": "client",
+                        "narrative": "",
+                    },
+                    expect=(302,),
+                    pdf=True,
+                )
+                with recorder.lock:
+                    recorder.acks.reports += 1
+                continue
+            _session_workflow(browser, case_id, args, rng, recorder, stop)
+    except Exception:  # recorded by Browser.request; this user stops
+        if not stop.is_set():
+            stop.wait(args.seconds)
+
+
+def _session_workflow(browser, case_id, args, rng, recorder, stop) -> None:
+    """Record a session, tag moments live, autosave the note, sign it."""
+    think(args.think, stop)
+    _, _, form = browser.request("new session form", "GET", f"/cases/{case_id}/sessions/new")
+    attendance = ATTENDANCE.findall(form)
+    start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    think(args.think, stop)
+    _, headers, _ = browser.request(
+        "record session",
+        "POST",
+        f"/cases/{case_id}/sessions/new",
+        body={
+            "csrf_token": browser.csrf,
+            "starts_at": start,
+            "duration_minutes": "50",
+            "modality": "in_person",
+            "attendance": attendance,
+            "eft_stage": "",
+        },
+        expect=(302,),
+    )
+    session_id = int(SESSION_URL.search(headers["location"]).group(1))
+    with recorder.lock:
+        recorder.acks.sessions.add(session_id)
+    _, _, live = browser.request("live screen", "GET", f"/sessions/{session_id}/live")
+    buttons = TAG_BUTTON.findall(live)
+    for _ in range(rng.randint(2, 5)):
+        think(args.think, stop)
+        type_id, partner = rng.choice(buttons)
+        _, _, body = browser.request(
+            "tag moment (live JSON)",
+            "POST",
+            f"/sessions/{session_id}/live/tags",
+            json_body={
+                "moment_type_id": int(type_id),
+                "partner_id": int(partner) if partner else None,
+                "intensity": rng.randint(1, 5),
+            },
+            expect=(201,),
+        )
+        with recorder.lock:
+            recorder.acks.moments.add(json.loads(body)["moment"]["id"])
+    think(args.think, stop)
+    _, _, page = browser.request("session page", "GET", f"/sessions/{session_id}")
+    version = int(VERSION.search(page).group(1))
+    text = ""
+    for round_ in range(rng.randint(2, 4)):
+        think(args.think, stop)
+        text = f"Load test note {secrets.token_hex(6)}, round {round_}. " * 8
+        _, _, body = browser.request(
+            "autosave draft (JSON)",
+            "POST",
+            f"/sessions/{session_id}/autosave",
+            json_body={
+                "version": version,
+                "note_data": text,
+                "note_assessment": text[::-1],
+                "note_plan": text.upper(),
+            },
+        )
+        version = json.loads(body)["version"]
+        with recorder.lock:
+            recorder.acks.notes[session_id] = (version, text)
+    think(args.think, stop)
+    browser.request("sign page", "GET", f"/sessions/{session_id}/sign")
+    think(args.think, stop)
+    browser.request(
+        "sign note",
+        "POST",
+        f"/sessions/{session_id}/sign",
+        body={"csrf_token": browser.csrf, "password": PASSWORD, "version": str(version)},
+        expect=(302,),
+    )
+    with recorder.lock:
+        recorder.acks.signed.add(session_id)
+
+
+def supervisor(number: int, args, port: int, recorder: Recorder, stop: threading.Event) -> None:
+    """A supervisor reviewing caseloads: the supervision dashboard, then a case."""
+    email = "supervisor@example.com" if number == 1 else f"supervisor{number}@example.com"
+    browser = Browser(port, recorder)
+    rng = random.Random(1000 + number)
+    try:
+        browser.request("login page", "GET", "/login")
+        browser.request(
+            "log in",
+            "POST",
+            "/login",
+            body={"email": email, "password": PASSWORD, "csrf_token": browser.csrf},
+            expect=(302,),
+        )
+        while not stop.is_set():
+            think(args.think * 3, stop)
+            _, _, board = browser.request("supervision dashboard", "GET", "/supervision")
+            cases = sorted(set(CASE_LINK.findall(board)))
+            if cases:
+                think(args.think * 3, stop)
+                browser.request("case page", "GET", f"/cases/{rng.choice(cases)}")
+    except Exception:
+        if not stop.is_set():
+            stop.wait(args.seconds)
+
+
+def run_group(
+    counsellors: list[int],
+    supervisors: list[int],
+    args,
+    active_cases: dict[str, list[int]],
+    deadline: float,
+) -> tuple[list[Sample], list[str], Acks]:
+    """Run some of the users, one thread each, until ``deadline`` (a perf_counter time)."""
+    recorder = Recorder()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=counsellor, args=(n, args, args.port, recorder, stop, active_cases))
+        for n in counsellors
+    ] + [
+        threading.Thread(target=supervisor, args=(n, args, args.port, recorder, stop))
+        for n in supervisors
+    ]
+    for thread in threads:
+        thread.start()
+        # People arrive one by one during the warm-up, not all in one instant in lockstep.
+        time.sleep(args.warmup / max(1, len(threads)))
+    stop.wait(max(0.0, deadline - time.perf_counter()))
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=90)
+    return recorder.samples, recorder.errors, recorder.acks
+
+
+# --- Set-up, server, verification -----------------------------------------------------------
+
+
+def run_flask(env: dict, *command: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "practice", *command],
+        cwd=REPO,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=REPO,
+        env={**env, "HOST": "127.0.0.1", "PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {log_path}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn did not become ready; see {log_path}")
+
+
+ACCESS_LINE = re.compile(r'" \d{3} \S+ (\d+)ms rid=(\S+)')
+
+
+def server_times(log_text: str) -> dict[str, float]:
+    """Request id -> milliseconds, from gunicorn's access log (gunicorn.conf.py's format)."""
+    return {m.group(2): float(m.group(1)) for m in ACCESS_LINE.finditer(log_text)}
+
+
+def busy_ticks() -> int:
+    """CPU ticks spent by the whole machine so far (all cores, idle and iowait excluded)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def tree_ticks(pid: int) -> int:
+    """CPU ticks of ``pid`` and its children (gunicorn's master and workers)."""
+    total = 0
+    for member in [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(stat[11]) + int(stat[12])
+    return total
+
+
+def count_workers(pid: int) -> int:
+    """gunicorn's workers once all have forked (they start one after another)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    seen, stable_since = -1, time.monotonic()
+    while time.monotonic() - stable_since < 1.0:
+        count = len(children.read_text().split())
+        if count != seen:
+            seen, stable_since = count, time.monotonic()
+        time.sleep(0.1)
+    return seen
+
+
+def active_cases_of_counsellors(url: str) -> dict[str, list[int]]:
+    """Each counsellor's active cases, from the seeded database."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT s.email, c.id FROM practice_case c JOIN practice_staff s "
+                "ON s.id = c.counsellor_id WHERE c.status = 'active'"
+            )
+        ).all()
+    engine.dispose()
+    cases: dict[str, list[int]] = defaultdict(list)
+    for email, case_id in rows:
+        cases[email].append(case_id)
+    return cases
+
+
+def verify(url: str, acks: Acks, started: datetime) -> dict[str, int]:
+    """Count in the database what the server acknowledged."""
+    engine = sa.create_engine(url)
+    found: dict[str, int] = {}
+    with engine.connect() as connection:
+        moment_ids = list(acks.moments)
+        found["moments"] = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM practice_moment WHERE id = ANY(:ids) AND voided_at IS NULL"
+            ),
+            {"ids": moment_ids},
+        ).scalar_one()
+        rows = connection.execute(
+            sa.text("SELECT id, note_data, status FROM practice_session WHERE id = ANY(:ids)"),
+            {"ids": list(acks.sessions)},
+        ).all()
+        by_id = {row.id: row for row in rows}
+        found["sessions"] = len(by_id)
+        found["notes"] = sum(
+            1 for sid, (_v, text) in acks.notes.items() if sid in by_id and by_id[sid][1] == text
+        )
+        found["signed"] = sum(
+            1 for sid in acks.signed if sid in by_id and by_id[sid][2] == "signed"
+        )
+        found["reports"] = connection.execute(
+            sa.text("SELECT count(*) FROM practice_report WHERE generated_at >= :t"),
+            {"t": started.replace(tzinfo=None)},
+        ).scalar_one()
+    engine.dispose()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--users", type=int, default=50, help="simulated counsellors (<= 50)")
+    parser.add_argument("--supervisors", type=int, default=2)
+    parser.add_argument("--think", type=float, default=2.0, help="mean pause between requests")
+    parser.add_argument("--report-share", type=float, default=0.05, help="share of PDF rounds")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10,
+        help="first seconds left out of the latency figures (each worker's first requests "
+        "compile templates); errors and writes count from the start",
+    )
+    parser.add_argument("--processes", type=int, default=5, help="client processes")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers [default: gunicorn.conf.py's, from the CPUs]"
+    )
+    parser.add_argument("--port", type=int, default=5119)
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("LOAD_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/"),
+        help="PostgreSQL server URL (the load database is created on it)",
+    )
+    parser.add_argument("--database", default="practice_load")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    if not 1 <= args.users <= 50:
+        parser.error("--users must be between 1 and 50 (the seeded counsellors)")
+
+    server = sa.make_url(args.server.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = server.set(database=args.database).render_as_string(hide_password=False)
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{args.database}"')
+    instance = Path(tempfile.mkdtemp(prefix="practice-load-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "PRACTICE_INSTANCE_PATH": str(instance),
+    }
+    for key in ("PRACTICE_ENV", "REDIS_URL", "WEB_CONCURRENCY", "PRACTICE_LOG_JSON"):
+        env.pop(key, None)
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    gunicorn = None
+    try:
+        print(f"Seeding {args.database} (50 counsellors, {SESSIONS_PER_CASE} sessions a case)…")
+        run_flask(env, "upgrade-db")
+        run_flask(
+            env, "seed-demo", "--scale", f"{DEMO_SCALE:.4f}", "--sessions-per-case",
+            str(SESSIONS_PER_CASE),
+        )  # fmt: skip
+        active_cases = active_cases_of_counsellors(url)
+        missing = [n for n in range(1, args.users + 1) if not active_cases[counsellor_email(n)]]
+        if missing:
+            raise SystemExit(f"counsellors without an active case: {missing}")
+        gunicorn = start_gunicorn(env, args.port, instance / "gunicorn.log")
+        workers = count_workers(gunicorn.pid)
+        print(
+            f"gunicorn: {workers} workers on 127.0.0.1:{args.port}; {args.users} counsellors and "
+            f"{args.supervisors} supervisors for {args.seconds:.0f} s, think {args.think} s."
+        )
+        started_at = datetime.now(UTC)
+        # Users run in several processes, so that the client's own GIL does not add to the
+        # latencies it measures.
+        processes = max(1, min(args.processes, args.users))
+        groups = [
+            (
+                list(range(1 + p, args.users + 1, processes)),
+                list(range(1 + p, args.supervisors + 1, processes)),
+                args,
+                active_cases,
+            )
+            for p in range(processes)
+        ]
+        begin = time.perf_counter()
+        machine_before, server_before = busy_ticks(), tree_ticks(gunicorn.pid)
+        deadline = begin + args.seconds
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = pool.starmap(run_group, [(*group, deadline) for group in groups])
+        recorder = Recorder()
+        for samples, errors, acks in results:
+            recorder.samples += samples
+            recorder.errors += errors
+            recorder.acks.moments |= acks.moments
+            recorder.acks.notes.update(acks.notes)
+            recorder.acks.sessions |= acks.sessions
+            recorder.acks.signed |= acks.signed
+            recorder.acks.reports += acks.reports
+        elapsed = time.perf_counter() - begin
+        hz = os.sysconf("SC_CLK_TCK")
+        machine_cores = (busy_ticks() - machine_before) / hz / elapsed
+        server_cores = (tree_ticks(gunicorn.pid) - server_before) / hz / elapsed
+    finally:
+        if gunicorn is not None:
+            gunicorn.send_signal(signal.SIGTERM)
+            try:
+                gunicorn.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+
+    log_text = (instance / "gunicorn.log").read_text(errors="replace")
+    if args.keep:  # for a closer look: each request's id and time, to match gunicorn's log
+        (instance / "samples.json").write_text(
+            json.dumps(
+                [[s.request_id, s.name, round(s.seconds * 1000, 1)] for s in recorder.samples]
+            )
+        )
+        print(f"Kept {args.database} and {instance} (gunicorn.log, samples.json).")
+    try:
+        found = verify(url, recorder.acks, started_at)
+    finally:
+        if not args.keep:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(
+                    f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'
+                )
+            shutil.rmtree(instance, ignore_errors=True)
+        admin.dispose()
+
+    samples = recorder.samples
+    warm = [s for s in samples if s.at - begin >= args.warmup]
+    normal = [s.seconds * 1000 for s in warm if not s.pdf]
+    pdfs = [s.seconds * 1000 for s in warm if s.pdf]
+    by_name: dict[str, list[float]] = defaultdict(list)
+    for sample in warm:
+        by_name[sample.name].append(sample.seconds * 1000)
+    print(
+        f"\nCPU: the machine kept {machine_cores:.2f} of {os.cpu_count()} cores busy, "
+        f"gunicorn {server_cores:.2f}."
+    )
+    print(f"Latency after the first {args.warmup:.0f} s (warm-up):")
+    print(f"{'request':28} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for name, values in sorted(by_name.items()):
+        print(
+            f"{name:28} {len(values):6d} {statistics.median(values):8.1f} "
+            f"{percentile(values, 0.95):8.1f} {percentile(values, 0.99):8.1f}"
+        )
+    for error in recorder.errors[:10]:
+        print(f"error: {error}")
+    acks = recorder.acks
+    expected = {
+        "moments": len(acks.moments),
+        "sessions": len(acks.sessions),
+        "notes": len(acks.notes),
+        "signed": len(acks.signed),
+        "reports": acks.reports,
+    }
+    lost = sum(max(0, expected[k] - found[k]) for k in expected)
+    for key in expected:
+        print(f"acknowledged {key}: {expected[key]}, found in the database: {found[key]}")
+    p95 = percentile(normal, 0.95)
+    # The same requests as gunicorn timed them (from reading the request to the response sent):
+    # the difference is time spent waiting for a free worker or for the CPU.
+    server_ms = server_times(log_text)
+    served = [server_ms[s.request_id] for s in warm if not s.pdf and s.request_id in server_ms]
+    result = {
+        "seconds": round(elapsed, 1),
+        "users": args.users,
+        "supervisors": args.supervisors,
+        "think_s": args.think,
+        "workers": workers,
+        "cpus": os.cpu_count(),
+        "machine_busy_cores": round(machine_cores, 2),
+        "gunicorn_cores": round(server_cores, 2),
+        "requests": len(samples),
+        "rps": round(len(samples) / elapsed, 1),
+        "warmup_s": args.warmup,
+        "p50_ms": round(statistics.median(normal), 1) if normal else 0,
+        "p95_ms": round(p95, 1),
+        "p99_ms": round(percentile(normal, 0.99), 1),
+        "server_p50_ms": round(statistics.median(served), 1) if served else 0,
+        "server_p95_ms": round(percentile(served, 0.95), 1),
+        "pdf_requests": len(pdfs),
+        "pdf_p50_ms": round(statistics.median(pdfs), 1) if pdfs else 0,
+        "pdf_p95_ms": round(percentile(pdfs, 0.95), 1),
+        "errors": len(recorder.errors),
+        "moments_acked": expected["moments"],
+        "notes_acked": expected["notes"],
+        "signed_acked": expected["signed"],
+        "reports_acked": expected["reports"],
+        "lost": lost,
+        "targets_met": "yes" if not recorder.errors and p95 <= 300 and not lost else "no",
+    }
+    print(" ".join(f"{key}={value}" for key, value in result.items()))
+    return 0 if result["targets_met"] == "yes" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
