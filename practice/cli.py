@@ -381,3 +381,7 @@ def token_create(email: str, name: str) -> None:
     db_session().commit()
     click.echo(f"API token “{record.name}” for {member.email}; copy it now, it is not shown again:")
     click.echo(secret)
+
+
+# Command groups kept in their own modules register on ``practice_cli`` when imported.
+from practice import cli_backup, cli_retention  # noqa: E402, F401
