@@ -309,6 +309,105 @@ def test_a_job_the_queue_does_not_take_is_failed_with_its_reason(
     assert job.error.startswith("The report queue did not take this job")
 
 
+def _queue_without_redis(app, monkeypatch, enqueued: list) -> None:
+    """A configured queue whose enqueue only remembers the job (no Redis needed)."""
+    monkeypatch.setitem(app.config, "PRACTICE_REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setattr(jobs, "_check_queue_reachable", lambda: None)
+
+    def remember(job):
+        enqueued.append(job.id)
+        job.queue_job_id = f"rq-{job.id}"
+
+    monkeypatch.setattr(jobs, "_enqueue", remember)
+
+
+def test_with_a_queue_the_reports_page_queues_the_report_instead_of_rendering(
+    app, client, auth, db, counsellor, case, monkeypatch
+):
+    enqueued: list[int] = []
+    _queue_without_redis(app, monkeypatch, enqueued)
+    monkeypatch.setattr(jobs.reports, "render_report", _must_not_render)
+    auth.login(counsellor)
+    response = auth.post(
+        f"/cases/{case.id}/reports",
+        {
+            "period_start": case.opened_on.isoformat(),
+            "period_end": date.today().isoformat(),
+            "audience": "clinical",
+            "narrative": "Queued narrative",
+        },
+    )
+    assert response.status_code == 302
+    job = _latest_job(db)
+    assert enqueued == [job.id] and job.total == 1 and job.status == JobStatus.QUEUED
+    assert job.parameters["case_ids"] == [case.id]
+    assert job.parameters["author_id"] == counsellor.id
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" in page and "being generated" in page
+    assert "js/report_jobs.js" in page
+    assert _reports_of(db, case) == 0
+
+
+def _must_not_render(*args, **kwargs):
+    raise AssertionError("a queued report must not be rendered in the request")
+
+
+def test_a_refused_report_request_is_answered_on_the_form_not_queued(
+    app, client, auth, db, counsellor, case, monkeypatch
+):
+    enqueued: list[int] = []
+    _queue_without_redis(app, monkeypatch, enqueued)
+    auth.login(counsellor)
+    response = auth.post(
+        f"/cases/{case.id}/reports",
+        {"period_start": "2026-05-01", "period_end": "2026-04-01", "audience": "clinical"},
+    )
+    assert response.status_code == 200
+    assert "must end on or after" in response.get_data(as_text=True)
+    assert enqueued == [] and _latest_job(db) is None
+
+
+def test_a_queued_single_report_runs_with_its_narrative_which_is_then_cleared(
+    app_context, db, counsellor, case
+):
+    job = jobs.start_single_report(
+        counsellor, case, case.opened_on, date.today(), "clinical", "Narrative for the worker"
+    )
+    db.commit()
+    jobs.run_report_job(job.id)
+    db.expire_all()
+    job = db.get(ReportJob, job.id)
+    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 1, 0)
+    assert job.parameters["narrative"] is None
+    report = db.scalars(select(Report).where(Report.case_id == case.id)).one()
+    assert report.generated_by_id == counsellor.id
+
+
+def test_a_failed_single_report_shows_its_reason_on_the_reports_page(
+    app, client, auth, db, counsellor, case, monkeypatch
+):
+    _queue_without_redis(app, monkeypatch, [])
+    auth.login(counsellor)
+    auth.post(
+        f"/cases/{case.id}/reports",
+        {
+            "period_start": case.opened_on.isoformat(),
+            "period_end": date.today().isoformat(),
+            "audience": "clinical",
+        },
+    )
+    job = _latest_job(db)
+    with app.app_context():
+        jobs.note_job_error(job.id, "C-test: the worker gave up", give_up=True)
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "C-test: the worker gave up" in page and "Failed" in page
+
+
+def test_only_the_case_counsellor_may_queue_its_report(app_context, db, case, supervisor):
+    with pytest.raises(jobs.reports.ReportError):
+        jobs.start_single_report(supervisor, case, case.opened_on, date.today(), "clinical", "")
+
+
 class _FakeWorker:
     def __init__(self, hostname: str, pid: int | None) -> None:
         self.hostname, self.pid = hostname, pid
@@ -562,3 +661,31 @@ def test_a_job_whose_worker_is_killed_is_requeued_and_completes(live, redis_url)
     assert "The worker stopped; it will be retried." in job.error
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
     assert practice.report_count() == CASES_FOR_KILL  # no case generated twice
+
+
+def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
+    practice = live(PRACTICE_REDIS_URL=redis_url)
+    practice.seed(cases=1)
+    client = practice.client()
+    with practice.app.app_context():
+        session = practice.app.extensions["sqlalchemy"].session
+        case_id = session.scalar(select(Case.id))
+        session.rollback()
+    response = client.post(
+        f"/cases/{case_id}/reports",
+        data={
+            "csrf_token": client.csrf,
+            "period_start": "2026-01-05",
+            "period_end": date.today().isoformat(),
+            "audience": "client",
+            "narrative": "Written for the worker",
+        },
+    )
+    assert response.status_code == 302
+    assert practice.report_count() == 0  # nothing rendered in the request
+    _finish(_worker(practice, redis_url))
+    job = practice.job()
+    assert (job.status, job.done, job.parameters["narrative"]) == (JobStatus.FINISHED, 1, None)
+    assert practice.report_count() == 1
+    page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" not in page and "Client" in page

@@ -100,15 +100,52 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
     cases = batch_cases_for(member)
     if not cases:
         raise JobError("There are no active cases to report on.")
+    return _start_job(
+        member,
+        cases,
+        {
+            "audience": params.audience,
+            "from": params.start.isoformat() if params.start else None,
+            "to": params.end.isoformat() if params.end else None,
+        },
+    )
+
+
+def start_single_report(
+    member: StaffMember, case: Case, start: date, end: date, audience: str, narrative: str
+) -> ReportJob:
+    """Queue one report of ``case`` by its counsellor, narrative included; flushes.
+
+    The Reports page takes this path when a queue is configured, so that rendering (a second
+    or more of CPU) runs in the worker and never holds a web worker. The request is checked
+    here, so a refused one is answered on the form at once. Raises ReportError or JobError.
+    """
+    reports.check_request(start, end, audience, narrative)
+    if member.id != case.counsellor_id:
+        raise reports.ReportError("Only the case's counsellor generates its reports.")
+    return _start_job(
+        member,
+        [case],
+        {
+            "audience": audience,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            # Clinical text, kept in the database only (the queue carries the job id) and
+            # cleared once the report is generated.
+            "narrative": narrative,
+            "author_id": member.id,
+        },
+    )
+
+
+def _start_job(member: StaffMember, cases: Sequence[Case], parameters: dict) -> ReportJob:
     if redis_url():
         _check_queue_reachable()
     job = ReportJob(
         created_by_id=member.id,
         status=JobStatus.QUEUED,
         parameters={
-            "audience": params.audience,
-            "from": params.start.isoformat() if params.start else None,
-            "to": params.end.isoformat() if params.end else None,
+            **parameters,
             "case_ids": [case.id for case in cases],
             "references": [case.reference for case in cases],
         },
@@ -123,12 +160,13 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
         "report_job_started",
         obj=job,
         actor=member,
+        case_id=cases[0].id if len(cases) == 1 else None,
         detail={
             "job_id": job.id,
             "cases": job.total,
-            "audience": params.audience,
-            "from": job.parameters["from"],
-            "to": job.parameters["to"],
+            "audience": parameters["audience"],
+            "from": parameters["from"],
+            "to": parameters["to"],
         },
     )
     if has_request_context():
@@ -140,6 +178,27 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
             return response
 
     return job
+
+
+def single_reports_in_hand(member: StaffMember, case: Case) -> list[ReportJob]:
+    """``member``'s single reports of ``case`` still waiting or running, and those that failed
+    in the last day (so the reason is seen where the report was asked for), oldest first."""
+    recent = utcnow() - timedelta(days=1)
+    query = (
+        select(ReportJob)
+        .where(
+            ReportJob.created_by_id == member.id,
+            ReportJob.total == 1,
+            (ReportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+            | ((ReportJob.status == JobStatus.FAILED) & (ReportJob.finished_at >= recent)),
+        )
+        .order_by(ReportJob.id)
+    )
+    return [
+        job
+        for job in db_session().scalars(query)
+        if job.parameters.get("case_ids") == [case.id] and "author_id" in job.parameters
+    ]
 
 
 def dispatch(job_id: int) -> None:
@@ -223,6 +282,9 @@ def run_report_job(job_id: int) -> ReportJob | None:
             time.sleep(SQLITE_PAUSE_SECONDS)
     job.status = JobStatus.FAILED if job.total and job.failed == job.total else JobStatus.FINISHED
     job.finished_at = utcnow()
+    if job.parameters.get("narrative"):
+        # The report holds it now; the job need not keep a second copy of clinical text.
+        job.parameters = {**job.parameters, "narrative": None}
     session.commit()
     return job
 
@@ -236,12 +298,13 @@ def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: i
         if case is None:
             raise reports.ReportError("The case no longer exists.")
         start, end = _period(case, params)
-        counsellor = case.counsellor
-        rendered = reports.render_report(case, start, end, params["audience"], "", counsellor)
+        author = _author(case, params)
+        narrative = params.get("narrative") or ""
+        rendered = reports.render_report(case, start, end, params["audience"], narrative, author)
         # End the reading transaction before writing (see the CLI batch): on SQLite a read
         # that turns into a write fails if another writer committed in between.
         session.rollback()
-        report = reports.record_report(rendered, counsellor)
+        report = reports.record_report(rendered, author)
         storage_path = report.storage_path
         counted = _advance(job_id, position, done=1)
     except Exception as error:
@@ -261,6 +324,14 @@ def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: i
         session.rollback()
         if storage_path:
             reports.discard_file(storage_path)
+
+
+def _author(case: Case, params: dict[str, Any]) -> StaffMember:
+    """Who the report is generated as: the requester of a single report (checked again by
+    ``render_report``), else the case's counsellor, as the CLI batch does."""
+    author_id = params.get("author_id")
+    author = db_session().get(StaffMember, author_id) if author_id else None
+    return author or case.counsellor
 
 
 def _period(case: Case, params: dict[str, Any]) -> tuple[date, date]:
@@ -317,6 +388,8 @@ def note_job_error(job_id: int, reason: str, give_up: bool = False) -> None:
     if give_up and job.status not in (JobStatus.FINISHED, JobStatus.FAILED):
         job.status = JobStatus.FAILED
         job.finished_at = utcnow()
+        if job.parameters.get("narrative"):
+            job.parameters = {**job.parameters, "narrative": None}
     session.commit()
 
 

@@ -21,7 +21,7 @@ from practice.database import db_session
 from practice.forms.reports import ReportForm
 from practice.models import Case, StaffMember
 from practice.reports import pdf
-from practice.services import audit, reports
+from practice.services import audit, jobs, reports
 from practice.services.reports import MAX_NARRATIVE_LENGTH
 from practice.services.scoping import can_edit, case_for_editor, case_for_viewer
 
@@ -31,6 +31,7 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _page(case: Case, member: StaffMember, form: ReportForm) -> str:
+    in_hand = jobs.single_reports_in_hand(member, case)
     return render_template(
         "practice/reports/index.html",
         case=case,
@@ -38,6 +39,8 @@ def _page(case: Case, member: StaffMember, form: ReportForm) -> str:
         reports=reports.reports_of_case(case),
         can_edit=can_edit(member, case),
         max_narrative=MAX_NARRATIVE_LENGTH,
+        jobs_in_hand=[(job, jobs.progress(job)) for job in in_hand],
+        period_label=jobs.period_label,
     )
 
 
@@ -82,23 +85,40 @@ def generate(case_id: int):
     case = case_for_editor(member, case_id)
     form = ReportForm()
     if form.validate_on_submit():
-        data = (form.period_start.data, form.period_end.data, form.audience.data)
+        asked = (
+            form.period_start.data,
+            form.period_end.data,
+            form.audience.data,
+            form.narrative.data or "",
+        )
         try:
-            rendered = reports.render_report(case, *data, form.narrative.data or "", member)
-        except reports.ReportError as error:
+            if jobs.redis_url():
+                _queue_report(case, member, *asked)
+            else:
+                _render_report_now(case, member, *asked)
+        except (reports.ReportError, jobs.JobError) as error:
+            db_session().rollback()
             form.form_errors.append(str(error))
         else:
-            # End the reading transaction before writing: on SQLite, a read that turns into a
-            # write after a second of rendering fails if another request committed meanwhile.
-            db_session().rollback()
-            report = reports.record_report(rendered, member)
-            db_session().commit()
-            flash(
-                f"The {report.audience} report ({report.page_count} pages) was generated.",
-                "success",
-            )
             return redirect(url_for(".index", case_id=case.id))
     return _page(case, member, form)
+
+
+def _queue_report(case: Case, member: StaffMember, *asked) -> None:
+    """With a queue, the worker renders: this request only records the job."""
+    jobs.start_single_report(member, case, *asked)
+    db_session().commit()
+    flash("The report is being generated; it is listed here when it is ready.", "success")
+
+
+def _render_report_now(case: Case, member: StaffMember, *asked) -> None:
+    rendered = reports.render_report(case, *asked, member)
+    # End the reading transaction before writing: on SQLite, a read that turns into a write
+    # after a second of rendering fails if another request committed meanwhile.
+    db_session().rollback()
+    report = reports.record_report(rendered, member)
+    db_session().commit()
+    flash(f"The {report.audience} report ({report.page_count} pages) was generated.", "success")
 
 
 @bp.route("/reports/<int:report_id>/download")
