@@ -6,9 +6,12 @@ from the CPU count) on a loopback port, then runs ``--users`` simulated counsell
 with its own ``http.client`` connection and cookies) for ``--seconds``. Each one signs in, then
 works session after session: opens their case list and a case, records a session, opens the live
 screen and tags moments through the live JSON route, saves the note through the autosave JSON
-route, and signs it with their password; now and then they generate a PDF progress report
-instead. ``--supervisors`` more users open the supervision dashboard and a case. Every user pauses
-between requests (uniform, 0.5 to 1.5 times ``--think`` seconds), as a person would.
+route, and signs it with their password; now and then they ask for a PDF progress report
+instead. Reports go through the Redis queue (``--redis``; an RQ worker is started beside
+gunicorn, at a lower CPU priority), as in production: the user polls the job and downloads the
+PDF; ``--no-queue`` renders them in the web request instead. ``--supervisors`` more users open
+the supervision dashboard and a case. Every user pauses between requests (uniform, 0.5 to 1.5
+times ``--think`` seconds), as a person would.
 
 It prints throughput, latency percentiles of the non-PDF requests (targets: p95 <= 300 ms),
 the PDF requests apart, errors (target: 0), and how busy the machine's CPUs were meanwhile
@@ -57,6 +60,8 @@ ATTENDANCE = re.compile(r'<input[^>]*name="attendance"[^>]*value="(\d+)"')
 VERSION = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
 TAG_BUTTON = re.compile(r'data-type="(\d+)" data-partner="(\d*)"')
 SESSION_URL = re.compile(r"/sessions/(\d+)$")
+JOB_STATUS = re.compile(r'data-status-url="(/jobs/\d+\.json)"')
+REPORT_DOWNLOAD = re.compile(r"/reports/\d+/download")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -221,28 +226,61 @@ def counsellor(
             browser.request("case page", "GET", f"/cases/{case_id}")
             if rng.random() < args.report_share:
                 think(args.think, stop)
-                today = date.today().isoformat()
-                browser.request(
-                    "generate report (PDF)",
-                    "POST",
-                    f"/cases/{case_id}/reports",
-                    body={
-                        "csrf_token": browser.csrf,
-                        "period_start": "2025-01-01",
-                        "period_end": today,
-                        "audience": "client",
-                        "narrative": "",
-                    },
-                    expect=(302,),
-                    pdf=True,
-                )
-                with recorder.lock:
-                    recorder.acks.reports += 1
+                _report_round(browser, case_id, args, recorder, stop)
                 continue
             _session_workflow(browser, case_id, args, rng, recorder, stop)
     except Exception:  # recorded by Browser.request; this user stops
         if not stop.is_set():
             stop.wait(args.seconds)
+
+
+def _report_round(browser, case_id, args, recorder, stop) -> None:
+    """Ask for a client report. With the queue (the default) the request only records a job:
+    poll its JSON as the page's script does, then download the PDF; the time from asking to
+    the PDF being ready is recorded as "report turnaround (PDF)". Without the queue the PDF
+    is rendered within the request."""
+    today = date.today().isoformat()
+    body = {
+        "csrf_token": browser.csrf,
+        "period_start": "2025-01-01",
+        "period_end": today,
+        "audience": "client",
+        "narrative": "",
+    }
+    path = f"/cases/{case_id}/reports"
+    if args.no_queue:
+        browser.request("generate report (PDF)", "POST", path, body=body, expect=(302,), pdf=True)
+        with recorder.lock:
+            recorder.acks.reports += 1
+        return
+    asked = time.perf_counter()
+    browser.request("ask for a report", "POST", path, body=body, expect=(302,))
+    _, _, page = browser.request("reports page", "GET", path)
+    status_urls = JOB_STATUS.findall(page)
+    if not status_urls:
+        raise RuntimeError("the queued report is not listed as in preparation")
+    status_url = status_urls[-1]
+    while True:
+        if stop.wait(2.0):  # the page's script polls every 2 s
+            return  # the run is over; a report still queued is not counted either way
+        _, _, text = browser.request("report job status", "GET", status_url)
+        status = json.loads(text)
+        if not status["active"]:
+            break
+    ok = status["status"] == "finished" and status["done"] == 1
+    recorder.add(
+        Sample(
+            "report turnaround (PDF)", 200 if ok else 500, time.perf_counter() - asked, True, ok
+        ),
+        "" if ok else "; ".join(status["failures"]),
+    )
+    if not ok:
+        raise RuntimeError("the queued report failed")
+    with recorder.lock:
+        recorder.acks.reports += 1
+    _, _, page = browser.request("reports page", "GET", path)
+    download = REPORT_DOWNLOAD.search(page)
+    browser.request("download report (PDF)", "GET", download.group(0), pdf=True)
 
 
 def _session_workflow(browser, case_id, args, rng, recorder, stop) -> None:
@@ -389,6 +427,20 @@ def run_flask(env: dict, *command: str) -> None:
     )
 
 
+def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
+    """The report worker, at a lower CPU priority than the web workers, as the README advises
+    when both share a machine: a PDF then waits for spare CPU instead of taking it from a
+    person's click."""
+    log = log_path.open("w")
+    return subprocess.Popen(
+        ["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "wsgi", "practice", "worker"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -501,6 +553,12 @@ def verify(url: str, acks: Acks, started: datetime) -> dict[str, int]:
     return found
 
 
+def _flush_redis(url: str) -> None:
+    from redis import Redis
+
+    Redis.from_url(url, socket_connect_timeout=3).flushdb()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120)
@@ -527,6 +585,14 @@ def main() -> int:
     )
     parser.add_argument("--database", default="practice_load")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="Redis for the report queue (this database is flushed before and after)",
+    )
+    parser.add_argument(
+        "--no-queue", action="store_true", help="render PDFs in the web request (no Redis)"
+    )
     args = parser.parse_args()
     if not 1 <= args.users <= 50:
         parser.error("--users must be between 1 and 50 (the seeded counsellors)")
@@ -548,7 +614,10 @@ def main() -> int:
         env.pop(key, None)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    gunicorn = None
+    if not args.no_queue:
+        env["REDIS_URL"] = args.redis
+        _flush_redis(args.redis)
+    gunicorn = worker = None
     try:
         print(f"Seeding {args.database} (50 counsellors, {SESSIONS_PER_CASE} sessions a case)…")
         run_flask(env, "upgrade-db")
@@ -560,6 +629,8 @@ def main() -> int:
         missing = [n for n in range(1, args.users + 1) if not active_cases[counsellor_email(n)]]
         if missing:
             raise SystemExit(f"counsellors without an active case: {missing}")
+        if not args.no_queue:
+            worker = start_worker(env, instance / "worker.log")
         gunicorn = start_gunicorn(env, args.port, instance / "gunicorn.log")
         workers = count_workers(gunicorn.pid)
         print(
@@ -598,12 +669,15 @@ def main() -> int:
         machine_cores = (busy_ticks() - machine_before) / hz / elapsed
         server_cores = (tree_ticks(gunicorn.pid) - server_before) / hz / elapsed
     finally:
-        if gunicorn is not None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
+        for process in (gunicorn, worker):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        if not args.no_queue:
+            _flush_redis(args.redis)
 
     log_text = (instance / "gunicorn.log").read_text(errors="replace")
     if args.keep:  # for a closer look: each request's id and time, to match gunicorn's log
@@ -677,6 +751,7 @@ def main() -> int:
         "p99_ms": round(percentile(normal, 0.99), 1),
         "server_p50_ms": round(statistics.median(served), 1) if served else 0,
         "server_p95_ms": round(percentile(served, 0.95), 1),
+        "report_queue": "no" if args.no_queue else "rq",
         "pdf_requests": len(pdfs),
         "pdf_p50_ms": round(statistics.median(pdfs), 1) if pdfs else 0,
         "pdf_p95_ms": round(percentile(pdfs, 0.95), 1),
