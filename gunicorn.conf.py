@@ -26,8 +26,8 @@ max_requests_jitter = 200
 # and the instance folder's secret key is created by one process, not raced for by all.
 preload_app = True
 
-# gunicorn's own X-Forwarded-Proto handling is off: ProxyFix below is the one place that
-# decides which forwarded headers to trust.
+# gunicorn's own X-Forwarded-Proto handling is off: ProxyFix in wsgi.py (PROXY_COUNT) is the
+# one place that decides which forwarded headers to trust.
 secure_scheme_headers: dict[str, str] = {}
 
 # Workers touch a heartbeat file between requests; on a disk shared with the database's
@@ -39,19 +39,6 @@ errorlog = "-"
 # Never the request line (%(r)s) or the referrer (%(f)s): both carry query strings, which may
 # hold a search for a client's name. The path alone, and the app's request id to match its log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
-
-
-def post_worker_init(worker) -> None:
-    """Behind ``PROXY_COUNT`` trusted proxies, take the client's address, scheme and host from
-    their ``X-Forwarded-*`` headers (secure cookies, HSTS and the audit log's address rely on
-    them); without it, such headers are ignored as anyone could send them."""
-    proxies = int(os.environ.get("PROXY_COUNT", "0"))
-    if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        worker.wsgi = ProxyFix(
-            worker.wsgi, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
 
 
 def when_ready(server) -> None:
