@@ -2,6 +2,74 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
-bp = Blueprint("audit_log", __name__)
+from practice import access
+from practice.database import db_session, utcnow
+from practice.forms.audit import AuditFilterForm
+from practice.models import Role
+from practice.services import audit
+from practice.services import audit_search as service
+from practice.services.staff import all_staff
+
+bp = Blueprint("audit_log", __name__, url_prefix="/admin")
+
+
+def _filter_form() -> AuditFilterForm:
+    form = AuditFilterForm(formdata=request.args)
+    form.set_choices(all_staff(), service.distinct_actions(), service.distinct_object_types())
+    return form
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 11 else None
+
+
+@bp.route("/audit")
+@access.roles(Role.ADMIN)
+def index():
+    form = _filter_form()
+    if not form.validate():
+        return render_template("practice/audit/index.html", form=form, page=None, chain=None)
+    filters = form.filters()
+    before, after = _cursor("before"), _cursor("after")
+    page = service.search(filters, before=before, after=after, size=service.PAGE_SIZE)
+    chain = service.verify_chain() if request.args.get("verify") else None
+    detail = {"filters": filters.args(), "shown": len(page.lines)}
+    if before or after:
+        detail["cursor"] = {"before": before} if before else {"after": after}
+    if chain is not None:
+        detail["chain_intact"] = chain.intact
+    audit.record("audit_viewed", object_type="AuditEvent", detail=detail)
+    db_session().commit()
+    return render_template(
+        "practice/audit/index.html", form=form, page=page, chain=chain, args=filters.args()
+    )
+
+
+@bp.route("/audit.csv")
+@access.roles(Role.ADMIN)
+def export_csv():
+    form = _filter_form()
+    if not form.validate():
+        flash("Correct the filters before exporting.", "error")
+        query = request.query_string.decode()
+        return redirect(url_for(".index") + (f"?{query}" if query else ""))
+    filters = form.filters()
+    audit.record("audit_exported", object_type="AuditEvent", detail={"filters": filters.args()})
+    db_session().commit()
+    response = Response(stream_with_context(service.csv_chunks(filters)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="audit-{utcnow():%Y-%m-%d}.csv"'
+    )
+    return response
