@@ -2,4 +2,42 @@
 
 from __future__ import annotations
 
-from practice.cli import practice_cli  # noqa: F401  (commands register on the practice group)
+import click
+
+from practice.cli import practice_cli
+from practice.database import db_session
+from practice.services import retention
+from practice.services.cases import today
+
+
+@practice_cli.command("purge-expired")
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    help="Retention period in years [default: PRACTICE_RETENTION_YEARS, 7].",
+)
+@click.option("--dry-run", is_flag=True, help="Only list the cases that would be purged.")
+@click.option("--yes", is_flag=True, help="Purge without asking for confirmation.")
+def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
+    """Delete closed cases (and their reports' files) closed longer ago than the retention
+    period. Audit events stay; each purge is audited as "case_purged"."""
+    years = years or retention.retention_years()
+    ids = retention.expired_case_ids(today(), years)
+    click.echo(
+        f"{len(ids)} closed case(s) past the {years}-year retention period"
+        + (f": ids {', '.join(map(str, ids))}." if ids else ".")
+    )
+    if not ids or dry_run:
+        if dry_run:
+            click.echo("Dry run: nothing was changed.")
+        return
+    if not yes:
+        click.confirm("Purge them and their stored reports for good?", abort=True)
+    removed = 0
+    for case_id in ids:
+        purged = retention.purge_case(case_id, years)
+        # One commit per case, files removed only once it holds: a failure later on leaves
+        # the cases already purged purged, and never a row whose PDF is gone.
+        db_session().commit()
+        removed += retention.remove_report_files(purged.report_files)
+    click.echo(f"Purged {len(ids)} case(s); removed {removed} stored report file(s).")

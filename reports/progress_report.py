@@ -35,6 +35,7 @@ from practice.reports import pdf
 from practice.reports.case_charts import case_charts, svg_data_uri
 from practice.services.cases import EFT_STAGES
 from practice.services.progress import CaseProgress, case_progress
+from practice.services.sessions import note_intact
 
 __all__ = [
     "AUDIENCE_LABELS",
@@ -97,6 +98,7 @@ def report_context(
     client = audience == Audience.CLIENT
     progress = case_progress(case, start, end)
     sessions = _session_rows(progress, include_notes=clinical)
+    tampered = [row for row in sessions if row["tampered"]]
     # The couple sees both partners in alphabetical order, so neither reads as the "first".
     partners = (
         sorted(progress.partners, key=lambda p: p.display_name.casefold())
@@ -156,6 +158,11 @@ def report_context(
         "csi4": _csi4_rows(progress, partners),
         "csi4_cutoff": metrics.CSI4_CUTOFF,
         "narrative": narrative.strip(),
+        # Signed notes whose text no longer matches the hash taken at signing: named on the
+        # report and their text withheld, never printed as if it were the signed record.
+        "integrity_failures": [
+            {"session_id": row["session_id"], "date": row["date"]} for row in tampered
+        ],
     }
 
 
@@ -193,7 +200,10 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
     for point in progress.sessions:
         record = loaded[point.session_id]
         names = [p.display_name for p in sorted(record.attendees, key=lambda p: p.position)]
+        tampered = record.is_signed and not note_intact(record)
         row = {
+            "session_id": record.id,
+            "tampered": tampered,
             "date": point.starts_at.date(),
             "attended": names,
             "everyone": partner_count > 0 and len(names) == partner_count,
@@ -208,12 +218,13 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             "note": None,
             "addenda": 0,
         }
-        if include_notes:
+        if include_notes and not tampered:
             row["note"] = {
                 "data": record.note_data,
                 "assessment": record.note_assessment,
                 "plan": record.note_plan,
             }
+        if include_notes:
             row["addenda"] = addenda.get(point.session_id, 0)
         rows.append(row)
     return rows

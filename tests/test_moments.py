@@ -294,12 +294,13 @@ def test_remove_voids_and_keeps_the_record(client, auth, db, counsellor, session
     moment = add(db, session, counsellor, "pursue", 10)
     auth.login(counsellor)
 
-    response = auth.post(f"/moments/{moment.id}/remove")
+    response = auth.post(f"/moments/{moment.id}/remove", {"reason": "tagged the wrong partner"})
 
     assert response.status_code == 302
     moment = db.get(Moment, moment.id)
     assert moment.voided_at is not None
-    assert moment.void_reason == "removed by counsellor"
+    assert moment.void_reason == "tagged the wrong partner"
+    assert moment.voided_by_id == counsellor.id
     assert db.get(Moment, moment.id) is not None
     assert standing(db, session) == []
     assert "No moments tagged" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -44,6 +44,7 @@ from practice.reports.progress_report import (
 )
 from practice.services import reports
 from practice.services.progress import case_progress
+from practice.services.sessions import note_digest
 from tests.conftest import make_test_app
 
 START = date(2026, 1, 5)
@@ -116,6 +117,8 @@ def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts
         db.add(session)
         sessions.append(session)
         db.flush()
+        if session.signed_at is not None:  # signed as the app signs: with the note's hash
+            session.note_sha256 = note_digest(session)
         for key, intensity, partner in (("pursue", esc, alex), ("softening", de, sam)):
             db.add(
                 Moment(

@@ -24,6 +24,7 @@ from practice.models import (
 from practice.reports.pdf import AssetFetcher, render_pdf
 from practice.services import exports
 from practice.services.dashboard import caseload_dashboard
+from tests.conftest import PASSWORD
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 # Distinctive phrases planted in every kind of clinical free text; none may leave in an export.
@@ -113,7 +114,7 @@ def test_csv_holds_the_dashboard_rows_and_no_clinical_free_text(
     client, auth, supervisor, counsellor, planted
 ):
     auth.login(supervisor)
-    response = client.get("/supervision/export.csv")
+    response = auth.post("/supervision/export.csv", {"password": PASSWORD})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     disposition = response.headers["Content-Disposition"]
@@ -138,7 +139,9 @@ def test_csv_holds_the_dashboard_rows_and_no_clinical_free_text(
 
 def test_csv_follows_the_dashboards_filters(client, auth, supervisor, planted):
     auth.login(supervisor)
-    text = client.get("/supervision/export.csv?flag=csi4_fall").get_data(as_text=True)
+    text = auth.post("/supervision/export.csv?flag=csi4_fall", {"password": PASSWORD}).get_data(
+        as_text=True
+    )
     assert list(csv.reader(io.StringIO(text))) == [list(exports.CSV_HEADER)]
 
 
@@ -151,13 +154,14 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(
     )
     make_session(make_case(sly, reference="C-0900"), starts_at=NOW - timedelta(days=1))
     auth.login(supervisor)
-    table = list(csv.reader(io.StringIO(client.get("/supervision/export.csv").get_data(True))))
+    response = auth.post("/supervision/export.csv", {"password": PASSWORD})
+    table = list(csv.reader(io.StringIO(response.get_data(True))))
     assert table[1][0] == '\'=HYPERLINK("http://x","y")'
 
 
 def test_the_csv_export_is_audited(client, auth, db, supervisor, planted):
     auth.login(supervisor)
-    client.get("/supervision/export.csv?trend=steady")
+    auth.post("/supervision/export.csv?trend=steady", {"password": PASSWORD})
     event = db.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.action == "caseload_exported")
@@ -174,7 +178,7 @@ def test_summary_pdf_has_the_references_page_numbers_and_no_free_text(
     client, auth, db, supervisor, counsellor, planted
 ):
     auth.login(supervisor)
-    response = client.get("/supervision/summary.pdf")
+    response = auth.post("/supervision/summary.pdf", {"password": PASSWORD})
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == (
@@ -215,3 +219,42 @@ def test_summary_html_escapes_what_it_shows(app, make_staff, make_case, make_ses
         html = exports.build_summary_html(exports.summary_context(board, supervisor))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# --- The password asked again ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["/supervision/export.csv", "/supervision/summary.pdf"])
+def test_an_export_first_asks_for_the_password(client, auth, supervisor, planted, route):
+    auth.login(supervisor)
+    response = client.get(f"{route}?trend=steady")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert 'type="password"' in page
+    assert f'action="{route}?trend=steady"' in page
+    assert "C-0777" not in page
+
+
+@pytest.mark.parametrize("route", ["/supervision/export.csv", "/supervision/summary.pdf"])
+def test_a_wrong_password_exports_nothing_and_is_audited(
+    client, auth, db, supervisor, planted, route
+):
+    auth.login(supervisor)
+    response = auth.post(route, {"password": "not-my-password"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "That password is not right. Nothing was exported." in response.get_data(True)
+    actions = db.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.actor_id == supervisor.id)
+    ).all()
+    assert "caseload_export_failed" in actions
+    assert "caseload_exported" not in actions and "caseload_summary_generated" not in actions
+    denied = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "caseload_export_failed")
+    ).one()
+    assert denied.outcome == "denied"
+
+
+def test_an_export_without_a_csrf_token_is_refused(client, auth, supervisor, planted):
+    auth.login(supervisor)
+    response = client.post("/supervision/export.csv", data={"password": PASSWORD})
+    assert response.status_code == 400

@@ -14,6 +14,7 @@ from practice.models.enums import Valence, check_in
 if TYPE_CHECKING:
     from practice.models.cases import Partner
     from practice.models.sessions import TherapySession
+    from practice.models.staff import StaffMember
 
 
 class MomentType(Base):
@@ -61,7 +62,9 @@ class Moment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
 
     session: Mapped[TherapySession] = relationship(back_populates="moments")
     moment_type: Mapped[MomentType] = relationship()
     partner: Mapped[Partner | None] = relationship()
+    voided_by: Mapped[StaffMember | None] = relationship(foreign_keys=[voided_by_id])

@@ -58,6 +58,7 @@ class TherapySession(Base):
     cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -71,6 +72,7 @@ class TherapySession(Base):
     )
     signed_by: Mapped[StaffMember | None] = relationship(foreign_keys=[signed_by_id])
     cosigned_by: Mapped[StaffMember | None] = relationship(foreign_keys=[cosigned_by_id])
+    voided_by: Mapped[StaffMember | None] = relationship(foreign_keys=[voided_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 

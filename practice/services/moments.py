@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from practice import metrics
 from practice.database import db_session, utcnow
 from practice.models import CaseKind, Moment, MomentType, Partner, StaffMember, TherapySession
-from practice.services import audit
+from practice.services import audit, voiding
 from practice.signals import moment_tagged
 
 MAX_CONTEXT = 500
@@ -207,23 +207,32 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
     return changed
 
 
-def remove_moment(moment: Moment, reason: str = REMOVED_BY_COUNSELLOR) -> None:
-    """Void a moment of a draft session (nothing is deleted); ``reason`` is a fixed phrase.
+def remove_moment(
+    moment: Moment, reason: str = REMOVED_BY_COUNSELLOR, member: StaffMember | None = None
+) -> None:
+    """Void a moment of a draft session (nothing is deleted), keeping who, when and why.
 
-    Raises NoteSignedError for a signed note and MomentError if it was removed already.
+    Raises NoteSignedError for a signed note, MomentError (field ``reason``) for an empty or
+    over-long reason, and MomentError if it was removed already.
     """
     session = moment.session
     _check_open(session)
     if moment.voided_at is not None:
         raise MomentError("This moment was removed already.")
+    try:
+        reason = voiding.clean_reason(reason)
+    except ValueError as error:
+        raise MomentError(str(error), field="reason") from error
     moment.voided_at = utcnow()
+    moment.voided_by_id = member.id if member is not None else None
     moment.void_reason = reason
     db_session().flush()
+    # The reason stays with the moment: typed by the counsellor, it may hold clinical words.
     audit.record(
         "moment_removed",
         obj=moment,
         case_id=session.case_id,
-        detail={"session_id": session.id, "reason": reason},
+        detail={"session_id": session.id},
     )
 
 
@@ -266,7 +275,7 @@ def undo_last(session: TherapySession, member: StaffMember) -> Moment | None:
         .limit(1)
     )
     if moment is not None:
-        remove_moment(moment, UNDONE_IN_LIVE_MODE)
+        remove_moment(moment, UNDONE_IN_LIVE_MODE, member)
     return moment
 
 
@@ -301,6 +310,22 @@ def session_moments(session: TherapySession) -> list[Moment]:
             .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
             .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
             .order_by(Moment.minute, Moment.id)
+        )
+    )
+
+
+def voided_moments(session: TherapySession) -> list[Moment]:
+    """The session's removed moments, latest removal first, for its history."""
+    return list(
+        db_session().scalars(
+            select(Moment)
+            .options(
+                joinedload(Moment.moment_type),
+                joinedload(Moment.partner),
+                joinedload(Moment.voided_by),
+            )
+            .where(Moment.session_id == session.id, Moment.voided_at.is_not(None))
+            .order_by(Moment.voided_at.desc(), Moment.id.desc())
         )
     )
 

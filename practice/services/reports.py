@@ -77,7 +77,28 @@ def preview_html(
     check_request(start, end, audience, narrative)
     context = report_context(case, start, end, audience, narrative, member)
     audit.record("report_previewed", obj=case, actor=member, detail=_detail(audience, start, end))
+    _audit_integrity(case.id, _tampered_ids(context), member, "report_preview")
     return build_report_html(context, asset_url=asset_url)
+
+
+def _tampered_ids(context: dict) -> tuple[int, ...]:
+    return tuple(failure["session_id"] for failure in context["integrity_failures"])
+
+
+def _audit_integrity(
+    case_id: int, session_ids: tuple[int, ...], member: StaffMember, where: str
+) -> None:
+    """Audit each signed note a report found changed since signing (ids only)."""
+    for session_id in session_ids:
+        audit.record(
+            "note_integrity_failed",
+            object_type="TherapySession",
+            object_id=session_id,
+            case_id=case_id,
+            actor=member,
+            outcome="failed",
+            detail={"where": where},
+        )
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,8 @@ class RenderedReport:
     generated_at: datetime
     data: bytes
     page_count: int
+    # Signed sessions whose note failed its hash check; the report names them.
+    tampered_session_ids: tuple[int, ...] = ()
 
 
 def render_report(
@@ -116,6 +139,7 @@ def render_report(
         generated_at=context["generated_at"],
         data=bytes(data),
         page_count=getattr(data, "page_count", 0),
+        tampered_session_ids=_tampered_ids(context),
     )
 
 
@@ -153,8 +177,10 @@ def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
             **_detail(rendered.audience, rendered.start, rendered.end),
             "report_id": report.id,
             "pages": report.page_count,
+            "integrity_failures": len(rendered.tampered_session_ids),
         },
     )
+    _audit_integrity(rendered.case_id, rendered.tampered_session_ids, member, "report")
     session.flush()
     report_generated.send(report, member=member)
     return report

@@ -30,7 +30,7 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
-from practice.services import audit
+from practice.services import audit, voiding
 from practice.signals import note_signed
 
 NOTE_FIELDS = ("note_data", "note_assessment", "note_plan")
@@ -303,5 +303,42 @@ def addenda_of(session: TherapySession) -> list[Addendum]:
             .where(Addendum.session_id == session.id)
             .options(selectinload(Addendum.author))
             .order_by(Addendum.created_at, Addendum.id)
+        )
+    )
+
+
+def void_session(session: TherapySession, member: StaffMember, reason: str) -> TherapySession:
+    """Void a draft session recorded in error: it stays, with who, when and why, out of every
+    list, figure and report. A signed note is part of the record and is corrected by addenda.
+
+    Raises SessionError for a signed note, a session voided already, a member who is not the
+    case's counsellor, or an empty or over-long reason.
+    """
+    if session.case.counsellor_id != member.id:
+        raise SessionError("Only the case's counsellor can void its sessions.")
+    if session.is_signed:
+        raise SessionError("A signed note cannot be voided; add an addendum instead.")
+    if session.voided_at is not None:
+        raise SessionError("This session was voided already.")
+    try:
+        reason = voiding.clean_reason(reason)
+    except ValueError as error:
+        raise SessionError(str(error)) from error
+    session.voided_at = utcnow()
+    session.voided_by_id = member.id
+    session.void_reason = reason
+    _flush_versioned(session)
+    audit.record("session_voided", obj=session)
+    return session
+
+
+def voided_sessions(case: Case) -> list[TherapySession]:
+    """The case's voided sessions, for its history: who voided them, when and why."""
+    return list(
+        db_session().scalars(
+            select(TherapySession)
+            .where(TherapySession.case_id == case.id, TherapySession.voided_at.is_not(None))
+            .options(selectinload(TherapySession.voided_by))
+            .order_by(TherapySession.starts_at)
         )
     )

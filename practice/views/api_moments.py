@@ -126,8 +126,9 @@ def moment_update(moment_id: int):
     errors=(409,),
 )
 def moment_delete(moment_id: int):
-    moment, _session = _moment(access.current_staff(), moment_id, edit=True)
-    service.remove_moment(moment)
+    member = access.current_staff()
+    moment, _session = _moment(member, moment_id, edit=True)
+    service.remove_moment(moment, member=member)
     return saved(None)
 
 

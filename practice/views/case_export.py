@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, render_template
+
+from practice import access
+from practice.database import db_session, utcnow
+from practice.forms.exports import ExportConfirmForm
+from practice.services import case_export, scoping
+from practice.services.reauth import confirm_password
 
 bp = Blueprint("case_export", __name__)
+
+
+@bp.route("/cases/<int:case_id>/export", methods=["GET", "POST"])
+@access.staff
+def export(case_id: int):
+    member = access.current_staff()
+    case = scoping.case_for_viewer(member, case_id)
+    if not case_export.may_export(member, case):
+        abort(403)
+    form = ExportConfirmForm()
+    if form.validate_on_submit():
+        if confirm_password(form.password.data):
+            data = case_export.export_case(case, member)
+            db_session().commit()
+            response = Response(data, mimetype="application/zip")
+            name = case_export.filename(case, utcnow().date())
+            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        case_export.record_refusal(case, member)
+        db_session().commit()
+        form.form_errors.append("That password is not right. Nothing was exported.")
+    return render_template("practice/cases/export.html", case=case, form=form)

@@ -10,6 +10,7 @@ from practice.reports.case_charts import case_charts, svg_data_uri
 from practice.services import audit
 from practice.services.progress import case_progress
 from practice.services.scoping import can_edit, case_for_viewer
+from practice.services.sessions import voided_sessions
 
 bp = Blueprint("case_page", __name__)
 
@@ -29,6 +30,7 @@ def show(case_id: int):
         progress=progress,
         charts={name: svg_data_uri(svg) for name, svg in vars(charts).items()},
         can_edit=can_edit(member, case),
+        voided_sessions=voided_sessions(case),
         trend_threshold=metrics.TREND_THRESHOLD,
         trend_window=metrics.TREND_WINDOW,
         csi4_cutoff=metrics.CSI4_CUTOFF,

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from practice import access
 from practice.database import db_session
 from practice.forms.moments import MomentForm
+from practice.forms.voiding import VoidForm
 from practice.models import Moment, StaffMember, TherapySession
 from practice.services import audit, scoping, vocabulary
 from practice.services import moments as moment_service
@@ -74,6 +75,7 @@ def session_moments(session_id: int):
         case=session.case,
         can_edit=scoping.can_edit(member, session.case),
         moments=listed,
+        removed=moment_service.voided_moments(session),
         balance=moment_service.balance_of(listed),
         form=form,
         together=moment_service.together_label(session.case.kind),
@@ -114,17 +116,36 @@ def edit(moment_id: int):
     return page, status
 
 
-@bp.route("/moments/<int:moment_id>/remove", methods=["POST"])
+@bp.route("/moments/<int:moment_id>/remove", methods=["GET", "POST"])
 @access.staff
 def remove(moment_id: int):
     member = access.current_staff()
     moment, session = _moment_for_editor(member, moment_id)
-    try:
-        moment_service.remove_moment(moment)
-    except MomentError as error:
-        db_session().rollback()
-        flash(str(error), "error")
-    else:
-        db_session().commit()
-        flash(f"Moment at minute {moment.minute} removed.", "success")
-    return redirect(url_for(".session_moments", session_id=session.id))
+    form = VoidForm()
+    if request.method == "POST":
+        try:
+            moment_service.remove_moment(moment, form.reason.data or "", member)
+        except MomentError as error:
+            db_session().rollback()
+            if error.field != "reason":
+                flash(str(error), "error")
+                return redirect(url_for(".session_moments", session_id=session.id))
+            form.reason.errors = [str(error)]
+        else:
+            db_session().commit()
+            flash(f"Moment at minute {moment.minute} removed.", "success")
+            return redirect(url_for(".session_moments", session_id=session.id))
+    elif session.is_signed:
+        flash("This note is signed, so its moments can no longer change.", "error")
+        return redirect(url_for(".session_moments", session_id=session.id))
+    audit.record("moment_viewed", obj=moment, case_id=session.case_id)
+    page = render_template(
+        "practice/moments/remove.html",
+        session=session,
+        case=session.case,
+        can_edit=True,
+        moment=moment,
+        form=form,
+    )
+    db_session().commit()
+    return page

@@ -17,6 +17,7 @@ from practice.forms.sessions import (
     SignForm,
     autosave_payload,
 )
+from practice.forms.voiding import VoidForm
 from practice.models import CaseStatus, StaffMember, TherapySession
 from practice.services import audit, scoping
 from practice.services import sessions as service
@@ -266,3 +267,26 @@ def add_addendum(session_id: int):
             flash("Addendum added.", "success")
             return redirect(url_for(".show", session_id=session.id, _anchor="addenda"))
     return _note_page(session, member, addendum_form=form)
+
+
+@bp.route("/sessions/<int:session_id>/void", methods=["GET", "POST"])
+@access.staff
+def void(session_id: int):
+    member = access.current_staff()
+    session = scoping.session_for_editor(member, session_id)
+    form = VoidForm()
+    form.submit.label.text = "Void session"
+    if session.is_signed:
+        flash("A signed note cannot be voided; add an addendum instead.", "error")
+        return redirect(url_for(".show", session_id=session.id))
+    if request.method == "POST":
+        try:
+            service.void_session(session, member, form.reason.data or "")
+        except SessionError as error:
+            db_session().rollback()
+            form.reason.errors = [str(error)]
+        else:
+            db_session().commit()
+            flash("Session voided. It stays in the case's history with your reason.", "success")
+            return redirect(url_for("practice.case_page.show", case_id=session.case_id))
+    return _render("void.html", session, "void", form=form)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from practice import access, metrics
 from practice.database import db_session
+from practice.forms.exports import ExportConfirmForm
 from practice.models import Role, StaffMember
 from practice.services import audit, exports
 from practice.services.dashboard import (
@@ -16,6 +17,7 @@ from practice.services.dashboard import (
     dashboard_query,
 )
 from practice.services.flags import FLAG_KINDS, Thresholds, describe_thresholds
+from practice.services.reauth import confirm_password
 
 bp = Blueprint("supervision", __name__)
 
@@ -59,10 +61,46 @@ def dashboard():
     )
 
 
-@bp.route("/supervision/export.csv")
+# What each export is called on its confirmation page.
+EXPORT_LABELS = {"csv": "caseload CSV", "pdf": "caseload summary PDF"}
+
+
+def _confirmed(member: StaffMember, kind: str) -> tuple[bool, ExportConfirmForm]:
+    """Whether the export form was posted with the member's own password (a refusal is
+    audited and shown on the form)."""
+    form = ExportConfirmForm()
+    if not form.validate_on_submit():
+        return False, form
+    if confirm_password(form.password.data):
+        return True, form
+    audit.record(
+        "caseload_export_failed",
+        object_type="Caseload",
+        object_id=member.id,
+        outcome="denied",
+        detail={"format": kind},
+    )
+    db_session().commit()
+    form.form_errors.append("That password is not right. Nothing was exported.")
+    return False, form
+
+
+def _confirm_page(form: ExportConfirmForm, kind: str, board_args: dict):
+    return render_template(
+        "practice/supervision/export_confirm.html",
+        form=form,
+        label=EXPORT_LABELS[kind],
+        query_args=board_args,
+    )
+
+
+@bp.route("/supervision/export.csv", methods=["GET", "POST"])
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
 def export_csv():
     member = access.current_staff()
+    confirmed, form = _confirmed(member, "csv")
+    if not confirmed:
+        return _confirm_page(form, "csv", dashboard_query(request.args).args())
     board = _dashboard(member)
     data = exports.caseload_csv(board)
     audit.record(
@@ -72,10 +110,13 @@ def export_csv():
     return _attachment(data, "text/csv", exports.filename(board, "csv"))
 
 
-@bp.route("/supervision/summary.pdf")
+@bp.route("/supervision/summary.pdf", methods=["GET", "POST"])
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
 def summary_pdf():
     member = access.current_staff()
+    confirmed, form = _confirmed(member, "pdf")
+    if not confirmed:
+        return _confirm_page(form, "pdf", dashboard_query(request.args).args())
     board = _dashboard(member)
     html = exports.caseload_summary_html(board, member)
     # End the reading transaction before the second of rendering, so that it holds no lock

@@ -1,0 +1,112 @@
+"""Reports check each signed note against its signature hash and say so when one fails."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from practice.models import AuditEvent, NoteStatus, TherapySession
+from practice.reports.progress_report import report_context
+from practice.services import reports
+from practice.services.sessions import note_digest
+
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+WARNING = "does not match its signature hash"
+
+
+def _signed(db, make_session, case, day: int, data: str) -> TherapySession:
+    session = make_session(case, starts_at=datetime(2026, 2, day, 15, tzinfo=UTC))
+    session.note_data = data
+    session.status = NoteStatus.SIGNED
+    session.signed_by_id = case.counsellor_id
+    session.signed_at = datetime(2026, 2, day, 17, tzinfo=UTC)
+    session.note_sha256 = note_digest(session)
+    db.commit()
+    return session
+
+
+@pytest.fixture
+def tampered(db, app, case, make_session):
+    """Two signed sessions; the note of the first was changed in the database afterwards."""
+    with app.app_context():
+        forged = _signed(db, make_session, case, 3, "ORIGINALTEXT")
+        intact = _signed(db, make_session, case, 10, "INTACTTEXT")
+    db.execute(
+        text("UPDATE practice_session SET note_data = 'FORGEDTEXT' WHERE id = :id"),
+        {"id": forged.id},
+    )
+    db.commit()
+    db.expire_all()
+    return forged, intact
+
+
+def test_context_names_the_tampered_note_and_withholds_its_text(app_context, case, tampered):
+    forged, intact = tampered
+    context = report_context(case, START, END, "clinical", "", case.counsellor)
+    assert context["integrity_failures"] == [{"session_id": forged.id, "date": date(2026, 2, 3)}]
+    rows = {row["session_id"]: row for row in context["sessions"]}
+    assert rows[forged.id]["tampered"] and rows[forged.id]["note"] is None
+    assert rows[intact.id]["note"]["data"] == "INTACTTEXT"
+
+
+def test_intact_notes_give_no_warning(app_context, db, case, make_session):
+    _signed(db, make_session, case, 3, "ORIGINALTEXT")
+    context = report_context(case, START, END, "clinical", "", case.counsellor)
+    assert context["integrity_failures"] == []
+    assert "Integrity warning" not in reports.build_report_html(context)
+
+
+@pytest.mark.parametrize("audience", ["clinical", "client"])
+def test_warning_is_in_the_html_of_every_audience(app_context, case, tampered, audience):
+    html = reports.build_report_html(
+        report_context(case, START, END, audience, "", case.counsellor)
+    )
+    assert "Integrity warning" in html
+    assert f"The signed note of the session on 03 Feb 2026 {WARNING}" in " ".join(html.split())
+    assert "FORGEDTEXT" not in html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
+def test_generated_pdf_warns_and_the_failure_is_audited(
+    app, db, case, tampered, backend, tmp_path, monkeypatch
+):
+    if backend != "sqlite":
+        pytest.skip("the PDF does not depend on the database; rendering twice only costs time")
+    monkeypatch.setitem(app.config, "PRACTICE_REPORT_DIR", str(tmp_path / "store"))
+    forged, _intact = tampered
+    with app.app_context():
+        report = reports.generate_report(case, START, END, "clinical", "", case.counsellor)
+        data = reports.stored_file(report).read_bytes()
+        db.commit()
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(data)
+    words = " ".join(
+        subprocess.run(
+            ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "Integrity warning" in words
+    assert WARNING in words
+    assert "FORGEDTEXT" not in words and "INTACTTEXT" in words
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "note_integrity_failed"))
+    assert event is not None
+    assert (event.object_id, event.case_id, event.outcome) == (str(forged.id), case.id, "failed")
+    assert "FORGEDTEXT" not in str(event.detail)
+
+
+def test_preview_audits_the_failure(app, db, case, tampered):
+    forged, _intact = tampered
+    with app.app_context():
+        html = reports.preview_html(
+            case, START, END, "referrer", "", case.counsellor, asset_url=lambda name: name
+        )
+        db.commit()
+    assert WARNING in " ".join(html.split())
+    ids = db.scalars(
+        select(AuditEvent.object_id).where(AuditEvent.action == "note_integrity_failed")
+    ).all()
+    assert ids == [str(forged.id)]

@@ -1,0 +1,213 @@
+"""The retention purge: closed cases past the period go whole, everything else stays."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from practice.database import Base
+from practice.models import (
+    Addendum,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    CommentRead,
+    MeasureResponse,
+    Moment,
+    MomentType,
+    Partner,
+    Report,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+    SupervisionComment,
+    TherapySession,
+    session_attendance,
+)
+from practice.services import audit, retention
+
+# Every table holding rows of a case, and how to count a case's rows in it.
+CASE_TABLES = {
+    "practice_case": lambda ids: select(Case.id).where(Case.id.in_(ids["case"])),
+    "practice_partner": lambda ids: select(Partner.id).where(Partner.case_id.in_(ids["case"])),
+    "practice_session": lambda ids: select(TherapySession.id).where(
+        TherapySession.case_id.in_(ids["case"])
+    ),
+    "practice_session_attendance": lambda ids: select(session_attendance.c.session_id).where(
+        session_attendance.c.session_id.in_(ids["session"])
+    ),
+    "practice_addendum": lambda ids: select(Addendum.id).where(
+        Addendum.session_id.in_(ids["session"])
+    ),
+    "practice_moment": lambda ids: select(Moment.id).where(Moment.session_id.in_(ids["session"])),
+    "practice_script_assignment": lambda ids: select(ScriptAssignment.id).where(
+        ScriptAssignment.case_id.in_(ids["case"])
+    ),
+    "practice_script_observation": lambda ids: select(ScriptObservation.id).where(
+        ScriptObservation.session_id.in_(ids["session"])
+    ),
+    "practice_measure_response": lambda ids: select(MeasureResponse.id).where(
+        MeasureResponse.session_id.in_(ids["session"])
+    ),
+    "practice_supervision_comment": lambda ids: select(SupervisionComment.id).where(
+        SupervisionComment.case_id.in_(ids["case"])
+    ),
+    "practice_comment_read": lambda ids: select(CommentRead.comment_id).where(
+        CommentRead.comment_id.in_(ids["comment"])
+    ),
+    "practice_report": lambda ids: select(Report.id).where(Report.case_id.in_(ids["case"])),
+}
+
+
+@pytest.fixture
+def store(app, tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    folder.mkdir()
+    monkeypatch.setitem(app.config, "PRACTICE_REPORT_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def full_case(db, counsellor, supervisor, make_case, make_session, store):
+    """Build a case with a row in every table that holds case data, and a stored report."""
+
+    def build(reference: str, **kw) -> tuple[Case, dict]:
+        case = make_case(counsellor, reference=reference, **kw)
+        session = make_session(case, starts_at=datetime(2010, 1, 6, 15, tzinfo=UTC))
+        db.add(Addendum(session=session, author_id=counsellor.id, text="addendum"))
+        pursue = db.scalar(select(MomentType).where(MomentType.key == "pursue"))
+        db.add(Moment(session=session, moment_type=pursue, minute=1, created_by_id=counsellor.id))
+        assignment = ScriptAssignment(
+            case_id=case.id,
+            partner=case.partners[0],
+            script=db.scalar(select(Script).order_by(Script.id)),
+            assigned_session_id=session.id,
+        )
+        db.add(assignment)
+        db.add(ScriptObservation(assignment=assignment, session_id=session.id, level=1))
+        db.add(
+            MeasureResponse(
+                session_id=session.id,
+                partner_id=case.partners[0].id,
+                items=[1, 1, 1, 1],
+                total=4,
+                recorded_by_id=counsellor.id,
+            )
+        )
+        comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")
+        db.add(comment)
+        db.flush()
+        db.add(
+            SupervisionComment(
+                case_id=case.id, parent_id=comment.id, author_id=counsellor.id, body="r"
+            )
+        )
+        db.add(CommentRead(comment_id=comment.id, staff_id=counsellor.id))
+        name = f"{reference}.pdf"
+        (store / name).write_bytes(b"%PDF stand-in")
+        db.add(
+            Report(
+                case_id=case.id,
+                audience="clinical",
+                period_start=date(2010, 1, 1),
+                period_end=date(2010, 2, 1),
+                generated_by_id=counsellor.id,
+                sha256=hashlib.sha256(b"%PDF stand-in").hexdigest(),
+                size_bytes=13,
+                storage_path=name,
+            )
+        )
+        db.commit()
+        return case, {"case": [case.id], "session": [session.id], "comment": [comment.id]}
+
+    return build
+
+
+def counts(db, ids: dict) -> dict[str, int]:
+    return {
+        table: db.scalar(select(func.count()).select_from(query(ids).subquery()))
+        for table, query in CASE_TABLES.items()
+    }
+
+
+def test_every_table_linked_to_a_case_is_covered():
+    """A new table that points at case rows must be added to the purge (and to this test)."""
+    case_tables = {"practice_case"}
+    grew = True
+    while grew:
+        grew = False
+        for table in Base.metadata.sorted_tables:
+            if table.name in case_tables:
+                continue
+            referred = {fk.column.table.name for fk in table.foreign_keys}
+            if referred & case_tables:
+                case_tables.add(table.name)
+                grew = True
+    assert case_tables == set(CASE_TABLES)
+
+
+def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case, store):
+    old, old_ids = full_case("R-0001", status=CaseStatus.CLOSED, closed_on=date(2012, 3, 1))
+    _recent, recent_ids = full_case(
+        "R-0002", status=CaseStatus.CLOSED, closed_on=date.today().replace(day=1)
+    )
+    _active, active_ids = full_case("R-0003", opened_on=date(2005, 1, 1))
+    with app.app_context():
+        audit.record("case_viewed", obj=old, actor_label="test")
+        db.commit()
+    before = {"recent": counts(db, recent_ids), "active": counts(db, active_ids)}
+    assert all(counts(db, old_ids).values())
+
+    old_id = old.id
+    result = runner.invoke(args=["practice", "purge-expired", "--years", "7", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert f"1 closed case(s) past the 7-year retention period: ids {old_id}." in result.output
+    assert "removed 1 stored report file(s)" in result.output
+    db.expire_all()
+    assert set(counts(db, old_ids).values()) == {0}
+    assert not (store / "R-0001.pdf").exists()
+    assert counts(db, recent_ids) == before["recent"] and (store / "R-0002.pdf").exists()
+    assert counts(db, active_ids) == before["active"] and (store / "R-0003.pdf").exists()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.case_id == old_id)).all()
+    assert [e.action for e in events] == ["case_viewed", "case_purged"]
+    purged = events[-1]
+    assert purged.detail == {"retention_years": 7, "sessions": 1, "reports": 1}
+    with app.app_context():
+        assert list(audit.broken_links()) == []
+
+
+def test_dry_run_changes_nothing(app, db, runner, full_case, store):
+    _old, old_ids = full_case("R-0004", status=CaseStatus.CLOSED, closed_on=date(2012, 3, 1))
+    before = counts(db, old_ids)
+    result = runner.invoke(args=["practice", "purge-expired", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"ids {old_ids['case'][0]}." in result.output
+    assert "Dry run: nothing was changed." in result.output
+    db.expire_all()
+    assert counts(db, old_ids) == before and (store / "R-0004.pdf").exists()
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "case_purged")) is None
+
+
+def test_without_yes_it_asks_first(db, runner, full_case):
+    _old, old_ids = full_case("R-0005", status=CaseStatus.CLOSED, closed_on=date(2012, 3, 1))
+    before = counts(db, old_ids)
+    result = runner.invoke(args=["practice", "purge-expired"], input="n\n")
+    assert result.exit_code == 1 and "Aborted" in result.output
+    db.expire_all()
+    assert counts(db, old_ids) == before
+
+
+def test_the_period_comes_from_the_config(app, runner, monkeypatch, full_case):
+    full_case("R-0006", status=CaseStatus.CLOSED, closed_on=date(2012, 3, 1))
+    monkeypatch.setitem(app.config, "PRACTICE_RETENTION_YEARS", 30)
+    result = runner.invoke(args=["practice", "purge-expired", "--dry-run"])
+    assert "0 closed case(s) past the 30-year retention period." in result.output
+
+
+def test_cutoff_handles_the_leap_day():
+    assert retention.cutoff(date(2024, 2, 29), 7) == date(2017, 2, 28)
+    assert retention.cutoff(date(2026, 11, 23), 7) == date(2019, 11, 23)
