@@ -24,6 +24,9 @@ class Config:
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Couples Cycle Practice")
     PRACTICE_PAGE_SIZE = os.environ.get("PRACTICE_PAGE_SIZE", "A4")
     PRACTICE_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PRACTICE_IDLE_MINUTES", 30)))
+    PRACTICE_SESSION_LIFETIME = timedelta(hours=float(os.environ.get("PRACTICE_SESSION_HOURS", 12)))
+    # Every account must set up two-factor sign-in (an authenticator app) before working.
+    PRACTICE_TOTP_REQUIRED = os.environ.get("PRACTICE_TOTP_REQUIRED", "") == "1"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
     # Report batches run on this Redis (RQ) when set; in-process otherwise.
@@ -39,7 +42,11 @@ class Config:
 
 class ProductionConfig(Config):
     PRACTICE_REQUIRE_SECRET_KEY = True
+    # Production is served over HTTPS (behind a proxy): Secure cookies, https URLs.
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    PREFERRED_URL_SCHEME = os.environ.get(
+        "PREFERRED_URL_SCHEME", "https" if SESSION_COOKIE_SECURE else "http"
+    )
 
 
 def config_from_env() -> Config:

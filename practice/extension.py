@@ -21,6 +21,15 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,
     "PRACTICE_IDLE_TIMEOUT": timedelta(minutes=30),
     "PRACTICE_SESSION_LIFETIME": timedelta(hours=12),
+    # Per remote address: this many failed passwords or codes within the window refuse
+    # further sign-ins from it for the block time (never for good).
+    "PRACTICE_LOGIN_ADDRESS_MAX_FAILURES": 20,
+    "PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS": 15 * 60,
+    "PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS": 15 * 60,
+    # How long the password step waits for its two-factor code.
+    "PRACTICE_LOGIN_PENDING_SECONDS": 5 * 60,
+    # Every standalone account must enrol in two-factor sign-in before using the tracker.
+    "PRACTICE_TOTP_REQUIRED": False,
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
     # Supervisor flags (practice.services.flags).
     "PRACTICE_FLAG_UNSIGNED_HOURS": 72,

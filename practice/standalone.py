@@ -63,9 +63,19 @@ def configure_defaults(app: Flask) -> None:
                 "so sessions and CSRF tokens survive restarts and are shared by workers."
             )
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_DURATION", 0)
+    # Flask's own defaults already hold these keys (SameSite as None), so setdefault would
+    # not reach them: a session cookie out of scripts' reach, not sent on cross-site POSTs.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Served over HTTPS, the session cookie must never travel over plain HTTP.
+    if app.config.get("PREFERRED_URL_SCHEME") == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    # No remember-me: login_user is never asked for one, and should it be, the cookie would
+    # expire at once. Sessions end with the browser, idle timeout or absolute lifetime.
+    app.config["REMEMBER_COOKIE_DURATION"] = 0
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
 
 
 def _instance_secret(path: Path) -> str:
@@ -101,8 +111,10 @@ def load_account(session_id: str) -> Account | None:
 
 def register_error_pages(app: Flask) -> None:
     """Requests that match no route are the host's to answer; ours uses the tracker's pages."""
-    from practice.views.errors import render_error
+    from practice.views.errors import render_error, security_headers
 
     app.register_error_handler(404, lambda _e: render_error(404))
     app.register_error_handler(405, lambda _e: render_error(405))
     app.register_error_handler(500, lambda _e: render_error(500))
+    # Those answers come from no blueprint of ours, so they get the tracker's headers here.
+    app.after_request(security_headers)

@@ -97,5 +97,21 @@ def test_password_hashing_uses_argon2id():
 
 def test_password_policy():
     assert password_problem("short") == "Use at least 12 characters."
-    assert "common" in password_problem("password1234")
+    assert password_problem("x" * 257) == "Use at most 256 characters."
+    # Leaked-password lists, keyboard walks, sequences, repeats, words with digits.
+    for weak in (
+        "password1234",
+        "qwertyuiopas",
+        "1qaz2wsx3edc",
+        "123456789012",
+        "aaaaaaaaaaaa",
+        "Password2024!",
+        "iloveyou2024",
+        "sunshine1234",
+    ):
+        assert "common" in password_problem(weak), weak
     assert password_problem("a sound passphrase") is None
+    assert password_problem("harbour-lantern-91") is None
+    # Leaning on the person's own name or email is refused too.
+    assert password_problem("HarbourLantern2026") is None
+    assert password_problem("HarbourLantern2026", ["h.lantern@test.example", "Harbour Lantern"])

@@ -21,8 +21,9 @@ from practice.models.moments import Moment, MomentType
 from practice.models.reports import Report, ReportJob
 from practice.models.scripts import Script, ScriptAssignment, ScriptObservation
 from practice.models.sessions import Addendum, TherapySession, session_attendance
-from practice.models.staff import Account, ApiToken, StaffMember
+from practice.models.staff import Account, ApiToken, RecoveryCode, StaffMember
 from practice.models.supervision import CommentRead, SupervisionComment
+from practice.models.throttle import LoginThrottle
 
 __all__ = [
     "Account",
@@ -37,12 +38,14 @@ __all__ = [
     "CommentRead",
     "CycleRole",
     "JobStatus",
+    "LoginThrottle",
     "MeasureResponse",
     "Modality",
     "Moment",
     "MomentType",
     "NoteStatus",
     "Partner",
+    "RecoveryCode",
     "Report",
     "ReportJob",
     "ReviewStatus",

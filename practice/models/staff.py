@@ -25,6 +25,8 @@ class Account(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A secret shown for enrolment, promoted to ``totp_secret`` once a code from it is confirmed.
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -46,6 +48,21 @@ class Account(Base):
 
     def __repr__(self) -> str:
         return f"<Account {self.id}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is kept."""
+
+    __tablename__ = "practice_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id}>"
 
 
 class StaffMember(Base):

@@ -1,8 +1,8 @@
-"""Standalone login accounts: authentication with lock-out, and creating staff with a login."""
+"""Standalone login accounts: authentication with throttling, password change, staff logins."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -10,55 +10,149 @@ from sqlalchemy import func, select
 from practice.database import db_session, utcnow
 from practice.models import Account, Role, StaffMember
 from practice.passwords import hash_password, needs_rehash, password_problem, verify_password
-from practice.services import audit
+from practice.services import audit, login_throttle, totp
 
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be carried out; the message says why."""
+    """A request about an account that cannot be carried out; the message says why.
+
+    ``field`` names the form input at fault, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def authenticate(email: str, password: str) -> Account | None:
+def client_address(raw: str | None) -> str:
+    """The remote address as the throttle keys it (fits its column; never empty)."""
+    return (raw or "unknown")[:45]
+
+
+def authenticate(email: str, password: str, address: str | None = None) -> Account | None:
     """The active account for these credentials, or None; counts and audits failures.
 
-    An account locks for a while after too many failures, never for good, and the caller
-    cannot tell a locked, unknown or wrong-password account apart.
+    Failures count against the account and against the remote ``address``; either one
+    refuses sign-ins for a while when it has failed too often, never for good, and the
+    caller cannot tell a throttled, locked, unknown or wrong-password account apart. An
+    account with two-factor sign-in keeps its failure count until the code is accepted too.
+    Without ``address`` (no request behind the check) only the account is counted.
     """
     session = db_session()
     email = normalise_email(email)
     account = session.scalar(select(Account).where(func.lower(Account.email) == email))
     now = utcnow()
+    if address is not None and login_throttle.address_blocked(address, now):
+        verify_password(_DUMMY_HASH, password)
+        _audit_failure(account, email, "throttled")
+        return None
     if account is None:
         verify_password(_DUMMY_HASH, password)
-        audit.record("login_failed", actor_label=email, outcome="denied")
+        _count_address_failure(address, now)
+        _audit_failure(None, email, "denied")
         return None
-    locked = account.locked_until is not None and account.locked_until > now
-    if locked or not verify_password(account.password_hash, password) or not account.active:
+    locked = _locked(account, now)
+    # Verified even when locked, so the time taken does not tell a locked account apart.
+    password_ok = verify_password(account.password_hash, password)
+    if locked or not password_ok or not account.active:
         if not locked:
-            account.failed_logins += 1
-            if account.failed_logins >= current_app.config["PRACTICE_LOGIN_MAX_FAILURES"]:
-                seconds = current_app.config["PRACTICE_LOGIN_LOCK_SECONDS"]
-                account.locked_until = now + timedelta(seconds=seconds)
-                account.failed_logins = 0
-        audit.record(
-            "login_failed",
-            object_type="Account",
-            object_id=account.id,
-            actor_label=email,
-            outcome="locked" if locked else "denied",
-        )
+            _count_failure(account, now)
+        _count_address_failure(address, now)
+        _audit_failure(account, email, "locked" if locked else "denied")
         return None
-    account.failed_logins = 0
-    account.locked_until = None
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
+    if account.totp_secret is None:
+        _clear_failures(account)
     return account
+
+
+def verify_second_factor(account: Account, code: str, address: str | None = None) -> str | None:
+    """Which second factor ``code`` is for ``account`` ("totp" or "recovery_code"), or None.
+
+    A fresh app code or an unused recovery code passes (and is spent); failures count as
+    above.
+    """
+    now = utcnow()
+    blocked = address is not None and login_throttle.address_blocked(address, now)
+    if blocked or _locked(account, now):
+        _audit_failure(account, account.email, "locked", step="code")
+        return None
+    if account.active:
+        if totp.is_recovery_code(code):
+            passed = "recovery_code" if totp.use_recovery_code(account, code, now) else None
+        else:
+            passed = "totp" if totp.verify_code(account, code, now) else None
+        if passed:
+            _clear_failures(account)
+            return passed
+    _count_failure(account, now)
+    _count_address_failure(address, now)
+    _audit_failure(account, account.email, "denied", step="code")
+    return None
+
+
+def _locked(account: Account, now: datetime) -> bool:
+    return account.locked_until is not None and account.locked_until > now
+
+
+def _count_failure(account: Account, now: datetime) -> None:
+    account.failed_logins += 1
+    if account.failed_logins >= current_app.config["PRACTICE_LOGIN_MAX_FAILURES"]:
+        seconds = current_app.config["PRACTICE_LOGIN_LOCK_SECONDS"]
+        account.locked_until = now + timedelta(seconds=seconds)
+        account.failed_logins = 0
+
+
+def _count_address_failure(address: str | None, now: datetime) -> None:
+    if address is not None:
+        login_throttle.record_failure(address, now)
+
+
+def _clear_failures(account: Account) -> None:
+    account.failed_logins = 0
+    account.locked_until = None
+
+
+def _audit_failure(account: Account | None, email: str, outcome: str, step: str = "") -> None:
+    audit.record(
+        "login_failed",
+        object_type="Account" if account is not None else "",
+        object_id=account.id if account is not None else "",
+        actor_label=email,
+        outcome=outcome,
+        detail={"step": step} if step else None,
+    )
+
+
+def change_password(account: Account, current: str, new: str, address: str | None = None) -> None:
+    """Replace ``account``'s password and end every session issued so far.
+
+    Raises AccountError when ``current`` is not the password (checked like a sign-in, so
+    wrong guesses count towards the lock-out), or ``new`` breaks the policy or repeats the
+    old one. The caller re-issues the current session (see session_limits).
+    """
+    confirmed = authenticate(account.email, current, address)
+    if confirmed is None or confirmed.id != account.id:
+        audit.record("password_changed", obj=account, outcome="denied")
+        raise AccountError("The current password is not right.", field="current_password")
+    if new == current:
+        raise AccountError("Choose a new password, not the current one.", field="new_password")
+    problem = password_problem(new, (account.email, account.display_name))
+    if problem:
+        raise AccountError(problem, field="new_password")
+    account.password_hash = hash_password(new)
+    account.password_changed_at = utcnow()
+    end_sessions(account)
+    db_session().flush()
+    audit.record("password_changed", obj=account)
 
 
 def end_sessions(account: Account) -> None:
@@ -91,7 +185,7 @@ def create_staff(
     if supervisor is not None and supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise AccountError("The chosen supervisor does not hold the supervisor role.")
     if password is not None:
-        problem = password_problem(password)
+        problem = password_problem(password, (email, display_name))
         if problem:
             raise AccountError(problem)
         if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):

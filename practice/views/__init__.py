@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from practice import access
+from practice import access, session_limits
 from practice.csrf import protect_unsafe_methods
 from practice.resources import package_dir
 from practice.views import (
@@ -36,6 +36,7 @@ blueprint = Blueprint(
     static_folder="../static",
     static_url_path="/static",
 )
+blueprint.before_request(session_limits.enforce_session_limits)
 blueprint.before_request(access.enforce_policy)
 blueprint.before_request(protect_unsafe_methods)
 blueprint.after_request(errors.security_headers)

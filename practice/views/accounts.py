@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
-from practice import access
+from practice import access, session_limits
 from practice.database import db_session
 from practice.extension import state
 from practice.forms.accounts import LoginForm
+from practice.models import Account
 from practice.services import accounts, audit
 from practice.urls import safe_next_url
 
 bp = Blueprint("accounts", __name__)
+
+# One answer for every refusal, so nobody learns which accounts exist or are locked.
+LOGIN_REFUSED = "Email or password not recognised, or the account is locked for a while."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,19 +28,28 @@ def login():
         return redirect(url_for("practice.cases.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        account = accounts.authenticate(form.email.data, form.password.data)
+        address = accounts.client_address(request.remote_addr)
+        account = accounts.authenticate(form.email.data, form.password.data, address)
         if account is None:
             db_session().commit()
-            flash(
-                "Email or password not recognised, or the account is locked for a while.", "error"
-            )
+            flash(LOGIN_REFUSED, "error")
             return render_template("practice/login.html", form=form), 200
-        login_user(account)
-        member = accounts.staff_for_account(account)
-        audit.record("login", obj=account, actor=member)
-        db_session().commit()
-        return redirect(safe_next_url(request.args.get("next")) or url_for("practice.cases.home"))
+        next_url = safe_next_url(request.args.get("next"))
+        if account.totp_secret:
+            session_limits.store_pending_login(account, next_url)
+            db_session().commit()
+            return redirect(url_for("practice.security.login_code"))
+        sign_in(account)
+        return redirect(next_url or url_for("practice.cases.home"))
     return render_template("practice/login.html", form=form)
+
+
+def sign_in(account: Account, second_factor: str = "") -> None:
+    """Start the session of ``account`` after every step of signing in passed; commits."""
+    session_limits.begin_session(account)
+    detail = {"second_factor": second_factor} if second_factor else None
+    audit.record("login", obj=account, actor=accounts.staff_for_account(account), detail=detail)
+    db_session().commit()
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,126 @@
+"""Failed sign-ins are throttled per account and per remote address, for a while only."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+import practice.services.accounts as accounts_service
+from practice.database import utcnow
+from practice.models import Account, AuditEvent, LoginThrottle, TherapySession
+from practice.views.accounts import LOGIN_REFUSED
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def login(client, auth):
+    """Post the login form from a given remote address."""
+
+    def post(email: str, password: str, address: str = "192.0.2.1"):
+        # Later requests come from the same address (the session is bound to it).
+        client.environ_base["REMOTE_ADDR"] = address
+        token = auth.csrf_token("/login")
+        return client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    return post
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the login service's clock forward by some seconds."""
+
+    def shift(seconds: int) -> None:
+        moved = utcnow() + timedelta(seconds=seconds)
+        monkeypatch.setattr(accounts_service, "utcnow", lambda: moved)
+
+    return shift
+
+
+@pytest.fixture
+def small_limits(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PRACTICE_LOGIN_ADDRESS_MAX_FAILURES", 3)
+    monkeypatch.setitem(app.config, "PRACTICE_LOGIN_MAX_FAILURES", 3)
+    return app.config
+
+
+def _refused(response) -> bool:
+    return response.status_code == 200 and LOGIN_REFUSED in response.get_data(as_text=True)
+
+
+def test_address_is_refused_after_failures_even_with_the_right_password(
+    client, login, make_staff, small_limits, db
+):
+    me = make_staff()
+    for n in range(3):  # different unknown accounts: only the address is counted
+        assert _refused(login(f"nobody{n}@test.example", "some-wrong-guess", "192.0.2.7"))
+    assert _refused(login(me.email, PASSWORD, "192.0.2.7"))
+    assert client.get("/").status_code == 302
+    # The same account from another address is not affected.
+    assert login(me.email, PASSWORD, "198.51.100.4").status_code == 302
+    row = db.scalar(select(LoginThrottle).where(LoginThrottle.address == "192.0.2.7"))
+    assert row.blocked_until is not None
+    outcomes = db.scalars(
+        select(AuditEvent.outcome).where(AuditEvent.action == "login_failed")
+    ).all()
+    assert outcomes.count("throttled") == 1
+
+
+def test_address_block_ends_by_itself(client, login, make_staff, small_limits, later):
+    me = make_staff()
+    for n in range(3):
+        login(f"nobody{n}@test.example", "some-wrong-guess", "192.0.2.8")
+    assert _refused(login(me.email, PASSWORD, "192.0.2.8"))
+    later(small_limits["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"] + 1)
+    assert login(me.email, PASSWORD, "192.0.2.8").status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_failures_spread_beyond_the_window_do_not_block(login, make_staff, small_limits, later):
+    me = make_staff()
+    for n in range(2):
+        login(f"nobody{n}@test.example", "some-wrong-guess", "192.0.2.9")
+    later(small_limits["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"] + 1)
+    login("nobody9@test.example", "some-wrong-guess", "192.0.2.9")
+    assert login(me.email, PASSWORD, "192.0.2.9").status_code == 302
+
+
+def test_account_lock_is_temporary_and_spans_addresses(
+    client, login, make_staff, small_limits, later, db
+):
+    me = make_staff()
+    for n in range(3):  # one guess each from three addresses
+        login(me.email, "some-wrong-guess", f"203.0.113.{n}")
+    assert _refused(login(me.email, PASSWORD, "203.0.113.99"))
+    later(small_limits["PRACTICE_LOGIN_LOCK_SECONDS"] + 1)
+    assert login(me.email, PASSWORD, "203.0.113.99").status_code == 302
+    assert client.get("/").status_code == 200
+    account = db.scalar(select(Account).where(Account.email == me.email))
+    assert account.failed_logins == 0 and account.locked_until is None
+
+
+def test_unknown_user_wrong_password_and_throttled_get_one_answer(login, make_staff, small_limits):
+    me = make_staff()
+    wrong = login(me.email, "some-wrong-guess", "192.0.2.20")
+    unknown = login("nobody@test.example", "some-wrong-guess", "192.0.2.21")
+    for n in range(3):
+        login(f"nobody{n}@test.example", "some-wrong-guess", "192.0.2.22")
+    throttled = login(me.email, PASSWORD, "192.0.2.22")
+    for response in (wrong, unknown, throttled):
+        assert _refused(response)
+        assert "locked" not in response.get_data(as_text=True).replace(LOGIN_REFUSED, "")
+
+
+def test_wrong_passwords_when_signing_count_toward_the_lock(
+    app, client, auth, counsellor, case, make_session, small_limits, db
+):
+    draft = make_session(case)
+    auth.login(counsellor)
+    path = f"/sessions/{draft.id}/sign"
+    for _ in range(3):
+        page = auth.post(path, {"password": "not my password", "version": "1"})
+        assert "That password is not right" in page.get_data(as_text=True)
+    refused = auth.post(path, {"password": PASSWORD, "version": "1"})
+    assert "That password is not right" in refused.get_data(as_text=True)
+    assert not db.get(TherapySession, draft.id).is_signed
