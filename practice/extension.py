@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     # Every standalone account must enrol in two-factor sign-in before using the tracker.
     "PRACTICE_TOTP_REQUIRED": False,
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Closed cases are purged this many years after closing (flask practice purge-expired).
+    "PRACTICE_RETENTION_YEARS": 7,
     # Supervisor flags (practice.services.flags).
     "PRACTICE_FLAG_UNSIGNED_HOURS": 72,
     "PRACTICE_FLAG_NO_SESSION_DAYS": 21,
