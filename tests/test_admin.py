@@ -160,3 +160,41 @@ def test_cli_create_user_refuses_a_weak_password(runner, db):
     assert result.exit_code != 0
     assert "at least 12" in result.output
     assert db.scalar(select(StaffMember).where(StaffMember.email == "weak@test.example")) is None
+
+
+def test_admin_turns_off_a_members_lost_two_factor_and_ends_their_sessions(
+    app, client, auth, admin, make_staff, db
+):
+    member = make_staff(Role.COUNSELLOR)
+    account = db.scalar(select(Account).where(Account.email == member.email))
+    account.totp_secret = "JBSWY3DPEHPK3PXP"
+    db.commit()
+    version = account.session_version
+    auth.login(admin)
+    page = client.get(f"/admin/staff/{member.id}").get_data(as_text=True)
+    assert "Turn off two-factor sign-in" in page
+    response = auth.post(f"/admin/staff/{member.id}/two-factor/reset")
+    assert response.status_code == 302
+    db.expire_all()
+    account = db.get(Account, account.id)
+    assert account.totp_secret is None and account.session_version == version + 1
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(("totp_disabled", "two_factor_reset")))
+    ).all()
+    assert {e.action for e in events} == {"totp_disabled", "two_factor_reset"}
+    assert all(e.actor_id == admin.id for e in events)
+
+
+def test_resetting_absent_two_factor_is_refused_without_change(client, auth, admin, make_staff, db):
+    member = make_staff(Role.COUNSELLOR)
+    auth.login(admin)
+    response = auth.post(f"/admin/staff/{member.id}/two-factor/reset", follow_redirects=True)
+    assert "no two-factor sign-in to reset" in response.get_data(as_text=True)
+    assert not db.scalars(select(AuditEvent).where(AuditEvent.action == "two_factor_reset")).all()
+
+
+@pytest.mark.parametrize("role", [Role.COUNSELLOR, Role.SUPERVISOR])
+def test_only_admins_reset_two_factor(client, auth, make_staff, db, role):
+    member = make_staff(Role.COUNSELLOR)
+    auth.login(make_staff(role))
+    assert auth.post(f"/admin/staff/{member.id}/two-factor/reset").status_code == 403

@@ -244,3 +244,24 @@ def set_active(member: StaffMember, active: bool) -> None:
         if not active:
             end_sessions(account)
     audit.record("staff_deactivated" if not active else "staff_reactivated", obj=member)
+
+
+def account_of(member: StaffMember) -> Account | None:
+    """The standalone login of ``member``, if the tracker manages one."""
+    return db_session().get(Account, int(member.user_id)) if member.user_id.isdigit() else None
+
+
+def reset_two_factor(member: StaffMember) -> None:
+    """An administrator turns off ``member``'s two-factor sign-in (a lost phone and lost
+    recovery codes) and ends their sessions; audited as a permission change.
+
+    Raises AccountError when the member has no login or no two-factor to reset.
+    """
+    from practice.services import totp
+
+    account = account_of(member)
+    if account is None or not account.totp_secret:
+        raise AccountError("This person has no two-factor sign-in to reset.")
+    totp.disable(account)
+    end_sessions(account)
+    audit.record("two_factor_reset", obj=member)

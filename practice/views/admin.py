@@ -74,7 +74,34 @@ def edit_staff(member_id: int):
             db_session().commit()
             flash(f"{member.display_name} is now {member.role}.", "success")
             return redirect(url_for(".staff"))
-    return render_template("practice/admin/edit_staff.html", form=form, member=member)
+    return render_template(
+        "practice/admin/edit_staff.html",
+        form=form,
+        member=member,
+        account=accounts.account_of(member) if state(current_app).manages_accounts else None,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/staff/<int:member_id>/two-factor/reset", methods=["POST"])
+@access.roles(Role.ADMIN)
+def reset_two_factor(member_id: int):
+    member = db_session().get(StaffMember, member_id) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_two_factor(member)
+        except accounts.AccountError as error:
+            db_session().rollback()
+            flash(str(error), "error")
+        else:
+            db_session().commit()
+            flash(
+                f"Two-factor sign-in of {member.display_name} was turned off and their sessions "
+                "ended; they can set it up again after signing in.",
+                "success",
+            )
+    return redirect(url_for(".edit_staff", member_id=member.id))
 
 
 @bp.route("/staff/<int:member_id>/active", methods=["POST"])
