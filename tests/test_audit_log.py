@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from practice.models import AuditEvent, Role
 from practice.services import audit, audit_search
 from practice.services.audit_search import AuditFilters
+from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -221,9 +222,26 @@ def test_verify_chain_button_reports_intact_then_broken(client, auth, db, admin,
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+def _export(auth, query: str, password: str = PASSWORD):
+    return auth.post(f"/admin/audit.csv?{query}", {"password": password})
+
+
+def test_csv_export_asks_for_the_password_again(client, auth, db, admin, events, case):
+    auth.login(admin)
+    page = client.get(f"/admin/audit.csv?case_id={case.id}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert 'name="password"' in body and f"case_id={case.id}" in body
+    wrong = _export(auth, f"case_id={case.id}", "not-the-password")
+    assert wrong.mimetype == "text/html"
+    assert "That password is not right. Nothing was exported." in wrong.get_data(as_text=True)
+    assert _last(db, "audit_exported") is None
+    assert _last(db, "audit_export_failed").outcome == "denied"
+
+
 def test_csv_export_streams_filtered_rows_and_is_audited(client, auth, db, admin, events, case):
     auth.login(admin)
-    response = client.get(f"/admin/audit.csv?case_id={case.id}")
+    response = _export(auth, f"case_id={case.id}")
     assert response.status_code == 200
     assert response.is_streamed
     assert response.mimetype == "text/csv"
@@ -245,7 +263,7 @@ def test_csv_cells_cannot_run_as_formulas(client, auth, admin, add_event):
     add_event("login_failed", actor_label='=HYPERLINK("http://x")', outcome="denied")
     add_event("login_failed", actor_label="@SUM(A1)", remote="-1")
     auth.login(admin)
-    text = client.get("/admin/audit.csv?action=login_failed").get_data(as_text=True)
+    text = _export(auth, "action=login_failed").get_data(as_text=True)
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert '\'=HYPERLINK("http://x")' in cells and "'@SUM(A1)" in cells and "'-1" in cells
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

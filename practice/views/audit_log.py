@@ -16,9 +16,11 @@ from flask import (
 from practice import access
 from practice.database import db_session, utcnow
 from practice.forms.audit import AuditFilterForm
+from practice.forms.exports import ExportConfirmForm
 from practice.models import Role
 from practice.services import audit
 from practice.services import audit_search as service
+from practice.services.reauth import confirm_password
 from practice.services.staff import all_staff
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin")
@@ -57,15 +59,24 @@ def index():
     )
 
 
-@bp.route("/audit.csv")
+@bp.route("/audit.csv", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def export_csv():
+    """The filtered log as CSV, once the administrator has given their password again."""
     form = _filter_form()
     if not form.validate():
         flash("Correct the filters before exporting.", "error")
         query = request.query_string.decode()
         return redirect(url_for(".index") + (f"?{query}" if query else ""))
     filters = form.filters()
+    confirm = ExportConfirmForm()
+    if not confirm.validate_on_submit():
+        return _confirm_page(confirm, filters.args())
+    if not confirm_password(confirm.password.data):
+        audit.record("audit_export_failed", object_type="AuditEvent", outcome="denied")
+        db_session().commit()
+        confirm.form_errors.append("That password is not right. Nothing was exported.")
+        return _confirm_page(confirm, filters.args())
     audit.record("audit_exported", object_type="AuditEvent", detail={"filters": filters.args()})
     db_session().commit()
     response = Response(stream_with_context(service.csv_chunks(filters)), mimetype="text/csv")
@@ -73,3 +84,7 @@ def export_csv():
         f'attachment; filename="audit-{utcnow():%Y-%m-%d}.csv"'
     )
     return response
+
+
+def _confirm_page(form: ExportConfirmForm, args: dict):
+    return render_template("practice/audit/export_confirm.html", form=form, query_args=args)
