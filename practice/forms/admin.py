@@ -1,10 +1,10 @@
 """Administrators' forms for staff accounts."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from practice.forms import PracticeForm
 from practice.models import Role
 from practice.passwords import password_problem
 
@@ -18,7 +18,7 @@ def _policy(form, field) -> None:
             raise ValidationError(problem)
 
 
-class NewStaffForm(FlaskForm):
+class NewStaffForm(PracticeForm):
     """Add a staff member; in the standalone app this also creates their login."""
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
@@ -32,7 +32,7 @@ class NewStaffForm(FlaskForm):
     submit = SubmitField("Add staff member")
 
 
-class EditStaffForm(FlaskForm):
+class EditStaffForm(PracticeForm):
     """Change a staff member's role and supervisor."""
 
     role = SelectField("Role", choices=ROLE_CHOICES)
@@ -40,7 +40,7 @@ class EditStaffForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PracticeForm):
     """A bare form whose only job is to carry the CSRF token of a button."""
 
     submit = SubmitField("Confirm")

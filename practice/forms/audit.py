@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
+from practice.forms import PracticeForm
 from practice.models import StaffMember
 from practice.services.audit_search import KNOWN_OUTCOMES, AuditFilters
 
@@ -39,7 +39,7 @@ class _DayField(DateField):
             raise ValueError(_DATE_MESSAGE) from error
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PracticeForm):
     """Filters of the audit log; every field is optional."""
 
     class Meta:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -23,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from practice.forms import strip_whitespace
+from practice.forms import PracticeForm, PracticeSubform, strip_whitespace
 from practice.models import CaseKind, CycleRole
 from practice.services.caseload import (
     DEFAULT_SORT,
@@ -85,7 +83,7 @@ def _stage() -> SelectField:
     return SelectField("Current EFT stage", choices=STAGE_CHOICES, coerce=_optional_int)
 
 
-class PartnerForm(Form):
+class PartnerForm(PracticeSubform):
     """One person in a case (a row of a case form, or the add-a-partner form)."""
 
     display_name = StringField(
@@ -122,7 +120,7 @@ class PartnerEditForm(PartnerForm):
     partner_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class NewCaseForm(FlaskForm):
+class NewCaseForm(PracticeForm):
     """Open a case: its kind, date, concerns, goals, stage and the people in it."""
 
     kind = SelectField("Kind of case", choices=KIND_CHOICES, default=CaseKind.COUPLE.value)
@@ -161,7 +159,7 @@ class NewCaseForm(FlaskForm):
         )
 
 
-class EditCaseForm(FlaskForm):
+class EditCaseForm(PracticeForm):
     """Edit a case's concerns, goals, stage and partners, at the version it was loaded."""
 
     presenting_concerns = _text("Presenting concerns")
@@ -181,13 +179,13 @@ class EditCaseForm(FlaskForm):
         )
 
 
-class AddPartnerForm(FlaskForm, PartnerForm):
+class AddPartnerForm(PracticeForm, PartnerForm):
     """Add a person to a case."""
 
     submit = SubmitField("Add to case")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PracticeForm):
     """Pause, close or reopen a case, with the reason."""
 
     action = RadioField(
@@ -216,7 +214,8 @@ def list_query(args: Mapping[str, str]) -> CaseListQuery:
     sort = sort.removeprefix("-")
     page = args.get("page", "1")
     return CaseListQuery(
-        q=args.get("q", "").strip()[:50],
+        # NUL cannot reach PostgreSQL; no reference holds one anyway.
+        q=args.get("q", "").replace("\x00", "").strip()[:50],
         status=status if status in STATUS_FILTERS else DEFAULT_STATUS_FILTER,
         sort=sort if sort in SORT_KEYS else DEFAULT_SORT,
         descending=descending and sort in SORT_KEYS,

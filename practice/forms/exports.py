@@ -1,11 +1,12 @@
 """Confirming the password before an export leaves the tracker."""
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from practice.forms import PracticeForm
 
-class ExportConfirmForm(FlaskForm):
+
+class ExportConfirmForm(PracticeForm):
     """Exports ask for the password again, as signing does."""
 
     password = PasswordField(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.forms import PracticeForm, PracticeSubform
 from practice.metrics import CSI4_ITEMS, Csi4Item
 
 # The words at the two ends of each item's answer scale (Funk & Rogge 2007), by item number.
@@ -61,7 +61,7 @@ def _item_field(item: Csi4Item) -> RadioField:
     )
 
 
-class PartnerCsi4(Form):
+class PartnerCsi4(PracticeSubform):
     """One partner's four answers; all four or none."""
 
     partner_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -90,7 +90,7 @@ class PartnerCsi4(Form):
         return valid
 
 
-class Csi4Form(FlaskForm):
+class Csi4Form(PracticeForm):
     """The CSI-4 at this session for every partner of the case."""
 
     partners = FieldList(FormField(PartnerCsi4), min_entries=0)

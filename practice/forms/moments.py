@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import ColorField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from practice.forms import PracticeForm
 from practice.models import Case, MomentType
 from practice.services.moments import DEFAULT_INTENSITY, MAX_CONTEXT, together_label
 from practice.services.vocabulary import VALENCE_LABELS, group_by_valence
@@ -44,7 +44,7 @@ class WholeNumberField(IntegerField):
             raise ValueError("Enter a whole number.") from error
 
 
-class MomentForm(FlaskForm):
+class MomentForm(PracticeForm):
     """A moment on the session page: type, partner or both, minute, intensity and context.
 
     Ranges that depend on the session (minute) and the case (partner) are checked by the
@@ -97,7 +97,7 @@ class MomentForm(FlaskForm):
         self.partner_id.choices = partners
 
 
-class MomentTypeForm(FlaskForm):
+class MomentTypeForm(PracticeForm):
     """An administrator's edit of a moment type; the key is derived from the label.
 
     Every rule (lengths, colour form, shortcut) is checked by the vocabulary service in one

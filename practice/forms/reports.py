@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from practice.forms import PracticeForm
 from practice.services.reports import MAX_NARRATIVE_LENGTH
 
 AUDIENCE_CHOICES = [
@@ -29,7 +29,7 @@ def _narrative_length(form, field) -> None:
         )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PracticeForm):
     """What a progress report covers; the buttons are plain <button>s in the template."""
 
     period_start = DateField("From", validators=[InputRequired("Enter the first day.")])

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from practice.forms import PracticeForm
 from practice.services.comments import MAX_COMMENT_LENGTH, normalise_body
 
 _LOST = "The form lost what it needs. Reload the page and try again."
 
 
-def _surface_hidden_errors(form: FlaskForm) -> None:
+def _surface_hidden_errors(form: PracticeForm) -> None:
     """Errors of hidden fields have nowhere to show: list them with the form's own errors."""
     for field in form:
         if field.errors and isinstance(field.widget, HiddenInput) and field.name != "csrf_token":
@@ -21,7 +21,7 @@ def _surface_hidden_errors(form: FlaskForm) -> None:
                     form.form_errors.append(message)
 
 
-class _ReviewForm(FlaskForm):
+class _ReviewForm(PracticeForm):
     """A decision on a note as the reviewer read it: its version and how many addenda."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(_LOST)])
@@ -70,7 +70,7 @@ class ReturnForm(_ReviewForm):
     submit = SubmitField("Return to the counsellor")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PracticeForm):
     """A comment on a case or session, or a reply to one (``parent_id``)."""
 
     body = _comment_field("Add a comment", "Write the comment before sending it.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     Form,
@@ -18,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from practice.forms import strip_whitespace
+from practice.forms import PracticeForm, PracticeSubform, strip_whitespace
 from practice.metrics import ADOPTION_LEVELS
 from practice.models import Partner, Script, ScriptRole
 from practice.services.scripts import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
@@ -32,7 +31,7 @@ MAX_LEVEL = max(ADOPTION_LEVELS)
 LEVEL_MESSAGE = f"Choose an adoption level from 0 to {MAX_LEVEL}."
 
 
-class ScriptForm(FlaskForm):
+class ScriptForm(PracticeForm):
     """Add a script to the library or change one."""
 
     text = TextAreaField(
@@ -67,7 +66,7 @@ def _whole_number(value: object) -> int:
     return int(value)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PracticeForm):
     """Give a library script to a partner of the case, from this session on.
 
     Choices come from the case and the library; whether they are allowed is the service's
@@ -108,7 +107,7 @@ def _level_in_range(form: Form, field: RadioField) -> None:
         raise ValidationError(LEVEL_MESSAGE)
 
 
-class AdoptionEntry(Form):
+class AdoptionEntry(PracticeSubform):
     """The adoption level of one assignment at this session; blank means not recorded."""
 
     assignment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -141,7 +140,7 @@ class AdoptionEntry(Form):
         return valid
 
 
-class AdoptionForm(FlaskForm):
+class AdoptionForm(PracticeForm):
     """Adoption levels at this session for every active assignment given so far."""
 
     observations = FieldList(FormField(AdoptionEntry), min_entries=0)
@@ -162,7 +161,7 @@ class AdoptionForm(FlaskForm):
         }
 
 
-class RetireAssignmentForm(FlaskForm):
+class RetireAssignmentForm(PracticeForm):
     """The Retire button of an assignment; carries the session it is retired at."""
 
     session_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

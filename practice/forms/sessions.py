@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
@@ -19,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from practice.forms import NUL_MESSAGE, PracticeForm
 from practice.models import Modality, Partner
 from practice.services.sessions import (
     MAX_ADDENDUM_LENGTH,
@@ -62,7 +62,7 @@ def _note_length(form, field) -> None:
         )
 
 
-class SessionDetailsForm(FlaskForm):
+class SessionDetailsForm(PracticeForm):
     """When a session took place, how, who came, and the EFT stage."""
 
     starts_at = DateTimeLocalField(
@@ -108,7 +108,7 @@ class SessionDetailsForm(FlaskForm):
         )
 
 
-def _surface_hidden_errors(form: FlaskForm) -> None:
+def _surface_hidden_errors(form: PracticeForm) -> None:
     """Errors of hidden fields have nowhere to show: list them with the form's own errors."""
     for field in form:
         if field.errors and isinstance(field.widget, HiddenInput) and field.name != "csrf_token":
@@ -129,7 +129,7 @@ class EditSessionForm(SessionDetailsForm):
         return valid
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PracticeForm):
     """The DAP note of a draft, with the version it was loaded at."""
 
     note_data = TextAreaField("Data", validators=[_note_length])
@@ -150,7 +150,7 @@ class NoteForm(FlaskForm):
         return {name: getattr(self, name).data or "" for name in NOTE_FIELDS}
 
 
-class SignForm(FlaskForm):
+class SignForm(PracticeForm):
     """Signing asks for the password again."""
 
     password = PasswordField(
@@ -170,7 +170,7 @@ class SignForm(FlaskForm):
         return valid
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(PracticeForm):
     """A correction or addition to a signed note."""
 
     text = TextAreaField(
@@ -221,6 +221,8 @@ def autosave_payload(payload: Any) -> tuple[int, dict[str, str]]:
             errors[name] = "Missing, or not text."
         elif len(value) > limit:
             errors[name] = f"{len(value):,} characters; the limit is {limit:,}."
+        elif "\x00" in value:
+            errors[name] = NUL_MESSAGE
         else:
             fields[name] = value
     if errors:

@@ -8,14 +8,13 @@ mint others that would outlive its revocation.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from practice import access
 from practice.database import db_session
-from practice.forms import strip_whitespace
+from practice.forms import PracticeForm, strip_whitespace
 from practice.models import ApiToken
 from practice.services import tokens
 from practice.services.tokens import MAX_NAME_LENGTH, TokenError
@@ -23,7 +22,7 @@ from practice.services.tokens import MAX_NAME_LENGTH, TokenError
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(PracticeForm):
     name = StringField(
         "Name",
         filters=[strip_whitespace],
@@ -35,7 +34,7 @@ class NewTokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PracticeForm):
     """Only the CSRF token: revoking asks for nothing else."""
 
 

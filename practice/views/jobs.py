@@ -8,12 +8,12 @@ jobs page, which a small script refreshes from each job's JSON while it runs.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from practice import access
 from practice.database import db_session
+from practice.forms import PracticeForm
 from practice.forms.reports import AUDIENCE_CHOICES
 from practice.models import StaffMember
 from practice.services import jobs
@@ -26,7 +26,7 @@ def _after_start(form, field) -> None:
         raise ValidationError("The period must end on or after the day it starts.")
 
 
-class ReportBatchForm(FlaskForm):
+class ReportBatchForm(PracticeForm):
     """Audience and (optional) period of every report of a batch."""
 
     audience = RadioField(
