@@ -389,13 +389,14 @@ def test_referrer_pdf_has_no_note_text(app, sqlite_only, couple, tmp_path):
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs pdfinfo")
 def test_pdf_is_tagged_with_title_language_and_author(app, sqlite_only, couple, tmp_path):
     with app.app_context():
+        author = couple.counsellor.display_name
         rendered = reports.render_report(couple, START, END, "referrer", "", couple.counsellor)
     path = tmp_path / "r.pdf"
     path.write_bytes(rendered.data)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
     assert re.search(r"^Title:\s+Progress report C-0900 \(referrer\)", info, re.MULTILINE)
-    assert re.search(rf"^Author:\s+{couple.counsellor.display_name}$", info, re.MULTILINE)
+    assert re.search(rf"^Author:\s+{author}$", info, re.MULTILINE)
     assert re.search(r"^PDF version:\s+1.7$", info, re.MULTILINE)
     objects = pdf_objects(rendered.data)
     assert b"/Lang (en)" in objects

@@ -18,7 +18,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -44,7 +43,6 @@ QUEUE_RETRIES = 3
 # A batch may take this long per case before RQ gives up on it (WeasyPrint takes ~1 s).
 SECONDS_PER_CASE = 120
 MAX_ERROR_LENGTH = 1000
-SQLITE_PAUSE_SECONDS = 0.2
 AUDIENCES = tuple(a.value for a in Audience)
 
 
@@ -269,17 +267,12 @@ def run_report_job(job_id: int) -> ReportJob | None:
     job.status = JobStatus.RUNNING
     session.commit()
     case_ids: list[int] = list(job.parameters.get("case_ids", []))
-    sqlite = session.get_bind().dialect.name == "sqlite"
     while True:
         session.refresh(job)
         position = job.done + job.failed
         if position >= len(case_ids):
             break
         _generate_one(job_id, dict(job.parameters), position, case_ids[position])
-        if sqlite and position + 1 < len(case_ids):
-            # Rendering holds SQLite's write lock (every transaction there is IMMEDIATE); a
-            # pause between reports lets the web requests waiting for it through.
-            time.sleep(SQLITE_PAUSE_SECONDS)
     job.status = JobStatus.FAILED if job.total and job.failed == job.total else JobStatus.FINISHED
     job.finished_at = utcnow()
     if job.parameters.get("narrative"):

@@ -121,21 +121,28 @@ class RenderedReport:
 def render_report(
     case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
 ) -> RenderedReport:
-    """Render the report of ``case`` as ``member`` would generate it; reads only.
+    """Render the report of ``case`` as ``member`` would generate it; reads only, and ends
+    the session's transaction before the PDF is drawn (nothing may be pending).
 
     Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
     """
     _check_author(case, member)
     check_request(start, end, audience, narrative)
     context = report_context(case, start, end, audience, narrative, member)
-    data = render_pdf(build_report_html(context))
+    html = build_report_html(context)
+    case_id, member_id = case.id, member.id
+    # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
+    # so that on SQLite, where every transaction holds the write lock, other requests do not
+    # wait for the rendering. Callers record the report in a transaction of its own.
+    db_session().rollback()
+    data = render_pdf(html)
     return RenderedReport(
-        case_id=case.id,
+        case_id=case_id,
         audience=audience,
         start=start,
         end=end,
         narrative=narrative,
-        member_id=member.id,
+        member_id=member_id,
         generated_at=context["generated_at"],
         data=bytes(data),
         page_count=getattr(data, "page_count", 0),
