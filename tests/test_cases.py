@@ -817,3 +817,20 @@ def test_status_change_needs_a_reason(client, auth, db, make_case, counsellor):
     db.expire_all()
     assert db.get(Case, case.id).status == "active"
     assert audit_events(db, "case_status_changed") == []
+
+
+def test_reading_a_case_list_is_audited_with_its_size_only(client, auth, db, case, counsellor):
+    auth.login(counsellor)
+    assert client.get("/").status_code == 200
+    assert client.get("/cases?status=all").status_code == 200
+    events = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(("caseload_listed", "cases_listed")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("caseload_listed", counsellor.id),
+        ("cases_listed", counsellor.id),
+    ]
+    assert events[0].detail == {"cases": 1}
+    assert events[1].detail == {"cases": 1, "page": 1, "status": "all"}

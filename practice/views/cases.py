@@ -52,10 +52,12 @@ def _fit_partner_rows(form: NewCaseForm, kind: str | None, change: str = "") -> 
 @access.staff
 def home():
     member = access.current_staff()
+    cases = own_caseload(member)
+    # A list of case references is a read of the caseload too: audited with its size only.
+    audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
+    db_session().commit()
     return render_template(
-        "practice/home.html",
-        cases=own_caseload(member),
-        may_open=service.may_open_cases(member),
+        "practice/home.html", cases=cases, may_open=service.may_open_cases(member)
     )
 
 
@@ -64,9 +66,16 @@ def home():
 def index():
     member = access.current_staff()
     query = list_query(request.args)
+    page = case_list(member, query)
+    audit.record(
+        "cases_listed",
+        object_type="Caseload",
+        detail={"cases": page.total, "page": page.page, "status": query.status},
+    )
+    db_session().commit()
     return render_template(
         "practice/cases/index.html",
-        page=case_list(member, query),
+        page=page,
         query=query,
         status_filters=STATUS_FILTERS,
         show_counsellor=member.role != Role.COUNSELLOR,
