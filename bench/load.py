@@ -109,12 +109,22 @@ class Recorder:
                 self.errors.append(f"{sample.name}: {sample.status} {detail[:200]}")
 
 
-class Browser:
-    """One user's connection, cookies and CSRF token; records every request."""
+class RunOver(Exception):
+    """The run's time is up: a user sends nothing more."""
 
-    def __init__(self, port: int, recorder: Recorder) -> None:
+
+class Browser:
+    """One user's connection, cookies and CSRF token; records every request.
+
+    Once ``stop`` is set it refuses to send: otherwise every user, whose pauses then end at
+    once, would rush through the rest of their round and the run would end in a burst of
+    requests no person makes, which the latency figures would count.
+    """
+
+    def __init__(self, port: int, recorder: Recorder, stop: threading.Event) -> None:
         self.port = port
         self.recorder = recorder
+        self.stop = stop
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies: dict[str, str] = {}
         self.csrf = ""
@@ -130,6 +140,8 @@ class Browser:
         expect: tuple[int, ...] = (200,),
         pdf: bool = False,
     ) -> tuple[int, dict[str, str], str]:
+        if self.stop.is_set():
+            raise RunOver
         self.sent += 1
         request_id = f"load-{os.getpid()}-{id(self) % 100000}-{self.sent}"
         headers = {
@@ -207,7 +219,7 @@ def counsellor(
     Sessions are recorded in their active cases (a closed case takes none).
     """
     email = counsellor_email(number)
-    browser = Browser(port, recorder)
+    browser = Browser(port, recorder, stop)
     rng = random.Random(number)
     try:
         browser.request("login page", "GET", "/login")
@@ -363,7 +375,7 @@ def _session_workflow(browser, case_id, args, rng, recorder, stop) -> None:
 def supervisor(number: int, args, port: int, recorder: Recorder, stop: threading.Event) -> None:
     """A supervisor reviewing caseloads: the supervision dashboard, then a case."""
     email = "supervisor@example.com" if number == 1 else f"supervisor{number}@example.com"
-    browser = Browser(port, recorder)
+    browser = Browser(port, recorder, stop)
     rng = random.Random(1000 + number)
     try:
         browser.request("login page", "GET", "/login")
