@@ -238,7 +238,7 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
 def set_active(member: StaffMember, active: bool) -> None:
     """Deactivate or reactivate a staff member; deactivation also ends their sessions."""
     member.active = active
-    account = db_session().get(Account, int(member.user_id)) if member.user_id.isdigit() else None
+    account = account_of(member)
     if account is not None:
         account.active = active
         if not active:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     Response,
@@ -20,8 +22,8 @@ from practice.forms.exports import ExportConfirmForm
 from practice.models import Role
 from practice.services import audit
 from practice.services import audit_search as service
-from practice.services.reauth import confirm_password
 from practice.services.staff import all_staff
+from practice.views.export_password import password_confirmed
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin")
 
@@ -70,12 +72,10 @@ def export_csv():
         return redirect(url_for(".index") + (f"?{query}" if query else ""))
     filters = form.filters()
     confirm = ExportConfirmForm()
-    if not confirm.validate_on_submit():
-        return _confirm_page(confirm, filters.args())
-    if not confirm_password(confirm.password.data):
-        audit.record("audit_export_failed", object_type="AuditEvent", outcome="denied")
-        db_session().commit()
-        confirm.form_errors.append("That password is not right. Nothing was exported.")
+    refused = partial(
+        audit.record, "audit_export_failed", object_type="AuditEvent", outcome="denied"
+    )
+    if not password_confirmed(confirm, refused):
         return _confirm_page(confirm, filters.args())
     audit.record("audit_exported", object_type="AuditEvent", detail={"filters": filters.args()})
     db_session().commit()

@@ -8,7 +8,7 @@ from practice import access
 from practice.database import db_session, utcnow
 from practice.forms.exports import ExportConfirmForm
 from practice.services import case_export, scoping
-from practice.services.reauth import confirm_password
+from practice.views.export_password import password_confirmed
 
 bp = Blueprint("case_export", __name__)
 
@@ -21,16 +21,12 @@ def export(case_id: int):
     if not case_export.may_export(member, case):
         abort(403)
     form = ExportConfirmForm()
-    if form.validate_on_submit():
-        if confirm_password(form.password.data):
-            data = case_export.export_case(case, member)
-            db_session().commit()
-            response = Response(data, mimetype="application/zip")
-            name = case_export.filename(case, utcnow().date())
-            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        case_export.record_refusal(case, member)
+    if password_confirmed(form, lambda: case_export.record_refusal(case, member)):
+        data = case_export.export_case(case, member)
         db_session().commit()
-        form.form_errors.append("That password is not right. Nothing was exported.")
+        response = Response(data, mimetype="application/zip")
+        name = case_export.filename(case, utcnow().date())
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return render_template("practice/cases/export.html", case=case, form=form)

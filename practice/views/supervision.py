@@ -17,7 +17,7 @@ from practice.services.dashboard import (
     dashboard_query,
 )
 from practice.services.flags import FLAG_KINDS, Thresholds, describe_thresholds
-from practice.services.reauth import confirm_password
+from practice.views.export_password import password_confirmed
 
 bp = Blueprint("supervision", __name__)
 
@@ -66,23 +66,19 @@ EXPORT_LABELS = {"csv": "caseload CSV", "pdf": "caseload summary PDF"}
 
 
 def _confirmed(member: StaffMember, kind: str) -> tuple[bool, ExportConfirmForm]:
-    """Whether the export form was posted with the member's own password (a refusal is
-    audited and shown on the form)."""
+    """Whether the export form was posted with the member's own password, and the form."""
     form = ExportConfirmForm()
-    if not form.validate_on_submit():
-        return False, form
-    if confirm_password(form.password.data):
-        return True, form
-    audit.record(
-        "caseload_export_failed",
-        object_type="Caseload",
-        object_id=member.id,
-        outcome="denied",
-        detail={"format": kind},
-    )
-    db_session().commit()
-    form.form_errors.append("That password is not right. Nothing was exported.")
-    return False, form
+
+    def refused() -> None:
+        audit.record(
+            "caseload_export_failed",
+            object_type="Caseload",
+            object_id=member.id,
+            outcome="denied",
+            detail={"format": kind},
+        )
+
+    return password_confirmed(form, refused), form
 
 
 def _confirm_page(form: ExportConfirmForm, kind: str, board_args: dict):
