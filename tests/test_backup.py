@@ -159,7 +159,10 @@ def test_backup_while_the_practice_keeps_writing_is_consistent(seeded, new_app, 
         while len(written) < 5:
             time.sleep(0.01)
         _original, file = _backup(seeded, tmp_path)
-        time.sleep(0.1)
+        after_backup = len(written)
+        deadline = time.monotonic() + 30  # a loaded machine may pause the writer a while
+        while len(written) < after_backup + 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         stop.set()
         writer.join(timeout=30)

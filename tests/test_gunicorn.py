@@ -125,9 +125,12 @@ def test_behind_a_trusted_proxy_and_logged_without_query_strings(server):
     assert headers["X-Request-ID"] == "proxy-req-1"
     # ProxyFix took the scheme from the proxy: the app answered as over HTTPS.
     assert headers["Strict-Transport-Security"].startswith("max-age=")
-    time.sleep(0.3)  # let the access log line reach the file
-    log.seek(0)
-    output = log.read()
+    deadline = time.monotonic() + 10  # the access log line is written after the response
+    output = ""
+    while "rid=proxy-req-1" not in output and time.monotonic() < deadline:
+        time.sleep(0.1)
+        log.seek(0)
+        output = log.read()
     assert SECRET not in output
     app_line = next(
         json.loads(line)
