@@ -602,6 +602,14 @@ def _finish(process: subprocess.Popen, timeout: float = 90) -> str:
     return output
 
 
+def _queue_status(job, redis_url: str) -> str:
+    """What RQ says of the job's queue entry ("finished", "failed" …)."""
+    from redis import Redis
+    from rq.job import Job
+
+    return Job.fetch(job.queue_job_id, connection=Redis.from_url(redis_url)).get_status().value
+
+
 def _children(pid: int) -> list[int]:
     try:
         found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -620,6 +628,8 @@ def test_a_batch_on_redis_is_done_by_a_worker(live, redis_url):
     output = _finish(_worker(practice, redis_url))
     job = practice.job()
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 2, 0), output
+    assert job.error is None, output
+    assert _queue_status(job, redis_url) == "finished"  # not failed and retried afterwards
     assert practice.report_count() == 2
     status = practice.client().get(f"/jobs/{job.id}.json").get_json()
     assert (status["status"], status["percent"]) == ("finished", 100)
@@ -658,8 +668,9 @@ def test_a_job_whose_worker_is_killed_is_requeued_and_completes(live, redis_url)
     output = _finish(_worker(practice, redis_url))
     assert "Requeued 1 abandoned" in output
     job = practice.job()
-    assert "The worker stopped; it will be retried." in job.error
+    assert job.error == "The worker stopped; it will be retried.", output
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
+    assert _queue_status(job, redis_url) == "finished"
     assert practice.report_count() == CASES_FOR_KILL  # no case generated twice
 
 
@@ -686,6 +697,7 @@ def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
     _finish(_worker(practice, redis_url))
     job = practice.job()
     assert (job.status, job.done, job.parameters["narrative"]) == (JobStatus.FINISHED, 1, None)
+    assert job.error is None and _queue_status(job, redis_url) == "finished"
     assert practice.report_count() == 1
     page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
     assert "Reports in preparation" not in page and "Client" in page

@@ -532,9 +532,8 @@ def perform_report_job(job_id: int) -> str:
         # A forked work horse must not share the parent's pooled connections.
         engine().dispose(close=False)
         job = run_report_job(job_id)
-    if job is None:
-        return "no such job"
-    return f"{job.done} generated, {job.failed} failed"
+        # Read while the session is open: leaving the app context detaches the job.
+        return "no such job" if job is None else f"{job.done} generated, {job.failed} failed"
 
 
 def on_queue_failure(rq_job, connection, exc_type, exc_value, traceback) -> None:
