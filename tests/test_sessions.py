@@ -345,6 +345,29 @@ def test_service_conflict_carries_the_saved_text(app_context, draft, db):
     assert raised.value.saved == NOTE
 
 
+def test_a_stale_version_with_the_note_unchanged_is_saved(app_context, draft, db):
+    """Only the session's details moved on (the live-mode clock): the note is as the editor
+    saw it, so their save goes through; the same save without its base is a conflict."""
+    base = service.draft_digest(service.note_fields(draft))
+    draft.starts_at = draft.starts_at + timedelta(minutes=5)
+    db.flush()
+    assert draft.version == 2
+    with pytest.raises(NoteConflict):
+        service.save_note(draft, NOTE, expected_version=1)
+    service.save_note(draft, NOTE, expected_version=1, base_digest=base)
+    assert (draft.version, draft.note_data) == (3, NOTE["note_data"])
+
+
+def test_a_stale_base_is_still_a_conflict(app_context, draft, db):
+    base = service.draft_digest(service.note_fields(draft))
+    service.save_note(draft, NOTE, expected_version=1)
+    with pytest.raises(NoteConflict):
+        service.save_note(
+            draft, {**NOTE, "note_plan": "mine"}, expected_version=1, base_digest=base
+        )
+    assert draft.note_plan == NOTE["note_plan"]
+
+
 def test_saving_unchanged_text_keeps_the_version(app_context, draft, db):
     service.save_note(draft, NOTE, expected_version=1)
     service.save_note(draft, NOTE, expected_version=2)
@@ -385,6 +408,34 @@ def test_autosave_conflict(client, auth, counsellor, draft, db):
     assert _reload(db, draft.id).note_plan == NOTE["note_plan"]
 
 
+def test_starting_the_clock_does_not_stop_the_note_tab_autosaving(
+    client, auth, counsellor, draft, db
+):
+    auth.login(counsellor)
+    page = client.get(f"/sessions/{draft.id}").get_data(as_text=True)
+    version = _version_in(page)
+    base = re.search(r'name="note_base" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    assert auth.post(f"/sessions/{draft.id}/live/start").status_code == 302  # another tab
+    assert _reload(db, draft.id).version == version + 1
+
+    saved = _autosave(client, auth, draft.id, {"version": version, "base": base, **NOTE})
+    assert saved.status_code == 200, saved.get_json()
+    body = saved.get_json()
+    assert body["base"] == service.draft_digest(NOTE)
+    more = {"version": body["version"], "base": body["base"], **NOTE, "note_plan": "more"}
+    assert _autosave(client, auth, draft.id, more).status_code == 200
+    assert _reload(db, draft.id).note_plan == "more"
+    # The Save button's full POST takes the same path.
+    form = {**NOTE, "note_plan": "by hand", "version": version, "note_base": body["base"]}
+    assert auth.post(f"/sessions/{draft.id}/note", form).status_code == 409  # note changed
+    fresh = client.get(f"/sessions/{draft.id}").get_data(as_text=True)
+    auth.post(f"/sessions/{draft.id}/live/start")
+    form["version"] = _version_in(fresh)
+    form["note_base"] = re.search(r'name="note_base" type="hidden" value="([^"]+)"', fresh)[1]
+    assert auth.post(f"/sessions/{draft.id}/note", form).status_code == 302
+    assert _reload(db, draft.id).note_plan == "by hand"
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
@@ -393,6 +444,8 @@ def test_autosave_conflict(client, auth, counsellor, draft, db):
         ({"version": 1, "note_data": "only data"}, "note_plan"),
         ({"version": 1, **NOTE, "note_plan": 5}, "note_plan"),
         ({"version": 1, **NOTE, "note_data": "x" * 20_001}, "note_data"),
+        ({"version": 1, **NOTE, "base": 7}, "base"),
+        ({"version": 1, **NOTE, "base": "f" * 65}, "base"),
         ([1, 2, 3], None),
     ],
 )

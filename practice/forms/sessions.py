@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -15,7 +16,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from practice.forms import NUL_MESSAGE, PracticeForm
@@ -139,6 +147,8 @@ class NoteForm(PracticeForm):
         widget=HiddenInput(),
         validators=[InputRequired("The form lost its version. Copy your text and reload.")],
     )
+    # draft_digest of the note this editor started from (see services.sessions.save_note).
+    note_base = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField("Save note")
 
     def validate(self, extra_validators=None) -> bool:
@@ -196,14 +206,21 @@ class PayloadError(ValueError):
 
 _LABELS = {
     "version": "version",
+    "base": "base",
     "note_data": "Data",
     "note_assessment": "Assessment",
     "note_plan": "Plan",
 }
 
 
-def autosave_payload(payload: Any) -> tuple[int, dict[str, str]]:
-    """The version and note fields of an autosave request body; raises PayloadError."""
+class AutosavePayload(NamedTuple):
+    version: int
+    fields: dict[str, str]
+    base: str | None  # draft_digest of the note the editor started from, if sent
+
+
+def autosave_payload(payload: Any) -> AutosavePayload:
+    """The version, note fields and base digest of an autosave body; raises PayloadError."""
     if not isinstance(payload, dict):
         raise PayloadError(
             "Send a JSON object with version, note_data, note_assessment and note_plan."
@@ -225,7 +242,10 @@ def autosave_payload(payload: Any) -> tuple[int, dict[str, str]]:
             errors[name] = NUL_MESSAGE
         else:
             fields[name] = value
+    base = payload.get("base")
+    if base is not None and not (isinstance(base, str) and len(base) <= 64):
+        errors["base"] = "The base must be the digest the page was given."
     if errors:
         problems = "; ".join(f"{_LABELS[name]}: {message}" for name, message in errors.items())
         raise PayloadError(f"The note was not saved. {problems}", errors)
-    return version, fields
+    return AutosavePayload(version, fields, base)

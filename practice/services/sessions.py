@@ -8,6 +8,7 @@ caller needs to keep: the caller rolls back.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -182,15 +183,32 @@ def note_fields(session: TherapySession) -> dict[str, str]:
     return {name: getattr(session, name) or "" for name in NOTE_FIELDS}
 
 
+def draft_digest(fields: Mapping[str, str]) -> str:
+    """SHA-256 (hex) of a draft's three note fields: what an editor started from."""
+    canonical = json.dumps([fields.get(name, "") for name in NOTE_FIELDS], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def save_note(
-    session: TherapySession, fields: Mapping[str, str], expected_version: int
+    session: TherapySession,
+    fields: Mapping[str, str],
+    expected_version: int,
+    base_digest: str | None = None,
 ) -> TherapySession:
     """Save the DAP note of a draft if ``expected_version`` is current.
 
-    Raises SessionError for a signed note or an over-long field, NoteConflict for a stale version.
+    ``base_digest`` (``draft_digest`` of the note the editor started from) narrows the check to
+    the note itself: when the version moved on only because something else about the session
+    changed (its details, the live-mode clock), the note is still the one the editor saw, and
+    saving over it loses nothing. Raises SessionError for a signed note or an over-long field,
+    NoteConflict when the note itself changed.
     """
     require_draft(session)
-    _current_version(session, expected_version)
+    note_unchanged = base_digest is not None and hmac.compare_digest(
+        base_digest, draft_digest(note_fields(session))
+    )
+    if not note_unchanged:
+        _current_version(session, expected_version)
     limit = max_note_length()
     for name in NOTE_FIELDS:
         if len(fields.get(name, "")) > limit:

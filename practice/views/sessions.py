@@ -43,13 +43,17 @@ def _render(template: str, session: TherapySession, page: str, status: int = 200
     return body, status
 
 
+def _note_form_for(session: TherapySession, fields: dict[str, str]) -> NoteForm:
+    """A note form holding ``fields``, based on the session's current version and note."""
+    base = service.draft_digest(service.note_fields(session))
+    return NoteForm(formdata=None, data={**fields, "version": session.version, "note_base": base})
+
+
 def _note_page(session: TherapySession, member: StaffMember, status: int = 200, **forms):
     """The Note tab: the DAP editor for the counsellor's draft, otherwise the note read-only."""
     editing = not session.is_signed and scoping.can_edit(member, session.case)
     if editing and "note_form" not in forms:
-        forms["note_form"] = NoteForm(
-            formdata=None, data={**service.note_fields(session), "version": session.version}
-        )
+        forms["note_form"] = _note_form_for(session, service.note_fields(session))
     if session.is_signed and scoping.can_edit(member, session.case):
         forms.setdefault("addendum_form", AddendumForm(formdata=None))
     return _render(
@@ -117,7 +121,7 @@ def save_note(session_id: int):
     if not form.validate():
         return _note_page(session, member, note_form=form)
     try:
-        service.save_note(session, form.fields(), form.version.data)
+        service.save_note(session, form.fields(), form.version.data, form.note_base.data or None)
     except NoteConflict:
         db_session().rollback()
         return _conflict_page(session, form)
@@ -133,7 +137,7 @@ def save_note(session_id: int):
 def _conflict_page(session: TherapySession, form: NoteForm):
     """Both texts side by side, and the user's text ready to save over the current version."""
     db_session().refresh(session)
-    resubmit = NoteForm(formdata=None, data={**form.fields(), "version": session.version})
+    resubmit = _note_form_for(session, form.fields())
     return _render(
         "conflict.html",
         session,
@@ -150,8 +154,8 @@ def _conflict_page(session: TherapySession, form: NoteForm):
 def autosave(session_id: int):
     session = scoping.session_for_editor(access.current_staff(), session_id)
     try:
-        version, fields = autosave_payload(request.get_json(silent=True))
-        service.save_note(session, fields, version)
+        payload = autosave_payload(request.get_json(silent=True))
+        service.save_note(session, payload.fields, payload.version, payload.base)
     except PayloadError as error:
         return _json_error(400, "invalid", str(error), error.fields)
     except NoteConflict:
@@ -164,9 +168,9 @@ def autosave(session_id: int):
         code, status = ("signed", 409) if session.is_signed else ("invalid", 400)
         return _json_error(status, code, str(error), current_version=session.version)
     saved_at = session.updated_at.astimezone(UTC).strftime("%H:%M")
-    version = session.version
+    version, base = session.version, service.draft_digest(service.note_fields(session))
     db_session().commit()
-    return jsonify(version=version, saved_at=saved_at)
+    return jsonify(version=version, base=base, saved_at=saved_at)
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])

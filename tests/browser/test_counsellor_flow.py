@@ -147,7 +147,20 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     _open_tab(page, "Note")
     page.wait_for_url(session_url)
     page.fill("#note_data", NOTE["note_data"])
-    page.fill("#note_assessment", NOTE["note_assessment"])
+    with page.expect_response(
+        lambda r: (
+            r.url.endswith("/autosave") and NOTE["note_assessment"] in (r.request.post_data or "")
+        )
+    ) as first:
+        page.fill("#note_assessment", NOTE["note_assessment"])
+    assert first.value.ok, first.value.text()
+    # Meanwhile another tab starts the session clock: the session changes, the note does not,
+    # so this tab goes on autosaving without a conflict.
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{session_url}/live")
+    other_tab.get_by_role("button", name="Start clock now").click()
+    expect(other_tab.get_by_text(re.compile(r"^Clock started at"))).to_be_visible()
+    other_tab.close()
     with page.expect_response(
         lambda r: r.url.endswith("/autosave") and NOTE["note_plan"] in (r.request.post_data or "")
     ) as saved:

@@ -20,6 +20,9 @@
   var names = ["note_data", "note_assessment", "note_plan"];
   var fields = names.map(function (name) { return form.elements[name]; });
   var versionInput = form.elements.version;
+  // The digest of the note this page started from: the server accepts a save over a newer
+  // version when only the session's other details moved on (the live-mode clock, say).
+  var baseInput = form.elements.note_base;
   var statusLine = document.getElementById("note-save-status");
   var problem = document.getElementById("autosave-problem");
   var problemText = problem ? problem.querySelector(".autosave-message") : null;
@@ -72,6 +75,9 @@
 
   function body() {
     var payload = { version: parseInt(versionInput.value, 10) };
+    if (baseInput && baseInput.value) {
+      payload.base = baseInput.value;
+    }
     names.forEach(function (name, i) { payload[name] = fields[i].value; });
     return JSON.stringify(payload);
   }
@@ -92,6 +98,9 @@
     return response.json().then(function (data) {
       if (response.ok) {
         versionInput.value = String(data.version);
+        if (baseInput && data.base) {
+          baseInput.value = data.base;
+        }
         lastSaved = sent;
         failed = false;
         hideProblem();
