@@ -33,6 +33,8 @@ class Config:
     PRACTICE_REDIS_URL = os.environ.get("REDIS_URL") or None
     # One JSON object per log line (for a log collector) instead of plain text.
     PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
+    # The file `practice audit verify` remembers the newest verified event in.
+    PRACTICE_AUDIT_ANCHOR = os.environ.get("PRACTICE_AUDIT_ANCHOR") or None
 
     def __init__(self) -> None:
         url = database_url(os.environ.get("DATABASE_URL"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command
 from flask.cli import AppGroup
@@ -9,7 +11,7 @@ from flask.cli import AppGroup
 from practice import migrate
 from practice.database import db_session
 from practice.models import Role
-from practice.services import accounts, audit
+from practice.services import accounts, audit, audit_anchor
 
 practice_cli = AppGroup("practice", help="The couples-cycle case tracker.")
 
@@ -72,14 +74,42 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain of the audit log; exits 1 if any row was edited or removed."""
+@click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File remembering the newest verified event "
+    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json].",
+)
+def audit_verify(anchor_path: Path | None) -> None:
+    """Check the hash chain of the audit log; exits 1 if any row was edited or removed.
+
+    The newest rows leave no broken link when removed, so the newest verified event is
+    remembered in the anchor file, and a later run fails if the chain no longer reaches it.
+    Run it regularly (cron) and keep the anchor where the database's users cannot write.
+    """
+    path = anchor_path or audit_anchor.default_path()
     broken = list(audit.broken_links())
     if broken:
         raise click.ClickException(
             f"Audit chain broken at {len(broken)} event(s), first at id {broken[0]}."
         )
-    click.echo("Audit chain intact.")
+    try:
+        anchor = audit_anchor.read(path)
+        if anchor is not None:
+            audit_anchor.check(anchor)
+    except audit_anchor.AnchorError as error:
+        raise click.ClickException(str(error)) from error
+    head = audit_anchor.current_head()
+    if head is None:
+        click.echo("Audit chain intact. No events yet.")
+        return
+    audit_anchor.write(path, head)
+    click.echo(
+        f"Audit chain intact. {audit_anchor.event_count():,} events; the newest, #{head.id} "
+        f"(hash {head.row_hash[:16]}…), is remembered in {path}."
+    )
 
 
 @practice_cli.command("seed-demo")

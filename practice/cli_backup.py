@@ -8,6 +8,7 @@ import click
 
 from practice.cli import practice_cli
 from practice.database import db_session
+from practice.services import audit_anchor
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -58,3 +59,9 @@ def restore_command(file: Path, force: bool) -> None:
             f"Audit chain broken at {len(result.broken)} event(s), first at id {result.broken[0]}."
         )
     click.echo(f"Audit chain intact ({result.events:,} events).")
+    # The restored chain is the record now: `audit verify` checks it from its newest event on.
+    head = audit_anchor.current_head()
+    if head is not None:
+        path = audit_anchor.default_path()
+        audit_anchor.write(path, head)
+        click.echo(f"Its newest event, #{head.id}, is remembered in {path}.")

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
     # Closed cases are purged this many years after closing (flask practice purge-expired).
     "PRACTICE_RETENTION_YEARS": 7,
+    # Where `practice audit verify` remembers the newest verified audit event (a path; None:
+    # the instance folder). Best kept where the database's users cannot write.
+    "PRACTICE_AUDIT_ANCHOR": None,
     # Supervisor flags (practice.services.flags).
     "PRACTICE_FLAG_UNSIGNED_HOURS": 72,
     "PRACTICE_FLAG_NO_SESSION_DAYS": 21,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -23,6 +24,7 @@ from practice.models import (
     TherapySession,
 )
 from practice.passwords import hash_password
+from practice.services.audit_anchor import ANCHOR_FILE
 from practice.standalone import create_app
 from tests.databases import fresh_database
 
@@ -89,6 +91,8 @@ def app(migrated_app) -> Iterator[Flask]:
         ext.session = original_session
         outer.rollback()
         connection.close()
+        # The audit anchor lives outside the database, so the rollback does not undo it.
+        (Path(migrated_app.instance_path) / ANCHOR_FILE).unlink(missing_ok=True)
 
 
 @pytest.fixture
