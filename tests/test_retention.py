@@ -20,6 +20,7 @@ from practice.models import (
     MomentType,
     Partner,
     Report,
+    ReportJob,
     Script,
     ScriptAssignment,
     ScriptObservation,
@@ -154,10 +155,26 @@ def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case,
     _recent, recent_ids = full_case(
         "R-0002", status=CaseStatus.CLOSED, closed_on=date.today().replace(day=1)
     )
-    _active, active_ids = full_case("R-0003", opened_on=date(2005, 1, 1))
+    active, active_ids = full_case("R-0003", opened_on=date(2005, 1, 1))
     with app.app_context():
         audit.record("case_viewed", obj=old, actor_label="test")
         db.commit()
+    # A finished batch that listed the old case beside another, with a failure reason.
+    batch = ReportJob(
+        created_by_id=old.counsellor_id,
+        status="finished",
+        parameters={
+            "audience": "clinical",
+            "case_ids": [active.id, old.id],
+            "references": ["R-0003", "R-0001"],
+        },
+        total=2,
+        done=1,
+        failed=1,
+        error="R-0001: The period ends before it starts.",
+    )
+    db.add(batch)
+    db.commit()
     before = {"recent": counts(db, recent_ids), "active": counts(db, active_ids)}
     assert all(counts(db, old_ids).values())
 
@@ -175,7 +192,12 @@ def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case,
     events = db.scalars(select(AuditEvent).where(AuditEvent.case_id == old_id)).all()
     assert [e.action for e in events] == ["case_viewed", "case_purged"]
     purged = events[-1]
-    assert purged.detail == {"retention_years": 7, "sessions": 1, "reports": 1}
+    assert purged.detail == {"retention_years": 7, "sessions": 1, "reports": 1, "report_jobs": 1}
+    batch = db.get(ReportJob, batch.id)
+    assert batch.parameters["case_ids"] == [active.id, None]
+    assert batch.parameters["references"] == ["R-0003", "(purged)"]
+    assert batch.error == "(purged): The period ends before it starts."
+    assert (batch.done, batch.failed) == (1, 1)
     with app.app_context():
         assert list(audit.broken_links()) == []
 

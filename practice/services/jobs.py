@@ -282,12 +282,12 @@ def run_report_job(job_id: int) -> ReportJob | None:
     return job
 
 
-def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: int) -> None:
+def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: int | None) -> None:
     """Generate the report at ``position`` of the batch and count it, in one transaction."""
     session = db_session()
     storage_path = None
     try:
-        case = session.get(Case, case_id)
+        case = session.get(Case, case_id) if case_id is not None else None  # None: purged
         if case is None:
             raise reports.ReportError("The case no longer exists.")
         start, end = _period(case, params)

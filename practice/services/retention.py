@@ -3,8 +3,9 @@
 This is the one place clinical rows are deleted. Everything else voids with a reason; a closed
 case whose retention period has ended is removed whole — its sessions, notes, addenda, moments,
 scripts, measures, comments, reports and their stored PDFs — so nothing of it outlives the
-period. Audit events stay (they hold ids, never clinical text, and have no link to the case
-rows), and each purge adds a "case_purged" event.
+period. Report jobs that listed the case keep their counts but lose its id and reference.
+Audit events stay (they hold ids, never clinical text, and have no link to the case rows),
+and each purge adds a "case_purged" event.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from practice.models import (
     Moment,
     Partner,
     Report,
+    ReportJob,
     ScriptAssignment,
     ScriptObservation,
     SupervisionComment,
@@ -77,6 +79,33 @@ class Purged:
     report_files: tuple[str, ...]
 
 
+PURGED_REFERENCE = "(purged)"
+
+
+def _scrub_report_jobs(case_id: int, reference: str) -> int:
+    """Blank the case's id and reference in the report jobs that listed it; returns how many.
+
+    The lists keep their length, since a job's position in them is its progress.
+    """
+    scrubbed = 0
+    for job in db_session().scalars(select(ReportJob).execution_options(yield_per=500)):
+        parameters = job.parameters or {}
+        ids = list(parameters.get("case_ids") or [])
+        if case_id not in ids:
+            continue
+        references = list(parameters.get("references") or [])
+        for position, listed in enumerate(ids):
+            if listed == case_id:
+                ids[position] = None
+                if position < len(references):
+                    references[position] = PURGED_REFERENCE
+        job.parameters = {**parameters, "case_ids": ids, "references": references}
+        if job.error and reference:
+            job.error = job.error.replace(reference, PURGED_REFERENCE)
+        scrubbed += 1
+    return scrubbed
+
+
 def purge_case(case_id: int, years: int) -> Purged:
     """Delete a case and every row that depends on it; audits "case_purged" (ids and counts).
 
@@ -118,10 +147,12 @@ def purge_case(case_id: int, years: int) -> Purged:
         delete(Partner).where(Partner.case_id == case_id),
         delete(Case).where(Case.id == case_id),
     ]
+    reference = case.reference
     # The ORM's copies of these rows are stale once the statements ran.
     db.expunge(case)
     for statement in statements:
         db.execute(statement.execution_options(synchronize_session=False))
+    jobs = _scrub_report_jobs(case_id, reference)
     db.flush()
     purged = Purged(case_id=case_id, sessions=sessions, reports=len(files), report_files=files)
     audit.record(
@@ -130,7 +161,12 @@ def purge_case(case_id: int, years: int) -> Purged:
         object_id=case_id,
         case_id=case_id,
         actor_label="cli",
-        detail={"retention_years": years, "sessions": sessions, "reports": len(files)},
+        detail={
+            "retention_years": years,
+            "sessions": sessions,
+            "reports": len(files),
+            "report_jobs": jobs,
+        },
     )
     return purged
 
