@@ -60,13 +60,17 @@ def _deletes_clinical(node: ast.AST, tables: tuple[str, ...]) -> bool:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = " ".join(node.value.lower().split())
         return any(table in text for table in tables)
-    if not isinstance(node, ast.Call) or not node.args:
+    if not isinstance(node, ast.Call):
         return False
     func = node.func
-    if isinstance(func, ast.Attribute):  # session.delete(obj): whatever obj is
+    if isinstance(func, ast.Attribute):  # session.delete(obj), query.delete(), sa.delete(…)
         return func.attr == "delete"
+    if getattr(func, "id", "") != "delete" or not node.args:
+        return False
     target = node.args[0]
-    return getattr(func, "id", "") == "delete" and getattr(target, "id", "") in CLINICAL
+    if isinstance(target, ast.Attribute):  # delete(Model.__table__)
+        target = target.value
+    return getattr(target, "id", "") in CLINICAL
 
 
 def _deletes(path: Path) -> list[int]:
@@ -85,6 +89,23 @@ def test_no_code_deletes_rows_except_the_retention_purge():
     }
     assert found == {}
     assert _deletes(PACKAGE / "services" / "retention.py")  # the scan does find deletes
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "session.delete(note)",
+        "db.query(Moment).filter_by(id=1).delete()",
+        "sa.delete(Moment)",
+        "delete(Moment).where(Moment.id == 1)",
+        "delete(Moment.__table__)",
+        "session.execute(text('DELETE FROM practice_moment'))",
+    ],
+)
+def test_the_delete_scan_finds_every_spelling(source, tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text(source + "\n")
+    assert _deletes(module) == [1]
 
 
 # --- Moments -------------------------------------------------------------------------------------
