@@ -364,7 +364,8 @@ def worker_command(burst: bool) -> None:
     try:
         connection.ping()
     except RedisError as error:
-        raise click.ClickException(f"Redis at {url} is not reachable: {error}") from error
+        shown = jobs.url_without_password(url)
+        raise click.ClickException(f"Redis at {shown} is not reachable: {error}") from error
     jobs.set_worker_app(current_app._get_current_object())
     abandoned = jobs.requeue_abandoned(connection)
     lost = jobs.requeue_lost(connection)
@@ -373,7 +374,11 @@ def worker_command(burst: bool) -> None:
     # Work horses are forked from this process: leave them no open database connection.
     db_session().remove()
     engine().dispose()
-    worker = Worker([jobs.report_queue(connection)], connection=connection)
+    worker = Worker(
+        [jobs.report_queue(connection)],
+        connection=connection,
+        work_horse_killed_handler=jobs.on_work_horse_killed,
+    )
     worker.work(burst=burst, logging_level="INFO")
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -668,10 +668,57 @@ def test_a_job_whose_worker_is_killed_is_requeued_and_completes(live, redis_url)
     output = _finish(_worker(practice, redis_url))
     assert "Requeued 1 abandoned" in output
     job = practice.job()
-    assert job.error == "The worker stopped; it will be retried.", output
+    assert job.error == "The worker stopped; the batch was handed back to the queue.", output
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
     assert _queue_status(job, redis_url) == "finished"
     assert practice.report_count() == CASES_FOR_KILL  # no case generated twice
+
+
+def test_a_work_horse_killed_under_a_living_worker_is_noted_and_resumed(live, redis_url):
+    """Only the work horse dies (out of memory, say): RQ retries without its failure callback;
+    the row still says so, and the batch completes."""
+    practice = live(PRACTICE_REDIS_URL=redis_url)
+    practice.seed(cases=CASES_FOR_KILL)
+    practice.start_batch(audience="clinical")
+    worker = _worker(practice, redis_url, burst=True)
+    try:
+        practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
+        horses = _children(worker.pid)
+        assert horses, "the worker should be running the job in a work horse"
+        for pid in horses:
+            os.kill(pid, signal.SIGKILL)
+        output = _finish(worker)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    job = practice.job()
+    assert job.error == "The worker stopped; the batch was handed back to the queue.", output
+    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
+    assert practice.report_count() == CASES_FOR_KILL
+
+
+def test_a_job_the_queue_ended_behind_the_rows_back_is_failed_with_its_reason(live, redis_url):
+    """A row left "running" while RQ failed its job (retries spent) is not left so for ever."""
+    from redis import Redis
+    from rq.job import Job
+    from rq.job import JobStatus as QueueStatus
+
+    practice = live(PRACTICE_REDIS_URL=redis_url)
+    practice.seed(cases=2)
+    practice.start_batch(audience="clinical")
+    job = practice.job()
+    connection = Redis.from_url(redis_url)
+    Job.fetch(job.queue_job_id, connection=connection).set_status(QueueStatus.FAILED)
+    with practice.app.app_context():
+        session = practice.app.extensions["sqlalchemy"].session
+        row = session.get(ReportJob, job.id)
+        row.status = JobStatus.RUNNING
+        session.commit()
+        assert jobs.requeue_lost(connection, older_than=timedelta(0)) == []
+    job = practice.job()
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
+    assert job.error == f"The worker stopped; {jobs.GAVE_UP}"
 
 
 def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
@@ -701,3 +748,20 @@ def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
     assert practice.report_count() == 1
     page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
     assert "Reports in preparation" not in page and "Client" in page
+
+
+def test_failure_reasons_stay_within_the_limit_and_end_with_the_newest():
+    error = None
+    for n in range(200):
+        error = jobs._with_reason(error, f"C-{n:04d}: The period ends before it starts.")
+    error = jobs._with_reason(error, f"The worker stopped; {jobs.GAVE_UP}")
+    lines = error.split("\n")
+    assert len(error) <= jobs.MAX_ERROR_LENGTH
+    assert lines.count(jobs.MORE_NOT_SHOWN) == 1 and lines[-2] == jobs.MORE_NOT_SHOWN
+    assert lines[0].startswith("C-0000") and lines[-1] == f"The worker stopped; {jobs.GAVE_UP}"
+
+
+def test_a_redis_password_is_never_shown():
+    assert jobs.url_without_password("redis://:s3cret@cache:6380/2") == "redis://:***@cache:6380/2"
+    assert jobs.url_without_password("redis://app:s3cret@cache/0") == "redis://app:***@cache/0"
+    assert jobs.url_without_password("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"

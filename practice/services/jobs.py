@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, after_this_request, current_app, has_request_context
 from sqlalchemy import func, select, update
@@ -353,8 +354,7 @@ def _advance(job_id: int, position: int, done: int = 0, failed: int = 0, reason:
     values: dict[str, Any] = {"done": ReportJob.done + done, "failed": ReportJob.failed + failed}
     if reason:
         job = db_session().get(ReportJob, job_id)
-        lines = [line for line in (job.error or "").split("\n") if line]
-        values["error"] = _cap("\n".join([*lines, reason]))
+        values["error"] = _with_reason(job.error, reason)
     result = db_session().execute(
         update(ReportJob)
         .where(ReportJob.id == job_id, ReportJob.done + ReportJob.failed == position)
@@ -364,10 +364,26 @@ def _advance(job_id: int, position: int, done: int = 0, failed: int = 0, reason:
     return result.rowcount == 1
 
 
-def _cap(text: str) -> str:
+MORE_NOT_SHOWN = "… (more failures not shown)"
+
+
+def _with_reason(error: str | None, reason: str) -> str:
+    """``error`` with ``reason`` added last, within MAX_ERROR_LENGTH.
+
+    When it would not fit, the oldest reasons are kept, then one "more not shown" line, then
+    the newest reason: a job-level reason (the queue gave up) is always the last one seen.
+    """
+    lines = [line for line in (error or "").split("\n") if line and line != MORE_NOT_SHOWN]
+    text = "\n".join([*lines, reason])
     if len(text) <= MAX_ERROR_LENGTH:
         return text
-    return text[: MAX_ERROR_LENGTH - 30].rsplit("\n", 1)[0] + "\n… (more failures not shown)"
+    tail = f"{MORE_NOT_SHOWN}\n{reason}"[-MAX_ERROR_LENGTH:]
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line, tail])) > MAX_ERROR_LENGTH:
+            break
+        kept.append(line)
+    return "\n".join([*kept, tail])
 
 
 def note_job_error(job_id: int, reason: str, give_up: bool = False) -> None:
@@ -376,8 +392,7 @@ def note_job_error(job_id: int, reason: str, give_up: bool = False) -> None:
     job = session.get(ReportJob, job_id)
     if job is None:
         return
-    lines = [line for line in (job.error or "").split("\n") if line]
-    job.error = _cap("\n".join([*lines, reason]))
+    job.error = _with_reason(job.error, reason)
     if give_up and job.status not in (JobStatus.FINISHED, JobStatus.FAILED):
         job.status = JobStatus.FAILED
         job.finished_at = utcnow()
@@ -471,6 +486,17 @@ def redis_url() -> str | None:
     return current_app.config.get("PRACTICE_REDIS_URL") or None
 
 
+def url_without_password(url: str) -> str:
+    """``url`` fit for a message or a log: its password, if any, replaced by ***."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    user = f"{parts.username}:***" if parts.username else ":***"
+    host = parts.hostname or ""
+    netloc = f"{user}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def redis_connection(url: str | None = None, socket_timeout: float | None = 10) -> Redis:
     """A Redis client for ``url`` (default: the app's); short timeouts so a dead Redis is
     reported rather than waited on. A worker, which blocks on the queue, passes None."""
@@ -536,19 +562,38 @@ def perform_report_job(job_id: int) -> str:
         return "no such job" if job is None else f"{job.done} generated, {job.failed} failed"
 
 
+HANDED_BACK = "the batch was handed back to the queue."
+GAVE_UP = "the queue gave up on it; start a new batch for the rest."
+
+
+def _note_queue_failure(rq_job, what: str) -> None:
+    retrying = bool(rq_job.retries_left)
+    reason = f"{what}; {HANDED_BACK if retrying else GAVE_UP}"
+    with _worker_app.app_context():
+        note_job_error(rq_job.args[0], reason, give_up=not retrying)
+
+
 def on_queue_failure(rq_job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback (a raise, or a worker that died): note it on the job row."""
     if _worker_app is None or not rq_job.args:
         return
-    retrying = bool(rq_job.retries_left)
     what = (
         "The worker stopped"
         if exc_type is None or "Abandoned" in exc_type.__name__
         else (f"The batch stopped ({exc_type.__name__})")
     )
-    reason = f"{what}; it will be retried." if retrying else f"{what}; the queue gave up on it."
-    with _worker_app.app_context():
-        note_job_error(rq_job.args[0], reason, give_up=not retrying)
+    _note_queue_failure(rq_job, what)
+
+
+def on_work_horse_killed(rq_job, retpid, ret_val, rusage) -> None:
+    """RQ's handler for a work horse that died under a living worker (killed, out of memory).
+
+    RQ then retries or fails the job without calling ``on_queue_failure``; note it here, or
+    a job the queue gave up on would read "Running" for ever.
+    """
+    if _worker_app is None or not getattr(rq_job, "args", None):
+        return
+    _note_queue_failure(rq_job, "The worker stopped")
 
 
 def requeue_abandoned(connection: Redis) -> list[str]:
@@ -594,7 +639,8 @@ def _process_alive(worker) -> bool:
 
 
 def requeue_lost(connection: Redis, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
-    """Enqueue again the unfinished jobs the queue no longer knows (Redis restarted, say)."""
+    """Enqueue again the unfinished jobs the queue no longer knows (Redis restarted, say);
+    fail, with the reason, those the queue has ended while their row still says unfinished."""
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
@@ -610,11 +656,20 @@ def requeue_lost(connection: Redis, older_than: timedelta = timedelta(minutes=1)
     for job in pending:
         if job.queue_job_id:
             try:
-                Job.fetch(job.queue_job_id, connection=connection)
-                continue
+                status = Job.fetch(job.queue_job_id, connection=connection).get_status()
             except NoSuchJobError:
-                pass
+                status = None
+            if status is not None and status.value in _QUEUE_ENDED:
+                # The queue ended it without telling the row (a work horse killed on its last
+                # retry before this version noted it): say so rather than run for ever.
+                note_job_error(job.id, f"The worker stopped; {GAVE_UP}", give_up=True)
+                continue
+            if status is not None:
+                continue
         _enqueue(job)
         lost.append(job.id)
     session.commit()
     return lost
+
+
+_QUEUE_ENDED = {"failed", "stopped", "canceled", "finished"}
