@@ -15,8 +15,9 @@ from flask import current_app, flash, jsonify, redirect, request, session, url_f
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from practice.access import bearer_token, policy_of
+from practice.access import bearer_token, load_current_staff, policy_of
 from practice.extension import state
+from practice.services.accounts import account_of
 from practice.urls import safe_next_url
 
 AUTH_AT = "practice_auth_at"
@@ -99,11 +100,14 @@ def expired(now: int | None = None) -> bool:
 def enforce_session_limits() -> Response | None:
     """Blueprint ``before_request`` hook: end expired sessions, keep live ones ticking.
 
-    API token requests carry no session and are left to the token check. In a host app the
-    clock starts at the first request to the tracker after the host's sign-in.
+    API token requests carry no session and are left to the token check, except that the
+    token of a member who must enrol in two-factor sign-in is refused until they do. In a
+    host app the clock starts at the first request to the tracker after the host's sign-in.
     """
-    if request.endpoint == "practice.static" or bearer_token() is not None:
+    if request.endpoint == "practice.static":
         return None
+    if bearer_token() is not None:
+        return _require_token_enrolment()
     if not current_user.is_authenticated:
         return None
     now = _now()
@@ -140,28 +144,55 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
+def _enrolment_required() -> bool:
+    """Whether signed-in users must have two-factor sign-in (standalone accounts only)."""
+    return current_app.config["PRACTICE_TOTP_REQUIRED"] and state(current_app).manages_accounts
+
+
+def _public_endpoint() -> bool:
+    policy = policy_of(request.endpoint)
+    return policy is not None and policy.public
+
+
+def _two_factor_required() -> Response:
+    response = jsonify(
+        {
+            "error": {
+                "code": "two_factor_required",
+                "message": "Set up two-factor sign-in first.",
+                "fields": {},
+            }
+        }
+    )
+    response.status_code = 403
+    return response
+
+
+def _require_token_enrolment() -> Response | None:
+    """With ``PRACTICE_TOTP_REQUIRED``, a token speaks for a member who has enrolled.
+
+    Otherwise a token made before the requirement (or after an administrator's reset) would
+    keep the full access the member's own sign-in no longer has. Always answered as the
+    API answers: a script cannot follow a redirect to the enrolment page.
+    """
+    if not _enrolment_required() or _public_endpoint():
+        return None
+    member = load_current_staff()
+    if member is None:
+        return None  # an unknown or revoked token: the policy check answers 401
+    account = account_of(member)
+    if account is None or account.totp_secret:
+        return None
+    return _two_factor_required()
+
+
 def _require_enrolment() -> Response | None:
     """With ``PRACTICE_TOTP_REQUIRED``, a user without two-factor may only go and enrol."""
-    if not current_app.config["PRACTICE_TOTP_REQUIRED"]:
+    if not _enrolment_required() or getattr(current_user, "totp_secret", None):
         return None
-    if not state(current_app).manages_accounts or getattr(current_user, "totp_secret", None):
-        return None
-    if request.endpoint in _ENROLMENT_ENDPOINTS:
-        return None
-    policy = policy_of(request.endpoint)
-    if policy is not None and policy.public:
+    if request.endpoint in _ENROLMENT_ENDPOINTS or _public_endpoint():
         return None
     if _wants_json():
-        response = jsonify(
-            {
-                "error": {
-                    "code": "two_factor_required",
-                    "message": "Set up two-factor sign-in first.",
-                    "fields": {},
-                }
-            }
-        )
-        response.status_code = 403
-        return response
+        return _two_factor_required()
     flash("This practice requires two-factor sign-in. Set it up to continue.", "info")
     return redirect(url_for("practice.security.enrol"))

@@ -1,15 +1,20 @@
 """Failed sign-ins are throttled per account and per remote address, for a while only."""
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import func, select
 
 import practice.services.accounts as accounts_service
-from practice.database import utcnow
+from practice import migrate
+from practice.database import db_session, utcnow
 from practice.models import Account, AuditEvent, LoginThrottle, TherapySession
 from practice.views.accounts import LOGIN_REFUSED
-from tests.conftest import PASSWORD
+from tests.conftest import _PASSWORD_HASH, PASSWORD, make_test_app
+from tests.databases import fresh_database
 
 
 @pytest.fixture
@@ -124,3 +129,55 @@ def test_wrong_passwords_when_signing_count_toward_the_lock(
     refused = auth.post(path, {"password": PASSWORD, "version": "1"})
     assert "That password is not right" in refused.get_data(as_text=True)
     assert not db.get(TherapySession, draft.id).is_signed
+
+
+@pytest.fixture
+def own_database(backend, tmp_path) -> Iterator[Flask]:
+    """An app on a migrated database of its own, where each app context gets its own
+    connection (the ``app`` fixture's single connection would run attempts one by one)."""
+    with fresh_database(backend, tmp_path) as url:
+        app = make_test_app(url, tmp_path / "instance", PRACTICE_LOGIN_MAX_FAILURES=5)
+        with app.app_context():
+            migrate.upgrade()
+        yield app
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_simultaneous_wrong_passwords_all_count_and_lock_the_account(own_database):
+    app, attempts, email = own_database, 8, "target@test.example"
+    with app.app_context():
+        db_session().add(Account(email=email, display_name="T", password_hash=_PASSWORD_HASH))
+        db_session().commit()
+    start = threading.Barrier(attempts)
+    answers, errors = [], []
+
+    def attempt(n: int) -> None:
+        try:
+            with app.app_context():  # its own session, hence its own connection
+                start.wait(timeout=30)
+                answers.append(accounts_service.authenticate(email, f"wrong guess {n}"))
+                db_session().commit()
+        except Exception as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and answers == [None] * attempts
+    with app.app_context():
+        account = db_session().scalar(select(Account).where(Account.email == email))
+        assert account.locked_until is not None and account.locked_until > utcnow()
+        # Five failures locked it; the three that came after found it locked and were not
+        # counted towards a second lock (the counter starts again from zero).
+        assert account.failed_logins == 0
+        outcomes = db_session().execute(
+            select(AuditEvent.outcome, func.count())
+            .where(AuditEvent.action == "login_failed")
+            .group_by(AuditEvent.outcome)
+        )
+        assert dict(outcomes.all()) == {"denied": 5, "locked": 3}
+        assert accounts_service.authenticate(email, PASSWORD) is None
+        db_session().rollback()

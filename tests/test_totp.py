@@ -10,6 +10,7 @@ from sqlalchemy import select
 from practice import session_limits
 from practice.database import utcnow
 from practice.models import Account, AuditEvent, RecoveryCode
+from practice.services.tokens import create_token
 from practice.services.totp import DRIFT_STEPS, matching_step
 from tests.conftest import PASSWORD
 
@@ -153,6 +154,27 @@ def test_mandatory_two_factor_sends_the_user_to_enrol(
     refused = auth.post("/account/two-factor/disable", {"password": PASSWORD})
     assert refused.status_code == 302
     assert _account(db, me).totp_secret == secret
+
+
+def test_mandatory_two_factor_refuses_the_token_of_a_member_who_has_not_enrolled(
+    app, client, make_staff, db, monkeypatch
+):
+    me = make_staff()
+    with app.test_request_context():
+        secret, _record = create_token(me, "made before the requirement")
+        db.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    monkeypatch.setitem(app.config, "PRACTICE_TOTP_REQUIRED", True)
+    for path in ("/api/v1/cases", "/"):
+        refused = client.get(path, headers=headers)
+        assert refused.status_code == 403, path
+        assert refused.get_json()["error"]["code"] == "two_factor_required", path
+    assert client.get("/api/v1/openapi.json", headers=headers).status_code == 200  # public
+    unknown = {"Authorization": "Bearer cct_not-a-real-token"}
+    assert client.get("/api/v1/cases", headers=unknown).status_code == 401
+    _account(db, me).totp_secret = pyotp.random_base32()
+    db.commit()
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
 
 
 def test_turning_two_factor_off_needs_the_password(client, auth, with_totp, db):

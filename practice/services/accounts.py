@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from practice.database import db_session, utcnow
+from practice.database import UTCDateTime, db_session, utcnow
 from practice.models import Account, Role, StaffMember
 from practice.passwords import hash_password, needs_rehash, password_problem, verify_password
-from practice.services import audit, login_throttle, totp
+from practice.services import audit, login_throttle, tokens, totp
 
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
@@ -63,7 +64,8 @@ def authenticate(email: str, password: str, address: str | None = None) -> Accou
     password_ok = verify_password(account.password_hash, password)
     if locked or not password_ok or not account.active:
         if not locked:
-            _count_failure(account, now)
+            # A concurrent attempt may have locked the account since it was read.
+            locked = not _count_failure(account, now)
         _count_address_failure(address, now)
         _audit_failure(account, email, "locked" if locked else "denied")
         return None
@@ -93,9 +95,9 @@ def verify_second_factor(account: Account, code: str, address: str | None = None
         if passed:
             _clear_failures(account)
             return passed
-    _count_failure(account, now)
+    locked = not _count_failure(account, now)
     _count_address_failure(address, now)
-    _audit_failure(account, account.email, "denied", step="code")
+    _audit_failure(account, account.email, "locked" if locked else "denied", step="code")
     return None
 
 
@@ -103,12 +105,44 @@ def _locked(account: Account, now: datetime) -> bool:
     return account.locked_until is not None and account.locked_until > now
 
 
-def _count_failure(account: Account, now: datetime) -> None:
-    account.failed_logins += 1
-    if account.failed_logins >= current_app.config["PRACTICE_LOGIN_MAX_FAILURES"]:
-        seconds = current_app.config["PRACTICE_LOGIN_LOCK_SECONDS"]
-        account.locked_until = now + timedelta(seconds=seconds)
-        account.failed_logins = 0
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(Account.locked_until.is_(None), Account.locked_until <= now)
+
+
+def _count_failure(account: Account, now: datetime) -> bool:
+    """Count a failed password or code against ``account``; lock it when the limit is reached.
+
+    Returns False, counting nothing, when the account is locked already. One UPDATE reads
+    and writes the count: concurrent wrong guesses (each spends ~100 ms on argon2 between
+    reading the account and counting) queue on the row instead of each writing back the
+    count it read, which lost all but one of them.
+    """
+    config = current_app.config
+    reached = Account.failed_logins + 1 >= config["PRACTICE_LOGIN_MAX_FAILURES"]
+    until = now + timedelta(seconds=config["PRACTICE_LOGIN_LOCK_SECONDS"])
+    row = (
+        db_session()
+        .execute(
+            update(Account)
+            # Re-checked here: on PostgreSQL a waiting UPDATE sees the row as the winner left it.
+            .where(Account.id == account.id, _not_locked(now))
+            .values(
+                failed_logins=case((reached, 0), else_=Account.failed_logins + 1),
+                locked_until=case(
+                    (reached, literal(until, UTCDateTime())), else_=Account.locked_until
+                ),
+            )
+            .returning(Account.failed_logins, Account.locked_until)
+            .execution_options(synchronize_session=False)
+        )
+        .one_or_none()
+    )
+    if row is None:
+        return False
+    # The database's values, as if loaded: a flush must not write back the stale count.
+    set_committed_value(account, "failed_logins", row.failed_logins)
+    set_committed_value(account, "locked_until", row.locked_until)
+    return True
 
 
 def _count_address_failure(address: str | None, now: datetime) -> None:
@@ -117,8 +151,19 @@ def _count_address_failure(address: str | None, now: datetime) -> None:
 
 
 def _clear_failures(account: Account) -> None:
-    account.failed_logins = 0
-    account.locked_until = None
+    # In the database, not on the object: failures counted by concurrent attempts since the
+    # account was read must be cleared too (the object may still say 0).
+    db_session().execute(
+        update(Account)
+        .where(
+            Account.id == account.id,
+            or_(Account.failed_logins != 0, Account.locked_until.is_not(None)),
+        )
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(account, "failed_logins", 0)
+    set_committed_value(account, "locked_until", None)
 
 
 def _audit_failure(account: Account | None, email: str, outcome: str, step: str = "") -> None:
@@ -133,7 +178,8 @@ def _audit_failure(account: Account | None, email: str, outcome: str, step: str 
 
 
 def change_password(account: Account, current: str, new: str, address: str | None = None) -> None:
-    """Replace ``account``'s password and end every session issued so far.
+    """Replace ``account``'s password, end every session issued so far and revoke every
+    API token: a new password says the old credentials may be compromised.
 
     Raises AccountError when ``current`` is not the password (checked like a sign-in, so
     wrong guesses count towards the lock-out), or ``new`` breaks the policy or repeats the
@@ -153,11 +199,19 @@ def change_password(account: Account, current: str, new: str, address: str | Non
     end_sessions(account)
     db_session().flush()
     audit.record("password_changed", obj=account)
+    _revoke_tokens(account, "password_changed")
 
 
 def end_sessions(account: Account) -> None:
-    """Invalidate every session cookie issued to ``account`` so far."""
+    """Invalidate every session cookie issued to ``account`` so far (API tokens stay: a
+    sign-out is no reason to break the member's scripts)."""
     account.session_version += 1
+
+
+def _revoke_tokens(account: Account, reason: str) -> None:
+    member = staff_for_account(account)
+    if member is not None:
+        tokens.revoke_all_tokens(member, reason)
 
 
 def staff_for_account(account: Account) -> StaffMember | None:
@@ -236,7 +290,8 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
 
 
 def set_active(member: StaffMember, active: bool) -> None:
-    """Deactivate or reactivate a staff member; deactivation also ends their sessions."""
+    """Deactivate or reactivate a staff member; deactivation also ends their sessions and
+    revokes their API tokens, so a reactivation does not bring old tokens back."""
     member.active = active
     account = account_of(member)
     if account is not None:
@@ -244,6 +299,8 @@ def set_active(member: StaffMember, active: bool) -> None:
         if not active:
             end_sessions(account)
     audit.record("staff_deactivated" if not active else "staff_reactivated", obj=member)
+    if not active:
+        tokens.revoke_all_tokens(member, "deactivated")
 
 
 def account_of(member: StaffMember) -> Account | None:
@@ -253,7 +310,8 @@ def account_of(member: StaffMember) -> Account | None:
 
 def reset_two_factor(member: StaffMember) -> None:
     """An administrator turns off ``member``'s two-factor sign-in (a lost phone and lost
-    recovery codes) and ends their sessions; audited as a permission change.
+    recovery codes), ends their sessions and revokes their API tokens, as a password change
+    does; audited as a permission change.
 
     Raises AccountError when the member has no login or no two-factor to reset.
     """
@@ -265,3 +323,4 @@ def reset_two_factor(member: StaffMember) -> None:
     totp.disable(account)
     end_sessions(account)
     audit.record("two_factor_reset", obj=member)
+    tokens.revoke_all_tokens(member, "two_factor_reset")

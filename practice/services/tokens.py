@@ -47,6 +47,25 @@ def revoke_token(record: ApiToken, member: StaffMember) -> None:
         audit.record("api_token_revoked", obj=record, actor=member)
 
 
+def revoke_all_tokens(member: StaffMember, reason: str) -> list[int]:
+    """Revoke every active token of ``member``, keeping the rows; the ids revoked.
+
+    For the moments its credentials may be compromised or its access ends (``reason``:
+    "password_changed", "two_factor_reset", "deactivated"). Each revocation is audited
+    like one by the member, with the acting person (the member or an administrator).
+    """
+    active = db_session().scalars(
+        select(ApiToken).where(ApiToken.staff_id == member.id, ApiToken.revoked_at.is_(None))
+    )
+    now = utcnow()
+    revoked = []
+    for record in active.all():
+        record.revoked_at = now
+        revoked.append(record.id)
+        audit.record("api_token_revoked", obj=record, detail={"reason": reason})
+    return revoked
+
+
 def tokens_of(member: StaffMember) -> list[ApiToken]:
     return list(
         db_session().scalars(

@@ -117,7 +117,11 @@ def change_password():
             return _account_page(own, password_form=form)
         session_limits.renew_session(own)
         db_session().commit()
-        flash("Your password is changed. Any other sessions were signed out.", "success")
+        flash(
+            "Your password is changed. Any other sessions were signed out and your API "
+            "tokens revoked.",
+            "success",
+        )
         return redirect(url_for(".account"))
     return _account_page(own, password_form=form)
 
