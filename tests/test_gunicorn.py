@@ -125,20 +125,46 @@ def test_behind_a_trusted_proxy_and_logged_without_query_strings(server):
     assert headers["X-Request-ID"] == "proxy-req-1"
     # ProxyFix took the scheme from the proxy: the app answered as over HTTPS.
     assert headers["Strict-Transport-Security"].startswith("max-age=")
-    deadline = time.monotonic() + 10  # the access log line is written after the response
-    output = ""
-    while "rid=proxy-req-1" not in output and time.monotonic() < deadline:
-        time.sleep(0.1)
-        log.seek(0)
-        output = log.read()
-    assert SECRET not in output
-    app_line = next(
-        json.loads(line)
-        for line in output.splitlines()
-        if line.startswith("{") and '"proxy-req-1"' in line
-    )
+    lines = _json_lines_until(log, lambda found: _line(found, "gunicorn.access", "proxy-req-1"))
+    log.seek(0)
+    assert SECRET not in log.read()
+    app_line = _line(lines, "practice.request", "proxy-req-1")
     assert (app_line["path"], app_line["remote"]) == ("/login", "203.0.113.9")
-    access_line = next(
-        line for line in output.splitlines() if "rid=proxy-req-1" in line and '"GET' in line
+    access_line = _line(lines, "gunicorn.access", "proxy-req-1")
+    assert (access_line["method"], access_line["path"], access_line["status"]) == (
+        "GET",
+        "/login",
+        200,
     )
-    assert '"GET /login HTTP/1.1" 200' in access_line
+
+
+def _json_lines_until(log, condition, timeout: float = 10) -> list[dict]:
+    """The log's JSON lines, once ``condition(lines)`` holds (access lines follow responses)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log.seek(0)
+        lines = [json.loads(line) for line in log.read().splitlines() if line.startswith("{")]
+        if condition(lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+def _line(lines: list[dict], logger: str, request_id: str) -> dict | None:
+    return next(
+        (
+            line
+            for line in lines
+            if line.get("logger") == logger and line.get("request_id") == request_id
+        ),
+        None,
+    )
+
+
+def test_successful_probes_stay_out_of_the_access_log(server):
+    base, _process, log = server
+    for path in ("/healthz", "/readyz"):
+        assert _get(f"{base}{path}", {"X-Request-ID": f"probe{path.replace('/', '-')}"})[0] == 200
+    assert _get(f"{base}/nowhere", {"X-Request-ID": "after-probes"})[0] == 404
+    lines = _json_lines_until(log, lambda found: _line(found, "gunicorn.access", "after-probes"))
+    assert _line(lines, "gunicorn.access", "after-probes")["status"] == 404
+    assert not [line for line in lines if str(line.get("request_id", "")).startswith("probe-")]
