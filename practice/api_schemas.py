@@ -37,7 +37,7 @@ from practice.services.cases import (
 from practice.services.moments import MAX_CONTEXT
 from practice.services.reports import MAX_NARRATIVE_LENGTH
 from practice.services.scripts import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
-from practice.services.sessions import MAX_DURATION, MIN_DURATION
+from practice.services.sessions import MAX_DURATION, MIN_DURATION, note_intact
 from practice.services.vocabulary import MAX_DESCRIPTION, MAX_LABEL
 
 # Ids are PostgreSQL ``integer`` columns: a larger number can name nothing.
@@ -209,6 +209,16 @@ class Day(fields.Date):
             return date.fromisoformat(value)
         except ValueError:
             raise ValidationError("This date does not exist.") from None
+
+
+class NoteIntact(fields.Boolean):
+    """Whether a signed note still matches the digest taken when it was signed; ``null`` for a
+    draft. Worked out from the session on every answer, never stored."""
+
+    _CHECK_ATTRIBUTE = False
+
+    def _serialize(self, value: Any, attr, obj, **kwargs) -> bool | None:
+        return note_intact(obj) if obj.is_signed else None
 
 
 def _nullable(field_class, *args, **kw):
@@ -420,6 +430,13 @@ class SessionSchema(SessionSummarySchema):
     note_plan = fields.String()
     signed_by_id = _nullable(fields.Integer)
     note_sha256 = _nullable(fields.String)
+    note_intact = _nullable(
+        NoteIntact,
+        metadata={
+            "description": "Whether the note still matches `note_sha256`; null for a draft. "
+            "False: it was changed after signing, and each read of it is audited as such."
+        },
+    )
     cosigned_by_id = _nullable(fields.Integer)
     cosigned_at = _nullable(Timestamp)
     created_at = Timestamp()

@@ -13,6 +13,8 @@ from practice.models import AuditEvent, NoteStatus, TherapySession
 from practice.reports.progress_report import report_context
 from practice.services import reports
 from practice.services.sessions import note_digest
+from tests.conftest import Auth
+from tests.test_api_support import API, bearer, issue_token
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
 WARNING = "does not match its signature hash"
@@ -110,3 +112,64 @@ def test_preview_audits_the_failure(app, db, case, tampered):
         select(AuditEvent.object_id).where(AuditEvent.action == "note_integrity_failed")
     ).all()
     assert ids == [str(forged.id)]
+
+
+# --- Pages and the API that show a signed note check it too -------------------------------------
+
+PAGE_WARNING = "no longer matches the fingerprint taken when it was signed"
+
+
+def _integrity_failures(db) -> list[tuple]:
+    db.remove()
+    events = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "note_integrity_failed")
+        .order_by(AuditEvent.id)
+    )
+    return [(e.object_id, e.case_id, e.actor_id, e.outcome, e.detail) for e in events]
+
+
+def _note_page(app, member, session_id: int):
+    browser = app.test_client()
+    Auth(browser).login(member)
+    return browser.get(f"/sessions/{session_id}")
+
+
+def _review_page(app, member, session_id: int):
+    browser = app.test_client()
+    Auth(browser).login(member)
+    return browser.get(f"/review/sessions/{session_id}")
+
+
+def _api_read(app, member, session_id: int):
+    secret = issue_token(app, app.extensions["sqlalchemy"].session, member)
+    return app.test_client().get(f"{API}/sessions/{session_id}", headers=bearer(secret))
+
+
+# (how the note is read, by whom, the ``where`` its audit event names)
+READS = {
+    "note page": (_note_page, "counsellor", "note_page"),
+    "review page": (_review_page, "supervisor", "review_page"),
+    "API": (_api_read, "counsellor", "api_session_read"),
+}
+
+
+@pytest.mark.parametrize("way", READS)
+def test_reading_a_tampered_note_warns_and_audits_the_failure(app, db, case, tampered, way):
+    read, role, where = READS[way]
+    member = case.counsellor if role == "counsellor" else case.counsellor.supervisor
+    forged, intact = tampered
+    fine = read(app, member, intact.id)
+    assert fine.status_code == 200
+    assert _integrity_failures(db) == []
+    shown = read(app, member, forged.id)
+    assert shown.status_code == 200
+    if way == "API":
+        body = shown.get_json()
+        assert (body["note_intact"], body["note_data"]) == (False, "FORGEDTEXT")
+        assert fine.get_json()["note_intact"] is True
+    else:
+        assert PAGE_WARNING in shown.get_data(as_text=True)
+        assert PAGE_WARNING not in fine.get_data(as_text=True)
+    failed = (str(forged.id), case.id, member.id, "failed", {"where": where})
+    assert _integrity_failures(db) == [failed]

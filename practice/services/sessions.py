@@ -222,6 +222,22 @@ def save_note(
     return session
 
 
+def note_intact_audited(session: TherapySession, where: str) -> bool | None:
+    """Whether a signed note still matches the digest taken at signing; None for a draft.
+
+    A changed note is still shown, with a warning, so the failure is audited as reports audit
+    it (ids and ``where`` only); the caller commits.
+    """
+    if not session.is_signed:
+        return None
+    intact = note_intact(session)
+    if not intact:
+        audit.record(
+            "note_integrity_failed", obj=session, outcome="failed", detail={"where": where}
+        )
+    return intact
+
+
 def note_digest(session: TherapySession) -> str:
     """SHA-256 (hex) of the canonical form of a signed note; raises ValueError if unsigned.
 

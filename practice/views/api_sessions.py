@@ -107,6 +107,8 @@ def _details(values: dict) -> SessionDetails:
 @operation("Read a session with its note and addenda", tag="Sessions", returns=SessionSchema)
 def session_read(session_id: int):
     session = session_for_viewer(access.current_staff(), session_id)
+    # The body says whether the note is intact; a changed one is audited as the pages audit it.
+    service.note_intact_audited(session, "api_session_read")
     return read(_session_body(session), "api_session_read", obj=session)
 
 

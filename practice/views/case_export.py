@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template
 from practice import access
 from practice.database import db_session, utcnow
 from practice.forms.exports import ExportConfirmForm
-from practice.services import case_export, scoping
+from practice.services import audit, case_export, scoping
 from practice.views.export_password import password_confirmed
 
 bp = Blueprint("case_export", __name__)
@@ -29,4 +29,8 @@ def export(case_id: int):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_template("practice/cases/export.html", case=case, form=form)
+    page = render_template("practice/cases/export.html", case=case, form=form)
+    # The password page names the case: a read, audited like the case's other pages.
+    audit.record("case_viewed", obj=case, detail={"view": "export"})
+    db_session().commit()
+    return page

@@ -30,9 +30,13 @@ bp = Blueprint("reports", __name__)
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def _page(case: Case, member: StaffMember, form: ReportForm) -> str:
+def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") -> str:
+    """The case's reports page, its read audited and committed.
+
+    ``refused``: the form (``preview`` or ``generate``) being shown again, with its errors.
+    """
     in_hand = jobs.single_reports_in_hand(member, case)
-    return render_template(
+    page = render_template(
         "practice/reports/index.html",
         case=case,
         form=form,
@@ -42,6 +46,10 @@ def _page(case: Case, member: StaffMember, form: ReportForm) -> str:
         jobs_in_hand=[(job, jobs.progress(job)) for job in in_hand],
         period_label=jobs.period_label,
     )
+    # After rendering, as the session pages do: the commit expires what the page reads.
+    audit.record("reports_listed", obj=case, detail={"page": refused} if refused else None)
+    db_session().commit()
+    return page
 
 
 def _asset_url(name: str) -> str:
@@ -54,8 +62,6 @@ def index(case_id: int):
     member = access.current_staff()
     case = case_for_viewer(member, case_id)
     start, end = reports.default_period(case, date.today())
-    audit.record("reports_listed", obj=case)
-    db_session().commit()
     return _page(case, member, ReportForm(period_start=start, period_end=end))
 
 
@@ -75,7 +81,7 @@ def preview(case_id: int):
         else:
             db_session().commit()
             return Response(html, mimetype="text/html")
-    return _page(case, member, form)
+    return _page(case, member, form, refused="preview")
 
 
 @bp.route("/cases/<int:case_id>/reports", methods=["POST"])
@@ -101,7 +107,7 @@ def generate(case_id: int):
             form.form_errors.append(str(error))
         else:
             return redirect(url_for(".index", case_id=case.id))
-    return _page(case, member, form)
+    return _page(case, member, form, refused="generate")
 
 
 def _queue_report(case: Case, member: StaffMember, *asked) -> None:

@@ -54,6 +54,7 @@ def _review_page(session: TherapySession, **forms):
     """The note read-only with the co-sign and return forms; the read audited and committed."""
     member = access.current_staff()
     addenda = session_service.addenda_of(session)
+    intact = session_service.note_intact_audited(session, "review_page")
     forms.setdefault("cosign_form", CosignForm(formdata=None))
     forms.setdefault("return_form", ReturnForm(formdata=None))
     body = render_template(
@@ -61,7 +62,7 @@ def _review_page(session: TherapySession, **forms):
         session=session,
         case=session.case,
         addenda=addenda,
-        intact=session_service.note_intact(session) if session.is_signed else None,
+        intact=intact,
         panel=review_service.review_panel(member, session, len(addenda)),
         **forms,
     )

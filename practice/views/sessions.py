@@ -65,7 +65,7 @@ def _note_page(session: TherapySession, member: StaffMember, status: int = 200, 
         partners=session.case.partners,
         attended={p.id for p in session.attendees},
         addenda=service.addenda_of(session) if session.is_signed else [],
-        intact=service.note_intact(session) if session.is_signed else None,
+        intact=service.note_intact_audited(session, "note_page"),
         now=utcnow(),
         **forms,
     )
@@ -97,7 +97,11 @@ def new(case_id: int):
             flash("Session recorded. Write the note below.", "success")
             return redirect(url_for(".show", session_id=session.id))
     closed = case.status == CaseStatus.CLOSED
-    return render_template("practice/sessions/new.html", form=form, case=case, closed=closed)
+    page = render_template("practice/sessions/new.html", form=form, case=case, closed=closed)
+    # The form shows the case's reference and its partners' names, first time or re-shown.
+    audit.record("case_viewed", obj=case, detail={"view": "new_session"})
+    db_session().commit()
+    return page
 
 
 @bp.route("/sessions/<int:session_id>")
