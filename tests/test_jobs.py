@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -86,6 +87,59 @@ def test_a_batch_of_two_cases_completes_in_process(
     status = client.get(f"/jobs/{job.id}.json").get_json()
     assert status["status"] == "finished" and status["active"] is False
     assert (status["done"], status["total"], status["failed"], status["percent"]) == (2, 2, 0, 100)
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has just ended."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_batch_whose_web_process_died_is_taken_over_when_the_page_opens(
+    client, auth, db, counsellor, make_case, inline
+):
+    first, second = make_case(counsellor), make_case(counsellor)
+    auth.login(counsellor)
+    auth.post("/jobs", {"audience": "client"})
+    job = _latest_job(db)
+    assert job.queue_job_id == f"thread:{socket.gethostname()}:{os.getpid()}"
+    # As if the process running it had stopped after the first report.
+    job.status, job.done = JobStatus.RUNNING, 1
+    job.queue_job_id = f"thread:{socket.gethostname()}:{_dead_pid()}"
+    db.delete(db.scalars(select(Report).where(Report.case_id == second.id)).one())
+    db.commit()
+
+    page = client.get("/jobs").get_data(as_text=True)
+
+    job = _latest_job(db)
+    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 2, 0)
+    assert job.error == "The server process running it stopped; another one took it over."
+    assert (_reports_of(db, first), _reports_of(db, second)) == (1, 1)  # none made twice
+    assert "another one took it over" in page and "2 of 2 generated" in page
+
+
+def test_a_batch_of_a_living_process_or_another_host_is_left_alone(
+    client, auth, db, counsellor, inline
+):
+    tags = [f"thread:{socket.gethostname()}:{os.getpid()}", "thread:elsewhere.example:1"]
+    rows = [
+        ReportJob(
+            created_by_id=counsellor.id,
+            status=JobStatus.RUNNING,
+            total=1,
+            parameters={"audience": "client", "case_ids": [], "references": []},
+            queue_job_id=tag,
+        )
+        for tag in tags
+    ]
+    db.add_all(rows)
+    db.commit()
+    auth.login(counsellor)
+    client.get("/jobs")
+    db.expire_all()
+    assert [db.get(ReportJob, row.id).status for row in rows] == [JobStatus.RUNNING] * 2
+    assert [db.get(ReportJob, row.id).queue_job_id for row in rows] == tags
 
 
 def test_the_json_shows_progress_of_a_running_job(client, auth, db, counsellor):

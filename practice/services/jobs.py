@@ -226,20 +226,91 @@ def dispatch(job_id: int) -> None:
                 )
                 return
             session.commit()
-        elif current_app.config.get("PRACTICE_JOBS_INLINE"):
-            session.rollback()
-            run_report_job(job_id)
         else:
             session.rollback()
-            app = current_app._get_current_object()
-            threading.Thread(
-                target=_run_in_thread, args=(app, job_id), name=f"report-job-{job_id}"
-            ).start()
+            _claim_in_process(job_id, job.queue_job_id)
+            _run_in_process(job_id)
     # Whatever goes wrong here must not turn a committed request into an error page: the job
     # stays recorded and visible as it is, and the error is logged.
     except Exception:
         session.rollback()
         log.exception("report job %s could not be dispatched", job_id)
+
+
+def _run_in_process(job_id: int) -> None:
+    if current_app.config.get("PRACTICE_JOBS_INLINE"):
+        run_report_job(job_id)
+        return
+    app = current_app._get_current_object()
+    threading.Thread(
+        target=_run_in_thread, args=(app, job_id), name=f"{_THREAD_PREFIX}{job_id}"
+    ).start()
+
+
+# An in-process job's queue_job_id names the process running it, so that another process can
+# tell when that one has gone (a web worker recycled or killed mid-batch) and take it over.
+_IN_PROCESS = "thread:"
+_THREAD_PREFIX = "report-job-"
+
+
+def _process_tag() -> str:
+    return f"{_IN_PROCESS}{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim_in_process(job_id: int, previous: str | None) -> bool:
+    """Mark the job as run by this process, unless someone claimed it since; commits."""
+    result = db_session().execute(
+        update(ReportJob)
+        .where(
+            ReportJob.id == job_id,
+            ReportJob.queue_job_id.is_(None)
+            if previous is None
+            else ReportJob.queue_job_id == previous,
+        )
+        .values(queue_job_id=_process_tag())
+        .execution_options(synchronize_session=False)
+    )
+    db_session().commit()
+    return result.rowcount == 1
+
+
+def _in_process_runner_gone(tag: str) -> bool:
+    host, _, pid = tag.removeprefix(_IN_PROCESS).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: it cannot be checked from here
+    if int(pid) == os.getpid():
+        return False  # this process is alive; it may be between claiming and starting
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def resume_orphaned() -> list[int]:
+    """Take over the in-process jobs whose process has gone, resuming each after its last
+    committed report; returns their ids. Called when the jobs page is opened (no queue)."""
+    if redis_url():
+        return []
+    orphaned = db_session().execute(
+        select(ReportJob.id, ReportJob.queue_job_id).where(
+            ReportJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            ReportJob.queue_job_id.like(f"{_IN_PROCESS}%"),
+        )
+    )
+    resumed = []
+    for job_id, tag in list(orphaned):
+        if _in_process_runner_gone(tag) and _claim_in_process(job_id, tag):
+            note_job_error(
+                job_id, "The server process running it stopped; another one took it over."
+            )
+            resumed.append(job_id)
+    db_session().commit()
+    for job_id in resumed:
+        _run_in_process(job_id)
+    return resumed
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:

@@ -56,6 +56,8 @@ def _page(member: StaffMember, form: ReportBatchForm) -> str:
 @bp.route("/jobs")
 @access.staff
 def index():
+    # A batch whose web worker stopped mid-way (recycled, killed) goes on in this one.
+    jobs.resume_orphaned()
     return _page(access.current_staff(), ReportBatchForm())
 
 
