@@ -12,8 +12,10 @@ request changes what the next one sees.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from practice import access
+from practice.models import AuditEvent
 from practice.services.tokens import create_token
 from tests.conftest import PASSWORD, Auth
 from tests.matrix_support import (
@@ -23,6 +25,7 @@ from tests.matrix_support import (
     ANONYMOUS,
     CLASSES,
     FORBID,
+    HIDE,
     LOGIN,
     MARKER_BYTES,
     OTHER_COUNSELLOR,
@@ -45,6 +48,8 @@ OUTSIDERS = (ANONYMOUS, OTHER_COUNSELLOR, OTHER_SUPERVISOR)
 CSRF_REFUSAL = b"did not come from this site"
 # A minimum the walk must reach, so that a broken walk cannot pass by trying nothing.
 MINIMUM_CASES = 700
+# Of which refusals of signed-in actors, each of which must leave one audit event.
+MINIMUM_REFUSALS = 300
 
 
 def verdict(outcome: str, response, api: bool) -> str | None:
@@ -114,7 +119,7 @@ def test_every_route_every_actor_every_object(
     plan.sort(key=lambda step: (step[3] != "GET", step[0].endpoint == "practice.accounts.logout"))
 
     failures: list[str] = []
-    tried = 0
+    tried = audited = 0
     for actor in ACTORS:
         member = scenario.members[actor]
         browser = app.test_client()
@@ -127,14 +132,24 @@ def test_every_route_every_actor_every_object(
         for rule, kind, url, method in plan:
             api = is_api(rule)
             outcome = CLASSES[access_class(rule.endpoint, method)][actor]
+            # The refusal's audit event is looked for inside the savepoint, which undoes it.
             if method == "GET":
+                since = _last_event_id(db)
                 response = _send(app, browser, api, api_headers, method, url, csrf)
+                denials = _denials_since(db, since)
             else:
                 with rolled_back(db, browser):
+                    since = _last_event_id(db)
                     response = _send(app, browser, api, api_headers, method, url, csrf)
+                    denials = _denials_since(db, since)
             tried += 1
             where = f"{actor:16} {method:6} {url} [{kind}]"
             problem = verdict(outcome, response, api)
+            if problem:
+                failures.append(f"{where}: {problem}")
+            expected = _expected_denial(actor, outcome, access_class(rule.endpoint, method))
+            audited += bool(expected and denials)
+            problem = _denial_problem(expected, denials, member, rule.endpoint, method, response)
             if problem:
                 failures.append(f"{where}: {problem}")
             cacheable = rule.endpoint == "practice.static"
@@ -146,8 +161,44 @@ def test_every_route_every_actor_every_object(
                 failures.append(f"{where}: the response shows A's data")
     with capsys.disabled():
         print(f"\nauthorization matrix: {tried} cases (route × method × actor × object)")
+        print(f"authorization matrix: {audited} refusals of signed-in actors audited")
     assert failures == [], "\n".join(failures)
     assert tried >= MINIMUM_CASES
+    assert audited >= MINIMUM_REFUSALS
+
+
+def _last_event_id(db) -> int:
+    return db.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def _denials_since(db, since: int) -> list[tuple]:
+    """(actor id, detail) of the ``access_denied`` events after id ``since``."""
+    query = select(AuditEvent.actor_id, AuditEvent.outcome, AuditEvent.detail).where(
+        AuditEvent.id > since, AuditEvent.action == "access_denied"
+    )
+    return [tuple(row) for row in db.execute(query)]
+
+
+def _expected_denial(actor: str, outcome: str, declared: str) -> bool:
+    """Whether the request must leave an ``access_denied`` event: every refusal (403, 404) of
+    a signed-in actor, except for URLs no route answers (the API's catch-all)."""
+    return actor != ANONYMOUS and outcome in (FORBID, HIDE) and declared != "unrouted"
+
+
+def _denial_problem(
+    expected: bool, denials: list[tuple], member, endpoint: str, method: str, response
+) -> str | None:
+    """What is wrong with the refusal events one request left, or None."""
+    if not expected:
+        return f"unexpected access_denied events: {denials}" if denials else None
+    if len(denials) != 1:
+        return f"{len(denials)} access_denied events, expected exactly one"
+    actor_id, outcome, detail = denials[0]
+    want = {"endpoint": endpoint, "method": method, "status": response.status_code}
+    got = {key: detail.get(key) for key in want}
+    if actor_id != member.id or outcome != "denied" or got != want:
+        return f"access_denied event {actor_id}/{outcome}/{got}, expected {member.id}/{want}"
+    return None
 
 
 def _shows_data_of_a(response) -> bool:

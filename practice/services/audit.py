@@ -113,3 +113,62 @@ def broken_links(batch_size: int = 5000) -> Iterator[int]:
                 yield event.id
             previous_hash = event.row_hash
             last_id = event.id
+
+
+# A URL variable → the kind of object it names, as ``record(obj=...)`` names it, so that a
+# refused attempt on an object shows up in the admin's search by object type and id.
+_OBJECT_TYPES = {
+    "case_id": "Case",
+    "session_id": "TherapySession",
+    "moment_id": "Moment",
+    "assignment_id": "ScriptAssignment",
+    "report_id": "Report",
+    "job_id": "ReportJob",
+    "comment_id": "SupervisionComment",
+    "token_id": "ApiToken",
+    "member_id": "StaffMember",
+    "type_id": "MomentType",
+    "script_id": "Script",
+}
+_MAX_ID = 2**31 - 1  # the database's integer columns hold nothing larger
+
+
+def record_denied(
+    endpoint: str,
+    method: str,
+    status: int,
+    view_args: dict[str, Any],
+    *,
+    actor: StaffMember | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append an ``access_denied`` event for a request refused with ``status``; flushes.
+
+    Only the URL's integer variables are kept (ids; an id no column could hold is kept as
+    "out of range"); never a query string or a body. ``case_id`` is set only for a case that
+    exists, so that the log never points at a case nobody created.
+    """
+    ids: dict[str, Any] = {
+        name: value if 0 <= value <= _MAX_ID else "out of range"
+        for name, value in view_args.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    named = [(name, value) for name, value in ids.items() if isinstance(value, int)]
+    object_type, object_id = "", ""
+    if len(named) == 1 and named[0][0] in _OBJECT_TYPES:
+        object_type, object_id = _OBJECT_TYPES[named[0][0]], named[0][1]
+    case_id = ids.get("case_id")
+    if isinstance(case_id, int):
+        case_id = db_session().scalar(select(Case.id).where(Case.id == case_id))
+    else:
+        case_id = None
+    return record(
+        "access_denied",
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        actor=actor,
+        actor_label=actor_label,
+        outcome="denied",
+        detail={"endpoint": endpoint, "method": method, "status": status, "view_args": ids},
+    )

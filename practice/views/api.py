@@ -36,6 +36,7 @@ from practice.services.reports import ReportError
 from practice.services.scripts import ScriptError
 from practice.services.sessions import SessionError
 from practice.services.vocabulary import VocabularyError
+from practice.views.errors import audit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -103,6 +104,8 @@ def _handle_http(error: HTTPException) -> Response:
     # A refused or failed request changes nothing; the sign view commits its audit row first.
     db_session().rollback()
     status = error.code or 500
+    if _is_access_decision(error):
+        audit_refusal(status)
     if isinstance(error, ApiError):
         response = error_response(
             status, error.error_code, error.description or "", error.fields, **error.extra
@@ -116,6 +119,15 @@ def _handle_http(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def _is_access_decision(error: HTTPException) -> bool:
+    """Whether ``error`` refuses access as such, rather than answering a URL no route has (the
+    catch-all: unaudited, like unrouted pages) or a refusal its view audited itself (an
+    ``ApiError`` with a code of its own, such as a wrong password when signing)."""
+    if current_app.view_functions.get(request.endpoint) is unmatched:
+        return False
+    return not isinstance(error, ApiError) or error.error_code == _CODES.get(error.code or 500)
 
 
 def _handle_server_error(_error: Exception) -> Response:

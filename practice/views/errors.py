@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from practice.access import load_current_staff
+from practice.access import bearer_token, host_user_id, load_current_staff, policy_of
+from practice.database import db_session
+from practice.services import audit
 from practice.views import review
 
 _MESSAGES = {
@@ -33,10 +36,56 @@ def render_error(code: int, description: str | None = None) -> tuple[str, int]:
     ), code
 
 
+# Answers to an access decision: no valid token, a role that may not, an object out of scope.
+_REFUSALS = frozenset({401, 403, 404})
+
+
+def audit_refusal(status: int) -> None:
+    """Record a refusal (401, 403 or 404) of a signed-in or token-bearing request as an
+    ``access_denied`` event, and commit it. Never raises: the refusal is answered regardless.
+
+    Each error handler of the tracker's blueprints calls this once; anonymous requests, URLs
+    no route answers and public endpoints (static files, health checks) are left out.
+    """
+    if status not in _REFUSALS or g.get("practice_refusal_audited"):
+        return
+    policy = policy_of(request.endpoint)
+    if policy is None or policy.public:
+        return
+    token_bearing = bearer_token() is not None
+    if not token_bearing and not current_user.is_authenticated:
+        return
+    g.practice_refusal_audited = True
+    session = db_session()
+    try:
+        # The request may have failed halfway (a transaction in error, a view's unflushed
+        # changes): none of it is kept, only the event.
+        session.rollback()
+        member = load_current_staff()
+        label = None
+        if member is None:
+            label = "api-token" if token_bearing else f"user:{host_user_id()}"
+        audit.record_denied(
+            request.endpoint,
+            request.method,
+            status,
+            dict(request.view_args or {}),
+            actor=member,
+            actor_label=label,
+        )
+        session.commit()
+    except Exception as error:  # whatever failed, the refusal must not become a 500
+        session.rollback()
+        # The type only: a database error's message may repeat the row it refused.
+        current_app.logger.error("could not record a refused access: %s", type(error).__name__)
+
+
 def _handle_http(error: HTTPException):
+    status = error.code or 500
+    audit_refusal(status)
     # Our own aborts carry a deliberate description for 400; others use the fixed text.
-    description = error.description if error.code == 400 else None
-    return render_error(error.code or 500, description)
+    description = error.description if status == 400 else None
+    return render_error(status, description)
 
 
 def _handle_server_error(_error: Exception):

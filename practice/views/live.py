@@ -24,7 +24,7 @@ from practice.models import Case, TherapySession
 from practice.services import audit, scoping, vocabulary
 from practice.services import moments as moment_service
 from practice.services.moments import MomentError, NoteSignedError
-from practice.views.errors import render_error
+from practice.views.errors import audit_refusal, render_error
 
 bp = Blueprint("live", __name__)
 
@@ -38,8 +38,10 @@ def _json_error(status: int, code: str, message: str, fields: dict | None = None
 
 
 def _handle_http(error: HTTPException):
-    """JSON for the JSON routes (policy, scope and CSRF refusals included), HTML otherwise."""
+    """JSON for the JSON routes (policy, scope and CSRF refusals included), HTML otherwise;
+    refused access is audited either way."""
     status = error.code or 500
+    audit_refusal(status)
     if request.endpoint not in _JSON_ENDPOINTS:
         return render_error(status, error.description if status == 400 else None)
     messages = {
