@@ -50,7 +50,9 @@ def _reload(db, session_id: int) -> TherapySession:
 
 
 def _actions(db, action: str) -> list[AuditEvent]:
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )
 
 
 def _sign(app, db, *session_ids: int) -> TherapySession:

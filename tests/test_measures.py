@@ -26,7 +26,9 @@ def responses(db) -> list[MeasureResponse]:
 
 
 def audited(db, action: str) -> list[AuditEvent]:
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )
 
 
 def csi4(auth, visit, answers: list[tuple[int, list[object]]]):

@@ -189,7 +189,9 @@ def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case,
     assert not (store / "R-0001.pdf").exists()
     assert counts(db, recent_ids) == before["recent"] and (store / "R-0002.pdf").exists()
     assert counts(db, active_ids) == before["active"] and (store / "R-0003.pdf").exists()
-    events = db.scalars(select(AuditEvent).where(AuditEvent.case_id == old_id)).all()
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == old_id).order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["case_viewed", "case_purged"]
     purged = events[-1]
     assert purged.detail == {"retention_years": 7, "sessions": 1, "reports": 1, "report_jobs": 1}
