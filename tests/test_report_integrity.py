@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +16,7 @@ from practice.models import AuditEvent, NoteStatus, TherapySession
 from practice.reports.progress_report import report_context
 from practice.services import reports
 from practice.services.sessions import note_digest
-from tests.conftest import Auth
+from tests.conftest import PASSWORD, Auth
 from tests.test_api_support import API, bearer, issue_token
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
@@ -172,4 +175,19 @@ def test_reading_a_tampered_note_warns_and_audits_the_failure(app, db, case, tam
         assert PAGE_WARNING in shown.get_data(as_text=True)
         assert PAGE_WARNING not in fine.get_data(as_text=True)
     failed = (str(forged.id), case.id, member.id, "failed", {"where": where})
+    assert _integrity_failures(db) == [failed]
+
+
+def test_the_case_export_flags_and_audits_a_tampered_note(app, db, case, tampered):
+    forged, intact = tampered
+    browser = app.test_client()
+    auth = Auth(browser)
+    auth.login(case.counsellor)
+    response = auth.post(f"/cases/{case.id}/export", {"password": PASSWORD})
+    assert response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        record = json.loads(archive.read("case.json"))
+    intact_by_id = {row["id"]: row["note_intact"] for row in record["sessions"]}
+    assert (intact_by_id[forged.id], intact_by_id[intact.id]) == (False, True)
+    failed = (str(forged.id), case.id, case.counsellor.id, "failed", {"where": "case_export"})
     assert _integrity_failures(db) == [failed]

@@ -30,7 +30,7 @@ from practice.models import (
     TherapySession,
 )
 from practice.services import audit, reports
-from practice.services.sessions import note_intact
+from practice.services.sessions import note_intact_audited
 
 SCHEMA_VERSION = "1"
 
@@ -100,7 +100,8 @@ def _session(session: TherapySession) -> dict[str, Any]:
         "signed_by_id": session.signed_by_id,
         "signed_at": _iso(session.signed_at),
         "note_sha256": session.note_sha256,
-        "note_intact": note_intact(session) if session.is_signed else None,
+        # A changed note is exported as it is, flagged here and audited.
+        "note_intact": note_intact_audited(session, "case_export"),
         "review_status": session.review_status,
         "cosigned_by_id": session.cosigned_by_id,
         "cosigned_at": _iso(session.cosigned_at),
