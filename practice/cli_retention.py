@@ -20,16 +20,24 @@ from practice.services.cases import today
 @click.option("--yes", is_flag=True, help="Purge without asking for confirmation.")
 def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
     """Delete closed cases (and their reports' files) closed longer ago than the retention
-    period. Audit events stay; each purge is audited as "case_purged"."""
+    period, and stored report files no report refers to (left by a process stopped
+    mid-report). Audit events stay; each purge is audited as "case_purged"."""
     years = years or retention.retention_years()
     ids = retention.expired_case_ids(today(), years)
+    orphans = retention.orphaned_report_files()
     click.echo(
         f"{len(ids)} closed case(s) past the {years}-year retention period"
         + (f": ids {', '.join(map(str, ids))}." if ids else ".")
     )
-    if not ids or dry_run:
-        if dry_run:
-            click.echo("Dry run: nothing was changed.")
+    if orphans:
+        click.echo(
+            f"{len(orphans)} stored report file(s) that no report refers to (a process stopped "
+            "while recording it)."
+        )
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    if not ids and not orphans:
         return
     if not yes:
         click.confirm("Purge them and their stored reports for good?", abort=True)
@@ -40,4 +48,9 @@ def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
         # the cases already purged purged, and never a row whose PDF is gone.
         db_session().commit()
         removed += retention.remove_report_files(purged.report_files)
-    click.echo(f"Purged {len(ids)} case(s); removed {removed} stored report file(s).")
+    if ids:
+        click.echo(f"Purged {len(ids)} case(s); removed {removed} stored report file(s).")
+    if orphans:
+        swept = retention.remove_orphaned_files(orphans)
+        db_session().commit()
+        click.echo(f"Removed {swept} stored report file(s) that no report referred to.")

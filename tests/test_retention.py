@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -235,3 +237,28 @@ def test_the_period_comes_from_the_config(app, runner, monkeypatch, full_case):
 def test_cutoff_handles_the_leap_day():
     assert retention.cutoff(date(2024, 2, 29), 7) == date(2017, 2, 28)
     assert retention.cutoff(date(2026, 11, 23), 7) == date(2019, 11, 23)
+
+
+def test_report_files_no_report_refers_to_are_swept_once_old(app, db, runner, full_case, store):
+    _kept, kept_ids = full_case("R-0007", opened_on=date(2026, 1, 5))
+    stale = [store / "999-0a1b2c.pdf", store / ".998-3d4e5f.pdf.part"]
+    fresh = store / "997-6a7b8c.pdf"  # perhaps a report being recorded right now
+    for path in [*stale, fresh]:
+        path.write_bytes(b"%PDF orphan")
+    day_ago = time.time() - 2 * 24 * 3600
+    for path in stale:
+        os.utime(path, (day_ago, day_ago))
+    os.utime(store / "R-0007.pdf", (day_ago, day_ago))  # old, but its report exists
+
+    dry = runner.invoke(args=["practice", "purge-expired", "--dry-run"])
+    assert "2 stored report file(s) that no report refers to" in dry.output
+    assert all(path.exists() for path in stale)
+
+    result = runner.invoke(args=["practice", "purge-expired", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 stored report file(s) that no report referred to." in result.output
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists() and (store / "R-0007.pdf").exists()
+    swept = db.scalars(select(AuditEvent).where(AuditEvent.action == "report_files_swept")).one()
+    assert swept.detail == {"files": 2}
+    assert counts(db, kept_ids)["practice_report"] == 1

@@ -11,8 +11,10 @@ and each purge adds a "case_purged" event.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -180,4 +182,36 @@ def remove_report_files(storage_paths: tuple[str, ...]) -> int:
             if path.exists():
                 path.unlink()
                 removed += 1
+    return removed
+
+
+def orphaned_report_files(older_than: timedelta = timedelta(hours=24)) -> list[Path]:
+    """Stored PDFs, and partial writes, that no report row refers to, older than ``older_than``.
+
+    A process stopped between writing a report's file and committing its row leaves one;
+    nothing else would ever remove it, so it would outlive any retention period.
+    """
+    folder = reports.report_dir()
+    known = set(
+        db_session().scalars(select(Report.storage_path).where(Report.storage_path.is_not(None)))
+    )
+    cutoff = time.time() - older_than.total_seconds()
+    found = []
+    for path in folder.iterdir():
+        stored = path.suffix == ".pdf" or path.name.endswith(".pdf.part")
+        if stored and path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
+            found.append(path)
+    return sorted(found)
+
+
+def remove_orphaned_files(paths: list[Path]) -> int:
+    """Remove ``paths`` (from ``orphaned_report_files``); audits the count; returns it."""
+    removed = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    audit.record(
+        "report_files_swept", object_type="Report", actor_label="cli", detail={"files": removed}
+    )
     return removed
