@@ -74,6 +74,15 @@ def tokens_of(member: StaffMember) -> list[ApiToken]:
     )
 
 
+def known_token_id(secret: str) -> int | None:
+    """The id of the token ``secret`` was issued as, revoked or not; None for a made-up one."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    return db_session().scalar(
+        select(ApiToken.id).where(ApiToken.token_hash == token_digest(secret))
+    )
+
+
 def staff_for_token(secret: str) -> tuple[StaffMember, ApiToken] | None:
     """The active staff member behind an unrevoked token, or None."""
     if not secret.startswith(TOKEN_PREFIX):

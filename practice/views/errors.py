@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from practice.access import bearer_token, host_user_id, load_current_staff, policy_of
 from practice.database import db_session
-from practice.services import audit
+from practice.services import audit, tokens
 from practice.views import review
 
 _MESSAGES = {
@@ -63,8 +63,15 @@ def audit_refusal(status: int) -> None:
         session.rollback()
         member = load_current_staff()
         label = None
-        if member is None:
-            label = "api-token" if token_bearing else f"user:{host_user_id()}"
+        if member is None and token_bearing:
+            # Only a token this tracker issued (revoked, or its member deactivated): anyone can
+            # make up a header, and each made-up one must not cost an audit row.
+            token_id = tokens.known_token_id(bearer_token() or "")
+            if token_id is None:
+                return
+            label = f"api-token:{token_id}"
+        elif member is None:
+            label = f"user:{host_user_id()}"
         audit.record_denied(
             request.endpoint,
             request.method,
