@@ -360,6 +360,14 @@ def test_a_stale_version_with_the_note_unchanged_is_saved(app_context, draft, db
     assert (draft.version, draft.note_data) == (3, NOTE["note_data"])
 
 
+def test_a_form_with_a_garbled_base_is_refused_not_an_error(client, auth, counsellor, draft, db):
+    auth.login(counsellor)
+    response = auth.post(f"/sessions/{draft.id}/note", {**NOTE, "version": 1, "note_base": "é"})
+    assert response.status_code == 200
+    assert "lost track of the note it started from" in response.get_data(as_text=True)
+    assert _reload(db, draft.id).note_data == ""
+
+
 def test_a_stale_base_is_still_a_conflict(app_context, draft, db):
     base = service.draft_digest(service.note_fields(draft))
     service.save_note(draft, NOTE, expected_version=1)
@@ -448,6 +456,8 @@ def test_starting_the_clock_does_not_stop_the_note_tab_autosaving(
         ({"version": 1, **NOTE, "note_data": "x" * 20_001}, "note_data"),
         ({"version": 1, **NOTE, "base": 7}, "base"),
         ({"version": 1, **NOTE, "base": "f" * 65}, "base"),
+        ({"version": 1, **NOTE, "base": "é"}, "base"),
+        ({"version": 1, **NOTE, "base": "F" * 64}, "base"),
         ([1, 2, 3], None),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
@@ -137,6 +139,11 @@ class EditSessionForm(SessionDetailsForm):
         return valid
 
 
+# A draft_digest: 64 lowercase hex characters.
+DIGEST_PATTERN = r"^[0-9a-f]{64}$"
+_BASE_LOST = "The form lost track of the note it started from. Copy your text and reload."
+
+
 class NoteForm(PracticeForm):
     """The DAP note of a draft, with the version it was loaded at."""
 
@@ -148,7 +155,7 @@ class NoteForm(PracticeForm):
         validators=[InputRequired("The form lost its version. Copy your text and reload.")],
     )
     # draft_digest of the note this editor started from (see services.sessions.save_note).
-    note_base = HiddenField(validators=[Optional(), Length(max=64)])
+    note_base = HiddenField(validators=[Optional(), Regexp(DIGEST_PATTERN, message=_BASE_LOST)])
     submit = SubmitField("Save note")
 
     def validate(self, extra_validators=None) -> bool:
@@ -243,7 +250,7 @@ def autosave_payload(payload: Any) -> AutosavePayload:
         else:
             fields[name] = value
     base = payload.get("base")
-    if base is not None and not (isinstance(base, str) and len(base) <= 64):
+    if base is not None and not (isinstance(base, str) and re.fullmatch(DIGEST_PATTERN, base)):
         errors["base"] = "The base must be the digest the page was given."
     if errors:
         problems = "; ".join(f"{_LABELS[name]}: {message}" for name, message in errors.items())

@@ -204,8 +204,9 @@ def save_note(
     NoteConflict when the note itself changed.
     """
     require_draft(session)
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters.
     note_unchanged = base_digest is not None and hmac.compare_digest(
-        base_digest, draft_digest(note_fields(session))
+        base_digest.encode(), draft_digest(note_fields(session)).encode()
     )
     if not note_unchanged:
         _current_version(session, expected_version)
