@@ -103,10 +103,11 @@ def test_a_batch_whose_web_process_died_is_taken_over_when_the_page_opens(
     auth.login(counsellor)
     auth.post("/jobs", {"audience": "client"})
     job = _latest_job(db)
-    assert job.queue_job_id == f"thread:{socket.gethostname()}:{os.getpid()}"
+    assert job.queue_job_id == jobs._process_tag()
+    assert job.queue_job_id.startswith(f"thread:{socket.gethostname()}:{os.getpid()}:")
     # As if the process running it had stopped after the first report.
     job.status, job.done = JobStatus.RUNNING, 1
-    job.queue_job_id = f"thread:{socket.gethostname()}:{_dead_pid()}"
+    job.queue_job_id = f"thread:{socket.gethostname()}:{_dead_pid()}:12345"
     db.delete(db.scalars(select(Report).where(Report.case_id == second.id)).one())
     db.commit()
 
@@ -122,7 +123,7 @@ def test_a_batch_whose_web_process_died_is_taken_over_when_the_page_opens(
 def test_a_batch_of_a_living_process_or_another_host_is_left_alone(
     client, auth, db, counsellor, inline
 ):
-    tags = [f"thread:{socket.gethostname()}:{os.getpid()}", "thread:elsewhere.example:1"]
+    tags = [jobs._process_tag(), "thread:elsewhere.example:1:99"]
     rows = [
         ReportJob(
             created_by_id=counsellor.id,
@@ -140,6 +141,15 @@ def test_a_batch_of_a_living_process_or_another_host_is_left_alone(
     db.expire_all()
     assert [db.get(ReportJob, row.id).status for row in rows] == [JobStatus.RUNNING] * 2
     assert [db.get(ReportJob, row.id).queue_job_id for row in rows] == tags
+
+
+def test_a_reused_pid_does_not_hide_a_dead_process():
+    """A restarted container reuses pids: the start time in the tag tells them apart."""
+    pid = os.getpid()
+    assert not jobs._in_process_runner_gone(jobs._process_tag())
+    assert jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{pid}:1")
+    assert not jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{pid}:0")
+    assert jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{_dead_pid()}:0")
 
 
 def test_the_json_shows_progress_of_a_running_job(client, auth, db, counsellor):

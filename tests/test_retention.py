@@ -173,7 +173,7 @@ def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case,
         total=2,
         done=1,
         failed=1,
-        error="R-0001: The period ends before it starts.",
+        error="R-0001: The period ends before it starts.\nR-00012: The case no longer exists.",
     )
     db.add(batch)
     db.commit()
@@ -200,7 +200,9 @@ def test_an_expired_case_is_purged_whole_and_audited(app, db, runner, full_case,
     batch = db.get(ReportJob, batch.id)
     assert batch.parameters["case_ids"] == [active.id, None]
     assert batch.parameters["references"] == ["R-0003", "(purged)"]
-    assert batch.error == "(purged): The period ends before it starts."
+    assert batch.error == (
+        "(purged): The period ends before it starts.\nR-00012: The case no longer exists."
+    )
     assert (batch.done, batch.failed) == (1, 1)
     with app.app_context():
         assert list(audit.broken_links()) == []

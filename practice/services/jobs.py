@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -253,8 +254,19 @@ _IN_PROCESS = "thread:"
 _THREAD_PREFIX = "report-job-"
 
 
-def _process_tag() -> str:
-    return f"{_IN_PROCESS}{socket.gethostname()}:{os.getpid()}"
+def _process_started(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot), to tell a reused pid apart;
+    "0" where /proc cannot say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[19]  # field 22 of stat(5); fields[0] is field 3
+    except (OSError, IndexError):
+        return "0"
+
+
+def _process_tag(pid: int | None = None) -> str:
+    pid = pid or os.getpid()
+    return f"{_IN_PROCESS}{socket.gethostname()}:{pid}:{_process_started(pid)}"
 
 
 def _claim_in_process(job_id: int, previous: str | None) -> bool:
@@ -275,10 +287,11 @@ def _claim_in_process(job_id: int, previous: str | None) -> bool:
 
 
 def _in_process_runner_gone(tag: str) -> bool:
-    host, _, pid = tag.removeprefix(_IN_PROCESS).rpartition(":")
+    host, _, rest = tag.removeprefix(_IN_PROCESS).partition(":")
+    pid, _, started = rest.partition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False  # another machine: it cannot be checked from here
-    if int(pid) == os.getpid():
+    if tag == _process_tag():
         return False  # this process is alive; it may be between claiming and starting
     try:
         os.kill(int(pid), 0)
@@ -286,7 +299,8 @@ def _in_process_runner_gone(tag: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    # The pid is in use: by the same process, or by a new one (a restarted container).
+    return bool(started) and started != "0" and started != _process_started(int(pid))
 
 
 def resume_orphaned() -> list[int]:
@@ -664,7 +678,10 @@ def on_work_horse_killed(rq_job, retpid, ret_val, rusage) -> None:
     """
     if _worker_app is None or not getattr(rq_job, "args", None):
         return
-    _note_queue_failure(rq_job, "The worker stopped")
+    try:
+        _note_queue_failure(rq_job, "The worker stopped")
+    except Exception:  # RQ calls this unguarded: a raise here would stop the worker itself
+        log.exception("report job %s: could not note its stopped work horse", rq_job.args[0])
 
 
 def requeue_abandoned(connection: Redis) -> list[str]:

@@ -101,9 +101,22 @@ def _scrub_report_jobs(case_id: int, reference: str) -> int:
                 ids[position] = None
                 if position < len(references):
                     references[position] = PURGED_REFERENCE
-        job.parameters = {**parameters, "case_ids": ids, "references": references}
+        # A single report still waiting would keep its narrative (clinical text): drop it.
+        job.parameters = {
+            **parameters,
+            "case_ids": ids,
+            "references": references,
+            **({"narrative": None} if parameters.get("narrative") else {}),
+        }
         if job.error and reference:
-            job.error = job.error.replace(reference, PURGED_REFERENCE)
+            # Whole reasons only ("C-0001: …"): C-0001 must not touch C-00012's lines.
+            prefix = f"{reference}: "
+            job.error = "\n".join(
+                f"{PURGED_REFERENCE}: {line.removeprefix(prefix)}"
+                if line.startswith(prefix)
+                else line
+                for line in job.error.split("\n")
+            )
         scrubbed += 1
     return scrubbed
 

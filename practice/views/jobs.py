@@ -7,6 +7,8 @@ jobs page, which a small script refreshes from each job's JSON while it runs.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from wtforms import DateField, RadioField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -19,6 +21,7 @@ from practice.models import StaffMember
 from practice.services import jobs
 
 bp = Blueprint("jobs", __name__)
+log = logging.getLogger(__name__)
 
 
 def _after_start(form, field) -> None:
@@ -57,7 +60,11 @@ def _page(member: StaffMember, form: ReportBatchForm) -> str:
 @access.staff
 def index():
     # A batch whose web worker stopped mid-way (recycled, killed) goes on in this one.
-    jobs.resume_orphaned()
+    try:
+        jobs.resume_orphaned()
+    except Exception:  # the page still shows the jobs as they are
+        db_session().rollback()
+        log.exception("could not take over orphaned report jobs")
     return _page(access.current_staff(), ReportBatchForm())
 
 
