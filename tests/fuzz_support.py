@@ -427,7 +427,7 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.sessions.autosave": FormRoute(
         (),
         "counsellor",
-        json=("version", "note_data", "note_assessment", "note_plan"),
+        json=("version", "note_data", "note_assessment", "note_plan", "base"),
         snapshot=note_row,
         accepted=json_accepted,
     ),
