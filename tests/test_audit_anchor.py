@@ -120,3 +120,23 @@ def test_an_empty_log_verifies_and_writes_nothing(runner, anchor):
     result = _verify(runner, anchor)
     assert result.exit_code == 0 and "No events yet." in result.output
     assert not anchor.exists()
+
+
+def test_the_admin_page_checks_the_anchor_without_moving_it(
+    client, auth, make_staff, runner, record, db
+):
+    from practice.models import Role
+
+    auth.login(make_staff(Role.ADMIN))
+    first = client.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert "The chain verifies." in first and "it has not run yet" in first
+    ids = [record() for _ in range(3)]
+    assert runner.invoke(args=["practice", "audit", "verify"]).exit_code == 0
+    anchored = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    page = client.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert f"it still holds event #{anchored}" in page
+    db.execute(delete(AuditEvent).where(AuditEvent.id >= ids[1]))
+    db.commit()
+    tampered = client.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert "The newest events were tampered with." in tampered
+    assert f"Event #{anchored}, the newest one verified before, is gone" in tampered

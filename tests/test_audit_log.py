@@ -345,3 +345,18 @@ def test_verify_chain_lists_a_few_broken_ids(app_context, db, add_event):
     db.execute(update(AuditEvent).where(AuditEvent.id.in_(ids)).values(outcome="x"))
     check = audit_search.verify_chain(limit=2)
     assert check.broken == ids[:2] and check.more and not check.intact
+
+
+def test_the_page_shows_the_detail_as_key_value_lines(client, auth, admin, add_event, case):
+    add_event(
+        "access_denied",
+        obj=case,
+        outcome="denied",
+        detail={"endpoint": "practice.case_page.show", "status": 404, "view_args": {"case_id": 7}},
+    )
+    auth.login(admin)
+    page = client.get("/admin/audit?action=access_denied").get_data(as_text=True)
+    assert (
+        "<code>endpoint: practice.case_page.show</code><br><code>status: 404</code><br>"
+        "<code>view_args.case_id: 7</code>"
+    ) in page

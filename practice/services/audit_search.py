@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from practice.database import db_session
 from practice.models import AuditEvent, Case, StaffMember
-from practice.services import audit
+from practice.services import audit, audit_anchor
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
@@ -132,6 +133,22 @@ class AuditLine:
         return self.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @property
+    def detail_lines(self) -> list[str]:
+        """The detail as "key: value" lines for the page, nested keys joined with a dot."""
+
+        def flatten(prefix: str, value: Any) -> list[str]:
+            if isinstance(value, dict) and value:
+                return [
+                    line
+                    for key in sorted(value)
+                    for line in flatten(f"{prefix}.{key}" if prefix else str(key), value[key])
+                ]
+            shown = json.dumps(value, default=str) if not isinstance(value, str) else value
+            return [f"{prefix}: {shown}"]
+
+        return flatten("", self.detail) if self.detail else []
+
+    @property
     def detail_text(self) -> str:
         """The detail as compact JSON, keys sorted; empty when there is none."""
         if not self.detail:
@@ -154,10 +171,13 @@ class ChainCheck:
 
     broken: list[int]  # the first few ids that fail, oldest first
     more: bool  # whether more ids fail than listed
+    # Against the newest event `practice audit verify` last verified (None: no anchor yet).
+    anchored_at: int | None = None
+    anchor_problem: str | None = None
 
     @property
     def intact(self) -> bool:
-        return not self.broken
+        return not self.broken and self.anchor_problem is None
 
 
 _EVENT_COLUMNS = (
@@ -271,10 +291,24 @@ def distinct_object_types() -> list[str]:
 
 
 def verify_chain(limit: int = 20) -> ChainCheck:
-    """Check the whole hash chain; lists the first ``limit`` broken ids."""
+    """Check the whole hash chain, and that it still reaches the anchor the CLI keeps (read,
+    never moved, from here); lists the first ``limit`` broken ids."""
     broken = audit.broken_links()
     first = list(islice(broken, limit + 1))
-    return ChainCheck(broken=first[:limit], more=len(first) > limit)
+    anchored_at, problem = None, None
+    try:
+        anchor = audit_anchor.read(audit_anchor.default_path())
+        if anchor is not None:
+            anchored_at = anchor.id
+            audit_anchor.check(anchor)
+    except audit_anchor.AnchorError as error:
+        problem = str(error)
+    return ChainCheck(
+        broken=first[:limit],
+        more=len(first) > limit,
+        anchored_at=anchored_at,
+        anchor_problem=problem,
+    )
 
 
 def _cell(value: object) -> object:
