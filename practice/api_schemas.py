@@ -15,6 +15,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from practice.database import MAX_ID
 from practice.metrics import ADOPTION_LEVELS, CSI4_ITEMS, MAX_INTENSITY, MIN_INTENSITY
 from practice.models import (
     Audience,
@@ -40,8 +41,6 @@ from practice.services.scripts import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SC
 from practice.services.sessions import MAX_DURATION, MIN_DURATION, note_intact
 from practice.services.vocabulary import MAX_DESCRIPTION, MAX_LABEL
 
-# Ids are PostgreSQL ``integer`` columns: a larger number can name nothing.
-MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 MAX_PASSWORD_LENGTH = 256

@@ -96,16 +96,13 @@ def audit_verify(anchor_path: Path | None) -> None:
             f"Audit chain broken at {len(broken)} event(s), first at id {broken[0]}."
         )
     try:
-        anchor = audit_anchor.read(path)
-        if anchor is not None:
-            audit_anchor.check(anchor)
+        audit_anchor.verify(path)
     except audit_anchor.AnchorError as error:
         raise click.ClickException(str(error)) from error
-    head = audit_anchor.current_head()
+    head = audit_anchor.remember_head(path)
     if head is None:
         click.echo("Audit chain intact. No events yet.")
         return
-    audit_anchor.write(path, head)
     click.echo(
         f"Audit chain intact. {audit_anchor.event_count():,} events; the newest, #{head.id} "
         f"(hash {head.row_hash[:16]}…), is remembered in {path}."

@@ -60,8 +60,7 @@ def restore_command(file: Path, force: bool) -> None:
         )
     click.echo(f"Audit chain intact ({result.events:,} events).")
     # The restored chain is the record now: `audit verify` checks it from its newest event on.
-    head = audit_anchor.current_head()
+    path = audit_anchor.default_path()
+    head = audit_anchor.remember_head(path)
     if head is not None:
-        path = audit_anchor.default_path()
-        audit_anchor.write(path, head)
         click.echo(f"Its newest event, #{head.id}, is remembered in {path}.")

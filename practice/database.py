@@ -28,6 +28,10 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Ids are ``integer`` columns (PostgreSQL's 4 bytes): a larger number can name nothing.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -666,6 +667,25 @@ def _finish(process: subprocess.Popen, timeout: float = 90) -> str:
     return output
 
 
+@contextmanager
+def _reaped(worker: subprocess.Popen) -> Iterator[None]:
+    """Whatever the test does with ``worker``, it is not left running."""
+    try:
+        yield
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+
+
+def _horses_after_first_report(practice: Live, worker: subprocess.Popen) -> list[int]:
+    """The pids of ``worker``'s work horses, once the batch has committed its first report."""
+    practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
+    horses = _children(worker.pid)
+    assert horses, "the worker should be running the job in a work horse"
+    return horses
+
+
 def _queue_status(job, redis_url: str) -> str:
     """What RQ says of the job's queue entry ("finished", "failed" …)."""
     from redis import Redis
@@ -716,17 +736,11 @@ def test_a_job_whose_worker_is_killed_is_requeued_and_completes(live, redis_url)
     practice.seed(cases=CASES_FOR_KILL)
     practice.start_batch(audience="clinical")
     first = _worker(practice, redis_url, burst=False)
-    try:
-        practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
-        horses = _children(first.pid)
-        assert horses, "the worker should be running the job in a work horse"
+    with _reaped(first):
+        horses = _horses_after_first_report(practice, first)
         for pid in [*horses, first.pid]:  # the whole worker dies, as on a crash
             os.kill(pid, signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-        first.communicate()
+        first.communicate(timeout=10)
     interrupted = practice.job()
     assert interrupted.status == JobStatus.RUNNING and interrupted.done < CASES_FOR_KILL
     output = _finish(_worker(practice, redis_url))
@@ -745,17 +759,10 @@ def test_a_work_horse_killed_under_a_living_worker_is_noted_and_resumed(live, re
     practice.seed(cases=CASES_FOR_KILL)
     practice.start_batch(audience="clinical")
     worker = _worker(practice, redis_url, burst=True)
-    try:
-        practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
-        horses = _children(worker.pid)
-        assert horses, "the worker should be running the job in a work horse"
-        for pid in horses:
+    with _reaped(worker):
+        for pid in _horses_after_first_report(practice, worker):
             os.kill(pid, signal.SIGKILL)
         output = _finish(worker)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
     job = practice.job()
     assert job.error == "The worker stopped; the batch was handed back to the queue.", output
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output

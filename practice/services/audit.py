@@ -13,7 +13,7 @@ from typing import Any
 from flask import g, has_request_context, request
 from sqlalchemy import select, text
 
-from practice.database import db_session, utcnow
+from practice.database import MAX_ID, db_session, utcnow
 from practice.models import AuditEvent, Case, StaffMember
 
 # Any fixed number: PostgreSQL serialises writers of the chain with this advisory lock.
@@ -130,7 +130,6 @@ _OBJECT_TYPES = {
     "type_id": "MomentType",
     "script_id": "Script",
 }
-_MAX_ID = 2**31 - 1  # the database's integer columns hold nothing larger
 
 
 def record_denied(
@@ -149,7 +148,7 @@ def record_denied(
     exists, so that the log never points at a case nobody created.
     """
     ids: dict[str, Any] = {
-        name: value if 0 <= value <= _MAX_ID else "out of range"
+        name: value if 0 <= value <= MAX_ID else "out of range"
         for name, value in view_args.items()
         if isinstance(value, int) and not isinstance(value, bool)
     }

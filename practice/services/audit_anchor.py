@@ -80,6 +80,26 @@ def write(path: Path, head: Head) -> None:
         raise
 
 
+def verify(path: Path) -> Head | None:
+    """The anchor at ``path``, checked against the chain; None if there is none yet.
+
+    Raises AnchorError when it cannot be read or the chain no longer holds it unchanged.
+    """
+    anchor = read(path)
+    if anchor is not None:
+        check(anchor)
+    return anchor
+
+
+def remember_head(path: Path) -> Head | None:
+    """Write the chain's newest event to the anchor at ``path``; None (nothing written) for
+    an empty log."""
+    head = current_head()
+    if head is not None:
+        write(path, head)
+    return head
+
+
 def check(anchor: Head) -> None:
     """Raise AnchorError unless the chain still holds ``anchor`` unchanged."""
     found = db_session().scalar(select(AuditEvent.row_hash).where(AuditEvent.id == anchor.id))

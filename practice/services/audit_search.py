@@ -297,10 +297,8 @@ def verify_chain(limit: int = 20) -> ChainCheck:
     first = list(islice(broken, limit + 1))
     anchored_at, problem = None, None
     try:
-        anchor = audit_anchor.read(audit_anchor.default_path())
-        if anchor is not None:
-            anchored_at = anchor.id
-            audit_anchor.check(anchor)
+        anchor = audit_anchor.verify(audit_anchor.default_path())
+        anchored_at = anchor.id if anchor is not None else None
     except audit_anchor.AnchorError as error:
         problem = str(error)
     return ChainCheck(

@@ -7,7 +7,8 @@ from flask import Blueprint, Response, abort, render_template
 from practice import access
 from practice.database import db_session, utcnow
 from practice.forms.exports import ExportConfirmForm
-from practice.services import audit, case_export, scoping
+from practice.services import case_export, scoping
+from practice.views.cases import record_case_view
 from practice.views.export_password import password_confirmed
 
 bp = Blueprint("case_export", __name__)
@@ -31,6 +32,5 @@ def export(case_id: int):
         return response
     page = render_template("practice/cases/export.html", case=case, form=form)
     # The password page names the case: a read, audited like the case's other pages.
-    audit.record("case_viewed", obj=case, detail={"view": "export"})
-    db_session().commit()
+    record_case_view(case, "export")
     return page

@@ -138,7 +138,7 @@ def edit(case_id: int):
                 f"{case.reference}: {'changes saved' if changed else 'nothing changed'}.", "success"
             )
             return redirect(_case_page(case.id))
-    _record_view(case, "edit")
+    record_case_view(case, "edit")
     page = render_template("practice/cases/edit.html", form=form, case=case, conflict=conflict)
     return page, 409 if conflict is not None else 200
 
@@ -158,7 +158,7 @@ def add_partner(case_id: int):
             db_session().commit()
             flash(f"A person was added to {case.reference}.", "success")
             return redirect(_case_page(case.id))
-    _record_view(case, "add_partner")
+    record_case_view(case, "add_partner")
     return render_template(
         "practice/cases/partner.html",
         form=form,
@@ -182,7 +182,7 @@ def change_status(case_id: int):
             db_session().commit()
             flash(f"{case.reference} is now {case.status}.", "success")
             return redirect(_case_page(case.id))
-    _record_view(case, "status")
+    record_case_view(case, "status")
     return render_template(
         "practice/cases/status.html",
         form=form,
@@ -210,7 +210,7 @@ def _edit_data(case) -> dict:
     }
 
 
-def _record_view(case, view: str) -> None:
+def record_case_view(case, view: str) -> None:
     """Audit the read of a page that shows a case's clinical details, committed: shown first
     or re-shown after a refused post alike, since both show them."""
     audit.record("case_viewed", obj=case, detail={"view": view})

@@ -23,6 +23,7 @@ from practice.services import audit, scoping
 from practice.services import sessions as service
 from practice.services.reauth import confirm_password
 from practice.services.sessions import NoteConflict, SessionError
+from practice.views.cases import record_case_view
 
 bp = Blueprint("sessions", __name__)
 
@@ -99,8 +100,7 @@ def new(case_id: int):
     closed = case.status == CaseStatus.CLOSED
     page = render_template("practice/sessions/new.html", form=form, case=case, closed=closed)
     # The form shows the case's reference and its partners' names, first time or re-shown.
-    audit.record("case_viewed", obj=case, detail={"view": "new_session"})
-    db_session().commit()
+    record_case_view(case, "new_session")
     return page
 
 
