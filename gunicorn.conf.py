@@ -41,7 +41,7 @@ errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 # Successful /healthz and /readyz probes are not logged; PRACTICE_LOG_JSON=1 makes the access
 # lines JSON like the app's.
-logger_class = "practice.gunicorn_logging.PracticeLogger"
+logger_class = "practice.web.gunicorn_logging.PracticeLogger"
 # gunicorn 23+ opens a control socket in ~/.gunicorn by default, shared by every instance on
 # the host (each new one unlinks the last one's). The tracker does not use it.
 control_socket_disable = True

@@ -39,8 +39,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, g, request
 
-from practice import demo, migrate
-from practice.database import db_session
+from practice.core import migrate
+from practice.core.database import db_session
+from practice.demo import seed as demo
 from practice.models import Case, CaseStatus, Role, StaffMember, TherapySession
 from practice.standalone import create_app
 

@@ -29,10 +29,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import g, request
 
-from practice import migrate
-from practice.database import db_session
+from practice.accounts import operations as accounts
+from practice.core import migrate
+from practice.core.database import db_session
 from practice.models import Case, MomentType, Partner, TherapySession
-from practice.services import accounts
 from practice.standalone import create_app
 
 PASSWORD = "bench passphrase 2026"

@@ -33,12 +33,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from weasyprint import HTML
 
-from practice import cli, demo, migrate
-from practice.database import db_session
+from practice import commands as cli
+from practice.core import migrate
+from practice.core.database import db_session
+from practice.demo import seed as demo
 from practice.models import Case, TherapySession
+from practice.reporting import operations as reports
 from practice.reports.pdf import PDF_OPTIONS, AssetFetcher, render_pdf
 from practice.reports.progress_report import build_report_html, report_context
-from practice.services import reports
 from practice.standalone import create_app
 
 TARGET_SESSIONS = 60

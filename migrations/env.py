@@ -4,8 +4,8 @@ from alembic import context
 from flask import current_app
 
 import practice.models  # noqa: F401  (registers every table on the metadata)
-from practice.database import Base, UTCDateTime
-from practice.migrate import VERSION_TABLE
+from practice.core.database import Base, UTCDateTime
+from practice.core.migrate import VERSION_TABLE
 
 target_metadata = Base.metadata
 

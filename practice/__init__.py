@@ -4,6 +4,7 @@ Mount it in a host app with ``Practice().init_app(app, url_prefix="/practice")``
 standalone app from ``practice.standalone.create_app``.
 """
 
-from practice.extension import HostSetupError, Practice
+from practice.core.settings import HostSetupError
+from practice.extension import Practice
 
 __all__ = ["HostSetupError", "Practice"]

@@ -12,10 +12,10 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
 
-from practice.database import Base
+from practice.accounts.models import Account
+from practice.core.database import Base
 from practice.extension import Practice
-from practice.logging import init_logging
-from practice.models import Account
+from practice.web.request_log import init_logging
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -111,7 +111,7 @@ def load_account(session_id: str) -> Account | None:
 
 def register_error_pages(app: Flask) -> None:
     """Requests that match no route are the host's to answer; ours uses the tracker's pages."""
-    from practice.views.errors import render_error, security_headers
+    from practice.web.error_pages import render_error, security_headers
 
     app.register_error_handler(404, lambda _e: render_error(404))
     app.register_error_handler(405, lambda _e: render_error(405))

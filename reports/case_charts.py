@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from practice import metrics
+from practice.measures import csi4
+from practice.progress.case_progress import CaseProgress
 from practice.reports import charts
-from practice.services.progress import CaseProgress
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def case_charts(progress: CaseProgress, id_prefix: str = "case") -> CaseCharts:
             labels, adoption_series, chart_id=f"{id_prefix}-script-adoption"
         ),
         csi4=charts.csi4_chart(
-            labels, csi4_series, cutoff=metrics.CSI4_CUTOFF, chart_id=f"{id_prefix}-csi4"
+            labels, csi4_series, cutoff=csi4.CSI4_CUTOFF, chart_id=f"{id_prefix}-csi4"
         ),
     )
 

@@ -28,14 +28,19 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from practice import metrics
-from practice.database import db_session, utcnow
-from practice.models import Addendum, Audience, Case, Modality, StaffMember, TherapySession
+from practice.accounts.models import StaffMember
+from practice.cases.models import Case
+from practice.cases.operations import EFT_STAGES
+from practice.core.database import db_session, utcnow
+from practice.measures import csi4
+from practice.moments import balance
+from practice.progress.case_progress import CaseProgress, case_progress
+from practice.reporting.models import Audience
 from practice.reports import pdf
 from practice.reports.case_charts import case_charts, svg_data_uri
-from practice.services.cases import EFT_STAGES
-from practice.services.progress import CaseProgress, case_progress
-from practice.services.sessions import note_intact
+from practice.scripts import adoption
+from practice.sessions.models import Addendum, Modality, TherapySession
+from practice.sessions.operations import note_intact
 
 __all__ = [
     "AUDIENCE_LABELS",
@@ -67,10 +72,10 @@ CYCLE_ROLE_LABELS = {
 }
 # Plain wording of the softening trend for the couple.
 CLIENT_TREND_WORDS = {
-    metrics.IMPROVING: "getting calmer",
-    metrics.STEADY: "holding steady",
-    metrics.WORSENING: "harder lately",
-    metrics.NOT_ENOUGH_SESSIONS: "not enough sessions yet to tell",
+    balance.IMPROVING: "getting calmer",
+    balance.STEADY: "holding steady",
+    balance.WORSENING: "harder lately",
+    balance.NOT_ENOUGH_SESSIONS: "not enough sessions yet to tell",
 }
 
 
@@ -106,7 +111,7 @@ def report_context(
         else progress.partners
     )
     trend = progress.trend
-    adoption = _adoption_rows(progress)
+    adoption_rows = _adoption_rows(progress)
     generated_at = utcnow()
     reference = case.reference
     return {
@@ -141,10 +146,10 @@ def report_context(
             "trend": trend.label,
             "trend_client": CLIENT_TREND_WORDS[trend.label],
             "trend_slope": trend.slope,
-            "trend_window": metrics.TREND_WINDOW,
-            "trend_threshold": metrics.TREND_THRESHOLD,
-            "scripts_total": len(adoption),
-            "scripts_adopted": sum(1 for row in adoption if row["adopted_on"]),
+            "trend_window": balance.TREND_WINDOW,
+            "trend_threshold": balance.TREND_THRESHOLD,
+            "scripts_total": len(adoption_rows),
+            "scripts_adopted": sum(1 for row in adoption_rows if row["adopted_on"]),
             "last_session": progress.sessions[-1].starts_at.date() if progress.sessions else None,
         },
         "eft_stage": None if client else _stage(case, progress),
@@ -152,11 +157,11 @@ def report_context(
         "goals": case.goals,
         "charts": _charts(progress, client),
         "sessions": sessions,
-        "adoption": adoption,
-        "adoption_by_partner": _by_partner(adoption, [p.display_name for p in partners]),
-        "adoption_levels": metrics.ADOPTION_LEVELS,
+        "adoption": adoption_rows,
+        "adoption_by_partner": _by_partner(adoption_rows, [p.display_name for p in partners]),
+        "adoption_levels": adoption.ADOPTION_LEVELS,
         "csi4": _csi4_rows(progress, partners),
-        "csi4_cutoff": metrics.CSI4_CUTOFF,
+        "csi4_cutoff": csi4.CSI4_CUTOFF,
         "narrative": narrative.strip(),
         # Signed notes whose text no longer matches the hash taken at signing: named on the
         # report and their text withheld, never printed as if it were the signed record.
@@ -257,7 +262,7 @@ def _adoption_rows(progress: CaseProgress) -> list[dict]:
                 "observed": len(line.levels),
                 "latest_level": latest,
                 "latest_level_text": (
-                    metrics.ADOPTION_LEVELS[latest] if latest is not None else "Not yet observed"
+                    adoption.ADOPTION_LEVELS[latest] if latest is not None else "Not yet observed"
                 ),
             }
         )
@@ -288,7 +293,7 @@ def _csi4_rows(progress: CaseProgress, partners: list) -> list[dict]:
                 "latest": last,
                 "latest_on": progress.session_date(last_id),
                 "change": last - first,
-                "below_cutoff": metrics.csi4_below_cutoff(last),
+                "below_cutoff": csi4.csi4_below_cutoff(last),
             }
         rows.append(row)
     return rows
@@ -324,21 +329,21 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
         ),
         "softening_share": (
             "Per session, the share of calmer moments among all the moments noted, weighted by "
-            f"how strong they were. Over the last {metrics.TREND_WINDOW} sessions: "
+            f"how strong they were. Over the last {balance.TREND_WINDOW} sessions: "
             f"{CLIENT_TREND_WORDS[trend.label]}."
             if client
             else "Per session, the softening share: de-escalating load ÷ (escalating + "
-            f"de-escalating load). Trend over the last {metrics.TREND_WINDOW} sessions that "
+            f"de-escalating load). Trend over the last {balance.TREND_WINDOW} sessions that "
             f"have one: {trend.label}."
         ),
         "adoption": (
             "Scripts: 0 not observed · 1 used when prompted in session · 2 used spontaneously "
             "in session · 3 reported used at home. A ring marks where a script counts as adopted "
-            f"(level {metrics.ADOPTED_LEVEL} or more at two sessions in a row)."
+            f"(level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
         ),
         "csi4": (
             "Couples Satisfaction Index (CSI-4, 0–21) per partner; below "
-            f"{metrics.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
+            f"{csi4.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
             "relationship."
         ),
     }

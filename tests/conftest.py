@@ -12,7 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from practice import migrate
+from practice.accounts.passwords import hash_password
+from practice.audit.anchor import ANCHOR_FILE
+from practice.core import migrate
 from practice.models import (
     Account,
     Case,
@@ -23,8 +25,6 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
-from practice.passwords import hash_password
-from practice.services.audit_anchor import ANCHOR_FILE
 from practice.standalone import create_app
 from tests.databases import fresh_database
 

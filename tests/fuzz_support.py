@@ -32,29 +32,18 @@ from wtforms import (
     SubmitField,
 )
 
-from practice.forms.accounts import (
+from practice.accounts.forms import (
     CodeForm,
     DisableTwoFactorForm,
     EnrolForm,
     PasswordChangeForm,
     RecoveryCodesForm,
 )
-from practice.forms.admin import ConfirmForm, EditStaffForm, NewStaffForm
-from practice.forms.cases import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
-from practice.forms.exports import ExportConfirmForm
-from practice.forms.measures import Csi4Form
-from practice.forms.moments import MomentForm, MomentTypeForm
-from practice.forms.reports import ReportForm
-from practice.forms.review import CommentForm, CosignForm, ReturnForm
-from practice.forms.scripts import AdoptionForm, AssignForm, RetireAssignmentForm, ScriptForm
-from practice.forms.sessions import (
-    AddendumForm,
-    EditSessionForm,
-    NoteForm,
-    SessionDetailsForm,
-    SignForm,
-)
-from practice.forms.voiding import VoidForm
+from practice.accounts.staff_forms import ConfirmForm, EditStaffForm, NewStaffForm
+from practice.accounts.token_views import NewTokenForm, RevokeForm
+from practice.accounts.tokens import create_token
+from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
+from practice.measures.forms import Csi4Form
 from practice.models import (
     Addendum,
     Case,
@@ -66,10 +55,20 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
-from practice.services.sessions import sign_note
-from practice.services.tokens import create_token
-from practice.views.api_tokens import NewTokenForm, RevokeForm
-from practice.views.jobs import ReportBatchForm
+from practice.moments.forms import MomentForm, MomentTypeForm
+from practice.reporting.forms import ReportForm
+from practice.reporting.job_views import ReportBatchForm
+from practice.scripts.forms import AdoptionForm, AssignForm, RetireAssignmentForm, ScriptForm
+from practice.sessions.forms import (
+    AddendumForm,
+    EditSessionForm,
+    NoteForm,
+    SessionDetailsForm,
+    SignForm,
+)
+from practice.sessions.operations import sign_note
+from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
+from practice.web.forms import ExportConfirmForm, VoidForm
 from tests.conftest import PASSWORD
 from tests.test_api_support import seed_practice
 

@@ -21,7 +21,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from practice.database import Base
+from practice.accounts.tokens import create_token
+from practice.core.database import Base
 from practice.models import (
     Addendum,
     MeasureResponse,
@@ -38,9 +39,8 @@ from practice.models import (
     StaffMember,
     SupervisionComment,
 )
-from practice.services import reports
-from practice.services.sessions import note_digest
-from practice.services.tokens import create_token
+from practice.reporting import operations as reports
+from practice.sessions.operations import note_digest
 
 # Placed in every clinical text field of the owner's case: a response to anyone out of scope
 # must never contain it. Also the case's reference, which lists show.

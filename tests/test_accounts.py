@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from practice.accounts.passwords import hash_password, password_problem, verify_password
 from practice.models import Account, AuditEvent, Role
-from practice.passwords import hash_password, password_problem, verify_password
 
 
 def test_login_page_renders_with_csrf_field(client):

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from practice.database import utcnow
+from practice.core.database import utcnow
 from practice.models import Case, CaseStatus, Role
 from tests.test_api_support import audit_actions
 

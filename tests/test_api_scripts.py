@@ -2,13 +2,7 @@
 
 from sqlalchemy import select
 
-from practice.models import (
-    AssignmentStatus,
-    NoteStatus,
-    Script,
-    ScriptObservation,
-    TherapySession,
-)
+from practice.models import AssignmentStatus, NoteStatus, Script, ScriptObservation, TherapySession
 from tests.test_api_support import audit_actions
 
 pytest_plugins = ["tests.test_api_support"]

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from practice.accounts.tokens import create_token
 from practice.models import (
     AuditEvent,
     Case,
@@ -26,7 +27,6 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
-from practice.services.tokens import create_token
 
 API = "/api/v1"
 

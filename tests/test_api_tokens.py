@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
+from practice.accounts.tokens import token_digest
 from practice.models import ApiToken, Role
-from practice.services.tokens import token_digest
 from tests.test_api_support import API, audit_actions, bearer, issue_token
 
 PAGE = "/account/tokens"

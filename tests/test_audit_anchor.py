@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import delete, select, update
 
+from practice.audit import trail as audit
 from practice.models import AuditEvent
-from practice.services import audit
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from flask import abort
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from practice import audit
+from practice.accounts.tokens import revoke_token
+from practice.cases import page_views as case_page
 from practice.models import ApiToken, AuditEvent, Role, StaffMember
-from practice.services import audit
-from practice.services.tokens import revoke_token
-from practice.views import case_page
 from tests.conftest import PASSWORD
 from tests.test_api_support import API, bearer, issue_token
 

@@ -10,9 +10,10 @@ from unittest import mock
 import pytest
 from sqlalchemy import delete, select, update
 
+from practice import audit
+from practice.audit import search as audit_search
+from practice.audit.search import AuditFilters
 from practice.models import AuditEvent, Role
-from practice.services import audit, audit_search
-from practice.services.audit_search import AuditFilters
 from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -30,7 +31,7 @@ def add_event(app, db):
     def factory(action: str, *, remote: str = "192.0.2.10", at: datetime = T0, **kwargs):
         with (
             app.test_request_context(environ_base={"REMOTE_ADDR": remote}),
-            mock.patch("practice.services.audit.utcnow", return_value=at),
+            mock.patch("practice.audit.trail.utcnow", return_value=at),
         ):
             event_id = audit.record(action, **kwargs).id
             db.commit()

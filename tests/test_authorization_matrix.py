@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from practice import access
+from practice.accounts.tokens import create_token
 from practice.models import AuditEvent
-from practice.services.tokens import create_token
+from practice.web import access
 from tests.conftest import PASSWORD, Auth
 from tests.matrix_support import (
     ACCESS,

@@ -21,11 +21,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from practice import demo, migrate
-from practice.database import db_session
+from practice import audit
+from practice.core import migrate
+from practice.core.database import db_session
+from practice.demo import seed as demo
 from practice.models import AuditEvent, Role, StaffMember
-from practice.services import audit
-from practice.services.backup import table_counts
+from practice.records.backup import table_counts
 from tests.conftest import make_test_app
 from tests.databases import fresh_database
 
@@ -278,7 +279,7 @@ def test_backup_refuses_a_folder_that_does_not_exist(seeded, tmp_path):
 def test_the_postgresql_password_stays_off_the_command_line(tmp_path, monkeypatch):
     import sqlalchemy as sa
 
-    from practice.services import backup
+    from practice.records import backup
 
     calls = []
     real_run = backup.subprocess.run

@@ -25,7 +25,7 @@ from practice.models import (
     ScriptObservation,
     SupervisionComment,
 )
-from practice.services.sessions import note_digest
+from practice.sessions.operations import note_digest
 from tests.conftest import PASSWORD
 
 NOTE = "Zanzibar lighthouse argument"

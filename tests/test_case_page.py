@@ -17,7 +17,7 @@ from practice.models import (
     ScriptAssignment,
     ScriptObservation,
 )
-from practice.services.progress import case_progress
+from practice.progress.case_progress import case_progress
 
 
 @pytest.fixture

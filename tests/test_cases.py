@@ -8,16 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
+from practice.cases import operations as service
+from practice.cases.operations import CaseEdit, CaseError, NewCase, PartnerDetails, VersionConflict
+from practice.cases.queries import CaseListQuery, case_list, own_caseload
 from practice.models import AuditEvent, Case, CaseStatus, Partner, Role
-from practice.services import cases as service
-from practice.services.caseload import CaseListQuery, case_list, own_caseload
-from practice.services.cases import (
-    CaseEdit,
-    CaseError,
-    NewCase,
-    PartnerDetails,
-    VersionConflict,
-)
 
 PAST = date.today() - timedelta(days=30)
 

@@ -16,7 +16,7 @@ from practice.models import (
     SupervisionComment,
     TherapySession,
 )
-from practice.services import comments as service
+from practice.supervision import comments as service
 
 QUESTION = "How did Sam respond when Alex named the cycle?"
 ANSWER = "He turned towards her and asked for a minute, then came back."

@@ -30,10 +30,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from practice import migrate
-from practice.database import db_session
+from practice.accounts import operations as accounts
+from practice.accounts import tokens
+from practice.core import migrate
+from practice.core.database import db_session
 from practice.models import AuditEvent, Case, CycleRole, Partner, Role, TherapySession
-from practice.services import accounts, tokens
 from tests.conftest import BACKENDS, make_test_app
 from tests.databases import fresh_database, on_ci
 

@@ -17,8 +17,8 @@ from practice.models import (
     SupervisionComment,
     TherapySession,
 )
-from practice.services import cosign as service
-from practice.services import sessions as session_service
+from practice.sessions import operations as session_service
+from practice.supervision import cosign as service
 from tests.conftest import PASSWORD
 
 NOTE = {

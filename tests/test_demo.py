@@ -6,13 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from practice import metrics, migrate
-from practice.demo import (
-    DEMO_NOW,
-    DEMO_PASSWORD,
-    DemoError,
-    seed_demo,
-)
+from practice.accounts.passwords import verify_password
+from practice.core import migrate
+from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, seed_demo
+from practice.measures import csi4
 from practice.models import (
     Account,
     AuditEvent,
@@ -30,8 +27,9 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
-from practice.passwords import verify_password
-from practice.services.sessions import note_intact
+from practice.moments import balance
+from practice.scripts import adoption
+from practice.sessions.operations import note_intact
 from tests.conftest import make_test_app
 
 SUPERVISORS = {
@@ -58,7 +56,7 @@ def softening_shares(db) -> dict[str, list[float]]:
         moments[reference].setdefault(session_id, []).append((valence, intensity))
     shares = {}
     for reference, sessions in moments.items():
-        balances = [metrics.cycle_balance(m).softening_share for m in sessions.values()]
+        balances = [balance.cycle_balance(m).softening_share for m in sessions.values()]
         shares[reference] = [share for share in balances if share is not None]
     return shares
 
@@ -128,11 +126,11 @@ def test_scale_one_is_the_documented_practice(app_context, db):
     measures = db.scalars(sa.select(MeasureResponse)).all()
     assert len(measures) == summary.measures > 0
     for response in measures:
-        assert response.total == metrics.csi4_total(response.items)
-        assert metrics.CSI4_MIN_TOTAL <= response.total <= metrics.CSI4_MAX_TOTAL
+        assert response.total == csi4.csi4_total(response.items)
+        assert csi4.CSI4_MIN_TOTAL <= response.total <= csi4.CSI4_MAX_TOTAL
 
     shares = softening_shares(db)
-    slopes = [metrics.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
+    slopes = [balance.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
     assert sum(slope > 0 for slope in slopes) >= 0.6 * len(slopes)
 
     assert db.scalar(sa.select(sa.func.count(ScriptObservation.id))) == summary.observations
@@ -148,7 +146,7 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
     case = db.scalar(sa.select(Case).where(Case.reference == "C-0001"))
     assert len(case.sessions) == 20
     shares = softening_shares(db)["C-0001"]
-    assert metrics.least_squares_slope(shares) > 0
+    assert balance.least_squares_slope(shares) > 0
 
     position = {session.id: n for n, session in enumerate(case.sessions, start=1)}
     adopted = {}
@@ -156,7 +154,7 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
         sa.select(ScriptAssignment).where(ScriptAssignment.case_id == case.id)
     ):
         observations = sorted((position[o.session_id], o.level) for o in assignment.observations)
-        adopted[(assignment.partner.cycle_role, assignment.script.text)] = metrics.adoption_point(
+        adopted[(assignment.partner.cycle_role, assignment.script.text)] = adoption.adoption_point(
             observations
         )
     withdrawer = adopted[("withdrawer", "I need time to process this, but I'm open to talk soon.")]
@@ -173,8 +171,8 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
         totals[response.partner_id].append(response.total)
     assert len(totals) == 2
     for series in totals.values():
-        assert metrics.csi4_below_cutoff(series[0])
-        assert not metrics.csi4_below_cutoff(series[-1])
+        assert csi4.csi4_below_cutoff(series[0])
+        assert not csi4.csi4_below_cutoff(series[-1])
 
 
 def test_two_seeds_into_two_fresh_databases_are_identical(tmp_path):

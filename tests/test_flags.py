@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from practice import metrics
-from practice.extension import DEFAULTS
-from practice.services import flags
-from practice.services.flags import (
+from practice.core.settings import DEFAULTS
+from practice.measures import csi4
+from practice.moments import balance
+from practice.supervision import flags
+from practice.supervision.flags import (
     AssignmentSummary,
     CaseSummary,
     Csi4Reading,
@@ -45,7 +46,7 @@ def test_default_thresholds_are_the_configured_defaults():
     assert DEFAULTS["PRACTICE_FLAG_NO_SESSION_DAYS"] == 21
     assert DEFAULTS["PRACTICE_FLAG_NO_DEESCALATION_SESSIONS"] == 6
     assert DEFAULTS["PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS"] == 6
-    assert DEFAULTS["PRACTICE_FLAG_CSI4_RELIABLE_FALL"] == metrics.CSI4_RELIABLE_CHANGE
+    assert DEFAULTS["PRACTICE_FLAG_CSI4_RELIABLE_FALL"] == csi4.CSI4_RELIABLE_CHANGE
 
 
 def test_thresholds_come_from_configuration():
@@ -136,7 +137,7 @@ def test_worsening_fires_beyond_the_trend_threshold_with_the_window_start():
 def test_a_slope_at_the_threshold_is_steady_not_worsening():
     # Shares 0.65, 0.60, 0.55, 0.50: slope exactly -0.05, the threshold.
     sessions = weekly([(35, 65), (40, 60), (45, 55), (50, 50)])
-    assert metrics.softening_trend([s.softening_share for s in sessions]).label == "steady"
+    assert balance.softening_trend([s.softening_share for s in sessions]).label == "steady"
     assert flags.softening_worsening_flag(sessions) is None
 
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from practice.models import TherapySession
-from practice.services import jobs
+from practice.reporting import jobs
 from tests.conftest import PASSWORD, Auth
 from tests.fuzz_support import (
     API_PREFIX,

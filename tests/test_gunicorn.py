@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from practice import migrate
+from practice.core import migrate
 from tests.conftest import make_test_app
 from tests.databases import on_ci
 

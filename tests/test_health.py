@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from practice import migrate
+from practice.core import migrate
 from practice.models import Role
 from tests.conftest import make_test_app
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from practice import migrate
+from practice.accounts.passwords import hash_password
+from practice.core import migrate
 from practice.models import (
     Account,
     AuditEvent,
@@ -34,8 +35,7 @@ from practice.models import (
     Role,
     StaffMember,
 )
-from practice.passwords import hash_password
-from practice.services import jobs
+from practice.reporting import jobs
 from tests.conftest import BACKENDS, PASSWORD, make_test_app
 from tests.databases import fresh_database, on_ci
 

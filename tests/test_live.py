@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from practice.models import AuditEvent, Moment, MomentType, NoteStatus, Role, TherapySession
-from practice.services import moments as moment_service
-from practice.services.moments import live_minute
+from practice.moments import operations as moment_service
+from practice.moments.operations import live_minute
 
 
 def type_id(db, key: str) -> int:

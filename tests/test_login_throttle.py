@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-import practice.services.accounts as accounts_service
-from practice import migrate
-from practice.database import db_session, utcnow
+import practice.accounts.operations as accounts_service
+from practice.accounts.views import LOGIN_REFUSED
+from practice.core import migrate
+from practice.core.database import db_session, utcnow
 from practice.models import Account, AuditEvent, LoginThrottle, TherapySession
-from practice.views.accounts import LOGIN_REFUSED
 from tests.conftest import _PASSWORD_HASH, PASSWORD, make_test_app
 from tests.databases import fresh_database
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from practice.measures import operations as service
 from practice.models import AuditEvent, MeasureResponse, NoteStatus, Role
-from practice.services import measures as service
 
 
 @pytest.fixture

@@ -2,25 +2,25 @@
 
 import pytest
 
-from practice.metrics import (
-    ADOPTED_LEVEL,
-    ADOPTION_LEVELS,
+from practice.measures.csi4 import (
     CSI4_CUTOFF,
     CSI4_ITEMS,
     CSI4_RELIABLE_CHANGE,
+    csi4_below_cutoff,
+    csi4_reliable_fall,
+    csi4_total,
+)
+from practice.moments.balance import (
     TREND_THRESHOLD,
     TREND_WINDOW,
     CycleBalance,
     Trend,
-    adoption_point,
-    csi4_below_cutoff,
-    csi4_reliable_fall,
-    csi4_total,
     cycle_balance,
     least_squares_slope,
     softening_share,
     softening_trend,
 )
+from practice.scripts.adoption import ADOPTED_LEVEL, ADOPTION_LEVELS, adoption_point
 
 # --- Adoption --------------------------------------------------------------------------------
 

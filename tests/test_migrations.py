@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from practice import migrate
-from practice.database import Base
+from practice.core import migrate
+from practice.core.database import Base
 from tests.conftest import make_test_app
 from tests.databases import fresh_database
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.models import AuditEvent, Moment, MomentType, NoteStatus, Role
-from practice.services import moments as moment_service
-from practice.services.moments import MomentData, MomentError, NoteSignedError
+from practice.moments import operations as moment_service
+from practice.moments.operations import MomentData, MomentError, NoteSignedError
 
 
 def type_id(db, key: str) -> int:

@@ -241,9 +241,9 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_api_mounts_with_the_tracker_in_a_host(database, tmp_path):
-    from practice import migrate
+    from practice.accounts.tokens import create_token
+    from practice.core import migrate
     from practice.models import Case, Role, StaffMember, TherapySession
-    from practice.services.tokens import create_token
     from tests.databases import fresh_database
     from tests.test_plugin import build_host
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from practice import access
+from practice.core.resources import package_dir
 from practice.models import Role
-from practice.resources import package_dir
+from practice.web import access
 from tests.conftest import make_test_app
 
 

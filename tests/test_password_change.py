@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from practice.accounts.passwords import verify_password
 from practice.models import Account, AuditEvent
-from practice.passwords import verify_password
 from tests.conftest import PASSWORD
 
 NEW = "quiet harbour lantern 42"

@@ -6,8 +6,9 @@ from flask_login import LoginManager, UserMixin, login_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from practice import HostSetupError, Practice, migrate
-from practice.database import db_session
+from practice import HostSetupError, Practice
+from practice.core import migrate
+from practice.core.database import db_session
 from practice.models import Case, Role, StaffMember
 from tests.databases import fresh_database
 

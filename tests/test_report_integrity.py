@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, text
 
 from practice.models import AuditEvent, NoteStatus, TherapySession
+from practice.reporting import operations as reports
 from practice.reports.progress_report import report_context
-from practice.services import reports
-from practice.services.sessions import note_digest
+from practice.sessions.operations import note_digest
 from tests.conftest import PASSWORD, Auth
 from tests.test_api_support import API, bearer, issue_token
 

@@ -17,10 +17,10 @@ from datetime import date
 import pytest
 
 from practice.models import Role
+from practice.reporting import operations as reports
 from practice.reports import pdf
 from practice.reports.pdf import AssetFetcher, RefusedURL, render_pdf
 from practice.reports.progress_report import build_report_html, report_context
-from practice.services import reports
 from tests.test_reports import build_couple, pdf_objects, pdf_text
 
 START, END = date(2026, 1, 5), date(2026, 3, 31)

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from practice import metrics
 from practice.models import (
     Account,
     Addendum,
@@ -37,14 +36,15 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
+from practice.moments import balance
+from practice.progress.case_progress import case_progress
+from practice.reporting import operations as reports
 from practice.reports.progress_report import (
     CLIENT_FORBIDDEN_TERMS,
     build_report_html,
     report_context,
 )
-from practice.services import reports
-from practice.services.progress import case_progress
-from practice.services.sessions import note_digest
+from practice.sessions.operations import note_digest
 from tests.conftest import make_test_app
 
 START = date(2026, 1, 5)
@@ -251,7 +251,7 @@ def test_figures_are_the_computed_metrics(app_context, couple):
     assert figures["sessions"] == len(progress.sessions) == 12
     assert figures["latest_share"] == progress.latest_share == pytest.approx(0.8)
     assert figures["trend"] == progress.trend.label
-    assert figures["trend_threshold"] == metrics.TREND_THRESHOLD
+    assert figures["trend_threshold"] == balance.TREND_THRESHOLD
     assert (figures["scripts_adopted"], figures["scripts_total"]) == (1, 2)
     html = build_report_html(context_for(couple, "clinical"))
     assert '<dd class="figure">12</dd>' in html
@@ -642,7 +642,7 @@ def test_batch_keeps_going_when_one_report_fails():
 
 def _seed_file_database(app) -> None:
     """Two counsellors' cases in a file database the batch's worker processes can open."""
-    from practice.database import db_session
+    from practice.core.database import db_session
 
     with app.app_context():
         session = db_session()
@@ -682,7 +682,7 @@ def _seed_file_database(app) -> None:
 
 @pytest.mark.slow
 def test_cli_batch_in_two_processes_reports_a_real_failure(tmp_path):
-    from practice import migrate
+    from practice.core import migrate
 
     app = make_test_app(f"sqlite:///{tmp_path / 'batch.db'}", tmp_path / "instance")
     with app.app_context():
@@ -701,7 +701,7 @@ def test_cli_batch_in_two_processes_reports_a_real_failure(tmp_path):
     assert re.search(r"Failed: B-0002: IsADirectoryError", result.output)
     assert (out_dir / f"B-0001-referrer-{today}.pdf").read_bytes().startswith(b"%PDF")
     with app.app_context():
-        from practice.database import db_session
+        from practice.core.database import db_session
 
         rows = db_session().scalars(select(Report)).all()
         assert [r.case_id for r in rows] == [db_session().scalar(

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from practice.database import Base
+from practice import audit
+from practice.core.database import Base
 from practice.models import (
     Addendum,
     AuditEvent,
@@ -30,7 +31,7 @@ from practice.models import (
     TherapySession,
     session_attendance,
 )
-from practice.services import audit, retention
+from practice.records import retention
 
 # Every table holding rows of a case, and how to count a case's rows in it.
 CASE_TABLES = {

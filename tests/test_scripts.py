@@ -16,7 +16,7 @@ from practice.models import (
     ScriptAssignment,
     ScriptObservation,
 )
-from practice.services import scripts as service
+from practice.scripts import operations as service
 
 WITHDRAWER_SCRIPT = "I need time to process this, but I'm open to talk soon."
 PURSUER_SCRIPT = "When would be a good time for us to sit with this together?"

@@ -5,9 +5,9 @@ import time
 import pytest
 
 from config import ProductionConfig
-from practice import session_limits
 from practice.models import StaffMember
 from practice.standalone import create_app
+from practice.web import session_limits
 from tests.test_plugin import host  # noqa: F401  (the host-app fixture)
 
 

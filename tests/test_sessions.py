@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from practice.database import utcnow
+from practice.core.database import utcnow
+from practice.core.signals import note_signed
 from practice.models import (
     Addendum,
     AuditEvent,
@@ -18,9 +19,8 @@ from practice.models import (
     Role,
     TherapySession,
 )
-from practice.services import sessions as service
-from practice.services.sessions import NoteConflict, SessionDetails, SessionError
-from practice.signals import note_signed
+from practice.sessions import operations as service
+from practice.sessions.operations import NoteConflict, SessionDetails, SessionError
 from tests.conftest import PASSWORD, Auth
 
 NOTE = {

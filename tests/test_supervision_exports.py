@@ -22,8 +22,8 @@ from practice.models import (
     SupervisionComment,
 )
 from practice.reports.pdf import AssetFetcher, render_pdf
-from practice.services import exports
-from practice.services.dashboard import caseload_dashboard
+from practice.supervision import exports
+from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import PASSWORD
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
+from practice.accounts.tokens import create_token, revoke_token
 from practice.models import Account, ApiToken, AuditEvent, Role
-from practice.services.tokens import create_token, revoke_token
 from tests.conftest import PASSWORD, Auth
 
 NEW_PASSWORD = "quiet harbour lantern 42"

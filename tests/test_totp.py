@@ -7,11 +7,11 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from practice import session_limits
-from practice.database import utcnow
+from practice.accounts.tokens import create_token
+from practice.accounts.totp import DRIFT_STEPS, matching_step
+from practice.core.database import utcnow
 from practice.models import Account, AuditEvent, RecoveryCode
-from practice.services.tokens import create_token
-from practice.services.totp import DRIFT_STEPS, matching_step
+from practice.web import session_limits
 from tests.conftest import PASSWORD
 
 RECOVERY = re.compile(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>")

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.models import AuditEvent, Moment, MomentType, Role
-from practice.services import vocabulary
-from practice.services.vocabulary import MomentTypeData, VocabularyError, slugify
+from practice.moments import vocabulary
+from practice.moments.vocabulary import MomentTypeData, VocabularyError, slugify
 
 
 def by_key(db, key: str) -> MomentType | None:

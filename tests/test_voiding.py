@@ -32,12 +32,12 @@ from practice.models import (
     TherapySession,
     session_attendance,
 )
-from practice.services.progress import case_progress
+from practice.progress.case_progress import case_progress
 from tests.test_api_support import ApiClient, issue_token
 
 PACKAGE = Path(practice.__file__).parent
 # The retention purge is the one sanctioned delete (the legal end of the record).
-ALLOWED_DELETES = {PACKAGE / "services" / "retention.py"}
+ALLOWED_DELETES = {PACKAGE / "records" / "retention.py"}
 
 
 CLINICAL = {
@@ -88,7 +88,7 @@ def test_no_code_deletes_rows_except_the_retention_purge():
         if path not in ALLOWED_DELETES and (lines := _deletes(path))
     }
     assert found == {}
-    assert _deletes(PACKAGE / "services" / "retention.py")  # the scan does find deletes
+    assert _deletes(PACKAGE / "records" / "retention.py")  # the scan does find deletes
 
 
 @pytest.mark.parametrize(

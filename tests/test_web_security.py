@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from practice.urls import safe_next_url
+from practice.web.urls import safe_next_url
 from tests.conftest import PASSWORD, Auth
 from tests.matrix_support import (
     ADMIN,
@@ -124,7 +124,7 @@ def _signed_in(app, member):
 
 
 def _bearer(app, db, member) -> dict[str, str]:
-    from practice.services.tokens import create_token
+    from practice.accounts.tokens import create_token
 
     with app.test_request_context():
         secret, _ = create_token(member, "headers")

@@ -26,10 +26,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from practice import demo, migrate
-from practice.database import db_session, utcnow
+from practice.accounts import operations as accounts
+from practice.cases import operations as cases
+from practice.core import migrate
+from practice.core.database import db_session, utcnow
+from practice.demo import seed as demo
 from practice.models import Case, Modality, MomentType, Role
-from practice.services import accounts, cases, moments, sessions
+from practice.moments import operations as moments
+from practice.sessions import operations as sessions
 from practice.standalone import create_app
 from tests.databases import on_ci
 

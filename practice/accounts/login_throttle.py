@@ -1,0 +1,56 @@
+"""Refusing sign-in attempts from a remote address that failed too often, for a while.
+
+Counted in the database, not in memory, so every gunicorn worker sees the same count.
+Never permanent: the refusal ends by itself after ``PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from practice.accounts.models import LoginThrottle
+from practice.core.database import db_session, utcnow
+
+
+def address_blocked(address: str, now: datetime | None = None) -> bool:
+    """Whether sign-ins from ``address`` are refused at the moment."""
+    now = now or utcnow()
+    row = db_session().scalar(select(LoginThrottle).where(LoginThrottle.address == address))
+    return row is not None and row.blocked_until is not None and row.blocked_until > now
+
+
+def record_failure(address: str, now: datetime | None = None) -> None:
+    """Count a failed password or code from ``address``; block it when the window is full."""
+    now = now or utcnow()
+    config = current_app.config
+    window = timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"])
+    row = _row_for(address, now)
+    if row.window_started_at + window <= now:
+        row.failures = 0
+        row.window_started_at = now
+    row.failures += 1
+    if row.failures >= config["PRACTICE_LOGIN_ADDRESS_MAX_FAILURES"]:
+        row.blocked_until = now + timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"])
+        row.failures = 0
+        row.window_started_at = now
+    db_session().flush()
+
+
+def _row_for(address: str, now: datetime) -> LoginThrottle:
+    session = db_session()
+    query = select(LoginThrottle).where(LoginThrottle.address == address).with_for_update()
+    row = session.scalar(query)
+    if row is not None:
+        return row
+    # Two workers may count the first failure of an address at once; the loser re-reads.
+    try:
+        with session.begin_nested():
+            row = LoginThrottle(address=address, failures=0, window_started_at=now)
+            session.add(row)
+    except IntegrityError:
+        row = session.scalar(query)
+    return row

@@ -1,0 +1,332 @@
+"""Standalone login accounts: authentication with throttling, password change, staff logins."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from practice import audit
+from practice.accounts import login_throttle, tokens, totp
+from practice.accounts.models import Account, Role, StaffMember
+from practice.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from practice.core.database import UTCDateTime, db_session, utcnow
+
+# Verified against when the email is unknown, so both answers take the same time.
+_DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why.
+
+    ``field`` names the form input at fault, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def client_address(raw: str | None) -> str:
+    """The remote address as the throttle keys it (fits its column; never empty)."""
+    return (raw or "unknown")[:45]
+
+
+def authenticate(email: str, password: str, address: str | None = None) -> Account | None:
+    """The active account for these credentials, or None; counts and audits failures.
+
+    Failures count against the account and against the remote ``address``; either one
+    refuses sign-ins for a while when it has failed too often, never for good, and the
+    caller cannot tell a throttled, locked, unknown or wrong-password account apart. An
+    account with two-factor sign-in keeps its failure count until the code is accepted too.
+    Without ``address`` (no request behind the check) only the account is counted.
+    """
+    session = db_session()
+    email = normalise_email(email)
+    account = session.scalar(select(Account).where(func.lower(Account.email) == email))
+    now = utcnow()
+    if address is not None and login_throttle.address_blocked(address, now):
+        verify_password(_DUMMY_HASH, password)
+        _audit_failure(account, email, "throttled")
+        return None
+    if account is None:
+        verify_password(_DUMMY_HASH, password)
+        _count_address_failure(address, now)
+        _audit_failure(None, email, "denied")
+        return None
+    locked = _locked(account, now)
+    # Verified even when locked, so the time taken does not tell a locked account apart.
+    password_ok = verify_password(account.password_hash, password)
+    if locked or not password_ok or not account.active:
+        if not locked:
+            # A concurrent attempt may have locked the account since it was read.
+            locked = not _count_failure(account, now)
+        _count_address_failure(address, now)
+        _audit_failure(account, email, "locked" if locked else "denied")
+        return None
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    if account.totp_secret is None:
+        _clear_failures(account)
+    return account
+
+
+def verify_second_factor(account: Account, code: str, address: str | None = None) -> str | None:
+    """Which second factor ``code`` is for ``account`` ("totp" or "recovery_code"), or None.
+
+    A fresh app code or an unused recovery code passes (and is spent); failures count as
+    above.
+    """
+    now = utcnow()
+    blocked = address is not None and login_throttle.address_blocked(address, now)
+    if blocked or _locked(account, now):
+        _audit_failure(account, account.email, "locked", step="code")
+        return None
+    if account.active:
+        if totp.is_recovery_code(code):
+            passed = "recovery_code" if totp.use_recovery_code(account, code, now) else None
+        else:
+            passed = "totp" if totp.verify_code(account, code, now) else None
+        if passed:
+            _clear_failures(account)
+            return passed
+    locked = not _count_failure(account, now)
+    _count_address_failure(address, now)
+    _audit_failure(account, account.email, "locked" if locked else "denied", step="code")
+    return None
+
+
+def _locked(account: Account, now: datetime) -> bool:
+    return account.locked_until is not None and account.locked_until > now
+
+
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(Account.locked_until.is_(None), Account.locked_until <= now)
+
+
+def _count_failure(account: Account, now: datetime) -> bool:
+    """Count a failed password or code against ``account``; lock it when the limit is reached.
+
+    Returns False, counting nothing, when the account is locked already. One UPDATE reads
+    and writes the count: concurrent wrong guesses (each spends ~100 ms on argon2 between
+    reading the account and counting) queue on the row instead of each writing back the
+    count it read, which lost all but one of them.
+    """
+    config = current_app.config
+    reached = Account.failed_logins + 1 >= config["PRACTICE_LOGIN_MAX_FAILURES"]
+    until = now + timedelta(seconds=config["PRACTICE_LOGIN_LOCK_SECONDS"])
+    row = (
+        db_session()
+        .execute(
+            update(Account)
+            # Re-checked here: on PostgreSQL a waiting UPDATE sees the row as the winner left it.
+            .where(Account.id == account.id, _not_locked(now))
+            .values(
+                failed_logins=case((reached, 0), else_=Account.failed_logins + 1),
+                locked_until=case(
+                    (reached, literal(until, UTCDateTime())), else_=Account.locked_until
+                ),
+            )
+            .returning(Account.failed_logins, Account.locked_until)
+            .execution_options(synchronize_session=False)
+        )
+        .one_or_none()
+    )
+    if row is None:
+        return False
+    # The database's values, as if loaded: a flush must not write back the stale count.
+    set_committed_value(account, "failed_logins", row.failed_logins)
+    set_committed_value(account, "locked_until", row.locked_until)
+    return True
+
+
+def _count_address_failure(address: str | None, now: datetime) -> None:
+    if address is not None:
+        login_throttle.record_failure(address, now)
+
+
+def _clear_failures(account: Account) -> None:
+    # In the database, not on the object: failures counted by concurrent attempts since the
+    # account was read must be cleared too (the object may still say 0).
+    db_session().execute(
+        update(Account)
+        .where(
+            Account.id == account.id,
+            or_(Account.failed_logins != 0, Account.locked_until.is_not(None)),
+        )
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(account, "failed_logins", 0)
+    set_committed_value(account, "locked_until", None)
+
+
+def _audit_failure(account: Account | None, email: str, outcome: str, step: str = "") -> None:
+    audit.record(
+        "login_failed",
+        object_type="Account" if account is not None else "",
+        object_id=account.id if account is not None else "",
+        actor_label=email,
+        outcome=outcome,
+        detail={"step": step} if step else None,
+    )
+
+
+def change_password(account: Account, current: str, new: str, address: str | None = None) -> None:
+    """Replace ``account``'s password, end every session issued so far and revoke every
+    API token: a new password says the old credentials may be compromised.
+
+    Raises AccountError when ``current`` is not the password (checked like a sign-in, so
+    wrong guesses count towards the lock-out), or ``new`` breaks the policy or repeats the
+    old one. The caller re-issues the current session (see session_limits).
+    """
+    confirmed = authenticate(account.email, current, address)
+    if confirmed is None or confirmed.id != account.id:
+        audit.record("password_changed", obj=account, outcome="denied")
+        raise AccountError("The current password is not right.", field="current_password")
+    if new == current:
+        raise AccountError("Choose a new password, not the current one.", field="new_password")
+    problem = password_problem(new, (account.email, account.display_name))
+    if problem:
+        raise AccountError(problem, field="new_password")
+    account.password_hash = hash_password(new)
+    account.password_changed_at = utcnow()
+    end_sessions(account)
+    db_session().flush()
+    audit.record("password_changed", obj=account)
+    _revoke_tokens(account, "password_changed")
+
+
+def end_sessions(account: Account) -> None:
+    """Invalidate every session cookie issued to ``account`` so far (API tokens stay: a
+    sign-out is no reason to break the member's scripts)."""
+    account.session_version += 1
+
+
+def _revoke_tokens(account: Account, reason: str) -> None:
+    member = staff_for_account(account)
+    if member is not None:
+        tokens.revoke_all_tokens(member, reason)
+
+
+def staff_for_account(account: Account) -> StaffMember | None:
+    return db_session().scalar(select(StaffMember).where(StaffMember.user_id == str(account.id)))
+
+
+def create_staff(
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str | None = None,
+    user_id: str | None = None,
+    supervisor: StaffMember | None = None,
+    actor_label: str | None = None,
+) -> StaffMember:
+    """Add a staff member; with ``password`` also a standalone login account.
+
+    Raises AccountError for a taken email or user id, a weak password, or a supervisor who
+    is not a supervisor.
+    """
+    session = db_session()
+    email = normalise_email(email)
+    role = Role(role)
+    if supervisor is not None and supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    if password is not None:
+        problem = password_problem(password, (email, display_name))
+        if problem:
+            raise AccountError(problem)
+        if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
+            raise AccountError("An account with this email already exists.")
+        account = Account(
+            email=email, display_name=display_name, password_hash=hash_password(password)
+        )
+        session.add(account)
+        session.flush()
+        user_id = str(account.id)
+    if not user_id:
+        raise AccountError("A host user id or a password is needed.")
+    if session.scalar(select(StaffMember.id).where(StaffMember.user_id == user_id)):
+        raise AccountError("That user already has a staff record.")
+    member = StaffMember(
+        user_id=user_id,
+        email=email,
+        display_name=display_name,
+        role=role,
+        supervisor=supervisor,
+    )
+    session.add(member)
+    session.flush()
+    audit.record("staff_created", obj=member, actor_label=actor_label, detail={"role": role.value})
+    return member
+
+
+def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember | None) -> None:
+    """Re-role a staff member and set their supervisor; audited as a permission change."""
+    role = Role(role)
+    if supervisor is not None:
+        if supervisor.id == member.id:
+            raise AccountError("Nobody can supervise themselves.")
+        if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
+            raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    before = {"role": member.role, "supervisor_id": member.supervisor_id}
+    member.role = role
+    member.supervisor = supervisor
+    db_session().flush()
+    audit.record(
+        "permission_changed",
+        obj=member,
+        detail={
+            "before": before,
+            "after": {"role": role.value, "supervisor_id": member.supervisor_id},
+        },
+    )
+
+
+def set_active(member: StaffMember, active: bool) -> None:
+    """Deactivate or reactivate a staff member; deactivation also ends their sessions and
+    revokes their API tokens, so a reactivation does not bring old tokens back."""
+    member.active = active
+    account = account_of(member)
+    if account is not None:
+        account.active = active
+        if not active:
+            end_sessions(account)
+    audit.record("staff_deactivated" if not active else "staff_reactivated", obj=member)
+    if not active:
+        tokens.revoke_all_tokens(member, "deactivated")
+
+
+def account_of(member: StaffMember) -> Account | None:
+    """The standalone login of ``member``, if the tracker manages one."""
+    return db_session().get(Account, int(member.user_id)) if member.user_id.isdigit() else None
+
+
+def reset_two_factor(member: StaffMember) -> None:
+    """An administrator turns off ``member``'s two-factor sign-in (a lost phone and lost
+    recovery codes), ends their sessions and revokes their API tokens, as a password change
+    does; audited as a permission change.
+
+    Raises AccountError when the member has no login or no two-factor to reset.
+    """
+    from practice.accounts import totp
+
+    account = account_of(member)
+    if account is None or not account.totp_secret:
+        raise AccountError("This person has no two-factor sign-in to reset.")
+    totp.disable(account)
+    end_sessions(account)
+    audit.record("two_factor_reset", obj=member)
+    tokens.revoke_all_tokens(member, "two_factor_reset")

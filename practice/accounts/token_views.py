@@ -1,0 +1,96 @@
+"""Personal API tokens: the page where staff list, create and revoke their own.
+
+A token's secret is shown once, on the page that answers its creation, and never again: only its
+SHA-256 is stored. Token-authenticated requests cannot reach this page, so a leaked token cannot
+mint others that would outlive its revocation.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from practice.accounts import tokens
+from practice.accounts.models import ApiToken
+from practice.accounts.tokens import MAX_NAME_LENGTH, TokenError
+from practice.core.database import db_session
+from practice.web import access
+from practice.web.forms import PracticeForm, strip_whitespace
+
+bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
+
+
+class NewTokenForm(PracticeForm):
+    name = StringField(
+        "Name",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired("Name the token, e.g. after the program that will use it."),
+            Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
+        ],
+    )
+    submit = SubmitField("Create token")
+
+
+class RevokeForm(PracticeForm):
+    """Only the CSRF token: revoking asks for nothing else."""
+
+
+def _browser_only() -> None:
+    """Tokens are managed from a signed-in browser, never with a token."""
+    if access.authenticated_by_token():
+        abort(403)
+
+
+def _index(form: NewTokenForm, status: int = 200):
+    member = access.current_staff()
+    page = render_template(
+        "practice/tokens/index.html",
+        tokens=tokens.tokens_of(member),
+        form=form,
+        revoke=RevokeForm(formdata=None),
+    )
+    return page, status
+
+
+@bp.route("", methods=["GET"])
+@access.staff
+def index():
+    _browser_only()
+    return _index(NewTokenForm(formdata=None))
+
+
+@bp.route("", methods=["POST"])
+@access.staff
+def create():
+    _browser_only()
+    form = NewTokenForm()
+    if not form.validate():
+        return _index(form)
+    try:
+        secret, record = tokens.create_token(access.current_staff(), form.name.data)
+    except TokenError as error:
+        db_session().rollback()
+        form.form_errors.append(str(error))
+        return _index(form)
+    page = render_template("practice/tokens/created.html", secret=secret, token=record)
+    db_session().commit()
+    return page
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@access.staff
+def revoke(token_id: int):
+    _browser_only()
+    member = access.current_staff()
+    record = db_session().scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.staff_id == member.id)
+    )
+    if record is None:
+        abort(404)
+    tokens.revoke_token(record, member)
+    db_session().commit()
+    flash(f"The token “{record.name}” was revoked; programs using it are now refused.", "success")
+    return redirect(url_for(".index"))

@@ -1,0 +1,70 @@
+"""Signing in and out of the standalone app; in a host app the host's login is used."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+
+from practice import audit
+from practice.accounts import operations as accounts
+from practice.accounts.forms import LoginForm
+from practice.accounts.models import Account
+from practice.core.database import db_session
+from practice.core.settings import state
+from practice.web import access, session_limits
+from practice.web.urls import safe_next_url
+
+bp = Blueprint("accounts", __name__)
+
+# One answer for every refusal, so nobody learns which accounts exist or are locked.
+LOGIN_REFUSED = "Email or password not recognised, or the account is locked for a while."
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access.public
+def login():
+    if not state(current_app).manages_accounts:
+        return current_app.login_manager.unauthorized()
+    if current_user.is_authenticated:
+        return redirect(url_for("practice.cases.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        address = accounts.client_address(request.remote_addr)
+        account = accounts.authenticate(form.email.data, form.password.data, address)
+        if account is None:
+            db_session().commit()
+            flash(LOGIN_REFUSED, "error")
+            return render_template("practice/login.html", form=form), 200
+        next_url = safe_next_url(request.args.get("next"))
+        if account.totp_secret:
+            session_limits.store_pending_login(account, next_url)
+            db_session().commit()
+            return redirect(url_for("practice.security.login_code"))
+        sign_in(account)
+        return redirect(next_url or url_for("practice.cases.home"))
+    return render_template("practice/login.html", form=form)
+
+
+def sign_in(account: Account, second_factor: str = "") -> None:
+    """Start the session of ``account`` after every step of signing in passed; commits."""
+    session_limits.begin_session(account)
+    detail = {"second_factor": second_factor} if second_factor else None
+    audit.record("login", obj=account, actor=accounts.staff_for_account(account), detail=detail)
+    db_session().commit()
+
+
+@bp.route("/logout", methods=["POST"])
+@access.staff
+def logout():
+    member = access.current_staff()
+    signed_in = current_user.is_authenticated and state(current_app).manages_accounts
+    account = current_user if signed_in else None  # None for a bearer-token request
+    if account is not None:
+        accounts.end_sessions(account)
+    audit.record("logout", obj=member)
+    db_session().commit()
+    logout_user()
+    flash("You are signed out.", "info")
+    if state(current_app).manages_accounts:
+        return redirect(url_for("practice.accounts.login"))
+    return redirect("/")

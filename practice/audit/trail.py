@@ -1,0 +1,175 @@
+"""The audit trail: an append-only, hash-chained log of reads and changes.
+
+Callers pass identifiers and action names only; clinical text never reaches this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import select, text
+
+from practice.accounts.models import StaffMember
+from practice.audit.models import AuditEvent
+from practice.cases.models import Case
+from practice.core.database import MAX_ID, db_session, utcnow
+
+# Any fixed number: PostgreSQL serialises writers of the chain with this advisory lock.
+_CHAIN_LOCK = 7_411_001
+
+
+def _row_digest(event: AuditEvent) -> str:
+    payload = json.dumps(
+        [
+            event.prev_hash,
+            event.occurred_at.isoformat(),
+            event.actor_id,
+            event.actor_label,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.case_id,
+            event.outcome,
+            event.remote_addr,
+            event.detail,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    case_id: int | None = None,
+    actor: StaffMember | None = None,
+    actor_label: str | None = None,
+    outcome: str = "ok",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append an event and link it to the previous one; flushes, does not commit.
+
+    ``obj`` may be a model instance, whose class name and id are recorded.
+    """
+    session = db_session()
+    if actor is None and has_request_context():
+        actor = g.get("practice_staff")
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id or getattr(obj, "id", "")
+        if case_id is None:
+            case_id = obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label if actor_label is not None else (actor.email if actor else ""),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        case_id=case_id,
+        outcome=outcome,
+        remote_addr=(request.remote_addr or "") if has_request_context() else "cli",
+        detail=detail or {},
+    )
+    session.add(event)
+    session.flush()
+    previous = session.scalar(
+        select(AuditEvent.row_hash)
+        .where(AuditEvent.id < event.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    event.prev_hash = previous or ""
+    event.row_hash = _row_digest(event)
+    session.flush()
+    return event
+
+
+def broken_links(batch_size: int = 5000) -> Iterator[int]:
+    """Ids of events whose hash or link to their predecessor does not check out."""
+    session = db_session()
+    previous_hash = ""
+    last_id = 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch_size)
+        ).all()
+        if not events:
+            return
+        for event in events:
+            if event.prev_hash != previous_hash or event.row_hash != _row_digest(event):
+                yield event.id
+            previous_hash = event.row_hash
+            last_id = event.id
+
+
+# A URL variable → the kind of object it names, as ``record(obj=...)`` names it, so that a
+# refused attempt on an object shows up in the admin's search by object type and id.
+_OBJECT_TYPES = {
+    "case_id": "Case",
+    "session_id": "TherapySession",
+    "moment_id": "Moment",
+    "assignment_id": "ScriptAssignment",
+    "report_id": "Report",
+    "job_id": "ReportJob",
+    "comment_id": "SupervisionComment",
+    "token_id": "ApiToken",
+    "member_id": "StaffMember",
+    "type_id": "MomentType",
+    "script_id": "Script",
+}
+
+
+def record_denied(
+    endpoint: str,
+    method: str,
+    status: int,
+    view_args: dict[str, Any],
+    *,
+    actor: StaffMember | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append an ``access_denied`` event for a request refused with ``status``; flushes.
+
+    Only the URL's integer variables are kept (ids; an id no column could hold is kept as
+    "out of range"); never a query string or a body. ``case_id`` is set only for a case that
+    exists, so that the log never points at a case nobody created.
+    """
+    ids: dict[str, Any] = {
+        name: value if 0 <= value <= MAX_ID else "out of range"
+        for name, value in view_args.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    named = [(name, value) for name, value in ids.items() if isinstance(value, int)]
+    object_type, object_id = "", ""
+    if len(named) == 1 and named[0][0] in _OBJECT_TYPES:
+        object_type, object_id = _OBJECT_TYPES[named[0][0]], named[0][1]
+    case_id = ids.get("case_id")
+    if isinstance(case_id, int):
+        case_id = db_session().scalar(select(Case.id).where(Case.id == case_id))
+    else:
+        case_id = None
+    return record(
+        "access_denied",
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        actor=actor,
+        actor_label=actor_label,
+        outcome="denied",
+        detail={"endpoint": endpoint, "method": method, "status": status, "view_args": ids},
+    )

@@ -1,0 +1,39 @@
+"""Case page: timeline and charts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from practice import audit
+from practice.cases.scoping import can_edit, case_for_viewer
+from practice.core.database import db_session
+from practice.measures import csi4
+from practice.moments import balance
+from practice.progress.case_progress import case_progress
+from practice.reports.case_charts import case_charts, svg_data_uri
+from practice.sessions.operations import voided_sessions
+from practice.web import access
+
+bp = Blueprint("case_page", __name__)
+
+
+@bp.route("/cases/<int:case_id>")
+@access.staff
+def show(case_id: int):
+    member = access.current_staff()
+    case = case_for_viewer(member, case_id)
+    progress = case_progress(case)
+    charts = case_charts(progress)
+    audit.record("case_viewed", obj=case)
+    db_session().commit()
+    return render_template(
+        "practice/cases/show.html",
+        case=case,
+        progress=progress,
+        charts={name: svg_data_uri(svg) for name, svg in vars(charts).items()},
+        can_edit=can_edit(member, case),
+        voided_sessions=voided_sessions(case),
+        trend_threshold=balance.TREND_THRESHOLD,
+        trend_window=balance.TREND_WINDOW,
+        csi4_cutoff=csi4.CSI4_CUTOFF,
+    )

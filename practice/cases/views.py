@@ -1,0 +1,218 @@
+"""Cases: the counsellor's home, the case list, and opening, editing and closing cases."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from practice import audit
+from practice.accounts.models import Role
+from practice.cases import operations as service
+from practice.cases.forms import (
+    STATUS_ACTIONS,
+    AddPartnerForm,
+    EditCaseForm,
+    NewCaseForm,
+    PartnerForm,
+    StatusForm,
+    list_query,
+)
+from practice.cases.models import CaseKind
+from practice.cases.queries import STATUS_FILTERS, case_list, own_caseload
+from practice.cases.scoping import case_for_editor
+from practice.core.database import db_session
+from practice.web import access
+
+bp = Blueprint("cases", __name__)
+
+
+def _case_page(case_id: int) -> str:
+    return url_for("practice.case_page.show", case_id=case_id)
+
+
+def _fit_partner_rows(form: NewCaseForm, kind: str | None, change: str = "") -> None:
+    """Give the form as many partner rows as ``kind`` takes, one more or one fewer."""
+    kind = kind if kind in set(CaseKind) else CaseKind.COUPLE.value
+    form.kind.data = kind
+    fewest, most = service.PARTNER_LIMITS[kind]
+    wanted = len(form.partners.entries) + {"add": 1, "remove": -1}.get(change, 0)
+    wanted = min(max(wanted, fewest), most)
+    while len(form.partners.entries) < wanted:
+        form.partners.append_entry()
+    while len(form.partners.entries) > wanted:
+        form.partners.pop_entry()
+
+
+@bp.route("/")
+@access.staff
+def home():
+    member = access.current_staff()
+    cases = own_caseload(member)
+    # A list of case references is a read of the caseload too: audited with its size only.
+    audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
+    db_session().commit()
+    return render_template(
+        "practice/home.html", cases=cases, may_open=service.may_open_cases(member)
+    )
+
+
+@bp.route("/cases")
+@access.staff
+def index():
+    member = access.current_staff()
+    query = list_query(request.args)
+    page = case_list(member, query)
+    audit.record(
+        "cases_listed",
+        object_type="Caseload",
+        detail={"cases": page.total, "page": page.page, "status": query.status},
+    )
+    db_session().commit()
+    return render_template(
+        "practice/cases/index.html",
+        page=page,
+        query=query,
+        status_filters=STATUS_FILTERS,
+        show_counsellor=member.role != Role.COUNSELLOR,
+        may_open=service.may_open_cases(member),
+    )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@access.roles(Role.COUNSELLOR, Role.SUPERVISOR)
+def new():
+    member = access.current_staff()
+    form = NewCaseForm()
+    if not form.is_submitted():
+        _fit_partner_rows(form, request.args.get("kind"))
+    elif "rows" in request.form:
+        # Adding or removing a partner row without JavaScript: show the form again, unsaved.
+        _fit_partner_rows(form, form.kind.data, request.form["rows"])
+    elif form.validate():
+        try:
+            case = service.open_case(member, form.new_case())
+        except service.CaseError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash(f"Case {case.reference} was opened.", "success")
+            return redirect(_case_page(case.id))
+    return render_template(
+        "practice/cases/new.html",
+        form=form,
+        limits=service.PARTNER_LIMITS,
+        latest_date=service.latest_opening_date(),
+        row_template=PartnerForm(prefix="partners-__index__-"),
+    )
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@access.staff
+def edit(case_id: int):
+    case = case_for_editor(access.current_staff(), case_id)
+    # Saved values fill the form only when it is first shown: a post must carry every field,
+    # its version above all.
+    form = EditCaseForm(data=_edit_data(case) if request.method == "GET" else None)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            changed = service.update_case(case, form.changes(), form.version.data)
+        except service.VersionConflict as error:
+            db_session().rollback()
+            conflict = service.differences(error.saved, form.changes())
+            # Saving again now deliberately replaces what the other person saved.
+            form.version.data = error.version
+            form.form_errors.append(str(error))
+        except service.CaseError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash(
+                f"{case.reference}: {'changes saved' if changed else 'nothing changed'}.", "success"
+            )
+            return redirect(_case_page(case.id))
+    record_case_view(case, "edit")
+    page = render_template("practice/cases/edit.html", form=form, case=case, conflict=conflict)
+    return page, 409 if conflict is not None else 200
+
+
+@bp.route("/cases/<int:case_id>/partners/new", methods=["GET", "POST"])
+@access.staff
+def add_partner(case_id: int):
+    case = case_for_editor(access.current_staff(), case_id)
+    form = AddPartnerForm()
+    if form.validate_on_submit():
+        try:
+            service.add_partner(case, form.details())
+        except service.CaseError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash(f"A person was added to {case.reference}.", "success")
+            return redirect(_case_page(case.id))
+    record_case_view(case, "add_partner")
+    return render_template(
+        "practice/cases/partner.html",
+        form=form,
+        case=case,
+        has_room=service.has_room_for_partner(case),
+    )
+
+
+@bp.route("/cases/<int:case_id>/status", methods=["GET", "POST"])
+@access.staff
+def change_status(case_id: int):
+    case = case_for_editor(access.current_staff(), case_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            service.change_status(case, form.action.data, form.reason.data)
+        except service.CaseError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash(f"{case.reference} is now {case.status}.", "success")
+            return redirect(_case_page(case.id))
+    record_case_view(case, "status")
+    return render_template(
+        "practice/cases/status.html",
+        form=form,
+        case=case,
+        actions={a: STATUS_ACTIONS[a] for a in service.legal_actions(case)},
+    )
+
+
+def _edit_data(case) -> dict:
+    """The edit form's initial values (used when nothing was posted)."""
+    return {
+        "presenting_concerns": case.presenting_concerns,
+        "goals": case.goals,
+        "eft_stage": case.eft_stage,
+        "version": case.version,
+        "partners": [
+            {
+                "partner_id": p.id,
+                "display_name": p.display_name,
+                "pronouns": p.pronouns or "",
+                "cycle_role": p.cycle_role,
+            }
+            for p in case.partners
+        ],
+    }
+
+
+def record_case_view(case, view: str) -> None:
+    """Audit the read of a page that shows a case's clinical details, committed: shown first
+    or re-shown after a refused post alike, since both show them."""
+    audit.record("case_viewed", obj=case, detail={"view": view})
+    db_session().commit()

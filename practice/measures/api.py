@@ -1,0 +1,65 @@
+"""API: CSI-4 answers per partner per session."""
+
+from __future__ import annotations
+
+from practice.api.blueprint import ID, body, bp, operation, page_body, paginate_list, read, saved
+from practice.api.schemas import PageArgsSchema, page_of
+from practice.cases.scoping import session_for_editor, session_for_viewer
+from practice.measures import operations as service
+from practice.measures.csi4 import csi4_below_cutoff
+from practice.measures.models import MeasureResponse
+from practice.measures.schemas import MeasureListSchema, MeasureSchema, MeasuresPutSchema
+from practice.sessions.models import TherapySession
+from practice.web import access
+
+MeasurePageSchema = page_of(MeasureSchema, "Measure")
+
+
+def _measure_body(response: MeasureResponse) -> dict:
+    values = {
+        name: getattr(response, name)
+        for name in ("partner_id", "measure", "items", "total", "recorded_by_id", "recorded_at")
+    }
+    return MeasureSchema().dump({**values, "below_cutoff": csi4_below_cutoff(response.total)})
+
+
+def _measures(session: TherapySession) -> list[dict]:
+    responses = service.session_csi4(session)
+    return [_measure_body(responses[partner_id]) for partner_id in sorted(responses)]
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/measures")
+@access.staff
+@operation(
+    "List the CSI-4 answers recorded at a session",
+    tag="Measures",
+    description="One per partner, with the total and whether it is below the 13.5 cut-off.",
+    query=PageArgsSchema,
+    returns=MeasurePageSchema,
+)
+def measures_list(session_id: int, args: dict):
+    session = session_for_viewer(access.current_staff(), session_id)
+    rows, total = paginate_list(_measures(session), args)
+    return read(page_body(rows, total, args), "api_measures_read", obj=session)
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/measures", methods=["PUT"])
+@access.staff
+@operation(
+    "Record CSI-4 answers at a session",
+    tag="Measures",
+    description=(
+        "Only the case's counsellor, while the note is a draft: a partner's four item scores; "
+        "answers already recorded for the partner at this session are replaced. Answers with "
+        "every response recorded at the session."
+    ),
+    body=MeasuresPutSchema,
+    returns=MeasureListSchema,
+    errors=(409,),
+)
+def measures_put(session_id: int):
+    member = access.current_staff()
+    session = session_for_editor(member, session_id)
+    for response in body()["responses"]:
+        service.record_csi4(session, response["partner_id"], response["items"], recorded_by=member)
+    return saved({"items": _measures(session)})

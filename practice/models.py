@@ -1,0 +1,67 @@
+"""All tracker models, one module per area."""
+
+from practice.accounts.models import (
+    Account,
+    ApiToken,
+    LoginThrottle,
+    RecoveryCode,
+    Role,
+    StaffMember,
+)
+from practice.audit.models import AuditEvent
+from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
+from practice.measures.models import MeasureResponse
+from practice.moments.models import Moment, MomentType, Valence
+from practice.reporting.models import Audience, JobStatus, Report, ReportJob
+from practice.scripts.models import (
+    AssignmentStatus,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+    ScriptRole,
+)
+from practice.sessions.models import (
+    Addendum,
+    Modality,
+    NoteStatus,
+    ReviewStatus,
+    TherapySession,
+    session_attendance,
+)
+from practice.supervision.models import CommentRead, SupervisionComment
+
+__all__ = [
+    "Account",
+    "Addendum",
+    "ApiToken",
+    "AssignmentStatus",
+    "Audience",
+    "AuditEvent",
+    "Case",
+    "CaseKind",
+    "CaseStatus",
+    "CommentRead",
+    "CycleRole",
+    "JobStatus",
+    "LoginThrottle",
+    "MeasureResponse",
+    "Modality",
+    "Moment",
+    "MomentType",
+    "NoteStatus",
+    "Partner",
+    "RecoveryCode",
+    "Report",
+    "ReportJob",
+    "ReviewStatus",
+    "Role",
+    "Script",
+    "ScriptAssignment",
+    "ScriptObservation",
+    "ScriptRole",
+    "StaffMember",
+    "SupervisionComment",
+    "TherapySession",
+    "Valence",
+    "session_attendance",
+]

@@ -1,0 +1,396 @@
+"""Cycle moments observed in sessions: add, edit, remove, live tagging with undo, and the tally.
+
+Moments are never deleted: removing one sets ``voided_at`` and a reason, so the record of what
+was tagged, and when it was taken back, stays. Only a draft note's moments change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain, repeat
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from practice import audit
+from practice.accounts.models import StaffMember
+from practice.cases.models import CaseKind, Partner
+from practice.core import voiding
+from practice.core.database import db_session, utcnow
+from practice.core.signals import moment_tagged
+from practice.moments import balance
+from practice.moments.models import Moment, MomentType
+from practice.sessions.models import TherapySession
+
+MAX_CONTEXT = 500
+DEFAULT_INTENSITY = 3
+REMOVED_BY_COUNSELLOR = "removed by counsellor"
+UNDONE_IN_LIVE_MODE = "undone in live mode"
+RECENT_LIMIT = 10
+
+
+class MomentError(ValueError):
+    """A moment change that cannot be made.
+
+    ``fields`` maps each input at fault to its message (empty when no single input is);
+    ``field`` is the first of them.
+    """
+
+    def __init__(
+        self, message: str, field: str | None = None, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.fields = dict(fields) if fields else ({field: message} if field else {})
+        self.field = next(iter(self.fields), None)
+
+
+class NoteSignedError(MomentError):
+    """The session's note is signed, so its moments are locked."""
+
+
+@dataclass(frozen=True)
+class MomentData:
+    """What a counsellor records about a moment; ``partner_id`` None means both partners."""
+
+    moment_type_id: int | None
+    partner_id: int | None
+    minute: int | None
+    intensity: int | None = DEFAULT_INTENSITY
+    context: str = ""
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+
+def live_minute(starts_at: datetime, duration_minutes: int, now: datetime) -> int:
+    """The whole minutes from ``starts_at`` to ``now``, clamped to 0..``duration_minutes``.
+
+    Before the start counts as minute 0; after the end, as the last minute.
+    """
+    elapsed = int((now - starts_at).total_seconds() // 60)
+    return max(0, min(elapsed, duration_minutes))
+
+
+def together_label(kind: str) -> str:
+    """How a moment of the whole couple (or family), with no single partner, is named."""
+    return "All" if kind == CaseKind.FAMILY else "Both"
+
+
+def _check_open(session: TherapySession) -> None:
+    if session.is_signed:
+        raise NoteSignedError(
+            "This session's note is signed, so its moments can no longer change. "
+            "Add an addendum to the note instead."
+        )
+    if session.voided_at is not None:
+        raise MomentError("This session was voided; its moments cannot change.")
+
+
+def _whole_number(value: Any, low: int, high: int) -> bool:
+    # bool is an int subclass, but true/false in a minute is a data error, not 1/0.
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _validate(
+    session: TherapySession, data: MomentData, current_type_id: int | None = None
+) -> tuple[MomentType, Partner | None, str]:
+    """The moment's type, partner and cleaned context; raises MomentError naming every input
+    at fault, so a form shows all its problems at once.
+
+    A retired type is refused unless it is the moment's current one (editing the context of an
+    old moment must not force a new type on it).
+    """
+    db = db_session()
+    problems: dict[str, str] = {}
+    moment_type = None
+    if _whole_number(data.moment_type_id, 1, 2**31 - 1):
+        moment_type = db.get(MomentType, data.moment_type_id)
+    if moment_type is None:
+        problems["moment_type_id"] = "Choose a moment type from the list."
+    elif not moment_type.active and moment_type.id != current_type_id:
+        problems["moment_type_id"] = (
+            f"“{moment_type.label}” is retired; choose an active moment type."
+        )
+    partner = None
+    if data.partner_id is not None:
+        if _whole_number(data.partner_id, 1, 2**31 - 1):
+            partner = db.get(Partner, data.partner_id)
+        if partner is None or partner.case_id != session.case_id:
+            problems["partner_id"] = "That partner is not part of this case."
+    duration = session.duration_minutes
+    if not _whole_number(data.minute, 0, duration):
+        problems["minute"] = (
+            f"The minute must be a whole number from 0 to {duration}, the length of this session."
+        )
+    if not _whole_number(data.intensity, balance.MIN_INTENSITY, balance.MAX_INTENSITY):
+        problems["intensity"] = (
+            f"Intensity must be a whole number from {balance.MIN_INTENSITY} "
+            f"to {balance.MAX_INTENSITY}."
+        )
+    context = (data.context or "").strip()
+    if len(context) > MAX_CONTEXT:
+        problems["context"] = (
+            f"Keep the context to {MAX_CONTEXT} characters or fewer (this one has {len(context)})."
+        )
+    if problems:
+        raise MomentError(" ".join(problems.values()), fields=problems)
+    assert moment_type is not None  # for the type checker: a missing type is a problem above
+    return moment_type, partner, context
+
+
+# --- Changes -----------------------------------------------------------------------------------
+
+
+def add_moment(
+    session: TherapySession, member: StaffMember, data: MomentData, *, source: str = "form"
+) -> Moment:
+    """Record a moment in a draft session; audited, and announced as ``moment_tagged``.
+
+    Raises NoteSignedError for a signed note and MomentError for an unknown or retired type, a
+    partner from another case, a minute outside the session, an intensity outside 1..5 or an
+    over-long context.
+    """
+    _check_open(session)
+    moment_type, partner, context = _validate(session, data)
+    moment = Moment(
+        # By id, not ``session=``: appending to session.moments would load them all.
+        session_id=session.id,
+        moment_type=moment_type,
+        partner_id=partner.id if partner is not None else None,
+        minute=data.minute,
+        intensity=data.intensity,
+        context=context,
+        created_by_id=member.id,
+    )
+    db_session().add(moment)
+    db_session().flush()
+    audit.record(
+        "moment_added",
+        obj=moment,
+        case_id=session.case_id,
+        detail={
+            "session_id": session.id,
+            "moment_type_id": moment_type.id,
+            "partner_id": moment.partner_id,
+            "minute": moment.minute,
+            "intensity": moment.intensity,
+            "source": source,
+        },
+    )
+    moment_tagged.send(moment, session=session, member=member, source=source)
+    return moment
+
+
+def update_moment(moment: Moment, data: MomentData) -> list[str]:
+    """Change a moment of a draft session; returns the names of the fields that changed.
+
+    Raises NoteSignedError and MomentError as ``add_moment`` does, and MomentError for a moment
+    that was removed.
+    """
+    session = moment.session
+    _check_open(session)
+    if moment.voided_at is not None:
+        raise MomentError("This moment was removed and can no longer be edited.")
+    moment_type, partner, context = _validate(session, data, moment.moment_type_id)
+    values = {
+        "moment_type_id": moment_type.id,
+        "partner_id": partner.id if partner is not None else None,
+        "minute": data.minute,
+        "intensity": data.intensity,
+        "context": context,
+    }
+    changed = [name for name, value in values.items() if getattr(moment, name) != value]
+    for name in changed:
+        setattr(moment, name, values[name])
+    if "moment_type_id" in changed:
+        moment.moment_type = moment_type
+    db_session().flush()
+    audit.record("moment_updated", obj=moment, case_id=session.case_id, detail={"fields": changed})
+    return changed
+
+
+def remove_moment(
+    moment: Moment, reason: str = REMOVED_BY_COUNSELLOR, member: StaffMember | None = None
+) -> None:
+    """Void a moment of a draft session (nothing is deleted), keeping who, when and why.
+
+    Raises NoteSignedError for a signed note, MomentError (field ``reason``) for an empty or
+    over-long reason, and MomentError if it was removed already.
+    """
+    session = moment.session
+    _check_open(session)
+    if moment.voided_at is not None:
+        raise MomentError("This moment was removed already.")
+    try:
+        reason = voiding.clean_reason(reason)
+    except ValueError as error:
+        raise MomentError(str(error), field="reason") from error
+    moment.voided_at = utcnow()
+    moment.voided_by_id = member.id if member is not None else None
+    moment.void_reason = reason
+    db_session().flush()
+    # The reason stays with the moment: typed by the counsellor, it may hold clinical words.
+    audit.record(
+        "moment_removed",
+        obj=moment,
+        case_id=session.case_id,
+        detail={"session_id": session.id},
+    )
+
+
+def tag_live(
+    session: TherapySession,
+    member: StaffMember,
+    moment_type_id: Any,
+    partner_id: Any,
+    intensity: Any,
+    now: datetime,
+) -> Moment:
+    """Record a tap of live mode at the session's current minute (from ``now``, server time).
+
+    ``intensity`` None means the default of 3. Raises as ``add_moment`` does.
+    """
+    minute = live_minute(session.starts_at, session.duration_minutes, now)
+    data = MomentData(
+        moment_type_id=moment_type_id,
+        partner_id=partner_id,
+        minute=minute,
+        intensity=DEFAULT_INTENSITY if intensity is None else intensity,
+    )
+    return add_moment(session, member, data, source="live")
+
+
+def undo_last(session: TherapySession, member: StaffMember) -> Moment | None:
+    """Void the latest moment ``member`` recorded in ``session``; None when there is none.
+
+    Another person's moments are never undone. Raises NoteSignedError for a signed note.
+    """
+    _check_open(session)
+    moment = db_session().scalar(
+        select(Moment)
+        .where(
+            Moment.session_id == session.id,
+            Moment.created_by_id == member.id,
+            Moment.voided_at.is_(None),
+        )
+        .order_by(Moment.id.desc())
+        .limit(1)
+    )
+    if moment is not None:
+        remove_moment(moment, UNDONE_IN_LIVE_MODE, member)
+    return moment
+
+
+def start_clock(session: TherapySession, now: datetime) -> None:
+    """Set a draft session's start to ``now`` (to the second), when it actually begins.
+
+    Live mode counts minutes from this time. Raises NoteSignedError for a signed note.
+    """
+    _check_open(session)
+    previous = session.starts_at
+    session.starts_at = now.replace(microsecond=0)
+    db_session().flush()
+    audit.record(
+        "session_clock_started",
+        obj=session,
+        detail={
+            "previous_starts_at": previous.isoformat(),
+            "starts_at": session.starts_at.isoformat(),
+        },
+    )
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def session_moments(session: TherapySession) -> list[Moment]:
+    """The session's moments that stand (not voided), in minute order, types and partners
+    loaded in the same query."""
+    return list(
+        db_session().scalars(
+            select(Moment)
+            .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
+            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+            .order_by(Moment.minute, Moment.id)
+        )
+    )
+
+
+def voided_moments(session: TherapySession) -> list[Moment]:
+    """The session's removed moments, latest removal first, for its history."""
+    return list(
+        db_session().scalars(
+            select(Moment)
+            .options(
+                joinedload(Moment.moment_type),
+                joinedload(Moment.partner),
+                joinedload(Moment.voided_by),
+            )
+            .where(Moment.session_id == session.id, Moment.voided_at.is_not(None))
+            .order_by(Moment.voided_at.desc(), Moment.id.desc())
+        )
+    )
+
+
+def recent_moments(session: TherapySession, limit: int = RECENT_LIMIT) -> list[Moment]:
+    """The latest ``limit`` standing moments of the session, newest first."""
+    return list(
+        db_session().scalars(
+            select(Moment)
+            .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
+            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+            .order_by(Moment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def balance_of(moments: list[Moment]) -> balance.CycleBalance:
+    """The cycle balance (``practice.metrics``) of already-loaded moments."""
+    return balance.cycle_balance((m.moment_type.valence, m.intensity) for m in moments)
+
+
+def session_tally(session: TherapySession) -> dict[str, Any]:
+    """Counts per valence, the escalating and de-escalating loads and the softening share of
+    the session's standing moments, from one grouped query."""
+    rows = (
+        db_session()
+        .execute(
+            select(MomentType.valence, Moment.intensity, func.count(Moment.id))
+            .join(MomentType, Moment.moment_type_id == MomentType.id)
+            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+            .group_by(MomentType.valence, Moment.intensity)
+        )
+        .all()
+    )
+    counts = {valence: 0 for valence in balance.VALENCES}
+    for valence, _intensity, n in rows:
+        counts[valence] += n
+    # Expanded back to one (valence, intensity) per moment so the rule stays in metrics.
+    loads = balance.cycle_balance(
+        chain.from_iterable(repeat((valence, intensity), n) for valence, intensity, n in rows)
+    )
+    return {
+        "escalating": counts[balance.ESCALATING],
+        "deescalating": counts[balance.DEESCALATING],
+        "neutral": counts[balance.NEUTRAL],
+        "escalating_load": loads.escalating,
+        "deescalating_load": loads.deescalating,
+        "softening_share": loads.softening_share,
+    }
+
+
+def moment_summary(moment: Moment, case_kind: str) -> dict[str, Any]:
+    """A moment as live mode shows it: no context text, ever."""
+    return {
+        "id": moment.id,
+        "minute": moment.minute,
+        "label": moment.moment_type.label,
+        "valence": moment.moment_type.valence,
+        "moment_type_id": moment.moment_type_id,
+        "partner": moment.partner.display_name if moment.partner else together_label(case_kind),
+        "partner_id": moment.partner_id,
+        "intensity": moment.intensity,
+    }

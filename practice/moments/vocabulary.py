@@ -1,0 +1,210 @@
+"""The practice's vocabulary of cycle moments: listing, adding, editing and retiring types.
+
+Types are never deleted: a type in use is retired (``active = False``) and its moments stay.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from practice import audit
+from practice.core.database import db_session
+from practice.moments.models import MomentType, Valence
+
+# Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
+UNDO_KEY = "z"
+LIVE_CONTROL_KEYS = frozenset({UNDO_KEY})
+
+VALENCE_LABELS: dict[str, str] = {
+    Valence.ESCALATING: "Escalating",
+    Valence.DEESCALATING: "De-escalating",
+    Valence.NEUTRAL: "Neutral",
+}
+MAX_LABEL = 60
+MAX_DESCRIPTION = 300
+MAX_KEY = 40
+_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+
+
+class VocabularyError(ValueError):
+    """A change to the moment vocabulary that cannot be made.
+
+    ``fields`` maps each input at fault to its message; ``field`` is the first of them.
+    """
+
+    def __init__(
+        self, message: str, field: str | None = None, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.fields = dict(fields) if fields else ({field: message} if field else {})
+        self.field = next(iter(self.fields), None)
+
+
+@dataclass(frozen=True)
+class MomentTypeData:
+    """What an administrator sets on a moment type (the key is derived, never typed)."""
+
+    label: str
+    description: str
+    valence: str
+    colour: str
+    shortcut: str | None
+
+
+def all_types() -> list[MomentType]:
+    """Every moment type, active and retired, in valence then display order."""
+    return list(db_session().scalars(select(MomentType).order_by(MomentType.position)))
+
+
+def active_types() -> list[MomentType]:
+    """The types counsellors can tag with, in display order."""
+    return list(
+        db_session().scalars(
+            select(MomentType).where(MomentType.active.is_(True)).order_by(MomentType.position)
+        )
+    )
+
+
+def group_by_valence(types: list[MomentType]) -> list[tuple[str, str, list[MomentType]]]:
+    """(valence, its label in words, its types) for each valence that has a type, in a fixed
+    order: escalating, de-escalating, neutral."""
+    groups = []
+    for valence, words in VALENCE_LABELS.items():
+        members = [t for t in types if t.valence == valence]
+        if members:
+            groups.append((str(valence), words, members))
+    return groups
+
+
+def slugify(label: str) -> str:
+    """A key such as ``soft_bid`` from a label such as "Soft bid!"; empty for no letters."""
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_")[: MAX_KEY - 4]
+
+
+def _unique_key(label: str) -> str:
+    base = slugify(label) or "moment"
+    taken = set(db_session().scalars(select(MomentType.key).where(MomentType.key.like(f"{base}%"))))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def _clean(data: MomentTypeData, moment_type: MomentType | None) -> MomentTypeData:
+    """Validated, normalised data; raises VocabularyError naming every field at fault."""
+    problems: dict[str, str] = {}
+    label = (data.label or "").strip()
+    if not label:
+        problems["label"] = "Give the moment type a label."
+    elif len(label) > MAX_LABEL:
+        problems["label"] = f"Keep the label to {MAX_LABEL} characters or fewer."
+    else:
+        same_label = select(MomentType.id).where(func.lower(MomentType.label) == label.lower())
+        if moment_type is not None:
+            same_label = same_label.where(MomentType.id != moment_type.id)
+        if db_session().scalar(same_label) is not None:
+            problems["label"] = f"A moment type called “{label}” already exists."
+    description = (data.description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        problems["description"] = f"Keep the description to {MAX_DESCRIPTION} characters or fewer."
+    if data.valence not in VALENCE_LABELS:
+        problems["valence"] = "Choose escalating, de-escalating or neutral."
+    colour = (data.colour or "").strip().lower()
+    if not _COLOUR.match(colour):
+        problems["colour"] = "Give the colour as #rrggbb, for example #1f6f5c."
+    shortcut = (data.shortcut or "").strip() or None
+    active = moment_type.active if moment_type is not None else True
+    if shortcut is not None:
+        try:
+            _check_shortcut(shortcut, moment_type, check_taken=active)
+        except VocabularyError as error:
+            problems.update(error.fields)
+    if problems:
+        raise VocabularyError(" ".join(problems.values()), fields=problems)
+    return MomentTypeData(label, description, str(data.valence), colour, shortcut)
+
+
+def _check_shortcut(
+    shortcut: str, moment_type: MomentType | None, *, check_taken: bool = True
+) -> None:
+    if len(shortcut) != 1 or not ("a" <= shortcut <= "z"):
+        raise VocabularyError("The shortcut must be one lowercase letter, a to z.", "shortcut")
+    if shortcut in LIVE_CONTROL_KEYS:
+        raise VocabularyError(
+            f"“{shortcut}” is kept for undo in live mode; choose another letter.", "shortcut"
+        )
+    if not check_taken:
+        return
+    query = select(MomentType.label).where(
+        MomentType.active.is_(True), MomentType.shortcut == shortcut
+    )
+    if moment_type is not None:
+        query = query.where(MomentType.id != moment_type.id)
+    holder = db_session().scalar(query)
+    if holder is not None:
+        raise VocabularyError(
+            f"The shortcut “{shortcut}” is already used by “{holder}”.", "shortcut"
+        )
+
+
+def create_type(data: MomentTypeData) -> MomentType:
+    """Add an active moment type at the end of the list, with a unique key from its label.
+
+    Raises VocabularyError for a missing, over-long or duplicate label, an unknown valence, a
+    colour not in #rrggbb form, or a shortcut that is not a free lowercase letter.
+    """
+    clean = _clean(data, None)
+    session = db_session()
+    last = session.scalar(select(func.max(MomentType.position)))
+    moment_type = MomentType(
+        key=_unique_key(clean.label),
+        label=clean.label,
+        description=clean.description,
+        valence=clean.valence,
+        colour=clean.colour,
+        shortcut=clean.shortcut,
+        active=True,
+        position=(last or 0) + 1,
+    )
+    session.add(moment_type)
+    session.flush()
+    audit.record("moment_type_created", obj=moment_type, detail={"valence": clean.valence})
+    return moment_type
+
+
+def update_type(moment_type: MomentType, data: MomentTypeData) -> None:
+    """Change a type's label, description, valence, colour and shortcut; the key stays.
+
+    Raises VocabularyError as ``create_type`` does.
+    """
+    clean = _clean(data, moment_type)
+    changed = [
+        name
+        for name in ("label", "description", "valence", "colour", "shortcut")
+        if getattr(moment_type, name) != getattr(clean, name)
+    ]
+    for name in changed:
+        setattr(moment_type, name, getattr(clean, name))
+    db_session().flush()
+    audit.record("moment_type_updated", obj=moment_type, detail={"fields": changed})
+
+
+def set_active(moment_type: MomentType, active: bool) -> None:
+    """Retire (``active=False``) or bring back a type. Its moments are kept either way.
+
+    Raises VocabularyError when bringing back a type whose shortcut another active type now uses.
+    """
+    if active and moment_type.shortcut:
+        _check_shortcut(moment_type.shortcut, moment_type)
+    moment_type.active = active
+    db_session().flush()
+    audit.record(
+        "moment_type_reactivated" if active else "moment_type_retired",
+        obj=moment_type,
+        detail={"active": active},
+    )

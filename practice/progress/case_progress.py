@@ -1,0 +1,186 @@
+"""A case's progress session by session: the figures behind the case page and the reports.
+
+Everything is gathered in a fixed number of queries and computed with ``practice.metrics``,
+so the page, the PDF and (later) the API show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from practice.cases.models import Case, Partner
+from practice.core.database import db_session
+from practice.measures.models import MeasureResponse
+from practice.moments import balance
+from practice.moments.models import Moment, MomentType
+from practice.scripts import adoption
+from practice.scripts.models import Script, ScriptAssignment, ScriptObservation
+from practice.sessions.models import TherapySession
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    """One session on the timeline, with its cycle balance."""
+
+    session_id: int
+    starts_at: datetime
+    status: str
+    eft_stage: int | None
+    moment_count: int
+    balance: balance.CycleBalance
+
+    @property
+    def softening_share(self) -> float | None:
+        return self.balance.softening_share
+
+
+@dataclass(frozen=True)
+class AdoptionLine:
+    """One script assignment's adoption level at each observed session."""
+
+    assignment_id: int
+    script_text: str
+    partner_name: str
+    status: str
+    assigned_session_id: int
+    levels: dict[int, int]  # session id -> level
+    adopted_session_id: int | None
+
+
+@dataclass(frozen=True)
+class Csi4Line:
+    """One partner's CSI-4 totals by session."""
+
+    partner_id: int
+    partner_name: str
+    totals: dict[int, int]  # session id -> total
+
+
+@dataclass
+class CaseProgress:
+    case: Case
+    partners: list[Partner]
+    sessions: list[SessionPoint]
+    adoption: list[AdoptionLine] = field(default_factory=list)
+    csi4: list[Csi4Line] = field(default_factory=list)
+
+    @property
+    def trend(self) -> balance.Trend:
+        return balance.softening_trend([point.softening_share for point in self.sessions])
+
+    @property
+    def latest_share(self) -> float | None:
+        shares = [p.softening_share for p in self.sessions if p.softening_share is not None]
+        return shares[-1] if shares else None
+
+    def session_date(self, session_id: int) -> date | None:
+        for point in self.sessions:
+            if point.session_id == session_id:
+                return point.starts_at.date()
+        return None
+
+
+def case_progress(case: Case, start: date | None = None, end: date | None = None) -> CaseProgress:
+    """The progress of ``case``, optionally only over sessions from ``start`` to ``end``."""
+    session = db_session()
+    query = select(TherapySession).where(
+        TherapySession.case_id == case.id, TherapySession.voided_at.is_(None)
+    )
+    sessions = [
+        s
+        for s in session.scalars(query.order_by(TherapySession.starts_at))
+        if (start is None or s.starts_at.date() >= start)
+        and (end is None or s.starts_at.date() <= end)
+    ]
+    session_ids = [s.id for s in sessions]
+    partners = list(
+        session.scalars(
+            select(Partner).where(Partner.case_id == case.id).order_by(Partner.position)
+        )
+    )
+    names = {p.id: p.display_name for p in partners}
+
+    moments: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for session_id, valence, intensity in session.execute(
+        select(Moment.session_id, MomentType.valence, Moment.intensity)
+        .join(MomentType, Moment.moment_type_id == MomentType.id)
+        .where(Moment.session_id.in_(session_ids), Moment.voided_at.is_(None))
+    ):
+        moments[session_id].append((valence, intensity))
+    points = [
+        SessionPoint(
+            session_id=s.id,
+            starts_at=s.starts_at,
+            status=s.status,
+            eft_stage=s.eft_stage,
+            moment_count=len(moments[s.id]),
+            balance=balance.cycle_balance(moments[s.id]),
+        )
+        for s in sessions
+    ]
+    return CaseProgress(
+        case=case,
+        partners=partners,
+        sessions=points,
+        adoption=_adoption_lines(case, session_ids, names),
+        csi4=_csi4_lines(session_ids, partners),
+    )
+
+
+def _adoption_lines(
+    case: Case, session_ids: list[int], names: dict[int, str]
+) -> list[AdoptionLine]:
+    session = db_session()
+    assignments = session.execute(
+        select(ScriptAssignment, Script.text)
+        .join(Script, ScriptAssignment.script_id == Script.id)
+        .where(ScriptAssignment.case_id == case.id)
+        .order_by(ScriptAssignment.id)
+    ).all()
+    if not assignments:
+        return []
+    order = {session_id: position for position, session_id in enumerate(session_ids)}
+    observed: dict[int, dict[int, int]] = defaultdict(dict)
+    for assignment_id, session_id, level in session.execute(
+        select(
+            ScriptObservation.assignment_id, ScriptObservation.session_id, ScriptObservation.level
+        ).where(
+            ScriptObservation.assignment_id.in_([a.id for a, _ in assignments]),
+            ScriptObservation.session_id.in_(session_ids),
+        )
+    ):
+        observed[assignment_id][session_id] = level
+    lines = []
+    for assignment, text in assignments:
+        levels = dict(sorted(observed[assignment.id].items(), key=lambda item: order[item[0]]))
+        lines.append(
+            AdoptionLine(
+                assignment_id=assignment.id,
+                script_text=text,
+                partner_name=names.get(assignment.partner_id, "?"),
+                status=assignment.status,
+                assigned_session_id=assignment.assigned_session_id,
+                levels=levels,
+                adopted_session_id=adoption.adoption_point(list(levels.items())),
+            )
+        )
+    return lines
+
+
+def _csi4_lines(session_ids: list[int], partners: list[Partner]) -> list[Csi4Line]:
+    totals: dict[int, dict[int, int]] = defaultdict(dict)
+    for partner_id, session_id, total in db_session().execute(
+        select(MeasureResponse.partner_id, MeasureResponse.session_id, MeasureResponse.total).where(
+            MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == "CSI-4"
+        )
+    ):
+        totals[partner_id][session_id] = total
+    return [
+        Csi4Line(partner_id=p.id, partner_name=p.display_name, totals=totals[p.id])
+        for p in partners
+        if totals[p.id]
+    ]

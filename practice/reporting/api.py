@@ -1,0 +1,96 @@
+"""API: progress reports of a case: list, generate, read the record, download the PDF."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response
+from sqlalchemy import select
+
+from practice.api.blueprint import ID, body, bp, created, operation, page_body, paginate, read
+from practice.api.schemas import PageArgsSchema, page_of
+from practice.cases.operations import today
+from practice.cases.scoping import case_for_editor, case_for_viewer
+from practice.core.database import db_session
+from practice.reporting import operations as service
+from practice.reporting.models import Report
+from practice.reporting.schemas import ReportCreateSchema, ReportSchema
+from practice.web import access
+
+ReportPageSchema = page_of(ReportSchema, "Report")
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@bp.route(f"/cases/<{ID}:case_id>/reports")
+@access.staff
+@operation(
+    "List a case's generated reports",
+    tag="Reports",
+    description="Newest first.",
+    query=PageArgsSchema,
+    returns=ReportPageSchema,
+)
+def reports_list(case_id: int, args: dict):
+    case = case_for_viewer(access.current_staff(), case_id)
+    query = select(Report).where(Report.case_id == case.id)
+    rows, total = paginate(query.order_by(Report.generated_at.desc(), Report.id.desc()), args)
+    page = page_body(ReportSchema(many=True).dump(rows), total, args)
+    return read(page, "api_reports_listed", obj=case, detail={"count": len(rows)})
+
+
+@bp.route(f"/cases/<{ID}:case_id>/reports", methods=["POST"])
+@access.staff
+@operation(
+    "Generate a progress report",
+    tag="Reports",
+    description=(
+        "Only the case's counsellor. Renders the PDF for the audience (clinical, client or "
+        "referrer) and period, stores it and answers with its record; the PDF is at "
+        "`/reports/{report_id}/download`."
+    ),
+    body=ReportCreateSchema,
+    status=201,
+    returns=ReportSchema,
+    errors=(409,),
+)
+def report_create(case_id: int):
+    member = access.current_staff()
+    case = case_for_editor(member, case_id)
+    data = body()
+    default_start, default_end = service.default_period(case, today())
+    start = data.get("period_start", default_start)
+    end = data.get("period_end", default_end)
+    rendered = service.render_report(case, start, end, data["audience"], data["narrative"], member)
+    # As the page does: end the reading transaction before writing, so that on SQLite a write
+    # after a second of rendering does not fail on another request's commit.
+    db_session().rollback()
+    report = service.record_report(rendered, member)
+    return created(ReportSchema().dump(report), ".report_read", report_id=report.id)
+
+
+@bp.route(f"/reports/<{ID}:report_id>")
+@access.staff
+@operation("Read a report's record", tag="Reports", returns=ReportSchema)
+def report_read(report_id: int):
+    report, _case = service.report_for_viewer(access.current_staff(), report_id)
+    return read(ReportSchema().dump(report), "api_report_read", obj=report)
+
+
+@bp.route(f"/reports/<{ID}:report_id>/download")
+@access.staff
+@operation(
+    "Download a report's PDF",
+    tag="Reports",
+    description="The stored bytes, checked against the recorded SHA-256 first.",
+    media_type="application/pdf",
+    errors=(409,),
+)
+def report_download(report_id: int):
+    member = access.current_staff()
+    report, case = service.report_for_viewer(member, report_id)
+    data = service.read_report(report, member)
+    db_session().commit()
+    name = _UNSAFE_FILENAME.sub("_", service.download_name(report, case.reference))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

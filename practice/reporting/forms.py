@@ -1,0 +1,43 @@
+"""The progress-report form: period, audience and the counsellor's narrative."""
+
+from __future__ import annotations
+
+from wtforms import DateField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from practice.reporting.operations import MAX_NARRATIVE_LENGTH
+from practice.web.forms import PracticeForm
+
+AUDIENCE_CHOICES = [
+    SelectChoice("clinical", "Clinical record: the full record, with session notes"),
+    SelectChoice("client", "For the couple: plain language, no notes or clinical labels"),
+    SelectChoice("referrer", "For the referrer: a summary without session notes"),
+]
+
+
+def _after_start(form, field) -> None:
+    if form.period_start.data and field.data and field.data < form.period_start.data:
+        raise ValidationError("The period must end on or after the day it starts.")
+
+
+def _narrative_length(form, field) -> None:
+    if field.data and len(field.data) > MAX_NARRATIVE_LENGTH:
+        raise ValidationError(
+            f"The narrative has {len(field.data):,} characters; the limit is "
+            f"{MAX_NARRATIVE_LENGTH:,}. Nothing was lost: shorten it and try again."
+        )
+
+
+class ReportForm(PracticeForm):
+    """What a progress report covers; the buttons are plain <button>s in the template."""
+
+    period_start = DateField("From", validators=[InputRequired("Enter the first day.")])
+    period_end = DateField("To", validators=[InputRequired("Enter the last day."), _after_start])
+    audience = RadioField(
+        "Audience",
+        choices=AUDIENCE_CHOICES,
+        default="clinical",
+        validators=[InputRequired("Choose who the report is for.")],
+    )
+    narrative = TextAreaField("Narrative", validators=[_narrative_length])

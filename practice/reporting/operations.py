@@ -1,0 +1,376 @@
+"""Progress reports: generate, store, list and read back PDFs, one case at a time or in batches.
+
+A generated PDF is written under the report store (``PRACTICE_REPORT_DIR``, by default
+``<instance>/reports/``) with a name made from the report's id and a random token, never from
+user input; its row records who, when, the period, the audience and the SHA-256 of the bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import abort, current_app
+from sqlalchemy import select
+
+from practice import audit
+from practice.accounts.models import StaffMember
+from practice.cases.models import Case, CaseStatus
+from practice.cases.queries import visible_cases
+from practice.core.database import db_session
+from practice.core.signals import report_generated
+from practice.reporting.models import Audience, Report
+from practice.reports.pdf import render_pdf
+from practice.reports.progress_report import build_report_html, report_context
+
+MAX_NARRATIVE_LENGTH = 10_000
+AUDIENCES = tuple(a.value for a in Audience)
+
+
+class ReportError(ValueError):
+    """A report that cannot be generated or read back; the message says why."""
+
+
+def check_request(start: date, end: date, audience: str, narrative: str) -> None:
+    """Refuse a report request that makes no sense; raises ReportError with the reason."""
+    if audience not in AUDIENCES:
+        raise ReportError(f"Choose an audience: {', '.join(AUDIENCES)}.")
+    if end < start:
+        raise ReportError("The period must end on or after the day it starts.")
+    if len(narrative) > MAX_NARRATIVE_LENGTH:
+        raise ReportError(
+            f"The narrative is {len(narrative):,} characters long; the limit is "
+            f"{MAX_NARRATIVE_LENGTH:,}."
+        )
+
+
+def _check_author(case: Case, member: StaffMember) -> None:
+    if member.id != case.counsellor_id:
+        raise ReportError("Only the case's counsellor generates its reports.")
+
+
+def default_period(case: Case, today: date) -> tuple[date, date]:
+    """From the day the case opened to ``today`` (or the day it closed, if earlier)."""
+    end = min(today, case.closed_on) if case.closed_on else today
+    return case.opened_on, max(end, case.opened_on)
+
+
+def preview_html(
+    case: Case,
+    start: date,
+    end: date,
+    audience: str,
+    narrative: str,
+    member: StaffMember,
+    asset_url: Callable[[str], str],
+) -> str:
+    """The report's HTML as the PDF would hold it, with assets at ``asset_url(name)``.
+
+    Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
+    """
+    _check_author(case, member)
+    check_request(start, end, audience, narrative)
+    context = report_context(case, start, end, audience, narrative, member)
+    audit.record("report_previewed", obj=case, actor=member, detail=_detail(audience, start, end))
+    _audit_integrity(case.id, _tampered_ids(context), member, "report_preview")
+    return build_report_html(context, asset_url=asset_url)
+
+
+def _tampered_ids(context: dict) -> tuple[int, ...]:
+    return tuple(failure["session_id"] for failure in context["integrity_failures"])
+
+
+def _audit_integrity(
+    case_id: int, session_ids: tuple[int, ...], member: StaffMember, where: str
+) -> None:
+    """Audit each signed note a report found changed since signing (ids only)."""
+    for session_id in session_ids:
+        audit.record(
+            "note_integrity_failed",
+            object_type="TherapySession",
+            object_id=session_id,
+            case_id=case_id,
+            actor=member,
+            outcome="failed",
+            detail={"where": where},
+        )
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A rendered PDF and what it was rendered from, not yet stored or recorded."""
+
+    case_id: int
+    audience: str
+    start: date
+    end: date
+    narrative: str
+    member_id: int
+    generated_at: datetime
+    data: bytes
+    page_count: int
+    # Signed sessions whose note failed its hash check; the report names them.
+    tampered_session_ids: tuple[int, ...] = ()
+
+
+def render_report(
+    case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
+) -> RenderedReport:
+    """Render the report of ``case`` as ``member`` would generate it; reads only, and ends
+    the session's transaction before the PDF is drawn (nothing may be pending).
+
+    Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
+    """
+    _check_author(case, member)
+    check_request(start, end, audience, narrative)
+    context = report_context(case, start, end, audience, narrative, member)
+    html = build_report_html(context)
+    case_id, member_id = case.id, member.id
+    # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
+    # so that on SQLite, where every transaction holds the write lock, other requests do not
+    # wait for the rendering. Callers record the report in a transaction of its own.
+    db_session().rollback()
+    data = render_pdf(html)
+    return RenderedReport(
+        case_id=case_id,
+        audience=audience,
+        start=start,
+        end=end,
+        narrative=narrative,
+        member_id=member_id,
+        generated_at=context["generated_at"],
+        data=bytes(data),
+        page_count=getattr(data, "page_count", 0),
+        tampered_session_ids=_tampered_ids(context),
+    )
+
+
+def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
+    """Store the PDF and record it; flushes, audits "report_generated", sends the signal.
+
+    The first statement is the report's INSERT, so a batch worker that ended its reading
+    transaction before calling this takes SQLite's write lock without a stale snapshot. The
+    file is on disk when this returns; a caller that rolls back removes it with ``discard_file``.
+    """
+    data = rendered.data
+    report = Report(
+        case_id=rendered.case_id,
+        audience=rendered.audience,
+        period_start=rendered.start,
+        period_end=rendered.end,
+        narrative=rendered.narrative,
+        generated_by_id=rendered.member_id,
+        generated_at=rendered.generated_at,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        page_count=rendered.page_count,
+        storage_path="",
+    )
+    session = db_session()
+    session.add(report)
+    session.flush()  # the id names the file
+    report.storage_path = _store(report.id, data)
+    audit.record(
+        "report_generated",
+        obj=report,
+        case_id=rendered.case_id,
+        actor=member,
+        detail={
+            **_detail(rendered.audience, rendered.start, rendered.end),
+            "report_id": report.id,
+            "pages": report.page_count,
+            "integrity_failures": len(rendered.tampered_session_ids),
+        },
+    )
+    _audit_integrity(rendered.case_id, rendered.tampered_session_ids, member, "report")
+    session.flush()
+    report_generated.send(report, member=member)
+    return report
+
+
+def generate_report(
+    case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
+) -> Report:
+    """Render, store and record a progress report generated by the case's counsellor.
+
+    Flushes, does not commit. Raises ReportError if ``member`` is not the case's counsellor or
+    the request is refused (see ``check_request``).
+    """
+    return record_report(render_report(case, start, end, audience, narrative, member), member)
+
+
+def report_dir() -> Path:
+    """The folder that holds the stored PDFs (created, private to the process's user)."""
+    configured = current_app.config.get("PRACTICE_REPORT_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "reports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+def _store(report_id: int, data: bytes) -> str:
+    folder = report_dir()
+    name = f"{report_id}-{secrets.token_hex(12)}.pdf"
+    partial = folder / f".{name}.part"
+    # Written to a temporary name and renamed, so a crash never leaves half a PDF under the
+    # recorded name; owner-only permissions, as the PDFs hold clinical information.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, folder / name)
+    return name
+
+
+def stored_file(report: Report) -> Path:
+    """The stored PDF of ``report``; raises ReportError if the path leaves the store."""
+    folder = report_dir()
+    path = (folder / report.storage_path).resolve()
+    if not report.storage_path or not path.is_relative_to(folder) or path == folder:
+        raise ReportError("The report's stored file is not in the report store.")
+    return path
+
+
+def discard_file(storage_path: str) -> None:
+    """Remove a stored PDF whose report row was rolled back (best effort)."""
+    with contextlib.suppress(OSError, ReportError):
+        stored_file(Report(storage_path=storage_path)).unlink(missing_ok=True)
+
+
+def read_report(report: Report, member: StaffMember) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256; audits "report_downloaded".
+
+    Raises ReportError if the file is missing or no longer matches its hash.
+    """
+    try:
+        data = stored_file(report).read_bytes()
+    except OSError as error:
+        raise ReportError("The stored PDF of this report is missing.") from error
+    if hashlib.sha256(data).hexdigest() != report.sha256:
+        raise ReportError("The stored PDF no longer matches its recorded SHA-256.")
+    audit.record(
+        "report_downloaded",
+        obj=report,
+        case_id=report.case_id,
+        actor=member,
+        detail={"report_id": report.id, "audience": report.audience},
+    )
+    return data
+
+
+def download_name(report: Report, reference: str) -> str:
+    """``C-0001-clinical-2026-11-20.pdf``: reference, audience and period end; never names."""
+    return f"{reference}-{report.audience}-{report.period_end.isoformat()}.pdf"
+
+
+def reports_of_case(case: Case) -> list[tuple[Report, str]]:
+    """The case's reports, newest first, each with the name of whoever generated it."""
+    return list(
+        db_session().execute(
+            select(Report, StaffMember.display_name)
+            .join(StaffMember, StaffMember.id == Report.generated_by_id)
+            .where(Report.case_id == case.id)
+            .order_by(Report.generated_at.desc(), Report.id.desc())
+        )
+    )
+
+
+def report_for_viewer(member: StaffMember, report_id: int) -> tuple[Report, Case]:
+    """The report and its case if ``member`` may see the case; 404 otherwise."""
+    visible = visible_cases(member).with_only_columns(Case.id)
+    row = (
+        db_session()
+        .execute(
+            select(Report, Case)
+            .join(Case, Case.id == Report.case_id)
+            .where(Report.id == report_id, Case.id.in_(visible))
+        )
+        .first()
+    )
+    if row is None:
+        abort(404)
+    return row.Report, row.Case
+
+
+def _detail(audience: str, start: date, end: date) -> dict:
+    return {"audience": audience, "from": start.isoformat(), "to": end.isoformat()}
+
+
+# --- Batches -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One case of a batch and where its PDF goes."""
+
+    case_id: int
+    reference: str
+    audience: str
+    out_file: str
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """How one job ended: the file written, or why it failed."""
+
+    job: BatchJob
+    ok: bool
+    detail: str
+
+
+def batch_cases(counsellor_email: str | None, status: str | None) -> list[Case]:
+    """Cases of a batch, by reference; raises ReportError for an unknown counsellor or status."""
+    query = select(Case).order_by(Case.reference)
+    if status is not None:
+        if status not in {s.value for s in CaseStatus}:
+            raise ReportError(f"Unknown case status {status!r}.")
+        query = query.where(Case.status == status)
+    if counsellor_email:
+        counsellor = db_session().scalar(
+            select(StaffMember).where(StaffMember.email == counsellor_email.strip().lower())
+        )
+        if counsellor is None:
+            raise ReportError(f"No staff member with email {counsellor_email}.")
+        query = query.where(Case.counsellor_id == counsellor.id)
+    return list(db_session().scalars(query))
+
+
+def batch_jobs(cases: Iterable[Case], audience: str, out_dir: Path, today: date) -> list[BatchJob]:
+    """One job per case, each writing ``<out_dir>/<reference>-<audience>-<period end>.pdf``."""
+    jobs = []
+    for case in cases:
+        _, end = default_period(case, today)
+        name = f"{case.reference}-{audience}-{end.isoformat()}.pdf"
+        jobs.append(BatchJob(case.id, case.reference, audience, str(out_dir / name)))
+    return jobs
+
+
+def run_batch(
+    jobs: list[BatchJob],
+    render_one: Callable[[BatchJob], str],
+    executor: Executor,
+    on_outcome: Callable[[BatchOutcome], None] = lambda outcome: None,
+) -> list[BatchOutcome]:
+    """Run ``render_one`` for every job on ``executor``; a failed job does not stop the others.
+
+    ``render_one`` returns a description of what it wrote or raises; each outcome is passed to
+    ``on_outcome`` as it arrives (for a progress bar). Outcomes come back in job order.
+    """
+    futures = {executor.submit(render_one, job): job for job in jobs}
+    outcomes: dict[BatchJob, BatchOutcome] = {}
+    for future in as_completed(futures):
+        job = futures[future]
+        try:
+            outcome = BatchOutcome(job, True, future.result())
+        # Whatever one report's failure, the others go on; the outcome carries the reason.
+        except Exception as error:
+            reason = str(error) if isinstance(error, ReportError) else None
+            outcome = BatchOutcome(job, False, reason or f"{type(error).__name__}: {error}")
+        outcomes[job] = outcome
+        on_outcome(outcome)
+    return [outcomes[job] for job in jobs]

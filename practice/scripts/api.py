@@ -1,0 +1,256 @@
+"""API: the script library, scripts assigned to partners, and adoption levels per session."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from practice.accounts.models import Role
+from practice.api.blueprint import (
+    ID,
+    body,
+    bp,
+    created,
+    operation,
+    page_body,
+    paginate,
+    paginate_list,
+    read,
+    refused,
+    saved,
+)
+from practice.api.schemas import PageArgsSchema, page_of
+from practice.cases.models import Case
+from practice.cases.scoping import (
+    case_for_editor,
+    case_for_viewer,
+    session_for_editor,
+    session_for_viewer,
+)
+from practice.core.database import db_session
+from practice.scripts import operations as service
+from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts.models import Script, ScriptAssignment, ScriptObservation
+from practice.scripts.schemas import (
+    AssignmentCreateSchema,
+    AssignmentSchema,
+    ObservationListSchema,
+    ObservationSchema,
+    ObservationsPutSchema,
+    RetireSchema,
+    ScriptCreateSchema,
+    ScriptSchema,
+)
+from practice.sessions.models import TherapySession
+from practice.web import access
+
+ScriptPageSchema = page_of(ScriptSchema, "Script")
+AssignmentPageSchema = page_of(AssignmentSchema, "Assignment")
+ObservationPageSchema = page_of(ObservationSchema, "Observation")
+
+
+# --- The library -------------------------------------------------------------------------------
+
+
+@bp.route("/scripts")
+@access.staff
+@operation(
+    "List the script library",
+    tag="Scripts",
+    description="Active and retired scripts, by category.",
+    query=PageArgsSchema,
+    returns=ScriptPageSchema,
+)
+def scripts_list(args: dict):
+    query = select(Script).order_by(Script.category, Script.position, Script.id)
+    rows, total = paginate(query, args)
+    return saved(page_body(ScriptSchema(many=True).dump(rows), total, args))
+
+
+@bp.route(f"/scripts/<{ID}:script_id>")
+@access.staff
+@operation("Read a script of the library", tag="Scripts", returns=ScriptSchema)
+def script_read(script_id: int):
+    script = db_session().get(Script, script_id) or abort(404)
+    return saved(ScriptSchema().dump(script))
+
+
+@bp.route("/scripts", methods=["POST"])
+@access.roles(Role.ADMIN)
+@operation(
+    "Add a script to the library",
+    tag="Scripts",
+    description="Administrators only; the same words may not be in the library twice.",
+    body=ScriptCreateSchema,
+    status=201,
+    returns=ScriptSchema,
+    errors=(409,),
+)
+def script_create():
+    data = body()
+    script = service.create_script(data["text"], data["intended_role"], data["category"])
+    return created(ScriptSchema().dump(script), ".script_read", script_id=script.id)
+
+
+# --- Assignments -------------------------------------------------------------------------------
+
+
+def _assignment_bodies(case: Case) -> list[dict]:
+    """The case's assignments, active first, each with the session it was adopted at."""
+    return [
+        _assignment_body(row.assignment, row.adopted.session_id if row.adopted else None)
+        for row in service.assignment_rows(case)
+    ]
+
+
+def _assignment_body(assignment: ScriptAssignment, adopted_session_id: int | None) -> dict:
+    names = (
+        "id",
+        "case_id",
+        "partner_id",
+        "script_id",
+        "status",
+        "assigned_session_id",
+        "retired_session_id",
+        "retired_at",
+        "created_at",
+    )
+    values = {name: getattr(assignment, name) for name in names}
+    values.update(script_text=assignment.script.text, adopted_session_id=adopted_session_id)
+    return AssignmentSchema().dump(values)
+
+
+def _assignment_of(case: Case, assignment_id: int) -> dict:
+    return next(item for item in _assignment_bodies(case) if item["id"] == assignment_id)
+
+
+@bp.route(f"/cases/<{ID}:case_id>/assignments")
+@access.staff
+@operation(
+    "List the scripts assigned in a case",
+    tag="Scripts",
+    description="Active first; each with the session it was adopted at, if it was.",
+    query=PageArgsSchema,
+    returns=AssignmentPageSchema,
+)
+def assignments_list(case_id: int, args: dict):
+    case = case_for_viewer(access.current_staff(), case_id)
+    rows, total = paginate_list(_assignment_bodies(case), args)
+    return read(page_body(rows, total, args), "api_assignments_read", obj=case)
+
+
+@bp.route(f"/assignments/<{ID}:assignment_id>")
+@access.staff
+@operation("Read a script assignment", tag="Scripts", returns=AssignmentSchema)
+def assignment_read(assignment_id: int):
+    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    case = case_for_viewer(access.current_staff(), assignment.case_id)
+    return read(_assignment_of(case, assignment.id), "api_assignment_read", obj=assignment)
+
+
+@bp.route(f"/cases/<{ID}:case_id>/assignments", methods=["POST"])
+@access.staff
+@operation(
+    "Assign a library script to a partner",
+    tag="Scripts",
+    description="Only the case's counsellor, at a draft session of the case.",
+    body=AssignmentCreateSchema,
+    status=201,
+    returns=AssignmentSchema,
+    errors=(409,),
+)
+def assignment_create(case_id: int):
+    member = access.current_staff()
+    case = case_for_editor(member, case_id)
+    data = body()
+    session = session_for_editor(member, data["session_id"])
+    if session.case_id != case.id:
+        raise refused(
+            "That session is not of this case.", {"session_id": ["Not a session of this case."]}
+        )
+    assignment = service.assign_script(session, data["partner_id"], data["script_id"])
+    payload = _assignment_body(assignment, None)
+    return created(payload, ".assignment_read", assignment_id=assignment.id)
+
+
+@bp.route(f"/assignments/<{ID}:assignment_id>/retire", methods=["POST"])
+@access.staff
+@operation(
+    "Retire a script assignment",
+    tag="Scripts",
+    description="From a draft session of its case on; its adoption history is kept.",
+    body=RetireSchema,
+    returns=AssignmentSchema,
+    errors=(409,),
+)
+def assignment_retire(assignment_id: int):
+    member = access.current_staff()
+    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    case = case_for_editor(member, assignment.case_id)
+    session = session_for_viewer(member, body()["session_id"])
+    service.retire_assignment(assignment, session)
+    db_session().flush()
+    return saved(_assignment_of(case, assignment.id))
+
+
+# --- Adoption levels at a session --------------------------------------------------------------
+
+
+def _observations(session: TherapySession) -> list[dict]:
+    rows = db_session().scalars(
+        select(ScriptObservation)
+        .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
+        .where(
+            ScriptObservation.session_id == session.id,
+            ScriptAssignment.case_id == session.case_id,
+        )
+        .order_by(ScriptObservation.assignment_id)
+    )
+    return [
+        ObservationSchema().dump(
+            {
+                "assignment_id": row.assignment_id,
+                "session_id": row.session_id,
+                "level": row.level,
+                "level_label": ADOPTION_LEVELS[row.level],
+                "note": row.note,
+                "recorded_at": row.recorded_at,
+            }
+        )
+        for row in rows
+    ]
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/observations")
+@access.staff
+@operation(
+    "List the adoption levels recorded at a session",
+    tag="Scripts",
+    query=PageArgsSchema,
+    returns=ObservationPageSchema,
+)
+def observations_list(session_id: int, args: dict):
+    session = session_for_viewer(access.current_staff(), session_id)
+    rows, total = paginate_list(_observations(session), args)
+    return read(page_body(rows, total, args), "api_observations_read", obj=session)
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/observations", methods=["PUT"])
+@access.staff
+@operation(
+    "Record adoption levels at a session",
+    tag="Scripts",
+    description=(
+        "Only the case's counsellor, while the note is a draft. One level (0–3) per active "
+        "assignment given at or before this session; a level already recorded is replaced. "
+        "Answers with every level recorded at the session."
+    ),
+    body=ObservationsPutSchema,
+    returns=ObservationListSchema,
+    errors=(409,),
+)
+def observations_put(session_id: int):
+    session = session_for_editor(access.current_staff(), session_id)
+    levels = {entry["assignment_id"]: (entry["level"], entry["note"]) for entry in body()["levels"]}
+    service.record_adoption(session, levels)
+    return saved({"items": _observations(session)})

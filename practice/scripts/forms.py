@@ -1,0 +1,169 @@
+"""Forms for the script library, assigning scripts and recording adoption levels."""
+
+from __future__ import annotations
+
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from practice.cases.models import Partner
+from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts.models import Script, ScriptRole
+from practice.scripts.operations import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
+from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
+
+ROLE_LABELS = {
+    ScriptRole.PURSUER.value: "Pursuer",
+    ScriptRole.WITHDRAWER.value: "Withdrawer",
+    ScriptRole.EITHER.value: "Either partner",
+}
+MAX_LEVEL = max(ADOPTION_LEVELS)
+LEVEL_MESSAGE = f"Choose an adoption level from 0 to {MAX_LEVEL}."
+
+
+class ScriptForm(PracticeForm):
+    """Add a script to the library or change one."""
+
+    text = TextAreaField(
+        "Words of the script",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired("Write the script's words."),
+            Length(max=MAX_SCRIPT_TEXT, message=f"Keep it to {MAX_SCRIPT_TEXT} characters."),
+        ],
+    )
+    intended_role = SelectField(
+        "Written for",
+        choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],
+        default=ScriptRole.EITHER.value,
+        invalid_choice_message="Choose pursuer, withdrawer or either partner.",
+    )
+    category = StringField(
+        "Category",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired("Give the script a category."),
+            Length(max=MAX_CATEGORY, message=f"Keep it to {MAX_CATEGORY} characters."),
+        ],
+    )
+    submit = SubmitField("Add script")
+
+
+def _whole_number(value: object) -> int:
+    """Coerce a submitted id or level; ValueError for anything but a whole number."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    return int(value)
+
+
+class AssignForm(PracticeForm):
+    """Give a library script to a partner of the case, from this session on.
+
+    Choices come from the case and the library; whether they are allowed is the service's
+    decision, so a tampered id gets its clear message rather than a generic "not a choice".
+    """
+
+    partner_id = SelectField(
+        "Partner",
+        coerce=_whole_number,
+        validate_choice=False,
+        invalid_value_message="Choose a partner.",
+        validators=[DataRequired("Choose a partner.")],
+    )
+    script_id = SelectField(
+        "Script",
+        coerce=_whole_number,
+        validate_choice=False,
+        invalid_value_message="Choose a script.",
+        validators=[DataRequired("Choose a script.")],
+    )
+    assign = SubmitField("Assign script")
+
+    def set_choices(self, partners: list[Partner], scripts: list[Script]) -> None:
+        self.partner_id.choices = [SelectChoice(0, "Choose a partner…")] + [
+            SelectChoice(p.id, f"{p.display_name} ({p.cycle_role})") for p in partners
+        ]
+        self.script_id.choices = [SelectChoice(0, "Choose a script…")] + [
+            SelectChoice(
+                s.id, f"{s.text} — for {ROLE_LABELS[s.intended_role].lower()}", optgroup=s.category
+            )
+            for s in scripts
+        ]
+
+
+def _level_in_range(form: Form, field: RadioField) -> None:
+    # A value that was not even a number already carries the same message.
+    if not field.errors and field.data not in ADOPTION_LEVELS:
+        raise ValidationError(LEVEL_MESSAGE)
+
+
+class AdoptionEntry(PracticeSubform):
+    """The adoption level of one assignment at this session; blank means not recorded."""
+
+    assignment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    level = RadioField(
+        "Adoption level",
+        coerce=_whole_number,
+        choices=[
+            SelectChoice(level, f"{level} {label}") for level, label in ADOPTION_LEVELS.items()
+        ],
+        validate_choice=False,
+        invalid_value_message=LEVEL_MESSAGE,
+        validators=[Optional(), _level_in_range],
+    )
+    note = TextAreaField(
+        "Note (optional)",
+        filters=[strip_whitespace],
+        validators=[
+            Length(
+                max=MAX_OBSERVATION_NOTE,
+                message=f"Keep the note to {MAX_OBSERVATION_NOTE} characters or fewer.",
+            )
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.note.data and self.level.data is None:
+            self.level.errors.append("Choose a level to go with the note.")
+            return False
+        return valid
+
+
+class AdoptionForm(PracticeForm):
+    """Adoption levels at this session for every active assignment given so far."""
+
+    observations = FieldList(FormField(AdoptionEntry), min_entries=0)
+    record = SubmitField("Save adoption levels")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if any(entry.assignment_id.errors for entry in self.observations):
+            self.form_errors.append("The form did not match this case's scripts. Reload the page.")
+        return valid
+
+    def levels(self) -> dict[int, tuple[int, str]]:
+        """What to record: {assignment id: (level, note)} for the entries given a level."""
+        return {
+            entry.assignment_id.data: (entry.level.data, entry.note.data or "")
+            for entry in self.observations
+            if entry.level.data is not None
+        }
+
+
+class RetireAssignmentForm(PracticeForm):
+    """The Retire button of an assignment; carries the session it is retired at."""
+
+    session_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    retire = SubmitField("Retire")

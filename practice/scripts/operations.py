@@ -1,0 +1,381 @@
+"""Scripts: the practice's library, assignments to partners, and adoption at each session.
+
+The adoption rule itself lives in ``practice.metrics.adoption_point``; this module only gathers
+the observations in session order and hands them over.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+
+from practice import audit
+from practice.cases.models import Case, CycleRole, Partner
+from practice.core.database import db_session, utcnow
+from practice.scripts.adoption import ADOPTION_LEVELS, adoption_point
+from practice.scripts.models import (
+    AssignmentStatus,
+    Script,
+    ScriptAssignment,
+    ScriptObservation,
+    ScriptRole,
+)
+from practice.sessions.models import TherapySession
+
+MAX_SCRIPT_TEXT = 300
+MAX_CATEGORY = 40
+MAX_OBSERVATION_NOTE = 500
+_SAVED_ELSEWHERE = "These levels were saved from another window at the same time. Reload the page."
+
+
+class ScriptError(ValueError):
+    """A change to scripts or adoption that cannot be made; the message says why."""
+
+
+# --- The library -------------------------------------------------------------------------------
+
+
+def library() -> list[tuple[str, list[Script]]]:
+    """Every script, active or retired, grouped by category in alphabetical order."""
+    scripts = db_session().scalars(
+        select(Script).order_by(func.lower(Script.category), Script.position, Script.id)
+    )
+    return [(category, list(group)) for category, group in groupby(scripts, _category_key)]
+
+
+def active_scripts() -> list[Script]:
+    """The scripts a counsellor may assign, grouped by category."""
+    return list(
+        db_session().scalars(
+            select(Script)
+            .where(Script.active.is_(True))
+            .order_by(func.lower(Script.category), Script.position, Script.id)
+        )
+    )
+
+
+def _category_key(script: Script) -> str:
+    return script.category
+
+
+def create_script(text: str, intended_role: str, category: str) -> Script:
+    """Add a script to the library; raises ScriptError for empty, over-long or duplicate text."""
+    text, intended_role, category = _clean_script(text, intended_role, category)
+    _refuse_duplicate(text)
+    session = db_session()
+    last = session.scalar(select(func.max(Script.position))) or 0
+    script = Script(text=text, intended_role=intended_role, category=category, position=last + 1)
+    session.add(script)
+    session.flush()
+    audit.record("script_created", obj=script, detail={"intended_role": intended_role})
+    return script
+
+
+def update_script(script: Script, text: str, intended_role: str, category: str) -> None:
+    """Change a script's wording, role or category; assignments keep pointing at it.
+
+    Raises ScriptError for empty, over-long or duplicate text.
+    """
+    text, intended_role, category = _clean_script(text, intended_role, category)
+    _refuse_duplicate(text, other_than=script)
+    changed = [
+        name
+        for name, value in (
+            ("text", text),
+            ("intended_role", intended_role),
+            ("category", category),
+        )
+        if getattr(script, name) != value
+    ]
+    script.text, script.intended_role, script.category = text, intended_role, category
+    db_session().flush()
+    audit.record("script_updated", obj=script, detail={"fields": changed})
+
+
+def toggle_script(script: Script) -> None:
+    """Retire an active script or bring a retired one back; existing assignments are kept."""
+    script.active = not script.active
+    db_session().flush()
+    audit.record(
+        "script_retired" if not script.active else "script_restored",
+        obj=script,
+        detail={"active": script.active},
+    )
+
+
+def _clean_script(text: str, intended_role: str, category: str) -> tuple[str, str, str]:
+    text = (text or "").strip()
+    category = (category or "").strip()
+    if not text:
+        raise ScriptError("Write the script's words.")
+    if len(text) > MAX_SCRIPT_TEXT:
+        raise ScriptError(f"Keep the script to {MAX_SCRIPT_TEXT} characters or fewer.")
+    if not category:
+        raise ScriptError("Give the script a category.")
+    if len(category) > MAX_CATEGORY:
+        raise ScriptError(f"Keep the category to {MAX_CATEGORY} characters or fewer.")
+    if intended_role not in {role.value for role in ScriptRole}:
+        raise ScriptError("Choose whom the script is for: pursuer, withdrawer or either.")
+    return text, intended_role, category
+
+
+def _refuse_duplicate(text: str, other_than: Script | None = None) -> None:
+    query = select(Script.id).where(func.lower(Script.text) == text.lower())
+    if other_than is not None:
+        query = query.where(Script.id != other_than.id)
+    if db_session().scalar(query.limit(1)) is not None:
+        raise ScriptError("A script with these words is already in the library.")
+
+
+# --- Assignments and adoption --------------------------------------------------------------------
+
+
+def role_mismatch(script: Script, partner: Partner) -> bool:
+    """Whether a script written for one cycle role goes to a partner known to take the other."""
+    known = {CycleRole.PURSUER.value, CycleRole.WITHDRAWER.value}
+    return (
+        script.intended_role in known
+        and partner.cycle_role in known
+        and script.intended_role != partner.cycle_role
+    )
+
+
+def assign_script(session: TherapySession, partner_id: int, script_id: int) -> ScriptAssignment:
+    """Give a library script to a partner of the session's case, from this session on.
+
+    Raises ScriptError on a signed note, a partner of another case, an unknown or retired
+    script, or a script the partner already has as an active assignment.
+    """
+    _refuse_signed(session)
+    db = db_session()
+    partner = db.get(Partner, partner_id)
+    if partner is None or partner.case_id != session.case_id:
+        raise ScriptError("That partner is not in this case.")
+    script = db.get(Script, script_id)
+    if script is None:
+        raise ScriptError("That script is not in the library.")
+    if not script.active:
+        raise ScriptError("That script is retired and can no longer be assigned.")
+    duplicate = db.scalar(
+        select(ScriptAssignment.id).where(
+            ScriptAssignment.partner_id == partner.id,
+            ScriptAssignment.script_id == script.id,
+            ScriptAssignment.status == AssignmentStatus.ACTIVE,
+        )
+    )
+    if duplicate is not None:
+        raise ScriptError(f"{partner.display_name} is already working on this script.")
+    assignment = ScriptAssignment(
+        case_id=session.case_id,
+        partner=partner,
+        script=script,
+        assigned_session_id=session.id,
+        status=AssignmentStatus.ACTIVE,
+    )
+    db.add(assignment)
+    db.flush()
+    audit.record(
+        "script_assigned",
+        obj=assignment,
+        detail={"script_id": script.id, "partner_id": partner.id, "session_id": session.id},
+    )
+    return assignment
+
+
+def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]]) -> None:
+    """Record, per assignment id, the adoption level (0-3) and note at this session.
+
+    An existing observation at this session is updated rather than duplicated. Raises
+    ScriptError on a signed note, nothing to record, an assignment of another case, a retired
+    assignment or one given after this session, a level outside 0-3 or an over-long note.
+    """
+    _refuse_signed(session)
+    if not levels:
+        raise ScriptError("Choose an adoption level for at least one script.")
+    db = db_session()
+    assignments = {
+        a.id: a
+        for a in db.scalars(
+            select(ScriptAssignment)
+            .options(joinedload(ScriptAssignment.assigned_session))
+            .where(ScriptAssignment.id.in_(list(levels)))
+        )
+    }
+    existing = {
+        o.assignment_id: o
+        for o in db.scalars(
+            select(ScriptObservation).where(
+                ScriptObservation.session_id == session.id,
+                ScriptObservation.assignment_id.in_(list(levels)),
+            )
+        )
+    }
+    # Check every entry before changing any, so a refusal leaves the session untouched.
+    cleaned = {}
+    for assignment_id, (level, note) in levels.items():
+        _check_recordable(assignments.get(assignment_id), session)
+        _check_level(level)
+        note = (note or "").strip()
+        if len(note) > MAX_OBSERVATION_NOTE:
+            raise ScriptError(f"Keep each note to {MAX_OBSERVATION_NOTE} characters or fewer.")
+        cleaned[assignment_id] = (level, note)
+    for assignment_id, (level, note) in cleaned.items():
+        observation = existing.get(assignment_id)
+        if observation is None:
+            db.add(
+                ScriptObservation(
+                    assignment=assignments[assignment_id],
+                    session_id=session.id,
+                    level=level,
+                    note=note,
+                )
+            )
+        else:
+            observation.level, observation.note = level, note
+            observation.recorded_at = utcnow()
+    try:
+        db.flush()
+    except IntegrityError as error:
+        # Two saves of the same new observation at once (a double submit): one wins.
+        raise ScriptError(_SAVED_ELSEWHERE) from error
+    audit.record("adoption_recorded", obj=session, detail={"assignment_ids": sorted(levels)})
+
+
+def retire_assignment(assignment: ScriptAssignment, session: TherapySession) -> None:
+    """Stop tracking an assignment from ``session`` on; its observations are kept.
+
+    Raises ScriptError if the session is of another case or before the assignment, its note
+    is signed, or the assignment is already retired.
+    """
+    if session.case_id != assignment.case_id:
+        raise ScriptError("That session is not of this assignment's case.")
+    _refuse_signed(session)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise ScriptError("This script was already retired.")
+    if session.starts_at < assignment.assigned_session.starts_at:
+        raise ScriptError("A script cannot be retired at a session before it was assigned.")
+    assignment.status = AssignmentStatus.RETIRED
+    assignment.retired_session_id = session.id
+    assignment.retired_at = utcnow()
+    db_session().flush()
+    audit.record("assignment_retired", obj=assignment, detail={"session_id": session.id})
+
+
+def _refuse_signed(session: TherapySession) -> None:
+    if session.is_signed:
+        raise ScriptError(
+            "This session's note is signed, so its scripts and adoption levels can no longer "
+            "change. Add an addendum to the note instead."
+        )
+
+
+def _check_recordable(assignment: ScriptAssignment | None, session: TherapySession) -> None:
+    if assignment is None or assignment.case_id != session.case_id:
+        raise ScriptError("An adoption level was sent for a script that is not in this case.")
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise ScriptError("A retired script cannot get new adoption levels.")
+    if assignment.assigned_session.starts_at > session.starts_at:
+        raise ScriptError("A script cannot be observed at a session before it was assigned.")
+
+
+def _check_level(level: object) -> None:
+    # bool is an int subclass; True is not a level.
+    if not isinstance(level, int) or isinstance(level, bool) or level not in ADOPTION_LEVELS:
+        raise ScriptError(
+            f"An adoption level must be a whole number from 0 to {max(ADOPTION_LEVELS)}."
+        )
+
+
+# --- What the "Scripts & adoption" tab shows -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationPoint:
+    """An assignment's adoption level at one session."""
+
+    session_id: int
+    starts_at: datetime
+    level: int
+    note: str
+
+    @property
+    def level_label(self) -> str:
+        return ADOPTION_LEVELS[self.level]
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One assignment with its script, partner, observations in session order and adopted point."""
+
+    assignment: ScriptAssignment
+    assigned_at: datetime
+    retired_session_at: datetime | None
+    observations: list[ObservationPoint]
+    adopted: ObservationPoint | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.assignment.status == AssignmentStatus.ACTIVE
+
+    @property
+    def role_mismatch(self) -> bool:
+        return role_mismatch(self.assignment.script, self.assignment.partner)
+
+    def observation_at(self, session_id: int) -> ObservationPoint | None:
+        return next((o for o in self.observations if o.session_id == session_id), None)
+
+    def recordable_at(self, session: TherapySession) -> bool:
+        """Whether an adoption level can be recorded for this assignment at ``session``."""
+        return self.is_active and self.assigned_at <= session.starts_at
+
+
+def assignment_rows(case: Case) -> list[AssignmentRow]:
+    """Every assignment of the case, active first, each with its adoption history; two queries."""
+    db = db_session()
+    assigned = aliased(TherapySession)
+    retired = aliased(TherapySession)
+    results = db.execute(
+        select(ScriptAssignment, assigned.starts_at, retired.starts_at)
+        .join(assigned, ScriptAssignment.assigned_session_id == assigned.id)
+        .outerjoin(retired, ScriptAssignment.retired_session_id == retired.id)
+        .options(joinedload(ScriptAssignment.script), joinedload(ScriptAssignment.partner))
+        .where(ScriptAssignment.case_id == case.id)
+        .order_by(assigned.starts_at, ScriptAssignment.id)
+    ).all()
+    observed: dict[int, list[ObservationPoint]] = defaultdict(list)
+    for assignment_id, point in _observations_of(case):
+        observed[assignment_id].append(point)
+    rows = []
+    for assignment, assigned_at, retired_at in results:
+        points = observed[assignment.id]
+        adopted = adoption_point([(point, point.level) for point in points])
+        rows.append(AssignmentRow(assignment, assigned_at, retired_at, points, adopted))
+    rows.sort(key=lambda row: not row.is_active)  # stable: keeps assignment order within each
+    return rows
+
+
+def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
+    """(assignment id, observation) for the case's assignments, in session order."""
+    rows = db_session().execute(
+        select(
+            ScriptObservation.assignment_id,
+            ScriptObservation.session_id,
+            TherapySession.starts_at,
+            ScriptObservation.level,
+            ScriptObservation.note,
+        )
+        .join(TherapySession, ScriptObservation.session_id == TherapySession.id)
+        .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
+        .where(ScriptAssignment.case_id == case.id, TherapySession.voided_at.is_(None))
+        .order_by(TherapySession.starts_at, ScriptObservation.id)
+    )
+    return [
+        (assignment_id, ObservationPoint(session_id, starts_at, level, note))
+        for assignment_id, session_id, starts_at, level, note in rows
+    ]

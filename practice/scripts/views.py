@@ -1,0 +1,206 @@
+"""Scripts: the library, assignments to partners, adoption at each session."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from practice import audit
+from practice.accounts.models import Role
+from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
+from practice.core.database import db_session
+from practice.scripts import operations as scripts
+from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts.forms import (
+    ROLE_LABELS,
+    AdoptionForm,
+    AssignForm,
+    RetireAssignmentForm,
+    ScriptForm,
+)
+from practice.scripts.models import Script, ScriptAssignment
+from practice.sessions.models import TherapySession
+from practice.web import access
+
+bp = Blueprint("scripts", __name__)
+
+
+# --- The library (administrators) ----------------------------------------------------------------
+
+
+@bp.route("/admin/scripts", methods=["GET", "POST"])
+@access.roles(Role.ADMIN)
+def library():
+    form = ScriptForm()
+    if form.validate_on_submit():
+        try:
+            scripts.create_script(form.text.data, form.intended_role.data, form.category.data)
+        except scripts.ScriptError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash("The script was added to the library.", "success")
+            return redirect(url_for(".library"))
+    return render_template(
+        "practice/scripts/library.html",
+        form=form,
+        groups=scripts.library(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/admin/scripts/<int:script_id>/edit", methods=["GET", "POST"])
+@access.roles(Role.ADMIN)
+def edit_script(script_id: int):
+    script = db_session().get(Script, script_id) or abort(404)
+    form = ScriptForm(obj=script)
+    form.submit.label.text = "Save script"
+    if form.validate_on_submit():
+        try:
+            scripts.update_script(
+                script, form.text.data, form.intended_role.data, form.category.data
+            )
+        except scripts.ScriptError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash("The script was saved.", "success")
+            return redirect(url_for(".library"))
+    return render_template("practice/scripts/edit.html", form=form, script=script)
+
+
+@bp.route("/admin/scripts/<int:script_id>/retire", methods=["POST"])
+@access.roles(Role.ADMIN)
+def retire_script(script_id: int):
+    script = db_session().get(Script, script_id) or abort(404)
+    scripts.toggle_script(script)
+    db_session().commit()
+    if script.active:
+        flash("The script is back in the library and can be assigned again.", "success")
+    else:
+        flash("The script was retired; partners already working on it keep it.", "success")
+    return redirect(url_for(".library"))
+
+
+# --- The "Scripts & adoption" tab of a session ---------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/scripts", methods=["GET", "POST"])
+@access.staff
+def session_scripts(session_id: int):
+    member = access.current_staff()
+    if request.method == "GET":
+        return _render_tab(session_for_viewer(member, session_id))
+    session = session_for_editor(member, session_id)
+    if "assign" in request.form:
+        return _assign(session)
+    return _record(session)
+
+
+def _assign(session: TherapySession):
+    form = AssignForm()
+    form.set_choices(session.case.partners, scripts.active_scripts())
+    if form.validate():
+        try:
+            assignment = scripts.assign_script(session, form.partner_id.data, form.script_id.data)
+        except scripts.ScriptError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            partner = assignment.partner
+            flash(f"The script was assigned to {partner.display_name}.", "success")
+            if scripts.role_mismatch(assignment.script, partner):
+                flash(
+                    f"Note: this script is written for a {assignment.script.intended_role}, and "
+                    f"{partner.display_name} is the {partner.cycle_role} in the cycle.",
+                    "info",
+                )
+            return redirect(url_for(".session_scripts", session_id=session.id))
+    return _render_tab(session, assign=form)
+
+
+def _record(session: TherapySession):
+    form = AdoptionForm()
+    if form.validate():
+        try:
+            scripts.record_adoption(session, form.levels())
+        except scripts.ScriptError as error:
+            db_session().rollback()
+            form.form_errors.append(str(error))
+        else:
+            db_session().commit()
+            flash("Adoption levels were saved for this session.", "success")
+            return redirect(url_for(".session_scripts", session_id=session.id))
+    return _render_tab(session, adoption=form)
+
+
+def _render_tab(
+    session: TherapySession,
+    adoption: AdoptionForm | None = None,
+    assign: AssignForm | None = None,
+):
+    """The tab, with any submitted form as it was sent; audited as a read of the case."""
+    case = session.case
+    rows = scripts.assignment_rows(case)
+    editable = can_edit(access.current_staff(), case) and not session.is_signed
+    recordable = [row for row in rows if row.recordable_at(session)]
+    if adoption is None:
+        adoption = AdoptionForm(formdata=None, data={"observations": _prefill(recordable, session)})
+    if assign is None:
+        assign = AssignForm(formdata=None)
+        assign.set_choices(case.partners, scripts.active_scripts() if editable else [])
+    audit.record("scripts_viewed", obj=session)
+    db_session().commit()
+    return render_template(
+        "practice/scripts/session.html",
+        session=session,
+        case=case,
+        can_edit=editable,
+        rows=rows,
+        open_rows={row.assignment.id: row for row in recordable},
+        adoption=adoption,
+        assign=assign,
+        retire_form=RetireAssignmentForm(formdata=None, session_id=session.id),
+        levels=ADOPTION_LEVELS,
+    )
+
+
+def _prefill(rows: list[scripts.AssignmentRow], session: TherapySession) -> list[dict]:
+    entries = []
+    for row in rows:
+        observed = row.observation_at(session.id)
+        entries.append(
+            {
+                "assignment_id": row.assignment.id,
+                "level": observed.level if observed else None,
+                "note": observed.note if observed else "",
+            }
+        )
+    return entries
+
+
+@bp.route("/assignments/<int:assignment_id>/retire", methods=["POST"])
+@access.staff
+def retire_assignment(assignment_id: int):
+    member = access.current_staff()
+    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    case_for_editor(member, assignment.case_id)
+    form = RetireAssignmentForm()
+    back = assignment.assigned_session_id
+    if not form.validate():
+        flash("The session to retire the script at was missing. Reload the page.", "error")
+        return redirect(url_for(".session_scripts", session_id=back))
+    session = session_for_viewer(member, form.session_id.data)
+    try:
+        scripts.retire_assignment(assignment, session)
+    except scripts.ScriptError as error:
+        db_session().rollback()
+        flash(str(error), "error")
+    else:
+        db_session().commit()
+        flash("The script was retired; its adoption history is kept.", "success")
+    if session.case_id == assignment.case_id:
+        back = session.id
+    return redirect(url_for(".session_scripts", session_id=back))

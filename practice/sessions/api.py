@@ -1,0 +1,209 @@
+"""API: sessions of a case, their details and DAP notes (guarded by a version), and signing."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import current_app
+from sqlalchemy import select
+
+from practice import audit
+from practice.accounts import operations as accounts
+from practice.accounts.models import Account, StaffMember
+from practice.accounts.reauth import confirm_password
+from practice.api.blueprint import (
+    ID,
+    ApiError,
+    body,
+    bp,
+    created,
+    operation,
+    page_body,
+    paginate,
+    read,
+    saved,
+)
+from practice.api.schemas import PageArgsSchema, page_of
+from practice.cases.scoping import (
+    case_for_editor,
+    case_for_viewer,
+    session_for_editor,
+    session_for_viewer,
+)
+from practice.core.database import db_session
+from practice.core.settings import state
+from practice.sessions import operations as service
+from practice.sessions.models import TherapySession
+from practice.sessions.operations import NOTE_FIELDS, NoteConflict, SessionDetails
+from practice.sessions.schemas import (
+    SessionCreateSchema,
+    SessionSchema,
+    SessionSummarySchema,
+    SessionUpdateSchema,
+    SignSchema,
+)
+from practice.web import access
+
+SessionSummaryPageSchema = page_of(SessionSummarySchema, "SessionSummary")
+_DETAIL_FIELDS = ("starts_at", "duration_minutes", "modality", "attendee_ids", "eft_stage")
+
+
+def _session_body(session: TherapySession) -> dict:
+    """The session as the API shows it (attendees and addenda load in one query each)."""
+    return SessionSchema().dump(session)
+
+
+@bp.route(f"/cases/<{ID}:case_id>/sessions")
+@access.staff
+@operation(
+    "List the sessions of a case",
+    tag="Sessions",
+    description="Oldest first; voided sessions are left out.",
+    query=PageArgsSchema,
+    returns=SessionSummaryPageSchema,
+)
+def sessions_list(case_id: int, args: dict):
+    case = case_for_viewer(access.current_staff(), case_id)
+    query = select(TherapySession).where(
+        TherapySession.case_id == case.id, TherapySession.voided_at.is_(None)
+    )
+    rows, total = paginate(query.order_by(TherapySession.starts_at, TherapySession.id), args)
+    page = page_body(SessionSummarySchema(many=True).dump(rows), total, args)
+    return read(page, "api_sessions_listed", obj=case, detail={"count": len(rows)})
+
+
+@bp.route(f"/cases/<{ID}:case_id>/sessions", methods=["POST"])
+@access.staff
+@operation(
+    "Record a session of a case",
+    tag="Sessions",
+    description="Only the case's counsellor; the note starts as an empty draft.",
+    body=SessionCreateSchema,
+    status=201,
+    returns=SessionSchema,
+    errors=(409,),
+)
+def session_create(case_id: int):
+    member = access.current_staff()
+    case = case_for_editor(member, case_id)
+    data = body()
+    if data["attendee_ids"] is None:
+        data["attendee_ids"] = [partner.id for partner in case.partners]
+    session = service.record_session(case, member, _details(data))
+    return created(_session_body(session), ".session_read", session_id=session.id)
+
+
+def _details(values: dict) -> SessionDetails:
+    return SessionDetails(
+        starts_at=values["starts_at"].astimezone(UTC),
+        duration_minutes=values["duration_minutes"],
+        modality=values["modality"],
+        attendee_ids=list(dict.fromkeys(values["attendee_ids"])),
+        eft_stage=values["eft_stage"],
+    )
+
+
+@bp.route(f"/sessions/<{ID}:session_id>")
+@access.staff
+@operation("Read a session with its note and addenda", tag="Sessions", returns=SessionSchema)
+def session_read(session_id: int):
+    session = session_for_viewer(access.current_staff(), session_id)
+    # The body says whether the note is intact; a changed one is audited as the pages audit it.
+    service.note_intact_audited(session, "api_session_read")
+    return read(_session_body(session), "api_session_read", obj=session)
+
+
+@bp.route(f"/sessions/<{ID}:session_id>", methods=["PATCH"])
+@access.staff
+@operation(
+    "Change a draft session's details or DAP note",
+    tag="Sessions",
+    description=(
+        "Only the case's counsellor, while the note is a draft. Send the `version` you read: if "
+        "the session was saved since, nothing is saved and the answer is 409 with "
+        "`current_version`."
+    ),
+    body=SessionUpdateSchema,
+    returns=SessionSchema,
+    errors=(409,),
+)
+def session_update(session_id: int):
+    session = session_for_editor(access.current_staff(), session_id)
+    data = body()
+    try:
+        if any(name in data for name in _DETAIL_FIELDS):
+            stored = {
+                "starts_at": session.starts_at,
+                "duration_minutes": session.duration_minutes,
+                "modality": session.modality,
+                "attendee_ids": [p.id for p in session.attendees],
+                "eft_stage": session.eft_stage,
+            }
+            service.update_details(session, _details({**stored, **data}), data["version"])
+            # The details moved the version on; the note is saved over the same request's.
+            data["version"] = session.version
+        if any(name in data for name in NOTE_FIELDS):
+            note = {**service.note_fields(session), **data}
+            service.save_note(session, {name: note[name] for name in NOTE_FIELDS}, data["version"])
+    except NoteConflict:
+        raise _conflict(session) from None
+    return saved(_session_body(session))
+
+
+def _conflict(session: TherapySession) -> ApiError:
+    db_session().rollback()
+    db_session().refresh(session)
+    return ApiError(
+        409,
+        "version_conflict",
+        "This session was saved elsewhere since you read it; nothing was saved. Read it again, "
+        "then send your change with the current version.",
+        current_version=session.version,
+    )
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/sign", methods=["POST"])
+@access.staff
+@operation(
+    "Sign a draft note",
+    tag="Sessions",
+    description=(
+        "Only the case's counsellor, with their password. A signed note never changes; later "
+        "corrections are addenda. A wrong password is refused with 403."
+    ),
+    body=SignSchema,
+    returns=SessionSchema,
+    errors=(409,),
+)
+def session_sign(session_id: int):
+    member = access.current_staff()
+    session = session_for_editor(member, session_id)
+    data = body()
+    if not _password_confirmed(member, data["password"]):
+        audit.record("note_sign_failed", obj=session, outcome="denied")
+        db_session().commit()
+        raise ApiError(403, "password_incorrect", "That password is not right; nothing was signed.")
+    try:
+        service.sign_note(session, member, expected_version=data.get("version"))
+    except NoteConflict:
+        raise _conflict(session) from None
+    return saved(_session_body(session))
+
+
+def _password_confirmed(member: StaffMember, password: str) -> bool:
+    """Whether ``password`` is the signer's own.
+
+    A token request has no signed-in user: the token owner's standalone account is checked,
+    through the login's own check, so that wrong guesses count towards its lock-out and a
+    stolen token cannot be used to try passwords without limit. In a host app the host holds
+    the password, and only a browser session (the host's ``reauthenticate`` hook) confirms it.
+    """
+    if not access.authenticated_by_token():
+        return confirm_password(password)
+    if not state(current_app).manages_accounts or not member.user_id.isdigit():
+        return False
+    account = db_session().get(Account, int(member.user_id))
+    if account is None:
+        return False
+    confirmed = accounts.authenticate(account.email, password)
+    return confirmed is not None and confirmed.id == account.id

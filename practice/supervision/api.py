@@ -1,0 +1,82 @@
+"""API: the supervisor's caseload, one line per active case with its figures and flags."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from practice.accounts.models import Role
+from practice.api.blueprint import bp, operation, page_body, paginate_list, read
+from practice.api.schemas import Choice, PageArgsSchema, QueryNumber, page_of
+from practice.core.database import MAX_ID
+from practice.supervision.dashboard import (
+    FLAG_FILTERS,
+    TREND_FILTERS,
+    CaseLine,
+    DashboardQuery,
+    caseload_dashboard,
+)
+from practice.supervision.flags import FLAG_KINDS, Thresholds
+from practice.supervision.schemas import CaseloadLineSchema
+from practice.web import access
+
+CaseloadPageSchema = page_of(CaseloadLineSchema, "CaseloadLine")
+
+
+class CaseloadArgsSchema(PageArgsSchema):
+    flag = Choice(
+        FLAG_FILTERS,
+        metadata={"description": "Only cases with this flag ('any': any flag, 'none': none)."},
+    )
+    trend = Choice(TREND_FILTERS)
+    counsellor = QueryNumber(1, MAX_ID, metadata={"description": "Only this counsellor's cases."})
+
+
+def _line_body(line: CaseLine) -> dict:
+    return {
+        "case_id": line.case_id,
+        "reference": line.reference,
+        "counsellor_id": line.counsellor_id,
+        "counsellor": line.counsellor,
+        "session_count": line.session_count,
+        "last_session_at": line.last_session_at,
+        "eft_stage": line.eft_stage,
+        "trend": {
+            "label": line.trend.label,
+            "slope": line.trend.slope,
+            "sessions_used": line.trend.sessions_used,
+        },
+        "scripts_adopted": line.scripts_adopted,
+        "scripts_total": line.scripts_total,
+        "csi4": [{"partner_number": n, "total": total} for n, total in line.csi4],
+        "unsigned": line.unsigned,
+        "flags": [
+            {"kind": flag.kind, "label": FLAG_KINDS[flag.kind], "reason": flag.reason}
+            for flag in line.flags
+        ],
+    }
+
+
+@bp.route("/caseload")
+@access.roles(Role.SUPERVISOR, Role.ADMIN)
+@operation(
+    "The supervisor's caseload with its flags",
+    tag="Caseload",
+    description=(
+        "Supervisors and administrators: every active case in scope (your own and your "
+        "supervisees'; an administrator's, all) with its figures and the reasons it is flagged, "
+        "ordered by counsellor then reference."
+    ),
+    query=CaseloadArgsSchema,
+    returns=CaseloadPageSchema,
+)
+def caseload(args: dict):
+    member = access.current_staff()
+    query = DashboardQuery(
+        counsellor=args.get("counsellor"), flag=args.get("flag", ""), trend=args.get("trend", "")
+    )
+    board = caseload_dashboard(member, query, Thresholds.from_config(current_app.config))
+    rows, total = paginate_list(board.lines, args)
+    page = page_body(CaseloadLineSchema(many=True).dump([_line_body(r) for r in rows]), total, args)
+    detail = {"cases": board.total, "shown": total, **query.args()}
+    where = {"object_type": "Caseload", "object_id": member.id}
+    return read(page, "api_caseload_read", detail=detail, **where)

@@ -1,0 +1,380 @@
+"""Co-signature of supervisees' signed notes: the queue, co-signing and returning a note.
+
+A signed note of a counsellor who has a supervisor waits in review (``pending``). The
+counsellor's supervisor, or an administrator, co-signs it or returns it with a comment; nobody
+reviews a note they signed or a case they carry. Functions flush and never commit; a refused
+review raises ``CosignError`` (a bad return comment raises ``CommentError``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as when
+from sqlalchemy.orm.exc import StaleDataError
+
+from practice import audit
+from practice.accounts.models import Role, StaffMember
+from practice.cases.models import Case
+from practice.core.database import db_session, utcnow
+from practice.sessions.models import Addendum, ReviewStatus, TherapySession
+from practice.supervision import comments as comment_service
+from practice.supervision.comments import ThreadComment
+from practice.supervision.models import SupervisionComment
+
+QUEUE_PAGE_SIZE = 50
+
+_NOT_PENDING = {
+    ReviewStatus.COSIGNED: "This note is already co-signed.",
+    ReviewStatus.RETURNED: (
+        "This note was returned to its counsellor. It comes back for review when they add "
+        "an addendum."
+    ),
+    ReviewStatus.NOT_REQUIRED: "This note does not need a co-signature.",
+}
+
+
+class CosignError(ValueError):
+    """A co-signature or return that is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A note waiting for co-signature, as the queue lists it (a reference, never a name)."""
+
+    session_id: int
+    case_id: int
+    case_reference: str
+    counsellor: str
+    starts_at: datetime
+    signed_at: datetime
+    waiting_since: datetime
+    waiting: str
+    addenda_count: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class ReturnedNote:
+    """A note of the viewer's that a reviewer sent back, with the latest returning comment."""
+
+    session_id: int
+    case_id: int
+    case_reference: str
+    starts_at: datetime
+    returned_by: str | None
+    returned_at: datetime | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    """What the session page shows about review and discussion, for one viewer."""
+
+    session_id: int
+    signed: bool
+    review_status: str
+    cosigned_by: str | None
+    cosigned_at: datetime | None
+    # The latest comment that returned the note, while it stays returned.
+    returned: ThreadComment | None
+    # The viewer reviews notes (supervisor or admin): show them why they may not, if so.
+    reviewer: bool
+    refusal: str | None
+    version: int
+    addenda_count: int
+    thread: list[ThreadComment]
+
+    @property
+    def can_review(self) -> bool:
+        return self.refusal is None
+
+
+def waiting_label(since: datetime, now: datetime) -> str:
+    """How long a note has waited, in words: "3 days", "5 hours", "under an hour"."""
+    hours = int((now - since).total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} days"
+    if hours >= 24:
+        return "1 day"
+    if hours >= 2:
+        return f"{hours} hours"
+    return "1 hour" if hours == 1 else "under an hour"
+
+
+def review_refusal(member: StaffMember, session: TherapySession) -> str | None:
+    """Why ``member`` may not co-sign or return this note, or None when they may."""
+    if not session.is_signed:
+        return "This note is not signed yet."
+    if session.signed_by_id == member.id or session.case.counsellor_id == member.id:
+        return "You cannot review your own note; your own supervisor co-signs it."
+    supervises = (
+        member.role == Role.SUPERVISOR and session.case.counsellor.supervisor_id == member.id
+    )
+    if not (member.role == Role.ADMIN or supervises):
+        return "Only the counsellor's supervisor or an administrator can review this note."
+    if session.review_status != ReviewStatus.PENDING:
+        return _NOT_PENDING.get(session.review_status, "This note is not waiting for review.")
+    return None
+
+
+def addenda_count(session: TherapySession) -> int:
+    return (
+        db_session().scalar(
+            select(func.count(Addendum.id)).where(Addendum.session_id == session.id)
+        )
+        or 0
+    )
+
+
+def _check_reviewable(
+    member: StaffMember,
+    session: TherapySession,
+    expected_version: int | None,
+    addenda_seen: int | None,
+) -> None:
+    refusal = review_refusal(member, session)
+    if refusal is not None:
+        raise CosignError(refusal)
+    if expected_version is not None and expected_version != session.version:
+        raise CosignError("The note changed since you opened it. Read it again below.")
+    if addenda_seen is not None and addenda_seen != addenda_count(session):
+        raise CosignError(
+            "An addendum was added since you opened this note. Read it below, then decide."
+        )
+
+
+def _flush(session: TherapySession) -> None:
+    try:
+        db_session().flush()
+    except StaleDataError as error:
+        raise CosignError(
+            "Someone else changed this note at the same moment. Reload it and try again."
+        ) from error
+
+
+def cosign_note(
+    session: TherapySession,
+    member: StaffMember,
+    *,
+    expected_version: int | None = None,
+    addenda_seen: int | None = None,
+) -> TherapySession:
+    """Co-sign a pending note as its counsellor's supervisor or an administrator.
+
+    The caller has confirmed the password. With ``expected_version`` / ``addenda_seen``, only
+    the note as the reviewer read it is co-signed. Raises CosignError when ``member`` may not
+    review it, it is not pending, or it changed.
+    """
+    _check_reviewable(member, session, expected_version, addenda_seen)
+    session.review_status = ReviewStatus.COSIGNED
+    session.cosigned_by_id = member.id
+    session.cosigned_at = utcnow().replace(microsecond=0)
+    _flush(session)
+    audit.record(
+        "note_cosigned",
+        obj=session,
+        detail={"signed_by_id": session.signed_by_id, "version": session.version},
+    )
+    return session
+
+
+def return_note(
+    session: TherapySession,
+    member: StaffMember,
+    comment: str | None,
+    *,
+    expected_version: int | None = None,
+    addenda_seen: int | None = None,
+) -> SupervisionComment:
+    """Return a pending note to its counsellor with a comment (stored with ``returns_note``).
+
+    Raises CosignError as ``cosign_note`` does, CommentError for an empty or over-long comment.
+    """
+    _check_reviewable(member, session, expected_version, addenda_seen)
+    comment_service.check_body(comment)
+    returning = comment_service.new_comment(
+        member, session.case, comment, session=session, returns_note=True
+    )
+    session.review_status = ReviewStatus.RETURNED
+    _flush(session)
+    audit.record(
+        "note_returned",
+        obj=session,
+        detail={"comment_id": returning.id, "signed_by_id": session.signed_by_id},
+    )
+    return returning
+
+
+def _queue_filter(member: StaffMember):
+    """Pending, signed, live notes ``member`` may review: their supervisees', or all (admin)."""
+    conditions = [
+        TherapySession.review_status == ReviewStatus.PENDING,
+        TherapySession.voided_at.is_(None),
+        TherapySession.signed_by_id != member.id,
+        Case.counsellor_id != member.id,
+    ]
+    if member.role != Role.ADMIN:
+        conditions.append(StaffMember.supervisor_id == member.id)
+    return and_(*conditions)
+
+
+def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
+    """One page of the notes waiting for ``member``'s co-signature, longest waiting first.
+
+    A note waits from its signing, or from its latest addendum when one came later. Two
+    queries, whatever the size of the queue.
+    """
+    session = db_session()
+    base = (
+        select(TherapySession.id)
+        .join(Case, Case.id == TherapySession.case_id)
+        .join(StaffMember, StaffMember.id == Case.counsellor_id)
+        .where(_queue_filter(member))
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    pages = max(1, math.ceil(total / QUEUE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    pending = select(TherapySession.id).where(TherapySession.review_status == ReviewStatus.PENDING)
+    addenda = (
+        select(
+            Addendum.session_id,
+            func.count(Addendum.id).label("n"),
+            func.max(Addendum.created_at).label("last"),
+        )
+        .where(Addendum.session_id.in_(pending))
+        .group_by(Addendum.session_id)
+        .subquery()
+    )
+    since = when(
+        (addenda.c.last > TherapySession.signed_at, addenda.c.last),
+        else_=TherapySession.signed_at,
+    )
+    rows = session.execute(
+        base.with_only_columns(
+            TherapySession.id,
+            Case.id,
+            Case.reference,
+            StaffMember.display_name,
+            TherapySession.starts_at,
+            TherapySession.signed_at,
+            addenda.c.last,
+            func.coalesce(addenda.c.n, 0),
+        )
+        .outerjoin(addenda, addenda.c.session_id == TherapySession.id)
+        .order_by(since, TherapySession.id)
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
+    )
+    now = utcnow()
+    queue = []
+    for session_id, case_id, reference, counsellor, starts_at, signed_at, last, count in rows:
+        waiting_since = max(signed_at, last) if last is not None else signed_at
+        queue.append(
+            QueueRow(
+                session_id=session_id,
+                case_id=case_id,
+                case_reference=reference,
+                counsellor=counsellor,
+                starts_at=starts_at,
+                signed_at=signed_at,
+                waiting_since=waiting_since,
+                waiting=waiting_label(waiting_since, now),
+                addenda_count=count,
+            )
+        )
+    return QueuePage(rows=queue, total=total, page=page, pages=pages)
+
+
+def returned_notes(member: StaffMember) -> list[ReturnedNote]:
+    """The notes of ``member``'s own cases that stand returned, latest return first (one query)."""
+    mine = (
+        select(TherapySession.id)
+        .join(Case, Case.id == TherapySession.case_id)
+        .where(
+            Case.counsellor_id == member.id,
+            TherapySession.review_status == ReviewStatus.RETURNED,
+            TherapySession.voided_at.is_(None),
+        )
+        .correlate(None)
+    )
+    latest = (
+        select(
+            SupervisionComment.session_id,
+            func.max(SupervisionComment.id).label("comment_id"),
+        )
+        .where(SupervisionComment.returns_note.is_(True), SupervisionComment.session_id.in_(mine))
+        .group_by(SupervisionComment.session_id)
+        .subquery()
+    )
+    rows = db_session().execute(
+        select(
+            TherapySession.id,
+            Case.id,
+            Case.reference,
+            TherapySession.starts_at,
+            StaffMember.display_name,
+            SupervisionComment.created_at,
+            SupervisionComment.body,
+        )
+        .join(Case, Case.id == TherapySession.case_id)
+        .outerjoin(latest, latest.c.session_id == TherapySession.id)
+        .outerjoin(SupervisionComment, SupervisionComment.id == latest.c.comment_id)
+        .outerjoin(StaffMember, StaffMember.id == SupervisionComment.author_id)
+        .where(TherapySession.id.in_(mine))
+        .order_by(SupervisionComment.created_at.desc(), TherapySession.id.desc())
+    )
+    return [
+        ReturnedNote(
+            session_id=session_id,
+            case_id=case_id,
+            case_reference=reference,
+            starts_at=starts_at,
+            returned_by=author,
+            returned_at=returned_at,
+            comment=comment_service.excerpt(body or ""),
+        )
+        for session_id, case_id, reference, starts_at, author, returned_at, body in rows
+    ]
+
+
+def review_panel(
+    member: StaffMember, session: TherapySession, addenda_seen: int | None = None
+) -> ReviewPanel:
+    """The review state of a session and its discussion, as ``member`` sees them.
+
+    ``addenda_seen``: how many addenda the page shows, when it has loaded them; otherwise
+    they are counted here. One query for the discussion (two without ``addenda_seen``).
+    """
+    discussion = comment_service.thread(member, session.case_id, session.id)
+    returned = None
+    if session.review_status == ReviewStatus.RETURNED:
+        returning = [c for top in discussion for c in (top, *top.replies) if c.returns_note]
+        returned = max(returning, key=lambda c: (c.created_at, c.id), default=None)
+    reviewer = member.role in (Role.SUPERVISOR, Role.ADMIN)
+    refusal = review_refusal(member, session) if reviewer else "Not a reviewer."
+    if reviewer and refusal is None and addenda_seen is None:
+        addenda_seen = addenda_count(session)
+    return ReviewPanel(
+        session_id=session.id,
+        signed=session.is_signed,
+        review_status=session.review_status,
+        cosigned_by=session.cosigned_by.display_name if session.cosigned_by else None,
+        cosigned_at=session.cosigned_at,
+        returned=returned,
+        reviewer=reviewer,
+        refusal=refusal,
+        version=session.version,
+        addenda_count=addenda_seen or 0,
+        thread=discussion,
+    )

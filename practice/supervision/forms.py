@@ -1,0 +1,84 @@
+"""Forms of co-signature and supervision comments."""
+
+from __future__ import annotations
+
+from wtforms import IntegerField, PasswordField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from practice.supervision.comments import MAX_COMMENT_LENGTH, normalise_body
+from practice.web.forms import PracticeForm
+
+_LOST = "The form lost what it needs. Reload the page and try again."
+
+
+def _surface_hidden_errors(form: PracticeForm) -> None:
+    """Errors of hidden fields have nowhere to show: list them with the form's own errors."""
+    for field in form:
+        if field.errors and isinstance(field.widget, HiddenInput) and field.name != "csrf_token":
+            for message in field.errors:
+                if message not in form.form_errors:
+                    form.form_errors.append(message)
+
+
+class _ReviewForm(PracticeForm):
+    """A decision on a note as the reviewer read it: its version and how many addenda."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(_LOST)])
+    addenda_seen = IntegerField(widget=HiddenInput(), validators=[InputRequired(_LOST)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        _surface_hidden_errors(self)
+        return valid
+
+    def as_read(self) -> dict[str, int]:
+        """The note as the reviewer read it, as the review services take it."""
+        return {"expected_version": self.version.data, "addenda_seen": self.addenda_seen.data}
+
+
+class CosignForm(_ReviewForm):
+    """Co-signing asks for the password again."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password to co-sign."), Length(max=256)],
+    )
+    submit = SubmitField("Co-sign note")
+
+
+def _comment_field(label: str, required: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[normalise_body],
+        validators=[
+            DataRequired(required),
+            Length(
+                max=MAX_COMMENT_LENGTH,
+                message=f"A comment can hold at most {MAX_COMMENT_LENGTH:,} characters.",
+            ),
+        ],
+    )
+
+
+class ReturnForm(_ReviewForm):
+    """Returning a note needs a comment saying what to change."""
+
+    comment = _comment_field(
+        "What should the counsellor change?", "Write a comment saying why you return the note."
+    )
+    submit = SubmitField("Return to the counsellor")
+
+
+class CommentForm(PracticeForm):
+    """A comment on a case or session, or a reply to one (``parent_id``)."""
+
+    body = _comment_field("Add a comment", "Write the comment before sending it.")
+    parent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField("Add comment")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.parent_id.errors:
+            self.form_errors.append("The comment you answered could not be found.")
+        return valid

@@ -1,0 +1,76 @@
+"""The tracker's blueprint: every area's pages and the JSON API, mounted under one prefix.
+
+The top of the package: it imports each area's views and API routes, and nothing imports it but
+the extension.
+"""
+
+from flask import Blueprint
+
+from practice.accounts import security_views, staff_views, token_views
+from practice.accounts import views as account_views
+from practice.api import blueprint as api
+from practice.audit import views as audit_views
+from practice.cases import api as case_api
+from practice.cases import export_views as case_export_views
+from practice.cases import page_views as case_page_views
+from practice.cases import views as case_views
+from practice.core.resources import package_dir
+from practice.measures import api as measure_api
+from practice.measures import views as measure_views
+from practice.moments import api as moment_api
+from practice.moments import live_views, vocabulary_views
+from practice.moments import views as moment_views
+from practice.reporting import api as report_api
+from practice.reporting import job_views
+from practice.reporting import views as report_views
+from practice.scripts import api as script_api
+from practice.scripts import views as script_views
+from practice.sessions import api as session_api
+from practice.sessions import views as session_views
+from practice.supervision import api as caseload_api
+from practice.supervision import review_views
+from practice.supervision import views as supervision_views
+from practice.web import access, health, session_limits
+from practice.web import error_pages as errors
+from practice.web.csrf import protect_unsafe_methods
+
+blueprint = Blueprint(
+    "practice",
+    __name__,
+    template_folder=str(package_dir("templates")),
+    static_folder="../static",
+    static_url_path="/static",
+)
+blueprint.before_request(session_limits.enforce_session_limits)
+blueprint.before_request(access.enforce_policy)
+blueprint.before_request(protect_unsafe_methods)
+blueprint.after_request(errors.security_headers)
+errors.register(blueprint)
+blueprint.context_processor(errors.template_globals)
+
+# The API's route modules attach their views to the API's blueprint when imported (above).
+API_ROUTES = (case_api, session_api, moment_api, script_api, measure_api, report_api, caseload_api)
+
+for area in (
+    account_views,
+    security_views,
+    case_views,
+    case_page_views,
+    case_export_views,
+    session_views,
+    moment_views,
+    live_views,
+    script_views,
+    measure_views,
+    report_views,
+    job_views,
+    supervision_views,
+    review_views,
+    vocabulary_views,
+    staff_views,
+    audit_views,
+    health,
+    api,
+    token_views,
+):
+    blueprint.register_blueprint(area.bp)

@@ -1,0 +1,69 @@
+"""The base of the tracker's forms, and the small forms several areas share."""
+
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from practice.core.voiding import MAX_VOID_REASON
+
+NUL_MESSAGE = "Remove the null character (\\0) from this text: it cannot be stored."
+
+
+def strip_whitespace(value: str | None) -> str | None:
+    """A field filter: surrounding white space is never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def refuse_nul(value):
+    """A field filter: refuse text holding NUL, which PostgreSQL cannot store.
+
+    Raises ValueError, which WTForms shows as the field's error, so the form is re-shown.
+    """
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in values):
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+class _RefuseNulMeta:
+    """Form options: every field of the form runs ``refuse_nul`` before its own filters."""
+
+    def bind_field(self, form, unbound_field, options):
+        # Enclosing fields take no filters; the fields of the forms they hold have their own.
+        if not issubclass(unbound_field.field_class, FormField | FieldList):
+            filters = (refuse_nul, *unbound_field.kwargs.get("filters", ()))
+            options = {**options, "filters": filters}
+        return super().bind_field(form, unbound_field, options)
+
+
+class PracticeForm(FlaskForm):
+    """The base of the tracker's forms (CSRF from Flask-WTF; NUL refused on every field)."""
+
+    class Meta(_RefuseNulMeta):
+        pass
+
+
+class PracticeSubform(Form):
+    """The base of forms nested in a PracticeForm (a row of a FieldList)."""
+
+    class Meta(_RefuseNulMeta):
+        pass
+
+
+class VoidForm(PracticeForm):
+    """The reason for taking a record back; kept with the record, shown in its history."""
+
+    reason = StringField("Reason (required, kept with the record)")
+    submit = SubmitField("Remove")
+
+    max_length = MAX_VOID_REASON
+
+
+class ExportConfirmForm(PracticeForm):
+    """Exports ask for the password again, as signing does."""
+
+    password = PasswordField(
+        "Enter your password to export",
+        validators=[DataRequired("Enter your password to export."), Length(max=256)],
+    )
+    submit = SubmitField("Download")
