@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from flask import Flask, g, request
 
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.demo import seed as demo
 from practice.models import Case, CaseStatus, Role, StaffMember, TherapySession
 from practice.standalone import create_app
@@ -98,7 +98,7 @@ def prepare(app: Flask, scale: float, sessions_per_case: int, supervisees: int) 
     """Migrate, seed unless seeded, give the supervisor ``supervisees``; return the sizes."""
     with app.app_context():
         migrate.upgrade()
-        session = db_session()
+        session = db
         if not demo.has_staff():
             print(f"  seeding the demo at scale {scale:g}, {sessions_per_case} sessions per case…")
             started = time.perf_counter()

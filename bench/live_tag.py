@@ -31,7 +31,7 @@ from flask import g, request
 
 from practice.accounts import operations as accounts
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.models import Case, MomentType, Partner, TherapySession
 from practice.standalone import create_app
 
@@ -80,10 +80,10 @@ def arrange(app) -> tuple[int, list[int], list[int | None], str]:
             duration_minutes=50,
             created_by_id=member.id,
         )
-        db_session().add(session)
-        db_session().commit()
+        db.add(session)
+        db.commit()
         types = list(
-            db_session().scalars(select_active_type_ids()),
+            db.scalars(select_active_type_ids()),
         )
         partners = [p.id for p in case.partners] + [None]
         return session.id, types, partners, member.email

@@ -35,7 +35,7 @@ from weasyprint import HTML
 
 from practice import commands as cli
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.demo import seed as demo
 from practice.models import Case, TherapySession
 from practice.reporting import operations as reports
@@ -51,13 +51,13 @@ import resource, sys
 from datetime import date
 from sqlalchemy import select
 from practice.standalone import create_app
-from practice.database import db_session
+from practice.core.database import db
 from practice.models import Case
-from practice.services import reports
+from practice.reporting import operations as reports
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"},
                  instance_path=sys.argv[2])
 with app.app_context():
-    case = db_session().get(Case, int(sys.argv[3]))
+    case = db.get(Case, int(sys.argv[3]))
     start, end = reports.default_period(case, date.fromisoformat(sys.argv[4]))
     rendered = reports.render_report(case, start, end, "clinical", "", case.counsellor)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rendered.page_count)
@@ -133,18 +133,14 @@ def main() -> None:
         with app.app_context():
             migrate.upgrade()
             demo.seed_demo(scale=0.25, sessions_per_case=TARGET_SESSIONS)
-            db_session().commit()
-            counts = (
-                db_session()
-                .execute(
-                    select(Case.id, func.count(TherapySession.id))
-                    .join(TherapySession, TherapySession.case_id == Case.id)
-                    .group_by(Case.id)
-                )
-                .all()
-            )
+            db.commit()
+            counts = db.execute(
+                select(Case.id, func.count(TherapySession.id))
+                .join(TherapySession, TherapySession.case_id == Case.id)
+                .group_by(Case.id)
+            ).all()
             case_id, sessions = min(counts, key=lambda row: abs(row[1] - TARGET_SESSIONS))
-            case = db_session().get(Case, case_id)
+            case = db.get(Case, case_id)
             start, end = reports.default_period(case, TODAY)
             member = case.counsellor
 
@@ -175,7 +171,7 @@ def main() -> None:
                 for i in range(args.batch)
             ]
             settings = cli._report_worker_settings(app)
-            db_session().close()
+            db.close()
         # Interleaved rounds, each configuration's median kept: other work on a shared machine
         # slows whichever configuration it happens to overlap.
         rates: dict[int, list[float]] = {1: [], 2: []}

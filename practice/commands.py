@@ -13,7 +13,7 @@ from practice.accounts import operations as accounts
 from practice.accounts.models import Role
 from practice.audit import anchor as audit_anchor
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.records import backup_cli, retention_cli
 
 practice_cli = AppGroup("practice", help="The couples-cycle case tracker.")
@@ -49,7 +49,7 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
 
     supervisor = None
     if supervisor_email:
-        supervisor = db_session().scalar(
+        supervisor = db.scalar(
             select(StaffMember).where(StaffMember.email == supervisor_email.lower())
         )
         if supervisor is None:
@@ -65,9 +65,9 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
             actor_label="cli",
         )
     except accounts.AccountError as error:
-        db_session().rollback()
+        db.rollback()
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     click.echo(f"Created {member.role} {member.email} (staff id {member.id}).")
 
 
@@ -139,9 +139,9 @@ def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
     try:
         summary = demo.seed_demo(scale=scale, seed=seed, sessions_per_case=sessions_per_case)
     except demo.DemoError as error:
-        db_session().rollback()
+        db.rollback()
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     for line in summary.lines() + summary.credentials():
         click.echo(line)
 
@@ -177,7 +177,7 @@ def report_command(case_ref, start, end, audience, narrative, out_file) -> None:
     from practice.cases.models import Case
     from practice.reporting import operations as reports
 
-    case = db_session().scalar(select(Case).where(Case.reference == case_ref.strip()))
+    case = db.scalar(select(Case).where(Case.reference == case_ref.strip()))
     if case is None:
         raise click.ClickException(f"No case with reference {case_ref}.")
     default_start, default_end = reports.default_period(case, date.today())
@@ -187,16 +187,16 @@ def report_command(case_ref, start, end, audience, narrative, out_file) -> None:
     try:
         counsellor = case.counsellor
         rendered = reports.render_report(case, start, end, audience, narrative, counsellor)
-        db_session().rollback()  # end the reading transaction before writing (see the batch)
+        db.rollback()  # end the reading transaction before writing (see the batch)
         report = reports.record_report(rendered, counsellor)
         storage_path = report.storage_path
         Path(out_file).write_bytes(rendered.data)
     except (reports.ReportError, OSError) as error:
-        db_session().rollback()
+        db.rollback()
         if storage_path:
             reports.discard_file(storage_path)
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     click.echo(
         f"Wrote {out_file}: {case_ref.strip()}, {audience}, {start.isoformat()} to "
         f"{end.isoformat()}, {report.page_count} pages, SHA-256 {report.sha256}."
@@ -246,7 +246,7 @@ def reports_command(counsellor_email, status, out_dir, audience, workers) -> Non
         return
     settings = _report_worker_settings(current_app)
     # The workers write while this process waits: end its reading transaction first.
-    db_session().close()
+    db.close()
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     # "spawn": each worker starts clean and builds its own app, rather than inheriting this
     # process's database connections and app context through fork().
@@ -313,10 +313,9 @@ def _render_batch_job(job) -> str:
     from practice.reporting import operations as reports
 
     with _worker_app.app_context():
-        session = db_session()
         storage_path = None
         try:
-            case = session.get(Case, job.case_id)
+            case = db.get(Case, job.case_id)
             if case is None:
                 raise reports.ReportError("The case no longer exists.")
             start, end = reports.default_period(case, date.today())
@@ -324,13 +323,13 @@ def _render_batch_job(job) -> str:
             rendered = reports.render_report(case, start, end, job.audience, "", counsellor)
             # End the reading transaction before writing: on SQLite a read that turns into a
             # write fails outright if another worker committed in between.
-            session.rollback()
+            db.rollback()
             report = reports.record_report(rendered, counsellor)
             storage_path = report.storage_path
             Path(job.out_file).write_bytes(rendered.data)
-            session.commit()
+            db.commit()
         except Exception as error:
-            session.rollback()
+            db.rollback()
             if storage_path:
                 reports.discard_file(storage_path)
             # Re-raised as a plain ReportError: it crosses the process boundary by pickling.
@@ -372,7 +371,7 @@ def worker_command(burst: bool) -> None:
     if abandoned or lost:
         click.echo(f"Requeued {len(abandoned)} abandoned and {len(lost)} lost report job(s).")
     # Work horses are forked from this process: leave them no open database connection.
-    db_session().remove()
+    db.remove()
     engine().dispose()
     worker = Worker(
         [jobs.report_queue(connection)],
@@ -403,17 +402,15 @@ def token_create(email: str, name: str) -> None:
     from practice.accounts import tokens
     from practice.accounts.models import StaffMember
 
-    member = db_session().scalar(
-        select(StaffMember).where(StaffMember.email == email.strip().lower())
-    )
+    member = db.scalar(select(StaffMember).where(StaffMember.email == email.strip().lower()))
     if member is None or not member.active:
         raise click.ClickException(f"No active staff member with email {email}.")
     try:
         secret, record = tokens.create_token(member, name)
     except tokens.TokenError as error:
-        db_session().rollback()
+        db.rollback()
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     click.echo(f"API token “{record.name}” for {member.email}; copy it now, it is not shown again:")
     click.echo(secret)
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.operations import EFT_STAGES
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.measures import csi4
 from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
@@ -184,17 +184,16 @@ def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.as
 
 def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
     ids = [point.session_id for point in progress.sessions]
-    session = db_session()
     loaded = {
         s.id: s
-        for s in session.scalars(
+        for s in db.scalars(
             select(TherapySession)
             .where(TherapySession.id.in_(ids))
             .options(selectinload(TherapySession.attendees))
         )
     }
     addenda = dict(
-        session.execute(
+        db.execute(
             select(Addendum.session_id, func.count(Addendum.id))
             .where(Addendum.session_id.in_(ids))
             .group_by(Addendum.session_id)
@@ -239,7 +238,7 @@ def _adoption_rows(progress: CaseProgress) -> list[dict]:
     assigned_ids = {line.assigned_session_id for line in progress.adoption}
     assigned_on = {
         session_id: starts_at.date()
-        for session_id, starts_at in db_session().execute(
+        for session_id, starts_at in db.execute(
             select(TherapySession.id, TherapySession.starts_at).where(
                 TherapySession.id.in_(assigned_ids)
             )

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from practice import audit
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.demo import seed as demo
 from practice.models import AuditEvent, Role, StaffMember
 from practice.records.backup import table_counts
@@ -52,8 +52,8 @@ def _dispose(app: Flask) -> None:
 
 def _last_event(app: Flask) -> AuditEvent:
     with app.app_context():
-        event = db_session().scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-        db_session().expunge(event)
+        event = db.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        db.expunge(event)
         return event
 
 
@@ -72,7 +72,7 @@ def seeded(backend, tmp_path_factory) -> Iterator[Flask]:
         with app.app_context():
             migrate.upgrade()
             demo.seed_demo(scale=0.1, sessions_per_case=4)
-            db_session().commit()
+            db.commit()
         _dispose(app)
         yield app
         _dispose(app)
@@ -91,7 +91,7 @@ def _backup(app: Flask, tmp_path: Path) -> tuple[Original, Path]:
     """Back up through the CLI; the practice as it was backed up, and the file."""
     with app.app_context():
         counts = table_counts()
-        last = db_session().scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        last = db.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         original = Original(app, counts, last.id, last.row_hash)
     file = tmp_path / "practice.backup"
     result = _cli(app, "backup", str(file))
@@ -124,21 +124,17 @@ def test_backup_restores_into_a_new_database_with_every_row_and_the_audit_chain(
         assert {**restored, AUDIT: restored[AUDIT] - 1} == original.counts
         assert all(original.counts[name] for name in ("practice_session", "practice_moment"))
         assert list(audit.broken_links()) == []
-        same = db_session().get(AuditEvent, original.last_id)
+        same = db.get(AuditEvent, original.last_id)
         assert same.row_hash == original.last_hash
-        events = (
-            db_session()
-            .scalars(
-                select(AuditEvent).where(AuditEvent.id > original.last_id).order_by(AuditEvent.id)
-            )
-            .all()
-        )
+        events = db.scalars(
+            select(AuditEvent).where(AuditEvent.id > original.last_id).order_by(AuditEvent.id)
+        ).all()
         assert [(e.action, e.actor_label, e.prev_hash) for e in events] == [
             ("backup_restored", "cli", original.last_hash)
         ]
         assert migrate.is_at_head()
         # The demo's accounts came across: the restored practice is usable as it was.
-        assert db_session().scalar(
+        assert db.scalar(
             select(StaffMember).where(StaffMember.email == demo.demo_email(Role.COUNSELLOR, 1))
         )
 
@@ -151,7 +147,7 @@ def test_backup_while_the_practice_keeps_writing_is_consistent(seeded, new_app, 
         with seeded.app_context():
             while not stop.is_set():
                 event = audit.record("session_viewed", object_type="Practice", actor_label="t")
-                db_session().commit()
+                db.commit()
                 written.append(event.id)
 
     writer = threading.Thread(target=keep_writing)
@@ -177,19 +173,17 @@ def test_backup_while_the_practice_keeps_writing_is_consistent(seeded, new_app, 
     assert result.exit_code == 0, result.output
     assert "Audit chain intact" in result.output
     with new_app.app_context():
-        ids = db_session().scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+        ids = db.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
         # Exactly the events committed when the backup began, then this restore's.
         assert ids[-2] == created.detail["last_event_id"]
 
 
 def _events_since(app: Flask, first_id: int) -> list[AuditEvent]:
     with app.app_context():
-        events = (
-            db_session()
-            .scalars(select(AuditEvent).where(AuditEvent.id >= first_id).order_by(AuditEvent.id))
-            .all()
-        )
-        db_session().expunge_all()
+        events = db.scalars(
+            select(AuditEvent).where(AuditEvent.id >= first_id).order_by(AuditEvent.id)
+        ).all()
+        db.expunge_all()
         return list(events)
 
 
@@ -198,7 +192,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(seeded, new_app, tmp
     assert _cli(new_app, "restore", str(file)).exit_code == 0
     with new_app.app_context():
         audit.record("note_saved_elsewhere", object_type="Practice", actor_label="test")
-        db_session().commit()
+        db.commit()
         before = table_counts()
     _dispose(new_app)
 
@@ -212,11 +206,9 @@ def test_restore_refuses_a_database_with_data_unless_forced(seeded, new_app, tmp
     assert forced.exit_code == 0, forced.output
     assert "Audit chain intact" in forced.output
     with new_app.app_context():
-        actions = (
-            db_session()
-            .scalars(select(AuditEvent.action).where(AuditEvent.id > original.last_id))
-            .all()
-        )
+        actions = db.scalars(
+            select(AuditEvent.action).where(AuditEvent.id > original.last_id)
+        ).all()
         # The event recorded after the first restore is gone with it: replaced, not merged.
         assert actions == ["backup_restored"]
         assert table_counts()[AUDIT] == original.counts[AUDIT] + 1
@@ -226,11 +218,9 @@ def test_restore_reports_a_broken_audit_chain(seeded, new_app, tmp_path):
     _original, file = _backup(seeded, tmp_path)
     assert _cli(new_app, "restore", str(file)).exit_code == 0
     with new_app.app_context():
-        edited = db_session().scalar(select(AuditEvent.id).order_by(AuditEvent.id).limit(1))
-        db_session().execute(
-            update(AuditEvent).where(AuditEvent.id == edited).values(action="login")
-        )
-        db_session().commit()
+        edited = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id).limit(1))
+        db.execute(update(AuditEvent).where(AuditEvent.id == edited).values(action="login"))
+        db.commit()
     tampered = tmp_path / "tampered.backup"
     assert _cli(new_app, "backup", str(tampered)).exit_code == 0
 

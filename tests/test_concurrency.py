@@ -33,7 +33,7 @@ from sqlalchemy import select
 from practice.accounts import operations as accounts
 from practice.accounts import tokens
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.models import AuditEvent, Case, CycleRole, Partner, Role, TherapySession
 from tests.conftest import BACKENDS, make_test_app
 from tests.databases import fresh_database, on_ci
@@ -145,9 +145,9 @@ def _seed(url: str, tmp_path) -> Seeded:
             created_by_id=member.id,
             attendees=list(case.partners),
         )
-        db_session().add_all([case, draft])
+        db.add_all([case, draft])
         secret, _ = tokens.create_token(member, "race")
-        db_session().commit()
+        db.commit()
         seeded = Seeded(draft.id, secret)
         app.extensions["sqlalchemy"].engine.dispose()
     return seeded
@@ -295,7 +295,7 @@ def _final_state(url: str, tmp_path, session_id: int) -> tuple[TherapySession, l
     """The draft as stored now, and the versions of every note_saved event, in order."""
     app = make_test_app(url, tmp_path / "instance")
     with app.app_context():
-        session = db_session()
+        session = db
         draft = session.get(TherapySession, session_id)
         session.expunge(draft)
         events = session.scalars(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 import practice.accounts.operations as accounts_service
 from practice.accounts.views import LOGIN_REFUSED
 from practice.core import migrate
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.models import Account, AuditEvent, LoginThrottle, TherapySession
 from tests.conftest import _PASSWORD_HASH, PASSWORD, make_test_app
 from tests.databases import fresh_database
@@ -147,8 +147,8 @@ def own_database(backend, tmp_path) -> Iterator[Flask]:
 def test_simultaneous_wrong_passwords_all_count_and_lock_the_account(own_database):
     app, attempts, email = own_database, 8, "target@test.example"
     with app.app_context():
-        db_session().add(Account(email=email, display_name="T", password_hash=_PASSWORD_HASH))
-        db_session().commit()
+        db.add(Account(email=email, display_name="T", password_hash=_PASSWORD_HASH))
+        db.commit()
     start = threading.Barrier(attempts)
     answers, errors = [], []
 
@@ -157,7 +157,7 @@ def test_simultaneous_wrong_passwords_all_count_and_lock_the_account(own_databas
             with app.app_context():  # its own session, hence its own connection
                 start.wait(timeout=30)
                 answers.append(accounts_service.authenticate(email, f"wrong guess {n}"))
-                db_session().commit()
+                db.commit()
         except Exception as error:  # reported by the main thread
             errors.append(error)
 
@@ -168,16 +168,16 @@ def test_simultaneous_wrong_passwords_all_count_and_lock_the_account(own_databas
         thread.join(timeout=120)
     assert not errors and answers == [None] * attempts
     with app.app_context():
-        account = db_session().scalar(select(Account).where(Account.email == email))
+        account = db.scalar(select(Account).where(Account.email == email))
         assert account.locked_until is not None and account.locked_until > utcnow()
         # Five failures locked it; the three that came after found it locked and were not
         # counted towards a second lock (the counter starts again from zero).
         assert account.failed_logins == 0
-        outcomes = db_session().execute(
+        outcomes = db.execute(
             select(AuditEvent.outcome, func.count())
             .where(AuditEvent.action == "login_failed")
             .group_by(AuditEvent.outcome)
         )
         assert dict(outcomes.all()) == {"denied": 5, "locked": 3}
         assert accounts_service.authenticate(email, PASSWORD) is None
-        db_session().rollback()
+        db.rollback()

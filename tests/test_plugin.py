@@ -8,7 +8,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from practice import HostSetupError, Practice
 from practice.core import migrate
-from practice.core.database import db_session
 from practice.models import Case, Role, StaffMember
 from tests.databases import fresh_database
 
@@ -74,7 +73,7 @@ def test_host_user_reaches_the_tracker_under_the_prefix(host):
         db.session.flush()
         from datetime import date
 
-        db_session().add(Case(reference="C-7001", counsellor=member, opened_on=date(2026, 3, 1)))
+        db.session.add(Case(reference="C-7001", counsellor=member, opened_on=date(2026, 3, 1)))
         db.session.commit()
         user_id = user.id
     client = app.test_client()

@@ -642,10 +642,10 @@ def test_batch_keeps_going_when_one_report_fails():
 
 def _seed_file_database(app) -> None:
     """Two counsellors' cases in a file database the batch's worker processes can open."""
-    from practice.core.database import db_session
+    from practice.core.database import db
 
     with app.app_context():
-        session = db_session()
+        session = db
         members = []
         for n in (1, 2):
             account = Account(
@@ -701,14 +701,14 @@ def test_cli_batch_in_two_processes_reports_a_real_failure(tmp_path):
     assert re.search(r"Failed: B-0002: IsADirectoryError", result.output)
     assert (out_dir / f"B-0001-referrer-{today}.pdf").read_bytes().startswith(b"%PDF")
     with app.app_context():
-        from practice.core.database import db_session
+        from practice.core.database import db
 
-        rows = db_session().scalars(select(Report)).all()
-        assert [r.case_id for r in rows] == [db_session().scalar(
+        rows = db.scalars(select(Report)).all()
+        assert [r.case_id for r in rows] == [db.scalar(
             select(Case.id).where(Case.reference == "B-0001"))]  # fmt: skip
         # The failed report's row was rolled back and its stored file removed with it.
         stored = sorted(p.name for p in (tmp_path / "instance" / "reports").glob("*.pdf"))
         assert stored == [rows[0].storage_path]
-        assert db_session().scalar(
+        assert db.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "report_generated")
         ) == 1  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from practice.accounts.reauth import confirm_password
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.web.forms import ExportConfirmForm
 
 WRONG_PASSWORD = "That password is not right. Nothing was exported."
@@ -22,6 +22,6 @@ def password_confirmed(form: ExportConfirmForm, record_refusal: Callable[[], Non
     if confirm_password(form.password.data):
         return True
     record_refusal()
-    db_session().commit()
+    db.commit()
     form.form_errors.append(WRONG_PASSWORD)
     return False

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import LoginThrottle
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 
 
 def address_blocked(address: str, now: datetime | None = None) -> bool:
     """Whether sign-ins from ``address`` are refused at the moment."""
     now = now or utcnow()
-    row = db_session().scalar(select(LoginThrottle).where(LoginThrottle.address == address))
+    row = db.scalar(select(LoginThrottle).where(LoginThrottle.address == address))
     return row is not None and row.blocked_until is not None and row.blocked_until > now
 
 
@@ -37,20 +37,19 @@ def record_failure(address: str, now: datetime | None = None) -> None:
         row.blocked_until = now + timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"])
         row.failures = 0
         row.window_started_at = now
-    db_session().flush()
+    db.flush()
 
 
 def _row_for(address: str, now: datetime) -> LoginThrottle:
-    session = db_session()
     query = select(LoginThrottle).where(LoginThrottle.address == address).with_for_update()
-    row = session.scalar(query)
+    row = db.scalar(query)
     if row is not None:
         return row
     # Two workers may count the first failure of an address at once; the loser re-reads.
     try:
-        with session.begin_nested():
+        with db.begin_nested():
             row = LoginThrottle(address=address, failures=0, window_started_at=now)
-            session.add(row)
+            db.add(row)
     except IntegrityError:
-        row = session.scalar(query)
+        row = db.scalar(query)
     return row

@@ -17,7 +17,7 @@ from practice.accounts.passwords import (
     password_problem,
     verify_password,
 )
-from practice.core.database import UTCDateTime, db_session, utcnow
+from practice.core.database import UTCDateTime, db, utcnow
 
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
@@ -52,9 +52,8 @@ def authenticate(email: str, password: str, address: str | None = None) -> Accou
     account with two-factor sign-in keeps its failure count until the code is accepted too.
     Without ``address`` (no request behind the check) only the account is counted.
     """
-    session = db_session()
     email = normalise_email(email)
-    account = session.scalar(select(Account).where(func.lower(Account.email) == email))
+    account = db.scalar(select(Account).where(func.lower(Account.email) == email))
     now = utcnow()
     if address is not None and login_throttle.address_blocked(address, now):
         verify_password(_DUMMY_HASH, password)
@@ -126,23 +125,17 @@ def _count_failure(account: Account, now: datetime) -> bool:
     config = current_app.config
     reached = Account.failed_logins + 1 >= config["PRACTICE_LOGIN_MAX_FAILURES"]
     until = now + timedelta(seconds=config["PRACTICE_LOGIN_LOCK_SECONDS"])
-    row = (
-        db_session()
-        .execute(
-            update(Account)
-            # Re-checked here: on PostgreSQL a waiting UPDATE sees the row as the winner left it.
-            .where(Account.id == account.id, _not_locked(now))
-            .values(
-                failed_logins=case((reached, 0), else_=Account.failed_logins + 1),
-                locked_until=case(
-                    (reached, literal(until, UTCDateTime())), else_=Account.locked_until
-                ),
-            )
-            .returning(Account.failed_logins, Account.locked_until)
-            .execution_options(synchronize_session=False)
+    row = db.execute(
+        update(Account)
+        # Re-checked here: on PostgreSQL a waiting UPDATE sees the row as the winner left it.
+        .where(Account.id == account.id, _not_locked(now))
+        .values(
+            failed_logins=case((reached, 0), else_=Account.failed_logins + 1),
+            locked_until=case((reached, literal(until, UTCDateTime())), else_=Account.locked_until),
         )
-        .one_or_none()
-    )
+        .returning(Account.failed_logins, Account.locked_until)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
     if row is None:
         return False
     # The database's values, as if loaded: a flush must not write back the stale count.
@@ -159,7 +152,7 @@ def _count_address_failure(address: str | None, now: datetime) -> None:
 def _clear_failures(account: Account) -> None:
     # In the database, not on the object: failures counted by concurrent attempts since the
     # account was read must be cleared too (the object may still say 0).
-    db_session().execute(
+    db.execute(
         update(Account)
         .where(
             Account.id == account.id,
@@ -203,7 +196,7 @@ def change_password(account: Account, current: str, new: str, address: str | Non
     account.password_hash = hash_password(new)
     account.password_changed_at = utcnow()
     end_sessions(account)
-    db_session().flush()
+    db.flush()
     audit.record("password_changed", obj=account)
     _revoke_tokens(account, "password_changed")
 
@@ -221,7 +214,7 @@ def _revoke_tokens(account: Account, reason: str) -> None:
 
 
 def staff_for_account(account: Account) -> StaffMember | None:
-    return db_session().scalar(select(StaffMember).where(StaffMember.user_id == str(account.id)))
+    return db.scalar(select(StaffMember).where(StaffMember.user_id == str(account.id)))
 
 
 def create_staff(
@@ -239,7 +232,6 @@ def create_staff(
     Raises AccountError for a taken email or user id, a weak password, or a supervisor who
     is not a supervisor.
     """
-    session = db_session()
     email = normalise_email(email)
     role = Role(role)
     if supervisor is not None and supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
@@ -248,17 +240,17 @@ def create_staff(
         problem = password_problem(password, (email, display_name))
         if problem:
             raise AccountError(problem)
-        if session.scalar(select(Account.id).where(func.lower(Account.email) == email)):
+        if db.scalar(select(Account.id).where(func.lower(Account.email) == email)):
             raise AccountError("An account with this email already exists.")
         account = Account(
             email=email, display_name=display_name, password_hash=hash_password(password)
         )
-        session.add(account)
-        session.flush()
+        db.add(account)
+        db.flush()
         user_id = str(account.id)
     if not user_id:
         raise AccountError("A host user id or a password is needed.")
-    if session.scalar(select(StaffMember.id).where(StaffMember.user_id == user_id)):
+    if db.scalar(select(StaffMember.id).where(StaffMember.user_id == user_id)):
         raise AccountError("That user already has a staff record.")
     member = StaffMember(
         user_id=user_id,
@@ -267,8 +259,8 @@ def create_staff(
         role=role,
         supervisor=supervisor,
     )
-    session.add(member)
-    session.flush()
+    db.add(member)
+    db.flush()
     audit.record("staff_created", obj=member, actor_label=actor_label, detail={"role": role.value})
     return member
 
@@ -284,7 +276,7 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
     before = {"role": member.role, "supervisor_id": member.supervisor_id}
     member.role = role
     member.supervisor = supervisor
-    db_session().flush()
+    db.flush()
     audit.record(
         "permission_changed",
         obj=member,
@@ -311,7 +303,7 @@ def set_active(member: StaffMember, active: bool) -> None:
 
 def account_of(member: StaffMember) -> Account | None:
     """The standalone login of ``member``, if the tracker manages one."""
-    return db_session().get(Account, int(member.user_id)) if member.user_id.isdigit() else None
+    return db.get(Account, int(member.user_id)) if member.user_id.isdigit() else None
 
 
 def reset_two_factor(member: StaffMember) -> None:

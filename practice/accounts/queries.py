@@ -6,32 +6,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import Role, StaffMember
-from practice.core.database import db_session
+from practice.core.database import db
 
 
 def all_staff() -> list[StaffMember]:
     return list(
-        db_session()
-        .scalars(
+        db.scalars(
             select(StaffMember)
             .options(selectinload(StaffMember.supervisor))
             .order_by(StaffMember.display_name)
-        )
-        .all()
+        ).all()
     )
 
 
 def supervisors() -> list[StaffMember]:
     """Active staff who can supervise others."""
     return list(
-        db_session()
-        .scalars(
+        db.scalars(
             select(StaffMember)
             .where(
                 StaffMember.role.in_([Role.SUPERVISOR, Role.ADMIN]),
                 StaffMember.active.is_(True),
             )
             .order_by(StaffMember.display_name)
-        )
-        .all()
+        ).all()
     )

@@ -25,7 +25,7 @@ from practice.accounts.forms import (
 )
 from practice.accounts.models import Account
 from practice.accounts.views import sign_in
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.core.settings import state
 from practice.web import access, session_limits
 
@@ -52,7 +52,7 @@ def login_code():
     if current_user.is_authenticated:
         return redirect(url_for("practice.cases.home"))
     pending = session_limits.pending_login()
-    account = db_session().get(Account, pending["account"]) if pending else None
+    account = db.get(Account, pending["account"]) if pending else None
     if account is None or account.session_version != pending["version"]:
         session_limits.clear_pending_login()
         flash("Please sign in again.", "info")
@@ -72,7 +72,7 @@ def login_code():
                     "info",
                 )
             return redirect(next_url or url_for("practice.cases.home"))
-        db_session().commit()
+        db.commit()
         # The password was right, so saying that the account is paused reveals nothing new.
         locked = account.locked_until is not None and account.locked_until > utcnow()
         flash(f"{CODE_REFUSED} {CODES_PAUSED}" if locked else CODE_REFUSED, "error")
@@ -113,11 +113,11 @@ def change_password():
                 own, form.current_password.data, form.new_password.data, address
             )
         except accounts.AccountError as error:
-            db_session().commit()  # keeps the audit row of a wrong current password
+            db.commit()  # keeps the audit row of a wrong current password
             getattr(form, error.field or "new_password").errors.append(str(error))
             return _account_page(own, password_form=form)
         session_limits.renew_session(own)
-        db_session().commit()
+        db.commit()
         flash(
             "Your password is changed. Any other sessions were signed out and your API "
             "tokens revoked.",
@@ -139,11 +139,11 @@ def enrol():
     if form.validate_on_submit():
         if totp.confirm_enrolment(own, form.code.data):
             codes = totp.new_recovery_codes(own)
-            db_session().commit()
+            db.commit()
             flash("Two-factor sign-in is on. You will be asked for a code at sign-in.", "success")
             return _show_recovery_codes(codes)
         form.code.errors.append(CODE_REFUSED)
-    db_session().commit()  # the pending secret, so a reload shows the same QR code
+    db.commit()  # the pending secret, so a reload shows the same QR code
     uri = totp.provisioning_uri(own, secret)
     return render_template(
         "practice/security/enrol.html",
@@ -165,10 +165,10 @@ def disable_two_factor():
     if form.validate_on_submit():
         if reauth.confirm_password(form.password.data):
             totp.disable(own)
-            db_session().commit()
+            db.commit()
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for(".account"))
-        db_session().commit()  # the failed confirmation counts towards the lock-out
+        db.commit()  # the failed confirmation counts towards the lock-out
         form.password.errors.append("That is not your password.")
     return _account_page(own, disable_form=form)
 
@@ -183,9 +183,9 @@ def recovery_codes():
     if form.validate_on_submit():
         if reauth.confirm_password(form.recovery_password.data):
             codes = totp.new_recovery_codes(own)
-            db_session().commit()
+            db.commit()
             return _show_recovery_codes(codes)
-        db_session().commit()  # the failed confirmation counts towards the lock-out
+        db.commit()  # the failed confirmation counts towards the lock-out
         form.recovery_password.errors.append("That is not your password.")
     return _account_page(own, recovery_form=form)
 

@@ -9,7 +9,7 @@ from practice.accounts import operations as accounts
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.queries import all_staff, supervisors
 from practice.accounts.staff_forms import ConfirmForm, EditStaffForm, NewStaffForm
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.core.settings import state
 from practice.web import access
 
@@ -23,7 +23,7 @@ def _supervisor_choices(exclude: StaffMember | None = None) -> list[SelectChoice
 
 
 def _supervisor(choice: int | None) -> StaffMember | None:
-    return db_session().get(StaffMember, choice) if choice else None
+    return db.get(StaffMember, choice) if choice else None
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -43,10 +43,10 @@ def staff():
                 supervisor=_supervisor(form.supervisor_id.data),
             )
         except accounts.AccountError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"{member.display_name} was added as {member.role}.", "success")
             return redirect(url_for(".staff"))
     return render_template(
@@ -61,17 +61,17 @@ def staff():
 @bp.route("/staff/<int:member_id>", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def edit_staff(member_id: int):
-    member = db_session().get(StaffMember, member_id) or abort(404)
+    member = db.get(StaffMember, member_id) or abort(404)
     form = EditStaffForm(role=member.role, supervisor_id=member.supervisor_id or 0)
     form.supervisor_id.choices = _supervisor_choices(exclude=member)
     if form.validate_on_submit():
         try:
             accounts.change_role(member, form.role.data, _supervisor(form.supervisor_id.data))
         except accounts.AccountError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"{member.display_name} is now {member.role}.", "success")
             return redirect(url_for(".staff"))
     return render_template(
@@ -86,16 +86,16 @@ def edit_staff(member_id: int):
 @bp.route("/staff/<int:member_id>/two-factor/reset", methods=["POST"])
 @access.roles(Role.ADMIN)
 def reset_two_factor(member_id: int):
-    member = db_session().get(StaffMember, member_id) or abort(404)
+    member = db.get(StaffMember, member_id) or abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             accounts.reset_two_factor(member)
         except accounts.AccountError as error:
-            db_session().rollback()
+            db.rollback()
             flash(str(error), "error")
         else:
-            db_session().commit()
+            db.commit()
             flash(
                 f"Two-factor sign-in of {member.display_name} was turned off and their sessions "
                 "ended; they can set it up again after signing in.",
@@ -107,12 +107,12 @@ def reset_two_factor(member_id: int):
 @bp.route("/staff/<int:member_id>/active", methods=["POST"])
 @access.roles(Role.ADMIN)
 def toggle_active(member_id: int):
-    member = db_session().get(StaffMember, member_id) or abort(404)
+    member = db.get(StaffMember, member_id) or abort(404)
     if member.id == access.current_staff().id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for(".staff"))
     accounts.set_active(member, not member.active)
-    db_session().commit()
+    db.commit()
     flash(
         f"{member.display_name} was {'reactivated' if member.active else 'deactivated'}.",
         "success",

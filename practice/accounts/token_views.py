@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from practice.accounts import tokens
 from practice.accounts.models import ApiToken
 from practice.accounts.tokens import MAX_NAME_LENGTH, TokenError
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.web import access
 from practice.web.forms import PracticeForm, strip_whitespace
 
@@ -72,11 +72,11 @@ def create():
     try:
         secret, record = tokens.create_token(access.current_staff(), form.name.data)
     except TokenError as error:
-        db_session().rollback()
+        db.rollback()
         form.form_errors.append(str(error))
         return _index(form)
     page = render_template("practice/tokens/created.html", secret=secret, token=record)
-    db_session().commit()
+    db.commit()
     return page
 
 
@@ -85,12 +85,12 @@ def create():
 def revoke(token_id: int):
     _browser_only()
     member = access.current_staff()
-    record = db_session().scalar(
+    record = db.scalar(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.staff_id == member.id)
     )
     if record is None:
         abort(404)
     tokens.revoke_token(record, member)
-    db_session().commit()
+    db.commit()
     flash(f"The token “{record.name}” was revoked; programs using it are now refused.", "success")
     return redirect(url_for(".index"))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from practice import audit
 from practice.accounts.models import ApiToken, StaffMember
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 
 TOKEN_PREFIX = "cct_"
 MAX_NAME_LENGTH = 80
@@ -32,8 +32,8 @@ def create_token(member: StaffMember, name: str) -> tuple[str, ApiToken]:
     record = ApiToken(
         staff_id=member.id, name=name, token_hash=token_digest(secret), prefix=secret[:12]
     )
-    db_session().add(record)
-    db_session().flush()
+    db.add(record)
+    db.flush()
     audit.record("api_token_created", obj=record, actor=member)
     return secret, record
 
@@ -54,7 +54,7 @@ def revoke_all_tokens(member: StaffMember, reason: str) -> list[int]:
     "password_changed", "two_factor_reset", "deactivated"). Each revocation is audited
     like one by the member, with the acting person (the member or an administrator).
     """
-    active = db_session().scalars(
+    active = db.scalars(
         select(ApiToken).where(ApiToken.staff_id == member.id, ApiToken.revoked_at.is_(None))
     )
     now = utcnow()
@@ -68,7 +68,7 @@ def revoke_all_tokens(member: StaffMember, reason: str) -> list[int]:
 
 def tokens_of(member: StaffMember) -> list[ApiToken]:
     return list(
-        db_session().scalars(
+        db.scalars(
             select(ApiToken).where(ApiToken.staff_id == member.id).order_by(ApiToken.id.desc())
         )
     )
@@ -78,28 +78,22 @@ def known_token_id(secret: str) -> int | None:
     """The id of the token ``secret`` was issued as, revoked or not; None for a made-up one."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    return db_session().scalar(
-        select(ApiToken.id).where(ApiToken.token_hash == token_digest(secret))
-    )
+    return db.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_digest(secret)))
 
 
 def staff_for_token(secret: str) -> tuple[StaffMember, ApiToken] | None:
     """The active staff member behind an unrevoked token, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    row = (
-        db_session()
-        .execute(
-            select(StaffMember, ApiToken)
-            .join(ApiToken, ApiToken.staff_id == StaffMember.id)
-            .where(
-                ApiToken.token_hash == token_digest(secret),
-                ApiToken.revoked_at.is_(None),
-                StaffMember.active.is_(True),
-            )
+    row = db.execute(
+        select(StaffMember, ApiToken)
+        .join(ApiToken, ApiToken.staff_id == StaffMember.id)
+        .where(
+            ApiToken.token_hash == token_digest(secret),
+            ApiToken.revoked_at.is_(None),
+            StaffMember.active.is_(True),
         )
-        .first()
-    )
+    ).first()
     if row is None:
         return None
     member, record = row

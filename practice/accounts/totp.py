@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from practice import audit
 from practice.accounts.models import Account, RecoveryCode
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
@@ -57,7 +57,7 @@ def verify_code(account: Account, code: str, now: datetime | None = None) -> boo
     step = matching_step(account.totp_secret, code, now)
     if step is None:
         return False
-    result = db_session().execute(
+    result = db.execute(
         update(Account)
         .where(
             Account.id == account.id,
@@ -97,7 +97,7 @@ def disable(account: Account) -> None:
     account.totp_secret = None
     account.totp_pending_secret = None
     account.totp_last_counter = None
-    db_session().execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    db.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
     audit.record("totp_disabled", obj=account)
 
 
@@ -118,14 +118,13 @@ def _recovery_hash(code: str) -> str:
 
 def new_recovery_codes(account: Account) -> list[str]:
     """Replace ``account``'s recovery codes with fresh ones, returned once for display."""
-    session = db_session()
-    session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    db.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = secrets.token_hex(5)
         codes.append(f"{raw[:5]}-{raw[5:]}")
-        session.add(RecoveryCode(account_id=account.id, code_hash=_recovery_hash(raw)))
-    session.flush()
+        db.add(RecoveryCode(account_id=account.id, code_hash=_recovery_hash(raw)))
+    db.flush()
     audit.record("recovery_codes_created", obj=account)
     return codes
 
@@ -134,7 +133,7 @@ def use_recovery_code(account: Account, code: str, now: datetime | None = None) 
     """Whether ``code`` is an unused recovery code of ``account``; spends it if so."""
     if not account.totp_secret or not is_recovery_code(code):
         return False
-    result = db_session().execute(
+    result = db.execute(
         update(RecoveryCode)
         .where(
             RecoveryCode.account_id == account.id,
@@ -152,7 +151,7 @@ def use_recovery_code(account: Account, code: str, now: datetime | None = None) 
 
 def recovery_codes_left(account: Account) -> int:
     """How many of ``account``'s recovery codes are still unused."""
-    return db_session().scalar(
+    return db.scalar(
         select(func.count(RecoveryCode.id)).where(
             RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
         )

@@ -9,7 +9,7 @@ from practice import audit
 from practice.accounts import operations as accounts
 from practice.accounts.forms import LoginForm
 from practice.accounts.models import Account
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.core.settings import state
 from practice.web import access, session_limits
 from practice.web.urls import safe_next_url
@@ -32,13 +32,13 @@ def login():
         address = accounts.client_address(request.remote_addr)
         account = accounts.authenticate(form.email.data, form.password.data, address)
         if account is None:
-            db_session().commit()
+            db.commit()
             flash(LOGIN_REFUSED, "error")
             return render_template("practice/login.html", form=form), 200
         next_url = safe_next_url(request.args.get("next"))
         if account.totp_secret:
             session_limits.store_pending_login(account, next_url)
-            db_session().commit()
+            db.commit()
             return redirect(url_for("practice.security.login_code"))
         sign_in(account)
         return redirect(next_url or url_for("practice.cases.home"))
@@ -50,7 +50,7 @@ def sign_in(account: Account, second_factor: str = "") -> None:
     session_limits.begin_session(account)
     detail = {"second_factor": second_factor} if second_factor else None
     audit.record("login", obj=account, actor=accounts.staff_for_account(account), detail=detail)
-    db_session().commit()
+    db.commit()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -62,7 +62,7 @@ def logout():
     if account is not None:
         accounts.end_sessions(account)
     audit.record("logout", obj=member)
-    db_session().commit()
+    db.commit()
     logout_user()
     flash("You are signed out.", "info")
     if state(current_app).manages_accounts:

@@ -27,7 +27,7 @@ from werkzeug.routing import PathConverter
 
 from practice import audit
 from practice.cases.operations import CaseError, VersionConflict
-from practice.core.database import MAX_ID, db_session
+from practice.core.database import MAX_ID, db
 from practice.measures.operations import MeasureError
 from practice.moments.operations import MomentError
 from practice.moments.vocabulary import VocabularyError
@@ -101,7 +101,7 @@ def error_response(
 
 def _handle_http(error: HTTPException) -> Response:
     # A refused or failed request changes nothing; the sign view commits its audit row first.
-    db_session().rollback()
+    db.rollback()
     status = error.code or 500
     if _is_access_decision(error):
         audit_refusal(status)
@@ -130,13 +130,13 @@ def _is_access_decision(error: HTTPException) -> bool:
 
 
 def _handle_server_error(_error: Exception) -> Response:
-    db_session().rollback()
+    db.rollback()
     return error_response(500, "server_error", _MESSAGES[500])
 
 
 def _handle_refusal(error: ValueError) -> Response:
     """A service refused the change: roll back, 409, with the inputs at fault where known."""
-    db_session().rollback()
+    db.rollback()
     fields = {name: [message] for name, message in getattr(error, "fields", {}).items()}
     if isinstance(error, VersionConflict):
         return error_response(
@@ -277,14 +277,14 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def read(payload: Any, action: str, **audit_args: Any) -> Response:
     """Answer a read of clinical data: audited (ids only) and committed, then sent."""
     audit.record(action, **audit_args)
-    db_session().commit()
+    db.commit()
     return jsonify(payload)
 
 
 def saved(payload: Any, status: int = 200, location: str | None = None) -> Response:
     """Commit the change the services made (they audited it) and answer with the result;
     ``None`` answers 204 with no body."""
-    db_session().commit()
+    db.commit()
     response = Response(status=204) if payload is None else jsonify(payload)
     if payload is not None:
         response.status_code = status
@@ -310,10 +310,9 @@ def page_body(items: list, total: int, args: dict) -> dict:
 
 def paginate(query: Select, args: dict) -> tuple[list, int]:
     """One page of the records ``query`` selects (ordered by the caller) and their total."""
-    session = db_session()
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     limit, offset = page_window(args)
-    return list(session.scalars(query.limit(limit).offset(offset))), total or 0
+    return list(db.scalars(query.limit(limit).offset(offset))), total or 0
 
 
 def paginate_list(items: list, args: dict) -> tuple[list, int]:

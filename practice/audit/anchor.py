@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from practice.audit.models import AuditEvent
-from practice.core.database import db_session
+from practice.core.database import db
 
 ANCHOR_FILE = "audit-anchor.json"
 
@@ -43,16 +43,14 @@ def default_path() -> Path:
 
 def current_head() -> Head | None:
     """The newest event of the chain, or None when the log is empty."""
-    row = (
-        db_session()
-        .execute(select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
-        .first()
-    )
+    row = db.execute(
+        select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
     return Head(row.id, row.row_hash) if row is not None else None
 
 
 def event_count() -> int:
-    return db_session().scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return db.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def read(path: Path) -> Head | None:
@@ -102,7 +100,7 @@ def remember_head(path: Path) -> Head | None:
 
 def check(anchor: Head) -> None:
     """Raise AnchorError unless the chain still holds ``anchor`` unchanged."""
-    found = db_session().scalar(select(AuditEvent.row_hash).where(AuditEvent.id == anchor.id))
+    found = db.scalar(select(AuditEvent.row_hash).where(AuditEvent.id == anchor.id))
     if found is None:
         raise AnchorError(
             f"Event #{anchor.id}, the newest one verified before, is gone: the newest events "

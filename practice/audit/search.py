@@ -23,7 +23,7 @@ from practice.accounts.models import StaffMember
 from practice.audit import anchor as audit_anchor
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case
-from practice.core.database import db_session
+from practice.core.database import db
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
@@ -222,7 +222,7 @@ def _line(row: Row) -> AuditLine:
 
 def _exists(filters: AuditFilters, condition: ColumnElement[bool]) -> bool:
     query = select(AuditEvent.id).where(*filters.conditions(), condition).limit(1)
-    return db_session().scalar(query) is not None
+    return db.scalar(query) is not None
 
 
 def search(
@@ -241,7 +241,7 @@ def search(
         if before is not None:
             query = query.where(AuditEvent.id < before)
         query = query.order_by(AuditEvent.id.desc())
-    rows = db_session().execute(query.limit(size + 1)).all()
+    rows = db.execute(query.limit(size + 1)).all()
     beyond = len(rows) > size
     lines = [_line(row) for row in rows[:size]]
     if after is not None:
@@ -269,7 +269,7 @@ def iter_lines(filters: AuditFilters, batch_size: int = EXPORT_BATCH) -> Iterato
         query = _lines_query(filters).order_by(AuditEvent.id.desc()).limit(batch_size)
         if before is not None:
             query = query.where(AuditEvent.id < before)
-        rows = db_session().execute(query).all()
+        rows = db.execute(query).all()
         if not rows:
             return
         for row in rows:
@@ -279,7 +279,7 @@ def iter_lines(filters: AuditFilters, batch_size: int = EXPORT_BATCH) -> Iterato
 
 def distinct_actions() -> list[str]:
     """Every action the log holds, for the filter's choices (served by the action index)."""
-    return list(db_session().scalars(select(AuditEvent.action).distinct().order_by("action")))
+    return list(db.scalars(select(AuditEvent.action).distinct().order_by("action")))
 
 
 def distinct_object_types() -> list[str]:
@@ -290,7 +290,7 @@ def distinct_object_types() -> list[str]:
         .distinct()
         .order_by("object_type")
     )
-    return list(db_session().scalars(query))
+    return list(db.scalars(query))
 
 
 def verify_chain(limit: int = 20) -> ChainCheck:

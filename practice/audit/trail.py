@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from practice.accounts.models import StaffMember
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case
-from practice.core.database import MAX_ID, db_session, utcnow
+from practice.core.database import MAX_ID, db, utcnow
 
 # Any fixed number: PostgreSQL serialises writers of the chain with this advisory lock.
 _CHAIN_LOCK = 7_411_001
@@ -60,7 +60,6 @@ def record(
 
     ``obj`` may be a model instance, whose class name and id are recorded.
     """
-    session = db_session()
     if actor is None and has_request_context():
         actor = g.get("practice_staff")
     if obj is not None:
@@ -68,8 +67,8 @@ def record(
         object_id = object_id or getattr(obj, "id", "")
         if case_id is None:
             case_id = obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor.id if actor is not None else None,
@@ -82,9 +81,9 @@ def record(
         remote_addr=(request.remote_addr or "") if has_request_context() else "cli",
         detail=detail or {},
     )
-    session.add(event)
-    session.flush()
-    previous = session.scalar(
+    db.add(event)
+    db.flush()
+    previous = db.scalar(
         select(AuditEvent.row_hash)
         .where(AuditEvent.id < event.id)
         .order_by(AuditEvent.id.desc())
@@ -92,17 +91,16 @@ def record(
     )
     event.prev_hash = previous or ""
     event.row_hash = _row_digest(event)
-    session.flush()
+    db.flush()
     return event
 
 
 def broken_links(batch_size: int = 5000) -> Iterator[int]:
     """Ids of events whose hash or link to their predecessor does not check out."""
-    session = db_session()
     previous_hash = ""
     last_id = 0
     while True:
-        events = session.scalars(
+        events = db.scalars(
             select(AuditEvent)
             .where(AuditEvent.id > last_id)
             .order_by(AuditEvent.id)
@@ -160,7 +158,7 @@ def record_denied(
         object_type, object_id = _OBJECT_TYPES[named[0][0]], named[0][1]
     case_id = ids.get("case_id")
     if isinstance(case_id, int):
-        case_id = db_session().scalar(select(Case.id).where(Case.id == case_id))
+        case_id = db.scalar(select(Case.id).where(Case.id == case_id))
     else:
         case_id = None
     return record(

@@ -21,7 +21,7 @@ from practice.accounts.models import Role
 from practice.accounts.queries import all_staff
 from practice.audit import search as service
 from practice.audit.forms import AuditFilterForm
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.web import access
 from practice.web.forms import ExportConfirmForm
 
@@ -55,7 +55,7 @@ def index():
     if chain is not None:
         detail["chain_intact"] = chain.intact
     audit.record("audit_viewed", object_type="AuditEvent", detail=detail)
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/audit/index.html", form=form, page=page, chain=chain, args=filters.args()
     )
@@ -78,7 +78,7 @@ def export_csv():
     if not password_confirmed(confirm, refused):
         return _confirm_page(confirm, filters.args())
     audit.record("audit_exported", object_type="AuditEvent", detail={"filters": filters.args()})
-    db_session().commit()
+    db.commit()
     response = Response(stream_with_context(service.csv_chunks(filters)), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="audit-{utcnow():%Y-%m-%d}.csv"'

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
@@ -172,7 +172,6 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
 
     Reads in a fixed number of queries; nothing is changed.
     """
-    db = db_session()
     sessions = db.scalars(
         select(TherapySession)
         .where(TherapySession.case_id == case.id)

@@ -8,7 +8,7 @@ from practice.accounts.export_password import password_confirmed
 from practice.cases import export as case_export
 from practice.cases import scoping
 from practice.cases.views import record_case_view
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.web import access
 from practice.web.forms import ExportConfirmForm
 
@@ -25,7 +25,7 @@ def export(case_id: int):
     form = ExportConfirmForm()
     if password_confirmed(form, lambda: case_export.record_refusal(case, member)):
         data = case_export.export_case(case, member)
-        db_session().commit()
+        db.commit()
         response = Response(data, mimetype="application/zip")
         name = case_export.filename(case, utcnow().date())
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 
 REFERENCE_PREFIX = "C-"
 # Two people opening a case at the same moment may pick the same reference; the unique
@@ -147,7 +147,7 @@ def _reference_number(reference: str | None) -> int | None:
 def _highest_reference_number() -> int:
     # Longest first, then highest, so that C-10000 ranks above C-9999; a few non-numeric
     # references of the same shape are skipped.
-    candidates = db_session().scalars(
+    candidates = db.scalars(
         select(Case.reference)
         .where(Case.reference.like(f"{REFERENCE_PREFIX}%"))
         .order_by(func.length(Case.reference).desc(), Case.reference.desc())
@@ -218,7 +218,6 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
     for details in data.partners:
         _check_partner(details)
 
-    session = db_session()
     reference = None
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference = next_reference(after=reference)
@@ -238,8 +237,8 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
             case.partners.append(partner)
         try:
             # A savepoint, so that a taken reference undoes this attempt only.
-            with session.begin_nested():
-                session.add(case)
+            with db.begin_nested():
+                db.add(case)
         except IntegrityError:
             continue
         audit.record(
@@ -281,11 +280,10 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     if case.version != expected_version:
         raise VersionConflict(editable_values(case), case.version)
 
-    session = db_session()
     changed: list[str] = []
     try:
         # A savepoint, so that a concurrent save detected at flush undoes only this edit.
-        with session.begin_nested():
+        with db.begin_nested():
             for name in ("presenting_concerns", "goals", "eft_stage"):
                 value = getattr(data, name)
                 if getattr(case, name) != value:
@@ -299,7 +297,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
                 # and other open edit forms learn of the change.
                 case.updated_at = utcnow()
     except StaleDataError:
-        session.refresh(case)
+        db.refresh(case)
         raise VersionConflict(editable_values(case), case.version) from None
     if changed:
         audit.record("case_updated", obj=case, detail={"fields": changed})
@@ -325,7 +323,7 @@ def add_partner(case: Case, data: PartnerDetails) -> Partner:
     _apply_partner(partner, data)
     case.partners.append(partner)
     case.updated_at = utcnow()  # moves the version on, as any change to the case does
-    db_session().flush()
+    db.flush()
     audit.record("partner_added", obj=partner, case_id=case.id, detail={"partner_id": partner.id})
     return partner
 
@@ -359,7 +357,7 @@ def change_status(case: Case, action: str, reason: str) -> None:
         case.closed_on = today()
     elif target == CaseStatus.ACTIVE:
         case.closed_on = None
-    db_session().flush()
+    db.flush()
     # The reason may describe the clients, so only the statuses go to the audit log.
     audit.record("case_status_changed", obj=case, detail={"from": before, "to": target.value})
 

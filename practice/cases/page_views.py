@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from practice import audit
 from practice.cases.scoping import can_edit, case_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures import csi4
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
@@ -25,7 +25,7 @@ def show(case_id: int):
     progress = case_progress(case)
     charts = case_charts(progress)
     audit.record("case_viewed", obj=case)
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/cases/show.html",
         case=case,

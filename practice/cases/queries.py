@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, CaseStatus
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.sessions.models import TherapySession
 
 PAGE_SIZE = 50
@@ -98,7 +98,7 @@ def _status_rank() -> ColumnElement[int]:
 def own_caseload(member: StaffMember) -> list[CaseRow]:
     """The cases ``member`` carries as counsellor, active first, with session counts (one query)."""
     stats = _session_stats()
-    rows = db_session().execute(
+    rows = db.execute(
         select(
             Case.id,
             Case.reference,
@@ -126,7 +126,6 @@ def case_list(member: StaffMember, query: CaseListQuery) -> CaseListPage:
 
     A page number past the end gives the last page.
     """
-    session = db_session()
     filtered = visible_cases(member)
     if query.status != "all":
         filtered = filtered.where(Case.status == query.status)
@@ -134,7 +133,7 @@ def case_list(member: StaffMember, query: CaseListQuery) -> CaseListPage:
         filtered = filtered.where(Case.reference.ilike(_like_pattern(query.q), escape="\\"))
 
     counted = filtered.with_only_columns(Case.id).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    total = db.scalar(select(func.count()).select_from(counted)) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(query.page, 1), pages)
 
@@ -153,7 +152,7 @@ def case_list(member: StaffMember, query: CaseListQuery) -> CaseListPage:
     }
     order = sort_columns.get(query.sort, Case.reference)
     order = order.desc() if query.descending else order.asc()
-    rows = session.execute(
+    rows = db.execute(
         filtered.with_only_columns(
             Case.id,
             Case.reference,

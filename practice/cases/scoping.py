@@ -13,13 +13,13 @@ from sqlalchemy import select
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.queries import visible_cases
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.sessions.models import TherapySession
 
 
 def case_for_viewer(member: StaffMember, case_id: int) -> Case:
     """The case if ``member`` may see it; 404 otherwise."""
-    case = db_session().scalar(visible_cases(member).where(Case.id == case_id))
+    case = db.scalar(visible_cases(member).where(Case.id == case_id))
     if case is None:
         abort(404)
     return case
@@ -36,7 +36,7 @@ def case_for_editor(member: StaffMember, case_id: int) -> Case:
 def session_for_viewer(member: StaffMember, session_id: int) -> TherapySession:
     """The session if ``member`` may see its case; 404 otherwise."""
     visible = visible_cases(member).with_only_columns(Case.id)
-    session = db_session().scalar(
+    session = db.scalar(
         select(TherapySession).where(
             TherapySession.id == session_id,
             TherapySession.case_id.in_(visible),

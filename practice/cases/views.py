@@ -26,7 +26,7 @@ from practice.cases.forms import (
 from practice.cases.models import CaseKind
 from practice.cases.queries import STATUS_FILTERS, case_list, own_caseload
 from practice.cases.scoping import case_for_editor
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.web import access
 
 bp = Blueprint("cases", __name__)
@@ -56,7 +56,7 @@ def home():
     cases = own_caseload(member)
     # A list of case references is a read of the caseload too: audited with its size only.
     audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/home.html", cases=cases, may_open=service.may_open_cases(member)
     )
@@ -73,7 +73,7 @@ def index():
         object_type="Caseload",
         detail={"cases": page.total, "page": page.page, "status": query.status},
     )
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/cases/index.html",
         page=page,
@@ -98,10 +98,10 @@ def new():
         try:
             case = service.open_case(member, form.new_case())
         except service.CaseError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"Case {case.reference} was opened.", "success")
             return redirect(_case_page(case.id))
     return render_template(
@@ -125,16 +125,16 @@ def edit(case_id: int):
         try:
             changed = service.update_case(case, form.changes(), form.version.data)
         except service.VersionConflict as error:
-            db_session().rollback()
+            db.rollback()
             conflict = service.differences(error.saved, form.changes())
             # Saving again now deliberately replaces what the other person saved.
             form.version.data = error.version
             form.form_errors.append(str(error))
         except service.CaseError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(
                 f"{case.reference}: {'changes saved' if changed else 'nothing changed'}.", "success"
             )
@@ -153,10 +153,10 @@ def add_partner(case_id: int):
         try:
             service.add_partner(case, form.details())
         except service.CaseError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"A person was added to {case.reference}.", "success")
             return redirect(_case_page(case.id))
     record_case_view(case, "add_partner")
@@ -177,10 +177,10 @@ def change_status(case_id: int):
         try:
             service.change_status(case, form.action.data, form.reason.data)
         except service.CaseError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"{case.reference} is now {case.status}.", "success")
             return redirect(_case_page(case.id))
     record_case_view(case, "status")
@@ -215,4 +215,4 @@ def record_case_view(case, view: str) -> None:
     """Audit the read of a page that shows a case's clinical details, committed: shown first
     or re-shown after a refused post alike, since both show them."""
     audit.record("case_viewed", obj=case, detail={"view": view})
-    db_session().commit()
+    db.commit()

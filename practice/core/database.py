@@ -12,7 +12,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, scoped_session
+from werkzeug.local import LocalProxy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,9 +61,13 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def db_session() -> Session:
-    """The request's SQLAlchemy session, from the host's Flask-SQLAlchemy."""
+def _host_session() -> scoped_session:
     return current_app.extensions["sqlalchemy"].session
+
+
+# The database session of the current request, CLI command or job: the host's Flask-SQLAlchemy
+# session (the tracker owns no engine of its own). The one name for it in the whole package.
+db: scoped_session = LocalProxy(_host_session)  # type: ignore[assignment]
 
 
 def engine() -> sa.Engine:

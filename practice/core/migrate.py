@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.core.resources import package_dir
 
 # The tracker's own version table, so a host's Alembic history is never touched.
@@ -36,9 +36,7 @@ def current_revisions() -> tuple[str, ...]:
     Asked through the request's session, so it shares its transaction rather than
     queueing behind it for SQLite's write lock.
     """
-    context = MigrationContext.configure(
-        db_session().connection(), opts={"version_table": VERSION_TABLE}
-    )
+    context = MigrationContext.configure(db.connection(), opts={"version_table": VERSION_TABLE})
     return tuple(context.get_current_heads())
 
 

@@ -26,7 +26,7 @@ from practice.accounts import operations as accounts
 from practice.accounts.models import Account, Role, StaffMember
 from practice.accounts.passwords import hash_password
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures import csi4
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
@@ -120,7 +120,7 @@ class DemoSummary:
 
 def has_staff() -> bool:
     """Whether the database already holds any staff member (then the demo is not seeded)."""
-    return db_session().scalar(sa.select(StaffMember.id).limit(1)) is not None
+    return db.scalar(sa.select(StaffMember.id).limit(1)) is not None
 
 
 def demo_email(role: Role, number: int) -> str:
@@ -136,7 +136,7 @@ def seed_demo(
 
     ``scale`` multiplies counsellors and cases; ``sessions_per_case`` sets the average number of
     sessions of a case. Raises DemoError if the database already has staff or lacks the default
-    vocabulary, and ValueError for a scale or session count that is not positive.
+    vocabulary, and ValueError for a scale or db count that is not positive.
     """
     if scale <= 0:
         raise ValueError(f"Scale must be positive, got {scale}")
@@ -145,7 +145,6 @@ def seed_demo(
     if has_staff():
         raise DemoError("The database already has staff; the demo only seeds an empty practice.")
     started = time.perf_counter()
-    session = db_session()
     rng = random.Random(seed)
     n_counsellors = max(1, round(COUNSELLORS_PER_SCALE * scale))
     n_supervisors = max(2, round(n_counsellors / COUNSELLORS_PER_SUPERVISOR))
@@ -168,7 +167,7 @@ def seed_demo(
             "moments": builder.count[Moment],
         },
     )
-    session.flush()
+    db.flush()
     return DemoSummary(
         staff=staff,
         supervisors=n_supervisors,
@@ -262,7 +261,6 @@ def _create_staff(rng: random.Random, n_supervisors: int, n_counsellors: int) ->
     if extra_supervisors <= 0 and extra_counsellors <= 0:
         return counsellors
 
-    session = db_session()
     ids = _IdAllocator([Account, StaffMember])
     password_hash = hash_password(DEMO_PASSWORD)
     created = DEMO_NOW - timedelta(days=400)
@@ -312,9 +310,9 @@ def _create_staff(rng: random.Random, n_supervisors: int, n_counsellors: int) ->
         range(len(counsellors) + 1, n_counsellors + 1),
         lambda n: rota[(n - len(counsellors) - 1) % len(rota)],
     )
-    _insert(session, Account, accounts_rows + counsellor_accounts)
-    _insert(session, StaffMember, supervisor_rows)
-    _insert(session, StaffMember, counsellor_rows)
+    _insert(db, Account, accounts_rows + counsellor_accounts)
+    _insert(db, StaffMember, supervisor_rows)
+    _insert(db, StaffMember, counsellor_rows)
     ids.advance_sequences()
     counsellors += [
         _Counsellor(row["id"], len(counsellors) + i + 1, row["supervisor_id"])
@@ -346,7 +344,7 @@ class _IdAllocator:
     """
 
     def __init__(self, models: Sequence[type]) -> None:
-        self.session = db_session()
+        self.session = db
         self.next: dict[type, int] = {}
         for model in models:
             top = self.session.scalar(sa.select(sa.func.max(model.__table__.c.id)))
@@ -427,8 +425,7 @@ class _Vocabulary:
     """The seeded moment types and scripts, looked up by key and role in the database."""
 
     def __init__(self) -> None:
-        session = db_session()
-        rows = session.execute(
+        rows = db.execute(
             sa.select(MomentType.key, MomentType.id, MomentType.valence).where(MomentType.active)
         ).all()
         self.moment_type = {key: type_id for key, type_id, _ in rows}
@@ -456,7 +453,7 @@ class _Vocabulary:
             )
         scripts = [
             _ScriptRow(*row)
-            for row in session.execute(
+            for row in db.execute(
                 sa.select(Script.id, Script.text, Script.intended_role)
                 .where(Script.active)
                 .order_by(Script.position, Script.id)
@@ -749,7 +746,7 @@ class _PracticeBuilder:
         self.rng = rng
         self.mean_sessions = sessions_per_case
         self.vocab = _Vocabulary()
-        self.session = db_session()
+        self.session = db
         self.ids = _IdAllocator(self.MODELS)
         self.rows: dict[object, list[dict]] = {}
         self.count: dict[type, int] = dict.fromkeys(self.MODELS, 0)

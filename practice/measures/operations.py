@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, Partner
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.measures.csi4 import CSI4_CUTOFF, csi4_below_cutoff, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.sessions.models import TherapySession
@@ -50,7 +50,6 @@ def record_csi4(
         raise MeasureError(
             "This session's note is signed, so its CSI-4 answers can no longer change."
         )
-    db = db_session()
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != session.case_id:
         raise MeasureError("That partner is not in this case.")
@@ -95,7 +94,7 @@ def _counsellor_id(session: TherapySession) -> int:
 
 def session_csi4(session: TherapySession) -> dict[int, MeasureResponse]:
     """The CSI-4 responses recorded at this session, by partner id."""
-    responses = db_session().scalars(
+    responses = db.scalars(
         select(MeasureResponse).where(
             MeasureResponse.session_id == session.id, MeasureResponse.measure == CSI4
         )
@@ -143,4 +142,4 @@ def csi4_history(case: Case, before: TherapySession | None = None) -> list[Csi4R
     )
     if before is not None:
         query = query.where(TherapySession.starts_at < before.starts_at)
-    return [Csi4Row(*row) for row in db_session().execute(query)]
+    return [Csi4Row(*row) for row in db.execute(query)]

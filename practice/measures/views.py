@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from practice import audit
 from practice.cases.scoping import can_edit, session_for_editor, session_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures import operations as measures
 from practice.measures.csi4 import CSI4_CUTOFF, CSI4_ITEMS
 from practice.measures.forms import SCALE_ENDS, Csi4Form
@@ -29,10 +29,10 @@ def session_measures(session_id: int):
             for partner_id, items in form.answers().items():
                 measures.record_csi4(session, partner_id, items, recorded_by=member)
         except measures.MeasureError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("The CSI-4 answers were saved.", "success")
             return redirect(url_for(".session_measures", session_id=session.id))
     return _render_tab(session, form)
@@ -45,7 +45,7 @@ def _render_tab(session: TherapySession, form: Csi4Form | None = None):
     if form is None:
         form = Csi4Form(formdata=None, data={"partners": _prefill(case.partners, responses)})
     audit.record("measures_viewed", obj=session)
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/measures/session.html",
         session=session,

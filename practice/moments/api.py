@@ -18,7 +18,7 @@ from practice.api.blueprint import (
 )
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.moments import operations as service
 from practice.moments import vocabulary
 from practice.moments.models import Moment, MomentType
@@ -42,7 +42,7 @@ MomentTypePageSchema = page_of(MomentTypeSchema, "MomentType")
 def _moment(member: StaffMember, moment_id: int, *, edit: bool) -> tuple[Moment, TherapySession]:
     """A standing moment of a session ``member`` may see (or edit); 404 if removed or out of
     scope, 403 if read-only."""
-    moment = db_session().get(Moment, moment_id)
+    moment = db.get(Moment, moment_id)
     if moment is None or moment.voided_at is not None:
         abort(404)
     load = session_for_editor if edit else session_for_viewer
@@ -137,7 +137,7 @@ def moment_delete(moment_id: int):
 
 
 def _moment_type(type_id: int) -> MomentType:
-    return db_session().get(MomentType, type_id) or abort(404)
+    return db.get(MomentType, type_id) or abort(404)
 
 
 @bp.route("/moment-types")

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from practice import audit
 from practice.cases import scoping
 from practice.cases.models import Case
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.moments import operations as moment_service
 from practice.moments import vocabulary
 from practice.moments.operations import MomentError, NoteSignedError
@@ -68,7 +68,7 @@ bp.register_error_handler(500, _handle_server_error)
 
 
 def _refuse(error: MomentError):
-    db_session().rollback()
+    db.rollback()
     if isinstance(error, NoteSignedError):
         return _json_error(409, "note_signed", str(error))
     return _json_error(400, "invalid", str(error), error.fields)
@@ -141,7 +141,7 @@ def screen(session_id: int):
         clock=_clock(session),
         undo_key=vocabulary.UNDO_KEY,
     )
-    db_session().commit()
+    db.commit()
     return page
 
 
@@ -153,10 +153,10 @@ def start(session_id: int):
     try:
         moment_service.start_clock(session, utcnow())
     except MomentError as error:
-        db_session().rollback()
+        db.rollback()
         flash(str(error), "error")
     else:
-        db_session().commit()
+        db.commit()
         flash(f"Clock started at {session.starts_at:%H:%M} UTC.", "success")
     return redirect(url_for(".screen", session_id=session_id))
 
@@ -183,7 +183,7 @@ def tag(session_id: int) -> tuple[Response, int]:
     # Built before the commit, which expires every loaded object (reloading costs queries).
     summary = moment_service.moment_summary(moment, session.case.kind)
     tally = moment_service.session_tally(session)
-    db_session().commit()
+    db.commit()
     return jsonify(moment=summary, tally=tally), 201
 
 
@@ -198,7 +198,7 @@ def undo(session_id: int):
         return _refuse(error)
     tally = moment_service.session_tally(session)
     undone = moment_service.moment_summary(moment, session.case.kind) if moment else None
-    db_session().commit()
+    db.commit()
     return jsonify(undone=undone, tally=tally)
 
 
@@ -218,5 +218,5 @@ def state(session_id: int):
         **_clock(session),
     }
     audit.record("live_state_viewed", obj=session)
-    db_session().commit()
+    db.commit()
     return jsonify(body)

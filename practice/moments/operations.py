@@ -18,7 +18,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import CaseKind, Partner
 from practice.core import voiding
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.core.signals import moment_tagged
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
@@ -102,7 +102,6 @@ def _validate(
     A retired type is refused unless it is the moment's current one (editing the context of an
     old moment must not force a new type on it).
     """
-    db = db_session()
     problems: dict[str, str] = {}
     moment_type = None
     if _whole_number(data.moment_type_id, 1, 2**31 - 1):
@@ -164,8 +163,8 @@ def add_moment(
         context=context,
         created_by_id=member.id,
     )
-    db_session().add(moment)
-    db_session().flush()
+    db.add(moment)
+    db.flush()
     audit.record(
         "moment_added",
         obj=moment,
@@ -206,7 +205,7 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
         setattr(moment, name, values[name])
     if "moment_type_id" in changed:
         moment.moment_type = moment_type
-    db_session().flush()
+    db.flush()
     audit.record("moment_updated", obj=moment, case_id=session.case_id, detail={"fields": changed})
     return changed
 
@@ -230,7 +229,7 @@ def remove_moment(
     moment.voided_at = utcnow()
     moment.voided_by_id = member.id if member is not None else None
     moment.void_reason = reason
-    db_session().flush()
+    db.flush()
     # The reason stays with the moment: typed by the counsellor, it may hold clinical words.
     audit.record(
         "moment_removed",
@@ -268,7 +267,7 @@ def undo_last(session: TherapySession, member: StaffMember) -> Moment | None:
     Another person's moments are never undone. Raises NoteSignedError for a signed note.
     """
     _check_open(session)
-    moment = db_session().scalar(
+    moment = db.scalar(
         select(Moment)
         .where(
             Moment.session_id == session.id,
@@ -291,7 +290,7 @@ def start_clock(session: TherapySession, now: datetime) -> None:
     _check_open(session)
     previous = session.starts_at
     session.starts_at = now.replace(microsecond=0)
-    db_session().flush()
+    db.flush()
     audit.record(
         "session_clock_started",
         obj=session,
@@ -309,7 +308,7 @@ def session_moments(session: TherapySession) -> list[Moment]:
     """The session's moments that stand (not voided), in minute order, types and partners
     loaded in the same query."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Moment)
             .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
             .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
@@ -321,7 +320,7 @@ def session_moments(session: TherapySession) -> list[Moment]:
 def voided_moments(session: TherapySession) -> list[Moment]:
     """The session's removed moments, latest removal first, for its history."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Moment)
             .options(
                 joinedload(Moment.moment_type),
@@ -337,7 +336,7 @@ def voided_moments(session: TherapySession) -> list[Moment]:
 def recent_moments(session: TherapySession, limit: int = RECENT_LIMIT) -> list[Moment]:
     """The latest ``limit`` standing moments of the session, newest first."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Moment)
             .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
             .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
@@ -355,16 +354,12 @@ def balance_of(moments: list[Moment]) -> balance.CycleBalance:
 def session_tally(session: TherapySession) -> dict[str, Any]:
     """Counts per valence, the escalating and de-escalating loads and the softening share of
     the session's standing moments, from one grouped query."""
-    rows = (
-        db_session()
-        .execute(
-            select(MomentType.valence, Moment.intensity, func.count(Moment.id))
-            .join(MomentType, Moment.moment_type_id == MomentType.id)
-            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
-            .group_by(MomentType.valence, Moment.intensity)
-        )
-        .all()
-    )
+    rows = db.execute(
+        select(MomentType.valence, Moment.intensity, func.count(Moment.id))
+        .join(MomentType, Moment.moment_type_id == MomentType.id)
+        .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+        .group_by(MomentType.valence, Moment.intensity)
+    ).all()
     counts = {valence: 0 for valence in balance.VALENCES}
     for valence, _intensity, n in rows:
         counts[valence] += n

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases import scoping
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.moments import operations as moment_service
 from practice.moments import vocabulary
 from practice.moments.forms import MomentForm
@@ -32,7 +32,7 @@ def _data(form: MomentForm) -> MomentData:
 
 def _refuse(form: MomentForm, error: MomentError) -> int:
     """Undo the attempted change, show the message by its field, and give the status."""
-    db_session().rollback()
+    db.rollback()
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)
@@ -46,7 +46,7 @@ def _refuse(form: MomentForm, error: MomentError) -> int:
 
 def _moment_for_editor(member: StaffMember, moment_id: int) -> tuple[Moment, TherapySession]:
     """A standing moment of a session ``member`` edits; 404 out of scope, 403 read-only."""
-    moment = db_session().get(Moment, moment_id)
+    moment = db.get(Moment, moment_id)
     if moment is None or moment.voided_at is not None:
         abort(404)
     return moment, scoping.session_for_editor(member, moment.session_id)
@@ -67,7 +67,7 @@ def session_moments(session_id: int):
         except MomentError as error:
             status = _refuse(form, error)
         else:
-            db_session().commit()
+            db.commit()
             flash(f"Moment added at minute {moment.minute}.", "success")
             return redirect(url_for(".session_moments", session_id=session.id))
     listed = moment_service.session_moments(session)
@@ -85,7 +85,7 @@ def session_moments(session_id: int):
         together=moment_service.together_label(session.case.kind),
         valence_labels=vocabulary.VALENCE_LABELS,
     )
-    db_session().commit()
+    db.commit()
     return page, status
 
 
@@ -104,7 +104,7 @@ def edit(moment_id: int):
         except MomentError as error:
             status = _refuse(form, error)
         else:
-            db_session().commit()
+            db.commit()
             flash(f"Moment at minute {moment.minute} saved.", "success")
             return redirect(url_for(".session_moments", session_id=session.id))
     audit.record("moment_viewed", obj=moment, case_id=session.case_id)
@@ -116,7 +116,7 @@ def edit(moment_id: int):
         moment=moment,
         form=form,
     )
-    db_session().commit()
+    db.commit()
     return page, status
 
 
@@ -130,13 +130,13 @@ def remove(moment_id: int):
         try:
             moment_service.remove_moment(moment, form.reason.data or "", member)
         except MomentError as error:
-            db_session().rollback()
+            db.rollback()
             if error.field != "reason":
                 flash(str(error), "error")
                 return redirect(url_for(".session_moments", session_id=session.id))
             form.reason.errors = [str(error)]
         else:
-            db_session().commit()
+            db.commit()
             flash(f"Moment at minute {moment.minute} removed.", "success")
             return redirect(url_for(".session_moments", session_id=session.id))
     elif session.is_signed:
@@ -151,5 +151,5 @@ def remove(moment_id: int):
         moment=moment,
         form=form,
     )
-    db_session().commit()
+    db.commit()
     return page

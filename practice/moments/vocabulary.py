@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from practice import audit
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.moments.models import MomentType, Valence
 
 # Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
@@ -57,13 +57,13 @@ class MomentTypeData:
 
 def all_types() -> list[MomentType]:
     """Every moment type, active and retired, in valence then display order."""
-    return list(db_session().scalars(select(MomentType).order_by(MomentType.position)))
+    return list(db.scalars(select(MomentType).order_by(MomentType.position)))
 
 
 def active_types() -> list[MomentType]:
     """The types counsellors can tag with, in display order."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(MomentType).where(MomentType.active.is_(True)).order_by(MomentType.position)
         )
     )
@@ -88,7 +88,7 @@ def slugify(label: str) -> str:
 
 def _unique_key(label: str) -> str:
     base = slugify(label) or "moment"
-    taken = set(db_session().scalars(select(MomentType.key).where(MomentType.key.like(f"{base}%"))))
+    taken = set(db.scalars(select(MomentType.key).where(MomentType.key.like(f"{base}%"))))
     key, n = base, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -107,7 +107,7 @@ def _clean(data: MomentTypeData, moment_type: MomentType | None) -> MomentTypeDa
         same_label = select(MomentType.id).where(func.lower(MomentType.label) == label.lower())
         if moment_type is not None:
             same_label = same_label.where(MomentType.id != moment_type.id)
-        if db_session().scalar(same_label) is not None:
+        if db.scalar(same_label) is not None:
             problems["label"] = f"A moment type called “{label}” already exists."
     description = (data.description or "").strip()
     if len(description) > MAX_DESCRIPTION:
@@ -145,7 +145,7 @@ def _check_shortcut(
     )
     if moment_type is not None:
         query = query.where(MomentType.id != moment_type.id)
-    holder = db_session().scalar(query)
+    holder = db.scalar(query)
     if holder is not None:
         raise VocabularyError(
             f"The shortcut “{shortcut}” is already used by “{holder}”.", "shortcut"
@@ -159,8 +159,7 @@ def create_type(data: MomentTypeData) -> MomentType:
     colour not in #rrggbb form, or a shortcut that is not a free lowercase letter.
     """
     clean = _clean(data, None)
-    session = db_session()
-    last = session.scalar(select(func.max(MomentType.position)))
+    last = db.scalar(select(func.max(MomentType.position)))
     moment_type = MomentType(
         key=_unique_key(clean.label),
         label=clean.label,
@@ -171,8 +170,8 @@ def create_type(data: MomentTypeData) -> MomentType:
         active=True,
         position=(last or 0) + 1,
     )
-    session.add(moment_type)
-    session.flush()
+    db.add(moment_type)
+    db.flush()
     audit.record("moment_type_created", obj=moment_type, detail={"valence": clean.valence})
     return moment_type
 
@@ -190,7 +189,7 @@ def update_type(moment_type: MomentType, data: MomentTypeData) -> None:
     ]
     for name in changed:
         setattr(moment_type, name, getattr(clean, name))
-    db_session().flush()
+    db.flush()
     audit.record("moment_type_updated", obj=moment_type, detail={"fields": changed})
 
 
@@ -202,7 +201,7 @@ def set_active(moment_type: MomentType, active: bool) -> None:
     if active and moment_type.shortcut:
         _check_shortcut(moment_type.shortcut, moment_type)
     moment_type.active = active
-    db_session().flush()
+    db.flush()
     audit.record(
         "moment_type_reactivated" if active else "moment_type_retired",
         obj=moment_type,

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from practice.accounts.models import Role
 from practice.accounts.staff_forms import ConfirmForm
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.moments import vocabulary
 from practice.moments.forms import MomentTypeForm
 from practice.moments.models import MomentType
@@ -27,7 +27,7 @@ def _data(form: MomentTypeForm) -> MomentTypeData:
 
 
 def _refuse(form: MomentTypeForm, error: VocabularyError) -> None:
-    db_session().rollback()
+    db.rollback()
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)
@@ -67,7 +67,7 @@ def new():
         except VocabularyError as error:
             _refuse(form, error)
         else:
-            db_session().commit()
+            db.commit()
             flash(f"“{moment_type.label}” was added.", "success")
             return redirect(url_for(".index"))
     return _render_form(form, None)
@@ -76,7 +76,7 @@ def new():
 @bp.route("/<int:type_id>/edit", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def edit(type_id: int):
-    moment_type = db_session().get(MomentType, type_id) or abort(404)
+    moment_type = db.get(MomentType, type_id) or abort(404)
     form = MomentTypeForm(obj=moment_type)
     if form.validate_on_submit():
         try:
@@ -84,7 +84,7 @@ def edit(type_id: int):
         except VocabularyError as error:
             _refuse(form, error)
         else:
-            db_session().commit()
+            db.commit()
             flash(f"“{moment_type.label}” was saved.", "success")
             return redirect(url_for(".index"))
     return _render_form(form, moment_type)
@@ -93,14 +93,14 @@ def edit(type_id: int):
 @bp.route("/<int:type_id>/retire", methods=["POST"])
 @access.roles(Role.ADMIN)
 def retire(type_id: int):
-    moment_type = db_session().get(MomentType, type_id) or abort(404)
+    moment_type = db.get(MomentType, type_id) or abort(404)
     try:
         vocabulary.set_active(moment_type, not moment_type.active)
     except VocabularyError as error:
-        db_session().rollback()
+        db.rollback()
         flash(f"“{moment_type.label}” was not brought back: {error}", "error")
     else:
-        db_session().commit()
+        db.commit()
         state = "brought back" if moment_type.active else "retired; its moments are kept"
         flash(f"“{moment_type.label}” was {state}.", "success")
     return redirect(url_for(".index"))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from practice.cases.models import Case, Partner
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
@@ -86,26 +86,23 @@ class CaseProgress:
 
 def case_progress(case: Case, start: date | None = None, end: date | None = None) -> CaseProgress:
     """The progress of ``case``, optionally only over sessions from ``start`` to ``end``."""
-    session = db_session()
     query = select(TherapySession).where(
         TherapySession.case_id == case.id, TherapySession.voided_at.is_(None)
     )
     sessions = [
         s
-        for s in session.scalars(query.order_by(TherapySession.starts_at))
+        for s in db.scalars(query.order_by(TherapySession.starts_at))
         if (start is None or s.starts_at.date() >= start)
         and (end is None or s.starts_at.date() <= end)
     ]
     session_ids = [s.id for s in sessions]
     partners = list(
-        session.scalars(
-            select(Partner).where(Partner.case_id == case.id).order_by(Partner.position)
-        )
+        db.scalars(select(Partner).where(Partner.case_id == case.id).order_by(Partner.position))
     )
     names = {p.id: p.display_name for p in partners}
 
     moments: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for session_id, valence, intensity in session.execute(
+    for session_id, valence, intensity in db.execute(
         select(Moment.session_id, MomentType.valence, Moment.intensity)
         .join(MomentType, Moment.moment_type_id == MomentType.id)
         .where(Moment.session_id.in_(session_ids), Moment.voided_at.is_(None))
@@ -134,8 +131,7 @@ def case_progress(case: Case, start: date | None = None, end: date | None = None
 def _adoption_lines(
     case: Case, session_ids: list[int], names: dict[int, str]
 ) -> list[AdoptionLine]:
-    session = db_session()
-    assignments = session.execute(
+    assignments = db.execute(
         select(ScriptAssignment, Script.text)
         .join(Script, ScriptAssignment.script_id == Script.id)
         .where(ScriptAssignment.case_id == case.id)
@@ -145,7 +141,7 @@ def _adoption_lines(
         return []
     order = {session_id: position for position, session_id in enumerate(session_ids)}
     observed: dict[int, dict[int, int]] = defaultdict(dict)
-    for assignment_id, session_id, level in session.execute(
+    for assignment_id, session_id, level in db.execute(
         select(
             ScriptObservation.assignment_id, ScriptObservation.session_id, ScriptObservation.level
         ).where(
@@ -173,7 +169,7 @@ def _adoption_lines(
 
 def _csi4_lines(session_ids: list[int], partners: list[Partner]) -> list[Csi4Line]:
     totals: dict[int, dict[int, int]] = defaultdict(dict)
-    for partner_id, session_id, total in db_session().execute(
+    for partner_id, session_id, total in db.execute(
         select(MeasureResponse.partner_id, MeasureResponse.session_id, MeasureResponse.total).where(
             MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == "CSI-4"
         )

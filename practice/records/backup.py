@@ -23,7 +23,7 @@ from flask import current_app
 from practice import audit
 from practice.audit.models import AuditEvent
 from practice.core import migrate
-from practice.core.database import Base, db_session, engine
+from practice.core.database import Base, db, engine
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -63,10 +63,9 @@ def backend_name() -> str:
 
 def table_counts() -> dict[str, int]:
     """Rows in each of the tracker's tables that exist in the database, by table name."""
-    session = db_session()
-    present = set(sa.inspect(session.connection()).get_table_names())
+    present = set(sa.inspect(db.connection()).get_table_names())
     return {
-        table.name: session.scalar(sa.select(sa.func.count()).select_from(table))
+        table.name: db.scalar(sa.select(sa.func.count()).select_from(table))
         for table in Base.metadata.sorted_tables
         if table.name in present
     }
@@ -140,14 +139,14 @@ def restore_backup(source: Path, force: bool = False) -> RestoreResult:
                 "replace its content."
             )
     # Let go of every connection: the restore replaces tables they may hold locks on.
-    db_session().remove()
+    db.remove()
     engine().dispose()
     if backend == "sqlite":
         _sqlite_restore(source, _sqlite_path())
     else:
         _pg_restore(source)
     broken = list(audit.broken_links())
-    events = db_session().scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
+    events = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
     at_head = migrate.is_at_head()
     if at_head:
         audit.record(

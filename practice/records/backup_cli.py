@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from practice.audit import anchor as audit_anchor
-from practice.core.database import db_session
+from practice.core.database import db
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -26,9 +26,9 @@ def backup_command(file: Path) -> None:
     try:
         result = backup.create_backup(file)
     except backup.BackupError as error:
-        db_session().rollback()
+        db.rollback()
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     upto = f"audit events up to #{result.last_event_id}" if result.last_event_id else "no events"
     click.echo(
         f"Backed up the {result.backend} database to {file} ({result.size:,} bytes, {upto})."
@@ -50,9 +50,9 @@ def restore_command(file: Path, force: bool) -> None:
     try:
         result = backup.restore_backup(file, force=force)
     except backup.BackupError as error:
-        db_session().rollback()
+        db.rollback()
         raise click.ClickException(str(error)) from error
-    db_session().commit()
+    db.commit()
     click.echo(f"Restored {file} into the {result.backend} database.")
     if not result.at_head:
         click.echo("Its schema is older than this version: run `practice upgrade-db` next.")

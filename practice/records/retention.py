@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 
 from practice import audit
 from practice.cases.models import Case, CaseStatus, Partner
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
@@ -51,7 +51,7 @@ def expired_case_ids(today: date, years: int) -> list[int]:
     if years < 1:
         raise ValueError("The retention period is at least one year.")
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Case.id)
             .where(
                 Case.status == CaseStatus.CLOSED,
@@ -82,7 +82,7 @@ def _scrub_report_jobs(case_id: int, reference: str) -> int:
     The lists keep their length, since a job's position in them is its progress.
     """
     scrubbed = 0
-    for job in db_session().scalars(select(ReportJob).execution_options(yield_per=500)):
+    for job in db.scalars(select(ReportJob).execution_options(yield_per=500)):
         parameters = job.parameters or {}
         ids = list(parameters.get("case_ids") or [])
         if case_id not in ids:
@@ -119,7 +119,6 @@ def purge_case(case_id: int, years: int) -> Purged:
     Flushes, does not commit; the caller removes ``report_files`` once the commit succeeded,
     with ``remove_report_files``. Raises ValueError if the case is not closed.
     """
-    db = db_session()
     case = db.get(Case, case_id)
     if case is None or case.status != CaseStatus.CLOSED:
         raise ValueError(f"Case {case_id} is not a closed case.")
@@ -197,9 +196,7 @@ def orphaned_report_files(older_than: timedelta = timedelta(hours=24)) -> list[P
     nothing else would ever remove it, so it would outlive any retention period.
     """
     folder = reports.report_dir()
-    known = set(
-        db_session().scalars(select(Report.storage_path).where(Report.storage_path.is_not(None)))
-    )
+    known = set(db.scalars(select(Report.storage_path).where(Report.storage_path.is_not(None))))
     cutoff = time.time() - older_than.total_seconds()
     found = []
     for path in folder.iterdir():

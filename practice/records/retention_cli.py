@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from practice.cases.operations import today
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.records import retention
 
 
@@ -47,11 +47,11 @@ def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
         purged = retention.purge_case(case_id, years)
         # One commit per case, files removed only once it holds: a failure later on leaves
         # the cases already purged purged, and never a row whose PDF is gone.
-        db_session().commit()
+        db.commit()
         removed += retention.remove_report_files(purged.report_files)
     if ids:
         click.echo(f"Purged {len(ids)} case(s); removed {removed} stored report file(s).")
     if orphans:
         swept = retention.remove_orphaned_files(orphans)
-        db_session().commit()
+        db.commit()
         click.echo(f"Removed {swept} stored report file(s) that no report referred to.")

@@ -11,7 +11,7 @@ from practice.api.blueprint import ID, body, bp, created, operation, page_body, 
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.operations import today
 from practice.cases.scoping import case_for_editor, case_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.reporting import operations as service
 from practice.reporting.models import Report
 from practice.reporting.schemas import ReportCreateSchema, ReportSchema
@@ -63,7 +63,7 @@ def report_create(case_id: int):
     rendered = service.render_report(case, start, end, data["audience"], data["narrative"], member)
     # As the page does: end the reading transaction before writing, so that on SQLite a write
     # after a second of rendering does not fail on another request's commit.
-    db_session().rollback()
+    db.rollback()
     report = service.record_report(rendered, member)
     return created(ReportSchema().dump(report), ".report_read", report_id=report.id)
 
@@ -89,7 +89,7 @@ def report_download(report_id: int):
     member = access.current_staff()
     report, case = service.report_for_viewer(member, report_id)
     data = service.read_report(report, member)
-    db_session().commit()
+    db.commit()
     name = _UNSAFE_FILENAME.sub("_", service.download_name(report, case.reference))
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -14,7 +14,7 @@ from wtforms import DateField, RadioField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from practice.accounts.models import StaffMember
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.reporting import jobs
 from practice.reporting.forms import AUDIENCE_CHOICES
 from practice.web import access
@@ -63,7 +63,7 @@ def index():
     try:
         jobs.resume_orphaned()
     except Exception:  # the page still shows the jobs as they are
-        db_session().rollback()
+        db.rollback()
         log.exception("could not take over orphaned report jobs")
     return _page(access.current_staff(), ReportBatchForm())
 
@@ -77,10 +77,10 @@ def create():
         try:
             job = jobs.start_report_batch(member, form.params())
         except jobs.JobError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash(f"Report job {job.id} started: {job.total} case(s).", "success")
             return redirect(url_for(".index"))
     return _page(member, form)

@@ -32,7 +32,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.cases.queries import visible_cases
-from practice.core.database import db_session, engine, utcnow
+from practice.core.database import db, engine, utcnow
 from practice.reporting import operations as reports
 from practice.reporting.models import Audience, JobStatus, ReportJob
 
@@ -74,13 +74,13 @@ class BatchParams:
 def batch_cases_for(member: StaffMember) -> list[Case]:
     """The active cases a batch of ``member`` covers: their own, their supervisees' or all."""
     query = visible_cases(member).where(Case.status == CaseStatus.ACTIVE)
-    return list(db_session().scalars(query.order_by(Case.reference)))
+    return list(db.scalars(query.order_by(Case.reference)))
 
 
 def batch_case_count(member: StaffMember) -> int:
     """How many cases a batch of ``member`` would cover now."""
     query = visible_cases(member).where(Case.status == CaseStatus.ACTIVE)
-    return db_session().scalar(query.with_only_columns(func.count(Case.id))) or 0
+    return db.scalar(query.with_only_columns(func.count(Case.id))) or 0
 
 
 def check_params(params: BatchParams) -> None:
@@ -156,9 +156,8 @@ def _start_job(member: StaffMember, cases: Sequence[Case], parameters: dict) -> 
         done=0,
         failed=0,
     )
-    session = db_session()
-    session.add(job)
-    session.flush()
+    db.add(job)
+    db.flush()
     audit.record(
         "report_job_started",
         obj=job,
@@ -199,7 +198,7 @@ def single_reports_in_hand(member: StaffMember, case: Case) -> list[ReportJob]:
     )
     return [
         job
-        for job in db_session().scalars(query)
+        for job in db.scalars(query)
         if job.parameters.get("case_ids") == [case.id] and "author_id" in job.parameters
     ]
 
@@ -210,17 +209,16 @@ def dispatch(job_id: int) -> None:
     In-process, the job runs in a thread of its own (``PRACTICE_JOBS_INLINE`` runs it here and
     now instead, for tests and small deployments).
     """
-    session = db_session()
     try:
-        job = session.get(ReportJob, job_id)
+        job = db.get(ReportJob, job_id)
         if job is None:  # the view rolled back: nothing to run
-            session.rollback()
+            db.rollback()
             return
         if redis_url():
             try:
                 _enqueue(job)
             except Exception:
-                session.rollback()
+                db.rollback()
                 log.exception("report job %s could not be enqueued", job_id)
                 note_job_error(
                     job_id,
@@ -229,15 +227,15 @@ def dispatch(job_id: int) -> None:
                     give_up=True,
                 )
                 return
-            session.commit()
+            db.commit()
         else:
-            session.rollback()
+            db.rollback()
             _claim_in_process(job_id, job.queue_job_id)
             _run_in_process(job_id)
     # Whatever goes wrong here must not turn a committed request into an error page: the job
     # stays recorded and visible as it is, and the error is logged.
     except Exception:
-        session.rollback()
+        db.rollback()
         log.exception("report job %s could not be dispatched", job_id)
 
 
@@ -274,7 +272,7 @@ def _process_tag(pid: int | None = None) -> str:
 
 def _claim_in_process(job_id: int, previous: str | None) -> bool:
     """Mark the job as run by this process, unless someone claimed it since; commits."""
-    result = db_session().execute(
+    result = db.execute(
         update(ReportJob)
         .where(
             ReportJob.id == job_id,
@@ -285,7 +283,7 @@ def _claim_in_process(job_id: int, previous: str | None) -> bool:
         .values(queue_job_id=_process_tag())
         .execution_options(synchronize_session=False)
     )
-    db_session().commit()
+    db.commit()
     return result.rowcount == 1
 
 
@@ -311,7 +309,7 @@ def resume_orphaned() -> list[int]:
     committed report; returns their ids. Called when the jobs page is opened (no queue)."""
     if redis_url():
         return []
-    orphaned = db_session().execute(
+    orphaned = db.execute(
         select(ReportJob.id, ReportJob.queue_job_id).where(
             ReportJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
             ReportJob.queue_job_id.like(f"{_IN_PROCESS}%"),
@@ -324,7 +322,7 @@ def resume_orphaned() -> list[int]:
                 job_id, "The server process running it stopped; another one took it over."
             )
             resumed.append(job_id)
-    db_session().commit()
+    db.commit()
     for job_id in resumed:
         _run_in_process(job_id)
     return resumed
@@ -348,16 +346,15 @@ def run_report_job(job_id: int) -> ReportJob | None:
     no longer exists, an error while rendering) is counted with its reason and the batch goes
     on. Raises only for trouble beyond one case (the database gone), so RQ can retry.
     """
-    session = db_session()
-    job = session.get(ReportJob, job_id)
+    job = db.get(ReportJob, job_id)
     if job is None or job.status in (JobStatus.FINISHED, JobStatus.FAILED):
-        session.rollback()
+        db.rollback()
         return job
     job.status = JobStatus.RUNNING
-    session.commit()
+    db.commit()
     case_ids: list[int] = list(job.parameters.get("case_ids", []))
     while True:
-        session.refresh(job)
+        db.refresh(job)
         position = job.done + job.failed
         if position >= len(case_ids):
             break
@@ -367,16 +364,15 @@ def run_report_job(job_id: int) -> ReportJob | None:
     if job.parameters.get("narrative"):
         # The report holds it now; the job need not keep a second copy of clinical text.
         job.parameters = {**job.parameters, "narrative": None}
-    session.commit()
+    db.commit()
     return job
 
 
 def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: int | None) -> None:
     """Generate the report at ``position`` of the batch and count it, in one transaction."""
-    session = db_session()
     storage_path = None
     try:
-        case = session.get(Case, case_id) if case_id is not None else None  # None: purged
+        case = db.get(Case, case_id) if case_id is not None else None  # None: purged
         if case is None:
             raise reports.ReportError("The case no longer exists.")
         start, end = _period(case, params)
@@ -385,12 +381,12 @@ def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: i
         rendered = reports.render_report(case, start, end, params["audience"], narrative, author)
         # End the reading transaction before writing (see the CLI batch): on SQLite a read
         # that turns into a write fails if another writer committed in between.
-        session.rollback()
+        db.rollback()
         report = reports.record_report(rendered, author)
         storage_path = report.storage_path
         counted = _advance(job_id, position, done=1)
     except Exception as error:
-        session.rollback()
+        db.rollback()
         if storage_path:
             reports.discard_file(storage_path)
         if type(error).__name__ == "JobTimeoutException":  # RQ's time limit: stop the batch
@@ -401,9 +397,9 @@ def _generate_one(job_id: int, params: dict[str, Any], position: int, case_id: i
             log.exception("report job %s: case id %s failed", job_id, case_id)
         counted = _advance(job_id, position, failed=1, reason=_reason(params, position, error))
     if counted:
-        session.commit()
+        db.commit()
     else:  # another runner counted this case first: keep its result, drop ours
-        session.rollback()
+        db.rollback()
         if storage_path:
             reports.discard_file(storage_path)
 
@@ -412,7 +408,7 @@ def _author(case: Case, params: dict[str, Any]) -> StaffMember:
     """Who the report is generated as: the requester of a single report (checked again by
     ``render_report``), else the case's counsellor, as the CLI batch does."""
     author_id = params.get("author_id")
-    author = db_session().get(StaffMember, author_id) if author_id else None
+    author = db.get(StaffMember, author_id) if author_id else None
     return author or case.counsellor
 
 
@@ -441,9 +437,9 @@ def _advance(job_id: int, position: int, done: int = 0, failed: int = 0, reason:
     """Count the case at ``position`` if nobody has yet; True when this call counted it."""
     values: dict[str, Any] = {"done": ReportJob.done + done, "failed": ReportJob.failed + failed}
     if reason:
-        job = db_session().get(ReportJob, job_id)
+        job = db.get(ReportJob, job_id)
         values["error"] = _with_reason(job.error, reason)
-    result = db_session().execute(
+    result = db.execute(
         update(ReportJob)
         .where(ReportJob.id == job_id, ReportJob.done + ReportJob.failed == position)
         .values(**values)
@@ -476,8 +472,7 @@ def _with_reason(error: str | None, reason: str) -> str:
 
 def note_job_error(job_id: int, reason: str, give_up: bool = False) -> None:
     """Record a job-level problem (a worker that died, a queue that gave up); commits."""
-    session = db_session()
-    job = session.get(ReportJob, job_id)
+    job = db.get(ReportJob, job_id)
     if job is None:
         return
     job.error = _with_reason(job.error, reason)
@@ -486,7 +481,7 @@ def note_job_error(job_id: int, reason: str, give_up: bool = False) -> None:
         job.finished_at = utcnow()
         if job.parameters.get("narrative"):
             job.parameters = {**job.parameters, "narrative": None}
-    session.commit()
+    db.commit()
 
 
 # --- Reading jobs ----------------------------------------------------------------------------
@@ -503,12 +498,12 @@ def jobs_for(member: StaffMember, limit: int = 50) -> list[tuple[ReportJob, str]
     )
     if not member.is_admin:
         query = query.where(ReportJob.created_by_id == member.id)
-    return list(db_session().execute(query))
+    return list(db.execute(query))
 
 
 def job_for_viewer(member: StaffMember, job_id: int) -> ReportJob | None:
     """The job if ``member`` started it or is an admin; None otherwise."""
-    job = db_session().get(ReportJob, job_id)
+    job = db.get(ReportJob, job_id)
     if job is None or (job.created_by_id != member.id and not member.is_admin):
         return None
     return job
@@ -735,9 +730,8 @@ def requeue_lost(connection: Redis, older_than: timedelta = timedelta(minutes=1)
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
-    session = db_session()
     cutoff = datetime.now(UTC) - older_than
-    pending: Sequence[ReportJob] = session.scalars(
+    pending: Sequence[ReportJob] = db.scalars(
         select(ReportJob).where(
             ReportJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
             ReportJob.created_at < cutoff,
@@ -759,7 +753,7 @@ def requeue_lost(connection: Redis, older_than: timedelta = timedelta(minutes=1)
                 continue
         _enqueue(job)
         lost.append(job.id)
-    session.commit()
+    db.commit()
     return lost
 
 

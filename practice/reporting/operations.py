@@ -24,7 +24,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.cases.queries import visible_cases
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.core.signals import report_generated
 from practice.reporting.models import Audience, Report
 from practice.reports.pdf import render_pdf
@@ -136,7 +136,7 @@ def render_report(
     # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
     # so that on SQLite, where every transaction holds the write lock, other requests do not
     # wait for the rendering. Callers record the report in a transaction of its own.
-    db_session().rollback()
+    db.rollback()
     data = render_pdf(html)
     return RenderedReport(
         case_id=case_id,
@@ -173,9 +173,8 @@ def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
         page_count=rendered.page_count,
         storage_path="",
     )
-    session = db_session()
-    session.add(report)
-    session.flush()  # the id names the file
+    db.add(report)
+    db.flush()  # the id names the file
     report.storage_path = _store(report.id, data)
     audit.record(
         "report_generated",
@@ -190,7 +189,7 @@ def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
         },
     )
     _audit_integrity(rendered.case_id, rendered.tampered_session_ids, member, "report")
-    session.flush()
+    db.flush()
     report_generated.send(report, member=member)
     return report
 
@@ -271,7 +270,7 @@ def download_name(report: Report, reference: str) -> str:
 def reports_of_case(case: Case) -> list[tuple[Report, str]]:
     """The case's reports, newest first, each with the name of whoever generated it."""
     return list(
-        db_session().execute(
+        db.execute(
             select(Report, StaffMember.display_name)
             .join(StaffMember, StaffMember.id == Report.generated_by_id)
             .where(Report.case_id == case.id)
@@ -283,15 +282,11 @@ def reports_of_case(case: Case) -> list[tuple[Report, str]]:
 def report_for_viewer(member: StaffMember, report_id: int) -> tuple[Report, Case]:
     """The report and its case if ``member`` may see the case; 404 otherwise."""
     visible = visible_cases(member).with_only_columns(Case.id)
-    row = (
-        db_session()
-        .execute(
-            select(Report, Case)
-            .join(Case, Case.id == Report.case_id)
-            .where(Report.id == report_id, Case.id.in_(visible))
-        )
-        .first()
-    )
+    row = db.execute(
+        select(Report, Case)
+        .join(Case, Case.id == Report.case_id)
+        .where(Report.id == report_id, Case.id.in_(visible))
+    ).first()
     if row is None:
         abort(404)
     return row.Report, row.Case
@@ -331,13 +326,13 @@ def batch_cases(counsellor_email: str | None, status: str | None) -> list[Case]:
             raise ReportError(f"Unknown case status {status!r}.")
         query = query.where(Case.status == status)
     if counsellor_email:
-        counsellor = db_session().scalar(
+        counsellor = db.scalar(
             select(StaffMember).where(StaffMember.email == counsellor_email.strip().lower())
         )
         if counsellor is None:
             raise ReportError(f"No staff member with email {counsellor_email}.")
         query = query.where(Case.counsellor_id == counsellor.id)
-    return list(db_session().scalars(query))
+    return list(db.scalars(query))
 
 
 def batch_jobs(cases: Iterable[Case], audience: str, out_dir: Path, today: date) -> list[BatchJob]:

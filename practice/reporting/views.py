@@ -20,7 +20,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.reporting import jobs
 from practice.reporting import operations as reports
 from practice.reporting.forms import ReportForm
@@ -51,7 +51,7 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
     )
     # After rendering, as the session pages do: the commit expires what the page reads.
     audit.record("reports_listed", obj=case, detail={"page": refused} if refused else None)
-    db_session().commit()
+    db.commit()
     return page
 
 
@@ -79,10 +79,10 @@ def preview(case_id: int):
         try:
             html = reports.preview_html(case, *data, form.narrative.data or "", member, _asset_url)
         except reports.ReportError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             return Response(html, mimetype="text/html")
     return _page(case, member, form, refused="preview")
 
@@ -106,7 +106,7 @@ def generate(case_id: int):
             else:
                 _render_report_now(case, member, *asked)
         except (reports.ReportError, jobs.JobError) as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
             return redirect(url_for(".index", case_id=case.id))
@@ -116,7 +116,7 @@ def generate(case_id: int):
 def _queue_report(case: Case, member: StaffMember, *asked) -> None:
     """With a queue, the worker renders: this request only records the job."""
     jobs.start_single_report(member, case, *asked)
-    db_session().commit()
+    db.commit()
     flash("The report is being generated; it is listed here when it is ready.", "success")
 
 
@@ -124,9 +124,9 @@ def _render_report_now(case: Case, member: StaffMember, *asked) -> None:
     rendered = reports.render_report(case, *asked, member)
     # End the reading transaction before writing: on SQLite, a read that turns into a write
     # after a second of rendering fails if another request committed meanwhile.
-    db_session().rollback()
+    db.rollback()
     report = reports.record_report(rendered, member)
-    db_session().commit()
+    db.commit()
     flash(f"The {report.audience} report ({report.page_count} pages) was generated.", "success")
 
 
@@ -138,10 +138,10 @@ def download(report_id: int):
     try:
         data = reports.read_report(report, member)
     except reports.ReportError as error:
-        db_session().rollback()
+        db.rollback()
         flash(str(error), "error")
         return redirect(url_for(".index", case_id=case.id))
-    db_session().commit()
+    db.commit()
     name = _UNSAFE_FILENAME.sub("_", reports.download_name(report, case.reference))
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

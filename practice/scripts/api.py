@@ -27,7 +27,7 @@ from practice.cases.scoping import (
     session_for_editor,
     session_for_viewer,
 )
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.scripts import operations as service
 from practice.scripts.adoption import ADOPTION_LEVELS
 from practice.scripts.models import Script, ScriptAssignment, ScriptObservation
@@ -71,7 +71,7 @@ def scripts_list(args: dict):
 @access.staff
 @operation("Read a script of the library", tag="Scripts", returns=ScriptSchema)
 def script_read(script_id: int):
-    script = db_session().get(Script, script_id) or abort(404)
+    script = db.get(Script, script_id) or abort(404)
     return saved(ScriptSchema().dump(script))
 
 
@@ -143,7 +143,7 @@ def assignments_list(case_id: int, args: dict):
 @access.staff
 @operation("Read a script assignment", tag="Scripts", returns=AssignmentSchema)
 def assignment_read(assignment_id: int):
-    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    assignment = db.get(ScriptAssignment, assignment_id) or abort(404)
     case = case_for_viewer(access.current_staff(), assignment.case_id)
     return read(_assignment_of(case, assignment.id), "api_assignment_read", obj=assignment)
 
@@ -185,11 +185,11 @@ def assignment_create(case_id: int):
 )
 def assignment_retire(assignment_id: int):
     member = access.current_staff()
-    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    assignment = db.get(ScriptAssignment, assignment_id) or abort(404)
     case = case_for_editor(member, assignment.case_id)
     session = session_for_viewer(member, body()["session_id"])
     service.retire_assignment(assignment, session)
-    db_session().flush()
+    db.flush()
     return saved(_assignment_of(case, assignment.id))
 
 
@@ -197,7 +197,7 @@ def assignment_retire(assignment_id: int):
 
 
 def _observations(session: TherapySession) -> list[dict]:
-    rows = db_session().scalars(
+    rows = db.scalars(
         select(ScriptObservation)
         .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
         .where(

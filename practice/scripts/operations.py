@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from practice import audit
 from practice.cases.models import Case, CycleRole, Partner
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.scripts.adoption import ADOPTION_LEVELS, adoption_point
 from practice.scripts.models import (
     AssignmentStatus,
@@ -43,7 +43,7 @@ class ScriptError(ValueError):
 
 def library() -> list[tuple[str, list[Script]]]:
     """Every script, active or retired, grouped by category in alphabetical order."""
-    scripts = db_session().scalars(
+    scripts = db.scalars(
         select(Script).order_by(func.lower(Script.category), Script.position, Script.id)
     )
     return [(category, list(group)) for category, group in groupby(scripts, _category_key)]
@@ -52,7 +52,7 @@ def library() -> list[tuple[str, list[Script]]]:
 def active_scripts() -> list[Script]:
     """The scripts a counsellor may assign, grouped by category."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Script)
             .where(Script.active.is_(True))
             .order_by(func.lower(Script.category), Script.position, Script.id)
@@ -68,11 +68,10 @@ def create_script(text: str, intended_role: str, category: str) -> Script:
     """Add a script to the library; raises ScriptError for empty, over-long or duplicate text."""
     text, intended_role, category = _clean_script(text, intended_role, category)
     _refuse_duplicate(text)
-    session = db_session()
-    last = session.scalar(select(func.max(Script.position))) or 0
+    last = db.scalar(select(func.max(Script.position))) or 0
     script = Script(text=text, intended_role=intended_role, category=category, position=last + 1)
-    session.add(script)
-    session.flush()
+    db.add(script)
+    db.flush()
     audit.record("script_created", obj=script, detail={"intended_role": intended_role})
     return script
 
@@ -94,14 +93,14 @@ def update_script(script: Script, text: str, intended_role: str, category: str) 
         if getattr(script, name) != value
     ]
     script.text, script.intended_role, script.category = text, intended_role, category
-    db_session().flush()
+    db.flush()
     audit.record("script_updated", obj=script, detail={"fields": changed})
 
 
 def toggle_script(script: Script) -> None:
     """Retire an active script or bring a retired one back; existing assignments are kept."""
     script.active = not script.active
-    db_session().flush()
+    db.flush()
     audit.record(
         "script_retired" if not script.active else "script_restored",
         obj=script,
@@ -129,7 +128,7 @@ def _refuse_duplicate(text: str, other_than: Script | None = None) -> None:
     query = select(Script.id).where(func.lower(Script.text) == text.lower())
     if other_than is not None:
         query = query.where(Script.id != other_than.id)
-    if db_session().scalar(query.limit(1)) is not None:
+    if db.scalar(query.limit(1)) is not None:
         raise ScriptError("A script with these words is already in the library.")
 
 
@@ -153,7 +152,6 @@ def assign_script(session: TherapySession, partner_id: int, script_id: int) -> S
     script, or a script the partner already has as an active assignment.
     """
     _refuse_signed(session)
-    db = db_session()
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != session.case_id:
         raise ScriptError("That partner is not in this case.")
@@ -198,7 +196,6 @@ def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]])
     _refuse_signed(session)
     if not levels:
         raise ScriptError("Choose an adoption level for at least one script.")
-    db = db_session()
     assignments = {
         a.id: a
         for a in db.scalars(
@@ -263,7 +260,7 @@ def retire_assignment(assignment: ScriptAssignment, session: TherapySession) -> 
     assignment.status = AssignmentStatus.RETIRED
     assignment.retired_session_id = session.id
     assignment.retired_at = utcnow()
-    db_session().flush()
+    db.flush()
     audit.record("assignment_retired", obj=assignment, detail={"session_id": session.id})
 
 
@@ -337,7 +334,6 @@ class AssignmentRow:
 
 def assignment_rows(case: Case) -> list[AssignmentRow]:
     """Every assignment of the case, active first, each with its adoption history; two queries."""
-    db = db_session()
     assigned = aliased(TherapySession)
     retired = aliased(TherapySession)
     results = db.execute(
@@ -362,7 +358,7 @@ def assignment_rows(case: Case) -> list[AssignmentRow]:
 
 def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
     """(assignment id, observation) for the case's assignments, in session order."""
-    rows = db_session().execute(
+    rows = db.execute(
         select(
             ScriptObservation.assignment_id,
             ScriptObservation.session_id,

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from practice import audit
 from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.scripts import operations as scripts
 from practice.scripts.adoption import ADOPTION_LEVELS
 from practice.scripts.forms import (
@@ -35,10 +35,10 @@ def library():
         try:
             scripts.create_script(form.text.data, form.intended_role.data, form.category.data)
         except scripts.ScriptError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("The script was added to the library.", "success")
             return redirect(url_for(".library"))
     return render_template(
@@ -52,7 +52,7 @@ def library():
 @bp.route("/admin/scripts/<int:script_id>/edit", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def edit_script(script_id: int):
-    script = db_session().get(Script, script_id) or abort(404)
+    script = db.get(Script, script_id) or abort(404)
     form = ScriptForm(obj=script)
     form.submit.label.text = "Save script"
     if form.validate_on_submit():
@@ -61,10 +61,10 @@ def edit_script(script_id: int):
                 script, form.text.data, form.intended_role.data, form.category.data
             )
         except scripts.ScriptError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("The script was saved.", "success")
             return redirect(url_for(".library"))
     return render_template("practice/scripts/edit.html", form=form, script=script)
@@ -73,9 +73,9 @@ def edit_script(script_id: int):
 @bp.route("/admin/scripts/<int:script_id>/retire", methods=["POST"])
 @access.roles(Role.ADMIN)
 def retire_script(script_id: int):
-    script = db_session().get(Script, script_id) or abort(404)
+    script = db.get(Script, script_id) or abort(404)
     scripts.toggle_script(script)
-    db_session().commit()
+    db.commit()
     if script.active:
         flash("The script is back in the library and can be assigned again.", "success")
     else:
@@ -105,10 +105,10 @@ def _assign(session: TherapySession):
         try:
             assignment = scripts.assign_script(session, form.partner_id.data, form.script_id.data)
         except scripts.ScriptError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             partner = assignment.partner
             flash(f"The script was assigned to {partner.display_name}.", "success")
             if scripts.role_mismatch(assignment.script, partner):
@@ -127,10 +127,10 @@ def _record(session: TherapySession):
         try:
             scripts.record_adoption(session, form.levels())
         except scripts.ScriptError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("Adoption levels were saved for this session.", "success")
             return redirect(url_for(".session_scripts", session_id=session.id))
     return _render_tab(session, adoption=form)
@@ -152,7 +152,7 @@ def _render_tab(
         assign = AssignForm(formdata=None)
         assign.set_choices(case.partners, scripts.active_scripts() if editable else [])
     audit.record("scripts_viewed", obj=session)
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/scripts/session.html",
         session=session,
@@ -185,7 +185,7 @@ def _prefill(rows: list[scripts.AssignmentRow], session: TherapySession) -> list
 @access.staff
 def retire_assignment(assignment_id: int):
     member = access.current_staff()
-    assignment = db_session().get(ScriptAssignment, assignment_id) or abort(404)
+    assignment = db.get(ScriptAssignment, assignment_id) or abort(404)
     case_for_editor(member, assignment.case_id)
     form = RetireAssignmentForm()
     back = assignment.assigned_session_id
@@ -196,10 +196,10 @@ def retire_assignment(assignment_id: int):
     try:
         scripts.retire_assignment(assignment, session)
     except scripts.ScriptError as error:
-        db_session().rollback()
+        db.rollback()
         flash(str(error), "error")
     else:
-        db_session().commit()
+        db.commit()
         flash("The script was retired; its adoption history is kept.", "success")
     if session.case_id == assignment.case_id:
         back = session.id

@@ -30,7 +30,7 @@ from practice.cases.scoping import (
     session_for_editor,
     session_for_viewer,
 )
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.core.settings import state
 from practice.sessions import operations as service
 from practice.sessions.models import TherapySession
@@ -151,8 +151,8 @@ def session_update(session_id: int):
 
 
 def _conflict(session: TherapySession) -> ApiError:
-    db_session().rollback()
-    db_session().refresh(session)
+    db.rollback()
+    db.refresh(session)
     return ApiError(
         409,
         "version_conflict",
@@ -181,7 +181,7 @@ def session_sign(session_id: int):
     data = body()
     if not _password_confirmed(member, data["password"]):
         audit.record("note_sign_failed", obj=session, outcome="denied")
-        db_session().commit()
+        db.commit()
         raise ApiError(403, "password_incorrect", "That password is not right; nothing was signed.")
     try:
         service.sign_note(session, member, expected_version=data.get("version"))
@@ -202,7 +202,7 @@ def _password_confirmed(member: StaffMember, password: str) -> bool:
         return confirm_password(password)
     if not state(current_app).manages_accounts or not member.user_id.isdigit():
         return False
-    account = db_session().get(Account, int(member.user_id))
+    account = db.get(Account, int(member.user_id))
     if account is None:
         return False
     confirmed = accounts.authenticate(account.email, password)

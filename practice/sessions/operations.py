@@ -23,7 +23,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.core.signals import note_signed
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
 
@@ -119,8 +119,8 @@ def record_session(case: Case, member: StaffMember, data: SessionDetails) -> The
         created_by_id=member.id,
         status=NoteStatus.DRAFT,
     )
-    db_session().add(session)
-    db_session().flush()
+    db.add(session)
+    db.flush()
     audit.record("session_created", obj=session)
     return session
 
@@ -133,7 +133,7 @@ def _current_version(session: TherapySession, expected_version: int) -> None:
 def _flush_versioned(session: TherapySession) -> None:
     """Flush; a concurrent save between our check and the UPDATE becomes a NoteConflict."""
     try:
-        db_session().flush()
+        db.flush()
     except StaleDataError as error:
         raise NoteConflict(None, None) from error
 
@@ -307,7 +307,7 @@ def add_addendum(session: TherapySession, member: StaffMember, text: str) -> Add
     if len(text) > MAX_ADDENDUM_LENGTH:
         raise SessionError(f"An addendum can hold at most {MAX_ADDENDUM_LENGTH:,} characters.")
     addendum = Addendum(session_id=session.id, author_id=member.id, text=text, created_at=utcnow())
-    db_session().add(addendum)
+    db.add(addendum)
     detail: dict = {}
     if session.review_status in (ReviewStatus.COSIGNED, ReviewStatus.RETURNED):
         # A co-signature covered the record as it was, and a returned note waits for exactly
@@ -326,7 +326,7 @@ def add_addendum(session: TherapySession, member: StaffMember, text: str) -> Add
 def addenda_of(session: TherapySession) -> list[Addendum]:
     """The addenda of a session in order, with their authors, in one query."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(Addendum)
             .where(Addendum.session_id == session.id)
             .options(selectinload(Addendum.author))
@@ -363,7 +363,7 @@ def void_session(session: TherapySession, member: StaffMember, reason: str) -> T
 def voided_sessions(case: Case) -> list[TherapySession]:
     """The case's voided sessions, for its history: who voided them, when and why."""
     return list(
-        db_session().scalars(
+        db.scalars(
             select(TherapySession)
             .where(TherapySession.case_id == case.id, TherapySession.voided_at.is_not(None))
             .options(selectinload(TherapySession.voided_by))

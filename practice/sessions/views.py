@@ -12,7 +12,7 @@ from practice.accounts.reauth import confirm_password
 from practice.cases import scoping
 from practice.cases.models import CaseStatus
 from practice.cases.views import record_case_view
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.sessions import operations as service
 from practice.sessions.forms import (
     AddendumForm,
@@ -43,7 +43,7 @@ def _render(template: str, session: TherapySession, page: str, status: int = 200
     )
     # After rendering: the commit expires every loaded object, which the page still needs.
     audit.record("session_viewed", obj=session, detail={"page": page})
-    db_session().commit()
+    db.commit()
     return body, status
 
 
@@ -94,10 +94,10 @@ def new(case_id: int):
         try:
             session = service.record_session(case, member, form.details())
         except SessionError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("Session recorded. Write the note below.", "success")
             return redirect(url_for(".show", session_id=session.id))
     closed = case.status == CaseStatus.CLOSED
@@ -130,20 +130,20 @@ def save_note(session_id: int):
     try:
         service.save_note(session, form.fields(), form.version.data, form.note_base.data or None)
     except NoteConflict:
-        db_session().rollback()
+        db.rollback()
         return _conflict_page(session, form)
     except SessionError as error:
-        db_session().rollback()
+        db.rollback()
         form.form_errors.append(str(error))
         return _note_page(session, member, note_form=form)
-    db_session().commit()
+    db.commit()
     flash("Note saved.", "success")
     return redirect(url_for(".show", session_id=session.id))
 
 
 def _conflict_page(session: TherapySession, form: NoteForm):
     """Both texts side by side, and the user's text ready to save over the current version."""
-    db_session().refresh(session)
+    db.refresh(session)
     resubmit = _note_form_for(session, form.fields())
     return _render(
         "conflict.html",
@@ -166,17 +166,17 @@ def autosave(session_id: int):
     except PayloadError as error:
         return _json_error(400, "invalid", str(error), error.fields)
     except NoteConflict:
-        db_session().rollback()
-        db_session().refresh(session)
+        db.rollback()
+        db.refresh(session)
         message = "Someone else saved this note since you opened it. Nothing was overwritten."
         return _json_error(409, "conflict", message, current_version=session.version)
     except SessionError as error:
-        db_session().rollback()
+        db.rollback()
         code, status = ("signed", 409) if session.is_signed else ("invalid", 400)
         return _json_error(status, code, str(error), current_version=session.version)
     saved_at = session.updated_at.astimezone(UTC).strftime("%H:%M")
     version, base = session.version, service.draft_digest(service.note_fields(session))
-    db_session().commit()
+    db.commit()
     return jsonify(version=version, base=base, saved_at=saved_at)
 
 
@@ -195,8 +195,8 @@ def edit(session_id: int):
         try:
             service.update_details(session, form.details(), form.version.data)
         except NoteConflict:
-            db_session().rollback()
-            db_session().refresh(session)
+            db.rollback()
+            db.refresh(session)
             form.version.raw_data = [str(session.version)]
             form.form_errors.append(
                 "Someone else changed this session since you opened it. Compare the details "
@@ -204,10 +204,10 @@ def edit(session_id: int):
             )
             status = 409
         except SessionError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("Session details saved.", "success")
             return redirect(url_for(".show", session_id=session.id))
     return _render("edit.html", session, "edit", status, form=form, conflict=status == 409)
@@ -241,18 +241,18 @@ def sign(session_id: int):
             try:
                 service.sign_note(session, member, expected_version=form.version.data)
             except NoteConflict:
-                db_session().rollback()
-                db_session().refresh(session)
+                db.rollback()
+                db.refresh(session)
                 form.version.raw_data = [str(session.version)]
                 form.form_errors.append(
                     "The note changed since you opened this page, so it was not signed. "
                     "Read it again below, then sign."
                 )
             except SessionError as error:
-                db_session().rollback()
+                db.rollback()
                 form.form_errors.append(str(error))
             else:
-                db_session().commit()
+                db.commit()
                 flash("Note signed. Later corrections are addenda.", "success")
                 return redirect(url_for(".show", session_id=session.id))
     return _render("sign.html", session, "sign", note=service.note_fields(session), form=form)
@@ -271,10 +271,10 @@ def add_addendum(session_id: int):
         try:
             service.add_addendum(session, member, form.text.data)
         except SessionError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("Addendum added.", "success")
             return redirect(url_for(".show", session_id=session.id, _anchor="addenda"))
     return _note_page(session, member, addendum_form=form)
@@ -294,10 +294,10 @@ def void(session_id: int):
         try:
             service.void_session(session, member, form.reason.data or "")
         except SessionError as error:
-            db_session().rollback()
+            db.rollback()
             form.reason.errors = [str(error)]
         else:
-            db_session().commit()
+            db.commit()
             flash("Session voided. It stays in the case's history with your reason.", "success")
             return redirect(url_for("practice.case_page.show", case_id=session.case_id))
     return _render("void.html", session, "void", form=form)

@@ -19,7 +19,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.queries import visible_cases
-from practice.core.database import UTCDateTime, db_session, utcnow
+from practice.core.database import UTCDateTime, db, utcnow
 from practice.sessions.models import TherapySession
 from practice.supervision.models import CommentRead, SupervisionComment
 
@@ -129,7 +129,7 @@ def _in_scope(member: StaffMember) -> ColumnElement[bool]:
 
 def thread(member: StaffMember, case_id: int, session_id: int | None = None) -> list[ThreadComment]:
     """The comments of a place, top-level oldest first, each with its replies (one query)."""
-    rows = db_session().execute(
+    rows = db.execute(
         select(SupervisionComment, StaffMember.display_name, _unread_by(member))
         .join(StaffMember, StaffMember.id == SupervisionComment.author_id)
         .where(_place(case_id, session_id))
@@ -186,7 +186,7 @@ def new_comment(
         raise CommentError("That session belongs to another case.")
     root_id = None
     if parent_id is not None:
-        parent = db_session().get(SupervisionComment, parent_id)
+        parent = db.get(SupervisionComment, parent_id)
         if parent is None or parent.case_id != case.id or parent.session_id != session_id:
             raise UnknownParent(
                 "The comment you answered is not part of this discussion. You can send your "
@@ -202,8 +202,8 @@ def new_comment(
         returns_note=returns_note,
         created_at=utcnow(),
     )
-    db_session().add(comment)
-    db_session().flush()
+    db.add(comment)
+    db.flush()
     # Whoever writes in a discussion has read it.
     mark_place_read(member, case.id, session_id)
     return comment
@@ -244,7 +244,7 @@ def mark_place_read(member: StaffMember, case_id: int, session_id: int | None) -
         literal(member.id),
         literal(utcnow(), type_=UTCDateTime()),
     ).where(_place(case_id, session_id), _unread_by(member))
-    dialect = db_session().get_bind().dialect.name
+    dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(CommentRead)
@@ -253,12 +253,12 @@ def mark_place_read(member: StaffMember, case_id: int, session_id: int | None) -
         # Counted from RETURNING: drivers differ on the rowcount of INSERT ... SELECT.
         .returning(CommentRead.comment_id)
     )
-    return len(db_session().execute(statement).all())
+    return len(db.execute(statement).all())
 
 
 def comment_for_viewer(member: StaffMember, comment_id: int) -> SupervisionComment | None:
     """The comment if ``member`` may see its case (and its session is not voided), else None."""
-    return db_session().scalar(
+    return db.scalar(
         select(SupervisionComment).where(SupervisionComment.id == comment_id, _in_scope(member))
     )
 
@@ -280,7 +280,7 @@ def open_comment(member: StaffMember, comment: SupervisionComment) -> int:
 def unread_count(member: StaffMember) -> int:
     """How many comments in ``member``'s scope they did not write and have not opened."""
     return (
-        db_session().scalar(
+        db.scalar(
             select(func.count(SupervisionComment.id)).where(_in_scope(member), _unread_by(member))
         )
         or 0
@@ -297,13 +297,12 @@ def excerpt(body: str, length: int = EXCERPT_LENGTH) -> str:
 
 def inbox(member: StaffMember, page: int = 1) -> InboxPage:
     """Comments by others on cases ``member`` may see, newest first, one page (three queries)."""
-    session = db_session()
     scope = and_(_in_scope(member), SupervisionComment.author_id != member.id)
-    total = session.scalar(select(func.count(SupervisionComment.id)).where(scope)) or 0
+    total = db.scalar(select(func.count(SupervisionComment.id)).where(scope)) or 0
     unread = unread_count(member)
     pages = max(1, math.ceil(total / INBOX_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    rows = session.execute(
+    rows = db.execute(
         select(
             SupervisionComment.id,
             SupervisionComment.case_id,

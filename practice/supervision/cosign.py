@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.sessions.models import Addendum, ReviewStatus, TherapySession
 from practice.supervision import comments as comment_service
 from practice.supervision.comments import ThreadComment
@@ -129,12 +129,7 @@ def review_refusal(member: StaffMember, session: TherapySession) -> str | None:
 
 
 def addenda_count(session: TherapySession) -> int:
-    return (
-        db_session().scalar(
-            select(func.count(Addendum.id)).where(Addendum.session_id == session.id)
-        )
-        or 0
-    )
+    return db.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == session.id)) or 0
 
 
 def _check_reviewable(
@@ -156,7 +151,7 @@ def _check_reviewable(
 
 def _flush(session: TherapySession) -> None:
     try:
-        db_session().flush()
+        db.flush()
     except StaleDataError as error:
         raise CosignError(
             "Someone else changed this note at the same moment. Reload it and try again."
@@ -235,14 +230,13 @@ def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
     A note waits from its signing, or from its latest addendum when one came later. Two
     queries, whatever the size of the queue.
     """
-    session = db_session()
     base = (
         select(TherapySession.id)
         .join(Case, Case.id == TherapySession.case_id)
         .join(StaffMember, StaffMember.id == Case.counsellor_id)
         .where(_queue_filter(member))
     )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, math.ceil(total / QUEUE_PAGE_SIZE))
     page = min(max(page, 1), pages)
     pending = select(TherapySession.id).where(TherapySession.review_status == ReviewStatus.PENDING)
@@ -260,7 +254,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
         (addenda.c.last > TherapySession.signed_at, addenda.c.last),
         else_=TherapySession.signed_at,
     )
-    rows = session.execute(
+    rows = db.execute(
         base.with_only_columns(
             TherapySession.id,
             Case.id,
@@ -317,7 +311,7 @@ def returned_notes(member: StaffMember) -> list[ReturnedNote]:
         .group_by(SupervisionComment.session_id)
         .subquery()
     )
-    rows = db_session().execute(
+    rows = db.execute(
         select(
             TherapySession.id,
             Case.id,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.queries import visible_cases
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType, Valence
@@ -217,7 +217,7 @@ def case_lines(member: StaffMember, thresholds: Thresholds, now: datetime) -> li
         )
         .join(counsellor, counsellor.id == Case.counsellor_id)
     )
-    cases = db_session().execute(query).all()
+    cases = db.execute(query).all()
     # The ids themselves, not the scope's subquery: its OR over the supervisees makes
     # PostgreSQL overestimate it tenfold and scan every moment of the practice.
     visible = [row[0] for row in cases]
@@ -344,7 +344,7 @@ def _session_loads(
     )
     sessions: dict[int, list[SessionLoad]] = defaultdict(list)
     counts: dict[int, int] = {}
-    for case_id, starts_at, n, escalating, deescalating in db_session().execute(query):
+    for case_id, starts_at, n, escalating, deescalating in db.execute(query):
         sessions[case_id].append(SessionLoad(starts_at, int(escalating), int(deescalating)))
         counts[case_id] = n
     return sessions, counts
@@ -353,7 +353,7 @@ def _session_loads(
 def _drafts(visible: list[int], now: datetime) -> dict[int, list[DraftNote]]:
     """Per case: held sessions whose note is still a draft."""
     drafts: dict[int, list[DraftNote]] = defaultdict(list)
-    for case_id, starts_at, duration in db_session().execute(
+    for case_id, starts_at, duration in db.execute(
         select(TherapySession.case_id, TherapySession.starts_at, TherapySession.duration_minutes)
         .where(
             TherapySession.case_id.in_(visible),
@@ -372,7 +372,7 @@ def _partner_numbers(visible: list[int]) -> dict[int, tuple[int, int]]:
     so that lists never show a name."""
     numbers: dict[int, tuple[int, int]] = {}
     count: dict[int, int] = defaultdict(int)
-    for partner_id, case_id in db_session().execute(
+    for partner_id, case_id in db.execute(
         select(Partner.id, Partner.case_id)
         .where(Partner.case_id.in_(visible))
         .order_by(Partner.case_id, Partner.position, Partner.id)
@@ -386,8 +386,7 @@ def _assignments(
     visible: list[int], numbers: dict[int, tuple[int, int]]
 ) -> dict[int, list[AssignmentSummary]]:
     """Per case: its script assignments with the levels observed at its (unvoided) sessions."""
-    session = db_session()
-    assignments = session.execute(
+    assignments = db.execute(
         select(
             ScriptAssignment.id,
             ScriptAssignment.case_id,
@@ -402,13 +401,13 @@ def _assignments(
         .order_by(ScriptAssignment.id)
     ).all()
     levels: dict[int, list[int]] = defaultdict(list)
-    for assignment_id, level in session.execute(
+    for assignment_id, level in db.execute(
         select(ScriptObservation.assignment_id, ScriptObservation.level)
         .join(TherapySession, TherapySession.id == ScriptObservation.session_id)
         .where(
             ScriptObservation.assignment_id.in_([row[0] for row in assignments]),
             # Redundant for the result, but it lets PostgreSQL reach the sessions through the
-            # case index instead of scanning the whole (wide) session table.
+            # case index instead of scanning the whole (wide) db table.
             TherapySession.case_id.in_(visible),
             TherapySession.voided_at.is_(None),
         )
@@ -452,7 +451,7 @@ def _csi4(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
         .subquery("ranked_csi4")
     )
     readings: dict[int, list[Csi4Reading]] = defaultdict(list)
-    for partner_id, total, starts_at in db_session().execute(
+    for partner_id, total, starts_at in db.execute(
         select(ranked.c.partner_id, ranked.c.total, ranked.c.starts_at).where(ranked.c.rn <= 2)
     ):
         case_id, number = numbers[partner_id]
@@ -467,13 +466,11 @@ def _zero() -> dict[str, int]:
 def _summaries(member: StaffMember, lines: list[CaseLine]) -> list[CounsellorSummary]:
     """A line per counsellor with active cases in scope, and per supervisee even without any."""
     people = dict(
-        db_session()
-        .execute(
+        db.execute(
             select(StaffMember.id, StaffMember.display_name).where(
                 StaffMember.supervisor_id == member.id, StaffMember.active.is_(True)
             )
-        )
-        .all()
+        ).all()
     )
     totals: dict[int, dict[str, int]] = {staff_id: _zero() for staff_id in people}
     for line in lines:

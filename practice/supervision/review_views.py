@@ -13,7 +13,7 @@ from practice.accounts.models import Role
 from practice.accounts.reauth import confirm_password
 from practice.cases import scoping
 from practice.cases.models import Case
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.sessions import operations as session_service
 from practice.sessions.models import TherapySession
 from practice.supervision import comments as comment_service
@@ -49,7 +49,7 @@ def queue():
     page = review_service.cosign_queue(access.current_staff(), _page_number())
     body = render_template("practice/review/queue.html", page=page)
     audit.record("cosign_queue_viewed", detail={"page": page.page, "total": page.total})
-    db_session().commit()
+    db.commit()
     return body
 
 
@@ -71,7 +71,7 @@ def _review_page(session: TherapySession, **forms):
     )
     # After rendering: the commit expires every loaded object, which the page still needs.
     audit.record("note_reviewed", obj=session)
-    db_session().commit()
+    db.commit()
     return body
 
 
@@ -95,10 +95,10 @@ def cosign(session_id: int):
             try:
                 review_service.cosign_note(note, member, **form.as_read())
             except CosignError as error:
-                db_session().rollback()
+                db.rollback()
                 form.form_errors.append(str(error))
             else:
-                db_session().commit()
+                db.commit()
                 flash("Note co-signed.", "success")
                 return redirect(url_for(".queue"))
     return _review_page(note, cosign_form=form)
@@ -114,10 +114,10 @@ def return_note(session_id: int):
         try:
             review_service.return_note(note, member, form.comment.data, **form.as_read())
         except (CosignError, CommentError) as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
         else:
-            db_session().commit()
+            db.commit()
             flash("Note returned to its counsellor with your comment.", "success")
             return redirect(url_for(".queue"))
     return _review_page(note, return_form=form)
@@ -136,13 +136,13 @@ def _comment(case: Case, note: TherapySession | None):
                 member, case, form.body.data, session=note, parent_id=form.parent_id.data
             )
         except CommentError as error:
-            db_session().rollback()
+            db.rollback()
             form.form_errors.append(str(error))
             if isinstance(error, UnknownParent):
                 form.parent_id.data = None
         else:
             url = _place_url(case.id, comment.session_id, comment.id)
-            db_session().commit()
+            db.commit()
             flash("Reply added." if form.parent_id.data else "Comment added.", "success")
             return redirect(url)
     discussion = comment_service.thread(member, case.id, note.id if note else None)
@@ -150,7 +150,7 @@ def _comment(case: Case, note: TherapySession | None):
         "practice/review/comment.html", form=form, case=case, session=note, thread=discussion
     )
     audit.record("comments_viewed", obj=note or case, detail={"page": "comment_form"})
-    db_session().commit()
+    db.commit()
     return body
 
 
@@ -176,7 +176,7 @@ def inbox():
     body = render_template("practice/review/inbox.html", page=page, returned=returned)
     detail = {"page": page.page, "shown": len(page.items), "returned_notes": len(returned)}
     audit.record("comments_viewed", detail=detail)
-    db_session().commit()
+    db.commit()
     return body
 
 
@@ -189,7 +189,7 @@ def open_comment(comment_id: int):
         abort(404)
     url = _place_url(comment.case_id, comment.session_id, comment.id)
     comment_service.open_comment(member, comment)
-    db_session().commit()
+    db.commit()
     return redirect(url)
 
 
@@ -228,7 +228,7 @@ def unread_comments() -> int:
         return 0
     try:
         # A badge must not flush a half-done change, nor turn an error page into a second error.
-        with db_session().no_autoflush:
+        with db.no_autoflush:
             return comment_service.unread_count(member)
     except SQLAlchemyError:
         return 0

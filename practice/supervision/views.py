@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from practice import audit
 from practice.accounts.export_password import password_confirmed
 from practice.accounts.models import Role, StaffMember
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.measures import csi4
 from practice.moments import balance
 from practice.supervision import exports
@@ -49,7 +49,7 @@ def dashboard():
     audit.record(
         "caseload_viewed", object_type="Caseload", object_id=member.id, detail=_detail(board)
     )
-    db_session().commit()
+    db.commit()
     return render_template(
         "practice/supervision/dashboard.html",
         board=board,
@@ -105,7 +105,7 @@ def export_csv():
     audit.record(
         "caseload_exported", object_type="Caseload", object_id=member.id, detail=_detail(board)
     )
-    db_session().commit()
+    db.commit()
     return _attachment(data, "text/csv", exports.filename(board, "csv"))
 
 
@@ -120,7 +120,7 @@ def summary_pdf():
     html = exports.caseload_summary_html(board, member)
     # End the reading transaction before the second of rendering, so that it holds no lock
     # (SQLite) while WeasyPrint works; the audit row starts a transaction of its own.
-    db_session().rollback()
+    db.rollback()
     data = exports.render_summary(html)
     audit.record(
         "caseload_summary_generated",
@@ -128,5 +128,5 @@ def summary_pdf():
         object_id=member.id,
         detail=_detail(board, pages=getattr(data, "page_count", 0)),
     )
-    db_session().commit()
+    db.commit()
     return _attachment(data, "application/pdf", exports.filename(board, "pdf"))

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from practice.accounts.models import Role, StaffMember
-from practice.core.database import db_session
+from practice.core.database import db
 
 F = TypeVar("F", bound=Callable)
 
@@ -95,7 +95,7 @@ def load_current_staff() -> StaffMember | None:
             g.practice_api_token = found[1] if found else None
             member = found[0] if found else None
         elif user_id is not None:
-            member = db_session().scalar(
+            member = db.scalar(
                 select(StaffMember).where(
                     StaffMember.user_id == user_id, StaffMember.active.is_(True)
                 )

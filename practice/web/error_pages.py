@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from practice import audit
 from practice.accounts import tokens
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.supervision import review_views as review
 from practice.web.access import bearer_token, host_user_id, load_current_staff, policy_of
 
@@ -57,11 +57,10 @@ def audit_refusal(status: int) -> None:
     if not token_bearing and not current_user.is_authenticated:
         return
     g.practice_refusal_audited = True
-    session = db_session()
     try:
         # The request may have failed halfway (a transaction in error, a view's unflushed
         # changes): none of it is kept, only the event.
-        session.rollback()
+        db.rollback()
         member = load_current_staff()
         label = None
         if member is None and token_bearing:
@@ -81,9 +80,9 @@ def audit_refusal(status: int) -> None:
             actor=member,
             actor_label=label,
         )
-        session.commit()
+        db.commit()
     except Exception as error:  # whatever failed, the refusal must not become a 500
-        session.rollback()
+        db.rollback()
         # The type only: a database error's message may repeat the row it refused.
         current_app.logger.error("could not record a refused access: %s", type(error).__name__)
 

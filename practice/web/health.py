@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from practice.core import migrate
-from practice.core.database import db_session
+from practice.core.database import db
 from practice.web import access
 
 bp = Blueprint("health", __name__)
@@ -26,16 +26,15 @@ def alive():
 @bp.route("/readyz")
 @access.public
 def ready():
-    session = db_session()
     try:
-        session.execute(text("SELECT 1"))
+        db.execute(text("SELECT 1"))
         at_head = migrate.is_at_head()
     except SQLAlchemyError:
         # The reason goes to our log (type only), never to the unauthenticated caller.
         current_app.logger.warning("readiness check: database unreachable", exc_info=True)
         return _not_ready("database unavailable")
     finally:
-        session.rollback()
+        db.rollback()
     if not at_head:
         return _not_ready("database schema not up to date")
     return jsonify(status="ready")

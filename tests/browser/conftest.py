@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 from practice.accounts import operations as accounts
 from practice.cases import operations as cases
 from practice.core import migrate
-from practice.core.database import db_session, utcnow
+from practice.core.database import db, utcnow
 from practice.demo import seed as demo
 from practice.models import Case, Modality, MomentType, Role
 from practice.moments import operations as moments
@@ -190,7 +190,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     with app.app_context():
         migrate.upgrade()
         seeded = _seed()
-        db_session().commit()
+        db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
     thread.start()
@@ -207,7 +207,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 def _seed() -> dict:
     """The demo practice (scale 0.5), plus what the flows need that the demo leaves to chance."""
     demo.seed_demo(scale=0.5)
-    session = db_session()
+    session = db
     now = utcnow().replace(second=0, microsecond=0)
 
     # A draft in the demo counsellor's showcase case, with moments, for the page checks.
