@@ -1,423 +1,57 @@
-"""``flask practice …`` commands."""
+"""``flask practice …``: the tracker's commands, gathered from the areas that own them.
+
+Each command runs in an app context and in one unit of work: what it did is committed when it
+ends, also when it ends with a message of its own (a ``ClickException``: the operations it called
+have undone any change they refused), and rolled back if it fails unexpectedly.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 import click
-from alembic import command
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from practice import audit
-from practice.accounts import operations as accounts
-from practice.accounts.models import Role
-from practice.audit import anchor as audit_anchor
-from practice.core import migrate
-from practice.core.database import db
-from practice.records import backup_cli, retention_cli
+from practice.accounts import cli as account_commands
+from practice.audit import cli as audit_commands
+from practice.core.unit_of_work import unit_of_work
+from practice.demo import cli as demo_commands
+from practice.records import cli as record_commands
+from practice.reporting import cli as report_commands
 
 practice_cli = AppGroup("practice", help="The couples-cycle case tracker.")
 
 
-@practice_cli.command("upgrade-db")
-@click.option("--revision", default="head", show_default=True)
-def upgrade_db(revision: str) -> None:
-    """Bring the database schema up to date (creates it when empty)."""
-    migrate.upgrade(revision)
-    click.echo(f"Database at {', '.join(migrate.current_revisions())}.")
+def _in_unit_of_work(command: click.Command) -> click.Command:
+    """``command`` (and, for a group, each of its commands) in an app context and a unit of
+    work."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _in_unit_of_work(sub)
+        return command
+    callback = command.callback
 
+    @functools.wraps(callback)
+    def in_unit_of_work(*args, **kwargs):
+        with unit_of_work(keep_on=(click.ClickException, click.exceptions.Exit)):
+            return callback(*args, **kwargs)
 
-@practice_cli.command("make-migration")
-@click.argument("message")
-def make_migration(message: str) -> None:
-    """Autogenerate a new migration from the models (for developers)."""
-    command.revision(migrate.alembic_config(), message=message, autogenerate=True)
-
-
-@practice_cli.command("create-user")
-@click.argument("email")
-@click.option("--name", "display_name", required=True, help="Display name.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.COUNSELLOR.value)
-@click.option("--supervisor", "supervisor_email", help="Email of their supervisor.")
-@click.option("--user-id", help="Host app's user id (when the tracker is mounted in a host).")
-@click.password_option(required=False, help="Standalone login password (prompted if omitted).")
-def create_user(email, display_name, role, supervisor_email, user_id, password) -> None:
-    """Add a staff member (and, standalone, their login account)."""
-    from sqlalchemy import select
-
-    from practice.accounts.models import StaffMember
-
-    supervisor = None
-    if supervisor_email:
-        supervisor = db.scalar(
-            select(StaffMember).where(StaffMember.email == supervisor_email.lower())
-        )
-        if supervisor is None:
-            raise click.ClickException(f"No staff member with email {supervisor_email}.")
-    try:
-        member = accounts.create_staff(
-            email=email,
-            display_name=display_name,
-            role=role,
-            password=None if user_id else password,
-            user_id=user_id,
-            supervisor=supervisor,
-            actor_label="cli",
-        )
-    except accounts.AccountError as error:
-        db.rollback()
-        raise click.ClickException(str(error)) from error
-    db.commit()
-    click.echo(f"Created {member.role} {member.email} (staff id {member.id}).")
-
-
-@practice_cli.group("audit")
-def audit_group() -> None:
-    """The audit trail."""
-
-
-@audit_group.command("verify")
-@click.option(
-    "--anchor",
-    "anchor_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File remembering the newest verified event "
-    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json].",
-)
-def audit_verify(anchor_path: Path | None) -> None:
-    """Check the hash chain of the audit log; exits 1 if any row was edited or removed.
-
-    The newest rows leave no broken link when removed, so the newest verified event is
-    remembered in the anchor file, and a later run fails if the chain no longer reaches it.
-    Run it regularly (cron) and keep the anchor where the database's users cannot write.
-    """
-    path = anchor_path or audit_anchor.default_path()
-    broken = list(audit.broken_links())
-    if broken:
-        raise click.ClickException(
-            f"Audit chain broken at {len(broken)} event(s), first at id {broken[0]}."
-        )
-    try:
-        audit_anchor.verify(path)
-    except audit_anchor.AnchorError as error:
-        raise click.ClickException(str(error)) from error
-    head = audit_anchor.remember_head(path)
-    if head is None:
-        click.echo("Audit chain intact. No events yet.")
-        return
-    click.echo(
-        f"Audit chain intact. {audit_anchor.event_count():,} events; the newest, #{head.id} "
-        f"(hash {head.row_hash[:16]}…), is remembered in {path}."
-    )
-
-
-@practice_cli.command("seed-demo")
-@click.option(
-    "--scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Multiply counsellors and cases (1: 6 counsellors, 40 cases).",
-)
-@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
-@click.option(
-    "--sessions-per-case",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Average sessions per case [default: 15].",
-)
-def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
-    """Fill an empty database with a demo practice (demo accounts; never for real use)."""
-    from practice.demo import seed as demo
-
-    if not migrate.is_at_head():
-        raise click.ClickException("The database is not up to date; run `practice upgrade-db`.")
-    if demo.has_staff():
-        click.echo("Demo data already present; nothing done.")
-        return
-    try:
-        summary = demo.seed_demo(scale=scale, seed=seed, sessions_per_case=sessions_per_case)
-    except demo.DemoError as error:
-        db.rollback()
-        raise click.ClickException(str(error)) from error
-    db.commit()
-    for line in summary.lines() + summary.credentials():
-        click.echo(line)
-
-
-# --- Progress reports ------------------------------------------------------------------------
-# Imports stay local so that other commands do not load WeasyPrint; the batch's worker
-# functions live here, at module level, because a spawned worker process imports them by name.
-
-_AUDIENCE_CHOICE = click.Choice(["clinical", "client", "referrer"])
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
-
-
-@practice_cli.command("report")
-@click.argument("case_ref")
-@click.option("--from", "start", type=_DAY, help="First day (YYYY-MM-DD) [default: case opened].")
-@click.option("--to", "end", type=_DAY, help="Last day (YYYY-MM-DD) [default: today].")
-@click.option("--audience", type=_AUDIENCE_CHOICE, default="clinical", show_default=True)
-@click.option("--narrative", default="", help="The counsellor's narrative (plain text).")
-@click.option(
-    "--out",
-    "out_file",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="Where to write the PDF.",
-)
-def report_command(case_ref, start, end, audience, narrative, out_file) -> None:
-    """Generate a case's progress report as its counsellor (stored, recorded, audited)."""
-    from datetime import date
-    from pathlib import Path
-
-    from sqlalchemy import select
-
-    from practice.cases.models import Case
-    from practice.reporting import operations as reports
-
-    case = db.scalar(select(Case).where(Case.reference == case_ref.strip()))
-    if case is None:
-        raise click.ClickException(f"No case with reference {case_ref}.")
-    default_start, default_end = reports.default_period(case, date.today())
-    start = start.date() if start else default_start
-    end = end.date() if end else default_end
-    storage_path = None
-    try:
-        counsellor = case.counsellor
-        rendered = reports.render_report(case, start, end, audience, narrative, counsellor)
-        db.rollback()  # end the reading transaction before writing (see the batch)
-        report = reports.record_report(rendered, counsellor)
-        storage_path = report.storage_path
-        Path(out_file).write_bytes(rendered.data)
-    except (reports.ReportError, OSError) as error:
-        db.rollback()
-        if storage_path:
-            reports.discard_file(storage_path)
-        raise click.ClickException(str(error)) from error
-    db.commit()
-    click.echo(
-        f"Wrote {out_file}: {case_ref.strip()}, {audience}, {start.isoformat()} to "
-        f"{end.isoformat()}, {report.page_count} pages, SHA-256 {report.sha256}."
-    )
-
-
-@practice_cli.command("reports")
-@click.option("--counsellor", "counsellor_email", help="Only this counsellor's cases (email).")
-@click.option(
-    "--status", type=click.Choice(["active", "paused", "closed"]), help="Only cases in this status."
-)
-@click.option(
-    "--out-dir", required=True, type=click.Path(file_okay=False), help="Folder for the PDFs."
-)
-@click.option("--audience", type=_AUDIENCE_CHOICE, default="clinical", show_default=True)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: the number of CPUs].",
-)
-def reports_command(counsellor_email, status, out_dir, audience, workers) -> None:
-    """Generate the reports of many cases in parallel processes; exits 1 if any failed.
-
-    Each report covers its case from opening to today, is generated as the case's counsellor,
-    and is stored and recorded as from the web, with a copy written to --out-dir.
-    """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from datetime import date
-    from pathlib import Path
-
-    from flask import current_app
-
-    from practice.reporting import operations as reports
-
-    try:
-        cases = reports.batch_cases(counsellor_email, status)
-    except reports.ReportError as error:
-        raise click.ClickException(str(error)) from error
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = reports.batch_jobs(cases, audience, folder, date.today())
-    if not jobs:
-        click.echo("No cases match; nothing generated.")
-        return
-    settings = _report_worker_settings(current_app)
-    # The workers write while this process waits: end its reading transaction first.
-    db.close()
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    # "spawn": each worker starts clean and builds its own app, rather than inheriting this
-    # process's database connections and app context through fork().
-    with (
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_report_worker,
-            initargs=(settings,),
-        ) as pool,
-        click.progressbar(length=len(jobs), label=f"Reports ({workers} processes)") as bar,
-    ):
-        outcomes = reports.run_batch(
-            jobs, _render_batch_job, pool, on_outcome=lambda _outcome: bar.update(1)
-        )
-    failed = [outcome for outcome in outcomes if not outcome.ok]
-    for outcome in failed:
-        click.echo(f"Failed: {outcome.job.reference}: {outcome.detail}", err=True)
-    click.echo(f"{len(outcomes) - len(failed)} generated, {len(failed)} failed.")
-    if failed:
-        raise click.exceptions.Exit(1)
-
-
-def _report_worker_settings(app) -> dict:
-    """What a worker process needs to build the same app: database, instance, PRACTICE_* keys.
-
-    Raises ClickException for an in-memory SQLite database, which other processes cannot see.
-    """
-    import pickle
-
-    from sqlalchemy.engine import make_url
-
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        raise click.ClickException("A batch needs a database file or server, not in-memory.")
-    config = {}
-    for key, value in app.config.items():
-        if key.startswith("PRACTICE_") or key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY"):
-            try:
-                pickle.dumps(value)
-            except Exception:  # a host's callable or object: workers do without it
-                continue
-            config[key] = value
-    return {"config": config, "instance_path": app.instance_path}
-
-
-_worker_app = None
-
-
-def _start_report_worker(settings: dict) -> None:
-    """Worker process initializer: build the app once per process."""
-    global _worker_app
-    from practice.standalone import create_app
-
-    _worker_app = create_app(dict(settings["config"]), instance_path=settings["instance_path"])
-
-
-def _render_batch_job(job) -> str:
-    """Generate, record and copy out one case's report in a worker; raises ReportError."""
-    from datetime import date
-    from pathlib import Path
-
-    from practice.cases.models import Case
-    from practice.reporting import operations as reports
-
-    with _worker_app.app_context():
-        storage_path = None
-        try:
-            case = db.get(Case, job.case_id)
-            if case is None:
-                raise reports.ReportError("The case no longer exists.")
-            start, end = reports.default_period(case, date.today())
-            counsellor = case.counsellor
-            rendered = reports.render_report(case, start, end, job.audience, "", counsellor)
-            # End the reading transaction before writing: on SQLite a read that turns into a
-            # write fails outright if another worker committed in between.
-            db.rollback()
-            report = reports.record_report(rendered, counsellor)
-            storage_path = report.storage_path
-            Path(job.out_file).write_bytes(rendered.data)
-            db.commit()
-        except Exception as error:
-            db.rollback()
-            if storage_path:
-                reports.discard_file(storage_path)
-            # Re-raised as a plain ReportError: it crosses the process boundary by pickling.
-            reason = str(error) if isinstance(error, reports.ReportError) else None
-            raise reports.ReportError(reason or f"{type(error).__name__}: {error}") from None
-    return f"{job.out_file} ({rendered.page_count} pages)"
-
-
-# --- Report jobs -----------------------------------------------------------------------------
-
-
-@practice_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
-def worker_command(burst: bool) -> None:
-    """Run a worker for the report jobs queued on Redis (REDIS_URL).
-
-    On start it hands back to the queue the batches of workers that died mid-job, and the
-    unfinished batches the queue lost; each job resumes after the last report it committed.
-    """
-    from flask import current_app
-    from redis.exceptions import RedisError
-    from rq import Worker
-
-    from practice.core.database import engine
-    from practice.reporting import jobs
-
-    url = current_app.config.get("PRACTICE_REDIS_URL")
-    if not url:
-        raise click.ClickException("REDIS_URL is not set: without it report jobs run in-process.")
-    connection = jobs.redis_connection(url, socket_timeout=None)
-    try:
-        connection.ping()
-    except RedisError as error:
-        shown = jobs.url_without_password(url)
-        raise click.ClickException(f"Redis at {shown} is not reachable: {error}") from error
-    jobs.set_worker_app(current_app._get_current_object())
-    abandoned = jobs.requeue_abandoned(connection)
-    lost = jobs.requeue_lost(connection)
-    if abandoned or lost:
-        click.echo(f"Requeued {len(abandoned)} abandoned and {len(lost)} lost report job(s).")
-    # Work horses are forked from this process: leave them no open database connection.
-    db.remove()
-    engine().dispose()
-    worker = Worker(
-        [jobs.report_queue(connection)],
-        connection=connection,
-        work_horse_killed_handler=jobs.on_work_horse_killed,
-    )
-    worker.work(burst=burst, logging_level="INFO")
-
-
-# --- API tokens ------------------------------------------------------------------------------
-
-
-@practice_cli.group("token")
-def token_group() -> None:
-    """Personal API tokens (sent as 'Authorization: Bearer <token>')."""
-
-
-@token_group.command("create")
-@click.argument("email")
-@click.option("--name", default="cli", show_default=True, help="What the token is for.")
-def token_create(email: str, name: str) -> None:
-    """Create an API token for the active staff member EMAIL and print it on the last line.
-
-    The token is shown this once only: the tracker stores its SHA-256, never the token.
-    """
-    from sqlalchemy import select
-
-    from practice.accounts import tokens
-    from practice.accounts.models import StaffMember
-
-    member = db.scalar(select(StaffMember).where(StaffMember.email == email.strip().lower()))
-    if member is None or not member.active:
-        raise click.ClickException(f"No active staff member with email {email}.")
-    try:
-        secret, record = tokens.create_token(member, name)
-    except tokens.TokenError as error:
-        db.rollback()
-        raise click.ClickException(str(error)) from error
-    db.commit()
-    click.echo(f"API token “{record.name}” for {member.email}; copy it now, it is not shown again:")
-    click.echo(secret)
+    command.callback = with_appcontext(in_unit_of_work)
+    return command
 
 
 for _command in (
-    backup_cli.backup_command,
-    backup_cli.restore_command,
-    retention_cli.purge_expired,
+    record_commands.upgrade_db,
+    record_commands.make_migration,
+    record_commands.backup_command,
+    record_commands.restore_command,
+    record_commands.purge_expired,
+    account_commands.create_user,
+    account_commands.token_group,
+    audit_commands.audit_group,
+    demo_commands.seed_demo,
+    report_commands.report_command,
+    report_commands.reports_command,
+    report_commands.worker_command,
 ):
-    practice_cli.add_command(_command)
+    practice_cli.add_command(_in_unit_of_work(_command))

@@ -111,7 +111,8 @@ def load_account(session_id: str) -> Account | None:
 
 def register_error_pages(app: Flask) -> None:
     """Requests that match no route are the host's to answer; ours uses the tracker's pages."""
-    from practice.web.error_pages import render_error, security_headers
+    from practice.web.error_pages import render_error
+    from practice.web.headers import security_headers
 
     app.register_error_handler(404, lambda _e: render_error(404))
     app.register_error_handler(405, lambda _e: render_error(405))

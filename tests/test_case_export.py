@@ -49,11 +49,11 @@ def record(db, case, counsellor, supervisor, make_session, store):
     signed.signed_by_id = counsellor.id
     signed.signed_at = datetime(2026, 1, 6, 17, tzinfo=UTC)
     signed.note_sha256 = note_digest(signed)
-    db.add(Addendum(session=signed, author_id=counsellor.id, text="addendum text"))
+    db.add(Addendum(therapy_session=signed, author_id=counsellor.id, text="addendum text"))
     pursue = db.scalar(select(MomentType).where(MomentType.key == "pursue"))
     db.add(
         Moment(
-            session=signed,
+            therapy_session=signed,
             moment_type=pursue,
             minute=4,
             intensity=3,

@@ -28,7 +28,7 @@ def types(db):
 def tag(db, session, moment_type, intensity, partner=None, minute=5):
     db.add(
         Moment(
-            session=session,
+            therapy_session=session,
             moment_type=moment_type,
             partner=partner,
             minute=minute,
@@ -56,7 +56,7 @@ def couple(db, make_staff, make_case, make_session, types):
     )
     db.add(assignment)
     for session, level in zip(sessions, [1, 2, 1, 2], strict=True):
-        db.add(ScriptObservation(assignment=assignment, session=session, level=level))
+        db.add(ScriptObservation(assignment=assignment, therapy_session=session, level=level))
     for session, total in ((sessions[0], 9), (sessions[3], 15)):
         db.add(
             MeasureResponse(

@@ -40,7 +40,7 @@ def scripts(db):
 def tag(db, session, moment_type, intensity=3):
     db.add(
         Moment(
-            session=session,
+            therapy_session=session,
             moment_type=moment_type,
             minute=5,
             intensity=intensity,
@@ -97,7 +97,9 @@ def build_case(db, make_case, make_session, types, scripts):
             )
             db.add(assignment)
             for session, level in zip(sessions, levels, strict=False):
-                db.add(ScriptObservation(assignment=assignment, session=session, level=level))
+                db.add(
+                    ScriptObservation(assignment=assignment, therapy_session=session, level=level)
+                )
         for session, total in zip(sessions, csi4, strict=False):
             items = [min(total, 6), 0, 0, 0]
             rest = total - items[0]

@@ -450,4 +450,6 @@ def test_each_tag_sends_moment_tagged(app_context, db, counsellor, session):
         )
     finally:
         moment_service.moment_tagged.disconnect(listener)
-    assert received == [(moment, {"session": session, "member": counsellor, "source": "live"})]
+    assert received == [
+        (moment, {"therapy_session": session, "member": counsellor, "source": "live"})
+    ]

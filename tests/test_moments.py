@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from practice.models import AuditEvent, Moment, MomentType, NoteStatus, Role
 from practice.moments import operations as moment_service
-from practice.moments.operations import MomentData, MomentError, NoteSignedError
+from practice.moments.operations import MomentData, MomentError
+from practice.sessions.signed_notes import NoteSigned
 
 
 def type_id(db, key: str) -> int:
@@ -408,7 +409,7 @@ def test_add_moment_refuses_each_bad_value(app_context, db, counsellor, session,
 
 def test_add_moment_on_a_signed_note_raises_note_signed(app_context, db, counsellor, session):
     session.status = NoteStatus.SIGNED
-    with pytest.raises(NoteSignedError):
+    with pytest.raises(NoteSigned):
         moment_service.add_moment(session, counsellor, MomentData(type_id(db, "pursue"), None, 5))
 
 

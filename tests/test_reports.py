@@ -122,7 +122,7 @@ def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts
         for key, intensity, partner in (("pursue", esc, alex), ("softening", de, sam)):
             db.add(
                 Moment(
-                    session=session,
+                    therapy_session=session,
                     moment_type=types[key],
                     partner=partner,
                     minute=10,
@@ -130,7 +130,9 @@ def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts
                     created_by_id=counsellor.id,
                 )
             )
-    db.add(Addendum(session=sessions[2], author_id=counsellor.id, text="Corrected the date."))
+    db.add(
+        Addendum(therapy_session=sessions[2], author_id=counsellor.id, text="Corrected the date.")
+    )
     scripts = {s.text: s for s in db.scalars(select(Script))}
     for partner, text, levels in ((sam, SAM_SCRIPT, SAM_LEVELS), (alex, ALEX_SCRIPT, ALEX_LEVELS)):
         script = scripts.get(text) or Script(text=text, category="test")
@@ -139,7 +141,7 @@ def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts
         )
         db.add(assignment)
         for session, level in zip(sessions, levels, strict=True):
-            db.add(ScriptObservation(assignment=assignment, session=session, level=level))
+            db.add(ScriptObservation(assignment=assignment, therapy_session=session, level=level))
     for session, totals in ((sessions[0], (9, 11)), (sessions[-1], (15, 12))):
         for partner, total in zip((alex, sam), totals, strict=True):
             items = [min(total, 6), min(max(total - 6, 0), 5), 0, 0]

@@ -81,9 +81,13 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
     def build(reference: str, **kw) -> tuple[Case, dict]:
         case = make_case(counsellor, reference=reference, **kw)
         session = make_session(case, starts_at=datetime(2010, 1, 6, 15, tzinfo=UTC))
-        db.add(Addendum(session=session, author_id=counsellor.id, text="addendum"))
+        db.add(Addendum(therapy_session=session, author_id=counsellor.id, text="addendum"))
         pursue = db.scalar(select(MomentType).where(MomentType.key == "pursue"))
-        db.add(Moment(session=session, moment_type=pursue, minute=1, created_by_id=counsellor.id))
+        db.add(
+            Moment(
+                therapy_session=session, moment_type=pursue, minute=1, created_by_id=counsellor.id
+            )
+        )
         assignment = ScriptAssignment(
             case_id=case.id,
             partner=case.partners[0],

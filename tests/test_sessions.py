@@ -21,6 +21,7 @@ from practice.models import (
 )
 from practice.sessions import operations as service
 from practice.sessions.operations import NoteConflict, SessionDetails, SessionError
+from practice.sessions.signed_notes import NoteSigned, require_draft
 from tests.conftest import PASSWORD, Auth
 
 NOTE = {
@@ -649,8 +650,8 @@ def test_signing_locks_the_note(client, auth, counsellor, case, draft, db):
     assert after.note_plan == NOTE["note_plan"]
     assert after.version == version
     assert after.duration_minutes == 50
-    with pytest.raises(SessionError):
-        service.require_draft(after)
+    with pytest.raises(NoteSigned):
+        require_draft(after)
 
 
 def test_a_note_changed_since_the_sign_page_opened_is_not_signed(
@@ -795,14 +796,14 @@ def test_addendum_refusals(app, client, auth, counsellor, draft, db, text, messa
     assert db.scalar(select(func.count(Addendum.id))) == 0
 
 
-def test_no_addendum_on_a_draft(client, auth, counsellor, draft, db):
+def test_no_addendum_on_a_draft(client, auth, counsellor, draft, db, app):
     auth.login(counsellor)
     response = auth.post(
         f"/sessions/{draft.id}/addenda", {"text": "Too early."}, follow_redirects=True
     )
     assert "Addenda are for signed notes" in response.get_data(as_text=True)
     assert db.scalar(select(func.count(Addendum.id))) == 0
-    with pytest.raises(SessionError):
+    with app.app_context(), pytest.raises(SessionError):
         service.add_addendum(draft, counsellor, "Too early.")
 
 

@@ -71,7 +71,7 @@ def planted(db, supervisor, counsellor, make_case, make_session):
     for session in sessions:
         db.add(
             Moment(
-                session=session,
+                therapy_session=session,
                 moment_type=pursue,
                 minute=3,
                 intensity=4,
@@ -86,10 +86,10 @@ def planted(db, supervisor, counsellor, make_case, make_session):
     db.add(assignment)
     db.add(
         ScriptObservation(
-            assignment=assignment, session=sessions[1], level=1, note=SECRETS["observation"]
+            assignment=assignment, therapy_session=sessions[1], level=1, note=SECRETS["observation"]
         )
     )
-    db.add(Addendum(session=sessions[0], author_id=counsellor.id, text=SECRETS["addendum"]))
+    db.add(Addendum(therapy_session=sessions[0], author_id=counsellor.id, text=SECRETS["addendum"]))
     db.add(SupervisionComment(case_id=case.id, author_id=supervisor.id, body=SECRETS["comment"]))
     make_case(counsellor, reference="C-0778", status="paused", status_reason=SECRETS["reason"])
     db.commit()

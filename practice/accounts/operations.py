@@ -18,12 +18,13 @@ from practice.accounts.passwords import (
     verify_password,
 )
 from practice.core.database import UTCDateTime, db, utcnow
+from practice.core.errors import Refused
 
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A request about an account that cannot be carried out; the message says why.
 
     ``field`` names the form input at fault, when there is one.

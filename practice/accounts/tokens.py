@@ -10,12 +10,13 @@ from sqlalchemy import select
 from practice import audit
 from practice.accounts.models import ApiToken, StaffMember
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 
 TOKEN_PREFIX = "cct_"
 MAX_NAME_LENGTH = 80
 
 
-class TokenError(ValueError):
+class TokenError(Refused):
     """A token request that cannot be carried out; the message says why."""
 
 

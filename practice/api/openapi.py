@@ -14,7 +14,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, request
 
-from practice.api.blueprint import Operation
+from practice.api.routing import Operation
 from practice.api.schemas import ErrorSchema
 from practice.core.database import MAX_ID
 

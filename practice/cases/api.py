@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from practice.accounts.models import Role
-from practice.api.blueprint import (
+from practice.api.routing import (
     ID,
     body,
     bp,

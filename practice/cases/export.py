@@ -81,33 +81,35 @@ def _addendum(addendum: Addendum) -> dict[str, Any]:
     }
 
 
-def _session(session: TherapySession) -> dict[str, Any]:
+def _session(therapy_session: TherapySession) -> dict[str, Any]:
     return {
-        "id": session.id,
-        "starts_at": _iso(session.starts_at),
-        "duration_minutes": session.duration_minutes,
-        "modality": session.modality,
-        "eft_stage": session.eft_stage,
-        "attendee_ids": sorted(p.id for p in session.attendees),
-        "status": session.status,
+        "id": therapy_session.id,
+        "starts_at": _iso(therapy_session.starts_at),
+        "duration_minutes": therapy_session.duration_minutes,
+        "modality": therapy_session.modality,
+        "eft_stage": therapy_session.eft_stage,
+        "attendee_ids": sorted(p.id for p in therapy_session.attendees),
+        "status": therapy_session.status,
         "note": {
-            "data": session.note_data,
-            "assessment": session.note_assessment,
-            "plan": session.note_plan,
+            "data": therapy_session.note_data,
+            "assessment": therapy_session.note_assessment,
+            "plan": therapy_session.note_plan,
         },
-        "signed_by_id": session.signed_by_id,
-        "signed_at": _iso(session.signed_at),
-        "note_sha256": session.note_sha256,
+        "signed_by_id": therapy_session.signed_by_id,
+        "signed_at": _iso(therapy_session.signed_at),
+        "note_sha256": therapy_session.note_sha256,
         # A changed note is exported as it is, flagged here and audited.
-        "note_intact": note_intact_audited(session, "case_export"),
-        "review_status": session.review_status,
-        "cosigned_by_id": session.cosigned_by_id,
-        "cosigned_at": _iso(session.cosigned_at),
-        "created_by_id": session.created_by_id,
-        "created_at": _iso(session.created_at),
-        **_void(session),
-        "addenda": [_addendum(a) for a in sorted(session.addenda, key=lambda a: a.id)],
-        "moments": [_moment(m) for m in sorted(session.moments, key=lambda m: (m.minute, m.id))],
+        "note_intact": note_intact_audited(therapy_session, "case_export"),
+        "review_status": therapy_session.review_status,
+        "cosigned_by_id": therapy_session.cosigned_by_id,
+        "cosigned_at": _iso(therapy_session.cosigned_at),
+        "created_by_id": therapy_session.created_by_id,
+        "created_at": _iso(therapy_session.created_at),
+        **_void(therapy_session),
+        "addenda": [_addendum(a) for a in sorted(therapy_session.addenda, key=lambda a: a.id)],
+        "moments": [
+            _moment(m) for m in sorted(therapy_session.moments, key=lambda m: (m.minute, m.id))
+        ],
     }
 
 

@@ -17,6 +17,7 @@ from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.core.database import db, utcnow
+from practice.core.errors import Conflict, Refused
 
 REFERENCE_PREFIX = "C-"
 # Two people opening a case at the same moment may pick the same reference; the unique
@@ -52,7 +53,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 
-class CaseError(ValueError):
+class CaseError(Refused):
     """A change to a case that cannot be made; the message says why."""
 
 
@@ -87,16 +88,17 @@ class CaseEdit:
     partners: dict[int, PartnerDetails] = field(default_factory=dict)
 
 
-class VersionConflict(CaseError):
+class VersionConflict(Conflict):
     """The case changed since the editor loaded it; ``saved`` holds what is stored now."""
 
     def __init__(self, saved: CaseEdit, version: int) -> None:
         super().__init__(
             "Someone saved this case after you opened it, so your changes were not saved. "
             "Compare the saved values with yours below; saving again will replace the saved "
-            "values with yours."
+            "values with yours.",
+            current_version=version,
         )
-        self.saved = saved
+        self.saved = saved  # the case as stored now (a CaseEdit), for the editor to compare
         self.version = version
 
 

@@ -6,12 +6,12 @@ from flask import Blueprint, render_template
 
 from practice import audit
 from practice.cases.scoping import can_edit, case_for_viewer
-from practice.core.database import db
 from practice.measures import csi4
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
 from practice.reports.case_charts import case_charts, svg_data_uri
 from practice.sessions.operations import voided_sessions
+from practice.supervision import panels
 from practice.web import access
 
 bp = Blueprint("case_page", __name__)
@@ -25,7 +25,6 @@ def show(case_id: int):
     progress = case_progress(case)
     charts = case_charts(progress)
     audit.record("case_viewed", obj=case)
-    db.commit()
     return render_template(
         "practice/cases/show.html",
         case=case,
@@ -36,4 +35,5 @@ def show(case_id: int):
         trend_threshold=balance.TREND_THRESHOLD,
         trend_window=balance.TREND_WINDOW,
         csi4_cutoff=csi4.CSI4_CUTOFF,
+        comments_panel=panels.case_comments(case),
     )

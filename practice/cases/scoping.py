@@ -36,24 +36,24 @@ def case_for_editor(member: StaffMember, case_id: int) -> Case:
 def session_for_viewer(member: StaffMember, session_id: int) -> TherapySession:
     """The session if ``member`` may see its case; 404 otherwise."""
     visible = visible_cases(member).with_only_columns(Case.id)
-    session = db.scalar(
+    therapy_session = db.scalar(
         select(TherapySession).where(
             TherapySession.id == session_id,
             TherapySession.case_id.in_(visible),
             TherapySession.voided_at.is_(None),
         )
     )
-    if session is None:
+    if therapy_session is None:
         abort(404)
-    return session
+    return therapy_session
 
 
 def session_for_editor(member: StaffMember, session_id: int) -> TherapySession:
     """The session if ``member`` is its case's counsellor; 404 out of scope, 403 read-only."""
-    session = session_for_viewer(member, session_id)
-    if session.case.counsellor_id != member.id:
+    therapy_session = session_for_viewer(member, session_id)
+    if therapy_session.case.counsellor_id != member.id:
         abort(403)
-    return session
+    return therapy_session
 
 
 def can_edit(member: StaffMember, case: Case) -> bool:

@@ -8,7 +8,7 @@ receivers run inside the request, before its commit, so they must not commit eit
   ``StaffMember``.
 
 - ``moment_tagged``: a cycle moment was recorded (tagging tab or live mode). Sender: the
-  flushed ``Moment``. Keywords ``session``, ``member`` and ``source`` ("form" or "live").
+  flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form" or "live").
 - ``report_generated``: a progress report PDF was generated and recorded. Sender: the
   flushed ``Report``. Keyword ``member``: the ``StaffMember`` it was generated as.
 """

@@ -344,10 +344,10 @@ class _IdAllocator:
     """
 
     def __init__(self, models: Sequence[type]) -> None:
-        self.session = db
+        self.db = db
         self.next: dict[type, int] = {}
         for model in models:
-            top = self.session.scalar(sa.select(sa.func.max(model.__table__.c.id)))
+            top = self.db.scalar(sa.select(sa.func.max(model.__table__.c.id)))
             self.next[model] = (top or 0) + 1
 
     def take(self, model: type) -> int:
@@ -356,12 +356,12 @@ class _IdAllocator:
         return value
 
     def advance_sequences(self) -> None:
-        if self.session.get_bind().dialect.name != "postgresql":
+        if self.db.get_bind().dialect.name != "postgresql":
             return
         for model in self.next:
             table = model.__table__.name
             # GREATEST ignores NULLs: never move a sequence backwards, nor for an empty table.
-            self.session.execute(
+            self.db.execute(
                 sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"GREATEST((SELECT MAX(id) FROM {table}), "
@@ -371,11 +371,11 @@ class _IdAllocator:
             )
 
 
-def _insert(session, target, rows: list[dict]) -> None:
+def _insert(therapy_session, target, rows: list[dict]) -> None:
     """INSERT ``rows`` (dicts with the same keys) into a model's or table's table, in chunks."""
     statement = sa.insert(target)
     for start in range(0, len(rows), _CHUNK_ROWS):
-        session.execute(statement, rows[start : start + _CHUNK_ROWS])
+        therapy_session.execute(statement, rows[start : start + _CHUNK_ROWS])
 
 
 # --- Vocabulary ------------------------------------------------------------------------------
@@ -746,7 +746,7 @@ class _PracticeBuilder:
         self.rng = rng
         self.mean_sessions = sessions_per_case
         self.vocab = _Vocabulary()
-        self.session = db
+        self.db = db
         self.ids = _IdAllocator(self.MODELS)
         self.rows: dict[object, list[dict]] = {}
         self.count: dict[type, int] = dict.fromkeys(self.MODELS, 0)
@@ -775,7 +775,7 @@ class _PracticeBuilder:
         )
         for target in order:
             if self.rows[target]:
-                _insert(self.session, target, self.rows[target])
+                _insert(self.db, target, self.rows[target])
         self._reset_rows()
 
     def finish(self) -> None:

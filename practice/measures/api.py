@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from practice.api.blueprint import ID, body, bp, operation, page_body, paginate_list, read, saved
+from practice.api.routing import ID, body, bp, operation, page_body, paginate_list, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
 from practice.measures import operations as service
@@ -23,8 +23,8 @@ def _measure_body(response: MeasureResponse) -> dict:
     return MeasureSchema().dump({**values, "below_cutoff": csi4_below_cutoff(response.total)})
 
 
-def _measures(session: TherapySession) -> list[dict]:
-    responses = service.session_csi4(session)
+def _measures(therapy_session: TherapySession) -> list[dict]:
+    responses = service.session_csi4(therapy_session)
     return [_measure_body(responses[partner_id]) for partner_id in sorted(responses)]
 
 
@@ -38,9 +38,9 @@ def _measures(session: TherapySession) -> list[dict]:
     returns=MeasurePageSchema,
 )
 def measures_list(session_id: int, args: dict):
-    session = session_for_viewer(access.current_staff(), session_id)
-    rows, total = paginate_list(_measures(session), args)
-    return read(page_body(rows, total, args), "api_measures_read", obj=session)
+    therapy_session = session_for_viewer(access.current_staff(), session_id)
+    rows, total = paginate_list(_measures(therapy_session), args)
+    return read(page_body(rows, total, args), "api_measures_read", obj=therapy_session)
 
 
 @bp.route(f"/sessions/<{ID}:session_id>/measures", methods=["PUT"])
@@ -59,7 +59,9 @@ def measures_list(session_id: int, args: dict):
 )
 def measures_put(session_id: int):
     member = access.current_staff()
-    session = session_for_editor(member, session_id)
+    therapy_session = session_for_editor(member, session_id)
     for response in body()["responses"]:
-        service.record_csi4(session, response["partner_id"], response["items"], recorded_by=member)
-    return saved({"items": _measures(session)})
+        service.record_csi4(
+            therapy_session, response["partner_id"], response["items"], recorded_by=member
+        )
+    return saved({"items": _measures(therapy_session)})

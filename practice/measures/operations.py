@@ -16,14 +16,16 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, Partner
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.measures.csi4 import CSI4_CUTOFF, csi4_below_cutoff, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import require_draft
 
 CSI4 = "CSI-4"
 
 
-class MeasureError(ValueError):
+class MeasureError(Refused):
     """A measure response that cannot be recorded; the message says why."""
 
 
@@ -35,7 +37,7 @@ def csi4_reading(total: float) -> str:
 
 
 def record_csi4(
-    session: TherapySession,
+    therapy_session: TherapySession,
     partner_id: int,
     items: Sequence[int],
     recorded_by: StaffMember | None = None,
@@ -43,15 +45,13 @@ def record_csi4(
     """Store a partner's four CSI-4 item scores at this session, with the computed total.
 
     A second recording at the same session replaces the first. ``recorded_by`` defaults to the
-    case's counsellor, the only person who may record. Raises MeasureError on a signed note,
-    a partner of another case, or item scores that are not whole numbers within their ranges.
+    case's counsellor, the only person who may record. Raises NoteSigned on a signed note, and
+    MeasureError for a partner of another case or item scores that are not whole numbers within
+    their ranges.
     """
-    if session.is_signed:
-        raise MeasureError(
-            "This session's note is signed, so its CSI-4 answers can no longer change."
-        )
+    require_draft(therapy_session, "CSI-4 answers")
     partner = db.get(Partner, partner_id)
-    if partner is None or partner.case_id != session.case_id:
+    if partner is None or partner.case_id != therapy_session.case_id:
         raise MeasureError("That partner is not in this case.")
     items = list(items)
     try:
@@ -60,17 +60,21 @@ def record_csi4(
         raise MeasureError(f"{partner.display_name}: {error}.") from error
     response = db.scalar(
         select(MeasureResponse).where(
-            MeasureResponse.session_id == session.id,
+            MeasureResponse.session_id == therapy_session.id,
             MeasureResponse.partner_id == partner.id,
             MeasureResponse.measure == CSI4,
         )
     )
     if response is None:
-        response = MeasureResponse(session_id=session.id, partner_id=partner.id, measure=CSI4)
+        response = MeasureResponse(
+            session_id=therapy_session.id, partner_id=partner.id, measure=CSI4
+        )
         db.add(response)
     response.items = items
     response.total = total
-    response.recorded_by_id = (recorded_by.id if recorded_by else None) or _counsellor_id(session)
+    response.recorded_by_id = (recorded_by.id if recorded_by else None) or _counsellor_id(
+        therapy_session
+    )
     response.recorded_at = utcnow()
     try:
         db.flush()
@@ -82,21 +86,21 @@ def record_csi4(
     audit.record(
         "measure_recorded",
         obj=response,
-        case_id=session.case_id,
-        detail={"measure": CSI4, "session_id": session.id, "partner_id": partner.id},
+        case_id=therapy_session.case_id,
+        detail={"measure": CSI4, "session_id": therapy_session.id, "partner_id": partner.id},
     )
     return response
 
 
-def _counsellor_id(session: TherapySession) -> int:
-    return session.case.counsellor_id
+def _counsellor_id(therapy_session: TherapySession) -> int:
+    return therapy_session.case.counsellor_id
 
 
-def session_csi4(session: TherapySession) -> dict[int, MeasureResponse]:
+def session_csi4(therapy_session: TherapySession) -> dict[int, MeasureResponse]:
     """The CSI-4 responses recorded at this session, by partner id."""
     responses = db.scalars(
         select(MeasureResponse).where(
-            MeasureResponse.session_id == session.id, MeasureResponse.measure == CSI4
+            MeasureResponse.session_id == therapy_session.id, MeasureResponse.measure == CSI4
         )
     )
     return {response.partner_id: response for response in responses}

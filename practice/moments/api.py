@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort
 
 from practice.accounts.models import Role, StaffMember
-from practice.api.blueprint import (
+from practice.api.routing import (
     ID,
     body,
     bp,
@@ -59,10 +59,10 @@ def _moment(member: StaffMember, moment_id: int, *, edit: bool) -> tuple[Moment,
     returns=MomentPageSchema,
 )
 def moments_list(session_id: int, args: dict):
-    session = session_for_viewer(access.current_staff(), session_id)
-    rows, total = paginate_list(service.session_moments(session), args)
+    therapy_session = session_for_viewer(access.current_staff(), session_id)
+    rows, total = paginate_list(service.session_moments(therapy_session), args)
     page = page_body(MomentSchema(many=True).dump(rows), total, args)
-    return read(page, "api_moments_read", obj=session, detail={"count": len(rows)})
+    return read(page, "api_moments_read", obj=therapy_session, detail={"count": len(rows)})
 
 
 @bp.route(f"/sessions/<{ID}:session_id>/moments", methods=["POST"])
@@ -81,8 +81,8 @@ def moments_list(session_id: int, args: dict):
 )
 def moment_create(session_id: int):
     member = access.current_staff()
-    session = session_for_editor(member, session_id)
-    moment = service.add_moment(session, member, MomentData(**body()), source="api")
+    therapy_session = session_for_editor(member, session_id)
+    moment = service.add_moment(therapy_session, member, MomentData(**body()), source="api")
     return created(MomentSchema().dump(moment), ".moment_read", moment_id=moment.id)
 
 
@@ -90,8 +90,10 @@ def moment_create(session_id: int):
 @access.staff
 @operation("Read a moment", tag="Moments", returns=MomentSchema)
 def moment_read(moment_id: int):
-    moment, session = _moment(access.current_staff(), moment_id, edit=False)
-    return read(MomentSchema().dump(moment), "api_moment_read", obj=moment, case_id=session.case_id)
+    moment, therapy_session = _moment(access.current_staff(), moment_id, edit=False)
+    return read(
+        MomentSchema().dump(moment), "api_moment_read", obj=moment, case_id=therapy_session.case_id
+    )
 
 
 @bp.route(f"/moments/<{ID}:moment_id>", methods=["PATCH"])

@@ -22,10 +22,11 @@ from practice import audit
 from practice.cases import scoping
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.moments import operations as moment_service
 from practice.moments import vocabulary
-from practice.moments.operations import MomentError, NoteSignedError
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
 from practice.web.error_pages import audit_refusal, render_error
 
@@ -67,9 +68,9 @@ for _code in _ERROR_CODES:
 bp.register_error_handler(500, _handle_server_error)
 
 
-def _refuse(error: MomentError):
+def _refuse(error: Refused):
     db.rollback()
-    if isinstance(error, NoteSignedError):
+    if isinstance(error, NoteSigned):
         return _json_error(409, "note_signed", str(error))
     return _json_error(400, "invalid", str(error), error.fields)
 
@@ -105,13 +106,15 @@ def _clock_text(seconds: int, duration_minutes: int) -> str:
     return f"{sign}{minutes:02d}:{rest:02d}"
 
 
-def _clock(session: TherapySession) -> dict:
+def _clock(therapy_session: TherapySession) -> dict:
     now = utcnow()
-    elapsed = int((now - session.starts_at).total_seconds())
+    elapsed = int((now - therapy_session.starts_at).total_seconds())
     return {
         "elapsed": elapsed,
-        "text": _clock_text(elapsed, session.duration_minutes),
-        "minute": moment_service.live_minute(session.starts_at, session.duration_minutes, now),
+        "text": _clock_text(elapsed, therapy_session.duration_minutes),
+        "minute": moment_service.live_minute(
+            therapy_session.starts_at, therapy_session.duration_minutes, now
+        ),
         "window": CLOCK_WINDOW_SECONDS,
     }
 
@@ -120,25 +123,25 @@ def _clock(session: TherapySession) -> dict:
 @access.staff
 def screen(session_id: int):
     member = access.current_staff()
-    session = scoping.session_for_editor(member, session_id)
-    case = session.case
+    therapy_session = scoping.session_for_editor(member, session_id)
+    case = therapy_session.case
     columns = _columns(case)
-    audit.record("live_viewed", obj=session)
+    audit.record("live_viewed", obj=therapy_session)
     # Rendered before the commit, which would expire what the page shows.
     page = render_template(
         "practice/live/screen.html",
-        session=session,
+        therapy_session=therapy_session,
         case=case,
         can_edit=True,
         columns=columns,
         default_key=next((c["key"] for c in columns if c["partner_id"] is None), "1"),
         groups=vocabulary.group_by_valence(vocabulary.active_types()),
-        tally=moment_service.session_tally(session),
+        tally=moment_service.session_tally(therapy_session),
         recent=[
             moment_service.moment_summary(m, case.kind)
-            for m in moment_service.recent_moments(session)
+            for m in moment_service.recent_moments(therapy_session)
         ],
-        clock=_clock(session),
+        clock=_clock(therapy_session),
         undo_key=vocabulary.UNDO_KEY,
     )
     db.commit()
@@ -149,15 +152,15 @@ def screen(session_id: int):
 @access.staff
 def start(session_id: int):
     member = access.current_staff()
-    session = scoping.session_for_editor(member, session_id)
+    therapy_session = scoping.session_for_editor(member, session_id)
     try:
-        moment_service.start_clock(session, utcnow())
-    except MomentError as error:
+        moment_service.start_clock(therapy_session, utcnow())
+    except Refused as error:
         db.rollback()
         flash(str(error), "error")
     else:
         db.commit()
-        flash(f"Clock started at {session.starts_at:%H:%M} UTC.", "success")
+        flash(f"Clock started at {therapy_session.starts_at:%H:%M} UTC.", "success")
     return redirect(url_for(".screen", session_id=session_id))
 
 
@@ -165,24 +168,24 @@ def start(session_id: int):
 @access.staff
 def tag(session_id: int) -> tuple[Response, int]:
     member = access.current_staff()
-    session = scoping.session_for_editor(member, session_id)
+    therapy_session = scoping.session_for_editor(member, session_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _json_error(400, "bad_request", "Send a JSON object with moment_type_id.")
     try:
         moment = moment_service.tag_live(
-            session,
+            therapy_session,
             member,
             payload.get("moment_type_id"),
             payload.get("partner_id"),
             payload.get("intensity"),
             utcnow(),
         )
-    except MomentError as error:
+    except Refused as error:
         return _refuse(error)
     # Built before the commit, which expires every loaded object (reloading costs queries).
-    summary = moment_service.moment_summary(moment, session.case.kind)
-    tally = moment_service.session_tally(session)
+    summary = moment_service.moment_summary(moment, therapy_session.case.kind)
+    tally = moment_service.session_tally(therapy_session)
     db.commit()
     return jsonify(moment=summary, tally=tally), 201
 
@@ -191,13 +194,13 @@ def tag(session_id: int) -> tuple[Response, int]:
 @access.staff
 def undo(session_id: int):
     member = access.current_staff()
-    session = scoping.session_for_editor(member, session_id)
+    therapy_session = scoping.session_for_editor(member, session_id)
     try:
-        moment = moment_service.undo_last(session, member)
-    except MomentError as error:
+        moment = moment_service.undo_last(therapy_session, member)
+    except Refused as error:
         return _refuse(error)
-    tally = moment_service.session_tally(session)
-    undone = moment_service.moment_summary(moment, session.case.kind) if moment else None
+    tally = moment_service.session_tally(therapy_session)
+    undone = moment_service.moment_summary(moment, therapy_session.case.kind) if moment else None
     db.commit()
     return jsonify(undone=undone, tally=tally)
 
@@ -206,17 +209,18 @@ def undo(session_id: int):
 @access.staff
 def state(session_id: int):
     member = access.current_staff()
-    session = scoping.session_for_editor(member, session_id)
-    kind = session.case.kind
+    therapy_session = scoping.session_for_editor(member, session_id)
+    kind = therapy_session.case.kind
     recent = [
-        moment_service.moment_summary(m, kind) for m in moment_service.recent_moments(session)
+        moment_service.moment_summary(m, kind)
+        for m in moment_service.recent_moments(therapy_session)
     ]
     body = {
-        "tally": moment_service.session_tally(session),
+        "tally": moment_service.session_tally(therapy_session),
         "moments": recent,
-        "signed": session.is_signed,
-        **_clock(session),
+        "signed": therapy_session.is_signed,
+        **_clock(therapy_session),
     }
-    audit.record("live_state_viewed", obj=session)
+    audit.record("live_state_viewed", obj=therapy_session)
     db.commit()
     return jsonify(body)

@@ -70,7 +70,7 @@ class Moment(Base):
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
 
-    session: Mapped[TherapySession] = relationship(back_populates="moments")
+    therapy_session: Mapped[TherapySession] = relationship(back_populates="moments")
     moment_type: Mapped[MomentType] = relationship()
     partner: Mapped[Partner | None] = relationship()
     voided_by: Mapped[StaffMember | None] = relationship(foreign_keys=[voided_by_id])

@@ -19,10 +19,12 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import CaseKind, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.core.signals import moment_tagged
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import require_draft
 
 MAX_CONTEXT = 500
 DEFAULT_INTENSITY = 3
@@ -31,7 +33,7 @@ UNDONE_IN_LIVE_MODE = "undone in live mode"
 RECENT_LIMIT = 10
 
 
-class MomentError(ValueError):
+class MomentError(Refused):
     """A moment change that cannot be made.
 
     ``fields`` maps each input at fault to its message (empty when no single input is);
@@ -41,13 +43,8 @@ class MomentError(ValueError):
     def __init__(
         self, message: str, field: str | None = None, fields: dict[str, str] | None = None
     ) -> None:
-        super().__init__(message)
-        self.fields = dict(fields) if fields else ({field: message} if field else {})
+        super().__init__(message, fields or ({field: message} if field else None))
         self.field = next(iter(self.fields), None)
-
-
-class NoteSignedError(MomentError):
-    """The session's note is signed, so its moments are locked."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +75,9 @@ def together_label(kind: str) -> str:
     return "All" if kind == CaseKind.FAMILY else "Both"
 
 
-def _check_open(session: TherapySession) -> None:
-    if session.is_signed:
-        raise NoteSignedError(
-            "This session's note is signed, so its moments can no longer change. "
-            "Add an addendum to the note instead."
-        )
-    if session.voided_at is not None:
+def _check_open(therapy_session: TherapySession) -> None:
+    require_draft(therapy_session, "moments")
+    if therapy_session.voided_at is not None:
         raise MomentError("This session was voided; its moments cannot change.")
 
 
@@ -94,7 +87,7 @@ def _whole_number(value: Any, low: int, high: int) -> bool:
 
 
 def _validate(
-    session: TherapySession, data: MomentData, current_type_id: int | None = None
+    therapy_session: TherapySession, data: MomentData, current_type_id: int | None = None
 ) -> tuple[MomentType, Partner | None, str]:
     """The moment's type, partner and cleaned context; raises MomentError naming every input
     at fault, so a form shows all its problems at once.
@@ -116,9 +109,9 @@ def _validate(
     if data.partner_id is not None:
         if _whole_number(data.partner_id, 1, 2**31 - 1):
             partner = db.get(Partner, data.partner_id)
-        if partner is None or partner.case_id != session.case_id:
+        if partner is None or partner.case_id != therapy_session.case_id:
             problems["partner_id"] = "That partner is not part of this case."
-    duration = session.duration_minutes
+    duration = therapy_session.duration_minutes
     if not _whole_number(data.minute, 0, duration):
         problems["minute"] = (
             f"The minute must be a whole number from 0 to {duration}, the length of this session."
@@ -143,19 +136,19 @@ def _validate(
 
 
 def add_moment(
-    session: TherapySession, member: StaffMember, data: MomentData, *, source: str = "form"
+    therapy_session: TherapySession, member: StaffMember, data: MomentData, *, source: str = "form"
 ) -> Moment:
     """Record a moment in a draft session; audited, and announced as ``moment_tagged``.
 
-    Raises NoteSignedError for a signed note and MomentError for an unknown or retired type, a
+    Raises NoteSigned for a signed note and MomentError for an unknown or retired type, a
     partner from another case, a minute outside the session, an intensity outside 1..5 or an
     over-long context.
     """
-    _check_open(session)
-    moment_type, partner, context = _validate(session, data)
+    _check_open(therapy_session)
+    moment_type, partner, context = _validate(therapy_session, data)
     moment = Moment(
         # By id, not ``session=``: appending to session.moments would load them all.
-        session_id=session.id,
+        session_id=therapy_session.id,
         moment_type=moment_type,
         partner_id=partner.id if partner is not None else None,
         minute=data.minute,
@@ -168,9 +161,9 @@ def add_moment(
     audit.record(
         "moment_added",
         obj=moment,
-        case_id=session.case_id,
+        case_id=therapy_session.case_id,
         detail={
-            "session_id": session.id,
+            "session_id": therapy_session.id,
             "moment_type_id": moment_type.id,
             "partner_id": moment.partner_id,
             "minute": moment.minute,
@@ -178,21 +171,21 @@ def add_moment(
             "source": source,
         },
     )
-    moment_tagged.send(moment, session=session, member=member, source=source)
+    moment_tagged.send(moment, therapy_session=therapy_session, member=member, source=source)
     return moment
 
 
 def update_moment(moment: Moment, data: MomentData) -> list[str]:
     """Change a moment of a draft session; returns the names of the fields that changed.
 
-    Raises NoteSignedError and MomentError as ``add_moment`` does, and MomentError for a moment
+    Raises NoteSigned and MomentError as ``add_moment`` does, and MomentError for a moment
     that was removed.
     """
-    session = moment.session
-    _check_open(session)
+    therapy_session = moment.therapy_session
+    _check_open(therapy_session)
     if moment.voided_at is not None:
         raise MomentError("This moment was removed and can no longer be edited.")
-    moment_type, partner, context = _validate(session, data, moment.moment_type_id)
+    moment_type, partner, context = _validate(therapy_session, data, moment.moment_type_id)
     values = {
         "moment_type_id": moment_type.id,
         "partner_id": partner.id if partner is not None else None,
@@ -206,7 +199,9 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
     if "moment_type_id" in changed:
         moment.moment_type = moment_type
     db.flush()
-    audit.record("moment_updated", obj=moment, case_id=session.case_id, detail={"fields": changed})
+    audit.record(
+        "moment_updated", obj=moment, case_id=therapy_session.case_id, detail={"fields": changed}
+    )
     return changed
 
 
@@ -215,11 +210,11 @@ def remove_moment(
 ) -> None:
     """Void a moment of a draft session (nothing is deleted), keeping who, when and why.
 
-    Raises NoteSignedError for a signed note, MomentError (field ``reason``) for an empty or
+    Raises NoteSigned for a signed note, MomentError (field ``reason``) for an empty or
     over-long reason, and MomentError if it was removed already.
     """
-    session = moment.session
-    _check_open(session)
+    therapy_session = moment.therapy_session
+    _check_open(therapy_session)
     if moment.voided_at is not None:
         raise MomentError("This moment was removed already.")
     try:
@@ -234,13 +229,13 @@ def remove_moment(
     audit.record(
         "moment_removed",
         obj=moment,
-        case_id=session.case_id,
-        detail={"session_id": session.id},
+        case_id=therapy_session.case_id,
+        detail={"session_id": therapy_session.id},
     )
 
 
 def tag_live(
-    session: TherapySession,
+    therapy_session: TherapySession,
     member: StaffMember,
     moment_type_id: Any,
     partner_id: Any,
@@ -251,26 +246,26 @@ def tag_live(
 
     ``intensity`` None means the default of 3. Raises as ``add_moment`` does.
     """
-    minute = live_minute(session.starts_at, session.duration_minutes, now)
+    minute = live_minute(therapy_session.starts_at, therapy_session.duration_minutes, now)
     data = MomentData(
         moment_type_id=moment_type_id,
         partner_id=partner_id,
         minute=minute,
         intensity=DEFAULT_INTENSITY if intensity is None else intensity,
     )
-    return add_moment(session, member, data, source="live")
+    return add_moment(therapy_session, member, data, source="live")
 
 
-def undo_last(session: TherapySession, member: StaffMember) -> Moment | None:
+def undo_last(therapy_session: TherapySession, member: StaffMember) -> Moment | None:
     """Void the latest moment ``member`` recorded in ``session``; None when there is none.
 
-    Another person's moments are never undone. Raises NoteSignedError for a signed note.
+    Another person's moments are never undone. Raises NoteSigned for a signed note.
     """
-    _check_open(session)
+    _check_open(therapy_session)
     moment = db.scalar(
         select(Moment)
         .where(
-            Moment.session_id == session.id,
+            Moment.session_id == therapy_session.id,
             Moment.created_by_id == member.id,
             Moment.voided_at.is_(None),
         )
@@ -282,21 +277,21 @@ def undo_last(session: TherapySession, member: StaffMember) -> Moment | None:
     return moment
 
 
-def start_clock(session: TherapySession, now: datetime) -> None:
+def start_clock(therapy_session: TherapySession, now: datetime) -> None:
     """Set a draft session's start to ``now`` (to the second), when it actually begins.
 
-    Live mode counts minutes from this time. Raises NoteSignedError for a signed note.
+    Live mode counts minutes from this time. Raises NoteSigned for a signed note.
     """
-    _check_open(session)
-    previous = session.starts_at
-    session.starts_at = now.replace(microsecond=0)
+    _check_open(therapy_session)
+    previous = therapy_session.starts_at
+    therapy_session.starts_at = now.replace(microsecond=0)
     db.flush()
     audit.record(
         "session_clock_started",
-        obj=session,
+        obj=therapy_session,
         detail={
             "previous_starts_at": previous.isoformat(),
-            "starts_at": session.starts_at.isoformat(),
+            "starts_at": therapy_session.starts_at.isoformat(),
         },
     )
 
@@ -304,20 +299,20 @@ def start_clock(session: TherapySession, now: datetime) -> None:
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def session_moments(session: TherapySession) -> list[Moment]:
+def session_moments(therapy_session: TherapySession) -> list[Moment]:
     """The session's moments that stand (not voided), in minute order, types and partners
     loaded in the same query."""
     return list(
         db.scalars(
             select(Moment)
             .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
-            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+            .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
             .order_by(Moment.minute, Moment.id)
         )
     )
 
 
-def voided_moments(session: TherapySession) -> list[Moment]:
+def voided_moments(therapy_session: TherapySession) -> list[Moment]:
     """The session's removed moments, latest removal first, for its history."""
     return list(
         db.scalars(
@@ -327,19 +322,19 @@ def voided_moments(session: TherapySession) -> list[Moment]:
                 joinedload(Moment.partner),
                 joinedload(Moment.voided_by),
             )
-            .where(Moment.session_id == session.id, Moment.voided_at.is_not(None))
+            .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_not(None))
             .order_by(Moment.voided_at.desc(), Moment.id.desc())
         )
     )
 
 
-def recent_moments(session: TherapySession, limit: int = RECENT_LIMIT) -> list[Moment]:
+def recent_moments(therapy_session: TherapySession, limit: int = RECENT_LIMIT) -> list[Moment]:
     """The latest ``limit`` standing moments of the session, newest first."""
     return list(
         db.scalars(
             select(Moment)
             .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
-            .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+            .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
             .order_by(Moment.id.desc())
             .limit(limit)
         )
@@ -351,13 +346,13 @@ def balance_of(moments: list[Moment]) -> balance.CycleBalance:
     return balance.cycle_balance((m.moment_type.valence, m.intensity) for m in moments)
 
 
-def session_tally(session: TherapySession) -> dict[str, Any]:
+def session_tally(therapy_session: TherapySession) -> dict[str, Any]:
     """Counts per valence, the escalating and de-escalating loads and the softening share of
     the session's standing moments, from one grouped query."""
     rows = db.execute(
         select(MomentType.valence, Moment.intensity, func.count(Moment.id))
         .join(MomentType, Moment.moment_type_id == MomentType.id)
-        .where(Moment.session_id == session.id, Moment.voided_at.is_(None))
+        .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
         .group_by(MomentType.valence, Moment.intensity)
     ).all()
     counts = {valence: 0 for valence in balance.VALENCES}

@@ -8,12 +8,14 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases import scoping
 from practice.core.database import db
+from practice.core.errors import Refused
 from practice.moments import operations as moment_service
 from practice.moments import vocabulary
 from practice.moments.forms import MomentForm
 from practice.moments.models import Moment
-from practice.moments.operations import MomentData, MomentError, NoteSignedError
+from practice.moments.operations import MomentData, MomentError
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
 from practice.web.forms import VoidForm
 
@@ -41,7 +43,7 @@ def _refuse(form: MomentForm, error: MomentError) -> int:
             placed = True
     if not placed:
         form.form_errors.append(str(error))
-    return 409 if isinstance(error, NoteSignedError) else 200
+    return 409 if isinstance(error, NoteSigned) else 200
 
 
 def _moment_for_editor(member: StaffMember, moment_id: int) -> tuple[Moment, TherapySession]:
@@ -57,32 +59,32 @@ def _moment_for_editor(member: StaffMember, moment_id: int) -> tuple[Moment, The
 def session_moments(session_id: int):
     member = access.current_staff()
     load = scoping.session_for_editor if request.method == "POST" else scoping.session_for_viewer
-    session = load(member, session_id)
+    therapy_session = load(member, session_id)
     form = MomentForm()
-    form.set_choices(vocabulary.active_types(), session.case, None)
+    form.set_choices(vocabulary.active_types(), therapy_session.case, None)
     status = 200
     if form.validate_on_submit():
         try:
-            moment = moment_service.add_moment(session, member, _data(form))
-        except MomentError as error:
+            moment = moment_service.add_moment(therapy_session, member, _data(form))
+        except Refused as error:
             status = _refuse(form, error)
         else:
             db.commit()
             flash(f"Moment added at minute {moment.minute}.", "success")
-            return redirect(url_for(".session_moments", session_id=session.id))
-    listed = moment_service.session_moments(session)
-    audit.record("moments_viewed", obj=session, detail={"count": len(listed)})
+            return redirect(url_for(".session_moments", session_id=therapy_session.id))
+    listed = moment_service.session_moments(therapy_session)
+    audit.record("moments_viewed", obj=therapy_session, detail={"count": len(listed)})
     # Rendered before the commit, which would expire what the page shows.
     page = render_template(
         "practice/moments/session_moments.html",
-        session=session,
-        case=session.case,
-        can_edit=scoping.can_edit(member, session.case),
+        therapy_session=therapy_session,
+        case=therapy_session.case,
+        can_edit=scoping.can_edit(member, therapy_session.case),
         moments=listed,
-        removed=moment_service.voided_moments(session),
+        removed=moment_service.voided_moments(therapy_session),
         balance=moment_service.balance_of(listed),
         form=form,
-        together=moment_service.together_label(session.case.kind),
+        together=moment_service.together_label(therapy_session.case.kind),
         valence_labels=vocabulary.VALENCE_LABELS,
     )
     db.commit()
@@ -93,25 +95,25 @@ def session_moments(session_id: int):
 @access.staff
 def edit(moment_id: int):
     member = access.current_staff()
-    moment, session = _moment_for_editor(member, moment_id)
+    moment, therapy_session = _moment_for_editor(member, moment_id)
     form = MomentForm(obj=moment)
-    form.set_choices(vocabulary.active_types(), session.case, moment.moment_type)
+    form.set_choices(vocabulary.active_types(), therapy_session.case, moment.moment_type)
     form.submit.label.text = "Save moment"
     status = 200
     if form.validate_on_submit():
         try:
             moment_service.update_moment(moment, _data(form))
-        except MomentError as error:
+        except Refused as error:
             status = _refuse(form, error)
         else:
             db.commit()
             flash(f"Moment at minute {moment.minute} saved.", "success")
-            return redirect(url_for(".session_moments", session_id=session.id))
-    audit.record("moment_viewed", obj=moment, case_id=session.case_id)
+            return redirect(url_for(".session_moments", session_id=therapy_session.id))
+    audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
     page = render_template(
         "practice/moments/edit.html",
-        session=session,
-        case=session.case,
+        therapy_session=therapy_session,
+        case=therapy_session.case,
         can_edit=True,
         moment=moment,
         form=form,
@@ -124,29 +126,29 @@ def edit(moment_id: int):
 @access.staff
 def remove(moment_id: int):
     member = access.current_staff()
-    moment, session = _moment_for_editor(member, moment_id)
+    moment, therapy_session = _moment_for_editor(member, moment_id)
     form = VoidForm()
     if request.method == "POST":
         try:
             moment_service.remove_moment(moment, form.reason.data or "", member)
-        except MomentError as error:
+        except Refused as error:
             db.rollback()
-            if error.field != "reason":
+            if "reason" not in error.fields:
                 flash(str(error), "error")
-                return redirect(url_for(".session_moments", session_id=session.id))
+                return redirect(url_for(".session_moments", session_id=therapy_session.id))
             form.reason.errors = [str(error)]
         else:
             db.commit()
             flash(f"Moment at minute {moment.minute} removed.", "success")
-            return redirect(url_for(".session_moments", session_id=session.id))
-    elif session.is_signed:
+            return redirect(url_for(".session_moments", session_id=therapy_session.id))
+    elif therapy_session.is_signed:
         flash("This note is signed, so its moments can no longer change.", "error")
-        return redirect(url_for(".session_moments", session_id=session.id))
-    audit.record("moment_viewed", obj=moment, case_id=session.case_id)
+        return redirect(url_for(".session_moments", session_id=therapy_session.id))
+    audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
     page = render_template(
         "practice/moments/remove.html",
-        session=session,
-        case=session.case,
+        therapy_session=therapy_session,
+        case=therapy_session.case,
         can_edit=True,
         moment=moment,
         form=form,

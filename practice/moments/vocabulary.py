@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from practice import audit
 from practice.core.database import db
+from practice.core.errors import Refused
 from practice.moments.models import MomentType, Valence
 
 # Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
@@ -30,7 +31,7 @@ MAX_KEY = 40
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 
 
-class VocabularyError(ValueError):
+class VocabularyError(Refused):
     """A change to the moment vocabulary that cannot be made.
 
     ``fields`` maps each input at fault to its message; ``field`` is the first of them.

@@ -7,7 +7,7 @@ import re
 from flask import Response
 from sqlalchemy import select
 
-from practice.api.blueprint import ID, body, bp, created, operation, page_body, paginate, read
+from practice.api.routing import ID, body, bp, created, operation, page_body, paginate, read
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.operations import today
 from practice.cases.scoping import case_for_editor, case_for_viewer

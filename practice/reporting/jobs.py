@@ -33,6 +33,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.cases.queries import visible_cases
 from practice.core.database import db, engine, utcnow
+from practice.core.errors import Refused
 from practice.reporting import operations as reports
 from practice.reporting.models import Audience, JobStatus, ReportJob
 
@@ -51,7 +52,7 @@ MAX_ERROR_LENGTH = 1000
 AUDIENCES = tuple(a.value for a in Audience)
 
 
-class JobError(ValueError):
+class JobError(Refused):
     """A batch that cannot be started; the message says why."""
 
 

@@ -25,6 +25,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.cases.queries import visible_cases
 from practice.core.database import db
+from practice.core.errors import Refused
 from practice.core.signals import report_generated
 from practice.reporting.models import Audience, Report
 from practice.reports.pdf import render_pdf
@@ -34,7 +35,7 @@ MAX_NARRATIVE_LENGTH = 10_000
 AUDIENCES = tuple(a.value for a in Audience)
 
 
-class ReportError(ValueError):
+class ReportError(Refused):
     """A report that cannot be generated or read back; the message says why."""
 
 

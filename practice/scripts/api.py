@@ -6,7 +6,8 @@ from flask import abort
 from sqlalchemy import select
 
 from practice.accounts.models import Role
-from practice.api.blueprint import (
+from practice.api.errors import refused
+from practice.api.routing import (
     ID,
     body,
     bp,
@@ -16,7 +17,6 @@ from practice.api.blueprint import (
     paginate,
     paginate_list,
     read,
-    refused,
     saved,
 )
 from practice.api.schemas import PageArgsSchema, page_of
@@ -163,12 +163,12 @@ def assignment_create(case_id: int):
     member = access.current_staff()
     case = case_for_editor(member, case_id)
     data = body()
-    session = session_for_editor(member, data["session_id"])
-    if session.case_id != case.id:
+    therapy_session = session_for_editor(member, data["session_id"])
+    if therapy_session.case_id != case.id:
         raise refused(
             "That session is not of this case.", {"session_id": ["Not a session of this case."]}
         )
-    assignment = service.assign_script(session, data["partner_id"], data["script_id"])
+    assignment = service.assign_script(therapy_session, data["partner_id"], data["script_id"])
     payload = _assignment_body(assignment, None)
     return created(payload, ".assignment_read", assignment_id=assignment.id)
 
@@ -187,8 +187,8 @@ def assignment_retire(assignment_id: int):
     member = access.current_staff()
     assignment = db.get(ScriptAssignment, assignment_id) or abort(404)
     case = case_for_editor(member, assignment.case_id)
-    session = session_for_viewer(member, body()["session_id"])
-    service.retire_assignment(assignment, session)
+    therapy_session = session_for_viewer(member, body()["session_id"])
+    service.retire_assignment(assignment, therapy_session)
     db.flush()
     return saved(_assignment_of(case, assignment.id))
 
@@ -196,13 +196,13 @@ def assignment_retire(assignment_id: int):
 # --- Adoption levels at a session --------------------------------------------------------------
 
 
-def _observations(session: TherapySession) -> list[dict]:
+def _observations(therapy_session: TherapySession) -> list[dict]:
     rows = db.scalars(
         select(ScriptObservation)
         .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
         .where(
-            ScriptObservation.session_id == session.id,
-            ScriptAssignment.case_id == session.case_id,
+            ScriptObservation.session_id == therapy_session.id,
+            ScriptAssignment.case_id == therapy_session.case_id,
         )
         .order_by(ScriptObservation.assignment_id)
     )
@@ -230,9 +230,9 @@ def _observations(session: TherapySession) -> list[dict]:
     returns=ObservationPageSchema,
 )
 def observations_list(session_id: int, args: dict):
-    session = session_for_viewer(access.current_staff(), session_id)
-    rows, total = paginate_list(_observations(session), args)
-    return read(page_body(rows, total, args), "api_observations_read", obj=session)
+    therapy_session = session_for_viewer(access.current_staff(), session_id)
+    rows, total = paginate_list(_observations(therapy_session), args)
+    return read(page_body(rows, total, args), "api_observations_read", obj=therapy_session)
 
 
 @bp.route(f"/sessions/<{ID}:session_id>/observations", methods=["PUT"])
@@ -250,7 +250,7 @@ def observations_list(session_id: int, args: dict):
     errors=(409,),
 )
 def observations_put(session_id: int):
-    session = session_for_editor(access.current_staff(), session_id)
+    therapy_session = session_for_editor(access.current_staff(), session_id)
     levels = {entry["assignment_id"]: (entry["level"], entry["note"]) for entry in body()["levels"]}
-    service.record_adoption(session, levels)
-    return saved({"items": _observations(session)})
+    service.record_adoption(therapy_session, levels)
+    return saved({"items": _observations(therapy_session)})

@@ -85,4 +85,4 @@ class ScriptObservation(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignment: Mapped[ScriptAssignment] = relationship(back_populates="observations")
-    session: Mapped[TherapySession] = relationship()
+    therapy_session: Mapped[TherapySession] = relationship()

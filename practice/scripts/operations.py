@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, joinedload
 from practice import audit
 from practice.cases.models import Case, CycleRole, Partner
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.scripts.adoption import ADOPTION_LEVELS, adoption_point
 from practice.scripts.models import (
     AssignmentStatus,
@@ -27,6 +28,7 @@ from practice.scripts.models import (
     ScriptRole,
 )
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import require_draft
 
 MAX_SCRIPT_TEXT = 300
 MAX_CATEGORY = 40
@@ -34,7 +36,7 @@ MAX_OBSERVATION_NOTE = 500
 _SAVED_ELSEWHERE = "These levels were saved from another window at the same time. Reload the page."
 
 
-class ScriptError(ValueError):
+class ScriptError(Refused):
     """A change to scripts or adoption that cannot be made; the message says why."""
 
 
@@ -145,15 +147,17 @@ def role_mismatch(script: Script, partner: Partner) -> bool:
     )
 
 
-def assign_script(session: TherapySession, partner_id: int, script_id: int) -> ScriptAssignment:
+def assign_script(
+    therapy_session: TherapySession, partner_id: int, script_id: int
+) -> ScriptAssignment:
     """Give a library script to a partner of the session's case, from this session on.
 
     Raises ScriptError on a signed note, a partner of another case, an unknown or retired
     script, or a script the partner already has as an active assignment.
     """
-    _refuse_signed(session)
+    require_draft(therapy_session, "scripts and adoption levels")
     partner = db.get(Partner, partner_id)
-    if partner is None or partner.case_id != session.case_id:
+    if partner is None or partner.case_id != therapy_session.case_id:
         raise ScriptError("That partner is not in this case.")
     script = db.get(Script, script_id)
     if script is None:
@@ -170,10 +174,10 @@ def assign_script(session: TherapySession, partner_id: int, script_id: int) -> S
     if duplicate is not None:
         raise ScriptError(f"{partner.display_name} is already working on this script.")
     assignment = ScriptAssignment(
-        case_id=session.case_id,
+        case_id=therapy_session.case_id,
         partner=partner,
         script=script,
-        assigned_session_id=session.id,
+        assigned_session_id=therapy_session.id,
         status=AssignmentStatus.ACTIVE,
     )
     db.add(assignment)
@@ -181,19 +185,19 @@ def assign_script(session: TherapySession, partner_id: int, script_id: int) -> S
     audit.record(
         "script_assigned",
         obj=assignment,
-        detail={"script_id": script.id, "partner_id": partner.id, "session_id": session.id},
+        detail={"script_id": script.id, "partner_id": partner.id, "session_id": therapy_session.id},
     )
     return assignment
 
 
-def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]]) -> None:
+def record_adoption(therapy_session: TherapySession, levels: dict[int, tuple[int, str]]) -> None:
     """Record, per assignment id, the adoption level (0-3) and note at this session.
 
     An existing observation at this session is updated rather than duplicated. Raises
     ScriptError on a signed note, nothing to record, an assignment of another case, a retired
     assignment or one given after this session, a level outside 0-3 or an over-long note.
     """
-    _refuse_signed(session)
+    require_draft(therapy_session, "scripts and adoption levels")
     if not levels:
         raise ScriptError("Choose an adoption level for at least one script.")
     assignments = {
@@ -208,7 +212,7 @@ def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]])
         o.assignment_id: o
         for o in db.scalars(
             select(ScriptObservation).where(
-                ScriptObservation.session_id == session.id,
+                ScriptObservation.session_id == therapy_session.id,
                 ScriptObservation.assignment_id.in_(list(levels)),
             )
         )
@@ -216,7 +220,7 @@ def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]])
     # Check every entry before changing any, so a refusal leaves the session untouched.
     cleaned = {}
     for assignment_id, (level, note) in levels.items():
-        _check_recordable(assignments.get(assignment_id), session)
+        _check_recordable(assignments.get(assignment_id), therapy_session)
         _check_level(level)
         note = (note or "").strip()
         if len(note) > MAX_OBSERVATION_NOTE:
@@ -228,7 +232,7 @@ def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]])
             db.add(
                 ScriptObservation(
                     assignment=assignments[assignment_id],
-                    session_id=session.id,
+                    session_id=therapy_session.id,
                     level=level,
                     note=note,
                 )
@@ -241,43 +245,37 @@ def record_adoption(session: TherapySession, levels: dict[int, tuple[int, str]])
     except IntegrityError as error:
         # Two saves of the same new observation at once (a double submit): one wins.
         raise ScriptError(_SAVED_ELSEWHERE) from error
-    audit.record("adoption_recorded", obj=session, detail={"assignment_ids": sorted(levels)})
+    audit.record(
+        "adoption_recorded", obj=therapy_session, detail={"assignment_ids": sorted(levels)}
+    )
 
 
-def retire_assignment(assignment: ScriptAssignment, session: TherapySession) -> None:
+def retire_assignment(assignment: ScriptAssignment, therapy_session: TherapySession) -> None:
     """Stop tracking an assignment from ``session`` on; its observations are kept.
 
     Raises ScriptError if the session is of another case or before the assignment, its note
     is signed, or the assignment is already retired.
     """
-    if session.case_id != assignment.case_id:
+    if therapy_session.case_id != assignment.case_id:
         raise ScriptError("That session is not of this assignment's case.")
-    _refuse_signed(session)
+    require_draft(therapy_session, "scripts and adoption levels")
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ScriptError("This script was already retired.")
-    if session.starts_at < assignment.assigned_session.starts_at:
+    if therapy_session.starts_at < assignment.assigned_session.starts_at:
         raise ScriptError("A script cannot be retired at a session before it was assigned.")
     assignment.status = AssignmentStatus.RETIRED
-    assignment.retired_session_id = session.id
+    assignment.retired_session_id = therapy_session.id
     assignment.retired_at = utcnow()
     db.flush()
-    audit.record("assignment_retired", obj=assignment, detail={"session_id": session.id})
+    audit.record("assignment_retired", obj=assignment, detail={"session_id": therapy_session.id})
 
 
-def _refuse_signed(session: TherapySession) -> None:
-    if session.is_signed:
-        raise ScriptError(
-            "This session's note is signed, so its scripts and adoption levels can no longer "
-            "change. Add an addendum to the note instead."
-        )
-
-
-def _check_recordable(assignment: ScriptAssignment | None, session: TherapySession) -> None:
-    if assignment is None or assignment.case_id != session.case_id:
+def _check_recordable(assignment: ScriptAssignment | None, therapy_session: TherapySession) -> None:
+    if assignment is None or assignment.case_id != therapy_session.case_id:
         raise ScriptError("An adoption level was sent for a script that is not in this case.")
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ScriptError("A retired script cannot get new adoption levels.")
-    if assignment.assigned_session.starts_at > session.starts_at:
+    if assignment.assigned_session.starts_at > therapy_session.starts_at:
         raise ScriptError("A script cannot be observed at a session before it was assigned.")
 
 
@@ -327,9 +325,9 @@ class AssignmentRow:
     def observation_at(self, session_id: int) -> ObservationPoint | None:
         return next((o for o in self.observations if o.session_id == session_id), None)
 
-    def recordable_at(self, session: TherapySession) -> bool:
+    def recordable_at(self, therapy_session: TherapySession) -> bool:
         """Whether an adoption level can be recorded for this assignment at ``session``."""
-        return self.is_active and self.assigned_at <= session.starts_at
+        return self.is_active and self.assigned_at <= therapy_session.starts_at
 
 
 def assignment_rows(case: Case) -> list[AssignmentRow]:

@@ -8,6 +8,7 @@ from practice import audit
 from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
 from practice.core.database import db
+from practice.core.errors import Refused
 from practice.scripts import operations as scripts
 from practice.scripts.adoption import ADOPTION_LEVELS
 from practice.scripts.forms import (
@@ -34,7 +35,7 @@ def library():
     if form.validate_on_submit():
         try:
             scripts.create_script(form.text.data, form.intended_role.data, form.category.data)
-        except scripts.ScriptError as error:
+        except Refused as error:
             db.rollback()
             form.form_errors.append(str(error))
         else:
@@ -60,7 +61,7 @@ def edit_script(script_id: int):
             scripts.update_script(
                 script, form.text.data, form.intended_role.data, form.category.data
             )
-        except scripts.ScriptError as error:
+        except Refused as error:
             db.rollback()
             form.form_errors.append(str(error))
         else:
@@ -92,19 +93,21 @@ def session_scripts(session_id: int):
     member = access.current_staff()
     if request.method == "GET":
         return _render_tab(session_for_viewer(member, session_id))
-    session = session_for_editor(member, session_id)
+    therapy_session = session_for_editor(member, session_id)
     if "assign" in request.form:
-        return _assign(session)
-    return _record(session)
+        return _assign(therapy_session)
+    return _record(therapy_session)
 
 
-def _assign(session: TherapySession):
+def _assign(therapy_session: TherapySession):
     form = AssignForm()
-    form.set_choices(session.case.partners, scripts.active_scripts())
+    form.set_choices(therapy_session.case.partners, scripts.active_scripts())
     if form.validate():
         try:
-            assignment = scripts.assign_script(session, form.partner_id.data, form.script_id.data)
-        except scripts.ScriptError as error:
+            assignment = scripts.assign_script(
+                therapy_session, form.partner_id.data, form.script_id.data
+            )
+        except Refused as error:
             db.rollback()
             form.form_errors.append(str(error))
         else:
@@ -117,60 +120,62 @@ def _assign(session: TherapySession):
                     f"{partner.display_name} is the {partner.cycle_role} in the cycle.",
                     "info",
                 )
-            return redirect(url_for(".session_scripts", session_id=session.id))
-    return _render_tab(session, assign=form)
+            return redirect(url_for(".session_scripts", session_id=therapy_session.id))
+    return _render_tab(therapy_session, assign=form)
 
 
-def _record(session: TherapySession):
+def _record(therapy_session: TherapySession):
     form = AdoptionForm()
     if form.validate():
         try:
-            scripts.record_adoption(session, form.levels())
-        except scripts.ScriptError as error:
+            scripts.record_adoption(therapy_session, form.levels())
+        except Refused as error:
             db.rollback()
             form.form_errors.append(str(error))
         else:
             db.commit()
             flash("Adoption levels were saved for this session.", "success")
-            return redirect(url_for(".session_scripts", session_id=session.id))
-    return _render_tab(session, adoption=form)
+            return redirect(url_for(".session_scripts", session_id=therapy_session.id))
+    return _render_tab(therapy_session, adoption=form)
 
 
 def _render_tab(
-    session: TherapySession,
+    therapy_session: TherapySession,
     adoption: AdoptionForm | None = None,
     assign: AssignForm | None = None,
 ):
     """The tab, with any submitted form as it was sent; audited as a read of the case."""
-    case = session.case
+    case = therapy_session.case
     rows = scripts.assignment_rows(case)
-    editable = can_edit(access.current_staff(), case) and not session.is_signed
-    recordable = [row for row in rows if row.recordable_at(session)]
+    editable = can_edit(access.current_staff(), case) and not therapy_session.is_signed
+    recordable = [row for row in rows if row.recordable_at(therapy_session)]
     if adoption is None:
-        adoption = AdoptionForm(formdata=None, data={"observations": _prefill(recordable, session)})
+        adoption = AdoptionForm(
+            formdata=None, data={"observations": _prefill(recordable, therapy_session)}
+        )
     if assign is None:
         assign = AssignForm(formdata=None)
         assign.set_choices(case.partners, scripts.active_scripts() if editable else [])
-    audit.record("scripts_viewed", obj=session)
+    audit.record("scripts_viewed", obj=therapy_session)
     db.commit()
     return render_template(
         "practice/scripts/session.html",
-        session=session,
+        therapy_session=therapy_session,
         case=case,
         can_edit=editable,
         rows=rows,
         open_rows={row.assignment.id: row for row in recordable},
         adoption=adoption,
         assign=assign,
-        retire_form=RetireAssignmentForm(formdata=None, session_id=session.id),
+        retire_form=RetireAssignmentForm(formdata=None, session_id=therapy_session.id),
         levels=ADOPTION_LEVELS,
     )
 
 
-def _prefill(rows: list[scripts.AssignmentRow], session: TherapySession) -> list[dict]:
+def _prefill(rows: list[scripts.AssignmentRow], therapy_session: TherapySession) -> list[dict]:
     entries = []
     for row in rows:
-        observed = row.observation_at(session.id)
+        observed = row.observation_at(therapy_session.id)
         entries.append(
             {
                 "assignment_id": row.assignment.id,
@@ -192,15 +197,15 @@ def retire_assignment(assignment_id: int):
     if not form.validate():
         flash("The session to retire the script at was missing. Reload the page.", "error")
         return redirect(url_for(".session_scripts", session_id=back))
-    session = session_for_viewer(member, form.session_id.data)
+    therapy_session = session_for_viewer(member, form.session_id.data)
     try:
-        scripts.retire_assignment(assignment, session)
-    except scripts.ScriptError as error:
+        scripts.retire_assignment(assignment, therapy_session)
+    except Refused as error:
         db.rollback()
         flash(str(error), "error")
     else:
         db.commit()
         flash("The script was retired; its adoption history is kept.", "success")
-    if session.case_id == assignment.case_id:
-        back = session.id
+    if therapy_session.case_id == assignment.case_id:
+        back = therapy_session.id
     return redirect(url_for(".session_scripts", session_id=back))

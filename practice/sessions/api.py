@@ -11,18 +11,8 @@ from practice import audit
 from practice.accounts import operations as accounts
 from practice.accounts.models import Account, StaffMember
 from practice.accounts.reauth import confirm_password
-from practice.api.blueprint import (
-    ID,
-    ApiError,
-    body,
-    bp,
-    created,
-    operation,
-    page_body,
-    paginate,
-    read,
-    saved,
-)
+from practice.api.errors import ApiError
+from practice.api.routing import ID, body, bp, created, operation, page_body, paginate, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import (
     case_for_editor,
@@ -32,7 +22,7 @@ from practice.cases.scoping import (
 )
 from practice.core.database import db
 from practice.core.settings import state
-from practice.sessions import operations as service
+from practice.sessions import operations
 from practice.sessions.models import TherapySession
 from practice.sessions.operations import NOTE_FIELDS, NoteConflict, SessionDetails
 from practice.sessions.schemas import (
@@ -48,9 +38,9 @@ SessionSummaryPageSchema = page_of(SessionSummarySchema, "SessionSummary")
 _DETAIL_FIELDS = ("starts_at", "duration_minutes", "modality", "attendee_ids", "eft_stage")
 
 
-def _session_body(session: TherapySession) -> dict:
+def _session_body(therapy_session: TherapySession) -> dict:
     """The session as the API shows it (attendees and addenda load in one query each)."""
-    return SessionSchema().dump(session)
+    return SessionSchema().dump(therapy_session)
 
 
 @bp.route(f"/cases/<{ID}:case_id>/sessions")
@@ -89,8 +79,8 @@ def session_create(case_id: int):
     data = body()
     if data["attendee_ids"] is None:
         data["attendee_ids"] = [partner.id for partner in case.partners]
-    session = service.record_session(case, member, _details(data))
-    return created(_session_body(session), ".session_read", session_id=session.id)
+    therapy_session = operations.record_session(case, member, _details(data))
+    return created(_session_body(therapy_session), ".session_read", session_id=therapy_session.id)
 
 
 def _details(values: dict) -> SessionDetails:
@@ -107,10 +97,10 @@ def _details(values: dict) -> SessionDetails:
 @access.staff
 @operation("Read a session with its note and addenda", tag="Sessions", returns=SessionSchema)
 def session_read(session_id: int):
-    session = session_for_viewer(access.current_staff(), session_id)
+    therapy_session = session_for_viewer(access.current_staff(), session_id)
     # The body says whether the note is intact; a changed one is audited as the pages audit it.
-    service.note_intact_audited(session, "api_session_read")
-    return read(_session_body(session), "api_session_read", obj=session)
+    operations.note_intact_audited(therapy_session, "api_session_read")
+    return read(_session_body(therapy_session), "api_session_read", obj=therapy_session)
 
 
 @bp.route(f"/sessions/<{ID}:session_id>", methods=["PATCH"])
@@ -128,37 +118,38 @@ def session_read(session_id: int):
     errors=(409,),
 )
 def session_update(session_id: int):
-    session = session_for_editor(access.current_staff(), session_id)
+    therapy_session = session_for_editor(access.current_staff(), session_id)
     data = body()
+    details = None
+    if any(name in data for name in _DETAIL_FIELDS):
+        stored = {
+            "starts_at": therapy_session.starts_at,
+            "duration_minutes": therapy_session.duration_minutes,
+            "modality": therapy_session.modality,
+            "attendee_ids": [p.id for p in therapy_session.attendees],
+            "eft_stage": therapy_session.eft_stage,
+        }
+        details = _details({**stored, **data})
+    note = None
+    if any(name in data for name in NOTE_FIELDS):
+        note = {**operations.note_fields(therapy_session), **data}
+        note = {name: note[name] for name in NOTE_FIELDS}
     try:
-        if any(name in data for name in _DETAIL_FIELDS):
-            stored = {
-                "starts_at": session.starts_at,
-                "duration_minutes": session.duration_minutes,
-                "modality": session.modality,
-                "attendee_ids": [p.id for p in session.attendees],
-                "eft_stage": session.eft_stage,
-            }
-            service.update_details(session, _details({**stored, **data}), data["version"])
-            # The details moved the version on; the note is saved over the same request's.
-            data["version"] = session.version
-        if any(name in data for name in NOTE_FIELDS):
-            note = {**service.note_fields(session), **data}
-            service.save_note(session, {name: note[name] for name in NOTE_FIELDS}, data["version"])
+        operations.update_session(therapy_session, details, note, data["version"])
     except NoteConflict:
-        raise _conflict(session) from None
-    return saved(_session_body(session))
+        raise _conflict(therapy_session) from None
+    return saved(_session_body(therapy_session))
 
 
-def _conflict(session: TherapySession) -> ApiError:
-    db.rollback()
-    db.refresh(session)
+def _conflict(therapy_session: TherapySession) -> ApiError:
+    """409 with the version to send again (the operation undid its writes)."""
+    db.refresh(therapy_session)
     return ApiError(
         409,
         "version_conflict",
         "This session was saved elsewhere since you read it; nothing was saved. Read it again, "
         "then send your change with the current version.",
-        current_version=session.version,
+        current_version=therapy_session.version,
     )
 
 
@@ -177,17 +168,17 @@ def _conflict(session: TherapySession) -> ApiError:
 )
 def session_sign(session_id: int):
     member = access.current_staff()
-    session = session_for_editor(member, session_id)
+    therapy_session = session_for_editor(member, session_id)
     data = body()
     if not _password_confirmed(member, data["password"]):
-        audit.record("note_sign_failed", obj=session, outcome="denied")
-        db.commit()
+        # Kept: an ApiError raised on purpose leaves what the view recorded to the commit.
+        audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
         raise ApiError(403, "password_incorrect", "That password is not right; nothing was signed.")
     try:
-        service.sign_note(session, member, expected_version=data.get("version"))
+        operations.sign_note(therapy_session, member, expected_version=data.get("version"))
     except NoteConflict:
-        raise _conflict(session) from None
-    return saved(_session_body(session))
+        raise _conflict(therapy_session) from None
+    return saved(_session_body(therapy_session))
 
 
 def _password_confirmed(member: StaffMember, password: str) -> bool:

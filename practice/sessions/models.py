@@ -87,10 +87,10 @@ class TherapySession(Base):
     attendees: Mapped[list[Partner]] = relationship(secondary=session_attendance)
     # Named, not imported: moments sit above sessions, and SQLAlchemy finds the class by name.
     moments: Mapped[list[Moment]] = relationship(  # noqa: F821
-        back_populates="session", order_by="Moment.minute"
+        back_populates="therapy_session", order_by="Moment.minute"
     )
     addenda: Mapped[list[Addendum]] = relationship(
-        back_populates="session", order_by="Addendum.created_at"
+        back_populates="therapy_session", order_by="Addendum.created_at"
     )
     signed_by: Mapped[StaffMember | None] = relationship(foreign_keys=[signed_by_id])
     cosigned_by: Mapped[StaffMember | None] = relationship(foreign_keys=[cosigned_by_id])
@@ -117,5 +117,5 @@ class Addendum(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text: Mapped[str] = mapped_column(sa.Text)
 
-    session: Mapped[TherapySession] = relationship(back_populates="addenda")
+    therapy_session: Mapped[TherapySession] = relationship(back_populates="addenda")
     author: Mapped[StaffMember] = relationship()

@@ -1,8 +1,8 @@
 """Recording sessions, saving their DAP notes, signing them, and adding addenda.
 
 Every function takes loaded objects and validated data, flushes and never commits. A refused
-change raises ``SessionError`` (or ``NoteConflict`` for a stale version) and changes nothing the
-caller needs to keep: the caller rolls back.
+change raises ``SessionError`` (or ``NoteConflict`` for a stale version, ``NoteSigned`` for a
+signed note) and, run in its own savepoint (``@atomic``), leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
+from practice.core.errors import Conflict, Refused
 from practice.core.signals import note_signed
+from practice.core.unit_of_work import atomic
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
+from practice.sessions.signed_notes import NOTE_FIELDS, note_digest, note_intact, require_draft
 
-NOTE_FIELDS = ("note_data", "note_assessment", "note_plan")
 MIN_DURATION, MAX_DURATION = 1, 600
 MAX_ADDENDUM_LENGTH = 5_000
 # A session may be booked a little ahead (time zones, a session recorded just before it starts),
@@ -35,11 +37,11 @@ MAX_ADDENDUM_LENGTH = 5_000
 MAX_FUTURE = timedelta(days=1)
 
 
-class SessionError(ValueError):
+class SessionError(Refused):
     """A change to a session that is refused; the message says why, in the counsellor's words."""
 
 
-class NoteConflict(ValueError):
+class NoteConflict(Conflict):
     """The note was saved by someone else since the editor loaded it.
 
     ``saved`` holds the note fields as stored and ``current_version`` the version to save over;
@@ -47,9 +49,9 @@ class NoteConflict(ValueError):
     """
 
     def __init__(self, saved: Mapping[str, str] | None, current_version: int | None) -> None:
-        super().__init__("This note was saved elsewhere since you opened it.")
-        self.saved = dict(saved) if saved is not None else None
-        self.current_version = current_version
+        super().__init__(
+            "This note was saved elsewhere since you opened it.", current_version, saved
+        )
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,6 @@ class SessionDetails:
 
 def max_note_length() -> int:
     return int(current_app.config["PRACTICE_MAX_NOTE_LENGTH"])
-
-
-def require_draft(session: TherapySession) -> None:
-    """Raise SessionError if the note is signed: a signed session's note, details and moments
-    are fixed."""
-    if session.is_signed:
-        raise SessionError("This note is signed; add an addendum instead.")
 
 
 def _check_details(case: Case, data: SessionDetails) -> list[Partner]:
@@ -104,12 +99,13 @@ def _check_details(case: Case, data: SessionDetails) -> list[Partner]:
     return [p for p in case.partners if p.id in wanted]
 
 
+@atomic
 def record_session(case: Case, member: StaffMember, data: SessionDetails) -> TherapySession:
     """Record a draft session of ``case`` by its counsellor ``member``; raises SessionError."""
     if case.counsellor_id != member.id:
         raise SessionError("Only the case's counsellor can record its sessions.")
     attendees = _check_details(case, data)
-    session = TherapySession(
+    therapy_session = TherapySession(
         case=case,
         starts_at=data.starts_at,
         duration_minutes=data.duration_minutes,
@@ -119,18 +115,18 @@ def record_session(case: Case, member: StaffMember, data: SessionDetails) -> The
         created_by_id=member.id,
         status=NoteStatus.DRAFT,
     )
-    db.add(session)
+    db.add(therapy_session)
     db.flush()
-    audit.record("session_created", obj=session)
-    return session
+    audit.record("session_created", obj=therapy_session)
+    return therapy_session
 
 
-def _current_version(session: TherapySession, expected_version: int) -> None:
-    if expected_version != session.version:
-        raise NoteConflict(note_fields(session), session.version)
+def _current_version(therapy_session: TherapySession, expected_version: int) -> None:
+    if expected_version != therapy_session.version:
+        raise NoteConflict(note_fields(therapy_session), therapy_session.version)
 
 
-def _flush_versioned(session: TherapySession) -> None:
+def _flush_versioned(therapy_session: TherapySession) -> None:
     """Flush; a concurrent save between our check and the UPDATE becomes a NoteConflict."""
     try:
         db.flush()
@@ -138,13 +134,14 @@ def _flush_versioned(session: TherapySession) -> None:
         raise NoteConflict(None, None) from error
 
 
+@atomic
 def update_details(
-    session: TherapySession, data: SessionDetails, expected_version: int
+    therapy_session: TherapySession, data: SessionDetails, expected_version: int
 ) -> TherapySession:
     """Change the details of a draft session; raises SessionError or NoteConflict."""
-    require_draft(session)
-    _current_version(session, expected_version)
-    attendees = _check_details(session.case, data)
+    require_draft(therapy_session)
+    _current_version(therapy_session, expected_version)
+    attendees = _check_details(therapy_session.case, data)
     changed = [
         name
         for name, value in (
@@ -153,27 +150,47 @@ def update_details(
             ("modality", data.modality),
             ("eft_stage", data.eft_stage),
         )
-        if getattr(session, name) != value
+        if getattr(therapy_session, name) != value
     ]
-    if {p.id for p in session.attendees} != {p.id for p in attendees}:
+    if {p.id for p in therapy_session.attendees} != {p.id for p in attendees}:
         changed.append("attendance")
     if not changed:
-        return session
-    session.starts_at = data.starts_at
-    session.duration_minutes = data.duration_minutes
-    session.modality = data.modality
-    session.eft_stage = data.eft_stage
-    session.attendees = attendees
+        return therapy_session
+    therapy_session.starts_at = data.starts_at
+    therapy_session.duration_minutes = data.duration_minutes
+    therapy_session.modality = data.modality
+    therapy_session.eft_stage = data.eft_stage
+    therapy_session.attendees = attendees
     # A column change, so that an attendance-only edit still bumps the version.
-    session.updated_at = utcnow()
-    _flush_versioned(session)
-    audit.record("session_updated", obj=session, detail={"fields": changed})
-    return session
+    therapy_session.updated_at = utcnow()
+    _flush_versioned(therapy_session)
+    audit.record("session_updated", obj=therapy_session, detail={"fields": changed})
+    return therapy_session
 
 
-def note_fields(session: TherapySession) -> dict[str, str]:
+@atomic
+def update_session(
+    therapy_session: TherapySession,
+    details: SessionDetails | None,
+    note: Mapping[str, str] | None,
+    expected_version: int,
+) -> TherapySession:
+    """Change a draft's details, its note, or both, as one change guarded by one version.
+
+    Raises as ``update_details`` and ``save_note`` do; a refusal of either keeps neither.
+    """
+    if details is not None:
+        update_details(therapy_session, details, expected_version)
+        # The details moved the version on; the note is saved over this same change.
+        expected_version = therapy_session.version
+    if note is not None:
+        save_note(therapy_session, note, expected_version)
+    return therapy_session
+
+
+def note_fields(therapy_session: TherapySession) -> dict[str, str]:
     """The three DAP fields of a session as a dict."""
-    return {name: getattr(session, name) or "" for name in NOTE_FIELDS}
+    return {name: getattr(therapy_session, name) or "" for name in NOTE_FIELDS}
 
 
 def draft_digest(fields: Mapping[str, str]) -> str:
@@ -182,8 +199,9 @@ def draft_digest(fields: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@atomic
 def save_note(
-    session: TherapySession,
+    therapy_session: TherapySession,
     fields: Mapping[str, str],
     expected_version: int,
     base_digest: str | None = None,
@@ -196,73 +214,45 @@ def save_note(
     saving over it loses nothing. Raises SessionError for a signed note or an over-long field,
     NoteConflict when the note itself changed.
     """
-    require_draft(session)
+    require_draft(therapy_session)
     # Compared as bytes: compare_digest refuses str with non-ASCII characters.
     note_unchanged = base_digest is not None and hmac.compare_digest(
-        base_digest.encode(), draft_digest(note_fields(session)).encode()
+        base_digest.encode(), draft_digest(note_fields(therapy_session)).encode()
     )
     if not note_unchanged:
-        _current_version(session, expected_version)
+        _current_version(therapy_session, expected_version)
     limit = max_note_length()
     for name in NOTE_FIELDS:
         if len(fields.get(name, "")) > limit:
             raise SessionError(f"Each part of the note can hold at most {limit:,} characters.")
-    if all(fields.get(name, "") == getattr(session, name) for name in NOTE_FIELDS):
-        return session
+    if all(fields.get(name, "") == getattr(therapy_session, name) for name in NOTE_FIELDS):
+        return therapy_session
     for name in NOTE_FIELDS:
-        setattr(session, name, fields.get(name, ""))
-    _flush_versioned(session)
-    audit.record("note_saved", obj=session, detail={"version": session.version})
-    return session
+        setattr(therapy_session, name, fields.get(name, ""))
+    _flush_versioned(therapy_session)
+    audit.record("note_saved", obj=therapy_session, detail={"version": therapy_session.version})
+    return therapy_session
 
 
-def note_intact_audited(session: TherapySession, where: str) -> bool | None:
+def note_intact_audited(therapy_session: TherapySession, where: str) -> bool | None:
     """Whether a signed note still matches the digest taken at signing; None for a draft.
 
     A changed note is still shown, with a warning, so the failure is audited as reports audit
     it (ids and ``where`` only); the caller commits.
     """
-    if not session.is_signed:
+    if not therapy_session.is_signed:
         return None
-    intact = note_intact(session)
+    intact = note_intact(therapy_session)
     if not intact:
         audit.record(
-            "note_integrity_failed", obj=session, outcome="failed", detail={"where": where}
+            "note_integrity_failed", obj=therapy_session, outcome="failed", detail={"where": where}
         )
     return intact
 
 
-def note_digest(session: TherapySession) -> str:
-    """SHA-256 (hex) of the canonical form of a signed note; raises ValueError if unsigned.
-
-    The canonical form is compact JSON with sorted keys over the session id, the three note
-    fields, the signer's id and the signing time (ISO 8601, UTC), encoded as UTF-8.
-    """
-    if session.signed_by_id is None or session.signed_at is None:
-        raise ValueError("Only a signed note has a digest.")
-    canonical = json.dumps(
-        {
-            "session_id": session.id,
-            "note_data": session.note_data or "",
-            "note_assessment": session.note_assessment or "",
-            "note_plan": session.note_plan or "",
-            "signed_by_id": session.signed_by_id,
-            "signed_at": session.signed_at.astimezone(UTC).isoformat(),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def note_intact(session: TherapySession) -> bool:
-    """Whether a signed note still matches the digest taken when it was signed."""
-    return session.note_sha256 is not None and session.note_sha256 == note_digest(session)
-
-
+@atomic
 def sign_note(
-    session: TherapySession, member: StaffMember, expected_version: int | None = None
+    therapy_session: TherapySession, member: StaffMember, expected_version: int | None = None
 ) -> TherapySession:
     """Sign a draft note as its counsellor, locking it; emits ``note_signed``.
 
@@ -270,94 +260,104 @@ def sign_note(
     read it is signed. Raises SessionError for a signed or empty note, or a signer who is not the
     case's counsellor; NoteConflict if the note changed since it was read.
     """
-    require_draft(session)
+    require_draft(therapy_session)
     if expected_version is not None:
-        _current_version(session, expected_version)
-    if session.case.counsellor_id != member.id:
+        _current_version(therapy_session, expected_version)
+    if therapy_session.case.counsellor_id != member.id:
         raise SessionError("Only the case's counsellor can sign this note.")
-    if not any((getattr(session, name) or "").strip() for name in NOTE_FIELDS):
+    if not any((getattr(therapy_session, name) or "").strip() for name in NOTE_FIELDS):
         raise SessionError("The note is empty. Write the note before signing it.")
-    session.status = NoteStatus.SIGNED
-    session.signed_by_id = member.id
+    therapy_session.status = NoteStatus.SIGNED
+    therapy_session.signed_by_id = member.id
     # Whole seconds, so the digest's timestamp reads back identically on every database.
-    session.signed_at = utcnow().replace(microsecond=0)
-    session.note_sha256 = note_digest(session)
-    session.review_status = (
+    therapy_session.signed_at = utcnow().replace(microsecond=0)
+    therapy_session.note_sha256 = note_digest(therapy_session)
+    therapy_session.review_status = (
         ReviewStatus.PENDING if member.supervisor_id is not None else ReviewStatus.NOT_REQUIRED
     )
-    _flush_versioned(session)
-    audit.record("note_signed", obj=session, detail={"review_status": session.review_status})
-    note_signed.send(session, member=member)
-    return session
+    _flush_versioned(therapy_session)
+    audit.record(
+        "note_signed", obj=therapy_session, detail={"review_status": therapy_session.review_status}
+    )
+    note_signed.send(therapy_session, member=member)
+    return therapy_session
 
 
-def add_addendum(session: TherapySession, member: StaffMember, text: str) -> Addendum:
+@atomic
+def add_addendum(therapy_session: TherapySession, member: StaffMember, text: str) -> Addendum:
     """Add an addendum to a signed note; a co-signed note goes back to its supervisor.
 
     Raises SessionError for a draft, an empty or over-long text, or an author who is not the
     case's counsellor.
     """
-    if not session.is_signed:
+    if not therapy_session.is_signed:
         raise SessionError("Addenda are for signed notes; edit the draft note instead.")
-    if session.case.counsellor_id != member.id:
+    if therapy_session.case.counsellor_id != member.id:
         raise SessionError("Only the case's counsellor can add an addendum.")
     text = (text or "").strip()
     if not text:
         raise SessionError("Write the addendum before adding it.")
     if len(text) > MAX_ADDENDUM_LENGTH:
         raise SessionError(f"An addendum can hold at most {MAX_ADDENDUM_LENGTH:,} characters.")
-    addendum = Addendum(session_id=session.id, author_id=member.id, text=text, created_at=utcnow())
+    addendum = Addendum(
+        session_id=therapy_session.id, author_id=member.id, text=text, created_at=utcnow()
+    )
     db.add(addendum)
     detail: dict = {}
-    if session.review_status in (ReviewStatus.COSIGNED, ReviewStatus.RETURNED):
+    if therapy_session.review_status in (ReviewStatus.COSIGNED, ReviewStatus.RETURNED):
         # A co-signature covered the record as it was, and a returned note waits for exactly
         # this correction: either way the supervisor must see it again.
-        detail = {"review_status": "pending", "was": session.review_status}
-        if session.cosigned_by_id:
-            detail["was_cosigned_by_id"] = session.cosigned_by_id
-        session.review_status = ReviewStatus.PENDING
-        session.cosigned_by_id = None
-        session.cosigned_at = None
-    _flush_versioned(session)
-    audit.record("addendum_added", obj=session, detail={"addendum_id": addendum.id, **detail})
+        detail = {"review_status": "pending", "was": therapy_session.review_status}
+        if therapy_session.cosigned_by_id:
+            detail["was_cosigned_by_id"] = therapy_session.cosigned_by_id
+        therapy_session.review_status = ReviewStatus.PENDING
+        therapy_session.cosigned_by_id = None
+        therapy_session.cosigned_at = None
+    _flush_versioned(therapy_session)
+    audit.record(
+        "addendum_added", obj=therapy_session, detail={"addendum_id": addendum.id, **detail}
+    )
     return addendum
 
 
-def addenda_of(session: TherapySession) -> list[Addendum]:
+def addenda_of(therapy_session: TherapySession) -> list[Addendum]:
     """The addenda of a session in order, with their authors, in one query."""
     return list(
         db.scalars(
             select(Addendum)
-            .where(Addendum.session_id == session.id)
+            .where(Addendum.session_id == therapy_session.id)
             .options(selectinload(Addendum.author))
             .order_by(Addendum.created_at, Addendum.id)
         )
     )
 
 
-def void_session(session: TherapySession, member: StaffMember, reason: str) -> TherapySession:
+@atomic
+def void_session(
+    therapy_session: TherapySession, member: StaffMember, reason: str
+) -> TherapySession:
     """Void a draft session recorded in error: it stays, with who, when and why, out of every
     list, figure and report. A signed note is part of the record and is corrected by addenda.
 
     Raises SessionError for a signed note, a session voided already, a member who is not the
     case's counsellor, or an empty or over-long reason.
     """
-    if session.case.counsellor_id != member.id:
+    if therapy_session.case.counsellor_id != member.id:
         raise SessionError("Only the case's counsellor can void its sessions.")
-    if session.is_signed:
+    if therapy_session.is_signed:
         raise SessionError("A signed note cannot be voided; add an addendum instead.")
-    if session.voided_at is not None:
+    if therapy_session.voided_at is not None:
         raise SessionError("This session was voided already.")
     try:
         reason = voiding.clean_reason(reason)
     except ValueError as error:
-        raise SessionError(str(error)) from error
-    session.voided_at = utcnow()
-    session.voided_by_id = member.id
-    session.void_reason = reason
-    _flush_versioned(session)
-    audit.record("session_voided", obj=session)
-    return session
+        raise SessionError(str(error), fields={"reason": str(error)}) from error
+    therapy_session.voided_at = utcnow()
+    therapy_session.voided_by_id = member.id
+    therapy_session.void_reason = reason
+    _flush_versioned(therapy_session)
+    audit.record("session_voided", obj=therapy_session)
+    return therapy_session
 
 
 def voided_sessions(case: Case) -> list[TherapySession]:

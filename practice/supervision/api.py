@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from practice.accounts.models import Role
-from practice.api.blueprint import bp, operation, page_body, paginate_list, read
+from practice.api.routing import bp, operation, page_body, paginate_list, read
 from practice.api.schemas import Choice, PageArgsSchema, QueryNumber, page_of
 from practice.core.database import MAX_ID
 from practice.supervision.dashboard import (

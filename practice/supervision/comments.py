@@ -20,6 +20,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.queries import visible_cases
 from practice.core.database import UTCDateTime, db, utcnow
+from practice.core.errors import Refused
 from practice.sessions.models import TherapySession
 from practice.supervision.models import CommentRead, SupervisionComment
 
@@ -28,7 +29,7 @@ INBOX_PAGE_SIZE = 50
 EXCERPT_LENGTH = 160
 
 
-class CommentError(ValueError):
+class CommentError(Refused):
     """A comment that is refused; the message says why."""
 
 
@@ -170,7 +171,7 @@ def new_comment(
     case: Case,
     body: str | None,
     *,
-    session: TherapySession | None = None,
+    therapy_session: TherapySession | None = None,
     parent_id: int | None = None,
     returns_note: bool = False,
 ) -> SupervisionComment:
@@ -181,8 +182,8 @@ def new_comment(
     over-long text or a session of another case, UnknownParent for a parent from another place.
     """
     text = check_body(body)
-    session_id = session.id if session is not None else None
-    if session is not None and session.case_id != case.id:
+    session_id = therapy_session.id if therapy_session is not None else None
+    if therapy_session is not None and therapy_session.case_id != case.id:
         raise CommentError("That session belongs to another case.")
     root_id = None
     if parent_id is not None:
@@ -214,14 +215,14 @@ def add_comment(
     case: Case,
     body: str | None,
     *,
-    session: TherapySession | None = None,
+    therapy_session: TherapySession | None = None,
     parent_id: int | None = None,
 ) -> SupervisionComment:
     """Comment on a case (or one of its sessions), or reply; audited without its text.
 
     Raises CommentError as ``new_comment`` does.
     """
-    comment = new_comment(member, case, body, session=session, parent_id=parent_id)
+    comment = new_comment(member, case, body, therapy_session=therapy_session, parent_id=parent_id)
     audit.record(
         "comment_added",
         obj=comment,

@@ -20,6 +20,7 @@ from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.sessions.models import Addendum, ReviewStatus, TherapySession
 from practice.supervision import comments as comment_service
 from practice.supervision.comments import ThreadComment
@@ -37,7 +38,7 @@ _NOT_PENDING = {
 }
 
 
-class CosignError(ValueError):
+class CosignError(Refused):
     """A co-signature or return that is refused; the message says why."""
 
 
@@ -112,44 +113,50 @@ def waiting_label(since: datetime, now: datetime) -> str:
     return "1 hour" if hours == 1 else "under an hour"
 
 
-def review_refusal(member: StaffMember, session: TherapySession) -> str | None:
+def review_refusal(member: StaffMember, therapy_session: TherapySession) -> str | None:
     """Why ``member`` may not co-sign or return this note, or None when they may."""
-    if not session.is_signed:
+    if not therapy_session.is_signed:
         return "This note is not signed yet."
-    if session.signed_by_id == member.id or session.case.counsellor_id == member.id:
+    if therapy_session.signed_by_id == member.id or therapy_session.case.counsellor_id == member.id:
         return "You cannot review your own note; your own supervisor co-signs it."
     supervises = (
-        member.role == Role.SUPERVISOR and session.case.counsellor.supervisor_id == member.id
+        member.role == Role.SUPERVISOR
+        and therapy_session.case.counsellor.supervisor_id == member.id
     )
     if not (member.role == Role.ADMIN or supervises):
         return "Only the counsellor's supervisor or an administrator can review this note."
-    if session.review_status != ReviewStatus.PENDING:
-        return _NOT_PENDING.get(session.review_status, "This note is not waiting for review.")
+    if therapy_session.review_status != ReviewStatus.PENDING:
+        return _NOT_PENDING.get(
+            therapy_session.review_status, "This note is not waiting for review."
+        )
     return None
 
 
-def addenda_count(session: TherapySession) -> int:
-    return db.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == session.id)) or 0
+def addenda_count(therapy_session: TherapySession) -> int:
+    return (
+        db.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == therapy_session.id))
+        or 0
+    )
 
 
 def _check_reviewable(
     member: StaffMember,
-    session: TherapySession,
+    therapy_session: TherapySession,
     expected_version: int | None,
     addenda_seen: int | None,
 ) -> None:
-    refusal = review_refusal(member, session)
+    refusal = review_refusal(member, therapy_session)
     if refusal is not None:
         raise CosignError(refusal)
-    if expected_version is not None and expected_version != session.version:
+    if expected_version is not None and expected_version != therapy_session.version:
         raise CosignError("The note changed since you opened it. Read it again below.")
-    if addenda_seen is not None and addenda_seen != addenda_count(session):
+    if addenda_seen is not None and addenda_seen != addenda_count(therapy_session):
         raise CosignError(
             "An addendum was added since you opened this note. Read it below, then decide."
         )
 
 
-def _flush(session: TherapySession) -> None:
+def _flush(therapy_session: TherapySession) -> None:
     try:
         db.flush()
     except StaleDataError as error:
@@ -159,7 +166,7 @@ def _flush(session: TherapySession) -> None:
 
 
 def cosign_note(
-    session: TherapySession,
+    therapy_session: TherapySession,
     member: StaffMember,
     *,
     expected_version: int | None = None,
@@ -171,21 +178,21 @@ def cosign_note(
     the note as the reviewer read it is co-signed. Raises CosignError when ``member`` may not
     review it, it is not pending, or it changed.
     """
-    _check_reviewable(member, session, expected_version, addenda_seen)
-    session.review_status = ReviewStatus.COSIGNED
-    session.cosigned_by_id = member.id
-    session.cosigned_at = utcnow().replace(microsecond=0)
-    _flush(session)
+    _check_reviewable(member, therapy_session, expected_version, addenda_seen)
+    therapy_session.review_status = ReviewStatus.COSIGNED
+    therapy_session.cosigned_by_id = member.id
+    therapy_session.cosigned_at = utcnow().replace(microsecond=0)
+    _flush(therapy_session)
     audit.record(
         "note_cosigned",
-        obj=session,
-        detail={"signed_by_id": session.signed_by_id, "version": session.version},
+        obj=therapy_session,
+        detail={"signed_by_id": therapy_session.signed_by_id, "version": therapy_session.version},
     )
-    return session
+    return therapy_session
 
 
 def return_note(
-    session: TherapySession,
+    therapy_session: TherapySession,
     member: StaffMember,
     comment: str | None,
     *,
@@ -196,17 +203,17 @@ def return_note(
 
     Raises CosignError as ``cosign_note`` does, CommentError for an empty or over-long comment.
     """
-    _check_reviewable(member, session, expected_version, addenda_seen)
+    _check_reviewable(member, therapy_session, expected_version, addenda_seen)
     comment_service.check_body(comment)
     returning = comment_service.new_comment(
-        member, session.case, comment, session=session, returns_note=True
+        member, therapy_session.case, comment, therapy_session=therapy_session, returns_note=True
     )
-    session.review_status = ReviewStatus.RETURNED
-    _flush(session)
+    therapy_session.review_status = ReviewStatus.RETURNED
+    _flush(therapy_session)
     audit.record(
         "note_returned",
-        obj=session,
-        detail={"comment_id": returning.id, "signed_by_id": session.signed_by_id},
+        obj=therapy_session,
+        detail={"comment_id": returning.id, "signed_by_id": therapy_session.signed_by_id},
     )
     return returning
 
@@ -343,32 +350,34 @@ def returned_notes(member: StaffMember) -> list[ReturnedNote]:
 
 
 def review_panel(
-    member: StaffMember, session: TherapySession, addenda_seen: int | None = None
+    member: StaffMember, therapy_session: TherapySession, addenda_seen: int | None = None
 ) -> ReviewPanel:
     """The review state of a session and its discussion, as ``member`` sees them.
 
     ``addenda_seen``: how many addenda the page shows, when it has loaded them; otherwise
     they are counted here. One query for the discussion (two without ``addenda_seen``).
     """
-    discussion = comment_service.thread(member, session.case_id, session.id)
+    discussion = comment_service.thread(member, therapy_session.case_id, therapy_session.id)
     returned = None
-    if session.review_status == ReviewStatus.RETURNED:
+    if therapy_session.review_status == ReviewStatus.RETURNED:
         returning = [c for top in discussion for c in (top, *top.replies) if c.returns_note]
         returned = max(returning, key=lambda c: (c.created_at, c.id), default=None)
     reviewer = member.role in (Role.SUPERVISOR, Role.ADMIN)
-    refusal = review_refusal(member, session) if reviewer else "Not a reviewer."
+    refusal = review_refusal(member, therapy_session) if reviewer else "Not a reviewer."
     if reviewer and refusal is None and addenda_seen is None:
-        addenda_seen = addenda_count(session)
+        addenda_seen = addenda_count(therapy_session)
     return ReviewPanel(
-        session_id=session.id,
-        signed=session.is_signed,
-        review_status=session.review_status,
-        cosigned_by=session.cosigned_by.display_name if session.cosigned_by else None,
-        cosigned_at=session.cosigned_at,
+        session_id=therapy_session.id,
+        signed=therapy_session.is_signed,
+        review_status=therapy_session.review_status,
+        cosigned_by=therapy_session.cosigned_by.display_name
+        if therapy_session.cosigned_by
+        else None,
+        cosigned_at=therapy_session.cosigned_at,
         returned=returned,
         reviewer=reviewer,
         refusal=refusal,
-        version=session.version,
+        version=therapy_session.version,
         addenda_count=addenda_seen or 0,
         thread=discussion,
     )

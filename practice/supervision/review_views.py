@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
 from practice import audit
 from practice.accounts.models import Role
@@ -18,8 +14,8 @@ from practice.sessions import operations as session_service
 from practice.sessions.models import TherapySession
 from practice.supervision import comments as comment_service
 from practice.supervision import cosign as review_service
-from practice.supervision.comments import CommentError, ThreadComment, UnknownParent
-from practice.supervision.cosign import CosignError, ReviewPanel
+from practice.supervision.comments import CommentError, UnknownParent
+from practice.supervision.cosign import CosignError
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
 from practice.web import access
 
@@ -53,24 +49,24 @@ def queue():
     return body
 
 
-def _review_page(session: TherapySession, **forms):
+def _review_page(therapy_session: TherapySession, **forms):
     """The note read-only with the co-sign and return forms; the read audited and committed."""
     member = access.current_staff()
-    addenda = session_service.addenda_of(session)
-    intact = session_service.note_intact_audited(session, "review_page")
+    addenda = session_service.addenda_of(therapy_session)
+    intact = session_service.note_intact_audited(therapy_session, "review_page")
     forms.setdefault("cosign_form", CosignForm(formdata=None))
     forms.setdefault("return_form", ReturnForm(formdata=None))
     body = render_template(
         "practice/review/session.html",
-        session=session,
-        case=session.case,
+        therapy_session=therapy_session,
+        case=therapy_session.case,
         addenda=addenda,
         intact=intact,
-        panel=review_service.review_panel(member, session, len(addenda)),
+        panel=review_service.review_panel(member, therapy_session, len(addenda)),
         **forms,
     )
     # After rendering: the commit expires every loaded object, which the page still needs.
-    audit.record("note_reviewed", obj=session)
+    audit.record("note_reviewed", obj=therapy_session)
     db.commit()
     return body
 
@@ -133,7 +129,7 @@ def _comment(case: Case, note: TherapySession | None):
     if form.validate():
         try:
             comment = comment_service.add_comment(
-                member, case, form.body.data, session=note, parent_id=form.parent_id.data
+                member, case, form.body.data, therapy_session=note, parent_id=form.parent_id.data
             )
         except CommentError as error:
             db.rollback()
@@ -147,7 +143,11 @@ def _comment(case: Case, note: TherapySession | None):
             return redirect(url)
     discussion = comment_service.thread(member, case.id, note.id if note else None)
     body = render_template(
-        "practice/review/comment.html", form=form, case=case, session=note, thread=discussion
+        "practice/review/comment.html",
+        form=form,
+        case=case,
+        therapy_session=note,
+        thread=discussion,
     )
     audit.record("comments_viewed", obj=note or case, detail={"page": "comment_form"})
     db.commit()
@@ -194,71 +194,3 @@ def open_comment(comment_id: int):
 
 
 # --- What the shared layout and the case and session pages include ------------------------------
-
-
-@dataclass(frozen=True)
-class CommentsPanel:
-    """A discussion and the form to add to it, for a page's included partial."""
-
-    thread: list[ThreadComment]
-    comment_form: CommentForm
-
-    @property
-    def unread(self) -> int:
-        return sum(c.unread + sum(r.unread for r in c.replies) for c in self.thread)
-
-    @property
-    def first_unread_id(self) -> int | None:
-        return next((c.id for top in self.thread for c in (top, *top.replies) if c.unread), None)
-
-
-@dataclass(frozen=True)
-class SessionPanel(CommentsPanel):
-    """The session's discussion plus its review state and, for its reviewer, the forms."""
-
-    review: ReviewPanel | None = None
-    cosign_form: CosignForm | None = None
-    return_form: ReturnForm | None = None
-
-
-def unread_comments() -> int:
-    """The nav badge: comments the signed-in staff member has not opened (0 if signed out)."""
-    member = access.load_current_staff()
-    if member is None:
-        return 0
-    try:
-        # A badge must not flush a half-done change, nor turn an error page into a second error.
-        with db.no_autoflush:
-            return comment_service.unread_count(member)
-    except SQLAlchemyError:
-        return 0
-
-
-def case_comments(case: Case) -> CommentsPanel | None:
-    """The case's own discussion for the case page (one query); None when signed out."""
-    member = access.load_current_staff()
-    if member is None:
-        return None
-    return CommentsPanel(
-        thread=comment_service.thread(member, case.id), comment_form=CommentForm(formdata=None)
-    )
-
-
-def review_panel(session: TherapySession, addenda: Sequence | None = None) -> SessionPanel | None:
-    """The session's review state and discussion for the session page; None when signed out.
-
-    ``addenda``: the addenda the page shows, so they are not counted again.
-    """
-    member = access.load_current_staff()
-    if member is None:
-        return None
-    review = review_service.review_panel(
-        member, session, len(addenda) if addenda is not None else None
-    )
-    return SessionPanel(
-        thread=review.thread,
-        comment_form=CommentForm(formdata=None),
-        review=review,
-        cosign_form=CosignForm(formdata=None) if review.can_review else None,
-        return_form=ReturnForm(formdata=None) if review.can_review else None,
-    )

@@ -8,13 +8,15 @@ from flask import Blueprint
 
 from practice.accounts import security_views, staff_views, token_views
 from practice.accounts import views as account_views
-from practice.api import blueprint as api
+from practice.api import docs as api_docs
+from practice.api import routing as api
 from practice.audit import views as audit_views
 from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
 from practice.core.resources import package_dir
+from practice.core.unit_of_work import commit_request
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
@@ -28,11 +30,13 @@ from practice.scripts import views as script_views
 from practice.sessions import api as session_api
 from practice.sessions import views as session_views
 from practice.supervision import api as caseload_api
+from practice.supervision import panels as supervision_panels
 from practice.supervision import review_views
 from practice.supervision import views as supervision_views
-from practice.web import access, health, session_limits
-from practice.web import error_pages as errors
+from practice.web import access, error_pages, health, session_limits
 from practice.web.csrf import protect_unsafe_methods
+from practice.web.headers import security_headers
+from practice.web.template_globals import template_globals
 
 blueprint = Blueprint(
     "practice",
@@ -44,12 +48,24 @@ blueprint = Blueprint(
 blueprint.before_request(session_limits.enforce_session_limits)
 blueprint.before_request(access.enforce_policy)
 blueprint.before_request(protect_unsafe_methods)
-blueprint.after_request(errors.security_headers)
-errors.register(blueprint)
-blueprint.context_processor(errors.template_globals)
+# The request owns its transaction: committed once the view (or an error handler) has answered.
+blueprint.after_request(commit_request)
+blueprint.after_request(security_headers)
+error_pages.register(blueprint)
+blueprint.context_processor(template_globals)
+blueprint.context_processor(supervision_panels.comment_badge)
 
 # The API's route modules attach their views to the API's blueprint when imported (above).
-API_ROUTES = (case_api, session_api, moment_api, script_api, measure_api, report_api, caseload_api)
+API_ROUTES = (
+    api_docs,
+    case_api,
+    session_api,
+    moment_api,
+    script_api,
+    measure_api,
+    report_api,
+    caseload_api,
+)
 
 for area in (
     account_views,

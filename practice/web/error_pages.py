@@ -1,17 +1,24 @@
-"""Error pages that leak nothing, response headers, and what every template may use."""
+"""Error pages that leak nothing, and the audit of refused access.
+
+The tracker's blueprint answers its own errors (never the host's): HTTP errors, refusals of the
+``practice.core.errors`` family that no view expected, and server errors, which keep nothing of
+the failed request.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from practice import audit
 from practice.accounts import tokens
 from practice.core.database import db
-from practice.supervision import review_views as review
+from practice.core.errors import PracticeError
+from practice.core.unit_of_work import rollback_request
 from practice.web.access import bearer_token, host_user_id, load_current_staff, policy_of
+from practice.web.refusals import status_of
+from practice.web.template_globals import template_globals
 
 _MESSAGES = {
     400: ("Request not accepted", "Something in the request was not right."),
@@ -19,6 +26,7 @@ _MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "This page does not accept that kind of request."),
+    409: ("Not possible", "That change cannot be made as it stands."),
     500: ("Something went wrong", "The error has been logged. Nothing you typed was saved."),
 }
 
@@ -43,7 +51,8 @@ _REFUSALS = frozenset({401, 403, 404})
 
 def audit_refusal(status: int) -> None:
     """Record a refusal (401, 403 or 404) of a signed-in or token-bearing request as an
-    ``access_denied`` event, and commit it. Never raises: the refusal is answered regardless.
+    ``access_denied`` event (the request's commit keeps it). Never raises: the refusal is
+    answered regardless.
 
     Each error handler of the tracker's blueprints calls this once; anonymous requests, URLs
     no route answers and public endpoints (static files, health checks) are left out.
@@ -60,7 +69,7 @@ def audit_refusal(status: int) -> None:
     try:
         # The request may have failed halfway (a transaction in error, a view's unflushed
         # changes): none of it is kept, only the event.
-        db.rollback()
+        rollback_request()
         member = load_current_staff()
         label = None
         if member is None and token_bearing:
@@ -80,7 +89,6 @@ def audit_refusal(status: int) -> None:
             actor=member,
             actor_label=label,
         )
-        db.commit()
     except Exception as error:  # whatever failed, the refusal must not become a 500
         db.rollback()
         # The type only: a database error's message may repeat the row it refused.
@@ -95,7 +103,17 @@ def _handle_http(error: HTTPException):
     return render_error(status, description)
 
 
+def _handle_unexpected_refusal(error: PracticeError):
+    """A refusal no view caught: its message on an error page; not found is a refused access."""
+    status = status_of(error)
+    if status == 404:
+        audit_refusal(404)
+        return render_error(404)
+    return render_error(status, str(error))
+
+
 def _handle_server_error(_error: Exception):
+    rollback_request()
     return render_error(500)
 
 
@@ -103,41 +121,5 @@ def register(blueprint: Blueprint) -> None:
     """Error handlers for the tracker's own routes only, never the host's."""
     for code in (400, 401, 403, 404, 405):
         blueprint.register_error_handler(code, _handle_http)
+    blueprint.register_error_handler(PracticeError, _handle_unexpected_refusal)
     blueprint.register_error_handler(500, _handle_server_error)
-
-
-def security_headers(response: Response) -> Response:
-    """Headers on every response of the tracker; clinical pages must not be cached."""
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "practice.static":
-        headers["Cache-Control"] = "no-store"
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    return response
-
-
-def template_globals() -> dict:
-    config = current_app.config
-    return {
-        "practice_name": config["PRACTICE_NAME"],
-        "practice_base_template": config["PRACTICE_BASE_TEMPLATE"],
-        "current_staff": load_current_staff(),
-        "csrf_token": generate_csrf,
-        "endpoint_exists": _endpoint_exists,
-        "unread_comments": review.unread_comments(),
-        "review_panel": review.review_panel,
-        "case_comments": review.case_comments,
-    }
-
-
-def _endpoint_exists(endpoint: str) -> bool:
-    """Whether a route is registered, so shared navigation shows only areas that exist."""
-    return endpoint in current_app.view_functions

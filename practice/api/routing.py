@@ -1,11 +1,11 @@
-"""The JSON API under ``/api/v1``: its blueprint, its one error shape, and what its views share.
+"""The JSON API under ``/api/v1``: its blueprint and what its route modules share.
 
 The blueprint is a child of the tracker's, so it mounts with it and every request passes the
 same policy check, CSRF gate (requests with a bearer token are exempt) and audit as the pages.
-Views load objects through ``practice.services.scoping`` (out of scope is 404) and change them
-through the services, which hold every rule; a refusal by a rule is a 409, a request that does
-not match the published schema a 422, unreadable JSON a 400. Errors always read
-``{"error": {"code", "message", "fields"}}``.
+Views load objects through each area's scoping queries (out of scope is 404) and change them
+through the areas' operations, which hold every rule; a refusal by a rule is a 409, a request
+that does not match the published schema a 422, unreadable JSON a 400. Errors always read
+``{"error": {"code", "message", "fields"}}`` (``practice.api.errors``).
 
 Each view declares its OpenAPI operation with ``@operation``, below its policy: the same
 marshmallow schemas validate the request and describe it in ``/api/v1/openapi.json``.
@@ -21,23 +21,19 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import PathConverter
 
 from practice import audit
-from practice.cases.operations import CaseError, VersionConflict
-from practice.core.database import MAX_ID, db
-from practice.measures.operations import MeasureError
-from practice.moments.operations import MomentError
-from practice.moments.vocabulary import VocabularyError
-from practice.reporting.operations import ReportError
-from practice.scripts.operations import ScriptError
-from practice.sessions.operations import SessionError
+from practice.api import errors
+from practice.api.errors import MESSAGES, ApiError
+from practice.core import pagination
+from practice.core.database import MAX_ID
 from practice.web import access
-from practice.web.error_pages import audit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+errors.register(bp)
 
 # Path converter for record ids. Its range is checked after the policy (``ids_in_range``): a
 # converter that refused a number would make werkzeug give up on the URL rather than fall back
@@ -46,122 +42,6 @@ ID = "int"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # What the catch-all route answers (with 404 or 405): every method a client may send.
 _ANY_METHOD = [*_METHODS, "HEAD", "OPTIONS", "TRACE", "QUERY", "CONNECT"]
-
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    415: "unsupported_media_type",
-    422: "invalid",
-    500: "server_error",
-}
-_MESSAGES = {
-    401: "Send a valid API token as 'Authorization: Bearer <token>'.",
-    403: "You may not do this.",
-    404: "There is nothing here, or it is not yours to see.",
-    405: "This URL does not accept that method.",
-    500: "Something went wrong. The error has been logged and nothing was saved.",
-}
-
-
-class ApiError(HTTPException):
-    """An error answered in the API's shape; ``extra`` goes next to ``error`` in the body."""
-
-    def __init__(
-        self,
-        status: int,
-        error_code: str,
-        message: str,
-        fields: dict[str, list[str]] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(description=message)
-        self.code = status
-        self.error_code = error_code
-        self.fields = fields or {}
-        self.extra = extra
-
-
-def refused(message: str, fields: dict[str, list[str]] | None = None, **extra: Any) -> ApiError:
-    """A well-formed request that a rule of the practice refuses (409)."""
-    return ApiError(409, "refused", message, fields, **extra)
-
-
-def error_response(
-    status: int, code: str, message: str, fields: dict | None = None, **extra: Any
-) -> Response:
-    error = {"code": code, "message": message, "fields": fields or {}}
-    response = jsonify({"error": error, **extra})
-    response.status_code = status
-    return response
-
-
-def _handle_http(error: HTTPException) -> Response:
-    # A refused or failed request changes nothing; the sign view commits its audit row first.
-    db.rollback()
-    status = error.code or 500
-    if _is_access_decision(error):
-        audit_refusal(status)
-    if isinstance(error, ApiError):
-        response = error_response(
-            status, error.error_code, error.description or "", error.fields, **error.extra
-        )
-    else:
-        # Werkzeug's own descriptions (e.g. of a 400 from the CSRF gate) are ours or generic.
-        message = _MESSAGES.get(status) or error.description or error.name
-        response = error_response(status, _CODES.get(status, "error"), message)
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="practice"'
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-def _is_access_decision(error: HTTPException) -> bool:
-    """Whether ``error`` refuses access as such, rather than answering a URL no route has (the
-    catch-all: unaudited, like unrouted pages) or a refusal its view audited itself (an
-    ``ApiError`` with a code of its own, such as a wrong password when signing)."""
-    if current_app.view_functions.get(request.endpoint) is unmatched:
-        return False
-    return not isinstance(error, ApiError) or error.error_code == _CODES.get(error.code or 500)
-
-
-def _handle_server_error(_error: Exception) -> Response:
-    db.rollback()
-    return error_response(500, "server_error", _MESSAGES[500])
-
-
-def _handle_refusal(error: ValueError) -> Response:
-    """A service refused the change: roll back, 409, with the inputs at fault where known."""
-    db.rollback()
-    fields = {name: [message] for name, message in getattr(error, "fields", {}).items()}
-    if isinstance(error, VersionConflict):
-        return error_response(
-            409, "version_conflict", str(error), fields, current_version=error.version
-        )
-    return error_response(409, "refused", str(error), fields)
-
-
-# Code-specific handlers come first in Flask's lookup, on every blueprint; these, registered on
-# the API's blueprint, win over the page handlers of the tracker's for the API's routes only.
-for _code in _CODES:
-    if _code != 500:
-        bp.register_error_handler(_code, _handle_http)
-bp.register_error_handler(HTTPException, _handle_http)
-bp.register_error_handler(500, _handle_server_error)
-for _refusal in (
-    CaseError,
-    SessionError,
-    MomentError,
-    VocabularyError,
-    ScriptError,
-    MeasureError,
-    ReportError,
-):
-    bp.register_error_handler(_refusal, _handle_refusal)
 
 
 @bp.record_once
@@ -275,16 +155,14 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def read(payload: Any, action: str, **audit_args: Any) -> Response:
-    """Answer a read of clinical data: audited (ids only) and committed, then sent."""
+    """Answer a read of clinical data, audited (ids only); the request commits the record."""
     audit.record(action, **audit_args)
-    db.commit()
     return jsonify(payload)
 
 
 def saved(payload: Any, status: int = 200, location: str | None = None) -> Response:
-    """Commit the change the services made (they audited it) and answer with the result;
-    ``None`` answers 204 with no body."""
-    db.commit()
+    """Answer with the result of the change the operations made (they audited it; the request
+    commits it); ``None`` answers 204 with no body."""
     response = Response(status=204) if payload is None else jsonify(payload)
     if payload is not None:
         response.status_code = status
@@ -310,9 +188,8 @@ def page_body(items: list, total: int, args: dict) -> dict:
 
 def paginate(query: Select, args: dict) -> tuple[list, int]:
     """One page of the records ``query`` selects (ordered by the caller) and their total."""
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    limit, offset = page_window(args)
-    return list(db.scalars(query.limit(limit).offset(offset))), total or 0
+    page = pagination.paginate(query, args["page"], args["per_page"], clamp=False)
+    return list(page.items), page.total
 
 
 def paginate_list(items: list, args: dict) -> tuple[list, int]:
@@ -345,7 +222,7 @@ def ids_in_range() -> None:
     """A record id outside 1..2**31-1 names nothing (and is not sent to the database)."""
     for name, value in (request.view_args or {}).items():
         if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
-            raise ApiError(404, "not_found", _MESSAGES[404])
+            raise ApiError(404, "not_found", MESSAGES[404])
 
 
 @bp.before_request
@@ -355,7 +232,7 @@ def answer_options() -> Response | None:
         return None
     allowed = allowed_methods()
     if not allowed:
-        raise ApiError(404, "not_found", _MESSAGES[404])
+        raise ApiError(404, "not_found", MESSAGES[404])
     return Response(status=204, headers={"Allow": ", ".join(allowed)})
 
 
@@ -385,14 +262,5 @@ def unmatched(path: str):
     host's own error pages do."""
     allowed = allowed_methods()
     if not allowed:
-        raise ApiError(404, "not_found", _MESSAGES[404])
+        raise ApiError(404, "not_found", MESSAGES[404])
     raise MethodNotAllowed(valid_methods=allowed)
-
-
-@bp.route("/openapi.json")
-@access.public
-def openapi_document():
-    """The OpenAPI 3.1 document of this API, generated from its routes and schemas."""
-    from practice.api.openapi import api_document
-
-    return jsonify(api_document())

@@ -1,0 +1,26 @@
+"""What every template of the tracker may use. Values only: nothing here queries the database
+but the signed-in staff member, which every page needs."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf.csrf import generate_csrf
+
+from practice.web.access import load_current_staff
+
+
+def template_globals() -> dict:
+    """The practice's name and layout, the signed-in member, CSRF, and which routes exist."""
+    config = current_app.config
+    return {
+        "practice_name": config["PRACTICE_NAME"],
+        "practice_base_template": config["PRACTICE_BASE_TEMPLATE"],
+        "current_staff": load_current_staff(),
+        "csrf_token": generate_csrf,
+        "endpoint_exists": _endpoint_exists,
+    }
+
+
+def _endpoint_exists(endpoint: str) -> bool:
+    """Whether a route is registered, so shared navigation shows only areas that exist."""
+    return endpoint in current_app.view_functions
