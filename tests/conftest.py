@@ -248,3 +248,16 @@ def make_session(db):
         return session
 
     return factory
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark as ``unit`` every test that needs no database, server or browser: the fast subset
+    ``make check`` runs."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        on_a_database = "[sqlite" in item.name or "[postgresql" in item.name
+        if on_a_database or "migrated_app" in needs or "backend" in needs:
+            continue
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            continue
+        item.add_marker(pytest.mark.unit)
