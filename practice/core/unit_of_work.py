@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy.orm import Session, SessionTransaction
 
 from practice.core.database import db
@@ -67,15 +67,22 @@ def commit_request(response: Response) -> Response:
     audited 404) commits what the request recorded.
     """
     if response.status_code >= 500:
-        db.rollback()
+        rollback_request()
     else:
         db.commit()
     return response
 
 
 def rollback_request() -> None:
-    """Drop whatever a request that failed left in the session (error handlers call this)."""
-    db.rollback()
+    """Drop whatever a request that failed left in the session (error handlers call this).
+
+    Never raises: with the database gone, there is nothing left to undo, and the answer (an
+    error page, a 503) must still go out.
+    """
+    try:
+        db.rollback()
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("rollback failed: %s", type(error).__name__)
 
 
 def release_transaction() -> None:

@@ -13,7 +13,6 @@ from werkzeug.exceptions import HTTPException
 
 from practice import audit
 from practice.accounts import tokens
-from practice.core.database import db
 from practice.core.errors import PracticeError
 from practice.core.unit_of_work import rollback_request
 from practice.web.access import bearer_token, host_user_id, load_current_staff, policy_of
@@ -90,7 +89,7 @@ def audit_refusal(status: int) -> None:
             actor_label=label,
         )
     except Exception as error:  # whatever failed, the refusal must not become a 500
-        db.rollback()
+        rollback_request()
         # The type only: a database error's message may repeat the row it refused.
         current_app.logger.error("could not record a refused access: %s", type(error).__name__)
 

@@ -26,6 +26,8 @@ def alive():
 @bp.route("/readyz")
 @access.public
 def ready():
+    """200 when the database answers at the migrations' head; 503 (the request keeps nothing)
+    otherwise."""
     try:
         db.execute(text("SELECT 1"))
         at_head = migrate.is_at_head()
@@ -33,8 +35,6 @@ def ready():
         # The reason goes to our log (type only), never to the unauthenticated caller.
         current_app.logger.warning("readiness check: database unreachable", exc_info=True)
         return _not_ready("database unavailable")
-    finally:
-        db.rollback()
     if not at_head:
         return _not_ready("database schema not up to date")
     return jsonify(status="ready")
