@@ -23,6 +23,9 @@ import pygal
 from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
+from practice.measures import csi4
+from practice.scripts import adoption
+
 __all__ = [
     "ADOPTION_LEVEL_NAMES",
     "NO_DATA_TEXT",
@@ -35,10 +38,10 @@ __all__ = [
 
 SVG_NS = "http://www.w3.org/2000/svg"
 NO_DATA_TEXT = "No data yet"
-# Short names for the y axis; metrics.ADOPTION_LEVELS holds the full wording.
-ADOPTION_LEVEL_NAMES = ("Not observed", "Prompted", "Spontaneous", "At home")
+# Short names for the y axis, by level (practice.scripts.adoption holds both wordings).
+ADOPTION_LEVEL_NAMES = tuple(adoption.ADOPTION_LEVEL_NAMES.values())
 TREND_WINDOW = 4  # the same window as practice.metrics.TREND_WINDOW
-CSI4_MAX = 21
+CSI4_MAX = csi4.CSI4_MAX_TOTAL
 
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
 # so 14-unit labels print at about 8.5 pt and the 18-unit title at about 11 pt.
@@ -271,7 +274,7 @@ def csi4_chart(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[int | None]]],
     *,
-    cutoff: float = 13.5,
+    cutoff: float = csi4.CSI4_CUTOFF,
     chart_id: str = "csi4",
 ) -> str:
     """Return each partner's CSI-4 total (0-21) per session against a dashed cut-off line.
@@ -283,8 +286,9 @@ def csi4_chart(
     _check_lengths(labels, **{f"totals of {name!r}": totals for name, totals in series})
     if not labels or all(total is None for _, totals in series for total in totals):
         return _no_data(title, chart_id)
-    if any(t is not None and not 0 <= t <= CSI4_MAX for _, totals in series for t in totals):
-        raise ValueError(f"CSI-4 totals must be between 0 and {CSI4_MAX}")
+    lowest = csi4.CSI4_MIN_TOTAL
+    if any(t is not None and not lowest <= t <= CSI4_MAX for _, totals in series for t in totals):
+        raise ValueError(f"CSI-4 totals must be between {lowest} and {CSI4_MAX}")
     cutoff_text = f"Cut-off {_number(cutoff)}"
 
     def draw_cutoff(chart: object, svg: _Svg) -> None:
@@ -306,8 +310,8 @@ def csi4_chart(
         labels=labels,
         series=[(name, list(totals), _line_look(i)) for i, (name, totals) in enumerate(series)],
         options={
-            "range": (0, CSI4_MAX),
-            "y_labels": [0, 3, 6, 9, 12, 15, 18, 21],
+            "range": (csi4.CSI4_MIN_TOTAL, CSI4_MAX),
+            "y_labels": list(range(csi4.CSI4_MIN_TOTAL, CSI4_MAX + 1, 3)),
             "value_formatter": _number,
             "margin_right": int(20 + 0.6 * LABEL_FONT * 8),
         },

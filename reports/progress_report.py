@@ -160,6 +160,7 @@ def report_context(
         "adoption": adoption_rows,
         "adoption_by_partner": _by_partner(adoption_rows, [p.display_name for p in partners]),
         "adoption_levels": adoption.ADOPTION_LEVELS,
+        "adoption_rule": adoption.ADOPTION_RULE,
         "csi4": _csi4_rows(progress, partners),
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "narrative": narrative.strip(),
@@ -336,12 +337,12 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
             f"have one: {trend.label}."
         ),
         "adoption": (
-            "Scripts: 0 not observed · 1 used when prompted in session · 2 used spontaneously "
-            "in session · 3 reported used at home. A ring marks where a script counts as adopted "
-            f"(level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
+            f"Scripts: {adoption.adoption_scale()}. A ring marks where a script counts as "
+            f"adopted (level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
         ),
         "csi4": (
-            "Couples Satisfaction Index (CSI-4, 0–21) per partner; below "
+            f"Couples Satisfaction Index (CSI-4, {csi4.CSI4_MIN_TOTAL}–{csi4.CSI4_MAX_TOTAL}) "
+            "per partner; below "
             f"{csi4.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
             "relationship."
         ),

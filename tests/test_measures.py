@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from practice.measures import operations as service
+from practice.measures import operations
+from practice.measures.csi4 import csi4_reading
 from practice.models import AuditEvent, MeasureResponse, NoteStatus, Role
 
 
@@ -147,6 +148,18 @@ def test_a_partner_of_another_case_is_refused(
     assert responses(db) == []
 
 
+def test_a_refusal_for_one_partner_keeps_nothing_of_the_other(
+    client, auth, counsellor, case, visit, db, make_case, make_staff
+):
+    stranger = make_case(make_staff()).partners[0]
+    auth.login(counsellor)
+    response = csi4(auth, visit, [(case.partners[0].id, [4, 4, 4, 4]), (stranger.id, [3] * 4)])
+    assert response.status_code == 200
+    assert "That partner is not in this case." in page(response)
+    assert responses(db) == []
+    assert audited(db, "measure_recorded") == []
+
+
 def test_nothing_changes_on_a_signed_note(client, auth, counsellor, case, db, make_session):
     signed = make_session(case, status=NoteStatus.SIGNED)
     db.add(
@@ -217,20 +230,20 @@ def test_anonymous_is_sent_to_login(client, visit):
     assert client.get(f"/sessions/{visit.id}/measures").headers["Location"].startswith("/login")
 
 
-# --- The service on its own ----------------------------------------------------------------------
+# --- The operations on their own ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "items", [[7, 0, 0, 0], [0, 0, 0, 6], [0, 0, 0], [True, 1, 1, 1], [1.0, 1, 1, 1]]
 )
 def test_record_csi4_refuses_items_outside_the_rules(app_context, db, case, visit, items):
-    with pytest.raises(service.MeasureError, match="Alex: CSI-4"):
-        service.record_csi4(visit, case.partners[0].id, items)
+    with pytest.raises(operations.MeasureError, match="Alex: CSI-4"):
+        operations.record_csi4(visit, case.partners[0].id, items)
     assert db.scalar(select(func.count()).select_from(MeasureResponse)) == 0
 
 
 def test_record_csi4_stores_the_sum_and_defaults_the_recorder(app_context, db, case, visit):
-    response = service.record_csi4(visit, case.partners[0].id, [6, 5, 5, 5])
+    response = operations.record_csi4(visit, case.partners[0].id, [6, 5, 5, 5])
     assert response.total == 21
     assert response.recorded_by_id == case.counsellor_id
 
@@ -244,4 +257,4 @@ def test_record_csi4_stores_the_sum_and_defaults_the_recorder(app_context, db, c
     ],
 )
 def test_csi4_reading(total, text):
-    assert service.csi4_reading(total) == text
+    assert csi4_reading(total) == text

@@ -20,7 +20,14 @@ from practice.moments.balance import (
     softening_share,
     softening_trend,
 )
-from practice.scripts.adoption import ADOPTED_LEVEL, ADOPTION_LEVELS, adoption_point
+from practice.scripts.adoption import (
+    ADOPTED_LEVEL,
+    ADOPTION_LEVEL_NAMES,
+    ADOPTION_LEVELS,
+    ADOPTION_RULE,
+    adoption_point,
+    adoption_scale,
+)
 
 # --- Adoption --------------------------------------------------------------------------------
 
@@ -33,6 +40,17 @@ def test_adoption_levels_are_the_documented_scale():
         3: "Reported used at home",
     }
     assert ADOPTED_LEVEL == 2
+
+
+def test_the_short_names_and_the_words_follow_the_levels():
+    assert list(ADOPTION_LEVEL_NAMES) == list(ADOPTION_LEVELS)
+    assert adoption_scale() == (
+        "0 not observed · 1 used when prompted in session · 2 used spontaneously in session · "
+        "3 reported used at home"
+    )
+    assert adoption_scale(short=True) == "0 not observed · 1 prompted · 2 spontaneous · 3 at home"
+    assert "its level is 2 (used spontaneously in session) or more" in ADOPTION_RULE
+    assert "two consecutive observed sessions" in ADOPTION_RULE
 
 
 def test_no_adoption_without_two_consecutive_spontaneous_sessions():

@@ -16,7 +16,7 @@ from practice.models import (
     ScriptAssignment,
     ScriptObservation,
 )
-from practice.scripts import operations as service
+from practice.scripts import operations, queries
 
 WITHDRAWER_SCRIPT = "I need time to process this, but I'm open to talk soon."
 PURSUER_SCRIPT = "When would be a good time for us to sit with this together?"
@@ -481,7 +481,7 @@ def test_assignment_rows_in_a_fixed_number_of_queries(
 
     event.listen(connection, "before_cursor_execute", remember)
     try:
-        rows = service.assignment_rows(case)
+        rows = queries.assignment_rows(case)
         shown = [
             (r.assignment.script.text, r.assignment.partner.display_name, r.adopted) for r in rows
         ]
@@ -594,22 +594,22 @@ def test_anonymous_is_sent_to_login(client, visit, assignment):
     assert client.post(f"/assignments/{assignment.id}/retire").status_code in (302, 400)
 
 
-# --- The service rules on their own --------------------------------------------------------------
+# --- The operations on their own ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("level", [True, 4, -1, "2", 2.0, None])
 def test_record_adoption_refuses_anything_but_a_level_0_to_3(
     app_context, db, visit, assignment, level
 ):
-    with pytest.raises(service.ScriptError, match="whole number from 0 to 3"):
-        service.record_adoption(visit, {assignment.id: (level, "")})
+    with pytest.raises(operations.ScriptError, match="whole number from 0 to 3"):
+        operations.record_adoption(visit, {assignment.id: (level, "")})
     assert count(db, ScriptObservation) == 0
 
 
 def test_record_adoption_refuses_all_when_one_is_wrong(app_context, db, case, visit, assignment):
     other = give(db, visit, case.partners[0], script_by_text(db, PURSUER_SCRIPT))
-    with pytest.raises(service.ScriptError, match="not in this case"):
-        service.record_adoption(
+    with pytest.raises(operations.ScriptError, match="not in this case"):
+        operations.record_adoption(
             visit, {assignment.id: (2, ""), other.id: (1, ""), 999_999: (1, "")}
         )
     db.rollback()
@@ -620,8 +620,8 @@ def test_role_mismatch_only_for_known_opposite_roles(app_context, db, case):
     alex, sam = case.partners
     withdrawer = script_by_text(db, WITHDRAWER_SCRIPT)
     either = script_by_text(db, "Let me try that again.")
-    assert service.role_mismatch(withdrawer, alex)
-    assert not service.role_mismatch(withdrawer, sam)
-    assert not service.role_mismatch(either, alex)
+    assert operations.role_mismatch(withdrawer, alex)
+    assert not operations.role_mismatch(withdrawer, sam)
+    assert not operations.role_mismatch(either, alex)
     alex.cycle_role = "unclear"
-    assert not service.role_mismatch(withdrawer, alex)
+    assert not operations.role_mismatch(withdrawer, alex)

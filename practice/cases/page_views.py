@@ -10,6 +10,7 @@ from practice.measures import csi4
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
 from practice.reports.case_charts import case_charts, svg_data_uri
+from practice.scripts import adoption
 from practice.sessions.operations import voided_sessions
 from practice.supervision import panels
 from practice.web import access
@@ -35,5 +36,6 @@ def show(case_id: int):
         trend_threshold=balance.TREND_THRESHOLD,
         trend_window=balance.TREND_WINDOW,
         csi4_cutoff=csi4.CSI4_CUTOFF,
+        adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
     )

@@ -31,6 +31,7 @@ from practice.measures import csi4
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
+from practice.scripts import adoption
 from practice.scripts.models import (
     AssignmentStatus,
     Script,
@@ -1272,7 +1273,11 @@ class _PracticeBuilder:
         improving = progress if spec.trajectory == IMPROVING else 0.0
         worsening = progress if spec.trajectory == WORSENING else 0.0
         both_present = len(attendees) > 1
-        adopted = {a.person.id: a for a in assignments if not a.retired and a.level >= 2}
+        adopted = {
+            a.person.id: a
+            for a in assignments
+            if not a.retired and a.level >= adoption.ADOPTED_LEVEL
+        }
         result = []
         for kind, minute in zip(kinds, minutes, strict=True):
             actor = self._actor(attendees, pursuer, withdrawer, both_present)
@@ -1361,7 +1366,8 @@ class _PracticeBuilder:
                 continue
             start, end = spec.csi_start[position], spec.csi_end[position]
             wobble = 0 if spec.showcase else round(rng.gauss(0, 1.0))
-            total = max(0, min(21, round(start + (end - start) * progress) + wobble))
+            total = round(start + (end - start) * progress) + wobble
+            total = max(csi4.CSI4_MIN_TOTAL, min(csi4.CSI4_MAX_TOTAL, total))
             items = _csi4_items(rng, total)
             self._add(
                 MeasureResponse,
@@ -1369,7 +1375,7 @@ class _PracticeBuilder:
                     "id": self.ids.take(MeasureResponse),
                     "session_id": session_id,
                     "partner_id": person.id,
-                    "measure": "CSI-4",
+                    "measure": csi4.CSI4_MEASURE,
                     "items": items,
                     "total": csi4.csi4_total(items),
                     "recorded_by_id": counsellor_id,
@@ -1806,7 +1812,7 @@ class _Story:
             )
         below = [person.name for person, total in measured if csi4.csi4_below_cutoff(total)]
         if below:
-            assessment.append(f"CSI-4 below the 13.5 cut-off ({_join(below)}).")
+            assessment.append(f"CSI-4 below the {csi4.CSI4_CUTOFF:g} cut-off ({_join(below)}).")
         elif measured:
             assessment.append("CSI-4 above the cut-off.")
         if self.spec.trajectory == STUCK and index >= 6 and rng.random() < 0.5:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from practice.api.routing import ID, body, bp, operation, page_body, paginate_list, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
-from practice.measures import operations as service
-from practice.measures.csi4 import csi4_below_cutoff
+from practice.measures import operations, queries
+from practice.measures.csi4 import CSI4_CUTOFF, csi4_below_cutoff
 from practice.measures.models import MeasureResponse
 from practice.measures.schemas import MeasureListSchema, MeasureSchema, MeasuresPutSchema
 from practice.sessions.models import TherapySession
@@ -24,7 +24,7 @@ def _measure_body(response: MeasureResponse) -> dict:
 
 
 def _measures(therapy_session: TherapySession) -> list[dict]:
-    responses = service.session_csi4(therapy_session)
+    responses = queries.session_csi4(therapy_session)
     return [_measure_body(responses[partner_id]) for partner_id in sorted(responses)]
 
 
@@ -33,7 +33,9 @@ def _measures(therapy_session: TherapySession) -> list[dict]:
 @operation(
     "List the CSI-4 answers recorded at a session",
     tag="Measures",
-    description="One per partner, with the total and whether it is below the 13.5 cut-off.",
+    description=(
+        f"One per partner, with the total and whether it is below the {CSI4_CUTOFF:g} cut-off."
+    ),
     query=PageArgsSchema,
     returns=MeasurePageSchema,
 )
@@ -51,7 +53,7 @@ def measures_list(session_id: int, args: dict):
     description=(
         "Only the case's counsellor, while the note is a draft: a partner's four item scores; "
         "answers already recorded for the partner at this session are replaced. Answers with "
-        "every response recorded at the session."
+        "every response recorded at the session. All or nothing: a refused partner keeps none."
     ),
     body=MeasuresPutSchema,
     returns=MeasureListSchema,
@@ -60,8 +62,6 @@ def measures_list(session_id: int, args: dict):
 def measures_put(session_id: int):
     member = access.current_staff()
     therapy_session = session_for_editor(member, session_id)
-    for response in body()["responses"]:
-        service.record_csi4(
-            therapy_session, response["partner_id"], response["items"], recorded_by=member
-        )
+    answers = [(response["partner_id"], response["items"]) for response in body()["responses"]]
+    operations.record_csi4_answers(therapy_session, answers, recorded_by=member)
     return saved({"items": _measures(therapy_session)})

@@ -1,6 +1,8 @@
-"""The CSI-4 (Couples Satisfaction Index, 4 items; Funk & Rogge 2007): items, total, cut-off.
+"""The CSI-4 (Couples Satisfaction Index, 4 items; Funk & Rogge 2007): items, total, cut-off,
+reliable change.
 
-Pure rules: no Flask, no database.
+The one home of DESIGN.md's CSI-4 rules: pages, the API, reports, charts, flags and the demo all
+read them from here. Pure rules: no Flask, no database.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from dataclasses import dataclass
 
 from practice.core.numbers import check_whole_number as _check_whole_number
 
-# --- CSI-4 (Couples Satisfaction Index, 4 items; Funk & Rogge 2007) ---------------------------
+# The name a response is stored under (``MeasureResponse.measure``).
+CSI4_MEASURE = "CSI-4"
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,18 @@ def csi4_below_cutoff(total: float) -> bool:
     return total < CSI4_CUTOFF
 
 
+def csi4_reading(total: float) -> str:
+    """The total read against the cut-off, in words a counsellor would use."""
+    if csi4_below_cutoff(total):
+        return f"{total} — below the {CSI4_CUTOFF} cut-off: notable relationship dissatisfaction"
+    return f"{total} — at or above the {CSI4_CUTOFF} cut-off"
+
+
 def csi4_reliable_fall(earlier: int, later: int, threshold: float = CSI4_RELIABLE_CHANGE) -> bool:
     """Return whether the CSI-4 total fell by at least ``threshold`` from ``earlier`` to ``later``.
 
-    Raises ValueError if either total is not a whole number in 0..21.
+    Raises ValueError if either total is not a whole number in 0..21. ``threshold`` defaults to
+    ``CSI4_RELIABLE_CHANGE``; the supervisor flags pass their configured one.
     """
     _check_whole_number(earlier, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Earlier CSI-4 total")
     _check_whole_number(later, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Later CSI-4 total")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practice.core.database import Base, UTCDateTime, utcnow
+from practice.measures.csi4 import CSI4_MEASURE
 
 
 class MeasureResponse(Base):
@@ -19,7 +20,7 @@ class MeasureResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_session.id"), index=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_partner.id"), index=True)
-    measure: Mapped[str] = mapped_column(sa.String(16), default="CSI-4")
+    measure: Mapped[str] = mapped_column(sa.String(16), default=CSI4_MEASURE)
     items: Mapped[list[int]] = mapped_column(sa.JSON)
     total: Mapped[int] = mapped_column(sa.SmallInteger)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))

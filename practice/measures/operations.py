@@ -1,41 +1,33 @@
-"""Standard measures taken at sessions: the CSI-4, per partner per session.
+"""Standard measures taken at sessions: recording the CSI-4, per partner per session.
 
-Scoring and the cut-off are ``practice.metrics`` rules; this module stores and reads responses.
+Scoring, the cut-off and reliable change are rules of ``practice.measures.csi4``; this module
+checks and stores the responses. Every write runs in its own savepoint (``@atomic``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from practice import audit
 from practice.accounts.models import StaffMember
-from practice.cases.models import Case, Partner
+from practice.cases.models import Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
-from practice.measures.csi4 import CSI4_CUTOFF, csi4_below_cutoff, csi4_total
+from practice.core.unit_of_work import atomic
+from practice.measures.csi4 import CSI4_MEASURE, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import require_draft
-
-CSI4 = "CSI-4"
 
 
 class MeasureError(Refused):
     """A measure response that cannot be recorded; the message says why."""
 
 
-def csi4_reading(total: float) -> str:
-    """The total read against the cut-off, in words a counsellor would use."""
-    if csi4_below_cutoff(total):
-        return f"{total} — below the {CSI4_CUTOFF} cut-off: notable relationship dissatisfaction"
-    return f"{total} — at or above the {CSI4_CUTOFF} cut-off"
-
-
+@atomic
 def record_csi4(
     therapy_session: TherapySession,
     partner_id: int,
@@ -62,12 +54,12 @@ def record_csi4(
         select(MeasureResponse).where(
             MeasureResponse.session_id == therapy_session.id,
             MeasureResponse.partner_id == partner.id,
-            MeasureResponse.measure == CSI4,
+            MeasureResponse.measure == CSI4_MEASURE,
         )
     )
     if response is None:
         response = MeasureResponse(
-            session_id=therapy_session.id, partner_id=partner.id, measure=CSI4
+            session_id=therapy_session.id, partner_id=partner.id, measure=CSI4_MEASURE
         )
         db.add(response)
     response.items = items
@@ -87,63 +79,30 @@ def record_csi4(
         "measure_recorded",
         obj=response,
         case_id=therapy_session.case_id,
-        detail={"measure": CSI4, "session_id": therapy_session.id, "partner_id": partner.id},
+        detail={
+            "measure": CSI4_MEASURE,
+            "session_id": therapy_session.id,
+            "partner_id": partner.id,
+        },
     )
     return response
 
 
+@atomic
+def record_csi4_answers(
+    therapy_session: TherapySession,
+    answers: Iterable[tuple[int, Sequence[int]]],
+    recorded_by: StaffMember | None = None,
+) -> list[MeasureResponse]:
+    """Store several partners' CSI-4 answers at this session, as (partner id, four scores).
+
+    All or nothing: raises what ``record_csi4`` raises for any of them, and then none is kept.
+    """
+    return [
+        record_csi4(therapy_session, partner_id, items, recorded_by=recorded_by)
+        for partner_id, items in answers
+    ]
+
+
 def _counsellor_id(therapy_session: TherapySession) -> int:
     return therapy_session.case.counsellor_id
-
-
-def session_csi4(therapy_session: TherapySession) -> dict[int, MeasureResponse]:
-    """The CSI-4 responses recorded at this session, by partner id."""
-    responses = db.scalars(
-        select(MeasureResponse).where(
-            MeasureResponse.session_id == therapy_session.id, MeasureResponse.measure == CSI4
-        )
-    )
-    return {response.partner_id: response for response in responses}
-
-
-@dataclass(frozen=True)
-class Csi4Row:
-    """One partner's CSI-4 total at one session."""
-
-    session_id: int
-    starts_at: datetime
-    partner_id: int
-    partner_name: str
-    total: int
-
-    @property
-    def below_cutoff(self) -> bool:
-        return csi4_below_cutoff(self.total)
-
-    @property
-    def reading(self) -> str:
-        return csi4_reading(self.total)
-
-
-def csi4_history(case: Case, before: TherapySession | None = None) -> list[Csi4Row]:
-    """The case's CSI-4 totals in session order, optionally only those before a session."""
-    query = (
-        select(
-            MeasureResponse.session_id,
-            TherapySession.starts_at,
-            Partner.id,
-            Partner.display_name,
-            MeasureResponse.total,
-        )
-        .join(TherapySession, MeasureResponse.session_id == TherapySession.id)
-        .join(Partner, MeasureResponse.partner_id == Partner.id)
-        .where(
-            TherapySession.case_id == case.id,
-            TherapySession.voided_at.is_(None),
-            MeasureResponse.measure == CSI4,
-        )
-        .order_by(TherapySession.starts_at, Partner.position, Partner.id)
-    )
-    if before is not None:
-        query = query.where(TherapySession.starts_at < before.starts_at)
-    return [Csi4Row(*row) for row in db.execute(query)]

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from practice.api.schemas import (
-    Id,
-    In,
-    Items,
-    Out,
-    Timestamp,
-    WholeNumber,
-)
-from practice.cases.operations import (
-    MAX_PARTNERS,
-)
-from practice.measures.csi4 import CSI4_ITEMS
-
-# --- Measures ------------------------------------------------------------------------------
+from practice.api.schemas import Id, In, Items, Out, Timestamp, WholeNumber
+from practice.cases.operations import MAX_PARTNERS
+from practice.measures.csi4 import CSI4_CUTOFF, CSI4_ITEMS
 
 
 class MeasureSchema(Out):
@@ -25,7 +14,9 @@ class MeasureSchema(Out):
     measure = fields.String()
     items = fields.List(fields.Integer())
     total = fields.Integer()
-    below_cutoff = fields.Boolean()
+    below_cutoff = fields.Boolean(
+        metadata={"description": f"Whether the total is below the {CSI4_CUTOFF:g} cut-off."}
+    )
     recorded_by_id = fields.Integer()
     recorded_at = Timestamp()
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from practice.cases.models import Case, Partner
 from practice.core.database import db
+from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
@@ -171,7 +172,7 @@ def _csi4_lines(session_ids: list[int], partners: list[Partner]) -> list[Csi4Lin
     totals: dict[int, dict[int, int]] = defaultdict(dict)
     for partner_id, session_id, total in db.execute(
         select(MeasureResponse.partner_id, MeasureResponse.session_id, MeasureResponse.total).where(
-            MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == "CSI-4"
+            MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == CSI4_MEASURE
         )
     ):
         totals[partner_id][session_id] = total

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
 
 from practice.accounts.models import Role
 from practice.api.errors import refused
@@ -28,9 +27,9 @@ from practice.cases.scoping import (
     session_for_viewer,
 )
 from practice.core.database import db
-from practice.scripts import operations as service
-from practice.scripts.adoption import ADOPTION_LEVELS
-from practice.scripts.models import Script, ScriptAssignment, ScriptObservation
+from practice.scripts import operations, queries
+from practice.scripts.adoption import adoption_scale
+from practice.scripts.models import Script, ScriptAssignment
 from practice.scripts.schemas import (
     AssignmentCreateSchema,
     AssignmentSchema,
@@ -62,8 +61,7 @@ ObservationPageSchema = page_of(ObservationSchema, "Observation")
     returns=ScriptPageSchema,
 )
 def scripts_list(args: dict):
-    query = select(Script).order_by(Script.category, Script.position, Script.id)
-    rows, total = paginate(query, args)
+    rows, total = paginate(queries.library_query(), args)
     return saved(page_body(ScriptSchema(many=True).dump(rows), total, args))
 
 
@@ -88,7 +86,7 @@ def script_read(script_id: int):
 )
 def script_create():
     data = body()
-    script = service.create_script(data["text"], data["intended_role"], data["category"])
+    script = operations.create_script(data["text"], data["intended_role"], data["category"])
     return created(ScriptSchema().dump(script), ".script_read", script_id=script.id)
 
 
@@ -99,7 +97,7 @@ def _assignment_bodies(case: Case) -> list[dict]:
     """The case's assignments, active first, each with the session it was adopted at."""
     return [
         _assignment_body(row.assignment, row.adopted.session_id if row.adopted else None)
-        for row in service.assignment_rows(case)
+        for row in queries.assignment_rows(case)
     ]
 
 
@@ -168,7 +166,7 @@ def assignment_create(case_id: int):
         raise refused(
             "That session is not of this case.", {"session_id": ["Not a session of this case."]}
         )
-    assignment = service.assign_script(therapy_session, data["partner_id"], data["script_id"])
+    assignment = operations.assign_script(therapy_session, data["partner_id"], data["script_id"])
     payload = _assignment_body(assignment, None)
     return created(payload, ".assignment_read", assignment_id=assignment.id)
 
@@ -188,8 +186,7 @@ def assignment_retire(assignment_id: int):
     assignment = db.get(ScriptAssignment, assignment_id) or abort(404)
     case = case_for_editor(member, assignment.case_id)
     therapy_session = session_for_viewer(member, body()["session_id"])
-    service.retire_assignment(assignment, therapy_session)
-    db.flush()
+    operations.retire_assignment(assignment, therapy_session)
     return saved(_assignment_of(case, assignment.id))
 
 
@@ -197,28 +194,7 @@ def assignment_retire(assignment_id: int):
 
 
 def _observations(therapy_session: TherapySession) -> list[dict]:
-    rows = db.scalars(
-        select(ScriptObservation)
-        .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
-        .where(
-            ScriptObservation.session_id == therapy_session.id,
-            ScriptAssignment.case_id == therapy_session.case_id,
-        )
-        .order_by(ScriptObservation.assignment_id)
-    )
-    return [
-        ObservationSchema().dump(
-            {
-                "assignment_id": row.assignment_id,
-                "session_id": row.session_id,
-                "level": row.level,
-                "level_label": ADOPTION_LEVELS[row.level],
-                "note": row.note,
-                "recorded_at": row.recorded_at,
-            }
-        )
-        for row in rows
-    ]
+    return ObservationSchema(many=True).dump(queries.session_levels(therapy_session))
 
 
 @bp.route(f"/sessions/<{ID}:session_id>/observations")
@@ -241,9 +217,9 @@ def observations_list(session_id: int, args: dict):
     "Record adoption levels at a session",
     tag="Scripts",
     description=(
-        "Only the case's counsellor, while the note is a draft. One level (0–3) per active "
-        "assignment given at or before this session; a level already recorded is replaced. "
-        "Answers with every level recorded at the session."
+        "Only the case's counsellor, while the note is a draft. One level per active "
+        f"assignment given at or before this session ({adoption_scale()}); a level already "
+        "recorded is replaced. All or nothing. Answers with every level recorded at the session."
     ),
     body=ObservationsPutSchema,
     returns=ObservationListSchema,
@@ -252,5 +228,5 @@ def observations_list(session_id: int, args: dict):
 def observations_put(session_id: int):
     therapy_session = session_for_editor(access.current_staff(), session_id)
     levels = {entry["assignment_id"]: (entry["level"], entry["note"]) for entry in body()["levels"]}
-    service.record_adoption(therapy_session, levels)
+    operations.record_adoption(therapy_session, levels)
     return saved({"items": _observations(therapy_session)})

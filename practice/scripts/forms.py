@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from practice.cases.models import Partner
-from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
 from practice.scripts.models import Script, ScriptRole
 from practice.scripts.operations import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
 from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
@@ -28,8 +28,7 @@ ROLE_LABELS = {
     ScriptRole.WITHDRAWER.value: "Withdrawer",
     ScriptRole.EITHER.value: "Either partner",
 }
-MAX_LEVEL = max(ADOPTION_LEVELS)
-LEVEL_MESSAGE = f"Choose an adoption level from 0 to {MAX_LEVEL}."
+LEVEL_MESSAGE = f"Choose an adoption level from {MIN_LEVEL} to {MAX_LEVEL}."
 
 
 class ScriptForm(PracticeForm):
@@ -70,7 +69,7 @@ def _whole_number(value: object) -> int:
 class AssignForm(PracticeForm):
     """Give a library script to a partner of the case, from this session on.
 
-    Choices come from the case and the library; whether they are allowed is the service's
+    Choices come from the case and the library; whether they are allowed is the operation's
     decision, so a tampered id gets its clear message rather than a generic "not a choice".
     """
 

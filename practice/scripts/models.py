@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
+from practice.scripts.adoption import MAX_LEVEL, MIN_LEVEL
 
 if TYPE_CHECKING:
     from practice.cases.models import Partner
@@ -69,12 +70,12 @@ class ScriptAssignment(Base):
 
 
 class ScriptObservation(Base):
-    """How far an assigned script was used at one session (0–3, see ``practice.metrics``)."""
+    """How far an assigned script was used at one session (``practice.scripts.adoption``)."""
 
     __tablename__ = "practice_script_observation"
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "session_id"),
-        sa.CheckConstraint("level BETWEEN 0 AND 3", name="level"),
+        sa.CheckConstraint(f"level BETWEEN {MIN_LEVEL} AND {MAX_LEVEL}", name="level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,25 +1,23 @@
-"""Scripts: the practice's library, assignments to partners, and adoption at each session.
+"""Scripts: changes to the practice's library, assignments to partners, and adoption levels.
 
-The adoption rule itself lives in ``practice.metrics.adoption_point``; this module only gathers
-the observations in session order and hands them over.
+The only place this area writes: each change runs in its own savepoint (``@atomic``), audits
+itself, and raises ``ScriptError`` (a ``Refused``) or ``NoteSigned`` when a rule refuses it.
+The levels and the adoption point are rules of ``practice.scripts.adoption``; what the pages and
+the API read is in ``practice.scripts.queries``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
-from itertools import groupby
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from practice import audit
-from practice.cases.models import Case, CycleRole, Partner
+from practice.cases.models import CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
-from practice.scripts.adoption import ADOPTION_LEVELS, adoption_point
+from practice.core.unit_of_work import atomic
+from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
 from practice.scripts.models import (
     AssignmentStatus,
     Script,
@@ -43,29 +41,7 @@ class ScriptError(Refused):
 # --- The library -------------------------------------------------------------------------------
 
 
-def library() -> list[tuple[str, list[Script]]]:
-    """Every script, active or retired, grouped by category in alphabetical order."""
-    scripts = db.scalars(
-        select(Script).order_by(func.lower(Script.category), Script.position, Script.id)
-    )
-    return [(category, list(group)) for category, group in groupby(scripts, _category_key)]
-
-
-def active_scripts() -> list[Script]:
-    """The scripts a counsellor may assign, grouped by category."""
-    return list(
-        db.scalars(
-            select(Script)
-            .where(Script.active.is_(True))
-            .order_by(func.lower(Script.category), Script.position, Script.id)
-        )
-    )
-
-
-def _category_key(script: Script) -> str:
-    return script.category
-
-
+@atomic
 def create_script(text: str, intended_role: str, category: str) -> Script:
     """Add a script to the library; raises ScriptError for empty, over-long or duplicate text."""
     text, intended_role, category = _clean_script(text, intended_role, category)
@@ -78,6 +54,7 @@ def create_script(text: str, intended_role: str, category: str) -> Script:
     return script
 
 
+@atomic
 def update_script(script: Script, text: str, intended_role: str, category: str) -> None:
     """Change a script's wording, role or category; assignments keep pointing at it.
 
@@ -99,6 +76,7 @@ def update_script(script: Script, text: str, intended_role: str, category: str) 
     audit.record("script_updated", obj=script, detail={"fields": changed})
 
 
+@atomic
 def toggle_script(script: Script) -> None:
     """Retire an active script or bring a retired one back; existing assignments are kept."""
     script.active = not script.active
@@ -147,13 +125,14 @@ def role_mismatch(script: Script, partner: Partner) -> bool:
     )
 
 
+@atomic
 def assign_script(
     therapy_session: TherapySession, partner_id: int, script_id: int
 ) -> ScriptAssignment:
     """Give a library script to a partner of the session's case, from this session on.
 
-    Raises ScriptError on a signed note, a partner of another case, an unknown or retired
-    script, or a script the partner already has as an active assignment.
+    Raises NoteSigned on a signed note, and ScriptError for a partner of another case, an unknown
+    or retired script, or a script the partner already has as an active assignment.
     """
     require_draft(therapy_session, "scripts and adoption levels")
     partner = db.get(Partner, partner_id)
@@ -190,12 +169,14 @@ def assign_script(
     return assignment
 
 
+@atomic
 def record_adoption(therapy_session: TherapySession, levels: dict[int, tuple[int, str]]) -> None:
-    """Record, per assignment id, the adoption level (0-3) and note at this session.
+    """Record, per assignment id, the adoption level and note at this session.
 
     An existing observation at this session is updated rather than duplicated. Raises
-    ScriptError on a signed note, nothing to record, an assignment of another case, a retired
-    assignment or one given after this session, a level outside 0-3 or an over-long note.
+    NoteSigned on a signed note, and ScriptError for nothing to record, an assignment of another
+    case, a retired assignment or one given after this session, a level that is not one of
+    ``ADOPTION_LEVELS`` or an over-long note; a refusal records none of the levels.
     """
     require_draft(therapy_session, "scripts and adoption levels")
     if not levels:
@@ -250,11 +231,12 @@ def record_adoption(therapy_session: TherapySession, levels: dict[int, tuple[int
     )
 
 
+@atomic
 def retire_assignment(assignment: ScriptAssignment, therapy_session: TherapySession) -> None:
-    """Stop tracking an assignment from ``session`` on; its observations are kept.
+    """Stop tracking an assignment from ``therapy_session`` on; its observations are kept.
 
-    Raises ScriptError if the session is of another case or before the assignment, its note
-    is signed, or the assignment is already retired.
+    Raises ScriptError if the session is of another case or before the assignment, or the
+    assignment is already retired, and NoteSigned if the session's note is signed.
     """
     if therapy_session.case_id != assignment.case_id:
         raise ScriptError("That session is not of this assignment's case.")
@@ -283,93 +265,5 @@ def _check_level(level: object) -> None:
     # bool is an int subclass; True is not a level.
     if not isinstance(level, int) or isinstance(level, bool) or level not in ADOPTION_LEVELS:
         raise ScriptError(
-            f"An adoption level must be a whole number from 0 to {max(ADOPTION_LEVELS)}."
+            f"An adoption level must be a whole number from {MIN_LEVEL} to {MAX_LEVEL}."
         )
-
-
-# --- What the "Scripts & adoption" tab shows -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ObservationPoint:
-    """An assignment's adoption level at one session."""
-
-    session_id: int
-    starts_at: datetime
-    level: int
-    note: str
-
-    @property
-    def level_label(self) -> str:
-        return ADOPTION_LEVELS[self.level]
-
-
-@dataclass(frozen=True)
-class AssignmentRow:
-    """One assignment with its script, partner, observations in session order and adopted point."""
-
-    assignment: ScriptAssignment
-    assigned_at: datetime
-    retired_session_at: datetime | None
-    observations: list[ObservationPoint]
-    adopted: ObservationPoint | None
-
-    @property
-    def is_active(self) -> bool:
-        return self.assignment.status == AssignmentStatus.ACTIVE
-
-    @property
-    def role_mismatch(self) -> bool:
-        return role_mismatch(self.assignment.script, self.assignment.partner)
-
-    def observation_at(self, session_id: int) -> ObservationPoint | None:
-        return next((o for o in self.observations if o.session_id == session_id), None)
-
-    def recordable_at(self, therapy_session: TherapySession) -> bool:
-        """Whether an adoption level can be recorded for this assignment at ``session``."""
-        return self.is_active and self.assigned_at <= therapy_session.starts_at
-
-
-def assignment_rows(case: Case) -> list[AssignmentRow]:
-    """Every assignment of the case, active first, each with its adoption history; two queries."""
-    assigned = aliased(TherapySession)
-    retired = aliased(TherapySession)
-    results = db.execute(
-        select(ScriptAssignment, assigned.starts_at, retired.starts_at)
-        .join(assigned, ScriptAssignment.assigned_session_id == assigned.id)
-        .outerjoin(retired, ScriptAssignment.retired_session_id == retired.id)
-        .options(joinedload(ScriptAssignment.script), joinedload(ScriptAssignment.partner))
-        .where(ScriptAssignment.case_id == case.id)
-        .order_by(assigned.starts_at, ScriptAssignment.id)
-    ).all()
-    observed: dict[int, list[ObservationPoint]] = defaultdict(list)
-    for assignment_id, point in _observations_of(case):
-        observed[assignment_id].append(point)
-    rows = []
-    for assignment, assigned_at, retired_at in results:
-        points = observed[assignment.id]
-        adopted = adoption_point([(point, point.level) for point in points])
-        rows.append(AssignmentRow(assignment, assigned_at, retired_at, points, adopted))
-    rows.sort(key=lambda row: not row.is_active)  # stable: keeps assignment order within each
-    return rows
-
-
-def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
-    """(assignment id, observation) for the case's assignments, in session order."""
-    rows = db.execute(
-        select(
-            ScriptObservation.assignment_id,
-            ScriptObservation.session_id,
-            TherapySession.starts_at,
-            ScriptObservation.level,
-            ScriptObservation.note,
-        )
-        .join(TherapySession, ScriptObservation.session_id == TherapySession.id)
-        .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
-        .where(ScriptAssignment.case_id == case.id, TherapySession.voided_at.is_(None))
-        .order_by(TherapySession.starts_at, ScriptObservation.id)
-    )
-    return [
-        (assignment_id, ObservationPoint(session_id, starts_at, level, note))
-        for assignment_id, session_id, starts_at, level, note in rows
-    ]

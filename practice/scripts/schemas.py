@@ -15,7 +15,7 @@ from practice.api.schemas import (
     WholeNumber,
     nullable,
 )
-from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
 from practice.scripts.models import ScriptRole
 from practice.scripts.operations import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
 
@@ -80,8 +80,8 @@ class ObservationListSchema(Out):
 class ObservationInSchema(In):
     assignment_id = Id(required=True)
     level = WholeNumber(
-        min(ADOPTION_LEVELS),
-        max(ADOPTION_LEVELS),
+        MIN_LEVEL,
+        MAX_LEVEL,
         required=True,
         metadata={"description": "; ".join(f"{k} {v}" for k, v in ADOPTION_LEVELS.items())},
     )

@@ -1,4 +1,9 @@
-"""Scripts: the library, assignments to partners, adoption at each session."""
+"""Scripts: the library (administrators), and a session's "Scripts & adoption" tab.
+
+Each view loads through the user's scope, validates its form and calls ``operations``; the
+request commits (``practice.core.unit_of_work``). A refusal is shown on the form that asked for
+it (``refusal_shown_on``), or flashed where the page has no form (``refusal_flashed``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,8 @@ from practice import audit
 from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
 from practice.core.database import db
-from practice.core.errors import Refused
-from practice.scripts import operations as scripts
-from practice.scripts.adoption import ADOPTION_LEVELS
+from practice.scripts import operations, queries
+from practice.scripts.adoption import ADOPTION_LEVELS, ADOPTION_RULE
 from practice.scripts.forms import (
     ROLE_LABELS,
     AdoptionForm,
@@ -21,6 +25,7 @@ from practice.scripts.forms import (
 from practice.scripts.models import Script, ScriptAssignment
 from practice.sessions.models import TherapySession
 from practice.web import access
+from practice.web.refusals import refusal_flashed, refusal_shown_on
 
 bp = Blueprint("scripts", __name__)
 
@@ -33,19 +38,14 @@ bp = Blueprint("scripts", __name__)
 def library():
     form = ScriptForm()
     if form.validate_on_submit():
-        try:
-            scripts.create_script(form.text.data, form.intended_role.data, form.category.data)
-        except Refused as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.create_script(form.text.data, form.intended_role.data, form.category.data)
             flash("The script was added to the library.", "success")
             return redirect(url_for(".library"))
     return render_template(
         "practice/scripts/library.html",
         form=form,
-        groups=scripts.library(),
+        groups=queries.library(),
         role_labels=ROLE_LABELS,
     )
 
@@ -57,15 +57,10 @@ def edit_script(script_id: int):
     form = ScriptForm(obj=script)
     form.submit.label.text = "Save script"
     if form.validate_on_submit():
-        try:
-            scripts.update_script(
+        with refusal_shown_on(form):
+            operations.update_script(
                 script, form.text.data, form.intended_role.data, form.category.data
             )
-        except Refused as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
             flash("The script was saved.", "success")
             return redirect(url_for(".library"))
     return render_template("practice/scripts/edit.html", form=form, script=script)
@@ -75,8 +70,7 @@ def edit_script(script_id: int):
 @access.roles(Role.ADMIN)
 def retire_script(script_id: int):
     script = db.get(Script, script_id) or abort(404)
-    scripts.toggle_script(script)
-    db.commit()
+    operations.toggle_script(script)
     if script.active:
         flash("The script is back in the library and can be assigned again.", "success")
     else:
@@ -101,22 +95,17 @@ def session_scripts(session_id: int):
 
 def _assign(therapy_session: TherapySession):
     form = AssignForm()
-    form.set_choices(therapy_session.case.partners, scripts.active_scripts())
+    form.set_choices(therapy_session.case.partners, queries.active_scripts())
     if form.validate():
-        try:
-            assignment = scripts.assign_script(
+        with refusal_shown_on(form):
+            assignment = operations.assign_script(
                 therapy_session, form.partner_id.data, form.script_id.data
             )
-        except Refused as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
-            partner = assignment.partner
+            partner, script = assignment.partner, assignment.script
             flash(f"The script was assigned to {partner.display_name}.", "success")
-            if scripts.role_mismatch(assignment.script, partner):
+            if operations.role_mismatch(script, partner):
                 flash(
-                    f"Note: this script is written for a {assignment.script.intended_role}, and "
+                    f"Note: this script is written for a {script.intended_role}, and "
                     f"{partner.display_name} is the {partner.cycle_role} in the cycle.",
                     "info",
                 )
@@ -127,13 +116,8 @@ def _assign(therapy_session: TherapySession):
 def _record(therapy_session: TherapySession):
     form = AdoptionForm()
     if form.validate():
-        try:
-            scripts.record_adoption(therapy_session, form.levels())
-        except Refused as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.record_adoption(therapy_session, form.levels())
             flash("Adoption levels were saved for this session.", "success")
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))
     return _render_tab(therapy_session, adoption=form)
@@ -146,7 +130,7 @@ def _render_tab(
 ):
     """The tab, with any submitted form as it was sent; audited as a read of the case."""
     case = therapy_session.case
-    rows = scripts.assignment_rows(case)
+    rows = queries.assignment_rows(case)
     editable = can_edit(access.current_staff(), case) and not therapy_session.is_signed
     recordable = [row for row in rows if row.recordable_at(therapy_session)]
     if adoption is None:
@@ -155,9 +139,8 @@ def _render_tab(
         )
     if assign is None:
         assign = AssignForm(formdata=None)
-        assign.set_choices(case.partners, scripts.active_scripts() if editable else [])
+        assign.set_choices(case.partners, queries.active_scripts() if editable else [])
     audit.record("scripts_viewed", obj=therapy_session)
-    db.commit()
     return render_template(
         "practice/scripts/session.html",
         therapy_session=therapy_session,
@@ -169,10 +152,11 @@ def _render_tab(
         assign=assign,
         retire_form=RetireAssignmentForm(formdata=None, session_id=therapy_session.id),
         levels=ADOPTION_LEVELS,
+        adoption_rule=ADOPTION_RULE,
     )
 
 
-def _prefill(rows: list[scripts.AssignmentRow], therapy_session: TherapySession) -> list[dict]:
+def _prefill(rows: list[queries.AssignmentRow], therapy_session: TherapySession) -> list[dict]:
     entries = []
     for row in rows:
         observed = row.observation_at(therapy_session.id)
@@ -198,13 +182,8 @@ def retire_assignment(assignment_id: int):
         flash("The session to retire the script at was missing. Reload the page.", "error")
         return redirect(url_for(".session_scripts", session_id=back))
     therapy_session = session_for_viewer(member, form.session_id.data)
-    try:
-        scripts.retire_assignment(assignment, therapy_session)
-    except Refused as error:
-        db.rollback()
-        flash(str(error), "error")
-    else:
-        db.commit()
+    with refusal_flashed():
+        operations.retire_assignment(assignment, therapy_session)
         flash("The script was retired; its adoption history is kept.", "success")
     if therapy_session.case_id == assignment.case_id:
         back = therapy_session.id

@@ -25,6 +25,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
+from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType, Valence
@@ -445,7 +446,7 @@ def _csi4(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
         .join(TherapySession, TherapySession.id == MeasureResponse.session_id)
         .where(
             MeasureResponse.partner_id.in_(list(numbers)),
-            MeasureResponse.measure == "CSI-4",
+            MeasureResponse.measure == CSI4_MEASURE,
             TherapySession.voided_at.is_(None),
         )
         .subquery("ranked_csi4")

@@ -61,6 +61,7 @@ def dashboard():
         trend_filters=TREND_FILTERS,
         trend_threshold=balance.TREND_THRESHOLD,
         csi4_cutoff=csi4.CSI4_CUTOFF,
+        csi4_below_cutoff=csi4.csi4_below_cutoff,
     )
 
 
