@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from practice import audit
 from practice.accounts import login_throttle, tokens, totp
-from practice.accounts.models import Account, Role, StaffMember
+from practice.accounts.models import SUPERVISING_ROLES, Account, Role, StaffMember
 from practice.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -272,8 +272,7 @@ def create_staff(
     """
     email = normalise_email(email)
     role = Role(role)
-    if supervisor is not None and supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    _require_supervising_role(supervisor)
     if password is not None:
         problem = password_problem(password, (email, display_name))
         if problem:
@@ -303,6 +302,11 @@ def create_staff(
     return member
 
 
+def _require_supervising_role(supervisor: StaffMember | None) -> None:
+    if supervisor is not None and supervisor.role not in SUPERVISING_ROLES:
+        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+
+
 @atomic
 def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember | None) -> None:
     """Re-role a staff member and set their supervisor; audited as a permission change.
@@ -310,11 +314,9 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
     Raises AccountError for a supervisor who is the member or does not hold the role.
     """
     role = Role(role)
-    if supervisor is not None:
-        if supervisor.id == member.id:
-            raise AccountError("Nobody can supervise themselves.")
-        if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
-            raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    if supervisor is not None and supervisor.id == member.id:
+        raise AccountError("Nobody can supervise themselves.")
+    _require_supervising_role(supervisor)
     before = {"role": member.role, "supervisor_id": member.supervisor_id}
     member.role = role
     member.supervisor = supervisor

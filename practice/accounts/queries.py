@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from practice.accounts.models import Account, Role, StaffMember
+from practice.accounts.models import SUPERVISING_ROLES, Account, StaffMember
 from practice.core.database import db
 
 
@@ -26,7 +26,7 @@ def supervisors() -> list[StaffMember]:
         db.scalars(
             select(StaffMember)
             .where(
-                StaffMember.role.in_([Role.SUPERVISOR, Role.ADMIN]),
+                StaffMember.role.in_(SUPERVISING_ROLES),
                 StaffMember.active.is_(True),
             )
             .order_by(StaffMember.display_name)

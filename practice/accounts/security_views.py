@@ -137,8 +137,8 @@ def enrol():
     secret = totp.start_enrolment(own)
     form = EnrolForm()
     if form.validate_on_submit():
-        if totp.confirm_enrolment(own, form.code.data):
-            codes = totp.new_recovery_codes(own)
+        codes = totp.confirm_enrolment(own, form.code.data)
+        if codes is not None:
             flash("Two-factor sign-in is on. You will be asked for a code at sign-in.", "success")
             return _show_recovery_codes(codes)
         form.code.errors.append(CODE_REFUSED)

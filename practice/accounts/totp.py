@@ -86,17 +86,19 @@ def start_enrolment(account: Account) -> str:
 
 
 @atomic
-def confirm_enrolment(account: Account, code: str, now: datetime | None = None) -> bool:
-    """Turn two-factor sign-in on if ``code`` comes from the pending secret; audited."""
+def confirm_enrolment(account: Account, code: str, now: datetime | None = None) -> list[str] | None:
+    """Turn two-factor sign-in on if ``code`` comes from the pending secret, with fresh
+    recovery codes, returned once for display; audited. None, changing nothing, for a code
+    that does not match."""
     secret = account.totp_pending_secret
     step = matching_step(secret, code, now) if secret else None
     if step is None:
-        return False
+        return None
     account.totp_secret = secret
     account.totp_pending_secret = None
     account.totp_last_counter = step  # the confirming code cannot sign in afterwards
     audit.record("totp_enabled", obj=account)
-    return True
+    return new_recovery_codes(account)
 
 
 @atomic

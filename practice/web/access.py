@@ -83,7 +83,8 @@ def load_current_staff() -> StaffMember | None:
     """The active staff member behind the request's API token or signed-in user, cached.
 
     A request with a bearer token is judged by the token alone, never by a cookie, so a
-    script cannot ride on a browser session (and needs no CSRF token).
+    script cannot ride on a browser session (and needs no CSRF token); the token's use is
+    noted (``last_used_at``), kept when the request commits.
     """
     if "practice_staff" not in g:
         token = bearer_token() if has_request_context() else None
