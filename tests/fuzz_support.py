@@ -35,12 +35,13 @@ from wtforms import (
 from practice.accounts.forms import (
     CodeForm,
     DisableTwoFactorForm,
+    EditStaffForm,
     EnrolForm,
+    NewStaffForm,
+    NewTokenForm,
     PasswordChangeForm,
     RecoveryCodesForm,
 )
-from practice.accounts.staff_forms import ConfirmForm, EditStaffForm, NewStaffForm
-from practice.accounts.token_views import NewTokenForm, RevokeForm
 from practice.accounts.tokens import create_token
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
 from practice.measures.forms import Csi4Form
@@ -68,7 +69,7 @@ from practice.sessions.forms import (
 )
 from practice.sessions.operations import sign_note
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
-from practice.web.forms import ExportConfirmForm, VoidForm
+from practice.web.forms import ConfirmForm, ExportConfirmForm, VoidForm
 from tests.conftest import PASSWORD
 from tests.test_api_support import seed_practice
 
@@ -494,7 +495,7 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.admin.reset_two_factor": FormRoute((ConfirmForm,), "admin", examples=4),
     "practice.audit_log.export_csv": FormRoute((ExportConfirmForm,), "admin", examples=6),
     "practice.tokens.create": FormRoute((NewTokenForm,), "counsellor"),
-    "practice.tokens.revoke": FormRoute((RevokeForm,), "counsellor", examples=4),
+    "practice.tokens.revoke": FormRoute((ConfirmForm,), "counsellor", examples=4),
     "practice.sessions.void": FormRoute(
         (VoidForm,), "counsellor", targets={"session_id": "spare_session"}, examples=8
     ),

@@ -93,3 +93,21 @@ def test_wrong_current_passwords_count_toward_the_lock(app, client, auth, make_s
         _change(auth, current="not my password")
     locked = _change(auth).get_data(as_text=True)  # the right one, while locked
     assert "The current password is not right." in locked
+
+
+def test_a_refused_new_password_keeps_the_current_one_as_given(
+    app, auth, make_staff, monkeypatch, db
+):
+    # The right current password clears the earlier wrong guesses even when the new password
+    # is then refused: the check and the change are separate steps.
+    monkeypatch.setitem(app.config, "PRACTICE_LOGIN_MAX_FAILURES", 3)
+    me = make_staff()
+    auth.login(me)
+    for _ in range(2):
+        _change(auth, current="not my password")
+    assert "Choose a new password" in _change(auth, new=PASSWORD).get_data(as_text=True)
+    assert _account(db, me).failed_logins == 0
+    for _ in range(2):
+        _change(auth, current="not my password")
+    assert _change(auth).status_code == 302
+    assert verify_password(_account(db, me).password_hash, NEW)

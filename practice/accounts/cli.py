@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from practice.accounts import operations as accounts
+from practice.accounts import operations, tokens
 from practice.accounts.models import Role, StaffMember
 from practice.core.database import db
 
@@ -19,7 +19,6 @@ from practice.core.database import db
 @click.password_option(required=False, help="Standalone login password (prompted if omitted).")
 def create_user(email, display_name, role, supervisor_email, user_id, password) -> None:
     """Add a staff member (and, standalone, their login account)."""
-
     supervisor = None
     if supervisor_email:
         supervisor = db.scalar(
@@ -28,7 +27,7 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
         if supervisor is None:
             raise click.ClickException(f"No staff member with email {supervisor_email}.")
     try:
-        member = accounts.create_staff(
+        member = operations.create_staff(
             email=email,
             display_name=display_name,
             role=role,
@@ -37,7 +36,7 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
             supervisor=supervisor,
             actor_label="cli",
         )
-    except accounts.AccountError as error:
+    except operations.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {member.role} {member.email} (staff id {member.id}).")
 
@@ -55,9 +54,6 @@ def token_create(email: str, name: str) -> None:
 
     The token is shown this once only: the tracker stores its SHA-256, never the token.
     """
-
-    from practice.accounts import tokens
-
     member = db.scalar(select(StaffMember).where(StaffMember.email == email.strip().lower()))
     if member is None or not member.active:
         raise click.ClickException(f"No active staff member with email {email}.")

@@ -1,25 +1,48 @@
-"""Signing in, the two-factor code, and the account page's password and two-factor forms."""
+"""The accounts area's forms: signing in and its two-factor step, the account page's password
+and two-factor forms, personal API tokens, and the administrators' staff forms."""
 
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from __future__ import annotations
 
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from practice.accounts.models import Role
 from practice.accounts.passwords import MAX_LENGTH, password_problem
-from practice.web.forms import PracticeForm
+from practice.accounts.tokens import MAX_NAME_LENGTH
+from practice.web.forms import PracticeForm, strip_whitespace
+
+_SIX_DIGITS = Regexp(r"^\s*\d{3}\s*\d{3}\s*$", message="Enter the 6-digit code from your app.")
+
+_CODE_OR_RECOVERY = Regexp(
+    r"^\s*(\d{3}\s*\d{3}|[0-9a-fA-F]{5}[\s-]?[0-9a-fA-F]{5})\s*$",
+    message="Enter the 6-digit code from your app, or one of your recovery codes.",
+)
+
+
+def _meets_policy(form, field) -> None:
+    """A new password follows the policy (an empty optional one is left to other checks)."""
+    if field.data:
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+# Signing in and the account page
 
 
 class LoginForm(PracticeForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Sign in")
-
-
-_SIX_DIGITS = Regexp(r"^\s*\d{3}\s*\d{3}\s*$", message="Enter the 6-digit code from your app.")
-
-
-_CODE_OR_RECOVERY = Regexp(
-    r"^\s*(\d{3}\s*\d{3}|[0-9a-fA-F]{5}[\s-]?[0-9a-fA-F]{5})\s*$",
-    message="Enter the 6-digit code from your app, or one of your recovery codes.",
-)
 
 
 class CodeForm(PracticeForm):
@@ -46,17 +69,11 @@ class EnrolForm(PracticeForm):
     submit = SubmitField("Turn on two-factor sign-in")
 
 
-def _policy(form, field) -> None:
-    problem = password_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
-
-
 class PasswordChangeForm(PracticeForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
-    new_password = PasswordField("New password", validators=[DataRequired(), _policy])
+    new_password = PasswordField("New password", validators=[DataRequired(), _meets_policy])
     confirm_password = PasswordField(
         "New password again",
         validators=[
@@ -80,3 +97,44 @@ class RecoveryCodesForm(PracticeForm):
         "Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
     submit = SubmitField("Make new recovery codes")
+
+
+class NewTokenForm(PracticeForm):
+    """Name a new personal API token."""
+
+    name = StringField(
+        "Name",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired("Name the token, e.g. after the program that will use it."),
+            Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
+        ],
+    )
+    submit = SubmitField("Create token")
+
+
+# Administrators' staff pages
+
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+
+
+class NewStaffForm(PracticeForm):
+    """Add a staff member; in the standalone app this also creates their login."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.COUNSELLOR.value)
+    supervisor_id = SelectField("Supervisor", coerce=int, validators=[Optional()])
+    # Standalone only: the first password, which the person changes later.
+    password = PasswordField("Initial password", validators=[Optional(), _meets_policy])
+    # Host-app only: the host's id for this user.
+    user_id = StringField("Host user id", validators=[Optional(), Length(max=64)])
+    submit = SubmitField("Add staff member")
+
+
+class EditStaffForm(PracticeForm):
+    """Change a staff member's role and supervisor."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    supervisor_id = SelectField("Supervisor", coerce=int, validators=[Optional()])
+    submit = SubmitField("Save")

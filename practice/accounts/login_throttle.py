@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import LoginThrottle
 from practice.core.database import db, utcnow
+from practice.core.unit_of_work import atomic
 
 
 def address_blocked(address: str, now: datetime | None = None) -> bool:
@@ -23,6 +24,7 @@ def address_blocked(address: str, now: datetime | None = None) -> bool:
     return row is not None and row.blocked_until is not None and row.blocked_until > now
 
 
+@atomic
 def record_failure(address: str, now: datetime | None = None) -> None:
     """Count a failed password or code from ``address``; block it when the window is full."""
     now = now or utcnow()

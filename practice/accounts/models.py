@@ -17,6 +17,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# The roles a staff member must hold to be chosen as someone's supervisor.
+SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
 class Account(Base):
     """A login of the standalone app (the "tiny host"). A host app brings its own users."""
 

@@ -1,4 +1,12 @@
-"""Standalone login accounts: authentication with throttling, password change, staff logins."""
+"""Standalone login accounts and staff records: signing in with throttling and lock-out, signing
+out, changing a password, and the administrators' changes to staff.
+
+Every function that writes runs in its own savepoint (``@atomic``), flushes, audits and never
+commits: the request, CLI command or job around it owns the transaction. A change that is
+refused raises ``AccountError``, which undoes the savepoint. A wrong password or code is not
+raised but answered (None or False): what the check recorded (the account's failure count, the
+address throttle, the ``login_failed`` event) must outlive the refusal the page then shows.
+"""
 
 from __future__ import annotations
 
@@ -10,29 +18,25 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from practice import audit
 from practice.accounts import login_throttle, tokens, totp
-from practice.accounts.models import Account, Role, StaffMember
+from practice.accounts.models import SUPERVISING_ROLES, Account, Role, StaffMember
 from practice.accounts.passwords import (
     hash_password,
     needs_rehash,
     password_problem,
     verify_password,
 )
+from practice.accounts.queries import account_of, staff_for_account
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
+from practice.core.unit_of_work import atomic
 
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
 class AccountError(Refused):
-    """A request about an account that cannot be carried out; the message says why.
-
-    ``field`` names the form input at fault, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    """A change to an account or a staff record that is refused; the message says why, and
+    ``fields`` names the form input at fault where there is one."""
 
 
 def normalise_email(email: str) -> str:
@@ -44,6 +48,7 @@ def client_address(raw: str | None) -> str:
     return (raw or "unknown")[:45]
 
 
+@atomic
 def authenticate(email: str, password: str, address: str | None = None) -> Account | None:
     """The active account for these credentials, or None; counts and audits failures.
 
@@ -82,6 +87,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> Accou
     return account
 
 
+@atomic
 def verify_second_factor(account: Account, code: str, address: str | None = None) -> str | None:
     """Which second factor ``code`` is for ``account`` ("totp" or "recovery_code"), or None.
 
@@ -105,6 +111,14 @@ def verify_second_factor(account: Account, code: str, address: str | None = None
     _count_address_failure(address, now)
     _audit_failure(account, account.email, "locked" if locked else "denied", step="code")
     return None
+
+
+@atomic
+def confirm_password(account: Account, password: str, address: str | None = None) -> bool:
+    """Whether ``password`` is ``account``'s own, checked as a sign-in is: a wrong one counts
+    towards the lock-out and the address throttle and is audited as a failed login."""
+    confirmed = authenticate(account.email, password, address)
+    return confirmed is not None and confirmed.id == account.id
 
 
 def _locked(account: Account, now: datetime) -> bool:
@@ -177,23 +191,55 @@ def _audit_failure(account: Account | None, email: str, outcome: str, step: str 
     )
 
 
-def change_password(account: Account, current: str, new: str, address: str | None = None) -> None:
+@atomic
+def record_sign_in(account: Account, second_factor: str = "") -> None:
+    """Audit that ``account`` passed every step of signing in (``second_factor``: which code
+    it gave, if one was asked for)."""
+    detail = {"second_factor": second_factor} if second_factor else None
+    audit.record("login", obj=account, actor=staff_for_account(account), detail=detail)
+
+
+@atomic
+def sign_out(member: StaffMember, account: Account | None) -> None:
+    """Audit ``member``'s sign-out; with the ``account`` of a standalone sign-in (None for a
+    token or a host's user) also end every session cookie issued to it."""
+    if account is not None:
+        end_sessions(account)
+    audit.record("logout", obj=member)
+
+
+@atomic
+def end_sessions(account: Account) -> None:
+    """Invalidate every session cookie issued to ``account`` so far (API tokens stay: a
+    sign-out is no reason to break the member's scripts)."""
+    account.session_version += 1
+
+
+@atomic
+def confirm_current_password(account: Account, current: str, address: str | None = None) -> bool:
+    """Whether ``current`` is ``account``'s password, asked before changing it; a wrong one
+    counts like a failed sign-in and is also audited as a refused password change."""
+    if confirm_password(account, current, address):
+        return True
+    audit.record("password_changed", obj=account, outcome="denied")
+    return False
+
+
+@atomic
+def change_password(account: Account, new: str) -> None:
     """Replace ``account``'s password, end every session issued so far and revoke every
     API token: a new password says the old credentials may be compromised.
 
-    Raises AccountError when ``current`` is not the password (checked like a sign-in, so
-    wrong guesses count towards the lock-out), or ``new`` breaks the policy or repeats the
-    old one. The caller re-issues the current session (see session_limits).
+    The caller has confirmed the current password (``confirm_current_password``) and
+    re-issues its own session afterwards (see ``session_limits.renew_session``). Raises
+    AccountError when ``new`` repeats the current password or breaks the policy.
     """
-    confirmed = authenticate(account.email, current, address)
-    if confirmed is None or confirmed.id != account.id:
-        audit.record("password_changed", obj=account, outcome="denied")
-        raise AccountError("The current password is not right.", field="current_password")
-    if new == current:
-        raise AccountError("Choose a new password, not the current one.", field="new_password")
+    if verify_password(account.password_hash, new):
+        message = "Choose a new password, not the current one."
+        raise AccountError(message, fields={"new_password": message})
     problem = password_problem(new, (account.email, account.display_name))
     if problem:
-        raise AccountError(problem, field="new_password")
+        raise AccountError(problem, fields={"new_password": problem})
     account.password_hash = hash_password(new)
     account.password_changed_at = utcnow()
     end_sessions(account)
@@ -202,22 +248,13 @@ def change_password(account: Account, current: str, new: str, address: str | Non
     _revoke_tokens(account, "password_changed")
 
 
-def end_sessions(account: Account) -> None:
-    """Invalidate every session cookie issued to ``account`` so far (API tokens stay: a
-    sign-out is no reason to break the member's scripts)."""
-    account.session_version += 1
-
-
 def _revoke_tokens(account: Account, reason: str) -> None:
     member = staff_for_account(account)
     if member is not None:
         tokens.revoke_all_tokens(member, reason)
 
 
-def staff_for_account(account: Account) -> StaffMember | None:
-    return db.scalar(select(StaffMember).where(StaffMember.user_id == str(account.id)))
-
-
+@atomic
 def create_staff(
     *,
     email: str,
@@ -235,8 +272,7 @@ def create_staff(
     """
     email = normalise_email(email)
     role = Role(role)
-    if supervisor is not None and supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    _require_supervising_role(supervisor)
     if password is not None:
         problem = password_problem(password, (email, display_name))
         if problem:
@@ -266,14 +302,21 @@ def create_staff(
     return member
 
 
+def _require_supervising_role(supervisor: StaffMember | None) -> None:
+    if supervisor is not None and supervisor.role not in SUPERVISING_ROLES:
+        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+
+
+@atomic
 def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember | None) -> None:
-    """Re-role a staff member and set their supervisor; audited as a permission change."""
+    """Re-role a staff member and set their supervisor; audited as a permission change.
+
+    Raises AccountError for a supervisor who is the member or does not hold the role.
+    """
     role = Role(role)
-    if supervisor is not None:
-        if supervisor.id == member.id:
-            raise AccountError("Nobody can supervise themselves.")
-        if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
-            raise AccountError("The chosen supervisor does not hold the supervisor role.")
+    if supervisor is not None and supervisor.id == member.id:
+        raise AccountError("Nobody can supervise themselves.")
+    _require_supervising_role(supervisor)
     before = {"role": member.role, "supervisor_id": member.supervisor_id}
     member.role = role
     member.supervisor = supervisor
@@ -288,9 +331,15 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
     )
 
 
-def set_active(member: StaffMember, active: bool) -> None:
+@atomic
+def set_active(member: StaffMember, active: bool, by: StaffMember | None = None) -> None:
     """Deactivate or reactivate a staff member; deactivation also ends their sessions and
-    revokes their API tokens, so a reactivation does not bring old tokens back."""
+    revokes their API tokens, so a reactivation does not bring old tokens back.
+
+    Raises AccountError when ``by``, the administrator acting, would deactivate themselves.
+    """
+    if not active and by is not None and by.id == member.id:
+        raise AccountError("You cannot deactivate your own account.")
     member.active = active
     account = account_of(member)
     if account is not None:
@@ -302,20 +351,14 @@ def set_active(member: StaffMember, active: bool) -> None:
         tokens.revoke_all_tokens(member, "deactivated")
 
 
-def account_of(member: StaffMember) -> Account | None:
-    """The standalone login of ``member``, if the tracker manages one."""
-    return db.get(Account, int(member.user_id)) if member.user_id.isdigit() else None
-
-
+@atomic
 def reset_two_factor(member: StaffMember) -> None:
     """An administrator turns off ``member``'s two-factor sign-in (a lost phone and lost
     recovery codes), ends their sessions and revokes their API tokens, as a password change
-    does; audited as a permission change.
+    does; audited as ``two_factor_reset``.
 
     Raises AccountError when the member has no login or no two-factor to reset.
     """
-    from practice.accounts import totp
-
     account = account_of(member)
     if account is None or not account.totp_secret:
         raise AccountError("This person has no two-factor sign-in to reset.")

@@ -1,12 +1,22 @@
-"""Asking for the password again before signing, co-signing and exporting."""
+"""Asking for the password again before signing, co-signing and exporting.
+
+For views: these read the signed-in user and the request. A wrong password is answered with
+False, not raised, so that what the check recorded (the failure towards the lock-out, the
+audit row) is kept when the page says no; the request commits it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_login import current_user
 
 from practice.accounts import operations as accounts
 from practice.core.settings import state
+from practice.web.forms import ExportConfirmForm
+
+EXPORT_PASSWORD_WRONG = "That password is not right. Nothing was exported."
 
 
 def confirm_password(password: str) -> bool:
@@ -23,8 +33,23 @@ def confirm_password(password: str) -> bool:
     if practice_state.manages_accounts:
         account = current_user._get_current_object()
         address = accounts.client_address(request.remote_addr)
-        confirmed = accounts.authenticate(account.email, password, address)
-        return confirmed is not None and confirmed.id == account.id
+        return accounts.confirm_password(account, password, address)
     if practice_state.reauthenticate is None:
         return False
     return bool(practice_state.reauthenticate(current_user._get_current_object(), password))
+
+
+def export_password_confirmed(form: ExportConfirmForm, record_refusal: Callable[[], None]) -> bool:
+    """Whether ``form`` was posted with the user's own password: the one check before any
+    export leaves the tracker (cases, supervision, the audit log).
+
+    A wrong password is audited through ``record_refusal`` and shown on the form; the
+    request keeps that record, since the page answers normally.
+    """
+    if not form.validate_on_submit():
+        return False
+    if confirm_password(form.password.data):
+        return True
+    record_refusal()
+    form.form_errors.append(EXPORT_PASSWORD_WRONG)
+    return False

@@ -1,4 +1,8 @@
-"""Account security for the standalone app: the login's second step, password and two-factor."""
+"""Account security for the standalone app: the login's second step, password and two-factor.
+
+A wrong password or code is answered on the page (200), never as an error, so the request
+commits what the check recorded towards the lock-out; the operations it calls never commit.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from practice.accounts import operations as accounts
-from practice.accounts import reauth, totp
+from practice.accounts import operations, reauth, totp
 from practice.accounts.forms import (
     CodeForm,
     DisableTwoFactorForm,
@@ -28,6 +31,7 @@ from practice.accounts.views import sign_in
 from practice.core.database import db, utcnow
 from practice.core.settings import state
 from practice.web import access, session_limits
+from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("security", __name__)
 
@@ -59,8 +63,8 @@ def login_code():
         return redirect(url_for("practice.accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        address = accounts.client_address(request.remote_addr)
-        passed = accounts.verify_second_factor(account, form.code.data, address)
+        address = operations.client_address(request.remote_addr)
+        passed = operations.verify_second_factor(account, form.code.data, address)
         if passed:
             next_url = session_limits.pending_next_url(pending)
             sign_in(account, second_factor=passed)
@@ -72,7 +76,6 @@ def login_code():
                     "info",
                 )
             return redirect(next_url or url_for("practice.cases.home"))
-        db.commit()
         # The password was right, so saying that the account is paused reveals nothing new.
         locked = account.locked_until is not None and account.locked_until > utcnow()
         flash(f"{CODE_REFUSED} {CODES_PAUSED}" if locked else CODE_REFUSED, "error")
@@ -107,23 +110,20 @@ def change_password():
     own = _own_account()
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            address = accounts.client_address(request.remote_addr)
-            accounts.change_password(
-                own, form.current_password.data, form.new_password.data, address
-            )
-        except accounts.AccountError as error:
-            db.commit()  # keeps the audit row of a wrong current password
-            getattr(form, error.field or "new_password").errors.append(str(error))
+        address = operations.client_address(request.remote_addr)
+        # Checked apart from the change, so a refused change keeps the wrong guess counted.
+        if not operations.confirm_current_password(own, form.current_password.data, address):
+            form.current_password.errors.append("The current password is not right.")
             return _account_page(own, password_form=form)
-        session_limits.renew_session(own)
-        db.commit()
-        flash(
-            "Your password is changed. Any other sessions were signed out and your API "
-            "tokens revoked.",
-            "success",
-        )
-        return redirect(url_for(".account"))
+        with refusal_shown_on(form):
+            operations.change_password(own, form.new_password.data)
+            session_limits.renew_session(own)
+            flash(
+                "Your password is changed. Any other sessions were signed out and your API "
+                "tokens revoked.",
+                "success",
+            )
+            return redirect(url_for(".account"))
     return _account_page(own, password_form=form)
 
 
@@ -137,13 +137,11 @@ def enrol():
     secret = totp.start_enrolment(own)
     form = EnrolForm()
     if form.validate_on_submit():
-        if totp.confirm_enrolment(own, form.code.data):
-            codes = totp.new_recovery_codes(own)
-            db.commit()
+        codes = totp.confirm_enrolment(own, form.code.data)
+        if codes is not None:
             flash("Two-factor sign-in is on. You will be asked for a code at sign-in.", "success")
             return _show_recovery_codes(codes)
         form.code.errors.append(CODE_REFUSED)
-    db.commit()  # the pending secret, so a reload shows the same QR code
     uri = totp.provisioning_uri(own, secret)
     return render_template(
         "practice/security/enrol.html",
@@ -165,10 +163,8 @@ def disable_two_factor():
     if form.validate_on_submit():
         if reauth.confirm_password(form.password.data):
             totp.disable(own)
-            db.commit()
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for(".account"))
-        db.commit()  # the failed confirmation counts towards the lock-out
         form.password.errors.append("That is not your password.")
     return _account_page(own, disable_form=form)
 
@@ -183,9 +179,7 @@ def recovery_codes():
     if form.validate_on_submit():
         if reauth.confirm_password(form.recovery_password.data):
             codes = totp.new_recovery_codes(own)
-            db.commit()
             return _show_recovery_codes(codes)
-        db.commit()  # the failed confirmation counts towards the lock-out
         form.recovery_password.errors.append("That is not your password.")
     return _account_page(own, recovery_form=form)
 

@@ -1,17 +1,19 @@
-"""Administrators manage staff accounts: add, re-role, deactivate."""
+"""Administrators manage staff accounts: add, re-role, deactivate, reset two-factor sign-in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from wtforms.fields.choices import SelectChoice
 
-from practice.accounts import operations as accounts
+from practice.accounts import operations
+from practice.accounts.forms import EditStaffForm, NewStaffForm
 from practice.accounts.models import Role, StaffMember
-from practice.accounts.queries import all_staff, supervisors
-from practice.accounts.staff_forms import ConfirmForm, EditStaffForm, NewStaffForm
+from practice.accounts.queries import account_of, all_staff, supervisors
 from practice.core.database import db
 from practice.core.settings import state
 from practice.web import access
+from practice.web.forms import ConfirmForm
+from practice.web.refusals import refusal_flashed, refusal_shown_on
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -26,6 +28,10 @@ def _supervisor(choice: int | None) -> StaffMember | None:
     return db.get(StaffMember, choice) if choice else None
 
 
+def _member(member_id: int) -> StaffMember:
+    return db.get(StaffMember, member_id) or abort(404)
+
+
 @bp.route("/staff", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def staff():
@@ -33,8 +39,8 @@ def staff():
     form.supervisor_id.choices = _supervisor_choices()
     manages_accounts = state(current_app).manages_accounts
     if form.validate_on_submit():
-        try:
-            member = accounts.create_staff(
+        with refusal_shown_on(form):
+            member = operations.create_staff(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 role=form.role.data,
@@ -42,11 +48,6 @@ def staff():
                 user_id=None if manages_accounts else form.user_id.data,
                 supervisor=_supervisor(form.supervisor_id.data),
             )
-        except accounts.AccountError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
             flash(f"{member.display_name} was added as {member.role}.", "success")
             return redirect(url_for(".staff"))
     return render_template(
@@ -61,24 +62,19 @@ def staff():
 @bp.route("/staff/<int:member_id>", methods=["GET", "POST"])
 @access.roles(Role.ADMIN)
 def edit_staff(member_id: int):
-    member = db.get(StaffMember, member_id) or abort(404)
+    member = _member(member_id)
     form = EditStaffForm(role=member.role, supervisor_id=member.supervisor_id or 0)
     form.supervisor_id.choices = _supervisor_choices(exclude=member)
     if form.validate_on_submit():
-        try:
-            accounts.change_role(member, form.role.data, _supervisor(form.supervisor_id.data))
-        except accounts.AccountError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.change_role(member, form.role.data, _supervisor(form.supervisor_id.data))
             flash(f"{member.display_name} is now {member.role}.", "success")
             return redirect(url_for(".staff"))
     return render_template(
         "practice/admin/edit_staff.html",
         form=form,
         member=member,
-        account=accounts.account_of(member) if state(current_app).manages_accounts else None,
+        account=account_of(member) if state(current_app).manages_accounts else None,
         confirm=ConfirmForm(),
     )
 
@@ -86,16 +82,11 @@ def edit_staff(member_id: int):
 @bp.route("/staff/<int:member_id>/two-factor/reset", methods=["POST"])
 @access.roles(Role.ADMIN)
 def reset_two_factor(member_id: int):
-    member = db.get(StaffMember, member_id) or abort(404)
+    member = _member(member_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_two_factor(member)
-        except accounts.AccountError as error:
-            db.rollback()
-            flash(str(error), "error")
-        else:
-            db.commit()
+        with refusal_flashed():
+            operations.reset_two_factor(member)
             flash(
                 f"Two-factor sign-in of {member.display_name} was turned off and their sessions "
                 "ended; they can set it up again after signing in.",
@@ -107,14 +98,11 @@ def reset_two_factor(member_id: int):
 @bp.route("/staff/<int:member_id>/active", methods=["POST"])
 @access.roles(Role.ADMIN)
 def toggle_active(member_id: int):
-    member = db.get(StaffMember, member_id) or abort(404)
-    if member.id == access.current_staff().id:
-        flash("You cannot deactivate your own account.", "error")
-        return redirect(url_for(".staff"))
-    accounts.set_active(member, not member.active)
-    db.commit()
-    flash(
-        f"{member.display_name} was {'reactivated' if member.active else 'deactivated'}.",
-        "success",
-    )
+    member = _member(member_id)
+    with refusal_flashed():
+        operations.set_active(member, not member.active, by=access.current_staff())
+        flash(
+            f"{member.display_name} was {'reactivated' if member.active else 'deactivated'}.",
+            "success",
+        )
     return redirect(url_for(".staff"))

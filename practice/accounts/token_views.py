@@ -9,33 +9,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
 
 from practice.accounts import tokens
+from practice.accounts.forms import NewTokenForm
 from practice.accounts.models import ApiToken
-from practice.accounts.tokens import MAX_NAME_LENGTH, TokenError
 from practice.core.database import db
 from practice.web import access
-from practice.web.forms import PracticeForm, strip_whitespace
+from practice.web.forms import ConfirmForm
+from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
-
-
-class NewTokenForm(PracticeForm):
-    name = StringField(
-        "Name",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired("Name the token, e.g. after the program that will use it."),
-            Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
-        ],
-    )
-    submit = SubmitField("Create token")
-
-
-class RevokeForm(PracticeForm):
-    """Only the CSRF token: revoking asks for nothing else."""
 
 
 def _browser_only() -> None:
@@ -44,15 +27,14 @@ def _browser_only() -> None:
         abort(403)
 
 
-def _index(form: NewTokenForm, status: int = 200):
+def _index(form: NewTokenForm):
     member = access.current_staff()
-    page = render_template(
+    return render_template(
         "practice/tokens/index.html",
         tokens=tokens.tokens_of(member),
         form=form,
-        revoke=RevokeForm(formdata=None),
+        revoke=ConfirmForm(formdata=None),
     )
-    return page, status
 
 
 @bp.route("", methods=["GET"])
@@ -67,17 +49,11 @@ def index():
 def create():
     _browser_only()
     form = NewTokenForm()
-    if not form.validate():
-        return _index(form)
-    try:
-        secret, record = tokens.create_token(access.current_staff(), form.name.data)
-    except TokenError as error:
-        db.rollback()
-        form.form_errors.append(str(error))
-        return _index(form)
-    page = render_template("practice/tokens/created.html", secret=secret, token=record)
-    db.commit()
-    return page
+    if form.validate():
+        with refusal_shown_on(form):
+            secret, record = tokens.create_token(access.current_staff(), form.name.data)
+            return render_template("practice/tokens/created.html", secret=secret, token=record)
+    return _index(form)
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
@@ -91,6 +67,5 @@ def revoke(token_id: int):
     if record is None:
         abort(404)
     tokens.revoke_token(record, member)
-    db.commit()
     flash(f"The token “{record.name}” was revoked; programs using it are now refused.", "success")
     return redirect(url_for(".index"))

@@ -1,4 +1,7 @@
-"""Personal API tokens: shown once, stored only as a SHA-256, sent as ``Authorization: Bearer``."""
+"""Personal API tokens: shown once, stored only as a SHA-256, sent as ``Authorization: Bearer``.
+
+The functions that write run in a savepoint (``@atomic``) and never commit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from practice import audit
 from practice.accounts.models import ApiToken, StaffMember
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.unit_of_work import atomic
 
 TOKEN_PREFIX = "cct_"
 MAX_NAME_LENGTH = 80
@@ -24,8 +28,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@atomic
 def create_token(member: StaffMember, name: str) -> tuple[str, ApiToken]:
-    """A new token for ``member``: the secret (to show once) and its stored record."""
+    """A new token for ``member``: the secret (to show once) and its stored record.
+
+    Raises TokenError for an empty or too long name.
+    """
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise TokenError(f"Name the token in 1 to {MAX_NAME_LENGTH} characters.")
@@ -39,6 +47,7 @@ def create_token(member: StaffMember, name: str) -> tuple[str, ApiToken]:
     return secret, record
 
 
+@atomic
 def revoke_token(record: ApiToken, member: StaffMember) -> None:
     """Revoke one of ``member``'s own tokens; raises TokenError for someone else's."""
     if record.staff_id != member.id:
@@ -48,6 +57,7 @@ def revoke_token(record: ApiToken, member: StaffMember) -> None:
         audit.record("api_token_revoked", obj=record, actor=member)
 
 
+@atomic
 def revoke_all_tokens(member: StaffMember, reason: str) -> list[int]:
     """Revoke every active token of ``member``, keeping the rows; the ids revoked.
 
@@ -82,8 +92,9 @@ def known_token_id(secret: str) -> int | None:
     return db.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_digest(secret)))
 
 
+@atomic
 def staff_for_token(secret: str) -> tuple[StaffMember, ApiToken] | None:
-    """The active staff member behind an unrevoked token, or None."""
+    """The active staff member behind an unrevoked token, or None; notes the token's use."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     row = db.execute(

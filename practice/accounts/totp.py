@@ -3,6 +3,9 @@
 A code is accepted once: the step it belongs to is stored, and that step and earlier ones
 are refused afterwards (RFC 6238 section 5.2). One step of clock drift either way is allowed.
 Recovery codes, each usable once, stand in for a lost phone.
+
+The functions that write run in a savepoint (``@atomic``) and never commit; a wrong code is
+answered with False, not raised, so that the caller's record of the failure stays.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from practice import audit
 from practice.accounts.models import Account, RecoveryCode
 from practice.core.database import db, utcnow
+from practice.core.unit_of_work import atomic
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
@@ -46,6 +50,7 @@ def matching_step(secret: str, code: str, now: datetime | None = None) -> int | 
     return found
 
 
+@atomic
 def verify_code(account: Account, code: str, now: datetime | None = None) -> bool:
     """Whether ``code`` is a fresh code of ``account``'s secret; uses it up if so.
 
@@ -72,6 +77,7 @@ def verify_code(account: Account, code: str, now: datetime | None = None) -> boo
     return True
 
 
+@atomic
 def start_enrolment(account: Account) -> str:
     """The secret to show for enrolment; kept until confirmed so a reload shows the same."""
     if account.totp_pending_secret is None:
@@ -79,19 +85,23 @@ def start_enrolment(account: Account) -> str:
     return account.totp_pending_secret
 
 
-def confirm_enrolment(account: Account, code: str, now: datetime | None = None) -> bool:
-    """Turn two-factor sign-in on if ``code`` comes from the pending secret; audited."""
+@atomic
+def confirm_enrolment(account: Account, code: str, now: datetime | None = None) -> list[str] | None:
+    """Turn two-factor sign-in on if ``code`` comes from the pending secret, with fresh
+    recovery codes, returned once for display; audited. None, changing nothing, for a code
+    that does not match."""
     secret = account.totp_pending_secret
     step = matching_step(secret, code, now) if secret else None
     if step is None:
-        return False
+        return None
     account.totp_secret = secret
     account.totp_pending_secret = None
     account.totp_last_counter = step  # the confirming code cannot sign in afterwards
     audit.record("totp_enabled", obj=account)
-    return True
+    return new_recovery_codes(account)
 
 
+@atomic
 def disable(account: Account) -> None:
     """Turn two-factor sign-in off; audited. The caller has checked the password."""
     account.totp_secret = None
@@ -116,6 +126,7 @@ def _recovery_hash(code: str) -> str:
     return hashlib.sha256(_recovery_key(code).encode()).hexdigest()
 
 
+@atomic
 def new_recovery_codes(account: Account) -> list[str]:
     """Replace ``account``'s recovery codes with fresh ones, returned once for display."""
     db.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
@@ -129,6 +140,7 @@ def new_recovery_codes(account: Account) -> list[str]:
     return codes
 
 
+@atomic
 def use_recovery_code(account: Account, code: str, now: datetime | None = None) -> bool:
     """Whether ``code`` is an unused recovery code of ``account``; spends it if so."""
     if not account.totp_secret or not is_recovery_code(code):

@@ -1,15 +1,17 @@
-"""Signing in and out of the standalone app; in a host app the host's login is used."""
+"""Signing in and out of the standalone app; in a host app the host's login is used.
+
+A refused sign-in is answered with the login page (200), never an error, so the request
+commits what the check recorded: the failure count, the address throttle and the audit row.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from practice import audit
-from practice.accounts import operations as accounts
+from practice.accounts import operations
 from practice.accounts.forms import LoginForm
 from practice.accounts.models import Account
-from practice.core.database import db
 from practice.core.settings import state
 from practice.web import access, session_limits
 from practice.web.urls import safe_next_url
@@ -29,16 +31,14 @@ def login():
         return redirect(url_for("practice.cases.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        address = accounts.client_address(request.remote_addr)
-        account = accounts.authenticate(form.email.data, form.password.data, address)
+        address = operations.client_address(request.remote_addr)
+        account = operations.authenticate(form.email.data, form.password.data, address)
         if account is None:
-            db.commit()
             flash(LOGIN_REFUSED, "error")
             return render_template("practice/login.html", form=form), 200
         next_url = safe_next_url(request.args.get("next"))
         if account.totp_secret:
             session_limits.store_pending_login(account, next_url)
-            db.commit()
             return redirect(url_for("practice.security.login_code"))
         sign_in(account)
         return redirect(next_url or url_for("practice.cases.home"))
@@ -46,11 +46,9 @@ def login():
 
 
 def sign_in(account: Account, second_factor: str = "") -> None:
-    """Start the session of ``account`` after every step of signing in passed; commits."""
+    """Start the session of ``account`` after every step of signing in passed, and audit it."""
     session_limits.begin_session(account)
-    detail = {"second_factor": second_factor} if second_factor else None
-    audit.record("login", obj=account, actor=accounts.staff_for_account(account), detail=detail)
-    db.commit()
+    operations.record_sign_in(account, second_factor)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -58,11 +56,9 @@ def sign_in(account: Account, second_factor: str = "") -> None:
 def logout():
     member = access.current_staff()
     signed_in = current_user.is_authenticated and state(current_app).manages_accounts
-    account = current_user if signed_in else None  # None for a bearer-token request
-    if account is not None:
-        accounts.end_sessions(account)
-    audit.record("logout", obj=member)
-    db.commit()
+    # None for a bearer-token request or a host's user.
+    account = current_user._get_current_object() if signed_in else None
+    operations.sign_out(member, account)
     logout_user()
     flash("You are signed out.", "info")
     if state(current_app).manages_accounts:

@@ -8,16 +8,16 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from practice.accounts.models import StaffMember
 from practice.audit.search import KNOWN_OUTCOMES, AuditFilters
+from practice.core.database import MAX_ID
 from practice.web.forms import PracticeForm
 
-_MAX_ID = 2**31 - 1  # the database's integer columns hold nothing larger
 _ID = Regexp(r"^\d{1,10}$", message="Enter a number, such as 42.")
 _DATE_FORMATS = ["%Y-%m-%d"]
 _DATE_MESSAGE = "Enter a date as YYYY-MM-DD."
 
 
 def _id_in_range(form, field) -> None:
-    if field.data and field.data.isdigit() and not 1 <= int(field.data) <= _MAX_ID:
+    if field.data and field.data.isdigit() and not 1 <= int(field.data) <= MAX_ID:
         raise ValidationError("No record has that id.")
 
 

@@ -1,4 +1,8 @@
-"""Administrators search, filter and export the audit trail."""
+"""Administrators search, filter and export the audit trail.
+
+Each look at the log is itself audited (``audit_viewed``, ``audit_exported``); the request
+commits those events once the page has answered.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,12 @@ from flask import (
 )
 
 from practice import audit
-from practice.accounts.export_password import password_confirmed
 from practice.accounts.models import Role
 from practice.accounts.queries import all_staff
-from practice.audit import search as service
+from practice.accounts.reauth import export_password_confirmed
+from practice.audit import search as audit_search
 from practice.audit.forms import AuditFilterForm
-from practice.core.database import db, utcnow
+from practice.core.database import utcnow
 from practice.web import access
 from practice.web.forms import ExportConfirmForm
 
@@ -30,7 +34,9 @@ bp = Blueprint("audit_log", __name__, url_prefix="/admin")
 
 def _filter_form() -> AuditFilterForm:
     form = AuditFilterForm(formdata=request.args)
-    form.set_choices(all_staff(), service.distinct_actions(), service.distinct_object_types())
+    form.set_choices(
+        all_staff(), audit_search.distinct_actions(), audit_search.distinct_object_types()
+    )
     return form
 
 
@@ -47,15 +53,14 @@ def index():
         return render_template("practice/audit/index.html", form=form, page=None, chain=None)
     filters = form.filters()
     before, after = _cursor("before"), _cursor("after")
-    page = service.search(filters, before=before, after=after, size=service.PAGE_SIZE)
-    chain = service.verify_chain() if request.args.get("verify") else None
+    page = audit_search.search(filters, before=before, after=after, size=audit_search.PAGE_SIZE)
+    chain = audit_search.verify_chain() if request.args.get("verify") else None
     detail = {"filters": filters.args(), "shown": len(page.lines)}
     if before or after:
         detail["cursor"] = {"before": before} if before else {"after": after}
     if chain is not None:
         detail["chain_intact"] = chain.intact
     audit.record("audit_viewed", object_type="AuditEvent", detail=detail)
-    db.commit()
     return render_template(
         "practice/audit/index.html", form=form, page=page, chain=chain, args=filters.args()
     )
@@ -75,11 +80,12 @@ def export_csv():
     refused = partial(
         audit.record, "audit_export_failed", object_type="AuditEvent", outcome="denied"
     )
-    if not password_confirmed(confirm, refused):
+    if not export_password_confirmed(confirm, refused):
         return _confirm_page(confirm, filters.args())
     audit.record("audit_exported", object_type="AuditEvent", detail={"filters": filters.args()})
-    db.commit()
-    response = Response(stream_with_context(service.csv_chunks(filters)), mimetype="text/csv")
+    # Streamed after the request has committed the export's audit event.
+    chunks = stream_with_context(audit_search.csv_chunks(filters))
+    response = Response(chunks, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="audit-{utcnow():%Y-%m-%d}.csv"'
     )

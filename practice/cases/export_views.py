@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from practice.accounts.export_password import password_confirmed
+from practice.accounts.reauth import export_password_confirmed
 from practice.cases import export as case_export
 from practice.cases import scoping
 from practice.cases.views import record_case_view
@@ -23,7 +23,7 @@ def export(case_id: int):
     if not case_export.may_export(member, case):
         abort(403)
     form = ExportConfirmForm()
-    if password_confirmed(form, lambda: case_export.record_refusal(case, member)):
+    if export_password_confirmed(form, lambda: case_export.record_refusal(case, member)):
         data = case_export.export_case(case, member)
         db.commit()
         response = Response(data, mimetype="application/zip")

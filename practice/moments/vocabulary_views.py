@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from practice.accounts.models import Role
-from practice.accounts.staff_forms import ConfirmForm
 from practice.core.database import db
 from practice.moments import vocabulary
 from practice.moments.forms import MomentTypeForm
 from practice.moments.models import MomentType
 from practice.moments.vocabulary import MomentTypeData, VocabularyError
 from practice.web import access
+from practice.web.forms import ConfirmForm
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/admin/moment-types")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from practice import audit
-from practice.accounts.export_password import password_confirmed
 from practice.accounts.models import Role, StaffMember
+from practice.accounts.reauth import export_password_confirmed
 from practice.core.database import db
 from practice.measures import csi4
 from practice.moments import balance
@@ -82,7 +82,7 @@ def _confirmed(member: StaffMember, kind: str) -> tuple[bool, ExportConfirmForm]
             detail={"format": kind},
         )
 
-    return password_confirmed(form, refused), form
+    return export_password_confirmed(form, refused), form
 
 
 def _confirm_page(form: ExportConfirmForm, kind: str, board_args: dict):

@@ -1,6 +1,6 @@
 """Who may reach which route: every view declares a policy, and no policy means no access.
 
-Object-level scoping lives in ``practice.services.scoping``: queries return only what the
+Object-level scoping lives in ``practice.cases.scoping``: queries return only what the
 current staff member may see, so a missing check yields a 404, not a leak.
 """
 
@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from practice.accounts.models import Role, StaffMember
+from practice.accounts.tokens import staff_for_token
 from practice.core.database import db
 
 F = TypeVar("F", bound=Callable)
@@ -82,11 +83,10 @@ def load_current_staff() -> StaffMember | None:
     """The active staff member behind the request's API token or signed-in user, cached.
 
     A request with a bearer token is judged by the token alone, never by a cookie, so a
-    script cannot ride on a browser session (and needs no CSRF token).
+    script cannot ride on a browser session (and needs no CSRF token); the token's use is
+    noted (``last_used_at``), kept when the request commits.
     """
     if "practice_staff" not in g:
-        from practice.accounts.tokens import staff_for_token
-
         token = bearer_token() if has_request_context() else None
         user_id = host_user_id()
         member = None

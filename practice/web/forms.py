@@ -67,3 +67,9 @@ class ExportConfirmForm(PracticeForm):
         validators=[DataRequired("Enter your password to export."), Length(max=256)],
     )
     submit = SubmitField("Download")
+
+
+class ConfirmForm(PracticeForm):
+    """A button's form: it carries the CSRF token only, the action asks for nothing else."""
+
+    submit = SubmitField("Confirm")

@@ -15,7 +15,7 @@ from flask import current_app, flash, jsonify, redirect, request, session, url_f
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from practice.accounts.operations import account_of
+from practice.accounts.queries import account_of
 from practice.core.settings import state
 from practice.web.access import bearer_token, load_current_staff, policy_of
 from practice.web.urls import safe_next_url
