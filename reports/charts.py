@@ -24,6 +24,7 @@ from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
 from practice.measures import csi4
+from practice.moments.balance import TREND_WINDOW, VALENCE_LABELS, Valence
 from practice.scripts import adoption
 
 __all__ = [
@@ -40,7 +41,6 @@ SVG_NS = "http://www.w3.org/2000/svg"
 NO_DATA_TEXT = "No data yet"
 # Short names for the y axis, by level (practice.scripts.adoption holds both wordings).
 ADOPTION_LEVEL_NAMES = tuple(adoption.ADOPTION_LEVEL_NAMES.values())
-TREND_WINDOW = 4  # the same window as practice.metrics.TREND_WINDOW
 CSI4_MAX = csi4.CSI4_MAX_TOTAL
 
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
@@ -138,8 +138,8 @@ def cycle_balance_chart(
         y_title="Load",
         labels=labels,
         series=[
-            ("Escalating", list(escalating), _ESCALATING_LOOK),
-            ("De-escalating", list(deescalating), _DEESCALATING_LOOK),
+            (VALENCE_LABELS[Valence.ESCALATING], list(escalating), _ESCALATING_LOOK),
+            (VALENCE_LABELS[Valence.DEESCALATING], list(deescalating), _DEESCALATING_LOOK),
         ],
         options={
             "range": (0, top),
@@ -160,10 +160,10 @@ def softening_share_chart(
 ) -> str:
     """Return the softening share per session (0-100 %), with gaps where it is undefined.
 
-    With ``trend_slope`` (change in share per session, as ``practice.metrics`` computes it over the
-    last 4 sessions that have a share) a least-squares trend line is drawn through those sessions
-    and ``trend_label`` is named in the legend. Raises ValueError if the sequences differ in length,
-    a share is outside 0-1, or chart_id is not a plain identifier.
+    With ``trend_slope`` (change in share per session, as ``practice.moments.balance`` computes it
+    over the last TREND_WINDOW sessions that have a share) a least-squares trend line is drawn
+    through those sessions and ``trend_label`` is named in the legend. Raises ValueError if the
+    sequences differ in length, a share is outside 0-1, or chart_id is not a plain identifier.
     """
     title = "Softening share per session"
     _check_lengths(labels, shares=shares)
@@ -760,9 +760,9 @@ def _trend_values(shares: Sequence[float | None], slope: float | None) -> list[f
     """Return the least-squares line (in %) over the last sessions with a share, or None.
 
     The slope is per session among those that have a share (positions 0..n-1), as
-    practice.metrics.least_squares_slope computes it. A least-squares line passes through the
-    mean point, which gives its intercept. Sessions without a share inside the window get the
-    line's value between their neighbours, so the trend line is not broken.
+    ``practice.moments.balance.least_squares_slope`` computes it. A least-squares line passes
+    through the mean point, which gives its intercept. Sessions without a share inside the
+    window get the line's value between their neighbours, so the trend line is not broken.
     """
     if slope is None:
         return None

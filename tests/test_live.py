@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from practice.core.signals import moment_tagged
 from practice.models import AuditEvent, Moment, MomentType, NoteStatus, Role, TherapySession
-from practice.moments import operations as moment_service
+from practice.moments import operations
 from practice.moments.operations import live_minute
 
 
@@ -186,9 +187,9 @@ def test_live_minute_is_clamped_to_the_session(offset, minute):
 
 def test_tag_live_uses_the_given_now(app_context, db, counsellor, session):
     now = session.starts_at + timedelta(minutes=33, seconds=10)
-    moment = moment_service.tag_live(session, counsellor, type_id(db, "pursue"), None, None, now)
+    moment = operations.tag_live(session, counsellor, type_id(db, "pursue"), None, None, now)
     assert (moment.minute, moment.intensity) == (33, 3)
-    late = moment_service.tag_live(
+    late = operations.tag_live(
         session, counsellor, type_id(db, "pursue"), None, 5, now + timedelta(hours=2)
     )
     assert (late.minute, late.intensity) == (50, 5)
@@ -443,13 +444,13 @@ def test_each_tag_sends_moment_tagged(app_context, db, counsellor, session):
     def listener(sender, **kw):
         received.append((sender, kw))
 
-    moment_service.moment_tagged.connect(listener)
+    moment_tagged.connect(listener)
     try:
-        moment = moment_service.tag_live(
+        moment = operations.tag_live(
             session, counsellor, type_id(db, "pursue"), None, None, datetime.now(UTC)
         )
     finally:
-        moment_service.moment_tagged.disconnect(listener)
+        moment_tagged.disconnect(listener)
     assert received == [
         (moment, {"therapy_session": session, "member": counsellor, "source": "live"})
     ]

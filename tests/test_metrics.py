@@ -13,10 +13,15 @@ from practice.measures.csi4 import (
 from practice.moments.balance import (
     TREND_THRESHOLD,
     TREND_WINDOW,
+    VALENCE_LABELS,
     CycleBalance,
+    SessionTally,
     Trend,
+    Valence,
     cycle_balance,
     least_squares_slope,
+    moment_load,
+    session_tally,
     softening_share,
     softening_trend,
 )
@@ -121,6 +126,34 @@ def test_unknown_valence_raises():
 def test_intensity_outside_one_to_five_raises(intensity):
     with pytest.raises(ValueError, match="intensity"):
         cycle_balance([("escalating", intensity)])
+
+
+def test_the_valences_and_their_words_are_defined_once():
+    from practice.moments import models
+
+    assert [str(v) for v in Valence] == ["escalating", "de-escalating", "neutral"]
+    assert list(VALENCE_LABELS) == list(Valence)
+    assert list(VALENCE_LABELS.values()) == ["Escalating", "De-escalating", "Neutral"]
+    assert models.Valence is Valence
+
+
+def test_a_moment_loads_its_own_side_only():
+    assert moment_load("escalating", 4) == (4, 0)
+    assert moment_load(Valence.DEESCALATING, 2) == (0, 2)
+    assert moment_load("neutral", 5) == (0, 0)
+    with pytest.raises(ValueError, match="Unknown valence"):
+        moment_load("sideways", 1)
+
+
+def test_session_tally_counts_per_valence_and_weighs_the_balance():
+    tally = session_tally(
+        [("escalating", 5), ("escalating", 1), ("de-escalating", 3), ("neutral", 2)]
+    )
+    assert tally == SessionTally(
+        escalating=2, deescalating=1, neutral=1, balance=CycleBalance(escalating=6, deescalating=3)
+    )
+    assert tally.softening_share == pytest.approx(3 / 9)
+    assert session_tally([]).softening_share is None
 
 
 # --- Trend -----------------------------------------------------------------------------------

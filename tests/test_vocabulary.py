@@ -256,7 +256,7 @@ def test_shortcuts_are_unique_among_active_types_only(app_context, db):
     data = MomentTypeData("New one", "", "neutral", "#123456", "w")
     with pytest.raises(VocabularyError) as refused:
         vocabulary.create_type(data)
-    assert refused.value.field == "shortcut"
+    assert set(refused.value.fields) == {"shortcut"}
     vocabulary.set_active(by_key(db, "withdraw"), False)
     assert vocabulary.create_type(data).shortcut == "w"
 

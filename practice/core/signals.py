@@ -7,8 +7,9 @@ receivers run inside the request, before its commit, so they must not commit eit
   ``signed_at``, ``signed_by_id`` and ``note_sha256`` set). Keyword ``member``: the signing
   ``StaffMember``.
 
-- ``moment_tagged``: a cycle moment was recorded (tagging tab or live mode). Sender: the
-  flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form" or "live").
+- ``moment_tagged``: a cycle moment was recorded (Moments tab, live mode or API). Sender: the
+  flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form", "live"
+  or "api").
 - ``report_generated``: a progress report PDF was generated and recorded. Sender: the
   flushed ``Report``. Keyword ``member``: the ``StaffMember`` it was generated as.
 """

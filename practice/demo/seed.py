@@ -30,6 +30,7 @@ from practice.core.database import db
 from practice.measures import csi4
 from practice.measures.models import MeasureResponse
 from practice.moments import balance
+from practice.moments.balance import Valence
 from practice.moments.models import Moment, MomentType
 from practice.scripts import adoption
 from practice.scripts.models import (
@@ -1267,7 +1268,11 @@ class _PracticeBuilder:
         neutral = sum(rng.random() < 0.15 for _ in range(count))
         valenced = count - neutral
         soft = min(valenced, max(0, round(share * valenced + rng.gauss(0, 0.4))))
-        kinds = ["neutral"] * neutral + ["de"] * soft + ["esc"] * (valenced - soft)
+        kinds = (
+            [Valence.NEUTRAL] * neutral
+            + [Valence.DEESCALATING] * soft
+            + [Valence.ESCALATING] * (valenced - soft)
+        )
         rng.shuffle(kinds)
         minutes = sorted(rng.randint(2, max(2, duration - 3)) for _ in range(count))
         improving = progress if spec.trajectory == IMPROVING else 0.0
@@ -1281,10 +1286,10 @@ class _PracticeBuilder:
         result = []
         for kind, minute in zip(kinds, minutes, strict=True):
             actor = self._actor(attendees, pursuer, withdrawer, both_present)
-            if kind == "esc":
+            if kind == Valence.ESCALATING:
                 key = self._escalating_key(actor, pursuer, withdrawer, worsening)
                 intensity = _clamp(round(rng.gauss(3.4 - 0.7 * improving + 0.5 * worsening, 0.7)))
-            elif kind == "de":
+            elif kind == Valence.DEESCALATING:
                 key = self._deescalating_key(actor, pursuer, withdrawer)
                 intensity = _clamp(round(rng.gauss(2.5 + 0.8 * improving, 0.7)))
             else:

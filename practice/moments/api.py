@@ -1,4 +1,8 @@
-"""API: cycle moments of sessions, and the practice's vocabulary of moment types."""
+"""API: cycle moments of sessions, and the practice's vocabulary of moment types.
+
+Routes load through the member's scope, call ``operations`` (or ``vocabulary``) and answer;
+refusals propagate to ``practice.api.errors``, and the request commits.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,14 @@ from practice.api.routing import (
     created,
     operation,
     page_body,
-    paginate_list,
+    paginate,
     read,
     saved,
 )
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
 from practice.core.database import db
-from practice.moments import operations as service
-from practice.moments import vocabulary
+from practice.moments import operations, vocabulary
 from practice.moments.models import Moment, MomentType
 from practice.moments.operations import MomentData
 from practice.moments.schemas import (
@@ -60,7 +63,7 @@ def _moment(member: StaffMember, moment_id: int, *, edit: bool) -> tuple[Moment,
 )
 def moments_list(session_id: int, args: dict):
     therapy_session = session_for_viewer(access.current_staff(), session_id)
-    rows, total = paginate_list(service.session_moments(therapy_session), args)
+    rows, total = paginate(operations.standing_moments(therapy_session), args)
     page = page_body(MomentSchema(many=True).dump(rows), total, args)
     return read(page, "api_moments_read", obj=therapy_session, detail={"count": len(rows)})
 
@@ -82,7 +85,7 @@ def moments_list(session_id: int, args: dict):
 def moment_create(session_id: int):
     member = access.current_staff()
     therapy_session = session_for_editor(member, session_id)
-    moment = service.add_moment(therapy_session, member, MomentData(**body()), source="api")
+    moment = operations.add_moment(therapy_session, member, MomentData(**body()), source="api")
     return created(MomentSchema().dump(moment), ".moment_read", moment_id=moment.id)
 
 
@@ -107,7 +110,7 @@ def moment_read(moment_id: int):
     errors=(409,),
 )
 def moment_update(moment_id: int):
-    moment, _session = _moment(access.current_staff(), moment_id, edit=True)
+    moment, _therapy_session = _moment(access.current_staff(), moment_id, edit=True)
     stored = {
         "moment_type_id": moment.moment_type_id,
         "partner_id": moment.partner_id,
@@ -115,7 +118,7 @@ def moment_update(moment_id: int):
         "intensity": moment.intensity,
         "context": moment.context,
     }
-    service.update_moment(moment, MomentData(**{**stored, **body()}))
+    operations.update_moment(moment, MomentData(**{**stored, **body()}))
     return saved(MomentSchema().dump(moment))
 
 
@@ -130,8 +133,8 @@ def moment_update(moment_id: int):
 )
 def moment_delete(moment_id: int):
     member = access.current_staff()
-    moment, _session = _moment(member, moment_id, edit=True)
-    service.remove_moment(moment, member=member)
+    moment, _therapy_session = _moment(member, moment_id, edit=True)
+    operations.remove_moment(moment, member=member)
     return saved(None)
 
 
@@ -152,7 +155,7 @@ def _moment_type(type_id: int) -> MomentType:
     returns=MomentTypePageSchema,
 )
 def moment_types_list(args: dict):
-    rows, total = paginate_list(vocabulary.all_types(), args)
+    rows, total = paginate(vocabulary.ordered_types(), args)
     return saved(page_body(MomentTypeSchema(many=True).dump(rows), total, args))
 
 

@@ -1,6 +1,19 @@
-"""The cycle balance of a session, its softening share, and the trend of that share.
+"""The moment valences, a session's cycle balance and tally, its softening share, and the
+trend of that share: DESIGN.md's rules, written once.
 
-Pure rules: no Flask, no database.
+Pure rules: no Flask, no database. Pages, reports, flags and the API all compute them here.
+
+The cycle balance is stated so that SQL computing it for many sessions at once (the supervisor
+dashboard's) can mirror it term by term and be checked against it:
+
+- each standing (not voided) moment of a session contributes ``moment_load(valence, intensity)``:
+  its intensity (1..5) to the escalating load E if its type is escalating, to the de-escalating
+  load D if de-escalating, and nothing if neutral;
+- ``cycle_balance`` sums those contributions over the session's standing moments; in SQL, over
+  the moments joined to their types, ``SUM(CASE WHEN valence = 'escalating' THEN intensity
+  ELSE 0 END)`` for E and the same with ``'de-escalating'`` for D (0 for a session without
+  moments);
+- ``softening_share(E, D)`` is D / (E + D), undefined (None) when both loads are 0.
 """
 
 from __future__ import annotations
@@ -8,15 +21,62 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from practice.core.numbers import check_whole_number as _check_whole_number
 
-# --- Cycle balance ---------------------------------------------------------------------------
+__all__ = [
+    "IMPROVING",
+    "MAX_INTENSITY",
+    "MIN_INTENSITY",
+    "NOT_ENOUGH_SESSIONS",
+    "STEADY",
+    "TREND_THRESHOLD",
+    "TREND_WINDOW",
+    "VALENCE_LABELS",
+    "WORSENING",
+    "CycleBalance",
+    "SessionTally",
+    "Trend",
+    "Valence",
+    "cycle_balance",
+    "least_squares_slope",
+    "moment_load",
+    "session_tally",
+    "softening_share",
+    "softening_trend",
+]
 
-ESCALATING = "escalating"
-DEESCALATING = "de-escalating"
-NEUTRAL = "neutral"
-VALENCES = (ESCALATING, DEESCALATING, NEUTRAL)
+# --- Valences ----------------------------------------------------------------------------------
+
+
+class Valence(StrEnum):
+    """How a type of moment bears on the couple's cycle; the one definition of the values
+    (the moment type's column and its CHECK constraint use them too)."""
+
+    ESCALATING = "escalating"
+    DEESCALATING = "de-escalating"
+    NEUTRAL = "neutral"
+
+
+# The valences in words, in the fixed order every list and form shows them.
+VALENCE_LABELS: dict[Valence, str] = {
+    Valence.ESCALATING: "Escalating",
+    Valence.DEESCALATING: "De-escalating",
+    Valence.NEUTRAL: "Neutral",
+}
+
+
+def _valence(value: str) -> Valence:
+    try:
+        return Valence(value)
+    except ValueError:
+        expected = ", ".join(Valence)
+        raise ValueError(f"Unknown valence {value!r}; expected one of {expected}") from None
+
+
+# --- Cycle balance -----------------------------------------------------------------------------
+
 MIN_INTENSITY = 1
 MAX_INTENSITY = 5
 
@@ -47,22 +107,65 @@ def softening_share(escalating: float, deescalating: float) -> float | None:
     return deescalating / total
 
 
-def cycle_balance(moments: Iterable[tuple[str, int]]) -> CycleBalance:
-    """Sum the intensities of a session's moments into escalating and de-escalating loads.
+def moment_load(valence: str, intensity: int) -> tuple[int, int]:
+    """One moment's contribution to (E, D): its intensity on the side of its valence; a neutral
+    moment adds to neither.
 
-    Each moment is (valence, intensity); neutral moments count in neither load. Raises ValueError
-    for an unknown valence or an intensity outside 1..5.
+    Raises ValueError for an unknown valence or an intensity outside 1..5.
+    """
+    valence = _valence(valence)
+    _check_whole_number(intensity, MIN_INTENSITY, MAX_INTENSITY, "Moment intensity")
+    if valence == Valence.ESCALATING:
+        return intensity, 0
+    if valence == Valence.DEESCALATING:
+        return 0, intensity
+    return 0, 0
+
+
+def cycle_balance(moments: Iterable[tuple[str, int]]) -> CycleBalance:
+    """Sum the moment loads of a session's standing moments into its cycle balance.
+
+    Each moment is (valence, intensity). Raises ValueError as ``moment_load`` does.
     """
     escalating = deescalating = 0
     for valence, intensity in moments:
-        if valence not in VALENCES:
-            raise ValueError(f"Unknown valence {valence!r}; expected one of {', '.join(VALENCES)}")
-        _check_whole_number(intensity, MIN_INTENSITY, MAX_INTENSITY, "Moment intensity")
-        if valence == ESCALATING:
-            escalating += intensity
-        elif valence == DEESCALATING:
-            deescalating += intensity
+        e, d = moment_load(valence, intensity)
+        escalating += e
+        deescalating += d
     return CycleBalance(escalating=escalating, deescalating=deescalating)
+
+
+@dataclass(frozen=True)
+class SessionTally:
+    """A session's standing moments counted per valence, and its cycle balance: what the
+    Moments tab and live mode show."""
+
+    escalating: int
+    deescalating: int
+    neutral: int
+    balance: CycleBalance
+
+    @property
+    def softening_share(self) -> float | None:
+        return self.balance.softening_share
+
+
+def session_tally(moments: Iterable[tuple[str, int]]) -> SessionTally:
+    """Count a session's standing moments, each (valence, intensity), per valence, and weigh
+    them into its cycle balance.
+
+    Raises ValueError as ``moment_load`` does.
+    """
+    moments = list(moments)
+    counts = dict.fromkeys(Valence, 0)
+    for valence, _intensity in moments:
+        counts[_valence(valence)] += 1
+    return SessionTally(
+        escalating=counts[Valence.ESCALATING],
+        deescalating=counts[Valence.DEESCALATING],
+        neutral=counts[Valence.NEUTRAL],
+        balance=cycle_balance(moments),
+    )
 
 
 # --- Trend of the softening share ------------------------------------------------------------

@@ -9,9 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from practice.cases.models import Case
+from practice.moments.balance import VALENCE_LABELS
 from practice.moments.models import MomentType
 from practice.moments.operations import DEFAULT_INTENSITY, MAX_CONTEXT, together_label
-from practice.moments.vocabulary import VALENCE_LABELS, group_by_valence
+from practice.moments.vocabulary import group_by_valence
 from practice.web.forms import PracticeForm
 
 # The "Both" choice of the partner select: no single partner.
@@ -48,8 +49,8 @@ class WholeNumberField(IntegerField):
 class MomentForm(PracticeForm):
     """A moment on the session page: type, partner or both, minute, intensity and context.
 
-    Ranges that depend on the session (minute) and the case (partner) are checked by the
-    moment service, which is the rule's one home; the form keeps what was typed.
+    Ranges that depend on the session (minute) and the case (partner) are checked by
+    ``operations``, the rules' one home; the form keeps what was typed.
     """
 
     moment_type_id = SelectField(
@@ -101,8 +102,8 @@ class MomentForm(PracticeForm):
 class MomentTypeForm(PracticeForm):
     """An administrator's edit of a moment type; the key is derived from the label.
 
-    Every rule (lengths, colour form, shortcut) is checked by the vocabulary service in one
-    pass, so a refused form shows all its problems at once rather than one round at a time.
+    Every rule (lengths, colour form, shortcut) is checked by ``vocabulary`` in one pass, so a
+    refused form shows all its problems at once rather than one round at a time.
     """
 
     label = StringField("Label")

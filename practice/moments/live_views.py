@@ -1,7 +1,11 @@
 """The live-session mode: one screen to tag cycle moments while the session runs.
 
-The screen is HTML; taps, undo and the state are JSON. JSON routes answer errors as
-``{"error": {"code", "message", "fields"}}`` so the page's script can show them.
+The screen is HTML; taps, undo and the state are JSON. The JSON routes answer every error as
+``{"error": {"code", "message", "fields"}}`` so the page's script can show it, and this
+blueprint's error handlers are the one place that translates: HTTP errors (policy, scope, CSRF,
+a malformed body) by their status; the operations' refusals (``practice.core.errors``) as 409
+"note_signed" for a signed note, 400 "invalid" with the inputs at fault for any other refusal,
+404 "not_found" and 409 "conflict". The screen's own errors are pages, as everywhere else.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     jsonify,
     redirect,
@@ -21,19 +26,25 @@ from werkzeug.exceptions import HTTPException
 from practice import audit
 from practice.cases import scoping
 from practice.cases.models import Case
-from practice.core.database import db, utcnow
-from practice.core.errors import Refused
-from practice.moments import operations as moment_service
-from practice.moments import vocabulary
+from practice.core.database import utcnow
+from practice.core.errors import Conflict, NotFound, PracticeError
+from practice.core.unit_of_work import rollback_request
+from practice.moments import operations, vocabulary
+from practice.moments.balance import VALENCE_LABELS, SessionTally
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
-from practice.web.error_pages import audit_refusal, render_error
+from practice.web.error_pages import audit_refusal, refusal_page, render_error
+from practice.web.refusals import refusal_flashed
 
 bp = Blueprint("live", __name__)
 
 _JSON_ENDPOINTS = frozenset({"practice.live.tag", "practice.live.undo", "practice.live.state"})
 _ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
+_MESSAGES = {
+    403: "You cannot tag moments in this session.",
+    404: "This session was not found, or it is not yours to see.",
+}
 
 
 def _json_error(status: int, code: str, message: str, fields: dict | None = None):
@@ -48,15 +59,28 @@ def _handle_http(error: HTTPException):
     audit_refusal(status)
     if request.endpoint not in _JSON_ENDPOINTS:
         return render_error(status, error.description if status == 400 else None)
-    messages = {
-        403: "You cannot tag moments in this session.",
-        404: "This session was not found, or it is not yours to see.",
-    }
-    message = messages.get(status) or (error.description if status == 400 else error.name)
+    message = _MESSAGES.get(status) or (error.description if status == 400 else error.name)
     return _json_error(status, _ERROR_CODES.get(status, "error"), message)
 
 
+def _handle_refusal(error: PracticeError):
+    """An operation refused a tap or an undo: nothing of the request is kept, and the script is
+    told why (the screen's refusals are pages)."""
+    if request.endpoint not in _JSON_ENDPOINTS:
+        return refusal_page(error)
+    rollback_request()
+    if isinstance(error, NotFound):
+        audit_refusal(404)
+        return _json_error(404, "not_found", _MESSAGES[404])
+    if isinstance(error, NoteSigned):
+        return _json_error(409, "note_signed", str(error))
+    if isinstance(error, Conflict):
+        return _json_error(409, "conflict", str(error))
+    return _json_error(400, "invalid", str(error), error.fields)
+
+
 def _handle_server_error(_error: Exception):
+    rollback_request()
     if request.endpoint not in _JSON_ENDPOINTS:
         return render_error(500)
     return _json_error(500, "server_error", "Something went wrong; the tap was not saved.")
@@ -65,14 +89,20 @@ def _handle_server_error(_error: Exception):
 # Code-specific handlers: Flask tries them before any class-based one, on every blueprint.
 for _code in _ERROR_CODES:
     bp.register_error_handler(_code, _handle_http)
+bp.register_error_handler(PracticeError, _handle_refusal)
 bp.register_error_handler(500, _handle_server_error)
 
 
-def _refuse(error: Refused):
-    db.rollback()
-    if isinstance(error, NoteSigned):
-        return _json_error(409, "note_signed", str(error))
-    return _json_error(400, "invalid", str(error), error.fields)
+def _tally_json(tally: SessionTally) -> dict:
+    """The tally as the script shows it: moments per valence, the two loads, the share."""
+    return {
+        "escalating": tally.escalating,
+        "deescalating": tally.deescalating,
+        "neutral": tally.neutral,
+        "escalating_load": tally.balance.escalating,
+        "deescalating_load": tally.balance.deescalating,
+        "softening_share": tally.softening_share,
+    }
 
 
 def _columns(case: Case) -> list[dict]:
@@ -82,12 +112,18 @@ def _columns(case: Case) -> list[dict]:
         {"partner_id": p.id, "name": p.display_name, "key": str(n) if n <= 9 else None}
         for n, p in enumerate(case.partners, start=1)
     ]
-    together = {"partner_id": None, "name": moment_service.together_label(case.kind), "key": "0"}
+    together = {"partner_id": None, "name": operations.together_label(case.kind), "key": "0"}
     if len(columns) == 2:
         columns.insert(1, together)
     elif len(columns) > 2:
         columns.append(together)
     return columns
+
+
+def _recent(therapy_session: TherapySession) -> list[dict]:
+    """The latest moments of the session, newest first, as the screen lists them."""
+    kind = therapy_session.case.kind
+    return [operations.moment_summary(m, kind) for m in operations.recent_moments(therapy_session)]
 
 
 # The clock runs from an hour before the planned start to an hour after the planned end; a draft
@@ -112,7 +148,7 @@ def _clock(therapy_session: TherapySession) -> dict:
     return {
         "elapsed": elapsed,
         "text": _clock_text(elapsed, therapy_session.duration_minutes),
-        "minute": moment_service.live_minute(
+        "minute": operations.live_minute(
             therapy_session.starts_at, therapy_session.duration_minutes, now
         ),
         "window": CLOCK_WINDOW_SECONDS,
@@ -127,8 +163,7 @@ def screen(session_id: int):
     case = therapy_session.case
     columns = _columns(case)
     audit.record("live_viewed", obj=therapy_session)
-    # Rendered before the commit, which would expire what the page shows.
-    page = render_template(
+    return render_template(
         "practice/live/screen.html",
         therapy_session=therapy_session,
         case=case,
@@ -136,16 +171,12 @@ def screen(session_id: int):
         columns=columns,
         default_key=next((c["key"] for c in columns if c["partner_id"] is None), "1"),
         groups=vocabulary.group_by_valence(vocabulary.active_types()),
-        tally=moment_service.session_tally(therapy_session),
-        recent=[
-            moment_service.moment_summary(m, case.kind)
-            for m in moment_service.recent_moments(therapy_session)
-        ],
+        valence_labels=VALENCE_LABELS,
+        tally=operations.session_tally(therapy_session),
+        recent=_recent(therapy_session),
         clock=_clock(therapy_session),
         undo_key=vocabulary.UNDO_KEY,
     )
-    db.commit()
-    return page
 
 
 @bp.route("/sessions/<int:session_id>/live/start", methods=["POST"])
@@ -153,13 +184,8 @@ def screen(session_id: int):
 def start(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
-    try:
-        moment_service.start_clock(therapy_session, utcnow())
-    except Refused as error:
-        db.rollback()
-        flash(str(error), "error")
-    else:
-        db.commit()
+    with refusal_flashed():
+        operations.start_clock(therapy_session, utcnow())
         flash(f"Clock started at {therapy_session.starts_at:%H:%M} UTC.", "success")
     return redirect(url_for(".screen", session_id=session_id))
 
@@ -171,22 +197,17 @@ def tag(session_id: int) -> tuple[Response, int]:
     therapy_session = scoping.session_for_editor(member, session_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _json_error(400, "bad_request", "Send a JSON object with moment_type_id.")
-    try:
-        moment = moment_service.tag_live(
-            therapy_session,
-            member,
-            payload.get("moment_type_id"),
-            payload.get("partner_id"),
-            payload.get("intensity"),
-            utcnow(),
-        )
-    except Refused as error:
-        return _refuse(error)
-    # Built before the commit, which expires every loaded object (reloading costs queries).
-    summary = moment_service.moment_summary(moment, therapy_session.case.kind)
-    tally = moment_service.session_tally(therapy_session)
-    db.commit()
+        abort(400, "Send a JSON object with moment_type_id.")
+    moment = operations.tag_live(
+        therapy_session,
+        member,
+        payload.get("moment_type_id"),
+        payload.get("partner_id"),
+        payload.get("intensity"),
+        utcnow(),
+    )
+    summary = operations.moment_summary(moment, therapy_session.case.kind)
+    tally = _tally_json(operations.session_tally(therapy_session))
     return jsonify(moment=summary, tally=tally), 201
 
 
@@ -195,14 +216,9 @@ def tag(session_id: int) -> tuple[Response, int]:
 def undo(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
-    try:
-        moment = moment_service.undo_last(therapy_session, member)
-    except Refused as error:
-        return _refuse(error)
-    tally = moment_service.session_tally(therapy_session)
-    undone = moment_service.moment_summary(moment, therapy_session.case.kind) if moment else None
-    db.commit()
-    return jsonify(undone=undone, tally=tally)
+    moment = operations.undo_last(therapy_session, member)
+    undone = operations.moment_summary(moment, therapy_session.case.kind) if moment else None
+    return jsonify(undone=undone, tally=_tally_json(operations.session_tally(therapy_session)))
 
 
 @bp.route("/sessions/<int:session_id>/live/state")
@@ -210,17 +226,11 @@ def undo(session_id: int):
 def state(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
-    kind = therapy_session.case.kind
-    recent = [
-        moment_service.moment_summary(m, kind)
-        for m in moment_service.recent_moments(therapy_session)
-    ]
     body = {
-        "tally": moment_service.session_tally(therapy_session),
-        "moments": recent,
+        "tally": _tally_json(operations.session_tally(therapy_session)),
+        "moments": _recent(therapy_session),
         "signed": therapy_session.is_signed,
         **_clock(therapy_session),
     }
     audit.record("live_state_viewed", obj=therapy_session)
-    db.commit()
     return jsonify(body)

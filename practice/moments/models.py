@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,20 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
 
+# The valences are defined once, with the rules that weigh them; imported here for the column's
+# CHECK constraint (and still importable from the models, as the dashboard does).
+from practice.moments.balance import Valence
+
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
     from practice.cases.models import Partner
     from practice.sessions.models import TherapySession
 
 
-class Valence(StrEnum):
-    ESCALATING = "escalating"
-    DEESCALATING = "de-escalating"
-    NEUTRAL = "neutral"
-
-
 class MomentType(Base):
-    """A kind of cycle moment. Types in use are retired (``active = False``), never deleted."""
+    """A kind of cycle moment. Types in use are retired (``active = False``), never deleted.
+
+    ``valence`` holds a ``Valence`` value (``practice.moments.balance``).
+    """
 
     __tablename__ = "practice_moment_type"
     __table_args__ = (

@@ -1,26 +1,30 @@
 """Cycle moments observed in sessions: add, edit, remove, live tagging with undo, and the tally.
 
-Moments are never deleted: removing one sets ``voided_at`` and a reason, so the record of what
-was tagged, and when it was taken back, stays. Only a draft note's moments change.
+The only place moments are written. Each change runs in a savepoint (``@atomic``), is audited
+and raises the refusal family (``NoteSigned`` for a signed note, ``MomentError`` otherwise);
+the request that called it commits. Moments are never deleted: removing one sets ``voided_at``
+and a reason, so the record of what was tagged, and when it was taken back, stays. Only a draft
+note's moments change. The weighing rules are ``practice.moments.balance``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, repeat
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import CaseKind, Partner
 from practice.core import voiding
-from practice.core.database import db, utcnow
+from practice.core.database import MAX_ID, db, utcnow
 from practice.core.errors import Refused
+from practice.core.numbers import check_whole_number
 from practice.core.signals import moment_tagged
+from practice.core.unit_of_work import atomic
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
@@ -34,17 +38,8 @@ RECENT_LIMIT = 10
 
 
 class MomentError(Refused):
-    """A moment change that cannot be made.
-
-    ``fields`` maps each input at fault to its message (empty when no single input is);
-    ``field`` is the first of them.
-    """
-
-    def __init__(
-        self, message: str, field: str | None = None, fields: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message, fields or ({field: message} if field else None))
-        self.field = next(iter(self.fields), None)
+    """A moment change that cannot be made; ``fields`` names each input at fault (empty when
+    no single input is)."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +77,11 @@ def _check_open(therapy_session: TherapySession) -> None:
 
 
 def _whole_number(value: Any, low: int, high: int) -> bool:
-    # bool is an int subclass, but true/false in a minute is a data error, not 1/0.
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    try:
+        check_whole_number(value, low, high, "value")
+    except ValueError:
+        return False
+    return True
 
 
 def _validate(
@@ -97,7 +95,7 @@ def _validate(
     """
     problems: dict[str, str] = {}
     moment_type = None
-    if _whole_number(data.moment_type_id, 1, 2**31 - 1):
+    if _whole_number(data.moment_type_id, 1, MAX_ID):
         moment_type = db.get(MomentType, data.moment_type_id)
     if moment_type is None:
         problems["moment_type_id"] = "Choose a moment type from the list."
@@ -107,7 +105,7 @@ def _validate(
         )
     partner = None
     if data.partner_id is not None:
-        if _whole_number(data.partner_id, 1, 2**31 - 1):
+        if _whole_number(data.partner_id, 1, MAX_ID):
             partner = db.get(Partner, data.partner_id)
         if partner is None or partner.case_id != therapy_session.case_id:
             problems["partner_id"] = "That partner is not part of this case."
@@ -135,19 +133,20 @@ def _validate(
 # --- Changes -----------------------------------------------------------------------------------
 
 
+@atomic
 def add_moment(
     therapy_session: TherapySession, member: StaffMember, data: MomentData, *, source: str = "form"
 ) -> Moment:
     """Record a moment in a draft session; audited, and announced as ``moment_tagged``.
 
-    Raises NoteSigned for a signed note and MomentError for an unknown or retired type, a
-    partner from another case, a minute outside the session, an intensity outside 1..5 or an
-    over-long context.
+    Raises NoteSigned for a signed note and MomentError for a voided session, an unknown or
+    retired type, a partner from another case, a minute outside the session, an intensity
+    outside 1..5 or an over-long context.
     """
     _check_open(therapy_session)
     moment_type, partner, context = _validate(therapy_session, data)
     moment = Moment(
-        # By id, not ``session=``: appending to session.moments would load them all.
+        # By id, not ``therapy_session=``: the back-populated list would load every moment.
         session_id=therapy_session.id,
         moment_type=moment_type,
         partner_id=partner.id if partner is not None else None,
@@ -175,6 +174,7 @@ def add_moment(
     return moment
 
 
+@atomic
 def update_moment(moment: Moment, data: MomentData) -> list[str]:
     """Change a moment of a draft session; returns the names of the fields that changed.
 
@@ -205,6 +205,7 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
     return changed
 
 
+@atomic
 def remove_moment(
     moment: Moment, reason: str = REMOVED_BY_COUNSELLOR, member: StaffMember | None = None
 ) -> None:
@@ -220,7 +221,7 @@ def remove_moment(
     try:
         reason = voiding.clean_reason(reason)
     except ValueError as error:
-        raise MomentError(str(error), field="reason") from error
+        raise MomentError(str(error), fields={"reason": str(error)}) from error
     moment.voided_at = utcnow()
     moment.voided_by_id = member.id if member is not None else None
     moment.void_reason = reason
@@ -234,6 +235,7 @@ def remove_moment(
     )
 
 
+@atomic
 def tag_live(
     therapy_session: TherapySession,
     member: StaffMember,
@@ -256,10 +258,12 @@ def tag_live(
     return add_moment(therapy_session, member, data, source="live")
 
 
+@atomic
 def undo_last(therapy_session: TherapySession, member: StaffMember) -> Moment | None:
-    """Void the latest moment ``member`` recorded in ``session``; None when there is none.
+    """Void the latest moment ``member`` recorded in the session; None when there is none.
 
-    Another person's moments are never undone. Raises NoteSigned for a signed note.
+    Another person's moments are never undone. Raises NoteSigned for a signed note and
+    MomentError for a voided session.
     """
     _check_open(therapy_session)
     moment = db.scalar(
@@ -277,10 +281,12 @@ def undo_last(therapy_session: TherapySession, member: StaffMember) -> Moment | 
     return moment
 
 
+@atomic
 def start_clock(therapy_session: TherapySession, now: datetime) -> None:
     """Set a draft session's start to ``now`` (to the second), when it actually begins.
 
-    Live mode counts minutes from this time. Raises NoteSigned for a signed note.
+    Live mode counts minutes from this time. Raises NoteSigned for a signed note and
+    MomentError for a voided session.
     """
     _check_open(therapy_session)
     previous = therapy_session.starts_at
@@ -299,17 +305,20 @@ def start_clock(therapy_session: TherapySession, now: datetime) -> None:
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def session_moments(therapy_session: TherapySession) -> list[Moment]:
-    """The session's moments that stand (not voided), in minute order, types and partners
-    loaded in the same query."""
-    return list(
-        db.scalars(
-            select(Moment)
-            .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
-            .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
-            .order_by(Moment.minute, Moment.id)
-        )
+def standing_moments(therapy_session: TherapySession) -> Select:
+    """The query of the session's moments that stand (not voided), in minute order."""
+    return (
+        select(Moment)
+        .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
+        .order_by(Moment.minute, Moment.id)
     )
+
+
+def session_moments(therapy_session: TherapySession) -> list[Moment]:
+    """The session's standing moments in minute order, types and partners loaded in the same
+    query."""
+    loaded = (joinedload(Moment.moment_type), joinedload(Moment.partner))
+    return list(db.scalars(standing_moments(therapy_session).options(*loaded)))
 
 
 def voided_moments(therapy_session: TherapySession) -> list[Moment]:
@@ -341,35 +350,15 @@ def recent_moments(therapy_session: TherapySession, limit: int = RECENT_LIMIT) -
     )
 
 
-def balance_of(moments: list[Moment]) -> balance.CycleBalance:
-    """The cycle balance (``practice.metrics``) of already-loaded moments."""
-    return balance.cycle_balance((m.moment_type.valence, m.intensity) for m in moments)
-
-
-def session_tally(therapy_session: TherapySession) -> dict[str, Any]:
-    """Counts per valence, the escalating and de-escalating loads and the softening share of
-    the session's standing moments, from one grouped query."""
+def session_tally(therapy_session: TherapySession) -> balance.SessionTally:
+    """The tally of the session's standing moments (counts per valence, cycle balance), from
+    one query: the figures the Moments tab and live mode show."""
     rows = db.execute(
-        select(MomentType.valence, Moment.intensity, func.count(Moment.id))
+        select(MomentType.valence, Moment.intensity)
         .join(MomentType, Moment.moment_type_id == MomentType.id)
         .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
-        .group_by(MomentType.valence, Moment.intensity)
     ).all()
-    counts = {valence: 0 for valence in balance.VALENCES}
-    for valence, _intensity, n in rows:
-        counts[valence] += n
-    # Expanded back to one (valence, intensity) per moment so the rule stays in metrics.
-    loads = balance.cycle_balance(
-        chain.from_iterable(repeat((valence, intensity), n) for valence, intensity, n in rows)
-    )
-    return {
-        "escalating": counts[balance.ESCALATING],
-        "deescalating": counts[balance.DEESCALATING],
-        "neutral": counts[balance.NEUTRAL],
-        "escalating_load": loads.escalating,
-        "deescalating_load": loads.deescalating,
-        "softening_share": loads.softening_share,
-    }
+    return balance.session_tally((valence, intensity) for valence, intensity in rows)
 
 
 def moment_summary(moment: Moment, case_kind: str) -> dict[str, Any]:

@@ -18,9 +18,8 @@ from practice.api.schemas import (
     WholeNumber,
     nullable,
 )
-from practice.moments.balance import MAX_INTENSITY, MIN_INTENSITY
-from practice.moments.models import Valence
-from practice.moments.operations import MAX_CONTEXT
+from practice.moments.balance import MAX_INTENSITY, MIN_INTENSITY, Valence
+from practice.moments.operations import DEFAULT_INTENSITY, MAX_CONTEXT
 from practice.moments.vocabulary import MAX_DESCRIPTION, MAX_LABEL
 from practice.sessions.operations import MAX_DURATION
 
@@ -53,7 +52,7 @@ class MomentCreateSchema(In):
     moment_type_id = Id(required=True)
     partner_id = Id(allow_none=True, load_default=None)
     minute = _minute(required=True)
-    intensity = _intensity(load_default=3)
+    intensity = _intensity(load_default=DEFAULT_INTENSITY)
     context = Text(max_length=MAX_CONTEXT, load_default="")
 
 

@@ -1,4 +1,9 @@
-"""Cycle moments on the session page: the Moments tab, with add, edit and remove (no JS)."""
+"""Cycle moments on the session page: the Moments tab, with add, edit and remove (no JS).
+
+Each view loads through the member's scope, validates its form, calls ``operations`` and
+answers; the request commits (``practice.core.unit_of_work``). A refusal is shown on the form
+that asked for it (``refusal_shown_on``); one refused because the note is signed answers 409.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,15 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases import scoping
 from practice.core.database import db
-from practice.core.errors import Refused
-from practice.moments import operations as moment_service
-from practice.moments import vocabulary
+from practice.moments import operations, vocabulary
+from practice.moments.balance import VALENCE_LABELS
 from practice.moments.forms import MomentForm
 from practice.moments.models import Moment
-from practice.moments.operations import MomentData, MomentError
+from practice.moments.operations import MomentData
 from practice.sessions.models import TherapySession
-from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
 from practice.web.forms import VoidForm
+from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("moments", __name__)
 
@@ -32,18 +36,10 @@ def _data(form: MomentForm) -> MomentData:
     )
 
 
-def _refuse(form: MomentForm, error: MomentError) -> int:
-    """Undo the attempted change, show the message by its field, and give the status."""
-    db.rollback()
-    placed = False
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-            placed = True
-    if not placed:
-        form.form_errors.append(str(error))
-    return 409 if isinstance(error, NoteSigned) else 200
+def _refused_status(therapy_session: TherapySession) -> int:
+    """The status of a page re-shown with a refusal on its form: 409 when the note is signed
+    (the change can no longer be made at all), 200 when the form has something to correct."""
+    return 409 if therapy_session.is_signed else 200
 
 
 def _moment_for_editor(member: StaffMember, moment_id: int) -> tuple[Moment, TherapySession]:
@@ -52,6 +48,10 @@ def _moment_for_editor(member: StaffMember, moment_id: int) -> tuple[Moment, The
     if moment is None or moment.voided_at is not None:
         abort(404)
     return moment, scoping.session_for_editor(member, moment.session_id)
+
+
+def _back_to_tab(therapy_session: TherapySession):
+    return redirect(url_for(".session_moments", session_id=therapy_session.id))
 
 
 @bp.route("/sessions/<int:session_id>/moments", methods=["GET", "POST"])
@@ -64,30 +64,25 @@ def session_moments(session_id: int):
     form.set_choices(vocabulary.active_types(), therapy_session.case, None)
     status = 200
     if form.validate_on_submit():
-        try:
-            moment = moment_service.add_moment(therapy_session, member, _data(form))
-        except Refused as error:
-            status = _refuse(form, error)
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            moment = operations.add_moment(therapy_session, member, _data(form))
             flash(f"Moment added at minute {moment.minute}.", "success")
-            return redirect(url_for(".session_moments", session_id=therapy_session.id))
-    listed = moment_service.session_moments(therapy_session)
+            return _back_to_tab(therapy_session)
+        status = _refused_status(therapy_session)
+    listed = operations.session_moments(therapy_session)
     audit.record("moments_viewed", obj=therapy_session, detail={"count": len(listed)})
-    # Rendered before the commit, which would expire what the page shows.
     page = render_template(
         "practice/moments/session_moments.html",
         therapy_session=therapy_session,
         case=therapy_session.case,
         can_edit=scoping.can_edit(member, therapy_session.case),
         moments=listed,
-        removed=moment_service.voided_moments(therapy_session),
-        balance=moment_service.balance_of(listed),
+        removed=operations.voided_moments(therapy_session),
+        tally=operations.session_tally(therapy_session),
         form=form,
-        together=moment_service.together_label(therapy_session.case.kind),
-        valence_labels=vocabulary.VALENCE_LABELS,
+        together=operations.together_label(therapy_session.case.kind),
+        valence_labels=VALENCE_LABELS,
     )
-    db.commit()
     return page, status
 
 
@@ -101,14 +96,11 @@ def edit(moment_id: int):
     form.submit.label.text = "Save moment"
     status = 200
     if form.validate_on_submit():
-        try:
-            moment_service.update_moment(moment, _data(form))
-        except Refused as error:
-            status = _refuse(form, error)
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.update_moment(moment, _data(form))
             flash(f"Moment at minute {moment.minute} saved.", "success")
-            return redirect(url_for(".session_moments", session_id=therapy_session.id))
+            return _back_to_tab(therapy_session)
+        status = _refused_status(therapy_session)
     audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
     page = render_template(
         "practice/moments/edit.html",
@@ -118,7 +110,6 @@ def edit(moment_id: int):
         moment=moment,
         form=form,
     )
-    db.commit()
     return page, status
 
 
@@ -127,25 +118,18 @@ def edit(moment_id: int):
 def remove(moment_id: int):
     member = access.current_staff()
     moment, therapy_session = _moment_for_editor(member, moment_id)
+    if therapy_session.is_signed:
+        # No form to offer: nothing of a signed note's moments can be removed.
+        flash("This note is signed, so its moments can no longer change.", "error")
+        return _back_to_tab(therapy_session)
     form = VoidForm()
     if request.method == "POST":
-        try:
-            moment_service.remove_moment(moment, form.reason.data or "", member)
-        except Refused as error:
-            db.rollback()
-            if "reason" not in error.fields:
-                flash(str(error), "error")
-                return redirect(url_for(".session_moments", session_id=therapy_session.id))
-            form.reason.errors = [str(error)]
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.remove_moment(moment, form.reason.data or "", member)
             flash(f"Moment at minute {moment.minute} removed.", "success")
-            return redirect(url_for(".session_moments", session_id=therapy_session.id))
-    elif therapy_session.is_signed:
-        flash("This note is signed, so its moments can no longer change.", "error")
-        return redirect(url_for(".session_moments", session_id=therapy_session.id))
+            return _back_to_tab(therapy_session)
     audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
-    page = render_template(
+    return render_template(
         "practice/moments/remove.html",
         therapy_session=therapy_session,
         case=therapy_session.case,
@@ -153,5 +137,3 @@ def remove(moment_id: int):
         moment=moment,
         form=form,
     )
-    db.commit()
-    return page

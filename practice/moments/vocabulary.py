@@ -1,6 +1,9 @@
 """The practice's vocabulary of cycle moments: listing, adding, editing and retiring types.
 
-Types are never deleted: a type in use is retired (``active = False``) and its moments stay.
+The only place moment types are written: each change runs in a savepoint (``@atomic``), is
+audited and raises ``VocabularyError`` (a ``Refused``) naming the inputs at fault. Types are
+never deleted: a type in use is retired (``active = False``) and its moments stay. The valences
+and their labels are ``practice.moments.balance``'s.
 """
 
 from __future__ import annotations
@@ -9,22 +12,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from practice import audit
 from practice.core.database import db
 from practice.core.errors import Refused
-from practice.moments.models import MomentType, Valence
+from practice.core.unit_of_work import atomic
+from practice.moments.balance import VALENCE_LABELS
+from practice.moments.models import MomentType
 
 # Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
 UNDO_KEY = "z"
 LIVE_CONTROL_KEYS = frozenset({UNDO_KEY})
 
-VALENCE_LABELS: dict[str, str] = {
-    Valence.ESCALATING: "Escalating",
-    Valence.DEESCALATING: "De-escalating",
-    Valence.NEUTRAL: "Neutral",
-}
 MAX_LABEL = 60
 MAX_DESCRIPTION = 300
 MAX_KEY = 40
@@ -32,17 +32,12 @@ _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 
 
 class VocabularyError(Refused):
-    """A change to the moment vocabulary that cannot be made.
+    """A change to the moment vocabulary that cannot be made; ``fields`` names each input at
+    fault."""
 
-    ``fields`` maps each input at fault to its message; ``field`` is the first of them.
-    """
 
-    def __init__(
-        self, message: str, field: str | None = None, fields: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.fields = dict(fields) if fields else ({field: message} if field else {})
-        self.field = next(iter(self.fields), None)
+def _shortcut_refused(message: str) -> VocabularyError:
+    return VocabularyError(message, fields={"shortcut": message})
 
 
 @dataclass(frozen=True)
@@ -56,18 +51,23 @@ class MomentTypeData:
     shortcut: str | None
 
 
+def ordered_types(*, active_only: bool = False) -> Select:
+    """The query of the moment types in display order; only those counsellors can tag with
+    when ``active_only``."""
+    query = select(MomentType).order_by(MomentType.position, MomentType.id)
+    if active_only:
+        query = query.where(MomentType.active.is_(True))
+    return query
+
+
 def all_types() -> list[MomentType]:
-    """Every moment type, active and retired, in valence then display order."""
-    return list(db.scalars(select(MomentType).order_by(MomentType.position)))
+    """Every moment type, active and retired, in display order."""
+    return list(db.scalars(ordered_types()))
 
 
 def active_types() -> list[MomentType]:
     """The types counsellors can tag with, in display order."""
-    return list(
-        db.scalars(
-            select(MomentType).where(MomentType.active.is_(True)).order_by(MomentType.position)
-        )
-    )
+    return list(db.scalars(ordered_types(active_only=True)))
 
 
 def group_by_valence(types: list[MomentType]) -> list[tuple[str, str, list[MomentType]]]:
@@ -114,7 +114,8 @@ def _clean(data: MomentTypeData, moment_type: MomentType | None) -> MomentTypeDa
     if len(description) > MAX_DESCRIPTION:
         problems["description"] = f"Keep the description to {MAX_DESCRIPTION} characters or fewer."
     if data.valence not in VALENCE_LABELS:
-        problems["valence"] = "Choose escalating, de-escalating or neutral."
+        *others, last = (words.lower() for words in VALENCE_LABELS.values())
+        problems["valence"] = f"Choose {', '.join(others)} or {last}."
     colour = (data.colour or "").strip().lower()
     if not _COLOUR.match(colour):
         problems["colour"] = "Give the colour as #rrggbb, for example #1f6f5c."
@@ -134,10 +135,10 @@ def _check_shortcut(
     shortcut: str, moment_type: MomentType | None, *, check_taken: bool = True
 ) -> None:
     if len(shortcut) != 1 or not ("a" <= shortcut <= "z"):
-        raise VocabularyError("The shortcut must be one lowercase letter, a to z.", "shortcut")
+        raise _shortcut_refused("The shortcut must be one lowercase letter, a to z.")
     if shortcut in LIVE_CONTROL_KEYS:
-        raise VocabularyError(
-            f"“{shortcut}” is kept for undo in live mode; choose another letter.", "shortcut"
+        raise _shortcut_refused(
+            f"“{shortcut}” is kept for undo in live mode; choose another letter."
         )
     if not check_taken:
         return
@@ -148,11 +149,10 @@ def _check_shortcut(
         query = query.where(MomentType.id != moment_type.id)
     holder = db.scalar(query)
     if holder is not None:
-        raise VocabularyError(
-            f"The shortcut “{shortcut}” is already used by “{holder}”.", "shortcut"
-        )
+        raise _shortcut_refused(f"The shortcut “{shortcut}” is already used by “{holder}”.")
 
 
+@atomic
 def create_type(data: MomentTypeData) -> MomentType:
     """Add an active moment type at the end of the list, with a unique key from its label.
 
@@ -177,6 +177,7 @@ def create_type(data: MomentTypeData) -> MomentType:
     return moment_type
 
 
+@atomic
 def update_type(moment_type: MomentType, data: MomentTypeData) -> None:
     """Change a type's label, description, valence, colour and shortcut; the key stays.
 
@@ -194,13 +195,18 @@ def update_type(moment_type: MomentType, data: MomentTypeData) -> None:
     audit.record("moment_type_updated", obj=moment_type, detail={"fields": changed})
 
 
+@atomic
 def set_active(moment_type: MomentType, active: bool) -> None:
     """Retire (``active=False``) or bring back a type. Its moments are kept either way.
 
     Raises VocabularyError when bringing back a type whose shortcut another active type now uses.
     """
     if active and moment_type.shortcut:
-        _check_shortcut(moment_type.shortcut, moment_type)
+        try:
+            _check_shortcut(moment_type.shortcut, moment_type)
+        except VocabularyError as error:
+            message = f"“{moment_type.label}” was not brought back: {error}"
+            raise VocabularyError(message, fields={"shortcut": message}) from error
     moment_type.active = active
     db.flush()
     audit.record(

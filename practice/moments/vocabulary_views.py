@@ -1,4 +1,8 @@
-"""Administrators edit the moment vocabulary: add, edit, retire and bring back types."""
+"""Administrators edit the moment vocabulary: add, edit, retire and bring back types.
+
+Each view validates its form, calls ``vocabulary`` and answers; the request commits. A refusal
+is shown on the form that asked for it, or flashed where there is no form.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from practice.core.database import db
 from practice.moments import vocabulary
 from practice.moments.forms import MomentTypeForm
 from practice.moments.models import MomentType
-from practice.moments.vocabulary import MomentTypeData, VocabularyError
+from practice.moments.vocabulary import MomentTypeData
 from practice.web import access
 from practice.web.forms import ConfirmForm
+from practice.web.refusals import refusal_flashed, refusal_shown_on
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/admin/moment-types")
 
@@ -24,18 +29,6 @@ def _data(form: MomentTypeForm) -> MomentTypeData:
         colour=form.colour.data or "",
         shortcut=form.shortcut.data or None,
     )
-
-
-def _refuse(form: MomentTypeForm, error: VocabularyError) -> None:
-    db.rollback()
-    placed = False
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-            placed = True
-    if not placed:
-        form.form_errors.append(str(error))
 
 
 def _render_form(form: MomentTypeForm, moment_type: MomentType | None):
@@ -62,12 +55,8 @@ def index():
 def new():
     form = MomentTypeForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             moment_type = vocabulary.create_type(_data(form))
-        except VocabularyError as error:
-            _refuse(form, error)
-        else:
-            db.commit()
             flash(f"“{moment_type.label}” was added.", "success")
             return redirect(url_for(".index"))
     return _render_form(form, None)
@@ -79,12 +68,8 @@ def edit(type_id: int):
     moment_type = db.get(MomentType, type_id) or abort(404)
     form = MomentTypeForm(obj=moment_type)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             vocabulary.update_type(moment_type, _data(form))
-        except VocabularyError as error:
-            _refuse(form, error)
-        else:
-            db.commit()
             flash(f"“{moment_type.label}” was saved.", "success")
             return redirect(url_for(".index"))
     return _render_form(form, moment_type)
@@ -94,13 +79,8 @@ def edit(type_id: int):
 @access.roles(Role.ADMIN)
 def retire(type_id: int):
     moment_type = db.get(MomentType, type_id) or abort(404)
-    try:
+    with refusal_flashed():
         vocabulary.set_active(moment_type, not moment_type.active)
-    except VocabularyError as error:
-        db.rollback()
-        flash(f"“{moment_type.label}” was not brought back: {error}", "error")
-    else:
-        db.commit()
         state = "brought back" if moment_type.active else "retired; its moments are kept"
         flash(f"“{moment_type.label}” was {state}.", "success")
     return redirect(url_for(".index"))

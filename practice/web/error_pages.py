@@ -102,8 +102,11 @@ def _handle_http(error: HTTPException):
     return render_error(status, description)
 
 
-def _handle_unexpected_refusal(error: PracticeError):
-    """A refusal no view caught: its message on an error page; not found is a refused access."""
+def refusal_page(error: PracticeError):
+    """A refusal no view caught: its message on an error page; not found is a refused access.
+
+    Public for a blueprint that answers some routes in JSON: it hands its pages' refusals here.
+    """
     status = status_of(error)
     if status == 404:
         audit_refusal(404)
@@ -120,5 +123,5 @@ def register(blueprint: Blueprint) -> None:
     """Error handlers for the tracker's own routes only, never the host's."""
     for code in (400, 401, 403, 404, 405):
         blueprint.register_error_handler(code, _handle_http)
-    blueprint.register_error_handler(PracticeError, _handle_unexpected_refusal)
+    blueprint.register_error_handler(PracticeError, refusal_page)
     blueprint.register_error_handler(500, _handle_server_error)
