@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from practice.accounts.passwords import verify_password
 from practice.core import migrate
-from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, seed_demo
+from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, has_staff, seed_demo
 from practice.measures import csi4
 from practice.models import (
     Account,
@@ -177,6 +177,13 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
     for series in totals.values():
         assert csi4.csi4_below_cutoff(series[0])
         assert not csi4.csi4_below_cutoff(series[-1])
+
+
+def test_a_retired_default_moment_type_is_refused_before_anything_is_written(app_context, db):
+    db.execute(sa.update(MomentType).where(MomentType.key == "pursue").values(active=False))
+    with pytest.raises(DemoError, match="pursue"):
+        seed_demo()
+    assert not has_staff()
 
 
 def test_two_seeds_into_two_fresh_databases_are_identical(tmp_path):
