@@ -41,6 +41,7 @@ from flask import Flask, g, request
 
 from practice.core import migrate
 from practice.core.database import db
+from practice.core.unit_of_work import unit_of_work
 from practice.demo import seed as demo
 from practice.models import Case, CaseStatus, Role, StaffMember, TherapySession
 from practice.standalone import create_app
@@ -98,56 +99,56 @@ def prepare(app: Flask, scale: float, sessions_per_case: int, supervisees: int) 
     """Migrate, seed unless seeded, give the supervisor ``supervisees``; return the sizes."""
     with app.app_context():
         migrate.upgrade()
-        session = db
         if not demo.has_staff():
             print(f"  seeding the demo at scale {scale:g}, {sessions_per_case} sessions per case…")
             started = time.perf_counter()
-            demo.seed_demo(scale=scale, sessions_per_case=sessions_per_case)
-            session.commit()
-            if session.get_bind().dialect.name == "postgresql":
+            with unit_of_work():
+                demo.seed_demo(scale=scale, sessions_per_case=sessions_per_case)
+            if db.get_bind().dialect.name == "postgresql":
                 # What autovacuum does soon after a bulk load; planning on empty statistics
                 # would measure the seed, not the dashboard.
-                session.connection().exec_driver_sql("ANALYZE")
-                session.commit()
+                with unit_of_work():
+                    db.connection().exec_driver_sql("ANALYZE")
             print(f"  seeded in {time.perf_counter() - started:.0f} s")
         else:
             print("  reusing the seeded practice")
-        supervisor = session.scalar(select_staff(SUPERVISOR))
-        if supervisor is None:
-            sys.exit(f"No {SUPERVISOR} in this database: not the demo practice?")
-        mine = session.scalars(
-            sa.select(StaffMember.id).where(StaffMember.supervisor_id == supervisor.id)
-        ).all()
-        if len(mine) < supervisees:
-            # Counsellors of other supervisors, the highest numbered first (never the base six).
-            others = session.scalars(
-                sa.select(StaffMember.id)
-                .where(
-                    StaffMember.role == Role.COUNSELLOR,
-                    StaffMember.supervisor_id.is_not(None),
-                    StaffMember.supervisor_id != supervisor.id,
-                )
-                .order_by(StaffMember.id.desc())
-                .limit(supervisees - len(mine))
+        with unit_of_work():
+            supervisor = db.scalar(select_staff(SUPERVISOR))
+            if supervisor is None:
+                sys.exit(f"No {SUPERVISOR} in this database: not the demo practice?")
+            mine = db.scalars(
+                sa.select(StaffMember.id).where(StaffMember.supervisor_id == supervisor.id)
             ).all()
-            session.execute(
-                sa.update(StaffMember)
-                .where(StaffMember.id.in_(others))
-                .values(supervisor_id=supervisor.id)
-            )
-            session.commit()
-        scope = sa.select(StaffMember.id).where(StaffMember.supervisor_id == supervisor.id)
-        in_scope = sa.or_(Case.counsellor_id == supervisor.id, Case.counsellor_id.in_(scope))
-        figures = {
-            "supervisees": session.scalar(sa.select(sa.func.count()).select_from(scope.subquery())),
-            "active_cases": session.scalar(
-                sa.select(sa.func.count(Case.id)).where(in_scope, Case.status == CaseStatus.ACTIVE)
-            ),
-            "practice_cases": session.scalar(sa.select(sa.func.count(Case.id))),
-            "practice_sessions": session.scalar(sa.select(sa.func.count(TherapySession.id))),
-        }
-        session.commit()
-        return figures
+            if len(mine) < supervisees:
+                # Counsellors of other supervisors, the highest numbered first (never the base
+                # six).
+                others = db.scalars(
+                    sa.select(StaffMember.id)
+                    .where(
+                        StaffMember.role == Role.COUNSELLOR,
+                        StaffMember.supervisor_id.is_not(None),
+                        StaffMember.supervisor_id != supervisor.id,
+                    )
+                    .order_by(StaffMember.id.desc())
+                    .limit(supervisees - len(mine))
+                ).all()
+                db.execute(
+                    sa.update(StaffMember)
+                    .where(StaffMember.id.in_(others))
+                    .values(supervisor_id=supervisor.id)
+                )
+            scope = sa.select(StaffMember.id).where(StaffMember.supervisor_id == supervisor.id)
+            in_scope = sa.or_(Case.counsellor_id == supervisor.id, Case.counsellor_id.in_(scope))
+            return {
+                "supervisees": db.scalar(sa.select(sa.func.count()).select_from(scope.subquery())),
+                "active_cases": db.scalar(
+                    sa.select(sa.func.count(Case.id)).where(
+                        in_scope, Case.status == CaseStatus.ACTIVE
+                    )
+                ),
+                "practice_cases": db.scalar(sa.select(sa.func.count(Case.id))),
+                "practice_sessions": db.scalar(sa.select(sa.func.count(TherapySession.id))),
+            }
 
 
 def select_staff(email: str):

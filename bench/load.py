@@ -49,9 +49,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from practice.accounts.models import Role
+from practice.demo.seed import COUNSELLORS_PER_SCALE, DEMO_PASSWORD, demo_email
+
 REPO = Path(__file__).resolve().parent.parent
-PASSWORD = "demo-practice-2026"
-DEMO_SCALE = 50 / 6  # the demo has 6 counsellors per unit of scale: 50 counsellors
+DEMO_SCALE = 50 / COUNSELLORS_PER_SCALE  # 50 counsellors
 SESSIONS_PER_CASE = 8
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -203,7 +205,7 @@ def think(mean: float, stop: threading.Event) -> None:
 
 
 def counsellor_email(number: int) -> str:
-    return "counsellor@example.com" if number == 1 else f"counsellor{number}@example.com"
+    return demo_email(Role.COUNSELLOR, number)
 
 
 def counsellor(
@@ -227,7 +229,7 @@ def counsellor(
             "log in",
             "POST",
             "/login",
-            body={"email": email, "password": PASSWORD, "csrf_token": browser.csrf},
+            body={"email": email, "password": DEMO_PASSWORD, "csrf_token": browser.csrf},
             expect=(302,),
         )
         while not stop.is_set():
@@ -365,7 +367,7 @@ def _session_workflow(browser, case_id, args, rng, recorder, stop) -> None:
         "sign note",
         "POST",
         f"/sessions/{session_id}/sign",
-        body={"csrf_token": browser.csrf, "password": PASSWORD, "version": str(version)},
+        body={"csrf_token": browser.csrf, "password": DEMO_PASSWORD, "version": str(version)},
         expect=(302,),
     )
     with recorder.lock:
@@ -374,7 +376,7 @@ def _session_workflow(browser, case_id, args, rng, recorder, stop) -> None:
 
 def supervisor(number: int, args, port: int, recorder: Recorder, stop: threading.Event) -> None:
     """A supervisor reviewing caseloads: the supervision dashboard, then a case."""
-    email = "supervisor@example.com" if number == 1 else f"supervisor{number}@example.com"
+    email = demo_email(Role.SUPERVISOR, number)
     browser = Browser(port, recorder, stop)
     rng = random.Random(1000 + number)
     try:
@@ -383,7 +385,7 @@ def supervisor(number: int, args, port: int, recorder: Recorder, stop: threading
             "log in",
             "POST",
             "/login",
-            body={"email": email, "password": PASSWORD, "csrf_token": browser.csrf},
+            body={"email": email, "password": DEMO_PASSWORD, "csrf_token": browser.csrf},
             expect=(302,),
         )
         while not stop.is_set():

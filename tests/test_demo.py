@@ -1,17 +1,19 @@
 """The demo practice: the documented accounts, a believable caseload, and determinism."""
 
+import hashlib
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from practice.accounts.passwords import verify_password
 from practice.core import migrate
-from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, seed_demo
+from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, has_staff, seed_demo
 from practice.measures import csi4
 from practice.models import (
     Account,
+    Addendum,
     AuditEvent,
     Case,
     CaseStatus,
@@ -19,6 +21,7 @@ from practice.models import (
     Moment,
     MomentType,
     NoteStatus,
+    Partner,
     ReviewStatus,
     Role,
     Script,
@@ -26,6 +29,7 @@ from practice.models import (
     ScriptObservation,
     StaffMember,
     TherapySession,
+    session_attendance,
 )
 from practice.moments import balance
 from practice.scripts import adoption
@@ -175,6 +179,13 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
         assert not csi4.csi4_below_cutoff(series[-1])
 
 
+def test_a_retired_default_moment_type_is_refused_before_anything_is_written(app_context, db):
+    db.execute(sa.update(MomentType).where(MomentType.key == "pursue").values(active=False))
+    with pytest.raises(DemoError, match="pursue"):
+        seed_demo()
+    assert not has_staff()
+
+
 def test_two_seeds_into_two_fresh_databases_are_identical(tmp_path):
     results = []
     for name in ("first", "second"):
@@ -219,3 +230,68 @@ def test_command_seeds_a_small_practice_once(app, runner, db):
     with app.app_context():
         assert db.scalar(sa.select(sa.func.count(Case.id))) == cases
         assert db.scalar(sa.select(sa.func.count(TherapySession.id))) == sessions
+
+
+# The tables the demo fills, each row in id order; staff, moment types and scripts are named by
+# email, key and text, since their ids come from sequences that differ between databases.
+DIGESTED = (
+    Case,
+    Partner,
+    TherapySession,
+    session_attendance,
+    ScriptAssignment,
+    ScriptObservation,
+    Moment,
+    MeasureResponse,
+    Addendum,
+)
+# Set by the clock or a salted hash, or a digest over a staff id: the same practice differs here.
+UNDIGESTED = {"practice_session": {"note_sha256"}}
+# Computed before the demo was split into the story, the builder and the vocabulary.
+PINNED_DIGESTS = {
+    (1.5, 4): "dfa1984cab0f9482598305cb52333deb192f705d59c80d9eea5150d91621d660",
+    (1, None): "a5d7048f01ce6bb0d7dc202e4bc9b465b8bd3ee573f7223f4203e361c640f2e1",
+}
+
+
+def practice_digest(db) -> str:
+    """SHA-256 over the demo's rows and its staff, independent of the database's sequences."""
+    named = {
+        "practice_staff": dict(db.execute(sa.select(StaffMember.id, StaffMember.email)).all()),
+        "practice_moment_type": dict(db.execute(sa.select(MomentType.id, MomentType.key)).all()),
+        "practice_script": dict(db.execute(sa.select(Script.id, Script.text)).all()),
+    }
+    digest = hashlib.sha256()
+    for model in DIGESTED:
+        table = sa.inspect(model).local_table if hasattr(model, "__mapper__") else model
+        columns = [c for c in table.c if c.name not in UNDIGESTED.get(table.name, set())]
+        names = {
+            c.name: named[fk.column.table.name]
+            for c in columns
+            for fk in c.foreign_keys
+            if fk.column.table.name in named
+        }
+        for row in db.execute(sa.select(*columns).order_by(*table.primary_key.columns)):
+            values = []
+            for column, value in zip(columns, row, strict=True):
+                if column.name in names and value is not None:
+                    value = names[column.name][value]
+                elif isinstance(value, datetime | date):
+                    value = value.isoformat()
+                values.append(f"{column.name}={value!s}")
+            digest.update((table.name + ":" + "|".join(values) + "\n").encode())
+    staff = sa.select(StaffMember).order_by(StaffMember.email)
+    for member in db.scalars(staff):
+        supervisor = member.supervisor.email if member.supervisor else None
+        line = f"{member.email}|{member.display_name}|{member.role}|{supervisor}|{member.active}"
+        digest.update((line + "\n").encode())
+    return digest.hexdigest()
+
+
+# Scale 1.5 has staff beyond the base practice (bulk-inserted) and every kind of case.
+@pytest.mark.parametrize(("scale", "sessions_per_case"), list(PINNED_DIGESTS))
+def test_seed_2026_gives_the_same_practice_as_it_always_has(
+    app_context, db, scale, sessions_per_case
+):
+    seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
+    assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]

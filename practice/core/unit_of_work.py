@@ -99,37 +99,32 @@ def on_rollback(callback: Callable[[], Any]) -> None:
 
     For side effects outside the database, such as a file written for a row that is not kept.
     """
-    therapy_session = db()
-    _listen(therapy_session)
-    therapy_session.info.setdefault(_CALLBACKS, []).append(
-        (therapy_session.get_transaction(), callback)
-    )
-    nested = therapy_session.get_nested_transaction()
-    if nested is not None:
-        therapy_session.info[_CALLBACKS][-1] = (nested, callback)
+    _listen(db())
+    transaction = db.get_nested_transaction() or db.get_transaction()
+    db.info.setdefault(_CALLBACKS, []).append((transaction, callback))
 
 
-def _listen(therapy_session: Session) -> None:
-    if therapy_session.info.get("practice_listening"):
+def _listen(current: Session) -> None:
+    """Listen to the events of ``current`` (the database session ``db`` stands for), once."""
+    if current.info.get("practice_listening"):
         return
-    therapy_session.info["practice_listening"] = True
-    sa.event.listen(therapy_session, "after_soft_rollback", _after_rollback)
-    sa.event.listen(therapy_session, "after_commit", _after_commit)
+    current.info["practice_listening"] = True
+    sa.event.listen(current, "after_soft_rollback", _after_rollback)
+    sa.event.listen(current, "after_commit", _after_commit)
 
 
-def _after_rollback(therapy_session: Session, previous: SessionTransaction) -> None:
-    pending = therapy_session.info.get(_CALLBACKS, [])
+def _after_rollback(current: Session, previous: SessionTransaction) -> None:
     kept = []
-    for transaction, callback in pending:
+    for transaction, callback in current.info.get(_CALLBACKS, []):
         if _within(transaction, previous):
             callback()
         else:
             kept.append((transaction, callback))
-    therapy_session.info[_CALLBACKS] = kept
+    current.info[_CALLBACKS] = kept
 
 
-def _after_commit(therapy_session: Session) -> None:
-    therapy_session.info[_CALLBACKS] = []
+def _after_commit(current: Session) -> None:
+    current.info[_CALLBACKS] = []
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:

@@ -24,6 +24,8 @@ from practice.core import migrate
 )
 def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
     """Fill an empty database with a demo practice (demo accounts; never for real use)."""
+    # Imported when the command runs: the app loads its commands, and a server never needs
+    # the demo's story and builder.
     from practice.demo import seed as demo
 
     if not migrate.is_at_head():

@@ -90,15 +90,15 @@ def create_backup(target: Path) -> BackupResult:
         raise BackupError(f"Cannot write in {target.parent}: {error.strerror}.") from error
     try:
         if backend == "sqlite":
-            last = _sqlite_backup(_sqlite_path(), target, partial)
+            last_event = _sqlite_backup(_sqlite_path(), target, partial)
         elif backend == "postgresql":
-            last = _pg_dump(partial)
+            last_event = _pg_dump(partial)
         else:
             raise BackupError(f"Backups of {backend} databases are not supported.")
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    result = BackupResult(backend, target.stat().st_size, *last)
+    result = BackupResult(backend, target.stat().st_size, *last_event)
     audit.record(
         "backup_created",
         object_type="Practice",
@@ -138,7 +138,8 @@ def restore_backup(source: Path, force: bool = False) -> RestoreResult:
                 f"{_example(filled)}). Restore into an empty database, or add --force to "
                 "replace its content."
             )
-    # Let go of every connection: the restore replaces tables they may hold locks on.
+    # Let go of every connection: the restore replaces tables they may hold locks on. The
+    # command's unit of work goes on in a new session, which records the restore.
     db.remove()
     engine().dispose()
     if backend == "sqlite":
@@ -160,11 +161,13 @@ def restore_backup(source: Path, force: bool = False) -> RestoreResult:
 
 
 def _example(filled: dict[str, int]) -> str:
+    """The first table that holds rows, as ``12 rows in practice_case``."""
     name, rows = next(iter(filled.items()))
     return f"{rows} rows in {name}"
 
 
 def _backup_kind(path: Path) -> str | None:
+    """``sqlite`` or ``postgresql`` by the file's first bytes, or None for neither."""
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
@@ -203,16 +206,17 @@ def _sqlite_backup(database: Path, target: Path, partial: Path) -> tuple[int | N
         live.backup(copy)  # one step: a single consistent snapshot of the live database
         # One self-contained file (no -wal beside it), which opens read-only when restored.
         copy.execute("PRAGMA journal_mode=DELETE")
-        row = _last_event(copy)
+        last_event = _last_event(copy)
     except sqlite3.Error as error:
         raise BackupError(f"The SQLite backup failed: {error}") from error
     finally:
         copy.close()
         live.close()
-    return row
+    return last_event
 
 
 def _last_event(connection: sqlite3.Connection) -> tuple[int | None, str | None]:
+    """The newest audit event (id, row hash) in a SQLite database, or (None, None)."""
     try:
         row = connection.execute(
             f"SELECT id, row_hash FROM {_AUDIT_TABLE} ORDER BY id DESC LIMIT 1"
@@ -315,7 +319,7 @@ def _pg_dump(partial: Path) -> tuple[int | None, str | None]:
     connection = engine().connect().execution_options(isolation_level="REPEATABLE READ")
     with connection, connection.begin():
         snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
-        row = connection.execute(
+        last_event = connection.execute(
             sa.select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
         ).first()
         argv = [
@@ -326,7 +330,7 @@ def _pg_dump(partial: Path) -> tuple[int | None, str | None]:
             f"--dbname={uri}",
         ]
         _run(argv, env, "pg_dump")
-    return (row[0], row[1]) if row else (None, None)
+    return (last_event[0], last_event[1]) if last_event else (None, None)
 
 
 def _check_pg_archive(source: Path) -> None:

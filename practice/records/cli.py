@@ -1,5 +1,10 @@
-"""``flask practice upgrade-db``, ``backup``, ``restore`` and ``purge-expired``: keeping the
-database: its schema, its backups and how long its records are kept."""
+"""``flask practice upgrade-db``, ``make-migration``, ``backup``, ``restore`` and
+``purge-expired``: keeping the database: its schema, its backups and how long its records are
+kept.
+
+Each command runs in one unit of work (``practice.commands``); ``purge-expired`` commits each
+purged case on its own as well, so that a failure part-way keeps the purges already done.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from practice.audit import anchor as audit_anchor
 from practice.cases.operations import today
 from practice.core import migrate
 from practice.core.unit_of_work import unit_of_work
-from practice.records import retention
+from practice.records import backup, retention
 
 
 @click.command("upgrade-db")
@@ -40,8 +45,6 @@ def backup_command(file: Path) -> None:
 
     SQLite: the online backup API, a consistent copy. PostgreSQL: pg_dump --format=custom.
     """
-    from practice.records import backup
-
     try:
         result = backup.create_backup(file)
     except backup.BackupError as error:
@@ -59,10 +62,8 @@ def restore_command(file: Path, force: bool) -> None:
     """Restore the backup FILE into the configured database, then verify the audit chain.
 
     Refuses a database that already holds data unless --force; stop the app first. Exits 1
-    if the restored audit chain does not verify.
+    if the restored audit chain does not verify (the restore and its audit event are kept).
     """
-    from practice.records import backup
-
     try:
         result = backup.restore_backup(file, force=force)
     except backup.BackupError as error:
@@ -95,34 +96,36 @@ def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
     period, and stored report files no report refers to (left by a process stopped
     mid-report). Audit events stay; each purge is audited as "case_purged"."""
     years = years or retention.retention_years()
-    ids = retention.expired_case_ids(today(), years)
-    orphans = retention.orphaned_report_files()
+    case_ids = retention.expired_case_ids(today(), years)
+    orphaned_files = retention.orphaned_report_files()
     click.echo(
-        f"{len(ids)} closed case(s) past the {years}-year retention period"
-        + (f": ids {', '.join(map(str, ids))}." if ids else ".")
+        f"{len(case_ids)} closed case(s) past the {years}-year retention period"
+        + (f": ids {', '.join(map(str, case_ids))}." if case_ids else ".")
     )
-    if orphans:
+    if orphaned_files:
         click.echo(
-            f"{len(orphans)} stored report file(s) that no report refers to (a process stopped "
-            "while recording it)."
+            f"{len(orphaned_files)} stored report file(s) that no report refers to (a process "
+            "stopped while recording it)."
         )
     if dry_run:
         click.echo("Dry run: nothing was changed.")
         return
-    if not ids and not orphans:
+    if not case_ids and not orphaned_files:
         return
     if not yes:
         click.confirm("Purge them and their stored reports for good?", abort=True)
-    removed = 0
-    for case_id in ids:
+    files_removed = 0
+    for case_id in case_ids:
         # A unit of work per case, files removed only once it holds: a failure later on
         # leaves the cases already purged purged, and never a row whose PDF is gone.
         with unit_of_work():
             purged = retention.purge_case(case_id, years)
-        removed += retention.remove_report_files(purged.report_files)
-    if ids:
-        click.echo(f"Purged {len(ids)} case(s); removed {removed} stored report file(s).")
-    if orphans:
+        files_removed += retention.remove_report_files(purged.report_files)
+    if case_ids:
+        click.echo(
+            f"Purged {len(case_ids)} case(s); removed {files_removed} stored report file(s)."
+        )
+    if orphaned_files:
         with unit_of_work():
-            swept = retention.remove_orphaned_files(orphans)
+            swept = retention.remove_orphaned_files(orphaned_files)
         click.echo(f"Removed {swept} stored report file(s) that no report referred to.")

@@ -31,6 +31,8 @@ from practice.sessions.models import Addendum, TherapySession, session_attendanc
 from practice.supervision.models import CommentRead, SupervisionComment
 
 DEFAULT_RETENTION_YEARS = 7
+# What a report job lists instead of a purged case's reference.
+PURGED_REFERENCE = "(purged)"
 
 
 def retention_years() -> int:
@@ -73,7 +75,70 @@ class Purged:
     report_files: tuple[str, ...]
 
 
-PURGED_REFERENCE = "(purged)"
+def purge_case(case_id: int, years: int) -> Purged:
+    """Delete a case and every row that depends on it; audits "case_purged" (ids and counts).
+
+    Flushes, does not commit; the caller removes ``report_files`` once the commit succeeded,
+    with ``remove_report_files``. Raises ValueError if the case is not closed.
+    """
+    case = db.get(Case, case_id)
+    if case is None or case.status != CaseStatus.CLOSED:
+        raise ValueError(f"Case {case_id} is not a closed case.")
+    therapy_session_ids = select(TherapySession.id).where(TherapySession.case_id == case_id)
+    partner_ids = select(Partner.id).where(Partner.case_id == case_id)
+    assignment_ids = select(ScriptAssignment.id).where(ScriptAssignment.case_id == case_id)
+    comment_ids = select(SupervisionComment.id).where(SupervisionComment.case_id == case_id)
+    therapy_sessions = len(db.scalars(therapy_session_ids).all())
+    stored = db.scalars(select(Report.storage_path).where(Report.case_id == case_id))
+    files = tuple(path for path in stored if path)
+    statements = [
+        delete(CommentRead).where(CommentRead.comment_id.in_(comment_ids)),
+        # Replies before the comments they answer, for databases that check row by row.
+        delete(SupervisionComment).where(
+            SupervisionComment.case_id == case_id, SupervisionComment.parent_id.is_not(None)
+        ),
+        delete(SupervisionComment).where(SupervisionComment.case_id == case_id),
+        delete(ScriptObservation).where(
+            ScriptObservation.assignment_id.in_(assignment_ids)
+            | ScriptObservation.session_id.in_(therapy_session_ids)
+        ),
+        delete(ScriptAssignment).where(ScriptAssignment.case_id == case_id),
+        delete(MeasureResponse).where(
+            MeasureResponse.session_id.in_(therapy_session_ids)
+            | MeasureResponse.partner_id.in_(partner_ids)
+        ),
+        delete(Moment).where(Moment.session_id.in_(therapy_session_ids)),
+        delete(Addendum).where(Addendum.session_id.in_(therapy_session_ids)),
+        delete(session_attendance).where(session_attendance.c.session_id.in_(therapy_session_ids)),
+        delete(TherapySession).where(TherapySession.case_id == case_id),
+        delete(Report).where(Report.case_id == case_id),
+        delete(Partner).where(Partner.case_id == case_id),
+        delete(Case).where(Case.id == case_id),
+    ]
+    reference = case.reference
+    # The ORM's copies of these rows are stale once the statements ran.
+    db.expunge(case)
+    for statement in statements:
+        db.execute(statement.execution_options(synchronize_session=False))
+    jobs = _scrub_report_jobs(case_id, reference)
+    db.flush()
+    purged = Purged(
+        case_id=case_id, sessions=therapy_sessions, reports=len(files), report_files=files
+    )
+    audit.record(
+        "case_purged",
+        object_type="Case",
+        object_id=case_id,
+        case_id=case_id,
+        actor_label="cli",
+        detail={
+            "retention_years": years,
+            "sessions": therapy_sessions,
+            "reports": len(files),
+            "report_jobs": jobs,
+        },
+    )
+    return purged
 
 
 def _scrub_report_jobs(case_id: int, reference: str) -> int:
@@ -111,70 +176,6 @@ def _scrub_report_jobs(case_id: int, reference: str) -> int:
             )
         scrubbed += 1
     return scrubbed
-
-
-def purge_case(case_id: int, years: int) -> Purged:
-    """Delete a case and every row that depends on it; audits "case_purged" (ids and counts).
-
-    Flushes, does not commit; the caller removes ``report_files`` once the commit succeeded,
-    with ``remove_report_files``. Raises ValueError if the case is not closed.
-    """
-    case = db.get(Case, case_id)
-    if case is None or case.status != CaseStatus.CLOSED:
-        raise ValueError(f"Case {case_id} is not a closed case.")
-    session_ids = select(TherapySession.id).where(TherapySession.case_id == case_id)
-    partner_ids = select(Partner.id).where(Partner.case_id == case_id)
-    assignment_ids = select(ScriptAssignment.id).where(ScriptAssignment.case_id == case_id)
-    comment_ids = select(SupervisionComment.id).where(SupervisionComment.case_id == case_id)
-    sessions = len(db.scalars(session_ids).all())
-    stored = db.execute(select(Report.id, Report.storage_path).where(Report.case_id == case_id))
-    files = tuple(path for _id, path in stored if path)
-    statements = [
-        delete(CommentRead).where(CommentRead.comment_id.in_(comment_ids)),
-        # Replies before the comments they answer, for databases that check row by row.
-        delete(SupervisionComment).where(
-            SupervisionComment.case_id == case_id, SupervisionComment.parent_id.is_not(None)
-        ),
-        delete(SupervisionComment).where(SupervisionComment.case_id == case_id),
-        delete(ScriptObservation).where(
-            ScriptObservation.assignment_id.in_(assignment_ids)
-            | ScriptObservation.session_id.in_(session_ids)
-        ),
-        delete(ScriptAssignment).where(ScriptAssignment.case_id == case_id),
-        delete(MeasureResponse).where(
-            MeasureResponse.session_id.in_(session_ids)
-            | MeasureResponse.partner_id.in_(partner_ids)
-        ),
-        delete(Moment).where(Moment.session_id.in_(session_ids)),
-        delete(Addendum).where(Addendum.session_id.in_(session_ids)),
-        delete(session_attendance).where(session_attendance.c.session_id.in_(session_ids)),
-        delete(TherapySession).where(TherapySession.case_id == case_id),
-        delete(Report).where(Report.case_id == case_id),
-        delete(Partner).where(Partner.case_id == case_id),
-        delete(Case).where(Case.id == case_id),
-    ]
-    reference = case.reference
-    # The ORM's copies of these rows are stale once the statements ran.
-    db.expunge(case)
-    for statement in statements:
-        db.execute(statement.execution_options(synchronize_session=False))
-    jobs = _scrub_report_jobs(case_id, reference)
-    db.flush()
-    purged = Purged(case_id=case_id, sessions=sessions, reports=len(files), report_files=files)
-    audit.record(
-        "case_purged",
-        object_type="Case",
-        object_id=case_id,
-        case_id=case_id,
-        actor_label="cli",
-        detail={
-            "retention_years": years,
-            "sessions": sessions,
-            "reports": len(files),
-            "report_jobs": jobs,
-        },
-    )
-    return purged
 
 
 def remove_report_files(storage_paths: tuple[str, ...]) -> int:
