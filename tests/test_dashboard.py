@@ -504,12 +504,11 @@ def test_every_filter_has_a_label(client, auth, supervisor, caseload):
     assert "style=" not in page and "<script>" not in page
 
 
-def test_the_legend_states_the_configured_thresholds(app, client, auth, supervisor, caseload):
-    app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 14
-    try:
-        auth.login(supervisor)
-        page = client.get("/supervision").get_data(as_text=True)
-    finally:
-        app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 21
+def test_the_legend_states_the_configured_thresholds(
+    app, client, auth, supervisor, caseload, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PRACTICE_FLAG_NO_SESSION_DAYS", 14)
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
     assert "No session for 14 days or more." in page
     assert "A partner&#39;s CSI-4 total 5 points or more below their previous one." in page
