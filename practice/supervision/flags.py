@@ -90,7 +90,7 @@ class Thresholds:
 
     @property
     def trend_window(self) -> int:
-        """Sessions with a softening share that the trend looks at (fixed by the metrics)."""
+        """Sessions with a softening share that the trend looks at (``balance.TREND_WINDOW``)."""
         return balance.TREND_WINDOW
 
     @property
@@ -325,7 +325,7 @@ def csi4_fall_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> list[Flag
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, in the order of ``FLAG_KINDS``.
 
-    ``now`` must be timezone-aware. Raises ValueError if a summary holds values the metrics
+    ``now`` must be timezone-aware. Raises ValueError if a summary holds values the rules
     refuse (an adoption level outside 0-3, a CSI-4 total outside 0-21).
     """
     flags: list[Flag | None] = [
