@@ -18,7 +18,7 @@ from practice.models import (
     SupervisionComment,
     TherapySession,
 )
-from practice.sessions import operations as session_service
+from practice.sessions import operations as session_operations
 from practice.supervision import cosign as service
 from tests.conftest import PASSWORD
 
@@ -57,14 +57,14 @@ def _actions(db, action: str) -> list[AuditEvent]:
 
 
 def _sign(app, db, *session_ids: int) -> TherapySession:
-    """Sign sessions' notes as their counsellor, through the service; returns the first.
+    """Sign sessions' notes as their counsellor, through the operation; returns the first.
 
     Arrange every session first: signing ends the app context, detaching what was loaded.
     """
     with app.app_context():
         for session_id in session_ids:
             note = db.get(TherapySession, session_id)
-            session_service.sign_note(note, note.case.counsellor)
+            session_operations.sign_note(note, note.case.counsellor)
         db.commit()
     return _reload(db, session_ids[0])
 
