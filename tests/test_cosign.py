@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from practice.demo.seed import seed_demo
 from practice.models import (
     AuditEvent,
     NoteStatus,
@@ -17,7 +18,7 @@ from practice.models import (
     SupervisionComment,
     TherapySession,
 )
-from practice.sessions import operations as session_service
+from practice.sessions import operations as session_operations
 from practice.supervision import cosign as service
 from tests.conftest import PASSWORD
 
@@ -56,14 +57,14 @@ def _actions(db, action: str) -> list[AuditEvent]:
 
 
 def _sign(app, db, *session_ids: int) -> TherapySession:
-    """Sign sessions' notes as their counsellor, through the service; returns the first.
+    """Sign sessions' notes as their counsellor, through the operation; returns the first.
 
     Arrange every session first: signing ends the app context, detaching what was loaded.
     """
     with app.app_context():
         for session_id in session_ids:
             note = db.get(TherapySession, session_id)
-            session_service.sign_note(note, note.case.counsellor)
+            session_operations.sign_note(note, note.case.counsellor)
         db.commit()
     return _reload(db, session_ids[0])
 
@@ -278,7 +279,7 @@ def test_a_self_supervised_supervisor_cannot_cosign_either(
         note = db.get(TherapySession, own.id)
         with pytest.raises(service.CosignError, match="your own note"):
             service.cosign_note(note, db.get(StaffMember, member.id))
-        assert service.cosign_queue(db.get(StaffMember, member.id)).rows == []
+        assert service.cosign_queue(db.get(StaffMember, member.id)).items == []
 
 
 def test_an_admin_cannot_cosign_a_note_they_signed(
@@ -538,3 +539,32 @@ def test_review_refusal_names_the_reason(
         owner = db.get(StaffMember, counsellor.id)
         assert "your own note" in service.review_refusal(owner, note)
         assert note.status == NoteStatus.SIGNED
+
+
+def test_the_queue_holds_exactly_the_notes_the_single_note_check_allows(
+    app_context, db, monkeypatch
+):
+    # Both read the one definition of who may review which note; on the demo practice, every
+    # member's queue (all its pages) is the set of notes review_refusal lets them review.
+    monkeypatch.setattr(service, "QUEUE_PAGE_SIZE", 3)
+    seed_demo(scale=0.5)
+    notes = db.scalars(select(TherapySession).order_by(TherapySession.id)).all()
+    pending = {note.id for note in notes if note.review_status == ReviewStatus.PENDING}
+    # Every pending note, and a tenth of the others (drafts, co-signed, returned) to keep it fast.
+    checked = [note for n, note in enumerate(notes) if note.id in pending or n % 10 == 0]
+    reviewed = set()
+    for member in db.scalars(select(StaffMember)):
+        queued, page = set(), 1
+        while True:
+            shown = service.cosign_queue(member, page)
+            queued |= {row.session_id for row in shown.items}
+            if not shown.has_next:
+                break
+            page += 1
+        allowed = {note.id for note in checked if service.review_refusal(member, note) is None}
+        assert queued == allowed, member.email
+        assert allowed <= pending
+        if member.role == Role.COUNSELLOR:
+            assert not allowed
+        reviewed |= allowed
+    assert reviewed == pending and len(pending) > service.QUEUE_PAGE_SIZE

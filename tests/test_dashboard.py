@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from practice.demo.seed import DEMO_NOW, seed_demo
 from practice.models import (
     AuditEvent,
     Case,
@@ -20,7 +21,11 @@ from practice.models import (
     Script,
     ScriptAssignment,
     ScriptObservation,
+    StaffMember,
 )
+from practice.moments import balance
+from practice.supervision import dashboard_figures
+from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import PASSWORD, Auth
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -428,6 +433,33 @@ def test_the_dashboard_issues_the_same_number_of_statements_whatever_the_caseloa
     assert counts["small"] <= 20
 
 
+# --- The cycle balance in SQL agrees with the rule -----------------------------------------------
+
+
+def test_the_sql_cycle_balance_agrees_with_the_rule_for_every_demo_case(app_context, db):
+    seed_demo(scale=0.5)
+    cases = dict(db.execute(sa.select(Case.id, Case.reference)).all())
+    by_sql, counts = dashboard_figures.session_loads(list(cases), DEMO_NOW, latest=None)
+    by_rule = dashboard_figures.session_loads_by_rule(list(cases), DEMO_NOW)
+    assert sum(len(loads) for loads in by_rule.values()) >= 200
+    for case_id, reference in cases.items():
+        assert by_sql.get(case_id, []) == by_rule.get(case_id, []), reference
+        assert counts.get(case_id, 0) == len(by_rule.get(case_id, [])), reference
+
+    # The dashboard sums only each case's latest sessions; its trend is still the rule's over
+    # the whole history, and so are the flags that read the loads.
+    admin = db.scalar(sa.select(StaffMember).where(StaffMember.role == Role.ADMIN))
+    board = caseload_dashboard(admin, now=DEMO_NOW)
+    assert len(board.lines) == db.scalar(
+        sa.select(sa.func.count(Case.id)).where(Case.status == CaseStatus.ACTIVE)
+    )
+    for line in board.lines:
+        loads = by_rule.get(line.case_id, [])
+        shares = [balance.softening_share(s.escalating, s.deescalating) for s in loads]
+        assert line.trend == balance.softening_trend(shares), line.reference
+    assert {line.trend.label for line in board.lines} - {balance.NOT_ENOUGH_SESSIONS}
+
+
 # --- Figures stay correct ----------------------------------------------------------------
 
 
@@ -504,12 +536,11 @@ def test_every_filter_has_a_label(client, auth, supervisor, caseload):
     assert "style=" not in page and "<script>" not in page
 
 
-def test_the_legend_states_the_configured_thresholds(app, client, auth, supervisor, caseload):
-    app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 14
-    try:
-        auth.login(supervisor)
-        page = client.get("/supervision").get_data(as_text=True)
-    finally:
-        app.config["PRACTICE_FLAG_NO_SESSION_DAYS"] = 21
+def test_the_legend_states_the_configured_thresholds(
+    app, client, auth, supervisor, caseload, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PRACTICE_FLAG_NO_SESSION_DAYS", 14)
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
     assert "No session for 14 days or more." in page
     assert "A partner&#39;s CSI-4 total 5 points or more below their previous one." in page

@@ -1,10 +1,10 @@
 """The supervisor flags, from hand-made case summaries: each fires at its threshold, not before."""
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from practice.core.settings import DEFAULTS
 from practice.measures import csi4
 from practice.moments import balance
 from practice.supervision import flags
@@ -40,13 +40,21 @@ def kinds(found) -> list[str]:
 # --- Thresholds ------------------------------------------------------------------------------
 
 
-def test_default_thresholds_are_the_configured_defaults():
-    assert Thresholds.from_config(DEFAULTS) == Thresholds()
-    assert DEFAULTS["PRACTICE_FLAG_UNSIGNED_HOURS"] == 72
-    assert DEFAULTS["PRACTICE_FLAG_NO_SESSION_DAYS"] == 21
-    assert DEFAULTS["PRACTICE_FLAG_NO_DEESCALATION_SESSIONS"] == 6
-    assert DEFAULTS["PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS"] == 6
-    assert DEFAULTS["PRACTICE_FLAG_CSI4_RELIABLE_FALL"] == csi4.CSI4_RELIABLE_CHANGE
+def test_a_missing_key_takes_the_flags_default_and_a_set_key_overrides_it(app):
+    # The app's own configuration sets no PRACTICE_FLAG_* key: every default is Thresholds'.
+    assert not [key for key in app.config if key.startswith("PRACTICE_FLAG_")]
+    assert Thresholds.from_config(app.config) == Thresholds()
+    assert Thresholds() == Thresholds(
+        unsigned_hours=72,
+        no_session_days=21,
+        no_deescalation_sessions=6,
+        script_not_adopted_sessions=6,
+        csi4_reliable_fall=csi4.CSI4_RELIABLE_CHANGE,
+    )
+    for name, (key, _) in flags.CONFIG_KEYS.items():
+        overridden = Thresholds.from_config({**app.config, key: 99})
+        assert getattr(overridden, name) == 99
+        assert overridden == dataclasses.replace(Thresholds(), **{name: 99})
 
 
 def test_thresholds_come_from_configuration():

@@ -1,7 +1,9 @@
 """The tracker's settings and per-app state: the bottom of the package, importing nothing of it.
 
-Every ``PRACTICE_*`` key and its default lives here; ``Practice.init_app`` sets the defaults the
-host left unset, and keeps the state in ``app.extensions["practice"]``.
+Every ``PRACTICE_*`` key and its default lives here, except the supervisor flags' optional
+``PRACTICE_FLAG_*`` thresholds (defaults in ``practice.supervision.flags.Thresholds``);
+``Practice.init_app`` sets the defaults the host left unset, and keeps the state in
+``app.extensions["practice"]``.
 """
 
 from __future__ import annotations
@@ -39,13 +41,6 @@ DEFAULTS: dict[str, Any] = {
     # Where `practice audit verify` remembers the newest verified audit event (a path; None:
     # the instance folder). Best kept where the database's users cannot write.
     "PRACTICE_AUDIT_ANCHOR": None,
-    # Supervisor flags (practice.services.flags).
-    "PRACTICE_FLAG_UNSIGNED_HOURS": 72,
-    "PRACTICE_FLAG_NO_SESSION_DAYS": 21,
-    "PRACTICE_FLAG_NO_DEESCALATION_SESSIONS": 6,
-    "PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS": 6,
-    # practice.metrics.CSI4_RELIABLE_CHANGE (tests/test_flags.py keeps the two equal).
-    "PRACTICE_FLAG_CSI4_RELIABLE_FALL": 5,
 }
 
 

@@ -3,12 +3,12 @@
 A *place* is where a discussion lives: a case's own thread (``session_id`` empty) or one
 session's thread. Replies hang under a top-level comment of the same place. A comment is
 unread for a staff member who may see its case, did not write it and has no ``CommentRead``
-for it. Functions flush and never commit; a refused comment raises ``CommentError``.
+for it. The writes run in a savepoint (``@atomic``), flush and never commit; a refused comment
+raises ``CommentError``, leaving nothing behind.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +21,8 @@ from practice.cases.models import Case
 from practice.cases.queries import visible_cases
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
+from practice.core.pagination import Page, window
+from practice.core.unit_of_work import atomic
 from practice.sessions.models import TherapySession
 from practice.supervision.models import CommentRead, SupervisionComment
 
@@ -69,12 +71,10 @@ class InboxItem:
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    items: list[InboxItem]
-    total: int
-    unread: int
-    page: int
-    pages: int
+class InboxPage(Page[InboxItem]):
+    """One page of the inbox, and how many comments in the whole inbox are unread."""
+
+    unread: int = 0
 
 
 def normalise_body(body: str | None) -> str:
@@ -166,6 +166,7 @@ def _thread_comment(
     )
 
 
+@atomic
 def new_comment(
     member: StaffMember,
     case: Case,
@@ -210,6 +211,7 @@ def new_comment(
     return comment
 
 
+@atomic
 def add_comment(
     member: StaffMember,
     case: Case,
@@ -235,6 +237,7 @@ def add_comment(
     return comment
 
 
+@atomic
 def mark_place_read(member: StaffMember, case_id: int, session_id: int | None) -> int:
     """Mark every comment of a place that ``member`` did not write as read by them.
 
@@ -264,6 +267,7 @@ def comment_for_viewer(member: StaffMember, comment_id: int) -> SupervisionComme
     )
 
 
+@atomic
 def open_comment(member: StaffMember, comment: SupervisionComment) -> int:
     """Mark the discussion a comment belongs to as read by ``member``; audited.
 
@@ -298,13 +302,13 @@ def excerpt(body: str, length: int = EXCERPT_LENGTH) -> str:
 
 def inbox(member: StaffMember, page: int = 1) -> InboxPage:
     """Comments by others on cases ``member`` may see, newest first, one page (three queries)."""
-    scope = and_(_in_scope(member), SupervisionComment.author_id != member.id)
-    total = db.scalar(select(func.count(SupervisionComment.id)).where(scope)) or 0
+    by_others = select(SupervisionComment.id).where(
+        _in_scope(member), SupervisionComment.author_id != member.id
+    )
+    shown = window(by_others, page, INBOX_PAGE_SIZE)
     unread = unread_count(member)
-    pages = max(1, math.ceil(total / INBOX_PAGE_SIZE))
-    page = min(max(page, 1), pages)
     rows = db.execute(
-        select(
+        by_others.with_only_columns(
             SupervisionComment.id,
             SupervisionComment.case_id,
             Case.reference,
@@ -320,10 +324,9 @@ def inbox(member: StaffMember, page: int = 1) -> InboxPage:
         .join(Case, Case.id == SupervisionComment.case_id)
         .join(StaffMember, StaffMember.id == SupervisionComment.author_id)
         .outerjoin(TherapySession, TherapySession.id == SupervisionComment.session_id)
-        .where(scope)
         .order_by(SupervisionComment.created_at.desc(), SupervisionComment.id.desc())
-        .limit(INBOX_PAGE_SIZE)
-        .offset((page - 1) * INBOX_PAGE_SIZE)
+        .limit(shown.per_page)
+        .offset(shown.offset)
     )
     items = [
         InboxItem(
@@ -341,4 +344,4 @@ def inbox(member: StaffMember, page: int = 1) -> InboxPage:
         )
         for row in rows
     ]
-    return InboxPage(items=items, total=total, unread=unread, page=page, pages=pages)
+    return InboxPage(items, shown, unread=unread)

@@ -2,17 +2,19 @@
 
 A signed note of a counsellor who has a supervisor waits in review (``pending``). The
 counsellor's supervisor, or an administrator, co-signs it or returns it with a comment; nobody
-reviews a note they signed or a case they carry. Functions flush and never commit; a refused
-review raises ``CosignError`` (a bad return comment raises ``CommentError``).
+reviews a note they signed or a case they carry. Who may review which note is written once, as
+SQL conditions (``_review_rules``) that both the queue and the check of a single note use.
+
+The writes run in a savepoint (``@atomic``), flush and never commit; a refused review raises
+``CosignError`` (a bad return comment raises ``CommentError``), leaving nothing behind.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 from sqlalchemy import case as when
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,13 +23,17 @@ from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
-from practice.sessions.models import Addendum, ReviewStatus, TherapySession
-from practice.supervision import comments as comment_service
+from practice.core.pagination import Page, window
+from practice.core.unit_of_work import atomic
+from practice.sessions.models import Addendum, NoteStatus, ReviewStatus, TherapySession
+from practice.supervision import comments
 from practice.supervision.comments import ThreadComment
 from practice.supervision.models import SupervisionComment
 
 QUEUE_PAGE_SIZE = 50
 
+_NOT_WAITING = "This note is not waiting for review."
+# What _NOT_WAITING says instead, by where the note stands.
 _NOT_PENDING = {
     ReviewStatus.COSIGNED: "This note is already co-signed.",
     ReviewStatus.RETURNED: (
@@ -55,14 +61,6 @@ class QueueRow:
     waiting_since: datetime
     waiting: str
     addenda_count: int
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list[QueueRow]
-    total: int
-    page: int
-    pages: int
 
 
 @dataclass(frozen=True)
@@ -113,23 +111,65 @@ def waiting_label(since: datetime, now: datetime) -> str:
     return "1 hour" if hours == 1 else "under an hour"
 
 
-def review_refusal(member: StaffMember, therapy_session: TherapySession) -> str | None:
-    """Why ``member`` may not co-sign or return this note, or None when they may."""
-    if not therapy_session.is_signed:
-        return "This note is not signed yet."
-    if therapy_session.signed_by_id == member.id or therapy_session.case.counsellor_id == member.id:
-        return "You cannot review your own note; your own supervisor co-signs it."
-    supervises = (
-        member.role == Role.SUPERVISOR
-        and therapy_session.case.counsellor.supervisor_id == member.id
+# --- Who may review a note: written once, in SQL ------------------------------------------------
+#
+# Each condition comes with the refusal it gives when it does not hold. The queue keeps the notes
+# for which all of them hold (one WHERE, which the indexes on status and review_status serve);
+# the check of one note selects the conditions for that note and answers with the first that does
+# not hold. A condition that is NULL (a counsellor with no supervisor) holds in neither.
+
+
+def _notes() -> Select:
+    """Sessions joined with their case and the case's counsellor: what the review rules read."""
+    return (
+        select(TherapySession.id)
+        .join(Case, Case.id == TherapySession.case_id)
+        .join(StaffMember, StaffMember.id == Case.counsellor_id)
     )
-    if not (member.role == Role.ADMIN or supervises):
-        return "Only the counsellor's supervisor or an administrator can review this note."
-    if therapy_session.review_status != ReviewStatus.PENDING:
-        return _NOT_PENDING.get(
-            therapy_session.review_status, "This note is not waiting for review."
-        )
+
+
+def _review_rules(member: StaffMember) -> list[tuple[ColumnElement[bool], str]]:
+    """What must hold for ``member`` to co-sign or return a note, each with its refusal.
+
+    The conditions read a session, its case and the case's counsellor (as ``_notes()`` joins
+    them), in the order their refusals are told.
+    """
+    if member.role == Role.ADMIN:
+        theirs: ColumnElement[bool] = true()
+    elif member.role == Role.SUPERVISOR:
+        theirs = StaffMember.supervisor_id == member.id
+    else:
+        theirs = false()
+    return [
+        (TherapySession.status == NoteStatus.SIGNED, "This note is not signed yet."),
+        (TherapySession.voided_at.is_(None), "This session was voided; it needs no review."),
+        (
+            and_(TherapySession.signed_by_id != member.id, Case.counsellor_id != member.id),
+            "You cannot review your own note; your own supervisor co-signs it.",
+        ),
+        (theirs, "Only the counsellor's supervisor or an administrator can review this note."),
+        (TherapySession.review_status == ReviewStatus.PENDING, _NOT_WAITING),
+    ]
+
+
+def review_refusal(member: StaffMember, therapy_session: TherapySession) -> str | None:
+    """Why ``member`` may not co-sign or return this note, or None when they may (one query)."""
+    rules = _review_rules(member)
+    row = db.execute(
+        _notes()
+        .with_only_columns(*(condition for condition, _ in rules), TherapySession.review_status)
+        .where(TherapySession.id == therapy_session.id)
+    ).one()
+    *holds, review_status = row
+    for (_, refusal), held in zip(rules, holds, strict=True):
+        if not held:
+            return _NOT_PENDING.get(review_status, refusal) if refusal is _NOT_WAITING else refusal
     return None
+
+
+def _reviewable_by(member: StaffMember) -> ColumnElement[bool]:
+    """The notes ``member`` may review now: every review rule holds."""
+    return and_(*(condition for condition, _ in _review_rules(member)))
 
 
 def addenda_count(therapy_session: TherapySession) -> int:
@@ -165,6 +205,7 @@ def _flush(therapy_session: TherapySession) -> None:
         ) from error
 
 
+@atomic
 def cosign_note(
     therapy_session: TherapySession,
     member: StaffMember,
@@ -191,6 +232,7 @@ def cosign_note(
     return therapy_session
 
 
+@atomic
 def return_note(
     therapy_session: TherapySession,
     member: StaffMember,
@@ -204,8 +246,8 @@ def return_note(
     Raises CosignError as ``cosign_note`` does, CommentError for an empty or over-long comment.
     """
     _check_reviewable(member, therapy_session, expected_version, addenda_seen)
-    comment_service.check_body(comment)
-    returning = comment_service.new_comment(
+    comments.check_body(comment)
+    returning = comments.new_comment(
         member, therapy_session.case, comment, therapy_session=therapy_session, returns_note=True
     )
     therapy_session.review_status = ReviewStatus.RETURNED
@@ -218,34 +260,14 @@ def return_note(
     return returning
 
 
-def _queue_filter(member: StaffMember):
-    """Pending, signed, live notes ``member`` may review: their supervisees', or all (admin)."""
-    conditions = [
-        TherapySession.review_status == ReviewStatus.PENDING,
-        TherapySession.voided_at.is_(None),
-        TherapySession.signed_by_id != member.id,
-        Case.counsellor_id != member.id,
-    ]
-    if member.role != Role.ADMIN:
-        conditions.append(StaffMember.supervisor_id == member.id)
-    return and_(*conditions)
-
-
-def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
+def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
     """One page of the notes waiting for ``member``'s co-signature, longest waiting first.
 
     A note waits from its signing, or from its latest addendum when one came later. Two
     queries, whatever the size of the queue.
     """
-    base = (
-        select(TherapySession.id)
-        .join(Case, Case.id == TherapySession.case_id)
-        .join(StaffMember, StaffMember.id == Case.counsellor_id)
-        .where(_queue_filter(member))
-    )
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(1, math.ceil(total / QUEUE_PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    waiting = _notes().where(_reviewable_by(member))
+    shown = window(waiting, page, QUEUE_PAGE_SIZE)
     pending = select(TherapySession.id).where(TherapySession.review_status == ReviewStatus.PENDING)
     addenda = (
         select(
@@ -262,7 +284,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
         else_=TherapySession.signed_at,
     )
     rows = db.execute(
-        base.with_only_columns(
+        waiting.with_only_columns(
             TherapySession.id,
             Case.id,
             Case.reference,
@@ -274,8 +296,8 @@ def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
         )
         .outerjoin(addenda, addenda.c.session_id == TherapySession.id)
         .order_by(since, TherapySession.id)
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
+        .limit(shown.per_page)
+        .offset(shown.offset)
     )
     now = utcnow()
     queue = []
@@ -294,7 +316,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> QueuePage:
                 addenda_count=count,
             )
         )
-    return QueuePage(rows=queue, total=total, page=page, pages=pages)
+    return Page(queue, shown)
 
 
 def returned_notes(member: StaffMember) -> list[ReturnedNote]:
@@ -343,7 +365,7 @@ def returned_notes(member: StaffMember) -> list[ReturnedNote]:
             starts_at=starts_at,
             returned_by=author,
             returned_at=returned_at,
-            comment=comment_service.excerpt(body or ""),
+            comment=comments.excerpt(body or ""),
         )
         for session_id, case_id, reference, starts_at, author, returned_at, body in rows
     ]
@@ -355,9 +377,10 @@ def review_panel(
     """The review state of a session and its discussion, as ``member`` sees them.
 
     ``addenda_seen``: how many addenda the page shows, when it has loaded them; otherwise
-    they are counted here. One query for the discussion (two without ``addenda_seen``).
+    they are counted here. One query for the discussion; for a reviewer, one more for
+    ``review_refusal`` (and one to count the addenda without ``addenda_seen``).
     """
-    discussion = comment_service.thread(member, therapy_session.case_id, therapy_session.id)
+    discussion = comments.thread(member, therapy_session.case_id, therapy_session.id)
     returned = None
     if therapy_session.review_status == ReviewStatus.RETURNED:
         returning = [c for top in discussion for c in (top, *top.replies) if c.returns_note]

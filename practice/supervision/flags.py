@@ -1,13 +1,14 @@
 """Supervisor flags: which active cases need a supervisor's look, and why, in words.
 
 One module computes every flag of DESIGN.md, from plain per-case summaries (no database, no
-request): the dashboard, its CSV and PDF exports, and any later API all call
-:func:`case_flags`. The clinical rules themselves (softening share, trend, adoption point,
-CSI-4 reliable fall) come from ``practice.metrics``; this module only applies them to a case's
-recent history and words the result.
+request): the dashboard, its CSV and PDF exports and the caseload API all call
+:func:`case_flags`. The clinical rules themselves (softening share and trend, adoption point,
+CSI-4 reliable fall) come from ``practice.moments.balance``, ``practice.scripts.adoption`` and
+``practice.measures.csi4``; this module only applies them to a case's recent history and words
+the result.
 
-Thresholds come from configuration (``PRACTICE_FLAG_*`` keys, defaults in
-``practice.extension.DEFAULTS``) through :meth:`Thresholds.from_config`.
+The thresholds are defined here, once: :class:`Thresholds` holds their defaults, and a host may
+override any of them with a ``PRACTICE_FLAG_*`` configuration key (:meth:`Thresholds.from_config`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ CONFIG_KEYS: dict[str, tuple[str, type]] = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When each flag fires; the defaults are DESIGN.md's."""
+    """When each flag fires. The defaults are DESIGN.md's, and the only definition of them:
+    a ``PRACTICE_FLAG_*`` key left out of the configuration takes its default from here."""
 
     unsigned_hours: float = 72
     no_session_days: int = 21
@@ -88,7 +90,7 @@ class Thresholds:
 
     @property
     def trend_window(self) -> int:
-        """Sessions with a softening share that the trend looks at (fixed by the metrics)."""
+        """Sessions with a softening share that the trend looks at (``balance.TREND_WINDOW``)."""
         return balance.TREND_WINDOW
 
     @property
@@ -323,7 +325,7 @@ def csi4_fall_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> list[Flag
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, in the order of ``FLAG_KINDS``.
 
-    ``now`` must be timezone-aware. Raises ValueError if a summary holds values the metrics
+    ``now`` must be timezone-aware. Raises ValueError if a summary holds values the rules
     refuse (an adoption level outside 0-3, a CSI-4 total outside 0-21).
     """
     flags: list[Flag | None] = [

@@ -33,7 +33,7 @@ class _ReviewForm(PracticeForm):
         return valid
 
     def as_read(self) -> dict[str, int]:
-        """The note as the reviewer read it, as the review services take it."""
+        """The note as the reviewer read it, as ``cosign_note`` and ``return_note`` take it."""
         return {"expected_version": self.version.data, "addenda_seen": self.addenda_seen.data}
 
 

@@ -14,8 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from practice.cases.models import Case
 from practice.core.database import db
 from practice.sessions.models import TherapySession
-from practice.supervision import comments as comment_service
-from practice.supervision import cosign as review_service
+from practice.supervision import comments, cosign
 from practice.supervision.comments import ThreadComment
 from practice.supervision.cosign import ReviewPanel
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
@@ -56,7 +55,7 @@ def comment_badge() -> dict[str, int]:
     try:
         # A badge must not flush a half-done change, nor turn an error page into a second error.
         with db.no_autoflush:
-            return {"unread_comments": comment_service.unread_count(member)}
+            return {"unread_comments": comments.unread_count(member)}
     except SQLAlchemyError:
         return {"unread_comments": 0}
 
@@ -67,7 +66,7 @@ def case_comments(case: Case) -> CommentsPanel | None:
     if member is None:
         return None
     return CommentsPanel(
-        thread=comment_service.thread(member, case.id), comment_form=CommentForm(formdata=None)
+        thread=comments.thread(member, case.id), comment_form=CommentForm(formdata=None)
     )
 
 
@@ -81,7 +80,7 @@ def review_panel(
     member = access.load_current_staff()
     if member is None:
         return None
-    review = review_service.review_panel(
+    review = cosign.review_panel(
         member, therapy_session, len(addenda) if addenda is not None else None
     )
     return SessionPanel(

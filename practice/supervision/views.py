@@ -1,4 +1,9 @@
-"""Supervisors' caseload dashboard, flags and exports."""
+"""Supervisors' caseload dashboard, flags and exports.
+
+Every page is an audited read (counts and filter values only); the request commits the record
+(``practice.core.unit_of_work``). An export asks for the password again: a wrong one is audited
+on the confirmation page it shows again, and the request keeps that record too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.reauth import export_password_confirmed
-from practice.core.database import db
+from practice.core.unit_of_work import release_transaction
 from practice.measures import csi4
 from practice.moments import balance
 from practice.supervision import exports
@@ -49,7 +54,6 @@ def dashboard():
     audit.record(
         "caseload_viewed", object_type="Caseload", object_id=member.id, detail=_detail(board)
     )
-    db.commit()
     return render_template(
         "practice/supervision/dashboard.html",
         board=board,
@@ -106,7 +110,6 @@ def export_csv():
     audit.record(
         "caseload_exported", object_type="Caseload", object_id=member.id, detail=_detail(board)
     )
-    db.commit()
     return _attachment(data, "text/csv", exports.filename(board, "csv"))
 
 
@@ -121,7 +124,7 @@ def summary_pdf():
     html = exports.caseload_summary_html(board, member)
     # End the reading transaction before the second of rendering, so that it holds no lock
     # (SQLite) while WeasyPrint works; the audit row starts a transaction of its own.
-    db.rollback()
+    release_transaction()
     data = exports.render_summary(html)
     audit.record(
         "caseload_summary_generated",
@@ -129,5 +132,4 @@ def summary_pdf():
         object_id=member.id,
         detail=_detail(board, pages=getattr(data, "page_count", 0)),
     )
-    db.commit()
     return _attachment(data, "application/pdf", exports.filename(board, "pdf"))

@@ -1,0 +1,221 @@
+"""The statements behind the caseload dashboard: a FIXED number, whatever the caseload's size.
+
+Each covers every active case in scope at once (grouped, with window functions keeping only
+each case's latest sessions and readings) and returns plain per-case summaries
+(``practice.supervision.flags``' ``CaseSummary``); ``practice.supervision.dashboard`` words them
+into lines and flags. The sessions' cycle balance is summed in SQL beside the rule it must
+equal, in ``practice.supervision.dashboard_figures``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from practice.accounts.models import StaffMember
+from practice.cases.models import Case, CaseStatus, Partner
+from practice.cases.queries import visible_cases
+from practice.core.database import db
+from practice.measures.csi4 import CSI4_MEASURE
+from practice.measures.models import MeasureResponse
+from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
+from practice.sessions.models import NoteStatus, TherapySession
+from practice.supervision.dashboard_figures import recent_session_loads
+from practice.supervision.flags import (
+    AssignmentSummary,
+    CaseSummary,
+    Csi4Reading,
+    DraftNote,
+    Thresholds,
+)
+
+
+@dataclass(frozen=True)
+class ActiveCase:
+    """An active case in scope, with what its dashboard line and flags are made of."""
+
+    case_id: int
+    reference: str
+    eft_stage: int | None
+    counsellor_id: int
+    counsellor: str
+    session_count: int
+    summary: CaseSummary
+
+
+def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
+    """Every active case ``member`` may see, with its summary, in eight statements.
+
+    Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
+    their supervisees', an admin every case.
+    """
+    counsellor = aliased(StaffMember)
+    query = (
+        visible_cases(member)
+        .where(Case.status == CaseStatus.ACTIVE)
+        .with_only_columns(
+            Case.id,
+            Case.reference,
+            Case.opened_on,
+            Case.eft_stage,
+            Case.counsellor_id,
+            counsellor.display_name,
+        )
+        .join(counsellor, counsellor.id == Case.counsellor_id)
+    )
+    cases = db.execute(query).all()
+    # The ids themselves, not the scope's subquery: its OR over the supervisees makes
+    # PostgreSQL overestimate it tenfold and scan every moment of the practice.
+    visible = [row[0] for row in cases]
+    sessions, counts = recent_session_loads(visible, thresholds, now)
+    unsigned = _drafts(visible, now)
+    numbers = _partner_numbers(visible)
+    scripts = _assignments(visible, numbers)
+    readings = _csi4_readings(numbers)
+    found = []
+    for case_id, reference, opened_on, eft_stage, counsellor_id, counsellor_name in cases:
+        loads = sessions.get(case_id, [])
+        summary = CaseSummary(
+            opened_on=opened_on,
+            last_session_at=loads[-1].starts_at if loads else None,
+            sessions=tuple(loads),
+            drafts=tuple(unsigned.get(case_id, ())),
+            assignments=tuple(scripts.get(case_id, ())),
+            csi4=tuple(readings.get(case_id, ())),
+        )
+        found.append(
+            ActiveCase(
+                case_id=case_id,
+                reference=reference,
+                eft_stage=eft_stage,
+                counsellor_id=counsellor_id,
+                counsellor=counsellor_name,
+                session_count=counts.get(case_id, 0),
+                summary=summary,
+            )
+        )
+    return found
+
+
+def _drafts(visible: list[int], now: datetime) -> dict[int, list[DraftNote]]:
+    """Per case: held sessions whose note is still a draft."""
+    drafts: dict[int, list[DraftNote]] = defaultdict(list)
+    for case_id, starts_at, duration in db.execute(
+        select(TherapySession.case_id, TherapySession.starts_at, TherapySession.duration_minutes)
+        .where(
+            TherapySession.case_id.in_(visible),
+            TherapySession.status == NoteStatus.DRAFT,
+            TherapySession.voided_at.is_(None),
+            TherapySession.starts_at <= now,
+        )
+        .order_by(TherapySession.starts_at)
+    ):
+        drafts[case_id].append(DraftNote(starts_at, duration))
+    return drafts
+
+
+def _partner_numbers(visible: list[int]) -> dict[int, tuple[int, int]]:
+    """Partner id -> (case id, number): partners numbered 1, 2, … by position within their case,
+    so that lists never show a name."""
+    numbers: dict[int, tuple[int, int]] = {}
+    count: dict[int, int] = defaultdict(int)
+    for partner_id, case_id in db.execute(
+        select(Partner.id, Partner.case_id)
+        .where(Partner.case_id.in_(visible))
+        .order_by(Partner.case_id, Partner.position, Partner.id)
+    ):
+        count[case_id] += 1
+        numbers[partner_id] = (case_id, count[case_id])
+    return numbers
+
+
+def _assignments(
+    visible: list[int], numbers: dict[int, tuple[int, int]]
+) -> dict[int, list[AssignmentSummary]]:
+    """Per case: its script assignments with the levels observed at its (unvoided) sessions."""
+    assignments = db.execute(
+        select(
+            ScriptAssignment.id,
+            ScriptAssignment.case_id,
+            ScriptAssignment.partner_id,
+            ScriptAssignment.status,
+            Script.category,
+            TherapySession.starts_at,
+        )
+        .join(Script, Script.id == ScriptAssignment.script_id)
+        .join(TherapySession, TherapySession.id == ScriptAssignment.assigned_session_id)
+        .where(ScriptAssignment.case_id.in_(visible))
+        .order_by(ScriptAssignment.id)
+    ).all()
+    levels: dict[int, list[int]] = defaultdict(list)
+    for assignment_id, level in db.execute(
+        select(ScriptObservation.assignment_id, ScriptObservation.level)
+        .join(TherapySession, TherapySession.id == ScriptObservation.session_id)
+        .where(
+            ScriptObservation.assignment_id.in_([row[0] for row in assignments]),
+            # Redundant for the result, but it lets PostgreSQL reach the sessions through the
+            # case index instead of scanning the whole (wide) session table.
+            TherapySession.case_id.in_(visible),
+            TherapySession.voided_at.is_(None),
+        )
+        .order_by(ScriptObservation.assignment_id, TherapySession.starts_at, TherapySession.id)
+    ):
+        levels[assignment_id].append(level)
+    by_case: dict[int, list[AssignmentSummary]] = defaultdict(list)
+    for assignment_id, case_id, partner_id, status, category, assigned_at in assignments:
+        by_case[case_id].append(
+            AssignmentSummary(
+                partner_number=numbers.get(partner_id, (case_id, 0))[1],
+                assigned_on=assigned_at.date(),
+                active=status == AssignmentStatus.ACTIVE,
+                levels=tuple(levels[assignment_id]),
+                script=category,
+            )
+        )
+    return by_case
+
+
+def _csi4_readings(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
+    """Per case: each partner's two latest CSI-4 totals (from the partners' index, not a scan)."""
+    ranked = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.total,
+            TherapySession.starts_at,
+            func.row_number()
+            .over(
+                partition_by=MeasureResponse.partner_id,
+                order_by=(TherapySession.starts_at.desc(), TherapySession.id.desc()),
+            )
+            .label("rn"),
+        )
+        .join(TherapySession, TherapySession.id == MeasureResponse.session_id)
+        .where(
+            MeasureResponse.partner_id.in_(list(numbers)),
+            MeasureResponse.measure == CSI4_MEASURE,
+            TherapySession.voided_at.is_(None),
+        )
+        .subquery("ranked_csi4")
+    )
+    readings: dict[int, list[Csi4Reading]] = defaultdict(list)
+    for partner_id, total, starts_at in db.execute(
+        select(ranked.c.partner_id, ranked.c.total, ranked.c.starts_at).where(ranked.c.rn <= 2)
+    ):
+        case_id, number = numbers[partner_id]
+        readings[case_id].append(Csi4Reading(number, total, starts_at.date()))
+    return readings
+
+
+def supervisee_names(member: StaffMember) -> dict[int, str]:
+    """Staff id -> display name of ``member``'s active supervisees (one statement)."""
+    return dict(
+        db.execute(
+            select(StaffMember.id, StaffMember.display_name).where(
+                StaffMember.supervisor_id == member.id, StaffMember.active.is_(True)
+            )
+        ).all()
+    )
