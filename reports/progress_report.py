@@ -29,8 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import StaffMember
+from practice.cases import eft
 from practice.cases.models import Case
-from practice.cases.operations import EFT_STAGES
 from practice.core.database import db, utcnow
 from practice.measures import csi4
 from practice.moments import balance
@@ -302,10 +302,10 @@ def _stage(case: Case, progress: CaseProgress) -> dict:
     staged = [point.eft_stage for point in progress.sessions if point.eft_stage]
     return {
         "current": case.eft_stage,
-        "current_label": EFT_STAGES.get(case.eft_stage, "Not yet assessed"),
+        "current_label": eft.name(case.eft_stage),
         "at_start": staged[0] if staged else None,
         "at_end": staged[-1] if staged else None,
-        "names": EFT_STAGES,
+        "names": eft.NAMES,
     }
 
 

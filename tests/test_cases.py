@@ -8,10 +8,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
+from practice.cases import eft
 from practice.cases import operations as service
+from practice.cases.forms import STAGE_CHOICES
 from practice.cases.operations import CaseEdit, CaseError, NewCase, PartnerDetails, VersionConflict
 from practice.cases.queries import CaseListQuery, case_list, own_caseload
 from practice.models import AuditEvent, Case, CaseStatus, Partner, Role
+from practice.sessions.forms import EFT_STAGE_CHOICES
 
 PAST = date.today() - timedelta(days=30)
 
@@ -93,6 +96,35 @@ def counting_queries(db):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+# --- EFT stages -----------------------------------------------------------------------------
+
+
+def test_the_eft_stages_are_numbered_one_after_another():
+    # The database's check constraint and the API's range both rely on it.
+    assert [stage.number for stage in eft.STAGES] == list(range(eft.FIRST, eft.LAST + 1))
+    assert f"eft_stage IS NULL OR eft_stage BETWEEN {eft.FIRST} AND {eft.LAST}" == eft.SQL_CHECK
+    assert all(stage.name and stage.description for stage in eft.STAGES)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [(None, True), (1, True), (3, True), (0, False), (4, False), ("2", False)]
+)
+def test_an_eft_stage_is_one_of_the_stages_or_blank(value, valid):
+    assert eft.is_stage(value) is (valid and value is not None)
+    assert (eft.stage_problem(value) is None) is valid
+    assert not eft.is_stage(True)  # a bool is no stage number, though Python counts it as 1
+
+
+def test_eft_stages_are_named_once_for_every_place():
+    assert eft.label(2) == "2: Restructuring the bond"
+    assert eft.label(None) == eft.name(None) == "Not yet assessed"
+    case_choices = {choice.value: choice.label for choice in STAGE_CHOICES if choice.value != ""}
+    session_choices = {
+        int(choice.value): choice.label for choice in EFT_STAGE_CHOICES if choice.value != ""
+    }
+    assert case_choices == session_choices == dict(eft.choices())
 
 
 # --- references -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from practice import audit
 from practice.accounts.models import Role, StaffMember
+from practice.cases import eft
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
@@ -28,12 +29,6 @@ MAX_TEXT_LENGTH = 5_000
 MAX_NAME_LENGTH = 60
 MAX_PRONOUNS_LENGTH = 30
 MAX_REASON_LENGTH = 500
-
-EFT_STAGES: dict[int, str] = {
-    1: "De-escalation",
-    2: "Restructuring the bond",
-    3: "Consolidation",
-}
 
 # Fewest and most partners a case of each kind holds.
 PARTNER_LIMITS: dict[str, tuple[int, int]] = {
@@ -168,8 +163,8 @@ def _check_text(label: str, value: str) -> None:
 
 
 def _check_stage(stage: int | None) -> None:
-    if stage is not None and stage not in EFT_STAGES:
-        raise CaseError("The EFT stage is 1, 2 or 3, or left blank.")
+    if problem := eft.stage_problem(stage):
+        raise CaseError(problem)
 
 
 def _check_partner(details: PartnerDetails) -> None:
@@ -372,16 +367,13 @@ def has_room_for_partner(case: Case) -> bool:
 def differences(saved: CaseEdit, mine: CaseEdit) -> list[tuple[str, str, str]]:
     """(field, saved value, my value) for each field where an edit and the stored case differ."""
 
-    def stage(value: int | None) -> str:
-        return f"{value}: {EFT_STAGES[value]}" if value in EFT_STAGES else "Not yet assessed"
-
     rows = []
     if saved.presenting_concerns != mine.presenting_concerns:
         rows.append(("Presenting concerns", saved.presenting_concerns, mine.presenting_concerns))
     if saved.goals != mine.goals:
         rows.append(("Goals", saved.goals, mine.goals))
     if saved.eft_stage != mine.eft_stage:
-        rows.append(("EFT stage", stage(saved.eft_stage), stage(mine.eft_stage)))
+        rows.append(("EFT stage", eft.label(saved.eft_stage), eft.label(mine.eft_stage)))
     for number, (partner_id, stored) in enumerate(saved.partners.items(), start=1):
         edited = mine.partners.get(partner_id)
         if edited is None:
