@@ -1,4 +1,4 @@
-"""Case page: timeline and charts."""
+"""The case page: the case's details, its progress figures and charts, and its sessions."""
 
 from __future__ import annotations
 

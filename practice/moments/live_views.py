@@ -16,13 +16,14 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException
 
 from practice import audit
 from practice.cases import scoping
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
-from practice.core.errors import Refused
+from practice.core.errors import NotFound, Refused
 from practice.moments import operations as moment_service
 from practice.moments import vocabulary
 from practice.sessions.models import TherapySession
@@ -56,6 +57,11 @@ def _handle_http(error: HTTPException):
     return _json_error(status, _ERROR_CODES.get(status, "error"), message)
 
 
+def _handle_not_found(_error: NotFound):
+    """Out of the member's scope (the scoping's ``NotFound``): the same 404 as above."""
+    return _handle_http(http.NotFound())
+
+
 def _handle_server_error(_error: Exception):
     if request.endpoint not in _JSON_ENDPOINTS:
         return render_error(500)
@@ -65,6 +71,7 @@ def _handle_server_error(_error: Exception):
 # Code-specific handlers: Flask tries them before any class-based one, on every blueprint.
 for _code in _ERROR_CODES:
     bp.register_error_handler(_code, _handle_http)
+bp.register_error_handler(NotFound, _handle_not_found)
 bp.register_error_handler(500, _handle_server_error)
 
 
