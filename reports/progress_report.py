@@ -1,7 +1,7 @@
 """The progress report of a case: its context (a plain dict) and its HTML.
 
 ``report_context`` gathers everything a report shows, for one audience, in a fixed number of
-queries; the figures come from ``practice.services.progress.case_progress`` (the same as the case
+queries; the figures come from ``practice.progress.case_progress`` (the same as the case
 page's) and the charts from ``practice.reports.case_charts`` (the same SVG). ``build_report_html``
 renders that dict with the package's own Jinja environment (autoescaped), so the template sees
 plain values only and never runs a query.
