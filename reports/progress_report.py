@@ -1,7 +1,7 @@
 """The progress report of a case: its context (a plain dict) and its HTML.
 
 ``report_context`` gathers everything a report shows, for one audience, in a fixed number of
-queries; the figures come from ``practice.services.progress.case_progress`` (the same as the case
+queries; the figures come from ``practice.progress.case_progress`` (the same as the case
 page's) and the charts from ``practice.reports.case_charts`` (the same SVG). ``build_report_html``
 renders that dict with the package's own Jinja environment (autoescaped), so the template sees
 plain values only and never runs a query.
@@ -29,8 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import StaffMember
+from practice.cases import eft
 from practice.cases.models import Case
-from practice.cases.operations import EFT_STAGES
 from practice.core.database import db, utcnow
 from practice.measures import csi4
 from practice.moments import balance
@@ -303,10 +303,10 @@ def _stage(case: Case, progress: CaseProgress) -> dict:
     staged = [point.eft_stage for point in progress.sessions if point.eft_stage]
     return {
         "current": case.eft_stage,
-        "current_label": EFT_STAGES.get(case.eft_stage, "Not yet assessed"),
+        "current_label": eft.name(case.eft_stage),
         "at_start": staged[0] if staged else None,
         "at_end": staged[-1] if staged else None,
-        "names": EFT_STAGES,
+        "names": eft.NAMES,
     }
 
 

@@ -5,6 +5,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from practice.models import (
@@ -93,6 +94,14 @@ def test_progress_over_a_period(app, app_context, couple):
     assert [p.session_id for p in progress.sessions] == [sessions[1].id, sessions[2].id]
 
 
+def test_progress_over_a_period_takes_whole_utc_days(app, app_context, couple):
+    case, sessions, *_ = couple
+    day = sessions[1].starts_at.date()
+    assert [p.session_id for p in case_progress(case, start=day, end=day).sessions] == [
+        sessions[1].id
+    ]
+
+
 def chart_svgs(page: str) -> list[str]:
     """The SVG documents of the charts, which the page embeds as data: images."""
     encoded = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
@@ -170,3 +179,47 @@ def test_anonymous_is_redirected(client, couple):
 def test_timestamps_are_utc(couple):
     _, sessions, *_ = couple
     assert sessions[0].starts_at == datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
+
+
+def count_statements(app, client, path: str) -> int:
+    """The SQL statements of one request to ``path`` (after a warming one)."""
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    client.get(path)
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_the_page_issues_the_same_number_of_statements_whatever_the_history(
+    app, client, auth, db, couple, make_session, types
+):
+    case, _sessions, counsellor, _ = couple
+    auth.login(counsellor)
+    path = f"/cases/{case.id}"
+    before = count_statements(app, client, path)
+    assignment = db.scalar(select(ScriptAssignment).where(ScriptAssignment.case_id == case.id))
+    for _ in range(5):
+        later = make_session(case)
+        tag(db, later, types["pursue"], 2, partner=case.partners[0])
+        tag(db, later, types["softening"], 3, partner=case.partners[1])
+        db.add(ScriptObservation(assignment=assignment, therapy_session=later, level=2))
+        db.add(
+            MeasureResponse(
+                session_id=later.id,
+                partner_id=case.partners[1].id,
+                items=[4, 4, 3, 3],
+                total=14,
+                recorded_by_id=counsellor.id,
+            )
+        )
+    db.commit()
+    assert count_statements(app, client, path) == before

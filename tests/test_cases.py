@@ -8,10 +8,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from practice.cases import operations as service
+from practice.cases import eft, operations
+from practice.cases.forms import STAGE_CHOICES
 from practice.cases.operations import CaseEdit, CaseError, NewCase, PartnerDetails, VersionConflict
 from practice.cases.queries import CaseListQuery, case_list, own_caseload
 from practice.models import AuditEvent, Case, CaseStatus, Partner, Role
+from practice.sessions.forms import EFT_STAGE_CHOICES
 
 PAST = date.today() - timedelta(days=30)
 
@@ -95,25 +97,54 @@ def counting_queries(db):
         event.remove(engine, "before_cursor_execute", count)
 
 
+# --- EFT stages -----------------------------------------------------------------------------
+
+
+def test_the_eft_stages_are_numbered_one_after_another():
+    # The database's check constraint and the API's range both rely on it.
+    assert [stage.number for stage in eft.STAGES] == list(range(eft.FIRST, eft.LAST + 1))
+    assert f"eft_stage IS NULL OR eft_stage BETWEEN {eft.FIRST} AND {eft.LAST}" == eft.SQL_CHECK
+    assert all(stage.name and stage.description for stage in eft.STAGES)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [(None, True), (1, True), (3, True), (0, False), (4, False), ("2", False)]
+)
+def test_an_eft_stage_is_one_of_the_stages_or_blank(value, valid):
+    assert eft.is_stage(value) is (valid and value is not None)
+    assert (eft.stage_problem(value) is None) is valid
+    assert not eft.is_stage(True)  # a bool is no stage number, though Python counts it as 1
+
+
+def test_eft_stages_are_named_once_for_every_place():
+    assert eft.label(2) == "2: Restructuring the bond"
+    assert eft.label(None) == eft.name(None) == "Not yet assessed"
+    case_choices = {choice.value: choice.label for choice in STAGE_CHOICES if choice.value != ""}
+    session_choices = {
+        int(choice.value): choice.label for choice in EFT_STAGE_CHOICES if choice.value != ""
+    }
+    assert case_choices == session_choices == dict(eft.choices())
+
+
 # --- references -----------------------------------------------------------------------------
 
 
 def test_first_reference_is_c_0001(app_context, db, make_case, counsellor):
     make_case(counsellor, reference="T-0042")  # not a C- reference: ignored
-    assert service.next_reference() == "C-0001"
+    assert operations.next_reference() == "C-0001"
 
 
 def test_next_reference_follows_the_highest_number(app_context, db, make_case, counsellor):
     for reference in ("C-0009", "C-0010", "C-0002", "C-extra"):
         make_case(counsellor, reference=reference)
-    assert service.next_reference() == "C-0011"
-    assert service.next_reference(after="C-0020") == "C-0021"
+    assert operations.next_reference() == "C-0011"
+    assert operations.next_reference(after="C-0020") == "C-0021"
 
 
 def test_reference_past_9999_is_ranked_by_number(app_context, db, make_case, counsellor):
     make_case(counsellor, reference="C-9999")
     make_case(counsellor, reference="C-10000")
-    assert service.next_reference() == "C-10001"
+    assert operations.next_reference() == "C-10001"
 
 
 def test_a_taken_reference_is_retried_with_the_next(
@@ -121,8 +152,8 @@ def test_a_taken_reference_is_retried_with_the_next(
 ):
     make_case(counsellor, reference="C-0001")
     # As when another creator's row is not yet visible: the highest seen is still 0.
-    monkeypatch.setattr(service, "_highest_reference_number", lambda: 0)
-    case = service.open_case(counsellor, couple())
+    monkeypatch.setattr(operations, "_highest_reference_number", lambda: 0)
+    case = operations.open_case(counsellor, couple())
     assert case.reference == "C-0002"
     assert db.scalar(select(func.count(Case.id)).where(Case.reference == "C-0002")) == 1
 
@@ -132,17 +163,17 @@ def test_open_case_gives_up_after_a_few_taken_references(
 ):
     make_case(counsellor, reference="C-0001")
     before = case_count(db)
-    monkeypatch.setattr(service, "next_reference", lambda after=None: "C-0001")
+    monkeypatch.setattr(operations, "next_reference", lambda after=None: "C-0001")
     with pytest.raises(CaseError, match="No free case reference"):
-        service.open_case(counsellor, couple())
+        operations.open_case(counsellor, couple())
     assert case_count(db) == before
 
 
-# --- opening a case (service) ---------------------------------------------------------------
+# --- opening a case (operations) -------------------------------------------------------------
 
 
 def test_open_case_stores_the_case_and_its_partners(app_context, db, counsellor):
-    case = service.open_case(counsellor, couple(eft_stage=2))
+    case = operations.open_case(counsellor, couple(eft_stage=2))
     db.expire_all()
     stored = db.get(Case, case.id)
     assert stored.counsellor_id == counsellor.id
@@ -174,17 +205,17 @@ def test_open_case_stores_the_case_and_its_partners(app_context, db, counsellor)
 def test_partner_count_must_fit_the_kind(app_context, db, counsellor, kind, count, allowed):
     data = couple(kind=kind, partners=[PartnerDetails(f"P{i}") for i in range(count)])
     if allowed:
-        assert len(service.open_case(counsellor, data).partners) == count
+        assert len(operations.open_case(counsellor, data).partners) == count
     else:
         with pytest.raises(CaseError):
-            service.open_case(counsellor, data)
+            operations.open_case(counsellor, data)
         assert case_count(db) == 0
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"opened_on": service.latest_opening_date() + timedelta(days=1)}, "future"),
+        ({"opened_on": operations.latest_opening_date() + timedelta(days=1)}, "future"),
         ({"presenting_concerns": "x" * 5001}, "5,000"),
         ({"goals": "x" * 5001}, "5,000"),
         ({"eft_stage": 4}, "EFT stage"),
@@ -197,22 +228,22 @@ def test_partner_count_must_fit_the_kind(app_context, db, counsellor, kind, coun
 )
 def test_open_case_refuses_invalid_data(app_context, db, counsellor, change, message):
     with pytest.raises(CaseError, match=message):
-        service.open_case(counsellor, couple(**change))
+        operations.open_case(counsellor, couple(**change))
     assert case_count(db) == 0
 
 
 def test_a_case_may_open_on_the_latest_date_anywhere(app_context, db, counsellor):
-    latest = service.latest_opening_date()
-    assert latest >= service.today()
-    assert service.open_case(counsellor, couple(opened_on=latest)).opened_on == latest
+    latest = operations.latest_opening_date()
+    assert latest >= operations.today()
+    assert operations.open_case(counsellor, couple(opened_on=latest)).opened_on == latest
 
 
 def test_admin_cannot_open_a_case(app_context, db, make_staff):
     with pytest.raises(CaseError, match="Only counsellors and supervisors"):
-        service.open_case(make_staff(Role.ADMIN), couple())
+        operations.open_case(make_staff(Role.ADMIN), couple())
 
 
-# --- editing (service) ----------------------------------------------------------------------
+# --- editing (operations) --------------------------------------------------------------------
 
 
 def test_update_case_saves_and_audits_field_names_only(app_context, db, make_case, counsellor):
@@ -225,7 +256,7 @@ def test_update_case_saves_and_audits_field_names_only(app_context, db, make_cas
         eft_stage=2,
         partners={alex.id: PartnerDetails("Alexa", "she/her", "pursuer")},
     )
-    changed = service.update_case(case, edit, version)
+    changed = operations.update_case(case, edit, version)
     assert set(changed) == {
         "goals",
         "eft_stage",
@@ -249,16 +280,16 @@ def test_changing_only_a_partner_moves_the_version_on(app_context, db, make_case
     case = make_case(counsellor)
     alex = case.partners[0]
     version = case.version
-    edit = service.editable_values(case)
+    edit = operations.editable_values(case)
     edit.partners[alex.id] = PartnerDetails("Al", None, "mixed")
-    service.update_case(case, edit, version)
+    operations.update_case(case, edit, version)
     assert case.version == version + 1
 
 
 def test_an_unchanged_edit_changes_nothing(app_context, db, make_case, counsellor):
     case = make_case(counsellor)
     version = case.version
-    assert service.update_case(case, service.editable_values(case), version) == []
+    assert operations.update_case(case, operations.editable_values(case), version) == []
     assert case.version == version
     assert audit_events(db, "case_updated") == []
 
@@ -268,9 +299,9 @@ def test_stale_version_is_refused_with_the_saved_values(app_context, db, make_ca
     stale = case.version - 1 if case.version > 1 else case.version + 5
     edit = CaseEdit("", "My goals", None)
     with pytest.raises(VersionConflict) as caught:
-        service.update_case(case, edit, stale)
+        operations.update_case(case, edit, stale)
     assert caught.value.saved.goals == "Saved goals"
-    assert caught.value.version == case.version
+    assert caught.value.current_version == case.version
     assert case.goals == "Saved goals"
 
 
@@ -284,9 +315,9 @@ def test_a_save_landing_in_between_is_a_conflict(app_context, db, make_case, cou
         .values(goals="Theirs", version=loaded_version + 1)
     )
     with pytest.raises(VersionConflict) as caught:
-        service.update_case(case, CaseEdit("", "Mine", None), loaded_version)
+        operations.update_case(case, CaseEdit("", "Mine", None), loaded_version)
     assert caught.value.saved.goals == "Theirs"
-    assert caught.value.version == loaded_version + 1
+    assert caught.value.current_version == loaded_version + 1
     db.expire_all()
     assert db.get(Case, case.id).goals == "Theirs"
     assert audit_events(db, "case_updated") == []
@@ -295,10 +326,10 @@ def test_a_save_landing_in_between_is_a_conflict(app_context, db, make_case, cou
 def test_a_partner_of_another_case_cannot_be_edited(app_context, db, make_case, counsellor):
     case = make_case(counsellor)
     other = make_case(counsellor, partners=("Kim", "Lee"))
-    edit = service.editable_values(case)
+    edit = operations.editable_values(case)
     edit.partners[other.partners[0].id] = PartnerDetails("Hijack")
     with pytest.raises(CaseError, match="does not belong"):
-        service.update_case(case, edit, case.version)
+        operations.update_case(case, edit, case.version)
     db.expire_all()
     assert db.get(Partner, other.partners[0].id).display_name == "Kim"
 
@@ -306,25 +337,29 @@ def test_a_partner_of_another_case_cannot_be_edited(app_context, db, make_case, 
 def test_differences_list_only_changed_fields():
     saved = CaseEdit("C", "G", 1, {5: PartnerDetails("Alex", None, "pursuer")})
     mine = CaseEdit("C", "G2", 2, {5: PartnerDetails("Alex", "she/her", "pursuer")})
-    assert service.differences(saved, mine) == [
+    assert operations.differences(saved, mine) == [
         ("Goals", "G", "G2"),
         ("EFT stage", "1: De-escalation", "2: Restructuring the bond"),
         ("Person 1: pronouns", "", "she/her"),
     ]
     mine.partners[5] = PartnerDetails("Alex", None, "withdrawer")
-    assert service.differences(saved, mine)[-1] == ("Person 1: cycle role", "Pursuer", "Withdrawer")
+    assert operations.differences(saved, mine)[-1] == (
+        "Person 1: cycle role",
+        "Pursuer",
+        "Withdrawer",
+    )
 
 
-# --- partners and status (service) ----------------------------------------------------------
+# --- partners and status (operations) --------------------------------------------------------
 
 
 def test_family_takes_up_to_six_people(app_context, db, make_case, counsellor):
     case = make_case(counsellor, kind="family", partners=("A", "B", "C", "D", "E"))
-    partner = service.add_partner(case, PartnerDetails("F", "they/them", "mixed"))
+    partner = operations.add_partner(case, PartnerDetails("F", "they/them", "mixed"))
     assert partner.position == 5
     assert audit_events(db, "partner_added")[0].detail == {"partner_id": partner.id}
     with pytest.raises(CaseError, match="at most 6"):
-        service.add_partner(case, PartnerDetails("G"))
+        operations.add_partner(case, PartnerDetails("G"))
 
 
 @pytest.mark.parametrize(("kind", "names"), [("couple", ("A", "B")), ("individual", ("A",))])
@@ -333,7 +368,7 @@ def test_couples_and_individuals_take_nobody_more(
 ):
     case = make_case(counsellor, kind=kind, partners=names)
     with pytest.raises(CaseError):
-        service.add_partner(case, PartnerDetails("Extra"))
+        operations.add_partner(case, PartnerDetails("Extra"))
     assert len(case.partners) == len(names)
 
 
@@ -350,11 +385,11 @@ def test_couples_and_individuals_take_nobody_more(
 def test_legal_status_changes(app_context, db, make_case, counsellor, start, action, end):
     closed_on = date(2026, 2, 1) if start == "closed" else None
     case = make_case(counsellor, status=start, closed_on=closed_on)
-    service.change_status(case, action, "  Moving abroad for work  ")
+    operations.change_status(case, action, "  Moving abroad for work  ")
     assert case.status == end
     assert case.status_reason == "Moving abroad for work"
     if end == "closed":
-        assert case.closed_on == service.utcnow().date()
+        assert case.closed_on == operations.utcnow().date()
     if end == "active":
         assert case.closed_on is None
     (changed,) = audit_events(db, "case_status_changed")
@@ -374,7 +409,7 @@ def test_legal_status_changes(app_context, db, make_case, counsellor, start, act
 def test_illegal_status_changes_are_refused(app_context, db, make_case, counsellor, start, action):
     case = make_case(counsellor, status=start)
     with pytest.raises(CaseError):
-        service.change_status(case, action, "A reason")
+        operations.change_status(case, action, "A reason")
     assert case.status == start
     assert audit_events(db, "case_status_changed") == []
 
@@ -383,7 +418,7 @@ def test_illegal_status_changes_are_refused(app_context, db, make_case, counsell
 def test_a_status_change_needs_a_short_reason(app_context, db, make_case, counsellor, reason):
     case = make_case(counsellor)
     with pytest.raises(CaseError, match="reason"):
-        service.change_status(case, "pause", reason)
+        operations.change_status(case, "pause", reason)
     assert case.status == "active"
 
 
@@ -405,7 +440,7 @@ def test_case_list_searches_filters_and_sorts(app_context, db, make_case, make_s
     make_session(busy)
 
     def refs(**kw):
-        return [r.reference for r in case_list(counsellor, CaseListQuery(**kw)).rows]
+        return [r.reference for r in case_list(counsellor, CaseListQuery(**kw)).items]
 
     assert refs() == ["C-0101", "C-0102"]
     assert refs(status="all") == ["C-0101", "C-0102", "C-0201"]
@@ -413,7 +448,7 @@ def test_case_list_searches_filters_and_sorts(app_context, db, make_case, make_s
     assert refs(status="all", q="c-02") == ["C-0201"]
     assert refs(status="all", q="%") == []  # a literal percent sign, not a wildcard
     assert refs(sort="sessions", descending=True) == ["C-0102", "C-0101"]
-    row = case_list(counsellor, CaseListQuery(q="0102")).rows[0]
+    row = case_list(counsellor, CaseListQuery(q="0102")).items[0]
     assert (row.session_count, row.counsellor) == (2, counsellor.display_name)
 
 
@@ -424,8 +459,8 @@ def test_case_list_pages_by_fifty(app_context, db, counsellor):
     db.commit()
     first = case_list(counsellor, CaseListQuery())
     last = case_list(counsellor, CaseListQuery(page=99))
-    assert (first.total, first.pages, len(first.rows)) == (52, 2, 50)
-    assert (last.page, [r.reference for r in last.rows]) == (2, ["C-0051", "C-0052"])
+    assert (first.total, first.pages, len(first.items)) == (52, 2, 50)
+    assert (last.page, [r.reference for r in last.items]) == (2, ["C-0051", "C-0052"])
 
 
 # --- routes: access -------------------------------------------------------------------------
@@ -562,7 +597,7 @@ def test_new_case_form_has_rows_for_the_kind(client, auth, counsellor):
     page = client.get("/cases/new?kind=individual").get_data(as_text=True)
     assert 'name="partners-1-display_name"' not in page
     assert "De-escalation" in page and "Restructuring the bond" in page
-    assert f'value="{service.today().isoformat()}"' in page
+    assert f'value="{operations.today().isoformat()}"' in page
     # The row JavaScript copies for a new person is named like the rows the form reads.
     assert 'name="partners-__index__-display_name"' in page
 
@@ -607,7 +642,7 @@ def test_admin_may_not_open_a_case(client, auth, db, make_staff):
             "A couple case has exactly two partners.",
         ),
         (
-            {"opened_on": (service.latest_opening_date() + timedelta(days=2)).isoformat()},
+            {"opened_on": (operations.latest_opening_date() + timedelta(days=2)).isoformat()},
             "The opening date cannot be in the future.",
         ),
         ({"opened_on": "not a date"}, "Not a valid date value."),

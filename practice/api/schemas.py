@@ -15,6 +15,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from practice.cases import eft
 from practice.core.database import MAX_ID
 from practice.sessions.operations import note_intact
 
@@ -281,7 +282,8 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 
 
 def eft_stage_field(**kw) -> WholeNumber:
-    return WholeNumber(1, 3, allow_none=True, **kw)
+    """An EFT stage (``practice.cases.eft``: consecutive numbers) or null."""
+    return WholeNumber(eft.FIRST, eft.LAST, allow_none=True, **kw)
 
 
 def version_field(**kw) -> WholeNumber:

@@ -1,6 +1,12 @@
-"""API: cases and their partners."""
+"""API: cases and their partners.
+
+Routes load through the viewer's scope and change cases through ``operations``; refusals
+propagate to ``practice.api.errors`` (404, or 409 with the current version after a conflict).
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -17,7 +23,7 @@ from practice.api.routing import (
     saved,
 )
 from practice.api.schemas import PageArgsSchema, page_of
-from practice.cases import operations as service
+from practice.cases import operations
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.operations import CaseEdit, NewCase, PartnerDetails
 from practice.cases.queries import visible_cases
@@ -79,7 +85,7 @@ def case_create():
         eft_stage=data["eft_stage"],
         partners=[PartnerDetails(**partner) for partner in data["partners"]],
     )
-    case = service.open_case(access.current_staff(), new_case)
+    case = operations.open_case(access.current_staff(), new_case)
     return created(CaseSchema().dump(case), ".case_read", case_id=case.id)
 
 
@@ -108,33 +114,27 @@ def case_read(case_id: int):
 def case_update(case_id: int):
     case = case_for_editor(access.current_staff(), case_id)
     data = body()
-    service.update_case(case, _edit(case, data), data["version"])
+    operations.update_case(case, _edit(case, data), data["version"])
     target = data.get("status")
     if target is not None and target != case.status:
-        service.change_status(case, _ACTION_TO[CaseStatus(target)], data.get("status_reason", ""))
+        reason = data.get("status_reason", "")
+        operations.change_status(case, _ACTION_TO[CaseStatus(target)], reason)
     return saved(CaseSchema().dump(case))
 
 
-def _edit(case: Case, data: dict) -> service.CaseEdit:
-    """The stored values with those the request sends laid over them."""
-    stored = service.editable_values(case)
+def _edit(case: Case, data: dict) -> CaseEdit:
+    """The stored values with those the request sends laid over them. A partner of another
+    case is passed on as it is sent, for ``update_case`` to refuse."""
+    stored = operations.editable_values(case)
     partners = dict(stored.partners)
     for change in data.get("partners", []):
-        partner_id = change["id"]
-        if partner_id not in partners:
-            raise service.CaseError("A partner in the request does not belong to this case.")
-        before = partners[partner_id]
-        partners[partner_id] = PartnerDetails(
-            display_name=change.get("display_name", before.display_name),
-            pronouns=change.get("pronouns", before.pronouns),
-            cycle_role=change.get("cycle_role", before.cycle_role),
-        )
-    return CaseEdit(
-        presenting_concerns=data.get("presenting_concerns", stored.presenting_concerns),
-        goals=data.get("goals", stored.goals),
-        eft_stage=data.get("eft_stage", stored.eft_stage),
-        partners=partners,
-    )
+        sent = {name: value for name, value in change.items() if name != "id"}
+        before = partners.get(change["id"], PartnerDetails(display_name=""))
+        partners[change["id"]] = replace(before, **sent)
+    fields = {
+        name: data[name] for name in ("presenting_concerns", "goals", "eft_stage") if name in data
+    }
+    return replace(stored, **fields, partners=partners)
 
 
 @bp.route(f"/cases/<{ID}:case_id>/partners")
@@ -163,5 +163,5 @@ def partners_list(case_id: int, args: dict):
 )
 def partner_create(case_id: int):
     case = case_for_editor(access.current_staff(), case_id)
-    partner = service.add_partner(case, PartnerDetails(**body()))
+    partner = operations.add_partner(case, PartnerDetails(**body()))
     return saved(PartnerSchema().dump(partner), 201)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
+from practice.cases.operations import CaseError
 from practice.core.database import db, utcnow
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
@@ -81,7 +82,7 @@ def _addendum(addendum: Addendum) -> dict[str, Any]:
     }
 
 
-def _session(therapy_session: TherapySession) -> dict[str, Any]:
+def _therapy_session(therapy_session: TherapySession) -> dict[str, Any]:
     return {
         "id": therapy_session.id,
         "starts_at": _iso(therapy_session.starts_at),
@@ -174,7 +175,7 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
 
     Reads in a fixed number of queries; nothing is changed.
     """
-    sessions = db.scalars(
+    therapy_sessions = db.scalars(
         select(TherapySession)
         .where(TherapySession.case_id == case.id)
         .options(
@@ -190,7 +191,7 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
         .options(selectinload(ScriptAssignment.script), selectinload(ScriptAssignment.observations))
         .order_by(ScriptAssignment.id)
     ).all()
-    session_ids = [s.id for s in sessions]
+    session_ids = [therapy_session.id for therapy_session in therapy_sessions]
     measures = db.scalars(
         select(MeasureResponse)
         .where(MeasureResponse.session_id.in_(session_ids))
@@ -240,7 +241,7 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
             }
             for p in case.partners
         ],
-        "sessions": [_session(s) for s in sessions],
+        "sessions": [_therapy_session(therapy_session) for therapy_session in therapy_sessions],
         "script_assignments": [_assignment(a) for a in assignments],
         "measures": [
             {
@@ -275,11 +276,11 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
 def export_case(case: Case, member: StaffMember) -> bytes:
     """The ZIP of ``case``'s record for ``member`` (whose password the caller confirmed).
 
-    Audits "case_exported" with counts only. Raises PermissionError if ``member`` may not
-    export the case.
+    Audits "case_exported" with counts only. Raises CaseError if ``member`` may not export the
+    case.
     """
     if not may_export(member, case):
-        raise PermissionError("Only the case's counsellor or an administrator exports a case.")
+        raise CaseError("Only the case's counsellor or an administrator exports a case.")
     record, files = case_record(case, member)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

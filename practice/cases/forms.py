@@ -21,9 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.cases import eft
 from practice.cases.models import CaseKind, CycleRole
 from practice.cases.operations import (
-    EFT_STAGES,
     MAX_NAME_LENGTH,
     MAX_PARTNERS,
     MAX_PRONOUNS_LENGTH,
@@ -52,8 +52,8 @@ KIND_CHOICES = [
     SelectChoice(CaseKind.FAMILY.value, "Family"),
 ]
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in CycleRole]
-STAGE_CHOICES = [SelectChoice("", "Not yet assessed")] + [
-    SelectChoice(stage, f"Stage {stage}: {label}") for stage, label in EFT_STAGES.items()
+STAGE_CHOICES = [SelectChoice("", eft.NOT_ASSESSED)] + [
+    SelectChoice(number, label) for number, label in eft.choices()
 ]
 STATUS_ACTIONS = {
     "pause": "Pause the case",

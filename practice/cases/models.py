@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from practice.cases import eft
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class Case(Base):
     __table_args__ = (
         sa.CheckConstraint(check_in("kind", CaseKind), name="kind"),
         sa.CheckConstraint(check_in("status", CaseStatus), name="status"),
-        sa.CheckConstraint("eft_stage IS NULL OR eft_stage BETWEEN 1 AND 3", name="eft_stage"),
+        sa.CheckConstraint(eft.SQL_CHECK, name="eft_stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

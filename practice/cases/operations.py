@@ -1,7 +1,9 @@
 """Opening and changing cases: references, partners, edits guarded by a version, status.
 
-Functions take objects and validated data, flush and audit, and never commit. A refused change
-raises ``CaseError`` (a ``VersionConflict`` for a stale edit) and leaves the case as it was.
+The only place a case is written and its rules live. Each operation takes loaded objects and
+validated data, flushes, audits and never commits (the request, command or job does). A refused
+change raises ``CaseError`` (a ``VersionConflict`` for a stale edit); operations that write run
+in a savepoint (``@atomic``), so a refusal leaves the case as it was.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from practice import audit
 from practice.accounts.models import Role, StaffMember
+from practice.cases import eft
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.core.unit_of_work import atomic
 
 REFERENCE_PREFIX = "C-"
 # Two people opening a case at the same moment may pick the same reference; the unique
@@ -28,12 +32,6 @@ MAX_TEXT_LENGTH = 5_000
 MAX_NAME_LENGTH = 60
 MAX_PRONOUNS_LENGTH = 30
 MAX_REASON_LENGTH = 500
-
-EFT_STAGES: dict[int, str] = {
-    1: "De-escalation",
-    2: "Restructuring the bond",
-    3: "Consolidation",
-}
 
 # Fewest and most partners a case of each kind holds.
 PARTNER_LIMITS: dict[str, tuple[int, int]] = {
@@ -99,7 +97,6 @@ class VersionConflict(Conflict):
             current_version=version,
         )
         self.saved = saved  # the case as stored now (a CaseEdit), for the editor to compare
-        self.version = version
 
 
 def may_open_cases(member: StaffMember) -> bool:
@@ -168,8 +165,8 @@ def _check_text(label: str, value: str) -> None:
 
 
 def _check_stage(stage: int | None) -> None:
-    if stage is not None and stage not in EFT_STAGES:
-        raise CaseError("The EFT stage is 1, 2 or 3, or left blank.")
+    if problem := eft.stage_problem(stage):
+        raise CaseError(problem)
 
 
 def _check_partner(details: PartnerDetails) -> None:
@@ -199,6 +196,7 @@ def _apply_partner(partner: Partner, details: PartnerDetails) -> list[str]:
     return changed
 
 
+@atomic
 def open_case(counsellor: StaffMember, data: NewCase) -> Case:
     """Open a case for ``counsellor`` with the next free reference; flushes and audits.
 
@@ -264,6 +262,7 @@ def editable_values(case: Case) -> CaseEdit:
     )
 
 
+@atomic
 def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     """Save the edited fields if the case is still at ``expected_version``; audits the change.
 
@@ -276,7 +275,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     _check_stage(data.eft_stage)
     partners = {p.id: p for p in case.partners}
     if not set(data.partners) <= set(partners):
-        raise CaseError("A partner in the form does not belong to this case.")
+        raise CaseError("One of the partners does not belong to this case.")
     for details in data.partners.values():
         _check_partner(details)
     if case.version != expected_version:
@@ -284,7 +283,8 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
 
     changed: list[str] = []
     try:
-        # A savepoint, so that a concurrent save detected at flush undoes only this edit.
+        # A savepoint of its own: a concurrent save detected at flush spoils the savepoint it
+        # happens in, and the case must be reloaded (outside it) to report what is saved now.
         with db.begin_nested():
             for name in ("presenting_concerns", "goals", "eft_stage"):
                 value = getattr(data, name)
@@ -306,6 +306,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     return changed
 
 
+@atomic
 def add_partner(case: Case, data: PartnerDetails) -> Partner:
     """Add a person to ``case`` after the others; flushes and audits.
 
@@ -335,6 +336,7 @@ def legal_actions(case: Case) -> list[str]:
     return [action for action, (sources, _, _) in TRANSITIONS.items() if case.status in sources]
 
 
+@atomic
 def change_status(case: Case, action: str, reason: str) -> None:
     """Pause, close or reopen ``case`` for ``reason``; flushes and audits.
 
@@ -372,16 +374,13 @@ def has_room_for_partner(case: Case) -> bool:
 def differences(saved: CaseEdit, mine: CaseEdit) -> list[tuple[str, str, str]]:
     """(field, saved value, my value) for each field where an edit and the stored case differ."""
 
-    def stage(value: int | None) -> str:
-        return f"{value}: {EFT_STAGES[value]}" if value in EFT_STAGES else "Not yet assessed"
-
     rows = []
     if saved.presenting_concerns != mine.presenting_concerns:
         rows.append(("Presenting concerns", saved.presenting_concerns, mine.presenting_concerns))
     if saved.goals != mine.goals:
         rows.append(("Goals", saved.goals, mine.goals))
     if saved.eft_stage != mine.eft_stage:
-        rows.append(("EFT stage", stage(saved.eft_stage), stage(mine.eft_stage)))
+        rows.append(("EFT stage", eft.label(saved.eft_stage), eft.label(mine.eft_stage)))
     for number, (partner_id, stored) in enumerate(saved.partners.items(), start=1):
         edited = mine.partners.get(partner_id)
         if edited is None:

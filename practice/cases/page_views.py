@@ -1,10 +1,11 @@
-"""Case page: timeline and charts."""
+"""The case page: the case's details, its progress figures and charts, and its sessions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
 from practice import audit
+from practice.cases import eft
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.measures import csi4
 from practice.moments import balance
@@ -29,6 +30,7 @@ def show(case_id: int):
     return render_template(
         "practice/cases/show.html",
         case=case,
+        eft_stage=eft.stage(case.eft_stage),
         progress=progress,
         charts={name: svg_data_uri(svg) for name, svg in vars(charts).items()},
         can_edit=can_edit(member, case),

@@ -1,18 +1,23 @@
-"""Which cases a staff member may see, and the rows of their caseload list."""
+"""Which cases a staff member may see, and the rows of their caseload and of the case list.
+
+Every list and every single case a member loads is drawn from ``visible_cases``: their own, their
+supervisees', or all of them for an administrator. Lists show references, never names.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Subquery
 
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.core.database import db
+from practice.core.pagination import Page, window
 from practice.sessions.models import TherapySession
 
 PAGE_SIZE = 50
@@ -63,18 +68,7 @@ class CaseListQuery:
     page: int = 1
 
 
-@dataclass(frozen=True)
-class CaseListPage:
-    """One page of a case list with what its navigation needs."""
-
-    rows: list[CaseRow]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-
-
-def _session_stats():
+def _session_stats() -> Subquery:
     """Per case: the number of sessions and the start of the latest (voided ones left out)."""
     return (
         select(
@@ -121,33 +115,28 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def case_list(member: StaffMember, query: CaseListQuery) -> CaseListPage:
-    """One page of the cases ``member`` may see, filtered and sorted, in two queries.
-
-    A page number past the end gives the last page.
-    """
+def case_list(member: StaffMember, query: CaseListQuery) -> Page[CaseRow]:
+    """One page of the cases ``member`` may see, filtered and sorted, in two queries (the count,
+    then the page's rows). A page number past the end gives the last page."""
     filtered = visible_cases(member)
     if query.status != "all":
         filtered = filtered.where(Case.status == query.status)
     if query.q:
         filtered = filtered.where(Case.reference.ilike(_like_pattern(query.q), escape="\\"))
 
-    counted = filtered.with_only_columns(Case.id).subquery()
-    total = db.scalar(select(func.count()).select_from(counted)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(query.page, 1), pages)
+    shown = window(filtered.with_only_columns(Case.id), query.page, PAGE_SIZE)
 
     stats = _session_stats()
     # An alias, so the supervisees subquery of ``visible_cases`` is not correlated with it.
     counsellor = aliased(StaffMember)
-    sessions = func.coalesce(stats.c.n, 0)
+    session_count = func.coalesce(stats.c.n, 0)
     sort_columns = {
         "reference": Case.reference,
         "kind": Case.kind,
         "status": _status_rank(),
         "counsellor": counsellor.display_name,
         "opened": Case.opened_on,
-        "sessions": sessions,
+        "sessions": session_count,
         "last": stats.c.last,
     }
     order = sort_columns.get(query.sort, Case.reference)
@@ -159,20 +148,14 @@ def case_list(member: StaffMember, query: CaseListQuery) -> CaseListPage:
             Case.kind,
             Case.status,
             Case.opened_on,
-            sessions,
+            session_count,
             stats.c.last,
             counsellor.display_name,
         )
         .join(counsellor, counsellor.id == Case.counsellor_id)
         .outerjoin(stats, stats.c.case_id == Case.id)
         .order_by(order.nulls_last(), Case.reference, Case.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(shown.per_page)
+        .offset(shown.offset)
     )
-    return CaseListPage(
-        rows=[CaseRow(*row) for row in rows],
-        total=total,
-        page=page,
-        pages=pages,
-        per_page=PAGE_SIZE,
-    )
+    return Page([CaseRow(*row) for row in rows], shown)

@@ -1,8 +1,10 @@
-"""Loading clinical objects through the viewer's scope: out of scope is "not found".
+"""Loading one case or session through the viewer's scope: out of scope is "not found".
 
-Views load every case and session through these functions, so a forgotten check yields a
-404 rather than a leak. Only a case's own counsellor may change it; supervisors and admins
-in scope may read it.
+Views and API routes load every case and session through these functions, so a forgotten check
+yields a 404 rather than a leak: ``NotFound`` (``practice.core.errors``), which pages, the API
+and live mode each answer as an audited 404. Only a case's own counsellor may change it;
+supervisors and administrators in scope may read it, and are answered 403 on a page or route
+that would change it.
 """
 
 from __future__ import annotations
@@ -14,27 +16,28 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.queries import visible_cases
 from practice.core.database import db
+from practice.core.errors import NotFound
 from practice.sessions.models import TherapySession
 
 
 def case_for_viewer(member: StaffMember, case_id: int) -> Case:
-    """The case if ``member`` may see it; 404 otherwise."""
+    """The case if ``member`` may see it. Raises NotFound otherwise."""
     case = db.scalar(visible_cases(member).where(Case.id == case_id))
     if case is None:
-        abort(404)
+        raise NotFound()
     return case
 
 
 def case_for_editor(member: StaffMember, case_id: int) -> Case:
-    """The case if ``member`` is its counsellor; 404 out of scope, 403 if read-only."""
+    """The case if ``member`` is its counsellor. Raises NotFound out of scope; answers 403
+    when ``member`` may only read it."""
     case = case_for_viewer(member, case_id)
-    if case.counsellor_id != member.id:
-        abort(403)
+    _require_editor(member, case)
     return case
 
 
 def session_for_viewer(member: StaffMember, session_id: int) -> TherapySession:
-    """The session if ``member`` may see its case; 404 otherwise."""
+    """The session (not voided) if ``member`` may see its case. Raises NotFound otherwise."""
     visible = visible_cases(member).with_only_columns(Case.id)
     therapy_session = db.scalar(
         select(TherapySession).where(
@@ -44,17 +47,25 @@ def session_for_viewer(member: StaffMember, session_id: int) -> TherapySession:
         )
     )
     if therapy_session is None:
-        abort(404)
+        raise NotFound()
     return therapy_session
 
 
 def session_for_editor(member: StaffMember, session_id: int) -> TherapySession:
-    """The session if ``member`` is its case's counsellor; 404 out of scope, 403 read-only."""
+    """The session if ``member`` is its case's counsellor. Raises NotFound out of scope;
+    answers 403 when ``member`` may only read it."""
     therapy_session = session_for_viewer(member, session_id)
-    if therapy_session.case.counsellor_id != member.id:
-        abort(403)
+    _require_editor(member, therapy_session.case)
     return therapy_session
 
 
 def can_edit(member: StaffMember, case: Case) -> bool:
+    """Whether ``member`` may change ``case``: its own counsellor only."""
     return case.counsellor_id == member.id
+
+
+def _require_editor(member: StaffMember, case: Case) -> None:
+    # Read-only is an answer about the request, not a rule an operation refuses: the page or
+    # route changes what the member may only read. Every blueprint's handlers audit the 403.
+    if not can_edit(member, case):
+        abort(403)

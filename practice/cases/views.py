@@ -1,19 +1,17 @@
-"""Cases: the counsellor's home, the case list, and opening, editing and closing cases."""
+"""Cases: the counsellor's home, the case list, and opening, editing and closing cases.
+
+Each view loads the case through the viewer's scope, validates its form, calls ``operations``
+and answers; the request commits (``practice.core.unit_of_work``). A refusal is shown on the form
+that asked for it; a stale edit shows the saved values beside the user's.
+"""
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from practice import audit
 from practice.accounts.models import Role
-from practice.cases import operations as service
+from practice.cases import operations
 from practice.cases.forms import (
     STATUS_ACTIONS,
     AddPartnerForm,
@@ -23,11 +21,12 @@ from practice.cases.forms import (
     StatusForm,
     list_query,
 )
-from practice.cases.models import CaseKind
+from practice.cases.models import Case, CaseKind
+from practice.cases.operations import VersionConflict
 from practice.cases.queries import STATUS_FILTERS, case_list, own_caseload
 from practice.cases.scoping import case_for_editor
-from practice.core.database import db
 from practice.web import access
+from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("cases", __name__)
 
@@ -40,13 +39,19 @@ def _fit_partner_rows(form: NewCaseForm, kind: str | None, change: str = "") -> 
     """Give the form as many partner rows as ``kind`` takes, one more or one fewer."""
     kind = kind if kind in set(CaseKind) else CaseKind.COUPLE.value
     form.kind.data = kind
-    fewest, most = service.PARTNER_LIMITS[kind]
+    fewest, most = operations.PARTNER_LIMITS[kind]
     wanted = len(form.partners.entries) + {"add": 1, "remove": -1}.get(change, 0)
     wanted = min(max(wanted, fewest), most)
     while len(form.partners.entries) < wanted:
         form.partners.append_entry()
     while len(form.partners.entries) > wanted:
         form.partners.pop_entry()
+
+
+def _record_view(case: Case, view: str) -> None:
+    """Audit the read of a page that shows a case's details (shown first or re-shown after a
+    refused post alike, since both show them)."""
+    audit.record("case_viewed", obj=case, detail={"view": view})
 
 
 @bp.route("/")
@@ -56,9 +61,8 @@ def home():
     cases = own_caseload(member)
     # A list of case references is a read of the caseload too: audited with its size only.
     audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
-    db.commit()
     return render_template(
-        "practice/home.html", cases=cases, may_open=service.may_open_cases(member)
+        "practice/home.html", cases=cases, may_open=operations.may_open_cases(member)
     )
 
 
@@ -73,14 +77,13 @@ def index():
         object_type="Caseload",
         detail={"cases": page.total, "page": page.page, "status": query.status},
     )
-    db.commit()
     return render_template(
         "practice/cases/index.html",
         page=page,
         query=query,
         status_filters=STATUS_FILTERS,
         show_counsellor=member.role != Role.COUNSELLOR,
-        may_open=service.may_open_cases(member),
+        may_open=operations.may_open_cases(member),
     )
 
 
@@ -95,20 +98,15 @@ def new():
         # Adding or removing a partner row without JavaScript: show the form again, unsaved.
         _fit_partner_rows(form, form.kind.data, request.form["rows"])
     elif form.validate():
-        try:
-            case = service.open_case(member, form.new_case())
-        except service.CaseError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            case = operations.open_case(member, form.new_case())
             flash(f"Case {case.reference} was opened.", "success")
             return redirect(_case_page(case.id))
     return render_template(
         "practice/cases/new.html",
         form=form,
-        limits=service.PARTNER_LIMITS,
-        latest_date=service.latest_opening_date(),
+        limits=operations.PARTNER_LIMITS,
+        latest_date=operations.latest_opening_date(),
         row_template=PartnerForm(prefix="partners-__index__-"),
     )
 
@@ -123,23 +121,17 @@ def edit(case_id: int):
     conflict = None
     if form.validate_on_submit():
         try:
-            changed = service.update_case(case, form.changes(), form.version.data)
-        except service.VersionConflict as error:
-            db.rollback()
-            conflict = service.differences(error.saved, form.changes())
+            with refusal_shown_on(form):
+                changed = operations.update_case(case, form.changes(), form.version.data)
+                outcome = "changes saved" if changed else "nothing changed"
+                flash(f"{case.reference}: {outcome}.", "success")
+                return redirect(_case_page(case.id))
+        except VersionConflict as error:
+            conflict = operations.differences(error.saved, form.changes())
             # Saving again now deliberately replaces what the other person saved.
-            form.version.data = error.version
+            form.version.data = error.current_version
             form.form_errors.append(str(error))
-        except service.CaseError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
-            flash(
-                f"{case.reference}: {'changes saved' if changed else 'nothing changed'}.", "success"
-            )
-            return redirect(_case_page(case.id))
-    record_case_view(case, "edit")
+    _record_view(case, "edit")
     page = render_template("practice/cases/edit.html", form=form, case=case, conflict=conflict)
     return page, 409 if conflict is not None else 200
 
@@ -150,21 +142,16 @@ def add_partner(case_id: int):
     case = case_for_editor(access.current_staff(), case_id)
     form = AddPartnerForm()
     if form.validate_on_submit():
-        try:
-            service.add_partner(case, form.details())
-        except service.CaseError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.add_partner(case, form.details())
             flash(f"A person was added to {case.reference}.", "success")
             return redirect(_case_page(case.id))
-    record_case_view(case, "add_partner")
+    _record_view(case, "add_partner")
     return render_template(
         "practice/cases/partner.html",
         form=form,
         case=case,
-        has_room=service.has_room_for_partner(case),
+        has_room=operations.has_room_for_partner(case),
     )
 
 
@@ -174,25 +161,20 @@ def change_status(case_id: int):
     case = case_for_editor(access.current_staff(), case_id)
     form = StatusForm()
     if form.validate_on_submit():
-        try:
-            service.change_status(case, form.action.data, form.reason.data)
-        except service.CaseError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            operations.change_status(case, form.action.data, form.reason.data)
             flash(f"{case.reference} is now {case.status}.", "success")
             return redirect(_case_page(case.id))
-    record_case_view(case, "status")
+    _record_view(case, "status")
     return render_template(
         "practice/cases/status.html",
         form=form,
         case=case,
-        actions={a: STATUS_ACTIONS[a] for a in service.legal_actions(case)},
+        actions={a: STATUS_ACTIONS[a] for a in operations.legal_actions(case)},
     )
 
 
-def _edit_data(case) -> dict:
+def _edit_data(case: Case) -> dict:
     """The edit form's initial values (used when nothing was posted)."""
     return {
         "presenting_concerns": case.presenting_concerns,
@@ -209,10 +191,3 @@ def _edit_data(case) -> dict:
             for p in case.partners
         ],
     }
-
-
-def record_case_view(case, view: str) -> None:
-    """Audit the read of a page that shows a case's clinical details, committed: shown first
-    or re-shown after a refused post alike, since both show them."""
-    audit.record("case_viewed", obj=case, detail={"view": view})
-    db.commit()

@@ -1,16 +1,20 @@
-"""A case's progress session by session: the figures behind the case page and the reports.
+"""A case's progress session by session: the one builder of the figures behind the case page,
+its charts and the PDF reports.
 
-Everything is gathered in a fixed number of queries and computed with ``practice.metrics``,
-so the page, the PDF and (later) the API show the same numbers.
+It gathers what the rules need in six queries, whatever the number of sessions, and leaves every
+judgement to the rules' own modules: the cycle balance, its softening share and trend
+(``practice.moments.balance``), the session a script was adopted at
+(``practice.scripts.adoption``). CSI-4 totals are passed on as recorded; their reading against
+the cut-off is ``practice.measures.csi4``'s. Voided sessions and moments count nowhere.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from practice.cases.models import Case, Partner
 from practice.core.database import db
@@ -48,7 +52,7 @@ class AdoptionLine:
     partner_name: str
     status: str
     assigned_session_id: int
-    levels: dict[int, int]  # session id -> level
+    levels: dict[int, int]  # session id -> level, in session order
     adopted_session_id: int | None
 
 
@@ -63,6 +67,8 @@ class Csi4Line:
 
 @dataclass
 class CaseProgress:
+    """A case's figures over its sessions (oldest first), its partners in their order."""
+
     case: Case
     partners: list[Partner]
     sessions: list[SessionPoint]
@@ -71,14 +77,17 @@ class CaseProgress:
 
     @property
     def trend(self) -> balance.Trend:
+        """The trend of the softening share over the sessions (``balance.softening_trend``)."""
         return balance.softening_trend([point.softening_share for point in self.sessions])
 
     @property
     def latest_share(self) -> float | None:
+        """The softening share of the latest session that has one."""
         shares = [p.softening_share for p in self.sessions if p.softening_share is not None]
         return shares[-1] if shares else None
 
     def session_date(self, session_id: int) -> date | None:
+        """The (UTC) date of a session shown here, or None for one outside the period."""
         for point in self.sessions:
             if point.session_id == session_id:
                 return point.starts_at.date()
@@ -86,40 +95,26 @@ class CaseProgress:
 
 
 def case_progress(case: Case, start: date | None = None, end: date | None = None) -> CaseProgress:
-    """The progress of ``case``, optionally only over sessions from ``start`` to ``end``."""
-    query = select(TherapySession).where(
-        TherapySession.case_id == case.id, TherapySession.voided_at.is_(None)
-    )
-    sessions = [
-        s
-        for s in db.scalars(query.order_by(TherapySession.starts_at))
-        if (start is None or s.starts_at.date() >= start)
-        and (end is None or s.starts_at.date() <= end)
-    ]
-    session_ids = [s.id for s in sessions]
+    """The progress of ``case`` over its sessions from ``start`` to ``end`` (UTC dates, both
+    included; either may be left open)."""
+    therapy_sessions = _therapy_sessions(case, start, end)
+    session_ids = [row.id for row in therapy_sessions]
     partners = list(
         db.scalars(select(Partner).where(Partner.case_id == case.id).order_by(Partner.position))
     )
-    names = {p.id: p.display_name for p in partners}
-
-    moments: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for session_id, valence, intensity in db.execute(
-        select(Moment.session_id, MomentType.valence, Moment.intensity)
-        .join(MomentType, Moment.moment_type_id == MomentType.id)
-        .where(Moment.session_id.in_(session_ids), Moment.voided_at.is_(None))
-    ):
-        moments[session_id].append((valence, intensity))
+    moments = _moments(session_ids)
     points = [
         SessionPoint(
-            session_id=s.id,
-            starts_at=s.starts_at,
-            status=s.status,
-            eft_stage=s.eft_stage,
-            moment_count=len(moments[s.id]),
-            balance=balance.cycle_balance(moments[s.id]),
+            session_id=row.id,
+            starts_at=row.starts_at,
+            status=row.status,
+            eft_stage=row.eft_stage,
+            moment_count=len(moments[row.id]),
+            balance=balance.cycle_balance(moments[row.id]),
         )
-        for s in sessions
+        for row in therapy_sessions
     ]
+    names = {p.id: p.display_name for p in partners}
     return CaseProgress(
         case=case,
         partners=partners,
@@ -129,9 +124,35 @@ def case_progress(case: Case, start: date | None = None, end: date | None = None
     )
 
 
+def _therapy_sessions(case: Case, start: date | None, end: date | None) -> list[Row]:
+    """The case's sessions in the period, oldest first: only the columns the figures need."""
+    query = select(
+        TherapySession.id, TherapySession.starts_at, TherapySession.status, TherapySession.eft_stage
+    ).where(TherapySession.case_id == case.id, TherapySession.voided_at.is_(None))
+    if start is not None:
+        query = query.where(TherapySession.starts_at >= datetime.combine(start, time.min, UTC))
+    if end is not None:
+        query = query.where(TherapySession.starts_at <= datetime.combine(end, time.max, UTC))
+    return list(db.execute(query.order_by(TherapySession.starts_at, TherapySession.id)))
+
+
+def _moments(session_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """(valence, intensity) of each session's moments (voided ones left out), by session id."""
+    moments: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for session_id, valence, intensity in db.execute(
+        select(Moment.session_id, MomentType.valence, Moment.intensity)
+        .join(MomentType, Moment.moment_type_id == MomentType.id)
+        .where(Moment.session_id.in_(session_ids), Moment.voided_at.is_(None))
+        .order_by(Moment.id)
+    ):
+        moments[session_id].append((valence, intensity))
+    return moments
+
+
 def _adoption_lines(
     case: Case, session_ids: list[int], names: dict[int, str]
 ) -> list[AdoptionLine]:
+    """Each script assignment of the case with its levels at the sessions given (two queries)."""
     assignments = db.execute(
         select(ScriptAssignment, Script.text)
         .join(Script, ScriptAssignment.script_id == Script.id)
@@ -169,6 +190,7 @@ def _adoption_lines(
 
 
 def _csi4_lines(session_ids: list[int], partners: list[Partner]) -> list[Csi4Line]:
+    """Each partner's CSI-4 totals at the sessions given; partners without one left out."""
     totals: dict[int, dict[int, int]] = defaultdict(dict)
     for partner_id, session_id, total in db.execute(
         select(MeasureResponse.partner_id, MeasureResponse.session_id, MeasureResponse.total).where(

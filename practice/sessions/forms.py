@@ -28,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from practice.cases import eft
 from practice.cases.models import Partner
 from practice.sessions.models import Modality
 from practice.sessions.operations import (
@@ -45,11 +46,8 @@ MODALITY_CHOICES = [
     SelectChoice(Modality.VIDEO.value, "Video"),
     SelectChoice(Modality.PHONE.value, "Phone"),
 ]
-EFT_STAGE_CHOICES = [
-    SelectChoice("", "Not set"),
-    SelectChoice("1", "Stage 1: de-escalation"),
-    SelectChoice("2", "Stage 2: restructuring the bond"),
-    SelectChoice("3", "Stage 3: consolidation"),
+EFT_STAGE_CHOICES = [SelectChoice("", "Not set")] + [
+    SelectChoice(str(number), label) for number, label in eft.choices()
 ]
 
 

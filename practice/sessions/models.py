@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from practice.cases import eft
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class TherapySession(Base):
         sa.CheckConstraint(check_in("status", NoteStatus), name="status"),
         sa.CheckConstraint(check_in("review_status", ReviewStatus), name="review_status"),
         sa.CheckConstraint("duration_minutes BETWEEN 1 AND 600", name="duration"),
-        sa.CheckConstraint("eft_stage IS NULL OR eft_stage BETWEEN 1 AND 3", name="eft_stage"),
+        sa.CheckConstraint(eft.SQL_CHECK, name="eft_stage"),
         sa.Index("ix_practice_session_case_starts", "case_id", "starts_at"),
     )
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from practice import audit
 from practice.accounts.models import StaffMember
+from practice.cases import eft
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
@@ -88,8 +89,8 @@ def _check_details(case: Case, data: SessionDetails) -> list[Partner]:
         )
     if data.modality not in {m.value for m in Modality}:
         raise SessionError("Choose in person, video or phone.")
-    if data.eft_stage is not None and data.eft_stage not in (1, 2, 3):
-        raise SessionError("The EFT stage is 1, 2 or 3, or left blank.")
+    if problem := eft.stage_problem(data.eft_stage):
+        raise SessionError(problem)
     partners = {p.id: p for p in case.partners}
     wanted = set(data.attendee_ids)
     if not wanted:

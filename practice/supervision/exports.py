@@ -15,7 +15,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from practice.accounts.models import Role, StaffMember
-from practice.cases.operations import EFT_STAGES
+from practice.cases import eft
 from practice.measures import csi4
 from practice.reports import pdf, progress_report
 from practice.supervision.dashboard import CaseLine, Dashboard
@@ -125,7 +125,7 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
         "flag_kinds": FLAG_KINDS,
         "flag_counts": board.flag_counts,
         "thresholds": describe_thresholds(board.thresholds),
-        "stages": EFT_STAGES,
+        "stages": eft.NAMES,
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "rows": [
             {
