@@ -38,8 +38,11 @@ CSI4_MAX_TOTAL = sum(item.maximum for item in CSI4_ITEMS)
 CSI4_CUTOFF = 13.5
 # Conservative practice default, not a published cut-off: a Jacobson-Truax index computed from the
 # CSI-4's high reported reliability (alpha about .94) and typical score spread is smaller, so a
-# 5-point fall errs against false alarms. Supervisor-flag configuration can override it.
+# 5-point change errs against false alarms. The practice may set its own
+# (PRACTICE_CSI4_RELIABLE_CHANGE), used alike by pages, reports and flags.
 CSI4_RELIABLE_CHANGE = 5
+# At or below this total, distress is severe enough to flag on its own (a practice default).
+CSI4_SEVERE_DISTRESS = 6
 
 
 def csi4_total(items: Sequence[int]) -> int:
@@ -76,3 +79,125 @@ def csi4_reliable_fall(earlier: int, later: int, threshold: float = CSI4_RELIABL
     _check_whole_number(earlier, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Earlier CSI-4 total")
     _check_whole_number(later, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Later CSI-4 total")
     return earlier - later >= threshold
+
+
+# --- Reliable change (Jacobson & Truax 1991) ----------------------------------------------------
+
+RECOVERED = "recovered"
+IMPROVED = "improved"
+UNCHANGED = "unchanged"
+DETERIORATED = "deteriorated"
+BASELINE_ONLY = "baseline_only"
+CHANGE_LABELS: dict[str, str] = {
+    RECOVERED: "Recovered",
+    IMPROVED: "Reliably improved",
+    UNCHANGED: "No reliable change",
+    DETERIORATED: "Reliably deteriorated",
+    BASELINE_ONLY: "Baseline only",
+}
+
+
+@dataclass(frozen=True)
+class Csi4Change:
+    """One partner's CSI-4 judged against their own baseline.
+
+    ``baseline`` is the first total, ``latest`` the last, ``best`` the highest so far;
+    ``change`` = latest - baseline; ``category`` one of ``CHANGE_LABELS``; ``slide``: the latest
+    is at least one reliable-change index below the best so far.
+    """
+
+    baseline: float
+    latest: float
+    best: float
+    change: float
+    category: str
+    slide: bool
+    readings: int
+
+    @property
+    def label(self) -> str:
+        return CHANGE_LABELS[self.category]
+
+    @property
+    def below_cutoff(self) -> bool:
+        return csi4_below_cutoff(self.latest)
+
+
+def csi4_change(totals: Sequence[float], rci: float = CSI4_RELIABLE_CHANGE) -> Csi4Change:
+    """Classify a partner's CSI-4 totals (in session order) by reliable change from the first.
+
+    Recovered: up by at least ``rci`` and crossed from below the cut-off to at or above it.
+    Improved: up by at least ``rci``. Deteriorated: down by at least ``rci``. Otherwise
+    unchanged; a single reading is the baseline only. A slide: the latest is at least ``rci``
+    below the best so far. Raises ValueError for no totals, a total outside 0-21, or an
+    ``rci`` that is not positive.
+    """
+    if not totals:
+        raise ValueError("Reliable change needs at least one CSI-4 total")
+    if rci <= 0:
+        raise ValueError(f"The reliable-change index must be positive, got {rci!r}")
+    for total in totals:
+        if not CSI4_MIN_TOTAL <= total <= CSI4_MAX_TOTAL:
+            raise ValueError(f"A CSI-4 total is between 0 and 21, got {total!r}")
+    baseline, latest, best = totals[0], totals[-1], max(totals)
+    change = latest - baseline
+    if len(totals) == 1:
+        category = BASELINE_ONLY
+    elif change >= rci:
+        crossed = csi4_below_cutoff(baseline) and not csi4_below_cutoff(latest)
+        category = RECOVERED if crossed else IMPROVED
+    elif change <= -rci:
+        category = DETERIORATED
+    else:
+        category = UNCHANGED
+    return Csi4Change(
+        baseline=baseline,
+        latest=latest,
+        best=best,
+        change=change,
+        category=category,
+        slide=len(totals) > 1 and best - latest >= rci,
+        readings=len(totals),
+    )
+
+
+BOTH_IMPROVED = "both_improved"
+ONE_IMPROVED = "one_improved"
+BOTH_UNCHANGED = "both_unchanged"
+ONE_DETERIORATED = "one_deteriorated"
+BOTH_DETERIORATED = "both_deteriorated"
+DIVERGENT = "divergent"
+NOT_ENOUGH_READINGS = "not_enough_readings"
+COUPLE_LABELS: dict[str, str] = {
+    BOTH_IMPROVED: "Both partners reliably improved",
+    ONE_IMPROVED: "One partner reliably improved, the other unchanged",
+    BOTH_UNCHANGED: "No reliable change for either partner",
+    ONE_DETERIORATED: "One partner reliably deteriorated, the other unchanged",
+    BOTH_DETERIORATED: "Both partners reliably deteriorated",
+    DIVERGENT: "Divergent: one partner improved, the other deteriorated",
+    NOT_ENOUGH_READINGS: "Not enough readings from both partners",
+}
+
+
+def couple_change(first: Csi4Change | None, second: Csi4Change | None) -> str:
+    """The couple's CSI-4 course from each partner's (``COUPLE_LABELS`` key).
+
+    Needs two readings or more from each partner; recovered counts as improved.
+    """
+    if first is None or second is None:
+        return NOT_ENOUGH_READINGS
+    if BASELINE_ONLY in (first.category, second.category):
+        return NOT_ENOUGH_READINGS
+    up = sum(c.category in (RECOVERED, IMPROVED) for c in (first, second))
+    down = sum(c.category == DETERIORATED for c in (first, second))
+    if up and down:
+        return DIVERGENT
+    if up == 2:
+        return BOTH_IMPROVED
+    if down == 2:
+        return BOTH_DETERIORATED
+    if up == 1:
+        return ONE_IMPROVED
+    if down == 1:
+        return ONE_DETERIORATED
+    return BOTH_UNCHANGED

@@ -1,14 +1,21 @@
-"""Script adoption: the levels and the session at which a script counts as adopted.
+"""Script adoption: the levels, which sessions count, when a script counts as adopted, and
+whether it was kept up afterwards.
 
 The one home of DESIGN.md's adoption rule: pages, the API, reports, charts, flags and the demo
-all read the levels and the adoption point from here. Pure rules: no Flask, no database.
+all read it from here. Pure rules: no Flask, no database.
+
+Only *observed* sessions count: a session where the partner was absent, or that gave no
+opportunity to use the script, says nothing either way. The course is always worked out over
+the whole history up to a day (a report for a later period shows the same adoption date as the
+case page), then shown for the period.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from practice.core.numbers import check_whole_number as _check_whole_number
 
@@ -38,6 +45,34 @@ ADOPTION_RULE = (
     "observed sessions."
 )
 
+# --- Which sessions count -----------------------------------------------------------------------
+
+OBSERVED = "observed"
+NO_OPPORTUNITY = "no_opportunity"
+ABSENT = "absent"
+OBSERVATION_STATUSES: dict[str, str] = {
+    OBSERVED: "Observed",
+    NO_OPPORTUNITY: "No opportunity this session",
+    ABSENT: "Partner absent",
+}
+
+# --- After adoption -----------------------------------------------------------------------------
+
+NOT_YET_ADOPTED = "not_yet_adopted"
+MAINTAINED = "maintained"
+UNEVEN = "uneven"
+LAPSED = "lapsed"
+ADOPTION_STATES: dict[str, str] = {
+    NOT_YET_ADOPTED: "Not yet adopted",
+    MAINTAINED: "Adopted and maintained",
+    UNEVEN: "Adopted, used unevenly since",
+    LAPSED: "Lapsed",
+}
+# Maintained: used (level >= ADOPTED_LEVEL) at this share of the observed sessions since adoption.
+MAINTAINED_SHARE = 0.75
+# Lapsed: this many observed sessions in a row below ADOPTED_LEVEL after the adopting pair.
+LAPSE_RUN = 2
+
 
 def adoption_scale(short: bool = False) -> str:
     """The levels as one line, "0 not observed · 1 used when prompted in session · …"."""
@@ -58,3 +93,82 @@ def adoption_point(observations: Sequence[tuple[K, int]]) -> K | None:
         if level >= ADOPTED_LEVEL and next_level >= ADOPTED_LEVEL:
             return key
     return None
+
+
+@dataclass(frozen=True)
+class Observation(Generic[K]):
+    """A script's use at one session: the session's key, whether it was observed (one of
+    ``OBSERVATION_STATUSES``), and the level (None unless observed)."""
+
+    key: K
+    status: str
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class AdoptionCourse(Generic[K]):
+    """Where an assignment's adoption stands after the observations it was worked out from.
+
+    ``adopted_at`` is the key of the session at which it was adopted (None: not yet); ``state``
+    one of ``ADOPTION_STATES``; ``observed`` the observed sessions counted; ``observed_since`` and
+    ``used_since`` the observed sessions from adoption on, and those of them at level >= 2.
+    """
+
+    adopted_at: K | None
+    state: str
+    observed: int
+    observed_since: int = 0
+    used_since: int = 0
+
+    @property
+    def adopted(self) -> bool:
+        return self.adopted_at is not None
+
+    @property
+    def label(self) -> str:
+        return ADOPTION_STATES[self.state]
+
+
+def adoption_course(observations: Sequence[Observation[K]]) -> AdoptionCourse[K]:
+    """The course of an assignment from its observations, in session order.
+
+    Only observed sessions count: an absent partner or a session without opportunity neither
+    makes nor breaks a run. Adopted at the first observed session that starts two observed
+    sessions in a row at level >= 2. From adoption on (the adopting session included): lapsed
+    when, after the adopting pair, the latest two observed sessions are both below 2; otherwise
+    maintained when used at >= 75 % of those sessions, else uneven. Raises ValueError for an
+    unknown status, a level outside 0-3, or an observed session without a level.
+    """
+    observed: list[tuple[K, int]] = []
+    for observation in observations:
+        if observation.status not in OBSERVATION_STATUSES:
+            raise ValueError(
+                f"Unknown observation status {observation.status!r} at session {observation.key!r}"
+            )
+        if observation.status != OBSERVED:
+            continue
+        if observation.level is None:
+            raise ValueError(f"An observed session needs a level (session {observation.key!r})")
+        observed.append((observation.key, observation.level))
+    adopted_at = adoption_point(observed)
+    if adopted_at is None:
+        return AdoptionCourse(adopted_at=None, state=NOT_YET_ADOPTED, observed=len(observed))
+    start = next(i for i, (key, _) in enumerate(observed) if key == adopted_at)
+    since = [level for _, level in observed[start:]]
+    used = sum(1 for level in since if level >= ADOPTED_LEVEL)
+    after_pair = since[2:]
+    if len(after_pair) >= LAPSE_RUN and all(
+        level < ADOPTED_LEVEL for level in after_pair[-LAPSE_RUN:]
+    ):
+        state = LAPSED
+    elif used >= MAINTAINED_SHARE * len(since):
+        state = MAINTAINED
+    else:
+        state = UNEVEN
+    return AdoptionCourse(
+        adopted_at=adopted_at,
+        state=state,
+        observed=len(observed),
+        observed_since=len(since),
+        used_since=used,
+    )
