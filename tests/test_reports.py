@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from practice.core.unit_of_work import atomic, on_rollback, unit_of_work
 from practice.models import (
     Account,
     Addendum,
@@ -539,6 +540,25 @@ def test_a_storage_path_outside_the_store_is_refused(app, db, stored_report, peo
     db.commit()
     with app.app_context(), pytest.raises(reports.ReportError, match="not in the report store"):
         reports.read_report(stored_report, people["counsellor"])
+
+
+def test_a_file_written_in_a_released_savepoint_is_removed_when_the_transaction_rolls_back(app):
+    """SQLAlchemy reports a released savepoint as a commit; its files still follow the
+    transaction around it."""
+    removed = []
+
+    @atomic
+    def record() -> None:
+        on_rollback(lambda: removed.append("file"))
+
+    with app.app_context():
+        with pytest.raises(RuntimeError), unit_of_work():
+            record()
+            raise RuntimeError("the unit of work fails after the savepoint was released")
+        assert removed == ["file"]
+        with unit_of_work():
+            record()
+        assert removed == ["file"]  # committed: kept
 
 
 # --- Access (both databases) -----------------------------------------------------------------

@@ -122,7 +122,10 @@ def _after_rollback(therapy_session: Session, previous: SessionTransaction) -> N
 
 
 def _after_commit(therapy_session: Session) -> None:
-    therapy_session.info[_CALLBACKS] = []
+    # SQLAlchemy reports a released savepoint (an @atomic operation's) as a commit too; what
+    # it wrote still rolls back with the transaction around it, so its callbacks stay.
+    if therapy_session.get_nested_transaction() is None:
+        therapy_session.info[_CALLBACKS] = []
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
