@@ -15,7 +15,7 @@ SERVE_LOGIN_PAGE = textwrap.dedent(
     """
     import sys, practice
     from practice.standalone import create_app
-    from practice import migrate
+    from practice.core import migrate
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1] + "/w.db",
                       "SECRET_KEY": "wheel-test"}, instance_path=sys.argv[1])
     with app.app_context():
