@@ -29,8 +29,17 @@ class Config:
     PRACTICE_TOTP_REQUIRED = os.environ.get("PRACTICE_TOTP_REQUIRED", "") == "1"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
-    # Report batches run on this Redis (RQ) when set; in-process otherwise.
+    # The report queue runs on this Redis when set; on a SQLite file in the instance folder
+    # otherwise.
     PRACTICE_REDIS_URL = os.environ.get("REDIS_URL") or None
+    PRACTICE_REPORT_QUEUE_NAME = os.environ.get("PRACTICE_REPORT_QUEUE_NAME", "practice-reports")
+    # 1: this web process runs queued report jobs in a background thread; 0: only
+    # `flask practice worker` does. Unset: a thread when REDIS_URL is not set.
+    PRACTICE_REPORT_WORKER_THREAD = (
+        None
+        if os.environ.get("PRACTICE_REPORT_WORKER_THREAD", "") == ""
+        else os.environ["PRACTICE_REPORT_WORKER_THREAD"] == "1"
+    )
     # One JSON object per log line (for a log collector) instead of plain text.
     PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
     # The file `practice audit verify` remembers the newest verified event in.

@@ -26,18 +26,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from weasyprint import HTML
 
-from practice import commands as cli
 from practice.core import migrate
 from practice.core.database import db
 from practice.demo import seed as demo
 from practice.models import Case, TherapySession
+from practice.reporting import batch_processes, batches
 from practice.reporting import operations as reports
 from practice.reports.pdf import PDF_OPTIONS, AssetFetcher, render_pdf
 from practice.reports.progress_report import build_report_html, report_context
@@ -101,18 +100,16 @@ def _warm_worker(seconds: float) -> int:
     return os.getpid()
 
 
-def batch_rate(settings: dict, jobs: list, workers: int) -> float:
-    """Reports per second on ``workers`` warmed worker processes."""
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=cli._start_report_worker,
-        initargs=(settings,),
-    ) as pool:
+def batch_rate(app, jobs: list, workers: int) -> float:
+    """Reports per second on ``workers`` warmed worker processes, as ``practice reports`` runs
+    them (forked from this process, with its app)."""
+    with app.app_context():
+        pool = batch_processes.process_pool(workers)
+    with pool:
         pids = set(pool.map(_warm_worker, [0.5] * workers))
         assert len(pids) == workers, pids
         started = time.perf_counter()
-        outcomes = reports.run_batch(jobs, cli._render_batch_job, pool)
+        outcomes = batches.run_batch(jobs, batch_processes.generate_copy, pool)
         elapsed = time.perf_counter() - started
     failed = [o for o in outcomes if not o.ok]
     if failed:
@@ -167,17 +164,16 @@ def main() -> None:
             out_dir = Path(tmp) / "out"
             out_dir.mkdir()
             jobs = [
-                reports.BatchJob(case.id, case.reference, "referrer", str(out_dir / f"{i}.pdf"))
+                batches.BatchJob(case.id, case.reference, "referrer", str(out_dir / f"{i}.pdf"))
                 for i in range(args.batch)
             ]
-            settings = cli._report_worker_settings(app)
-            db.close()
+            db.commit()
         # Interleaved rounds, each configuration's median kept: other work on a shared machine
         # slows whichever configuration it happens to overlap.
         rates: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(args.rounds):
             for workers in (1, 2):
-                rates[workers].append(batch_rate(settings, jobs, workers))
+                rates[workers].append(batch_rate(app, jobs, workers))
         rate_1, rate_2 = (statistics.median(rates[w]) for w in (1, 2))
         peak = subprocess.run(
             [sys.executable, "-c", PEAK_SCRIPT, url, tmp, str(case_id), TODAY.isoformat()],

@@ -186,8 +186,8 @@ def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.as
 def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
     ids = [point.session_id for point in progress.sessions]
     loaded = {
-        s.id: s
-        for s in db.scalars(
+        therapy_session.id: therapy_session
+        for therapy_session in db.scalars(
             select(TherapySession)
             .where(TherapySession.id.in_(ids))
             .options(selectinload(TherapySession.attendees))
@@ -203,17 +203,19 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
     partner_count = len(progress.partners)
     rows = []
     for point in progress.sessions:
-        record = loaded[point.session_id]
-        names = [p.display_name for p in sorted(record.attendees, key=lambda p: p.position)]
-        tampered = record.is_signed and not note_intact(record)
+        therapy_session = loaded[point.session_id]
+        names = [
+            p.display_name for p in sorted(therapy_session.attendees, key=lambda p: p.position)
+        ]
+        tampered = therapy_session.is_signed and not note_intact(therapy_session)
         row = {
-            "session_id": record.id,
+            "session_id": therapy_session.id,
             "tampered": tampered,
             "date": point.starts_at.date(),
             "attended": names,
             "everyone": partner_count > 0 and len(names) == partner_count,
-            "modality": MODALITY_LABELS.get(record.modality, record.modality),
-            "duration": record.duration_minutes,
+            "modality": MODALITY_LABELS.get(therapy_session.modality, therapy_session.modality),
+            "duration": therapy_session.duration_minutes,
             "eft_stage": point.eft_stage,
             "signed": point.status == "signed",
             "moments": point.moment_count,
@@ -225,9 +227,9 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
         }
         if include_notes and not tampered:
             row["note"] = {
-                "data": record.note_data,
-                "assessment": record.note_assessment,
-                "plan": record.note_plan,
+                "data": therapy_session.note_data,
+                "assessment": therapy_session.note_assessment,
+                "plan": therapy_session.note_plan,
             }
         if include_notes:
             row["addenda"] = addenda.get(point.session_id, 0)

@@ -39,6 +39,8 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
         "TESTING": True,
+        # Report jobs run where they are asked for, on the test's connection (no consumer).
+        "PRACTICE_REPORT_QUEUE_IMMEDIATE": True,
     }
     config.update(overrides)
     return create_app(config, instance_path=str(instance_path))

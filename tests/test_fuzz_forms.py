@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from practice.models import TherapySession
-from practice.reporting import jobs
+from practice.reporting import queue
 from tests.conftest import PASSWORD, Auth
 from tests.fuzz_support import (
     API_PREFIX,
@@ -233,8 +233,7 @@ def verbose(request) -> bool:
 @pytest.fixture
 def world(app, db, make_staff, make_case, make_session, monkeypatch) -> World:
     # Report batches are recorded, not run: rendering their PDFs is not what is fuzzed here.
-    monkeypatch.setitem(app.config, "PRACTICE_REDIS_URL", None)
-    monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)
+    monkeypatch.setattr(queue, "enqueue", lambda job_id: None)
     built = build_world(app, db, make_staff, make_case, make_session)
     db.remove()
     return built

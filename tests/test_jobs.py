@@ -1,7 +1,13 @@
-"""Report jobs: batches of progress reports, in-process and on the machine's real Redis (RQ).
+"""Report jobs: batches of progress reports on the report queue (Huey), embedded and on Redis.
 
-The Redis tests use database 15 of redis://127.0.0.1:6379 (flushed before and after, and
-nothing else); they skip when Redis is unreachable, and fail instead under ``CI=true``.
+Most tests run the queue in immediate mode (the suite's default: a job runs as the request
+that records it ends) or on a SQLite queue file that the test drains itself, deterministically.
+The live tests run real consumers on real databases: the web process's thread, and
+``flask practice worker`` processes on the SQLite queue file and on the machine's Redis.
+
+The Redis tests use database 13 of redis://127.0.0.1:6379 (``TEST_REDIS_URL``), each under a
+queue name of its own whose keys it removes afterwards, so that suites running side by side
+never share a queue; they skip when Redis is unreachable, and fail instead under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -12,16 +18,20 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from huey.exceptions import RetryTask
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from practice.accounts.passwords import hash_password
 from practice.core import migrate
+from practice.core.database import utcnow
 from practice.models import (
     Account,
     AuditEvent,
@@ -35,21 +45,16 @@ from practice.models import (
     Role,
     StaffMember,
 )
-from practice.reporting import jobs
+from practice.reporting import batches, jobs, operations, queue
 from tests.conftest import BACKENDS, PASSWORD, make_test_app
 from tests.databases import fresh_database, on_ci
 
 REPO = Path(__file__).resolve().parent.parent
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 # Enough cases (about half a second each) that the worker is still busy when killed.
 CASES_FOR_KILL = 8
-
-
-@pytest.fixture
-def inline(app, monkeypatch):
-    """Jobs run in the request, after its commit, on the test's rolled-back connection."""
-    monkeypatch.setitem(app.config, "PRACTICE_JOBS_INLINE", True)
-    monkeypatch.setitem(app.config, "PRACTICE_REDIS_URL", None)
+HANDED_BACK = "The worker stopped; the batch was handed back to the queue."
+GAVE_UP = "The worker stopped; the queue gave up on it; start a new batch for the rest."
 
 
 def _reports_of(db, case) -> int:
@@ -61,12 +66,65 @@ def _latest_job(db) -> ReportJob:
     return db.scalars(select(ReportJob).order_by(ReportJob.id.desc())).first()
 
 
-# --- In-process ------------------------------------------------------------------------------
+@contextmanager
+def _queue_config(app, monkeypatch, **config) -> Iterator[None]:
+    """The app's report queue rebuilt with ``config`` for the block, and after it."""
+    for key, value in config.items():
+        monkeypatch.setitem(app.config, key, value)
+    app.extensions.pop(queue._EXTENSION_KEY, None)
+    try:
+        yield
+    finally:
+        app.extensions.pop(queue._EXTENSION_KEY, None)
 
 
-def test_a_batch_of_two_cases_completes_in_process(
-    client, auth, db, counsellor, make_case, make_staff, inline
-):
+class Drained:
+    """A real queue on a SQLite file that nothing consumes until the test says so."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def huey(self):
+        with self.app.app_context():
+            return queue.report_queue().huey
+
+    def run(self) -> list[str]:
+        """Run the worker once, as ``flask practice worker --burst`` does; returns its output."""
+        said: list[str] = []
+        with self.app.app_context():
+            queue.run_worker(burst=True, echo=said.append)
+        return said
+
+    def held(self) -> set[str]:
+        huey = self.huey()
+        return {task.id for task in [*huey.pending(), *huey.scheduled()]}
+
+
+@pytest.fixture
+def queued(app, tmp_path, monkeypatch) -> Iterator[Drained]:
+    config = {
+        "PRACTICE_REPORT_QUEUE_IMMEDIATE": False,
+        "PRACTICE_REPORT_QUEUE_FILE": str(tmp_path / "queue.db"),
+        "PRACTICE_REPORT_WORKER_THREAD": False,
+        "PRACTICE_REDIS_URL": None,
+    }
+    with _queue_config(app, monkeypatch, **config):
+        yield Drained(app)
+
+
+def _as_if_stopped(db, job: ReportJob, ago: timedelta = timedelta(minutes=3)) -> None:
+    """As if the job's runner had stopped ``ago``: running, heartbeat that old, ticket gone."""
+    job.status = JobStatus.RUNNING
+    job.heartbeat_at = utcnow() - ago
+    job.queue_job_id = "a-task-of-a-worker-that-died"
+    job.finished_at = None
+    db.commit()
+
+
+# --- Batches, run as the request that records them ends (immediate mode) ---------------------
+
+
+def test_a_batch_of_two_cases_completes(client, auth, db, counsellor, make_case, make_staff):
     first, second = make_case(counsellor), make_case(counsellor)
     make_case(counsellor, status=CaseStatus.PAUSED)
     other = make_case(make_staff(Role.COUNSELLOR))
@@ -75,7 +133,7 @@ def test_a_batch_of_two_cases_completes_in_process(
     assert response.status_code == 302 and response.headers["Location"].endswith("/jobs")
     job = _latest_job(db)
     assert (job.status, job.total, job.done, job.failed) == (JobStatus.FINISHED, 2, 2, 0)
-    assert job.finished_at is not None and job.error is None
+    assert job.finished_at is not None and job.error is None and job.attempts == 1
     assert job.parameters["case_ids"] == [first.id, second.id]
     assert (_reports_of(db, first), _reports_of(db, second), _reports_of(db, other)) == (1, 1, 0)
     report = db.scalars(select(Report).where(Report.case_id == first.id)).one()
@@ -90,73 +148,73 @@ def test_a_batch_of_two_cases_completes_in_process(
     assert (status["done"], status["total"], status["failed"], status["percent"]) == (2, 2, 0, 100)
 
 
-def _dead_pid() -> int:
-    """The pid of a process that has just ended."""
-    process = subprocess.Popen(["true"])
-    process.wait()
-    return process.pid
-
-
-def test_a_batch_whose_web_process_died_is_taken_over_when_the_page_opens(
-    client, auth, db, counsellor, make_case, inline
+def test_a_batch_whose_worker_stopped_is_handed_back_when_the_page_opens(
+    client, auth, db, counsellor, make_case
 ):
     first, second = make_case(counsellor), make_case(counsellor)
     auth.login(counsellor)
     auth.post("/jobs", {"audience": "client"})
     job = _latest_job(db)
-    assert job.queue_job_id == jobs._process_tag()
-    assert job.queue_job_id.startswith(f"thread:{socket.gethostname()}:{os.getpid()}:")
-    # As if the process running it had stopped after the first report.
-    job.status, job.done = JobStatus.RUNNING, 1
-    job.queue_job_id = f"thread:{socket.gethostname()}:{_dead_pid()}:12345"
+    # As if the worker had stopped after the first report, three minutes ago.
+    job.done = 1
     db.delete(db.scalars(select(Report).where(Report.case_id == second.id)).one())
-    db.commit()
+    _as_if_stopped(db, job)
 
     page = client.get("/jobs").get_data(as_text=True)
+    assert HANDED_BACK in page  # handed over in the request; run once it has committed
 
     job = _latest_job(db)
-    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 2, 0)
-    assert job.error == "The server process running it stopped; another one took it over."
+    assert (job.status, job.done, job.failed, job.attempts) == (JobStatus.FINISHED, 2, 0, 2)
+    assert job.error == HANDED_BACK
+    assert job.queue_job_id != "a-task-of-a-worker-that-died"
     assert (_reports_of(db, first), _reports_of(db, second)) == (1, 1)  # none made twice
-    assert "another one took it over" in page and "2 of 2 generated" in page
+    assert "2 of 2 generated" in client.get("/jobs").get_data(as_text=True)
 
 
-def test_a_batch_of_a_living_process_or_another_host_is_left_alone(
-    client, auth, db, counsellor, inline
-):
-    tags = [jobs._process_tag(), "thread:elsewhere.example:1:99"]
-    rows = [
-        ReportJob(
-            created_by_id=counsellor.id,
-            status=JobStatus.RUNNING,
-            total=1,
-            parameters={"audience": "client", "case_ids": [], "references": []},
-            queue_job_id=tag,
-        )
-        for tag in tags
-    ]
-    db.add_all(rows)
+def test_a_running_batch_with_a_recent_heartbeat_is_left_alone(client, auth, db, counsellor):
+    job = ReportJob(
+        created_by_id=counsellor.id, status=JobStatus.RUNNING, total=1, attempts=1,
+        parameters={"audience": "client", "case_ids": [], "references": []},
+        queue_job_id="a-living-worker", heartbeat_at=utcnow() - timedelta(seconds=30),
+    )  # fmt: skip
+    db.add(job)
     db.commit()
     auth.login(counsellor)
     client.get("/jobs")
     db.expire_all()
-    assert [db.get(ReportJob, row.id).status for row in rows] == [JobStatus.RUNNING] * 2
-    assert [db.get(ReportJob, row.id).queue_job_id for row in rows] == tags
+    job = db.get(ReportJob, job.id)
+    assert (job.status, job.queue_job_id, job.error) == (JobStatus.RUNNING, "a-living-worker", None)
 
 
-def test_a_reused_pid_does_not_hide_a_dead_process():
-    """A restarted container reuses pids: the start time in the tag tells them apart."""
-    pid = os.getpid()
-    assert not jobs._in_process_runner_gone(jobs._process_tag())
-    assert jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{pid}:1")
-    assert not jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{pid}:0")
-    assert jobs._in_process_runner_gone(f"thread:{socket.gethostname()}:{_dead_pid()}:0")
+def test_stale_means_silent_for_two_minutes_running_or_one_minute_queued(
+    app_context, db, counsellor
+):
+    now = utcnow()
+
+    def job(status, silent_for):
+        row = ReportJob(
+            created_by_id=counsellor.id, status=status, total=1, parameters={},
+            heartbeat_at=now - silent_for,
+        )  # fmt: skip
+        db.add(row)
+        return row
+
+    stale = [
+        job(JobStatus.RUNNING, timedelta(minutes=2, seconds=5)),
+        job(JobStatus.QUEUED, timedelta(seconds=65)),
+    ]
+    job(JobStatus.RUNNING, timedelta(seconds=90))
+    job(JobStatus.QUEUED, timedelta(seconds=30))
+    job(JobStatus.FINISHED, timedelta(days=1))
+    job(JobStatus.FAILED, timedelta(days=1))
+    db.commit()
+    assert [row.id for row in jobs.stale_jobs(now)] == [row.id for row in stale]
 
 
 def test_the_json_shows_progress_of_a_running_job(client, auth, db, counsellor):
     job = ReportJob(
         created_by_id=counsellor.id, status=JobStatus.RUNNING, total=4, done=1, failed=1,
-        error="T-0001: The case no longer exists.",
+        error="T-0001: The case no longer exists.", heartbeat_at=utcnow(),
         parameters={"audience": "client", "from": "2026-02-01", "to": None, "case_ids": []},
     )  # fmt: skip
     db.add(job)
@@ -173,7 +231,7 @@ def test_the_json_shows_progress_of_a_running_job(client, auth, db, counsellor):
 
 
 def test_a_failing_report_shows_its_reason_and_the_others_go_on(
-    client, auth, db, counsellor, make_case, inline
+    client, auth, db, counsellor, make_case
 ):
     early = make_case(counsellor, opened_on=date(2026, 1, 5))
     late = make_case(counsellor, opened_on=date(2026, 6, 1))
@@ -189,7 +247,7 @@ def test_a_failing_report_shows_its_reason_and_the_others_go_on(
     assert client.get(f"/jobs/{job.id}.json").get_json()["failures"][0].startswith(reason)
 
 
-def test_a_job_whose_every_report_fails_is_failed(client, auth, db, counsellor, make_case, inline):
+def test_a_job_whose_every_report_fails_is_failed(client, auth, db, counsellor, make_case):
     make_case(counsellor, opened_on=date(2026, 6, 1))
     auth.login(counsellor)
     auth.post("/jobs", {"audience": "clinical", "period_end": "2026-03-31"})
@@ -199,12 +257,12 @@ def test_a_job_whose_every_report_fails_is_failed(client, auth, db, counsellor, 
 
 
 def test_an_unexpected_error_is_counted_without_its_message(
-    client, auth, db, counsellor, case, monkeypatch, inline
+    client, auth, db, counsellor, case, monkeypatch
 ):
     def boom(*args, **kwargs):
         raise RuntimeError("Partner said something private")
 
-    monkeypatch.setattr(jobs.reports, "render_report", boom)
+    monkeypatch.setattr(operations, "render_report", boom)
     auth.login(counsellor)
     auth.post("/jobs", {"audience": "clinical"})
     job = _latest_job(db)
@@ -213,7 +271,7 @@ def test_an_unexpected_error_is_counted_without_its_message(
 
 
 def test_a_supervisor_batch_covers_their_supervisees_cases(
-    client, auth, db, supervisor, counsellor, make_case, make_staff, inline
+    client, auth, db, supervisor, counsellor, make_case, make_staff
 ):
     theirs = make_case(counsellor)
     make_case(make_staff(Role.COUNSELLOR))
@@ -233,7 +291,7 @@ def test_a_supervisor_batch_covers_their_supervisees_cases(
 
 
 def test_an_admin_batch_covers_every_active_case(
-    client, auth, db, counsellor, make_case, make_staff, inline
+    client, auth, db, counsellor, make_case, make_staff
 ):
     cases = [make_case(counsellor), make_case(make_staff(Role.COUNSELLOR))]
     make_case(counsellor, status=CaseStatus.CLOSED, closed_on=date(2026, 3, 1))
@@ -244,35 +302,293 @@ def test_an_admin_batch_covers_every_active_case(
     assert sorted(job.parameters["case_ids"]) == sorted(c.id for c in cases)
 
 
-def test_resuming_skips_the_cases_already_counted(app_context, db, counsellor, make_case):
-    first, second = make_case(counsellor), make_case(counsellor)
+# --- Running, counting, taking over ------------------------------------------------------------
+
+
+def _job_of(db, counsellor, cases, **fields) -> ReportJob:
     job = ReportJob(
-        created_by_id=counsellor.id, status=JobStatus.RUNNING, total=2, done=1, failed=0,
+        created_by_id=counsellor.id,
+        total=len(cases),
         parameters={"audience": "client", "from": None, "to": None,
-                    "case_ids": [first.id, second.id], "references": ["A", "B"]},
+                    "case_ids": [c.id for c in cases], "references": [c.reference for c in cases]},
+        **{"status": JobStatus.QUEUED, "queue_job_id": "ticket-1", "heartbeat_at": utcnow(),
+           **fields},
     )  # fmt: skip
     db.add(job)
     db.commit()
-    jobs.run_report_job(job.id)
+    return job
+
+
+def test_resuming_skips_the_cases_already_counted(app_context, db, counsellor, make_case):
+    first, second = make_case(counsellor), make_case(counsellor)
+    job = _job_of(db, counsellor, [first, second], status=JobStatus.RUNNING, done=1, attempts=1)
+    batches.run_report_job(job.id, "ticket-1")
+    db.expire_all()
+    job = db.get(ReportJob, job.id)
     assert (_reports_of(db, first), _reports_of(db, second)) == (0, 1)
-    assert (job.done, job.status) == (2, JobStatus.FINISHED)
+    assert (job.done, job.status, job.attempts) == (2, JobStatus.FINISHED, 2)
+
+
+def test_a_task_whose_ticket_is_not_the_jobs_leaves_it_alone(app_context, db, counsellor, case):
+    job = _job_of(db, counsellor, [case])
+    assert batches.run_report_job(job.id, "a-duplicate-task") is None
+    db.expire_all()
+    job = db.get(ReportJob, job.id)
+    assert (job.status, job.done, job.attempts, _reports_of(db, case)) == (
+        JobStatus.QUEUED,
+        0,
+        0,
+        0,
+    )
 
 
 def test_a_case_counted_by_another_runner_is_not_counted_twice(app_context, db, counsellor):
-    job = ReportJob(created_by_id=counsellor.id, total=2, done=1, parameters={"case_ids": []})
+    job = ReportJob(
+        created_by_id=counsellor.id, total=2, done=1, parameters={"case_ids": []},
+        queue_job_id="mine",
+    )  # fmt: skip
     db.add(job)
     db.commit()
-    assert jobs._advance(job.id, position=0, done=1) is False  # someone already moved on
-    assert jobs._advance(job.id, position=1, done=1) is True
+    assert jobs.count_case(job.id, "mine", position=0, done=1) is False  # already moved on
+    assert jobs.count_case(job.id, "not-mine", position=1, done=1) is False  # not its job
+    assert jobs.count_case(job.id, "mine", position=1, done=1) is True
     db.commit()
     db.refresh(job)
     assert job.done == 2
 
 
+def test_a_runner_that_lost_its_job_keeps_no_report_nor_file(app, db, counsellor, case, store_dir):
+    case_id = case.id
+    with app.app_context():
+        job = _job_of(db, counsellor, [case])
+        assert jobs.claim(job.id, "slow-runner") is None  # not its ticket
+        assert jobs.claim(job.id, "ticket-1") is not None
+        db.commit()
+        # Handed over while the first runner was only slow.
+        assert jobs.hand_over(db.get(ReportJob, job.id), "ticket-2") is True
+        db.commit()
+        with pytest.raises(batches._CountedElsewhere):
+            batches._generate_one(job.id, "ticket-1", dict(job.parameters), 0, case_id)
+    count = db.scalar(select(func.count(Report.id)).where(Report.case_id == case_id))
+    assert count == 0 and list(store_dir.glob("*.pdf")) == []
+    assert _latest_job(db).done == 0
+
+
+@pytest.fixture
+def store_dir(app, tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "store"
+    monkeypatch.setitem(app.config, "PRACTICE_REPORT_DIR", str(folder))
+    return folder
+
+
+def test_a_job_that_had_its_runs_is_failed_with_its_reason_never_left_running(
+    client, auth, db, counsellor, case
+):
+    job = _job_of(db, counsellor, [case], attempts=jobs.MAX_ATTEMPTS)
+    _as_if_stopped(db, job)
+    auth.login(counsellor)
+    page = client.get("/jobs").get_data(as_text=True)
+    job = _latest_job(db)
+    assert (job.status, job.done, job.error) == (JobStatus.FAILED, 0, GAVE_UP)
+    assert job.finished_at is not None and GAVE_UP in page
+
+
+def test_a_run_that_fails_beyond_one_case_is_retried_then_given_up(
+    app, db, counsellor, case, monkeypatch
+):
+    def database_gone(job_id, ticket):
+        raise OperationalError("SELECT …", {}, Exception("Partner said something private"))
+
+    monkeypatch.setattr(batches, "run_report_job", database_gone)
+    job = _job_of(db, counsellor, [case], status=JobStatus.RUNNING, attempts=1)
+    with app.app_context(), pytest.raises(RetryTask):
+        queue._run(job.id, "ticket-1")
+    job = _latest_job(db)
+    assert job.status == JobStatus.RUNNING
+    assert (
+        job.error == "The batch stopped (OperationalError); the batch was handed back to the queue."
+    )
+    job.attempts = jobs.MAX_ATTEMPTS
+    db.commit()
+    with app.app_context():
+        queue._run(job.id, "ticket-1")  # no retry left: nothing raised to the queue
+    job = _latest_job(db)
+    assert job.status == JobStatus.FAILED and "private" not in job.error
+    assert job.error.endswith(
+        "The batch stopped (OperationalError); the queue gave up on it; start a new batch for "
+        "the rest."
+    )
+
+
+# --- The queue file, drained by the test ---------------------------------------------------------
+
+
+def test_a_batch_waits_on_the_queue_until_a_worker_runs_it(
+    client, auth, db, counsellor, case, queued
+):
+    auth.login(counsellor)
+    auth.post("/jobs", {"audience": "client"})
+    job = _latest_job(db)
+    assert job.status == JobStatus.QUEUED and queued.held() == {job.queue_job_id}
+    assert _reports_of(db, case) == 0
+    page = client.get("/jobs").get_data(as_text=True)
+    assert "◷ Waiting" in page and "waits on the report queue for a worker" in page
+
+    # Waiting behind others for minutes is not being lost: the queue still holds it.
+    job.heartbeat_at = utcnow() - timedelta(minutes=10)
+    db.commit()
+    client.get("/jobs")
+    assert _latest_job(db).queue_job_id == job.queue_job_id and queued.held() == {job.queue_job_id}
+
+    assert queued.run() == []
+    job = _latest_job(db)
+    assert (job.status, job.done, job.error) == (JobStatus.FINISHED, 1, None)
+    assert _reports_of(db, case) == 1 and queued.held() == set()
+
+
+def test_a_job_the_queue_lost_is_enqueued_again(auth, db, counsellor, case, queued):
+    auth.login(counsellor)
+    auth.post("/jobs", {"audience": "client"})
+    queued.huey().flush()  # as when Redis restarts without persistence
+    job = _latest_job(db)
+    job.heartbeat_at = utcnow() - timedelta(minutes=2)
+    db.commit()
+    assert queued.run() == ["Requeued 0 abandoned and 1 lost report job(s)."]
+    job = _latest_job(db)
+    assert (job.status, job.done, job.error) == (JobStatus.FINISHED, 1, None)
+    assert _reports_of(db, case) == 1
+
+
+def test_the_worker_hands_back_a_job_whose_worker_stopped(auth, db, counsellor, make_case, queued):
+    first, second = make_case(counsellor), make_case(counsellor)
+    auth.login(counsellor)
+    auth.post("/jobs", {"audience": "client"})
+    assert queued.run() == []
+    job = _latest_job(db)
+    job.done = 1
+    db.delete(db.scalars(select(Report).where(Report.case_id == second.id)).one())
+    _as_if_stopped(db, job)
+    assert queued.run() == ["Requeued 1 abandoned and 0 lost report job(s)."]
+    job = _latest_job(db)
+    assert (job.status, job.done, job.error) == (JobStatus.FINISHED, 2, HANDED_BACK)
+    assert (_reports_of(db, first), _reports_of(db, second)) == (1, 1)
+
+
+def test_with_the_queue_the_reports_page_queues_the_report_instead_of_rendering(
+    client, auth, db, counsellor, case, queued, monkeypatch
+):
+    render_report = operations.render_report
+    monkeypatch.setattr(operations, "render_report", _must_not_render)
+    auth.login(counsellor)
+    response = auth.post(
+        f"/cases/{case.id}/reports",
+        {
+            "period_start": case.opened_on.isoformat(),
+            "period_end": date.today().isoformat(),
+            "audience": "clinical",
+            "narrative": "Queued narrative",
+        },
+    )
+    assert response.status_code == 302
+    job = _latest_job(db)
+    assert queued.held() == {job.queue_job_id}
+    assert job.total == 1 and job.status == JobStatus.QUEUED
+    assert job.parameters["case_ids"] == [case.id]
+    assert job.parameters["author_id"] == counsellor.id
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" in page and "being generated" in page
+    assert "js/report_jobs.js" in page
+    assert _reports_of(db, case) == 0
+
+    monkeypatch.setattr(operations, "render_report", render_report)
+    queued.run()
+    job = _latest_job(db)
+    assert (job.status, job.done, job.parameters["narrative"]) == (JobStatus.FINISHED, 1, None)
+    report = db.scalars(select(Report).where(Report.case_id == case.id)).one()
+    assert (report.narrative, report.generated_by_id) == ("Queued narrative", counsellor.id)
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" not in page and "Clinical" in page
+
+
+def _must_not_render(*args, **kwargs):
+    raise AssertionError("a queued report must not be rendered in the request")
+
+
+def test_a_refused_report_request_is_answered_on_the_form_not_queued(
+    client, auth, db, counsellor, case, queued
+):
+    auth.login(counsellor)
+    response = auth.post(
+        f"/cases/{case.id}/reports",
+        {"period_start": "2026-05-01", "period_end": "2026-04-01", "audience": "clinical"},
+    )
+    assert response.status_code == 200
+    assert "must end on or after" in response.get_data(as_text=True)
+    assert queued.held() == set() and _latest_job(db) is None
+
+
+def test_a_queued_single_report_runs_with_its_narrative_which_is_then_cleared(
+    app_context, db, counsellor, case
+):
+    job = jobs.start_single_report(
+        counsellor, case, case.opened_on, date.today(), "clinical", "Narrative for the worker"
+    )
+    db.commit()
+    batches.run_report_job(job.id, job.queue_job_id)
+    db.expire_all()
+    job = db.get(ReportJob, job.id)
+    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 1, 0)
+    assert job.parameters["narrative"] is None
+    report = db.scalars(select(Report).where(Report.case_id == case.id)).one()
+    assert report.generated_by_id == counsellor.id
+
+
+def test_a_single_report_is_ready_when_the_request_ends_in_immediate_mode(
+    client, auth, db, counsellor, case
+):
+    auth.login(counsellor)
+    response = auth.post(
+        f"/cases/{case.id}/reports",
+        {"period_start": case.opened_on.isoformat(), "period_end": date.today().isoformat(),
+         "audience": "client"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    job = _latest_job(db)
+    assert (job.status, job.total, job.done) == (JobStatus.FINISHED, 1, 1)
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" not in page and _reports_of(db, case) == 1
+
+
+def test_a_failed_single_report_shows_its_reason_on_the_reports_page(
+    app, client, auth, db, counsellor, case, queued
+):
+    auth.login(counsellor)
+    auth.post(
+        f"/cases/{case.id}/reports",
+        {
+            "period_start": case.opened_on.isoformat(),
+            "period_end": date.today().isoformat(),
+            "audience": "clinical",
+        },
+    )
+    job = _latest_job(db)
+    with app.app_context():
+        jobs.note_job_error(job.id, "C-test: the worker gave up", give_up=True)
+        db.commit()
+    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
+    assert "C-test: the worker gave up" in page and "Failed" in page
+
+
+def test_only_the_case_counsellor_may_queue_its_report(app_context, db, case, supervisor):
+    with pytest.raises(operations.ReportError):
+        jobs.start_single_report(supervisor, case, case.opened_on, date.today(), "clinical", "")
+    assert db.scalar(select(func.count(ReportJob.id))) == 0
+
+
 # --- Refusals and access ---------------------------------------------------------------------
 
 
-def test_no_active_cases_is_refused_with_a_message(client, auth, db, counsellor, inline):
+def test_no_active_cases_is_refused_with_a_message(client, auth, db, counsellor):
     auth.login(counsellor)
     response = auth.post("/jobs", {"audience": "clinical"})
     assert response.status_code == 200
@@ -289,7 +605,7 @@ def test_no_active_cases_is_refused_with_a_message(client, auth, db, counsellor,
         ({"audience": "clinical", "period_start": "1 May"}, "Not a valid date value"),
     ],
 )  # fmt: skip
-def test_bad_input_is_refused_and_kept(client, auth, db, counsellor, case, inline, data, message):
+def test_bad_input_is_refused_and_kept(client, auth, db, counsellor, case, data, message):
     auth.login(counsellor)
     response = auth.post("/jobs", data)
     page = response.get_data(as_text=True)
@@ -300,7 +616,7 @@ def test_bad_input_is_refused_and_kept(client, auth, db, counsellor, case, inlin
         assert f'value="{data["period_start"]}"' in page
 
 
-def test_a_post_without_csrf_token_is_refused(client, auth, db, counsellor, case, inline):
+def test_a_post_without_csrf_token_is_refused(client, auth, db, counsellor, case):
     auth.login(counsellor)
     assert client.post("/jobs", data={"audience": "clinical"}).status_code == 400
     assert db.scalar(select(func.count(ReportJob.id))) == 0
@@ -340,157 +656,96 @@ def test_the_page_loads_its_script_and_has_no_inline_script(client, auth, counse
     assert '<label for="period_start">From (optional)</label>' in page
 
 
-def test_the_worker_command_needs_redis(app, runner, monkeypatch):
-    monkeypatch.setitem(app.config, "PRACTICE_REDIS_URL", None)
+def test_the_worker_command_has_nothing_to_do_in_immediate_mode(runner):
     result = runner.invoke(args=["practice", "worker", "--burst"])
-    assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
+    assert result.exit_code != 0 and "PRACTICE_REPORT_QUEUE_IMMEDIATE is set" in result.output
 
 
-def test_an_unreachable_queue_refuses_the_batch(client, auth, db, counsellor, case, monkeypatch):
-    monkeypatch.setitem(app_config(client), "PRACTICE_REDIS_URL", "redis://127.0.0.1:1/0")
+def test_the_worker_command_runs_the_waiting_jobs_and_quits(
+    app, auth, db, counsellor, case, queued
+):
     auth.login(counsellor)
-    response = auth.post("/jobs", {"audience": "clinical"})
+    auth.post("/jobs", {"audience": "referrer"})
+    result = app.test_cli_runner().invoke(args=["practice", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert (_latest_job(db).status, _reports_of(db, case)) == (JobStatus.FINISHED, 1)
+
+
+def test_a_refused_redis_refuses_the_batch_with_a_message(
+    app, client, auth, db, counsellor, case, monkeypatch
+):
+    config = {"PRACTICE_REPORT_QUEUE_IMMEDIATE": False, "PRACTICE_REPORT_WORKER_THREAD": False,
+              "PRACTICE_REDIS_URL": "redis://127.0.0.1:1/0"}  # fmt: skip
+    with _queue_config(app, monkeypatch, **config):
+        auth.login(counsellor)
+        response = auth.post("/jobs", {"audience": "clinical"})
     assert "The report queue is not reachable right now" in response.get_data(as_text=True)
     assert db.scalar(select(func.count(ReportJob.id))) == 0
 
 
-def app_config(client) -> dict:
-    return client.application.config
+def test_a_hung_redis_costs_a_click_a_few_seconds_and_a_message(
+    app, client, auth, db, counsellor, case, monkeypatch
+):
+    silent = socket.socket()  # accepts connections (the kernel's backlog) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    config = {"PRACTICE_REPORT_QUEUE_IMMEDIATE": False, "PRACTICE_REPORT_WORKER_THREAD": False,
+              "PRACTICE_REDIS_URL": url}  # fmt: skip
+    try:
+        with _queue_config(app, monkeypatch, **config):
+            auth.login(counsellor)
+            started = time.monotonic()
+            response = auth.post(f"/cases/{case.id}/reports", _single_report(case))
+            took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.status_code == 200
+    assert "The report queue is not reachable right now" in response.get_data(as_text=True)
+    assert took < queue.REDIS_CONNECT_TIMEOUT + queue.REDIS_SOCKET_TIMEOUT + 2
+    assert db.scalar(select(func.count(ReportJob.id))) == 0
+
+
+def _single_report(case) -> dict:
+    return {
+        "period_start": case.opened_on.isoformat(),
+        "period_end": date.today().isoformat(),
+        "audience": "clinical",
+    }
 
 
 def test_a_job_the_queue_does_not_take_is_failed_with_its_reason(
-    client, auth, db, counsellor, case, monkeypatch
+    app, client, auth, db, counsellor, case, queued, monkeypatch
 ):
-    def refuse(job):
+    def refuse(task):
         raise ConnectionError("Redis went away")
 
-    monkeypatch.setitem(app_config(client), "PRACTICE_REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setattr(jobs, "_check_queue_reachable", lambda: None)
-    monkeypatch.setattr(jobs, "_enqueue", refuse)
+    monkeypatch.setattr(queued.huey(), "enqueue", refuse)
     auth.login(counsellor)
     assert auth.post("/jobs", {"audience": "clinical"}).status_code == 302
     job = _latest_job(db)
     assert job.status == JobStatus.FAILED and job.done == 0
-    assert job.error.startswith("The report queue did not take this job")
+    assert job.error == jobs.NOT_TAKEN
 
 
-def _queue_without_redis(app, monkeypatch, enqueued: list) -> None:
-    """A configured queue whose enqueue only remembers the job (no Redis needed)."""
-    monkeypatch.setitem(app.config, "PRACTICE_REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setattr(jobs, "_check_queue_reachable", lambda: None)
-
-    def remember(job):
-        enqueued.append(job.id)
-        job.queue_job_id = f"rq-{job.id}"
-
-    monkeypatch.setattr(jobs, "_enqueue", remember)
-
-
-def test_with_a_queue_the_reports_page_queues_the_report_instead_of_rendering(
-    app, client, auth, db, counsellor, case, monkeypatch
-):
-    enqueued: list[int] = []
-    _queue_without_redis(app, monkeypatch, enqueued)
-    monkeypatch.setattr(jobs.reports, "render_report", _must_not_render)
-    auth.login(counsellor)
-    response = auth.post(
-        f"/cases/{case.id}/reports",
-        {
-            "period_start": case.opened_on.isoformat(),
-            "period_end": date.today().isoformat(),
-            "audience": "clinical",
-            "narrative": "Queued narrative",
-        },
-    )
-    assert response.status_code == 302
-    job = _latest_job(db)
-    assert enqueued == [job.id] and job.total == 1 and job.status == JobStatus.QUEUED
-    assert job.parameters["case_ids"] == [case.id]
-    assert job.parameters["author_id"] == counsellor.id
-    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
-    assert "Reports in preparation" in page and "being generated" in page
-    assert "js/report_jobs.js" in page
-    assert _reports_of(db, case) == 0
+def test_failure_reasons_stay_within_the_limit_and_end_with_the_newest():
+    error = None
+    for n in range(200):
+        error = jobs._with_reason(error, f"C-{n:04d}: The period ends before it starts.")
+    error = jobs._with_reason(error, GAVE_UP)
+    lines = error.split("\n")
+    assert len(error) <= jobs.MAX_ERROR_LENGTH
+    assert lines.count(jobs.MORE_NOT_SHOWN) == 1 and lines[-2] == jobs.MORE_NOT_SHOWN
+    assert lines[0].startswith("C-0000") and lines[-1] == GAVE_UP
 
 
-def _must_not_render(*args, **kwargs):
-    raise AssertionError("a queued report must not be rendered in the request")
+def test_a_redis_password_is_never_shown():
+    assert queue.url_without_password("redis://:s3cret@cache:6380/2") == "redis://:***@cache:6380/2"
+    assert queue.url_without_password("redis://app:s3cret@cache/0") == "redis://app:***@cache/0"
+    assert queue.url_without_password("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
 
 
-def test_a_refused_report_request_is_answered_on_the_form_not_queued(
-    app, client, auth, db, counsellor, case, monkeypatch
-):
-    enqueued: list[int] = []
-    _queue_without_redis(app, monkeypatch, enqueued)
-    auth.login(counsellor)
-    response = auth.post(
-        f"/cases/{case.id}/reports",
-        {"period_start": "2026-05-01", "period_end": "2026-04-01", "audience": "clinical"},
-    )
-    assert response.status_code == 200
-    assert "must end on or after" in response.get_data(as_text=True)
-    assert enqueued == [] and _latest_job(db) is None
-
-
-def test_a_queued_single_report_runs_with_its_narrative_which_is_then_cleared(
-    app_context, db, counsellor, case
-):
-    job = jobs.start_single_report(
-        counsellor, case, case.opened_on, date.today(), "clinical", "Narrative for the worker"
-    )
-    db.commit()
-    jobs.run_report_job(job.id)
-    db.expire_all()
-    job = db.get(ReportJob, job.id)
-    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 1, 0)
-    assert job.parameters["narrative"] is None
-    report = db.scalars(select(Report).where(Report.case_id == case.id)).one()
-    assert report.generated_by_id == counsellor.id
-
-
-def test_a_failed_single_report_shows_its_reason_on_the_reports_page(
-    app, client, auth, db, counsellor, case, monkeypatch
-):
-    _queue_without_redis(app, monkeypatch, [])
-    auth.login(counsellor)
-    auth.post(
-        f"/cases/{case.id}/reports",
-        {
-            "period_start": case.opened_on.isoformat(),
-            "period_end": date.today().isoformat(),
-            "audience": "clinical",
-        },
-    )
-    job = _latest_job(db)
-    with app.app_context():
-        jobs.note_job_error(job.id, "C-test: the worker gave up", give_up=True)
-    page = client.get(f"/cases/{case.id}/reports").get_data(as_text=True)
-    assert "C-test: the worker gave up" in page and "Failed" in page
-
-
-def test_only_the_case_counsellor_may_queue_its_report(app_context, db, case, supervisor):
-    with pytest.raises(jobs.reports.ReportError):
-        jobs.start_single_report(supervisor, case, case.opened_on, date.today(), "clinical", "")
-
-
-class _FakeWorker:
-    def __init__(self, hostname: str, pid: int | None) -> None:
-        self.hostname, self.pid = hostname, pid
-
-
-def test_a_worker_counts_as_dead_only_when_its_process_is_gone():
-    import socket
-
-    here = socket.gethostname()
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    assert jobs._process_alive(_FakeWorker(here, os.getppid())) is True
-    assert jobs._process_alive(_FakeWorker(here, gone.pid)) is False
-    assert jobs._process_alive(_FakeWorker(here, os.getpid())) is False  # a reused pid
-    assert jobs._process_alive(_FakeWorker("another-host", gone.pid)) is True
-
-
-# --- Live databases: a thread in-process, and RQ on the real Redis ---------------------------
+# --- Live databases: the web process's consumer thread, and worker processes -------------------
 
 
 def _add_staff(session, role: Role, email: str, supervisor=None) -> StaffMember:
@@ -518,18 +773,28 @@ def _add_case(session, counsellor, reference: str, opened_on=date(2026, 1, 5)) -
 
 
 class Live:
-    """A migrated database that other processes can see, with a counsellor and ``cases``."""
+    """A migrated database that other processes can see, with a counsellor and ``cases``, and
+    a real report queue (Redis, or the instance folder's SQLite file)."""
 
     def __init__(self, url: str, instance: Path, **config) -> None:
         self.url = url
         self.instance = instance
+        self.queue_name = f"practice-test-{uuid.uuid4().hex[:12]}"
+        config = {
+            "PRACTICE_REPORT_QUEUE_IMMEDIATE": False,
+            "PRACTICE_REPORT_QUEUE_NAME": self.queue_name,
+            **config,
+        }
         self.app = make_test_app(url, instance, **config)
         with self.app.app_context():
             migrate.upgrade()
 
+    def session(self):
+        return self.app.extensions["sqlalchemy"].session
+
     def seed(self, cases: int, opened_late: int = 0) -> int:
         with self.app.app_context():
-            session = self.app.extensions["sqlalchemy"].session
+            session = self.session()
             member = _add_staff(session, Role.COUNSELLOR, "live@test.example")
             for n in range(cases):
                 late = n >= cases - opened_late
@@ -558,17 +823,24 @@ class Live:
 
     def job(self) -> ReportJob:
         with self.app.app_context():
-            session = self.app.extensions["sqlalchemy"].session
+            session = self.session()
             job = session.scalars(select(ReportJob).order_by(ReportJob.id.desc())).first()
             session.expunge_all()
             session.rollback()
             return job
 
+    def update_job(self, **values) -> None:
+        with self.app.app_context():
+            session = self.session()
+            job = session.scalars(select(ReportJob).order_by(ReportJob.id.desc())).first()
+            for key, value in values.items():
+                setattr(job, key, value)
+            session.commit()
+
     def report_count(self) -> int:
         with self.app.app_context():
-            session = self.app.extensions["sqlalchemy"].session
-            count = session.scalar(select(func.count(Report.id)))
-            session.rollback()
+            count = self.session().scalar(select(func.count(Report.id)))
+            self.session().rollback()
             return count
 
     def wait_for(self, condition, timeout: float, what: str) -> ReportJob:
@@ -580,8 +852,15 @@ class Live:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what}: {self.job().__dict__}")
 
+    def flush_queue(self) -> None:
+        """Remove everything the queue holds (on Redis: only this practice's keys)."""
+        with self.app.app_context():
+            queue.report_queue().huey.flush()
+
     def close(self) -> None:
         with self.app.app_context():
+            queue.report_queue().stop_worker_thread()
+            self.flush_queue()
             self.app.extensions["sqlalchemy"].engine.dispose()
 
 
@@ -600,18 +879,17 @@ def live(request, tmp_path) -> Iterator[callable]:
             practice.close()
 
 
-def test_in_process_jobs_run_in_a_thread_by_default(live):
+def test_the_web_process_runs_jobs_in_its_thread_by_default(live):
     practice = live(PRACTICE_REDIS_URL=None)
     practice.seed(cases=2)
     practice.start_batch(audience="client")
     job = practice.wait_for(lambda j: j.status == JobStatus.FINISHED, 60, "the thread")
     assert (job.done, job.failed, practice.report_count()) == (2, 0, 2)
+    assert (practice.instance / queue.QUEUE_FILE).exists()
 
 
 def require_redis() -> str:
     """The test Redis URL; skip (fail under CI) when Redis is not reachable."""
-    if not on_ci():  # rq and redis install with the package; a hand-made venv may lack them
-        pytest.importorskip("rq")
     from redis import Redis
     from redis.exceptions import RedisError
 
@@ -626,25 +904,31 @@ def require_redis() -> str:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = require_redis()
-    from redis import Redis
-
-    connection = Redis.from_url(url)
-    connection.flushdb()  # database 15 only: the tests' own
-    yield url
-    connection.flushdb()
+def redis_url() -> str:
+    return require_redis()
 
 
-def _worker(practice: Live, redis_url: str, burst: bool = True) -> subprocess.Popen:
+@pytest.fixture(params=["sqlite-file", "redis"])
+def storage(request) -> Iterator[str | None]:
+    """The queue's storage for a worker test: the embedded default, or Redis (its URL)."""
+    if request.param == "redis":
+        yield request.getfixturevalue("redis_url")
+    else:
+        yield None
+
+
+def _worker(practice: Live, redis_url: str | None, burst: bool = True) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": practice.url,
-        "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key",
         "PRACTICE_INSTANCE_PATH": str(practice.instance),
+        "PRACTICE_REPORT_QUEUE_NAME": practice.queue_name,
     }
     env.pop("PRACTICE_ENV", None)
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "practice", "worker"]
     return subprocess.Popen(
         [*command, "--burst"] if burst else command,
@@ -678,49 +962,29 @@ def _reaped(worker: subprocess.Popen) -> Iterator[None]:
             worker.communicate()
 
 
-def _horses_after_first_report(practice: Live, worker: subprocess.Popen) -> list[int]:
-    """The pids of ``worker``'s work horses, once the batch has committed its first report."""
-    practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
-    horses = _children(worker.pid)
-    assert horses, "the worker should be running the job in a work horse"
-    return horses
+def _queued_practice(live, storage: str | None) -> Live:
+    """A practice whose jobs wait on the queue for a worker process."""
+    return live(PRACTICE_REDIS_URL=storage, PRACTICE_REPORT_WORKER_THREAD=False)
 
 
-def _queue_status(job, redis_url: str) -> str:
-    """What RQ says of the job's queue entry ("finished", "failed" …)."""
-    from redis import Redis
-    from rq.job import Job
-
-    return Job.fetch(job.queue_job_id, connection=Redis.from_url(redis_url)).get_status().value
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(child) for child in found]
-
-
-def test_a_batch_on_redis_is_done_by_a_worker(live, redis_url):
-    practice = live(PRACTICE_REDIS_URL=redis_url)
+def test_a_batch_is_done_by_a_worker(live, storage):
+    practice = _queued_practice(live, storage)
     practice.seed(cases=2)
     practice.start_batch(audience="referrer")
     job = practice.job()
     assert job.status == JobStatus.QUEUED and job.queue_job_id
     assert practice.report_count() == 0  # nothing ran in the request
-    output = _finish(_worker(practice, redis_url))
+    output = _finish(_worker(practice, storage))
     job = practice.job()
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, 2, 0), output
-    assert job.error is None, output
-    assert _queue_status(job, redis_url) == "finished"  # not failed and retried afterwards
+    assert job.error is None and job.attempts == 1, output
     assert practice.report_count() == 2
     status = practice.client().get(f"/jobs/{job.id}.json").get_json()
     assert (status["status"], status["percent"]) == ("finished", 100)
 
 
 def test_a_failing_report_on_redis_shows_its_reason(live, redis_url):
-    practice = live(PRACTICE_REDIS_URL=redis_url)
+    practice = _queued_practice(live, redis_url)
     practice.seed(cases=2, opened_late=1)
     practice.start_batch(audience="clinical", period_end="2026-03-31")
     _finish(_worker(practice, redis_url))
@@ -731,75 +995,46 @@ def test_a_failing_report_on_redis_shows_its_reason(live, redis_url):
     assert "L-0001: The period ends on 31 Mar 2026" in page
 
 
-def test_a_job_whose_worker_is_killed_is_requeued_and_completes(live, redis_url):
-    practice = live(PRACTICE_REDIS_URL=redis_url)
+def test_a_job_whose_worker_is_killed_is_handed_back_and_completes(live, storage):
+    practice = _queued_practice(live, storage)
     practice.seed(cases=CASES_FOR_KILL)
     practice.start_batch(audience="clinical")
-    first = _worker(practice, redis_url, burst=False)
+    first = _worker(practice, storage, burst=False)
     with _reaped(first):
-        horses = _horses_after_first_report(practice, first)
-        for pid in [*horses, first.pid]:  # the whole worker dies, as on a crash
-            os.kill(pid, signal.SIGKILL)
+        practice.wait_for(lambda j: j.done >= 1, 60, "the first report")
+        os.kill(first.pid, signal.SIGKILL)  # the whole worker dies, as on a crash
         first.communicate(timeout=10)
     interrupted = practice.job()
     assert interrupted.status == JobStatus.RUNNING and interrupted.done < CASES_FOR_KILL
-    output = _finish(_worker(practice, redis_url))
-    assert "Requeued 1 abandoned" in output
+    # As if the two minutes after which a silent runner counts as stopped had passed.
+    practice.update_job(heartbeat_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=5))
+    output = _finish(_worker(practice, storage))
+    assert "Requeued 1 abandoned and 0 lost report job(s)." in output
     job = practice.job()
-    assert job.error == "The worker stopped; the batch was handed back to the queue.", output
+    assert job.error == HANDED_BACK, output
     assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
-    assert _queue_status(job, redis_url) == "finished"
     assert practice.report_count() == CASES_FOR_KILL  # no case generated twice
 
 
-def test_a_work_horse_killed_under_a_living_worker_is_noted_and_resumed(live, redis_url):
-    """Only the work horse dies (out of memory, say): RQ retries without its failure callback;
-    the row still says so, and the batch completes."""
-    practice = live(PRACTICE_REDIS_URL=redis_url)
-    practice.seed(cases=CASES_FOR_KILL)
-    practice.start_batch(audience="clinical")
-    worker = _worker(practice, redis_url, burst=True)
-    with _reaped(worker):
-        for pid in _horses_after_first_report(practice, worker):
-            os.kill(pid, signal.SIGKILL)
-        output = _finish(worker)
+def test_a_job_redis_lost_is_enqueued_again_by_the_next_worker(live, redis_url):
+    practice = _queued_practice(live, redis_url)
+    practice.seed(cases=1)
+    practice.start_batch(audience="client")
+    practice.flush_queue()  # as when Redis restarts without persistence
+    practice.update_job(heartbeat_at=utcnow() - jobs.LOST_AFTER - timedelta(seconds=5))
+    output = _finish(_worker(practice, redis_url))
+    assert "Requeued 0 abandoned and 1 lost report job(s)." in output
     job = practice.job()
-    assert job.error == "The worker stopped; the batch was handed back to the queue.", output
-    assert (job.status, job.done, job.failed) == (JobStatus.FINISHED, CASES_FOR_KILL, 0), output
-    assert practice.report_count() == CASES_FOR_KILL
-
-
-def test_a_job_the_queue_ended_behind_the_rows_back_is_failed_with_its_reason(live, redis_url):
-    """A row left "running" while RQ failed its job (retries spent) is not left so for ever."""
-    from redis import Redis
-    from rq.job import Job
-    from rq.job import JobStatus as QueueStatus
-
-    practice = live(PRACTICE_REDIS_URL=redis_url)
-    practice.seed(cases=2)
-    practice.start_batch(audience="clinical")
-    job = practice.job()
-    connection = Redis.from_url(redis_url)
-    Job.fetch(job.queue_job_id, connection=connection).set_status(QueueStatus.FAILED)
-    with practice.app.app_context():
-        session = practice.app.extensions["sqlalchemy"].session
-        row = session.get(ReportJob, job.id)
-        row.status = JobStatus.RUNNING
-        session.commit()
-        assert jobs.requeue_lost(connection, older_than=timedelta(0)) == []
-    job = practice.job()
-    assert job.status == JobStatus.FAILED and job.finished_at is not None
-    assert job.error == f"The worker stopped; {jobs.GAVE_UP}"
+    assert (job.status, job.done, job.error) == (JobStatus.FINISHED, 1, None), output
 
 
 def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
-    practice = live(PRACTICE_REDIS_URL=redis_url)
+    practice = _queued_practice(live, redis_url)
     practice.seed(cases=1)
     client = practice.client()
     with practice.app.app_context():
-        session = practice.app.extensions["sqlalchemy"].session
-        case_id = session.scalar(select(Case.id))
-        session.rollback()
+        case_id = practice.session().scalar(select(Case.id))
+        practice.session().rollback()
     response = client.post(
         f"/cases/{case_id}/reports",
         data={
@@ -812,27 +1047,12 @@ def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
     )
     assert response.status_code == 302
     assert practice.report_count() == 0  # nothing rendered in the request
+    page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
+    assert "Reports in preparation" in page
     _finish(_worker(practice, redis_url))
     job = practice.job()
     assert (job.status, job.done, job.parameters["narrative"]) == (JobStatus.FINISHED, 1, None)
-    assert job.error is None and _queue_status(job, redis_url) == "finished"
+    assert job.error is None
     assert practice.report_count() == 1
     page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
     assert "Reports in preparation" not in page and "Client" in page
-
-
-def test_failure_reasons_stay_within_the_limit_and_end_with_the_newest():
-    error = None
-    for n in range(200):
-        error = jobs._with_reason(error, f"C-{n:04d}: The period ends before it starts.")
-    error = jobs._with_reason(error, f"The worker stopped; {jobs.GAVE_UP}")
-    lines = error.split("\n")
-    assert len(error) <= jobs.MAX_ERROR_LENGTH
-    assert lines.count(jobs.MORE_NOT_SHOWN) == 1 and lines[-2] == jobs.MORE_NOT_SHOWN
-    assert lines[0].startswith("C-0000") and lines[-1] == f"The worker stopped; {jobs.GAVE_UP}"
-
-
-def test_a_redis_password_is_never_shown():
-    assert jobs.url_without_password("redis://:s3cret@cache:6380/2") == "redis://:***@cache:6380/2"
-    assert jobs.url_without_password("redis://app:s3cret@cache/0") == "redis://app:***@cache/0"
-    assert jobs.url_without_password("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from practice.core.unit_of_work import atomic, on_rollback, unit_of_work
 from practice.models import (
     Account,
     Addendum,
@@ -38,6 +39,7 @@ from practice.models import (
 )
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
+from practice.reporting import batches
 from practice.reporting import operations as reports
 from practice.reports.progress_report import (
     CLIENT_FORBIDDEN_TERMS,
@@ -541,6 +543,47 @@ def test_a_storage_path_outside_the_store_is_refused(app, db, stored_report, peo
         reports.read_report(stored_report, people["counsellor"])
 
 
+def test_a_file_written_in_a_released_savepoint_is_removed_when_the_transaction_rolls_back(app):
+    """SQLAlchemy reports a released savepoint as a commit; its files still follow the
+    transaction around it."""
+    removed = []
+
+    @atomic
+    def record() -> None:
+        on_rollback(lambda: removed.append("file"))
+
+    with app.app_context():
+        with pytest.raises(RuntimeError), unit_of_work():
+            record()
+            raise RuntimeError("the unit of work fails after the savepoint was released")
+        assert removed == ["file"]
+        with unit_of_work():
+            record()
+        assert removed == ["file"]  # committed: kept
+
+
+def test_a_report_rolled_back_with_its_unit_of_work_leaves_no_file(app, db, couple, store):
+    """The report is recorded in a savepoint that is released; if the unit of work around it
+    then rolls back, the stored file goes with the row."""
+    case_id = couple.id
+    with app.app_context(), pytest.raises(RuntimeError), unit_of_work():
+        report = reports.generate_report(couple, START, END, "client", "", couple.counsellor)
+        assert (store / report.storage_path).exists()
+        raise RuntimeError("the unit of work fails after the report was recorded")
+    assert db.scalar(select(func.count(Report.id)).where(Report.case_id == case_id)) == 0
+    assert list(store.glob("*.pdf")) == []
+
+
+def test_a_copy_that_cannot_be_written_records_nothing(app, db, couple, store, tmp_path):
+    case_id = couple.id
+    with app.app_context(), pytest.raises(IsADirectoryError):
+        reports.generate_report(
+            couple, START, END, "client", "", couple.counsellor, copy_to=tmp_path
+        )
+    assert db.scalar(select(func.count(Report.id)).where(Report.case_id == case_id)) == 0
+    assert list(store.glob("*.pdf")) == []
+
+
 # --- Access (both databases) -----------------------------------------------------------------
 
 # (method, path template, expected status for: owner, supervisor, admin, other counsellor)
@@ -621,11 +664,11 @@ def test_cli_report_refusals_change_nothing(runner, db, couple, store, tmp_path)
     assert db.scalar(select(func.count(Report.id))) == 0
 
 
-def _job(reference: str) -> reports.BatchJob:
-    return reports.BatchJob(0, reference, "clinical", f"/nowhere/{reference}.pdf")
+def _job(reference: str) -> batches.BatchJob:
+    return batches.BatchJob(0, reference, "clinical", f"/nowhere/{reference}.pdf")
 
 
-def _render_unless_broken(job: reports.BatchJob) -> str:
+def _render_unless_broken(job: batches.BatchJob) -> str:
     if job.reference == "C-0002":
         raise reports.ReportError("rendering failed")
     return job.out_file
@@ -635,7 +678,7 @@ def test_batch_keeps_going_when_one_report_fails():
     jobs = [_job(f"C-000{i}") for i in range(1, 5)]
     seen = []
     with ThreadPoolExecutor(2) as pool:
-        outcomes = reports.run_batch(jobs, _render_unless_broken, pool, on_outcome=seen.append)
+        outcomes = batches.run_batch(jobs, _render_unless_broken, pool, on_outcome=seen.append)
     assert [o.job.reference for o in outcomes] == ["C-0001", "C-0002", "C-0003", "C-0004"]
     assert [o.ok for o in outcomes] == [True, False, True, True]
     assert outcomes[1].detail == "rendering failed"

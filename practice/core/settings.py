@@ -21,6 +21,16 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_USER_ID_ATTRIBUTE": "id",
     "PRACTICE_PAGE_SIZE": "A4",
     "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports
+    # The report queue (practice.reporting.queue): Redis when set, else a SQLite file.
+    "PRACTICE_REDIS_URL": None,
+    "PRACTICE_REPORT_QUEUE_FILE": None,  # default: <instance>/report-queue.db
+    # The queue's name: its keys on Redis (two practices may share one Redis).
+    "PRACTICE_REPORT_QUEUE_NAME": "practice-reports",
+    # Whether a web process runs queued report jobs in a background thread; None: when no
+    # Redis is configured (so that `make run` needs no worker process).
+    "PRACTICE_REPORT_WORKER_THREAD": None,
+    # Run each report job where and when it is asked for (tests, no background work at all).
+    "PRACTICE_REPORT_QUEUE_IMMEDIATE": False,
     "PRACTICE_MAX_NOTE_LENGTH": 20_000,
     "PRACTICE_LOGIN_MAX_FAILURES": 5,
     "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,

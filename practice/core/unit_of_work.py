@@ -124,7 +124,10 @@ def _after_rollback(current: Session, previous: SessionTransaction) -> None:
 
 
 def _after_commit(current: Session) -> None:
-    current.info[_CALLBACKS] = []
+    # SQLAlchemy reports a released savepoint (an @atomic operation's) as a commit too; what
+    # it wrote still rolls back with the transaction around it, so its callbacks stay.
+    if current.get_nested_transaction() is None:
+        current.info[_CALLBACKS] = []
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:

@@ -11,8 +11,7 @@ from practice.api.routing import ID, body, bp, created, operation, page_body, pa
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.operations import today
 from practice.cases.scoping import case_for_editor, case_for_viewer
-from practice.core.database import db
-from practice.reporting import operations as service
+from practice.reporting import operations
 from practice.reporting.models import Report
 from practice.reporting.schemas import ReportCreateSchema, ReportSchema
 from practice.web import access
@@ -57,14 +56,12 @@ def report_create(case_id: int):
     member = access.current_staff()
     case = case_for_editor(member, case_id)
     data = body()
-    default_start, default_end = service.default_period(case, today())
+    default_start, default_end = operations.default_period(case, today())
     start = data.get("period_start", default_start)
     end = data.get("period_end", default_end)
-    rendered = service.render_report(case, start, end, data["audience"], data["narrative"], member)
-    # As the page does: end the reading transaction before writing, so that on SQLite a write
-    # after a second of rendering does not fail on another request's commit.
-    db.rollback()
-    report = service.record_report(rendered, member)
+    report = operations.generate_report(
+        case, start, end, data["audience"], data["narrative"], member
+    )
     return created(ReportSchema().dump(report), ".report_read", report_id=report.id)
 
 
@@ -72,7 +69,7 @@ def report_create(case_id: int):
 @access.staff
 @operation("Read a report's record", tag="Reports", returns=ReportSchema)
 def report_read(report_id: int):
-    report, _case = service.report_for_viewer(access.current_staff(), report_id)
+    report, _case = operations.report_for_viewer(access.current_staff(), report_id)
     return read(ReportSchema().dump(report), "api_report_read", obj=report)
 
 
@@ -87,10 +84,9 @@ def report_read(report_id: int):
 )
 def report_download(report_id: int):
     member = access.current_staff()
-    report, case = service.report_for_viewer(member, report_id)
-    data = service.read_report(report, member)
-    db.commit()
-    name = _UNSAFE_FILENAME.sub("_", service.download_name(report, case.reference))
+    report, case = operations.report_for_viewer(member, report_id)
+    data = operations.read_report(report, member)
+    name = _UNSAFE_FILENAME.sub("_", operations.download_name(report, case.reference))
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,11 +1,14 @@
-"""The progress-report form: period, audience and the counsellor's narrative."""
+"""The forms of progress reports: one report (period, audience, narrative) and a report job."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from practice.reporting.jobs import BatchParams
 from practice.reporting.operations import MAX_NARRATIVE_LENGTH
 from practice.web.forms import PracticeForm
 
@@ -41,3 +44,28 @@ class ReportForm(PracticeForm):
         validators=[InputRequired("Choose who the report is for.")],
     )
     narrative = TextAreaField("Narrative", validators=[_narrative_length])
+
+    def request(self) -> tuple[date, date, str, str]:
+        """(start, end, audience, narrative) as the operations take them."""
+        return (
+            self.period_start.data,
+            self.period_end.data,
+            self.audience.data,
+            self.narrative.data or "",
+        )
+
+
+class ReportBatchForm(PracticeForm):
+    """Audience and (optional) period of every report of a report job."""
+
+    audience = RadioField(
+        "Audience",
+        choices=AUDIENCE_CHOICES,
+        default="clinical",
+        validators=[InputRequired("Choose who the reports are for.")],
+    )
+    period_start = DateField("From (optional)", validators=[Optional()])
+    period_end = DateField("To (optional)", validators=[Optional(), _after_start])
+
+    def params(self) -> BatchParams:
+        return BatchParams(self.audience.data, self.period_start.data, self.period_end.data)

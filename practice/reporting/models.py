@@ -46,7 +46,13 @@ class Report(Base):
 
 
 class ReportJob(Base):
-    """A batch of reports generated in the background (RQ) or in-process."""
+    """A batch of reports generated in the background, on the report queue.
+
+    ``done + failed`` counts the cases handled, each committed with its report, so a resumed
+    run carries on where the last one stopped. ``queue_job_id`` is the id of the queue task
+    that owns the job now; a task whose id it no longer is (handed over, or a duplicate) leaves
+    the job alone. ``heartbeat_at`` is the owner's last sign of life.
+    """
 
     __tablename__ = "practice_report_job"
     __table_args__ = (sa.CheckConstraint(check_in("status", JobStatus), name="status"),)
@@ -60,5 +66,8 @@ class ReportJob(Base):
     failed: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.String(1000))
     queue_job_id: Mapped[str | None] = mapped_column(sa.String(64))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Runs that claimed the job: the first, and one for each hand-over or retry.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

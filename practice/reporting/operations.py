@@ -1,18 +1,20 @@
-"""Progress reports: generate, store, list and read back PDFs, one case at a time or in batches.
+"""Progress reports: generate, store, list and read back PDFs.
 
-A generated PDF is written under the report store (``PRACTICE_REPORT_DIR``, by default
-``<instance>/reports/``) with a name made from the report's id and a random token, never from
-user input; its row records who, when, the period, the audience and the SHA-256 of the bytes.
+``generate_report`` is the one way a report is made, by the Reports page (through its job), the
+API, the CLI and the report jobs alike. A generated PDF is written under the report store
+(``PRACTICE_REPORT_DIR``, by default ``<instance>/reports/``) with a name made from the report's
+id and a random token, never from user input; its row records who, when, the period, the
+audience and the SHA-256 of the bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import secrets
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,11 +24,12 @@ from sqlalchemy import select
 
 from practice import audit
 from practice.accounts.models import StaffMember
-from practice.cases.models import Case, CaseStatus
+from practice.cases.models import Case
 from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.core.errors import Refused
 from practice.core.signals import report_generated
+from practice.core.unit_of_work import atomic, on_rollback, release_transaction
 from practice.reporting.models import Audience, Report
 from practice.reports.pdf import render_pdf
 from practice.reports.progress_report import build_report_html, report_context
@@ -63,6 +66,7 @@ def default_period(case: Case, today: date) -> tuple[date, date]:
     return case.opened_on, max(end, case.opened_on)
 
 
+@atomic
 def preview_html(
     case: Case,
     start: date,
@@ -72,7 +76,8 @@ def preview_html(
     member: StaffMember,
     asset_url: Callable[[str], str],
 ) -> str:
-    """The report's HTML as the PDF would hold it, with assets at ``asset_url(name)``.
+    """The report's HTML as the PDF would hold it, with assets at ``asset_url(name)``; audits
+    "report_previewed" (and each tampered signed note it finds).
 
     Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
     """
@@ -121,13 +126,39 @@ class RenderedReport:
     tampered_session_ids: tuple[int, ...] = ()
 
 
+def generate_report(
+    case: Case,
+    start: date,
+    end: date,
+    audience: str,
+    narrative: str,
+    member: StaffMember,
+    *,
+    copy_to: Path | None = None,
+) -> Report:
+    """Generate a progress report as ``member``, the case's counsellor: the one way a report is
+    made, for the Reports page (through its job), the API, the CLI and the report jobs.
+
+    Reads what the report shows, ends the read transaction (``release_transaction``: what the
+    unit of work did so far is committed), renders the PDF, then records it in a savepoint:
+    the stored file, the ``Report`` row, the "report_generated" audit event and the signal.
+    With ``copy_to`` the PDF is also written there, as part of recording it. If the unit of
+    work later rolls back, the stored file is removed with the row (``on_rollback``).
+
+    Flushes, does not commit. Raises ReportError if ``member`` is not the case's counsellor or
+    the request is refused (see ``check_request``); OSError if ``copy_to`` cannot be written
+    (nothing is then recorded).
+    """
+    return _record(render_report(case, start, end, audience, narrative, member), member, copy_to)
+
+
 def render_report(
     case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
 ) -> RenderedReport:
-    """Render the report of ``case`` as ``member`` would generate it; reads only, and ends
-    the session's transaction before the PDF is drawn (nothing may be pending).
+    """The read-and-render half of ``generate_report``: the PDF, neither stored nor recorded.
 
-    Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
+    Ends the read transaction before drawing the PDF (``release_transaction``), so call it with
+    nothing pending that must not be committed. Raises ReportError as ``generate_report`` does.
     """
     _check_author(case, member)
     check_request(start, end, audience, narrative)
@@ -136,8 +167,8 @@ def render_report(
     case_id, member_id = case.id, member.id
     # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
     # so that on SQLite, where every transaction holds the write lock, other requests do not
-    # wait for the rendering. Callers record the report in a transaction of its own.
-    db.rollback()
+    # wait for the rendering.
+    release_transaction()
     data = render_pdf(html)
     return RenderedReport(
         case_id=case_id,
@@ -153,12 +184,12 @@ def render_report(
     )
 
 
-def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
-    """Store the PDF and record it; flushes, audits "report_generated", sends the signal.
+@atomic
+def _record(rendered: RenderedReport, member: StaffMember, copy_to: Path | None) -> Report:
+    """Store the PDF (and its copy) and record it; audits "report_generated", sends the signal.
 
-    The first statement is the report's INSERT, so a batch worker that ended its reading
-    transaction before calling this takes SQLite's write lock without a stale snapshot. The
-    file is on disk when this returns; a caller that rolls back removes it with ``discard_file``.
+    The first statement is the report's INSERT, so a job that ended its reading transaction
+    before calling this takes SQLite's write lock without a stale snapshot.
     """
     data = rendered.data
     report = Report(
@@ -176,7 +207,11 @@ def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
     )
     db.add(report)
     db.flush()  # the id names the file
-    report.storage_path = _store(report.id, data)
+    storage_path = _store(report.id, data)
+    on_rollback(functools.partial(discard_file, storage_path))
+    report.storage_path = storage_path
+    if copy_to is not None:
+        Path(copy_to).write_bytes(data)
     audit.record(
         "report_generated",
         obj=report,
@@ -193,17 +228,6 @@ def record_report(rendered: RenderedReport, member: StaffMember) -> Report:
     db.flush()
     report_generated.send(report, member=member)
     return report
-
-
-def generate_report(
-    case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
-) -> Report:
-    """Render, store and record a progress report generated by the case's counsellor.
-
-    Flushes, does not commit. Raises ReportError if ``member`` is not the case's counsellor or
-    the request is refused (see ``check_request``).
-    """
-    return record_report(render_report(case, start, end, audience, narrative, member), member)
 
 
 def report_dir() -> Path:
@@ -242,6 +266,7 @@ def discard_file(storage_path: str) -> None:
         stored_file(Report(storage_path=storage_path)).unlink(missing_ok=True)
 
 
+@atomic
 def read_report(report: Report, member: StaffMember) -> bytes:
     """The stored bytes, checked against the recorded SHA-256; audits "report_downloaded".
 
@@ -295,78 +320,3 @@ def report_for_viewer(member: StaffMember, report_id: int) -> tuple[Report, Case
 
 def _detail(audience: str, start: date, end: date) -> dict:
     return {"audience": audience, "from": start.isoformat(), "to": end.isoformat()}
-
-
-# --- Batches -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchJob:
-    """One case of a batch and where its PDF goes."""
-
-    case_id: int
-    reference: str
-    audience: str
-    out_file: str
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    """How one job ended: the file written, or why it failed."""
-
-    job: BatchJob
-    ok: bool
-    detail: str
-
-
-def batch_cases(counsellor_email: str | None, status: str | None) -> list[Case]:
-    """Cases of a batch, by reference; raises ReportError for an unknown counsellor or status."""
-    query = select(Case).order_by(Case.reference)
-    if status is not None:
-        if status not in {s.value for s in CaseStatus}:
-            raise ReportError(f"Unknown case status {status!r}.")
-        query = query.where(Case.status == status)
-    if counsellor_email:
-        counsellor = db.scalar(
-            select(StaffMember).where(StaffMember.email == counsellor_email.strip().lower())
-        )
-        if counsellor is None:
-            raise ReportError(f"No staff member with email {counsellor_email}.")
-        query = query.where(Case.counsellor_id == counsellor.id)
-    return list(db.scalars(query))
-
-
-def batch_jobs(cases: Iterable[Case], audience: str, out_dir: Path, today: date) -> list[BatchJob]:
-    """One job per case, each writing ``<out_dir>/<reference>-<audience>-<period end>.pdf``."""
-    jobs = []
-    for case in cases:
-        _, end = default_period(case, today)
-        name = f"{case.reference}-{audience}-{end.isoformat()}.pdf"
-        jobs.append(BatchJob(case.id, case.reference, audience, str(out_dir / name)))
-    return jobs
-
-
-def run_batch(
-    jobs: list[BatchJob],
-    render_one: Callable[[BatchJob], str],
-    executor: Executor,
-    on_outcome: Callable[[BatchOutcome], None] = lambda outcome: None,
-) -> list[BatchOutcome]:
-    """Run ``render_one`` for every job on ``executor``; a failed job does not stop the others.
-
-    ``render_one`` returns a description of what it wrote or raises; each outcome is passed to
-    ``on_outcome`` as it arrives (for a progress bar). Outcomes come back in job order.
-    """
-    futures = {executor.submit(render_one, job): job for job in jobs}
-    outcomes: dict[BatchJob, BatchOutcome] = {}
-    for future in as_completed(futures):
-        job = futures[future]
-        try:
-            outcome = BatchOutcome(job, True, future.result())
-        # Whatever one report's failure, the others go on; the outcome carries the reason.
-        except Exception as error:
-            reason = str(error) if isinstance(error, ReportError) else None
-            outcome = BatchOutcome(job, False, reason or f"{type(error).__name__}: {error}")
-        outcomes[job] = outcome
-        on_outcome(outcome)
-    return [outcomes[job] for job in jobs]

@@ -1,40 +1,37 @@
-"""Progress reports of a case: list, preview, generate, download."""
+"""Progress reports of a case: list, preview, generate (on the report queue), download.
+
+The request owns its transaction (``practice.core.unit_of_work``); a report asked for here is a
+one-case report job, enqueued once the request has committed it, and the page lists it "in
+preparation" until the queue has generated it.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
 
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
-from practice.core.database import db
-from practice.reporting import jobs
-from practice.reporting import operations as reports
+from practice.reporting import jobs, operations, queue
 from practice.reporting.forms import ReportForm
 from practice.reporting.operations import MAX_NARRATIVE_LENGTH
 from practice.reports import pdf
 from practice.web import access
+from practice.web.refusals import refusal_flashed, refusal_shown_on
 
 bp = Blueprint("reports", __name__)
+bp.before_request(queue.ensure_worker_thread)
+bp.teardown_request(queue.enqueue_requested)
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") -> str:
-    """The case's reports page, its read audited and committed.
+    """The case's reports page, its read audited.
 
     ``refused``: the form (``preview`` or ``generate``) being shown again, with its errors.
     """
@@ -43,15 +40,13 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
         "practice/reports/index.html",
         case=case,
         form=form,
-        reports=reports.reports_of_case(case),
+        reports=operations.reports_of_case(case),
         can_edit=can_edit(member, case),
         max_narrative=MAX_NARRATIVE_LENGTH,
         jobs_in_hand=[(job, jobs.progress(job)) for job in in_hand],
         period_label=jobs.period_label,
     )
-    # After rendering, as the session pages do: the commit expires what the page reads.
     audit.record("reports_listed", obj=case, detail={"page": refused} if refused else None)
-    db.commit()
     return page
 
 
@@ -64,7 +59,7 @@ def _asset_url(name: str) -> str:
 def index(case_id: int):
     member = access.current_staff()
     case = case_for_viewer(member, case_id)
-    start, end = reports.default_period(case, date.today())
+    start, end = operations.default_period(case, date.today())
     return _page(case, member, ReportForm(period_start=start, period_end=end))
 
 
@@ -75,14 +70,8 @@ def preview(case_id: int):
     case = case_for_editor(member, case_id)
     form = ReportForm()
     if form.validate_on_submit():
-        data = (form.period_start.data, form.period_end.data, form.audience.data)
-        try:
-            html = reports.preview_html(case, *data, form.narrative.data or "", member, _asset_url)
-        except reports.ReportError as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.commit()
+        with refusal_shown_on(form):
+            html = operations.preview_html(case, *form.request(), member, _asset_url)
             return Response(html, mimetype="text/html")
     return _page(case, member, form, refused="preview")
 
@@ -94,58 +83,27 @@ def generate(case_id: int):
     case = case_for_editor(member, case_id)
     form = ReportForm()
     if form.validate_on_submit():
-        asked = (
-            form.period_start.data,
-            form.period_end.data,
-            form.audience.data,
-            form.narrative.data or "",
-        )
-        try:
-            if jobs.redis_url():
-                _queue_report(case, member, *asked)
-            else:
-                _render_report_now(case, member, *asked)
-        except (reports.ReportError, jobs.JobError) as error:
-            db.rollback()
-            form.form_errors.append(str(error))
-        else:
+        with refusal_shown_on(form):
+            queue.check_reachable()
+            job = jobs.start_single_report(member, case, *form.request())
+            queue.enqueue_after_request(job.id)
+            flash("The report is being generated; it is listed here when it is ready.", "success")
             return redirect(url_for(".index", case_id=case.id))
     return _page(case, member, form, refused="generate")
-
-
-def _queue_report(case: Case, member: StaffMember, *asked) -> None:
-    """With a queue, the worker renders: this request only records the job."""
-    jobs.start_single_report(member, case, *asked)
-    db.commit()
-    flash("The report is being generated; it is listed here when it is ready.", "success")
-
-
-def _render_report_now(case: Case, member: StaffMember, *asked) -> None:
-    rendered = reports.render_report(case, *asked, member)
-    # End the reading transaction before writing: on SQLite, a read that turns into a write
-    # after a second of rendering fails if another request committed meanwhile.
-    db.rollback()
-    report = reports.record_report(rendered, member)
-    db.commit()
-    flash(f"The {report.audience} report ({report.page_count} pages) was generated.", "success")
 
 
 @bp.route("/reports/<int:report_id>/download")
 @access.staff
 def download(report_id: int):
     member = access.current_staff()
-    report, case = reports.report_for_viewer(member, report_id)
-    try:
-        data = reports.read_report(report, member)
-    except reports.ReportError as error:
-        db.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".index", case_id=case.id))
-    db.commit()
-    name = _UNSAFE_FILENAME.sub("_", reports.download_name(report, case.reference))
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    report, case = operations.report_for_viewer(member, report_id)
+    with refusal_flashed():
+        data = operations.read_report(report, member)
+        name = _UNSAFE_FILENAME.sub("_", operations.download_name(report, case.reference))
+        response = Response(data, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return redirect(url_for(".index", case_id=case.id))
 
 
 @bp.route("/reports/assets/<path:name>")
