@@ -99,9 +99,10 @@ def on_rollback(callback: Callable[[], Any]) -> None:
 
     For side effects outside the database, such as a file written for a row that is not kept.
     """
-    _listen(db())
-    transaction = db.get_nested_transaction() or db.get_transaction()
-    db.info.setdefault(_CALLBACKS, []).append((transaction, callback))
+    current = db()  # the Session itself: the scoped proxy does not hand on transactions
+    _listen(current)
+    transaction = current.get_nested_transaction() or current.get_transaction()
+    current.info.setdefault(_CALLBACKS, []).append((transaction, callback))
 
 
 def _listen(current: Session) -> None:
