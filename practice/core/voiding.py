@@ -1,7 +1,7 @@
 """Voiding: how clinical rows are taken back. Nothing is deleted; a void keeps the row with
 when, by whom and why, and every list, figure and report leaves it out.
 
-The one sanctioned delete is the retention purge (``practice.services.retention``).
+The one sanctioned delete is the retention purge (``practice.records.retention``).
 """
 
 from __future__ import annotations
