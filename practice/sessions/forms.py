@@ -153,7 +153,7 @@ class NoteForm(PracticeForm):
         widget=HiddenInput(),
         validators=[InputRequired("The form lost its version. Copy your text and reload.")],
     )
-    # draft_digest of the note this editor started from (see practice.sessions.operations.save_note).
+    # draft_digest of the note this editor started from (sessions.operations.save_note).
     note_base = HiddenField(validators=[Optional(), Regexp(DIGEST_PATTERN, message=_BASE_LOST)])
     submit = SubmitField("Save note")
 
