@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 
 from practice.measures import csi4
+from practice.moments import balance
 from practice.progress.case_progress import CaseProgress
 from practice.reports import charts
 
@@ -13,7 +14,7 @@ from practice.reports import charts
 @dataclass(frozen=True)
 class CaseCharts:
     cycle_balance: str
-    softening_share: str
+    deescalation_share: str
     adoption: str
     csi4: str
 
@@ -25,8 +26,11 @@ def session_labels(progress: CaseProgress) -> list[str]:
     return [point.starts_at.strftime(pattern) for point in progress.sessions]
 
 
-def case_charts(progress: CaseProgress, id_prefix: str = "case") -> CaseCharts:
-    """SVG for each chart; ``id_prefix`` keeps ids unique when several cases share a page."""
+def case_charts(
+    progress: CaseProgress, id_prefix: str = "case", words: charts.ChartWords = charts.CLINICAL
+) -> CaseCharts:
+    """SVG for each chart; ``id_prefix`` keeps ids unique when several cases share a page, and
+    ``words`` are the clinician's (the default) or the couple's (``charts.PLAIN``)."""
     labels = session_labels(progress)
     points = progress.sessions
     trend = progress.trend
@@ -49,21 +53,41 @@ def case_charts(progress: CaseProgress, id_prefix: str = "case") -> CaseCharts:
             [p.balance.escalating for p in points],
             [p.balance.deescalating for p in points],
             chart_id=f"{id_prefix}-cycle-balance",
+            words=words,
         ),
-        softening_share=charts.softening_share_chart(
+        deescalation_share=charts.deescalation_share_chart(
             labels,
-            [p.softening_share for p in points],
+            [p.deescalation_share for p in points],
             trend_slope=trend.slope,
-            trend_label=trend.label,
-            chart_id=f"{id_prefix}-softening-share",
+            trend_label=trend.label if words is charts.CLINICAL else plain_trend(trend.label),
+            chart_id=f"{id_prefix}-deescalation-share",
+            words=words,
         ),
         adoption=charts.adoption_chart(
-            labels, adoption_series, chart_id=f"{id_prefix}-script-adoption"
+            labels, adoption_series, chart_id=f"{id_prefix}-script-adoption", words=words
         ),
         csi4=charts.csi4_chart(
-            labels, csi4_series, cutoff=csi4.CSI4_CUTOFF, chart_id=f"{id_prefix}-csi4"
+            labels,
+            csi4_series,
+            cutoff=csi4.CSI4_CUTOFF,
+            chart_id=f"{id_prefix}-csi4",
+            words=words,
         ),
     )
+
+
+# The trend in the couple's words.
+PLAIN_TREND_WORDS = {
+    balance.IMPROVING: "getting calmer",
+    balance.STEADY: "holding steady",
+    balance.WORSENING: "harder lately",
+    balance.NOT_ENOUGH_SESSIONS: "not enough sessions yet to tell",
+}
+
+
+def plain_trend(label: str) -> str:
+    """A trend label (``balance``'s) in the couple's words."""
+    return PLAIN_TREND_WORDS.get(label, label)
 
 
 def svg_data_uri(svg: str) -> str:

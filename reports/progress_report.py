@@ -36,8 +36,8 @@ from practice.measures import csi4
 from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
-from practice.reports import pdf
-from practice.reports.case_charts import case_charts, svg_data_uri
+from practice.reports import charts, pdf
+from practice.reports.case_charts import case_charts, plain_trend, svg_data_uri
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
 from practice.sessions.operations import note_intact
@@ -69,13 +69,6 @@ CYCLE_ROLE_LABELS = {
     "withdrawer": "Withdrawer",
     "mixed": "Mixed",
     "unclear": "Not yet clear",
-}
-# Plain wording of the softening trend for the couple.
-CLIENT_TREND_WORDS = {
-    balance.IMPROVING: "getting calmer",
-    balance.STEADY: "holding steady",
-    balance.WORSENING: "harder lately",
-    balance.NOT_ENOUGH_SESSIONS: "not enough sessions yet to tell",
 }
 
 
@@ -144,7 +137,7 @@ def report_context(
             "sessions": len(progress.sessions),
             "latest_share": progress.latest_share,
             "trend": trend.label,
-            "trend_client": CLIENT_TREND_WORDS[trend.label],
+            "trend_client": plain_trend(trend.label),
             "trend_slope": trend.slope,
             "trend_window": balance.TREND_WINDOW,
             "trend_threshold": balance.TREND_THRESHOLD,
@@ -221,7 +214,7 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             "moments": point.moment_count,
             "escalating": point.balance.escalating,
             "deescalating": point.balance.deescalating,
-            "share": point.softening_share,
+            "share": point.deescalation_share,
             "note": None,
             "addenda": 0,
         }
@@ -319,7 +312,9 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
     fast as inline SVG run through the HTML cascade; the alt text tags the figure for screen
     readers; and the browser preview shows it under the page's CSP.
     """
-    svgs = case_charts(progress, id_prefix="report")
+    svgs = case_charts(
+        progress, id_prefix="report", words=charts.PLAIN if client else charts.CLINICAL
+    )
     trend = progress.trend
     captions = {
         "cycle_balance": (
@@ -329,12 +324,12 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
             if client
             else "Escalating and de-escalating load per session (moments weighted by intensity)."
         ),
-        "softening_share": (
+        "deescalation_share": (
             "Per session, the share of calmer moments among all the moments noted, weighted by "
             f"how strong they were. Over the last {balance.TREND_WINDOW} sessions: "
-            f"{CLIENT_TREND_WORDS[trend.label]}."
+            f"{plain_trend(trend.label)}."
             if client
-            else "Per session, the softening share: de-escalating load ÷ (escalating + "
+            else "Per session, the de-escalation share: de-escalating load ÷ (escalating + "
             f"de-escalating load). Trend over the last {balance.TREND_WINDOW} sessions that "
             f"have one: {trend.label}."
         ),
@@ -351,7 +346,7 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
     }
     titles = {
         "cycle_balance": "Cycle balance per session",
-        "softening_share": "Softening share per session",
+        "deescalation_share": "De-escalation share per session",
         "adoption": "Script adoption",
         "csi4": "Couples Satisfaction Index (CSI-4)",
     }

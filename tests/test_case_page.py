@@ -41,7 +41,7 @@ def tag(db, session, moment_type, intensity, partner=None, minute=5):
 
 @pytest.fixture
 def couple(db, make_staff, make_case, make_session, types):
-    """Four sessions whose softening share rises 0.25, 0.5, 0.75, 1.0, a script, CSI-4s."""
+    """Four sessions whose de-escalation share rises 0.25, 0.5, 0.75, 1.0, a script, CSI-4s."""
     supervisor = make_staff(Role.SUPERVISOR)
     counsellor = make_staff(Role.COUNSELLOR, supervisor=supervisor)
     case = make_case(counsellor, reference="C-0500")
@@ -75,7 +75,7 @@ def couple(db, make_staff, make_case, make_session, types):
 def test_progress_figures_are_computed_from_the_data(app, app_context, couple):
     case, sessions, *_ = couple
     progress = case_progress(case)
-    assert [p.softening_share for p in progress.sessions] == [0.25, 0.5, 0.75, 1.0]
+    assert [p.deescalation_share for p in progress.sessions] == [0.25, 0.5, 0.75, 1.0]
     assert [p.moment_count for p in progress.sessions] == [3, 3, 3, 2]
     assert progress.trend.label == "improving"
     assert progress.trend.slope == pytest.approx(0.25)
@@ -120,7 +120,7 @@ def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple,
     assert all(svg.startswith("<svg") for svg in svgs)
     for label in ("06 Jan", "13 Jan", "20 Jan", "27 Jan"):
         assert all(label in svg for svg in svgs)
-    assert "100 %" in page and "25 %" in page  # softening shares in the timeline
+    assert "100 %" in page and "25 %" in page  # de-escalation shares in the timeline
     assert "Improving" in page
     assert "not yet adopted" in page
     assert db.scalar(

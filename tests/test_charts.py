@@ -15,7 +15,7 @@ from practice.reports.charts import (
     adoption_chart,
     csi4_chart,
     cycle_balance_chart,
-    softening_share_chart,
+    deescalation_share_chart,
 )
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -34,13 +34,13 @@ CSI = [("Sam", [9, None, 11, None, 13, 15]), ("Alex", [12, None, None, 12, 14, 1
 def all_charts() -> dict[str, str]:
     return {
         "cycle balance": cycle_balance_chart(LABELS, ESCALATING, DEESCALATING),
-        "softening share": softening_share_chart(
+        "de-escalation share": deescalation_share_chart(
             LABELS, SHARES, trend_slope=0.13, trend_label="improving"
         ),
         "adoption": adoption_chart(LABELS, [SAM, ALEX]),
         "csi-4": csi4_chart(LABELS, CSI),
         "empty cycle balance": cycle_balance_chart([], [], []),
-        "empty softening share": softening_share_chart([], []),
+        "empty de-escalation share": deescalation_share_chart([], []),
         "empty adoption": adoption_chart([], []),
         "empty csi-4": csi4_chart([], []),
     }
@@ -254,11 +254,11 @@ def test_cycle_balance_refuses_mismatched_lengths_and_negative_loads():
         cycle_balance_chart(["1 Jan"], [-1], [2])
 
 
-# --- Softening share -------------------------------------------------------------------------
+# --- De-escalation share -------------------------------------------------------------------------
 
 
-def test_softening_share_marks_each_known_share_and_breaks_the_line_at_gaps():
-    root = parse(CHARTS["softening share"])
+def test_deescalation_share_marks_each_known_share_and_breaks_the_line_at_gaps():
+    root = parse(CHARTS["de-escalation share"])
     markers = series_markers(root, 0)
     assert len(markers) == sum(share is not None for share in SHARES)
     assert len(series_paths(root, 0)) == 2  # one gap, two stretches of line
@@ -275,16 +275,16 @@ def test_softening_share_marks_each_known_share_and_breaks_the_line_at_gaps():
     assert [marker_centre(m)[1] for m in markers] == pytest.approx(expected, abs=0.01)
 
 
-def test_softening_trend_is_the_least_squares_line_of_the_last_four_shares():
+def test_deescalation_trend_is_the_least_squares_line_of_the_last_four_shares():
     shares = [0.2, 0.3, 0.25, None, 0.5, 0.4, 0.7]
     last_four = [0.25, 0.5, 0.4, 0.7]
     fit = statistics.linear_regression(range(4), last_four)
     root = parse(
-        softening_share_chart(
+        deescalation_share_chart(
             [*LABELS, "23 Sep"], shares, trend_slope=fit.slope, trend_label="improving"
         )
     )
-    assert legend_texts(root) == ["Softening share", "Trend (last 4 sessions): improving"]
+    assert legend_texts(root) == ["De-escalation share", "Trend (last 4 sessions): improving"]
     (trend,) = series_paths(root, 1)
     assert "stroke-dasharray" in style_of(trend) and style_of(trend)["stroke-dasharray"] != "none"
     points = path_points(trend)
@@ -303,20 +303,20 @@ def test_softening_trend_is_the_least_squares_line_of_the_last_four_shares():
         assert by_x[round(x[label], 2)] == pytest.approx(zero + share * (hundred - zero), abs=0.01)
 
 
-def test_softening_share_without_a_slope_has_no_trend_line():
-    root = parse(softening_share_chart(LABELS, SHARES))
-    assert legend_texts(root) == ["Softening share"]
+def test_deescalation_share_without_a_slope_has_no_trend_line():
+    root = parse(deescalation_share_chart(LABELS, SHARES))
+    assert legend_texts(root) == ["De-escalation share"]
     assert not series_paths(root, 1)
 
 
-def test_softening_share_with_no_share_at_all_says_no_data():
-    root = parse(softening_share_chart(LABELS[:2], [None, None]))
+def test_deescalation_share_with_no_share_at_all_says_no_data():
+    root = parse(deescalation_share_chart(LABELS[:2], [None, None]))
     assert NO_DATA_TEXT in text_of(root)
 
 
-def test_softening_share_refuses_a_share_outside_0_to_1():
+def test_deescalation_share_refuses_a_share_outside_0_to_1():
     with pytest.raises(ValueError):
-        softening_share_chart(["1 Jan"], [1.5])
+        deescalation_share_chart(["1 Jan"], [1.5])
 
 
 # --- Script adoption -------------------------------------------------------------------------
@@ -420,7 +420,7 @@ def test_hostile_names_and_labels_are_escaped():
         adoption_chart([HOSTILE, "b"], [AdoptionSeries(HOSTILE, [1, 2], None)]),
         csi4_chart([HOSTILE, "b"], [(HOSTILE, [10, 12])]),
         cycle_balance_chart([HOSTILE], [1], [2]),
-        softening_share_chart([HOSTILE], [0.5]),
+        deescalation_share_chart([HOSTILE], [0.5]),
     ]
     for svg in charts:
         assert "<script>" not in svg

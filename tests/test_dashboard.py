@@ -296,7 +296,7 @@ def test_filters(client, auth, supervisor, caseload):
     assert shown("trend=worsening") == ["C-0003"]
     assert shown("trend=improving") == ["C-0002"]
     assert shown("flag=no_recent_session") == ["C-0003"]
-    assert shown("flag=softening_worsening") == ["C-0003"]
+    assert shown("flag=deescalation_worsening") == ["C-0003"]
     assert shown("flag=none") == ["C-0001", "C-0002"]
     assert shown("flag=any") == ["C-0003"]
     assert shown(f"counsellor={counsellor.id}&sort=-reference") == ["C-0002", "C-0001"]
@@ -455,8 +455,8 @@ def test_the_sql_cycle_balance_agrees_with_the_rule_for_every_demo_case(app_cont
     )
     for line in board.lines:
         loads = by_rule.get(line.case_id, [])
-        shares = [balance.softening_share(s.escalating, s.deescalating) for s in loads]
-        assert line.trend == balance.softening_trend(shares), line.reference
+        shares = [balance.deescalation_share(s.escalating, s.deescalating) for s in loads]
+        assert line.trend == balance.deescalation_trend(shares), line.reference
     assert {line.trend.label for line in board.lines} - {balance.NOT_ENOUGH_SESSIONS}
 
 
@@ -520,7 +520,9 @@ def test_the_trend_reaches_past_recent_sessions_without_moments(
     auth.login(supervisor)
     row = row_of(client.get("/supervision").get_data(as_text=True), "C-0011")
     assert "Worsening" in row
-    assert "softening share worsening over the last 4 sessions (-20.0 points per session)" in row
+    assert (
+        "de-escalation share worsening over the last 4 sessions (-20.0 points per session)" in row
+    )
     assert "no de-escalating moment in the last 6 sessions" in row
     assert 'data-label="Sessions">15</td>' in row
 

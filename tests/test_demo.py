@@ -46,8 +46,8 @@ SUPERVISORS = {
 }
 
 
-def softening_shares(db) -> dict[str, list[float]]:
-    """Per case reference, the softening share of each session that has one, in order."""
+def deescalation_shares(db) -> dict[str, list[float]]:
+    """Per case reference, the de-escalation share of each session that has one, in order."""
     rows = db.execute(
         sa.select(Case.reference, TherapySession.id, MomentType.valence, Moment.intensity)
         .join(TherapySession, TherapySession.case_id == Case.id)
@@ -60,7 +60,7 @@ def softening_shares(db) -> dict[str, list[float]]:
         moments[reference].setdefault(session_id, []).append((valence, intensity))
     shares = {}
     for reference, sessions in moments.items():
-        balances = [balance.cycle_balance(m).softening_share for m in sessions.values()]
+        balances = [balance.cycle_balance(m).deescalation_share for m in sessions.values()]
         shares[reference] = [share for share in balances if share is not None]
     return shares
 
@@ -133,7 +133,7 @@ def test_scale_one_is_the_documented_practice(app_context, db):
         assert response.total == csi4.csi4_total(response.items)
         assert csi4.CSI4_MIN_TOTAL <= response.total <= csi4.CSI4_MAX_TOTAL
 
-    shares = softening_shares(db)
+    shares = deescalation_shares(db)
     slopes = [balance.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
     assert sum(slope > 0 for slope in slopes) >= 0.6 * len(slopes)
 
@@ -149,7 +149,7 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
     seed_demo()
     case = db.scalar(sa.select(Case).where(Case.reference == "C-0001"))
     assert len(case.sessions) == 20
-    shares = softening_shares(db)["C-0001"]
+    shares = deescalation_shares(db)["C-0001"]
     assert balance.least_squares_slope(shares) > 0
 
     position = {session.id: n for n, session in enumerate(case.sessions, start=1)}
@@ -249,7 +249,7 @@ DIGESTED = (
 UNDIGESTED = {"practice_session": {"note_sha256"}}
 # Computed before the demo was split into the story, the builder and the vocabulary.
 PINNED_DIGESTS = {
-    (1.5, 4): "dfa1984cab0f9482598305cb52333deb192f705d59c80d9eea5150d91621d660",
+    (1.5, 4): "a160111984e3014dd21b6d4e3810be9b76e2ddf2d5501475ac7424c8650a5af6",
     (1, None): "a5d7048f01ce6bb0d7dc202e4bc9b465b8bd3ee573f7223f4203e361c640f2e1",
 }
 

@@ -128,16 +128,16 @@ def test_a_case_without_sessions_counts_from_its_opening():
     assert flags.no_recent_session_flag(new, NOW.date(), DEFAULT) is None
 
 
-# --- Softening share worsening ---------------------------------------------------------------
+# --- De-escalation share worsening ---------------------------------------------------------------
 
 
 def test_worsening_fires_beyond_the_trend_threshold_with_the_window_start():
     # Shares 0.8, 0.6, 0.4, 0.2: slope -0.2 per session.
     sessions = weekly([(2, 8), (4, 6), (6, 4), (8, 2)])
-    flag = flags.softening_worsening_flag(sessions)
-    assert flag.kind == "softening_worsening"
+    flag = flags.deescalation_worsening_flag(sessions)
+    assert flag.kind == "deescalation_worsening"
     assert flag.reason == (
-        "softening share worsening over the last 4 sessions (-20.0 points per session), "
+        "de-escalation share worsening over the last 4 sessions (-20.0 points per session), "
         "since 01 Jul 2026"
     )
 
@@ -145,17 +145,17 @@ def test_worsening_fires_beyond_the_trend_threshold_with_the_window_start():
 def test_a_slope_at_the_threshold_is_steady_not_worsening():
     # Shares 0.65, 0.60, 0.55, 0.50: slope exactly -0.05, the threshold.
     sessions = weekly([(35, 65), (40, 60), (45, 55), (50, 50)])
-    assert balance.softening_trend([s.softening_share for s in sessions]).label == "steady"
-    assert flags.softening_worsening_flag(sessions) is None
+    assert balance.deescalation_trend([s.deescalation_share for s in sessions]).label == "steady"
+    assert flags.deescalation_worsening_flag(sessions) is None
 
 
 def test_worsening_looks_at_the_last_four_sessions_that_have_a_share():
     # An improving start, then four falling shares with a session without moments among them.
     sessions = weekly([(8, 2), (2, 8), (4, 6), (0, 0), (6, 4), (8, 2)])
-    flag = flags.softening_worsening_flag(sessions)
+    flag = flags.deescalation_worsening_flag(sessions)
     assert flag is not None
     assert flag.reason.endswith("since 08 Jul 2026")
-    assert flags.softening_worsening_flag(sessions[-3:]) is None  # too few shares
+    assert flags.deescalation_worsening_flag(sessions[-3:]) is None  # too few shares
 
 
 # --- No de-escalating moment -----------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_case_flags_in_order_and_none_for_a_case_going_well():
     assert kinds(case_flags(troubled, NOW, DEFAULT)) == [
         "unsigned_note",
         "no_recent_session",
-        "softening_worsening",
+        "deescalation_worsening",
         "no_deescalation",
         "script_not_adopted",
         "csi4_fall",
@@ -284,7 +284,7 @@ def test_flag_labels_cover_every_kind():
     assert set(flags.FLAG_KINDS) == {
         "unsigned_note",
         "no_recent_session",
-        "softening_worsening",
+        "deescalation_worsening",
         "no_deescalation",
         "script_not_adopted",
         "csi4_fall",

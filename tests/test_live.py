@@ -247,7 +247,8 @@ def test_tag_answers_the_moment_and_the_tally(client, auth, db, counsellor, sess
         "neutral": 0,
         "escalating_load": 0,
         "deescalating_load": 3,
-        "softening_share": 1.0,
+        # One moment of load 3 is below the minimum load of 4: no share to show yet.
+        "deescalation_share": None,
     }
     [stored] = standing(db, session)
     assert (stored.id, stored.intensity, stored.partner_id) == (moment["id"], 3, alex.id)
@@ -261,7 +262,7 @@ def test_tag_for_both_and_with_an_intensity(client, auth, db, counsellor, sessio
     body = live.tag(db, "softening", None, intensity=1).get_json()
     assert body["moment"]["partner"] == "Both"
     assert body["tally"]["escalating"] == 1
-    assert body["tally"]["softening_share"] == pytest.approx(1 / 6)
+    assert body["tally"]["deescalation_share"] == pytest.approx(1 / 6)
     assert [m.partner_id for m in standing(db, session)] == [None, None]
 
 
@@ -433,7 +434,7 @@ def test_state_has_the_tally_and_the_last_ten(client, auth, db, counsellor, sess
         "partner_id": None,
         "intensity": 3,
     }
-    assert body["tally"]["escalating"] == 12 and body["tally"]["softening_share"] == 0.0
+    assert body["tally"]["escalating"] == 12 and body["tally"]["deescalation_share"] == 0.0
     assert body["signed"] is False and body["minute"] == 12
     assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "live_state_viewed"))
 

@@ -11,6 +11,8 @@ from practice.measures.csi4 import (
     csi4_total,
 )
 from practice.moments.balance import (
+    HIGH_SHARE,
+    MIN_SHARE_LOAD,
     TREND_THRESHOLD,
     TREND_WINDOW,
     VALENCE_LABELS,
@@ -19,11 +21,11 @@ from practice.moments.balance import (
     Trend,
     Valence,
     cycle_balance,
+    deescalation_share,
+    deescalation_trend,
     least_squares_slope,
     moment_load,
     session_tally,
-    softening_share,
-    softening_trend,
 )
 from practice.scripts.adoption import (
     ADOPTED_LEVEL,
@@ -96,25 +98,35 @@ def test_invalid_adoption_level_raises(level):
 def test_cycle_balance_weights_counts_by_intensity():
     balance = cycle_balance([("escalating", 3), ("escalating", 4), ("de-escalating", 2)])
     assert balance == CycleBalance(escalating=7, deescalating=2)
-    assert balance.softening_share == pytest.approx(2 / 9)
+    assert balance.deescalation_share == pytest.approx(2 / 9)
 
 
 def test_neutral_moments_count_in_neither_load():
-    balance = cycle_balance([("neutral", 5), ("de-escalating", 1), ("neutral", 3)])
-    assert balance == CycleBalance(escalating=0, deescalating=1)
-    assert balance.softening_share == pytest.approx(1.0)
+    balance = cycle_balance([("neutral", 5), ("de-escalating", 4), ("neutral", 3)])
+    assert balance == CycleBalance(escalating=0, deescalating=4)
+    assert balance.deescalation_share == pytest.approx(1.0)
+
+
+def test_a_share_needs_the_minimum_load():
+    # MIN_SHARE_LOAD is 4: a load of 3 (one moment of intensity 3) says nothing yet …
+    assert MIN_SHARE_LOAD == 4
+    assert cycle_balance([("de-escalating", 3)]).deescalation_share is None
+    assert deescalation_share(2, 1) is None
+    # … a load of exactly 4 does: E = 2, D = 2 gives 2 / 4.
+    assert deescalation_share(2, 2) == pytest.approx(0.5)
+    assert cycle_balance([("de-escalating", 4)]).deescalation_share == pytest.approx(1.0)
 
 
 def test_no_escalating_or_deescalating_moments_has_no_share():
-    assert cycle_balance([]).softening_share is None
-    assert cycle_balance([("neutral", 4)]).softening_share is None
+    assert cycle_balance([]).deescalation_share is None
+    assert cycle_balance([("neutral", 4)]).deescalation_share is None
 
 
-def test_softening_share_function():
-    assert softening_share(3, 1) == pytest.approx(0.25)
-    assert softening_share(0, 0) is None
+def test_deescalation_share_function():
+    assert deescalation_share(3, 1) == pytest.approx(0.25)
+    assert deescalation_share(0, 0) is None
     with pytest.raises(ValueError, match="negative"):
-        softening_share(-1, 2)
+        deescalation_share(-1, 2)
 
 
 def test_unknown_valence_raises():
@@ -152,8 +164,8 @@ def test_session_tally_counts_per_valence_and_weighs_the_balance():
     assert tally == SessionTally(
         escalating=2, deescalating=1, neutral=1, balance=CycleBalance(escalating=6, deescalating=3)
     )
-    assert tally.softening_share == pytest.approx(3 / 9)
-    assert session_tally([]).softening_share is None
+    assert tally.deescalation_share == pytest.approx(3 / 9)
+    assert session_tally([]).deescalation_share is None
 
 
 # --- Trend -----------------------------------------------------------------------------------
@@ -174,14 +186,14 @@ def test_least_squares_slope_hand_computed():
 
 
 def test_rising_share_is_improving():
-    trend = softening_trend([0.2, 0.3, 0.4, 0.5])
+    trend = deescalation_trend([0.2, 0.3, 0.4, 0.5])
     assert trend.label == "improving"
     assert trend.slope == pytest.approx(0.1)
     assert trend.sessions_used == 4
 
 
 def test_sessions_without_a_share_are_skipped():
-    trend = softening_trend([0.2, 0.3, None, 0.4, 0.5])
+    trend = deescalation_trend([0.2, 0.3, None, 0.4, 0.5])
     assert trend.label == "improving"
     assert trend.slope == pytest.approx(0.1)
     assert trend.sessions_used == 4
@@ -189,21 +201,21 @@ def test_sessions_without_a_share_are_skipped():
 
 def test_only_the_last_window_of_shares_is_used():
     # The early 0.9 would pull the slope down if it were included.
-    trend = softening_trend([0.9, 0.2, 0.3, 0.4, 0.5])
+    trend = deescalation_trend([0.9, 0.2, 0.3, 0.4, 0.5])
     assert trend.slope == pytest.approx(0.1)
 
 
 def test_fewer_shares_than_window_is_not_enough_sessions():
-    assert softening_trend([0.2, None, 0.3, 0.4]) == Trend(
+    assert deescalation_trend([0.2, None, 0.3, 0.4]) == Trend(
         slope=None, label="not enough sessions", sessions_used=3
     )
 
 
 def test_slope_exactly_at_threshold_is_steady():
-    rising = softening_trend([0.0, 0.05, 0.10, 0.15])
+    rising = deescalation_trend([0.0, 0.05, 0.10, 0.15])
     assert rising.slope == pytest.approx(0.05)
     assert rising.label == "steady"
-    falling = softening_trend([0.15, 0.10, 0.05, 0.0])
+    falling = deescalation_trend([0.15, 0.10, 0.05, 0.0])
     assert falling.slope == pytest.approx(-0.05)
     assert falling.label == "steady"
 
@@ -211,31 +223,51 @@ def test_slope_exactly_at_threshold_is_steady():
 @pytest.mark.parametrize("shares", [[0.13, 0.18, 0.23, 0.28], [0.85, 0.8, 0.75, 0.7]])
 def test_float_noise_at_the_threshold_stays_steady(shares):
     # In floating point these slopes come out a hair beyond +/-0.05, yet they are exactly at it.
-    assert softening_trend(shares).label == "steady"
+    assert deescalation_trend(shares).label == "steady"
 
 
 def test_flat_share_is_steady():
-    trend = softening_trend([0.5, 0.5, 0.5, 0.5])
+    trend = deescalation_trend([0.5, 0.5, 0.5, 0.5])
     assert trend == Trend(slope=0.0, label="steady", sessions_used=4)
+
+
+def test_one_hard_session_after_calm_ones_is_steady():
+    # 84 %, 100 %, 95 %, then 45 %. Sxy = (-1.5)(0.03) + (-0.5)(0.19) + (0.5)(0.14) + (1.5)(-0.36)
+    # = -0.61 (mean 0.81), Sxx = 5: slope -0.122, beyond the threshold; but the window's median
+    # is (0.84 + 0.95) / 2 = 0.895 >= 0.8, so the share stays high: steady.
+    trend = deescalation_trend([0.84, 1.0, 0.95, 0.45])
+    assert trend.slope == pytest.approx(-0.122)
+    assert trend.label == "steady"
+
+
+def test_the_high_share_rule_at_its_threshold():
+    # Median exactly 0.8 (0.8 and 0.8 in the middle): steady, slope -0.105 notwithstanding.
+    # Sxy = (-1.5)(0.1125) + (-0.5)(0.0625) + (0.5)(0.0625) + (1.5)(-0.2375) = -0.525.
+    at = deescalation_trend([0.85, 0.8, 0.8, 0.5])
+    assert (at.slope, at.label) == (pytest.approx(-0.105), "steady")
+    # Median 0.79, just below: the slope (-0.105 again) decides, and it is worsening.
+    below = deescalation_trend([0.85, 0.79, 0.79, 0.5])
+    assert (below.slope, below.label) == (pytest.approx(-0.105), "worsening")
+    assert pytest.approx(0.8) == HIGH_SHARE
 
 
 def test_falling_share_is_worsening():
     # x = 0..3: Sxy = (-1.5)(0.3) + (-0.5)(0.1) + (0.5)(-0.1) + (1.5)(-0.3) = -1.0, Sxx = 5.
-    trend = softening_trend([0.8, 0.6, 0.4, 0.2])
+    trend = deescalation_trend([0.8, 0.6, 0.4, 0.2])
     assert trend.slope == pytest.approx(-0.2)
     assert trend.label == "worsening"
 
 
 def test_custom_window_and_threshold():
-    trend = softening_trend([0.2, 0.3, 0.4], window=3, threshold=0.2)
+    trend = deescalation_trend([0.2, 0.3, 0.4], window=3, threshold=0.2)
     assert trend == Trend(slope=pytest.approx(0.1), label="steady", sessions_used=3)
 
 
 def test_invalid_window_or_threshold_raises():
     with pytest.raises(ValueError, match="window"):
-        softening_trend([0.1, 0.2], window=1)
+        deescalation_trend([0.1, 0.2], window=1)
     with pytest.raises(ValueError, match="threshold"):
-        softening_trend([0.1, 0.2, 0.3, 0.4], threshold=-0.1)
+        deescalation_trend([0.1, 0.2, 0.3, 0.4], threshold=-0.1)
 
 
 # --- CSI-4 -----------------------------------------------------------------------------------

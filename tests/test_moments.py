@@ -121,15 +121,15 @@ def test_tab_lists_standing_moments_in_minute_order_with_the_cycle_balance(
     # E = 4, D = 2 (neutral counts in neither): share 2 / 6 = 33%.
     assert "<dt>Escalating load</dt><dd>4</dd>" in page
     assert "<dt>De-escalating load</dt><dd>2</dd>" in page
-    assert "<dt>Softening share</dt><dd>33%</dd>" in page
+    assert "<dt>De-escalation share</dt><dd>33%</dd>" in page
     assert audited(db, "moments_viewed") == 1
 
 
-def test_softening_share_is_a_dash_without_loads(client, auth, db, counsellor, session):
+def test_deescalation_share_is_a_dash_without_loads(client, auth, db, counsellor, session):
     add(db, session, counsellor, "trigger_identified", 3)
     auth.login(counsellor)
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
-    assert "<dt>Softening share</dt><dd>—" in page
+    assert "<dt>De-escalation share</dt><dd>—" in page
 
 
 def test_colour_is_shown_with_words_never_alone(client, auth, db, counsellor, session):
@@ -434,7 +434,7 @@ def test_session_tally_counts_and_weighs_standing_moments(app_context, db, couns
 
     assert (tally.escalating, tally.deescalating, tally.neutral) == (2, 1, 1)
     assert tally.balance == CycleBalance(escalating=6, deescalating=3)
-    assert tally.softening_share == pytest.approx(3 / 9)
+    assert tally.deescalation_share == pytest.approx(3 / 9)
 
 
 def test_removing_twice_is_refused(app_context, db, counsellor, session):

@@ -98,3 +98,13 @@ def test_the_couple_as_a_pair(first, second, expected):
 
 def test_a_couple_with_one_partner_unmeasured_has_not_enough_readings():
     assert couple_change(csi4_change([9, 15]), None) == NOT_ENOUGH_READINGS
+
+
+def test_the_index_is_read_from_the_practice_settings():
+    from practice.measures.settings import RELIABLE_CHANGE_KEY, reliable_change_index
+
+    assert reliable_change_index({}) == 5
+    assert reliable_change_index({RELIABLE_CHANGE_KEY: "3.5"}) == 3.5
+    for bad in ("five", 0, -1, 22, True):
+        with pytest.raises(ValueError, match=RELIABLE_CHANGE_KEY):
+            reliable_change_index({RELIABLE_CHANGE_KEY: bad})

@@ -361,7 +361,7 @@ def test_clinical_pdf_text_holds_reference_period_scripts_figures_and_pages(
     assert f"Page 1 of {rendered.page_count}" in text
     assert f"Page {rendered.page_count} of {rendered.page_count}" in text
     assert f"Sessions in this period {len(progress.sessions)}" in text
-    assert f"Latest softening share {round(progress.latest_share * 100)} %" in text
+    assert f"Latest de-escalation share {round(progress.latest_share * 100)} %" in text
     assert f"Trend {progress.trend.label.capitalize()}" in text
     assert "Scripts adopted 1 of 2" in text
     assert note_marker(0) in text and note_marker(11) in text

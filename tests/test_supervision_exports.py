@@ -130,7 +130,7 @@ def test_csv_holds_the_dashboard_rows_and_no_clinical_free_text(
     assert row["Sessions"] == "4"
     assert row["Last session"] == (NOW - timedelta(days=5)).date().isoformat()
     assert row["EFT stage"] == "2"
-    assert row["Softening trend"] == "not enough sessions"
+    assert row["De-escalation trend"] == "not enough sessions"
     assert row["Scripts adopted"] == "0" and row["Scripts assigned"] == "1"
     assert row["Unsigned notes"] == "1"
     assert row["Flags"] == "unsigned_note"

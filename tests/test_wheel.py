@@ -58,7 +58,7 @@ def test_wheel_installs_and_serves_the_login_page(tmp_path):
         "practice/reports/__init__.py",
         "practice/reports/pdf.py",
         "practice/reports/charts/__init__.py",
-        "practice/reports/charts/softening_share.py",
+        "practice/reports/charts/deescalation_share.py",
         "practice/reports/chart.css",
         "practice/reports/progress_report.py",
         "practice/reports/report.css",

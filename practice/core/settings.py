@@ -1,7 +1,9 @@
 """The tracker's settings and per-app state: the bottom of the package, importing nothing of it.
 
-Every ``PRACTICE_*`` key and its default lives here, except the supervisor flags' optional
-``PRACTICE_FLAG_*`` thresholds (defaults in ``practice.supervision.flags.Thresholds``);
+Every ``PRACTICE_*`` key and its default lives here, except the clinical thresholds, whose
+defaults live beside their rules: the supervisor flags' ``PRACTICE_FLAG_*``
+(``practice.supervision.flags.Thresholds``) and ``PRACTICE_CSI4_RELIABLE_CHANGE``
+(``practice.measures.settings``);
 ``Practice.init_app`` sets the defaults the host left unset, and keeps the state in
 ``app.extensions["practice"]``.
 """

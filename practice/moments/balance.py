@@ -1,4 +1,4 @@
-"""The moment valences, a session's cycle balance and tally, its softening share, and the
+"""The moment valences, a session's cycle balance and tally, its de-escalation share, and the
 trend of that share: DESIGN.md's rules, written once.
 
 Pure rules: no Flask, no database. Pages, reports, flags and the API all compute them here.
@@ -13,7 +13,8 @@ dashboard's) can mirror it term by term and be checked against it:
   the moments joined to their types, ``SUM(CASE WHEN valence = 'escalating' THEN intensity
   ELSE 0 END)`` for E and the same with ``'de-escalating'`` for D (0 for a session without
   moments);
-- ``softening_share(E, D)`` is D / (E + D), undefined (None) when both loads are 0.
+- ``deescalation_share(E, D)`` is D / (E + D), undefined (None) when the session's load E + D
+  is below ``MIN_SHARE_LOAD``: a single moment would read as 0 % or 100 %.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from enum import StrEnum
 from practice.core.numbers import check_whole_number as _check_whole_number
 
 __all__ = [
+    "HIGH_SHARE",
     "IMPROVING",
     "MAX_INTENSITY",
     "MIN_INTENSITY",
+    "MIN_SHARE_LOAD",
     "NOT_ENOUGH_SESSIONS",
     "STEADY",
     "TREND_THRESHOLD",
@@ -40,11 +43,11 @@ __all__ = [
     "Trend",
     "Valence",
     "cycle_balance",
+    "deescalation_share",
+    "deescalation_trend",
     "least_squares_slope",
     "moment_load",
     "session_tally",
-    "softening_share",
-    "softening_trend",
 ]
 
 # --- Valences ----------------------------------------------------------------------------------
@@ -79,6 +82,9 @@ def _valence(value: str) -> Valence:
 
 MIN_INTENSITY = 1
 MAX_INTENSITY = 5
+# A session's share counts only with at least this load (E + D, intensity-weighted): two moments
+# of middling intensity, say. Below it one moment would decide between 0 % and 100 %.
+MIN_SHARE_LOAD = 4
 
 
 @dataclass(frozen=True)
@@ -89,20 +95,21 @@ class CycleBalance:
     deescalating: int
 
     @property
-    def softening_share(self) -> float | None:
-        """D / (E + D), or None when the session had no escalating or de-escalating moment."""
-        return softening_share(self.escalating, self.deescalating)
+    def deescalation_share(self) -> float | None:
+        """D / (E + D), or None when the session's load is too small to say (see
+        ``deescalation_share``)."""
+        return deescalation_share(self.escalating, self.deescalating)
 
 
-def softening_share(escalating: float, deescalating: float) -> float | None:
-    """Return D / (E + D), or None when both loads are 0.
+def deescalation_share(escalating: float, deescalating: float) -> float | None:
+    """Return D / (E + D), or None when the load E + D is below ``MIN_SHARE_LOAD`` (0 included).
 
     Raises ValueError if either load is negative.
     """
     if escalating < 0 or deescalating < 0:
         raise ValueError(f"Loads cannot be negative (E={escalating}, D={deescalating})")
     total = escalating + deescalating
-    if total == 0:
+    if total < MIN_SHARE_LOAD:
         return None
     return deescalating / total
 
@@ -146,8 +153,8 @@ class SessionTally:
     balance: CycleBalance
 
     @property
-    def softening_share(self) -> float | None:
-        return self.balance.softening_share
+    def deescalation_share(self) -> float | None:
+        return self.balance.deescalation_share
 
 
 def session_tally(moments: Iterable[tuple[str, int]]) -> SessionTally:
@@ -168,12 +175,15 @@ def session_tally(moments: Iterable[tuple[str, int]]) -> SessionTally:
     )
 
 
-# --- Trend of the softening share ------------------------------------------------------------
+# --- Trend of the de-escalation share ------------------------------------------------------------
 
 TREND_WINDOW = 4
-# Change in softening share per session. Pages and reports state this threshold next to the label,
-# so a counsellor can see what "steady" means.
+# Change in de-escalation share per session. Pages and reports state this threshold next to the
+# label, so a counsellor can see what "steady" means.
 TREND_THRESHOLD = 0.05
+# A window whose median share is at least this is steady whatever its slope: one difficult
+# session after many calm ones is not a couple getting worse.
+HIGH_SHARE = 0.8
 
 IMPROVING = "improving"
 STEADY = "steady"
@@ -186,7 +196,7 @@ _SLOPE_TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class Trend:
-    """Direction of the softening share over recent sessions."""
+    """Direction of the de-escalation share over recent sessions."""
 
     slope: float | None
     label: str
@@ -203,17 +213,19 @@ def least_squares_slope(ys: Sequence[float]) -> float:
     return statistics.linear_regression(range(len(ys)), ys).slope
 
 
-def softening_trend(
+def deescalation_trend(
     shares: Sequence[float | None],
     window: int = TREND_WINDOW,
     threshold: float = TREND_THRESHOLD,
 ) -> Trend:
-    """Label the trend of the softening share over the last ``window`` sessions that have one.
+    """Label the trend of the de-escalation share over the last ``window`` sessions that have one.
 
-    ``shares`` are per session in session order; sessions without a share (None) are skipped.
-    Fewer than ``window`` such sessions gives "not enough sessions". A slope beyond +/-threshold is
-    "improving"/"worsening"; anything within it, boundaries included, is "steady". Raises
-    ValueError if ``window`` is below 2 or ``threshold`` is negative.
+    ``shares`` are per session in session order; sessions without a share (None: no moments, or
+    too little load to say) are skipped. Fewer than ``window`` such sessions gives "not enough
+    sessions". A window whose median share is ``HIGH_SHARE`` or more is "steady": the share stays
+    high. Otherwise a least-squares slope beyond +/-threshold is "improving"/"worsening", and
+    anything within it, boundaries included, "steady". Raises ValueError if ``window`` is below
+    2 or ``threshold`` is negative.
     """
     if window < 2:
         raise ValueError(f"Trend window must be at least 2 sessions, got {window}")
@@ -222,8 +234,11 @@ def softening_trend(
     known = [share for share in shares if share is not None]
     if len(known) < window:
         return Trend(slope=None, label=NOT_ENOUGH_SESSIONS, sessions_used=len(known))
-    slope = least_squares_slope(known[-window:])
-    if slope > threshold + _SLOPE_TOLERANCE:
+    recent = known[-window:]
+    slope = least_squares_slope(recent)
+    if statistics.median(recent) >= HIGH_SHARE - _SLOPE_TOLERANCE:
+        label = STEADY
+    elif slope > threshold + _SLOPE_TOLERANCE:
         label = IMPROVING
     elif slope < -threshold - _SLOPE_TOLERANCE:
         label = WORSENING

@@ -101,7 +101,7 @@ def _tally_json(tally: SessionTally) -> dict:
         "neutral": tally.neutral,
         "escalating_load": tally.balance.escalating,
         "deescalating_load": tally.balance.deescalating,
-        "softening_share": tally.softening_share,
+        "deescalation_share": tally.deescalation_share,
     }
 
 

@@ -2,7 +2,7 @@
 its charts and the PDF reports.
 
 It gathers what the rules need in six queries, whatever the number of sessions, and leaves every
-judgement to the rules' own modules: the cycle balance, its softening share and trend
+judgement to the rules' own modules: the cycle balance, its de-escalation share and trend
 (``practice.moments.balance``), the session a script was adopted at
 (``practice.scripts.adoption``). CSI-4 totals are passed on as recorded; their reading against
 the cut-off is ``practice.measures.csi4``'s. Voided sessions and moments count nowhere.
@@ -39,8 +39,8 @@ class SessionPoint:
     balance: balance.CycleBalance
 
     @property
-    def softening_share(self) -> float | None:
-        return self.balance.softening_share
+    def deescalation_share(self) -> float | None:
+        return self.balance.deescalation_share
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,13 @@ class CaseProgress:
 
     @property
     def trend(self) -> balance.Trend:
-        """The trend of the softening share over the sessions (``balance.softening_trend``)."""
-        return balance.softening_trend([point.softening_share for point in self.sessions])
+        """The trend of the de-escalation share over the sessions (``deescalation_trend``)."""
+        return balance.deescalation_trend([point.deescalation_share for point in self.sessions])
 
     @property
     def latest_share(self) -> float | None:
-        """The softening share of the latest session that has one."""
-        shares = [p.softening_share for p in self.sessions if p.softening_share is not None]
+        """The de-escalation share of the latest session that has one."""
+        shares = [p.deescalation_share for p in self.sessions if p.deescalation_share is not None]
         return shares[-1] if shares else None
 
     def session_date(self, session_id: int) -> date | None:

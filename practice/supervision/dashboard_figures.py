@@ -2,7 +2,7 @@
 
 The rule is ``practice.moments.balance.cycle_balance``: a session's escalating and de-escalating
 loads are the intensities of its moments summed by valence (neutral moments in neither);
-``softening_share`` and ``softening_trend`` then work on those loads. The dashboard needs the
+``deescalation_share`` and ``deescalation_trend`` then work on those loads. The dashboard needs the
 loads of every recent session of every case in scope, so ``session_loads`` sums them in the
 database in one grouped statement rather than loading each moment. ``session_loads_by_rule``
 computes the same loads by calling the rule on the moments themselves; a test
@@ -106,7 +106,7 @@ def recent_session_loads(
     """Per case: its latest held sessions with their loads, oldest first, and how many it held.
 
     The flags and the trend look at the last ``sessions_needed`` sessions and at the last
-    ``trend_window`` sessions that have a softening share. The first statement sums the loads of
+    ``trend_window`` sessions that have a de-escalation share. The first statement sums the loads of
     each case's last few sessions only (``_SPARE_SESSIONS`` more than the flags need); a case
     whose recent sessions hold too few shares for the trend has all its sessions loaded by the
     second, which runs whatever happens (usually for no case at all) so that the number of
@@ -118,7 +118,7 @@ def recent_session_loads(
         case_id
         for case_id, loads in sessions.items()
         if counts[case_id] > len(loads)
-        and sum(1 for s in loads if s.softening_share is not None) < thresholds.trend_window
+        and sum(1 for s in loads if s.deescalation_share is not None) < thresholds.trend_window
     ]
     more, _ = session_loads(short, now, latest=None)
     sessions.update(more)

@@ -27,7 +27,7 @@ CSV_HEADER = (
     "Sessions",
     "Last session",
     "EFT stage",
-    "Softening trend",
+    "De-escalation trend",
     "Trend slope (points per session)",
     "Scripts adopted",
     "Scripts assigned",

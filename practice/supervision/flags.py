@@ -2,7 +2,7 @@
 
 One module computes every flag of DESIGN.md, from plain per-case summaries (no database, no
 request): the dashboard, its CSV and PDF exports and the caseload API all call
-:func:`case_flags`. The clinical rules themselves (softening share and trend, adoption point,
+:func:`case_flags`. The clinical rules themselves (de-escalation share and trend, adoption point,
 CSI-4 reliable fall) come from ``practice.moments.balance``, ``practice.scripts.adoption`` and
 ``practice.measures.csi4``; this module only applies them to a case's recent history and words
 the result.
@@ -25,7 +25,7 @@ from practice.scripts import adoption
 
 UNSIGNED_NOTE = "unsigned_note"
 NO_RECENT_SESSION = "no_recent_session"
-SOFTENING_WORSENING = "softening_worsening"
+DEESCALATION_WORSENING = "deescalation_worsening"
 NO_DEESCALATION = "no_deescalation"
 SCRIPT_NOT_ADOPTED = "script_not_adopted"
 CSI4_FALL = "csi4_fall"
@@ -34,7 +34,7 @@ CSI4_FALL = "csi4_fall"
 FLAG_KINDS: dict[str, str] = {
     UNSIGNED_NOTE: "Unsigned note",
     NO_RECENT_SESSION: "No recent session",
-    SOFTENING_WORSENING: "Softening worsening",
+    DEESCALATION_WORSENING: "De-escalation worsening",
     NO_DEESCALATION: "No de-escalation",
     SCRIPT_NOT_ADOPTED: "Script not adopted",
     CSI4_FALL: "CSI-4 fall",
@@ -90,7 +90,7 @@ class Thresholds:
 
     @property
     def trend_window(self) -> int:
-        """Sessions with a softening share that the trend looks at (``balance.TREND_WINDOW``)."""
+        """Sessions with a de-escalation share that the trend looks at (``TREND_WINDOW``)."""
         return balance.TREND_WINDOW
 
     @property
@@ -105,7 +105,7 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         UNSIGNED_NOTE: f"a note still unsigned more than {t.unsigned_hours:g} hours after its "
         "session ended",
         NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more",
-        SOFTENING_WORSENING: "the softening share's trend over the last "
+        DEESCALATION_WORSENING: "the de-escalation share's trend over the last "
         f"{t.trend_window} sessions that have one is worsening (a slope below "
         f"−{balance.TREND_THRESHOLD * 100:g} points per session)",
         NO_DEESCALATION: "no de-escalating moment in any of the last "
@@ -129,8 +129,8 @@ class SessionLoad:
     deescalating: int
 
     @property
-    def softening_share(self) -> float | None:
-        return balance.softening_share(self.escalating, self.deescalating)
+    def deescalation_share(self) -> float | None:
+        return balance.deescalation_share(self.escalating, self.deescalating)
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class CaseSummary:
     """What the flags of one active case look at.
 
     ``sessions`` are held sessions, oldest first, ending with the case's latest: at least the last
-    ``Thresholds.sessions_needed`` of them and the last ``TREND_WINDOW`` that have a softening
+    ``Thresholds.sessions_needed`` of them and the last ``TREND_WINDOW`` that have a de-escalation
     share (older sessions may be left out). ``csi4`` holds each partner's latest readings, oldest
     first per partner (two are enough).
     """
@@ -193,7 +193,7 @@ class CaseSummary:
 
     @property
     def trend(self) -> balance.Trend:
-        return balance.softening_trend([s.softening_share for s in self.sessions])
+        return balance.deescalation_trend([s.deescalation_share for s in self.sessions])
 
 
 @dataclass(frozen=True)
@@ -253,16 +253,16 @@ def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> 
     return Flag(NO_RECENT_SESSION, f"{what} on {day(since)}, {days} days ago")
 
 
-def softening_worsening_flag(sessions: Sequence[SessionLoad]) -> Flag | None:
-    """The softening share's trend over the last sessions that have one is "worsening"."""
-    trend = balance.softening_trend([s.softening_share for s in sessions])
+def deescalation_worsening_flag(sessions: Sequence[SessionLoad]) -> Flag | None:
+    """The de-escalation share's trend over the last sessions that have one is "worsening"."""
+    trend = balance.deescalation_trend([s.deescalation_share for s in sessions])
     if trend.label != balance.WORSENING or trend.slope is None:
         return None
-    shared = [s for s in sessions if s.softening_share is not None][-trend.sessions_used :]
+    shared = [s for s in sessions if s.deescalation_share is not None][-trend.sessions_used :]
     points = trend.slope * 100
     return Flag(
-        SOFTENING_WORSENING,
-        f"softening share worsening over the last {trend.sessions_used} sessions "
+        DEESCALATION_WORSENING,
+        f"de-escalation share worsening over the last {trend.sessions_used} sessions "
         f"({points:+.1f} points per session), since {day(shared[0].starts_at)}",
     )
 
@@ -331,7 +331,7 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
     flags: list[Flag | None] = [
         unsigned_note_flag(summary.drafts, now, thresholds),
         no_recent_session_flag(summary, now.date(), thresholds),
-        softening_worsening_flag(summary.sessions),
+        deescalation_worsening_flag(summary.sessions),
         no_deescalation_flag(summary.sessions, thresholds),
         *script_not_adopted_flags(summary.assignments, thresholds),
         *csi4_fall_flags(summary.csi4, thresholds),

@@ -10,22 +10,27 @@ Inputs are plain sequences, so these modules know nothing of the database; the r
 function returns an ``<svg>`` string without an XML declaration; the same input always gives
 the same string.
 
-One module per chart (``cycle_balance``, ``softening_share``, ``adoption``, ``csi4``), drawn by
-``render`` (pygal and the legend) with the edits of ``svg`` and the looks of ``looks``.
+One module per chart (``cycle_balance``, ``deescalation_share``, ``adoption``, ``csi4``), drawn by
+``render`` (pygal and the legend) with the edits of ``svg`` and the looks of ``looks``, in the
+words of ``words`` (the clinician's or the couple's).
 """
 
 from practice.reports.charts.adoption import ADOPTION_LEVEL_NAMES, AdoptionSeries, adoption_chart
 from practice.reports.charts.csi4 import csi4_chart
 from practice.reports.charts.cycle_balance import cycle_balance_chart
+from practice.reports.charts.deescalation_share import deescalation_share_chart
 from practice.reports.charts.render import NO_DATA_TEXT
-from practice.reports.charts.softening_share import softening_share_chart
+from practice.reports.charts.words import CLINICAL, PLAIN, ChartWords
 
 __all__ = [
     "ADOPTION_LEVEL_NAMES",
+    "CLINICAL",
     "NO_DATA_TEXT",
+    "PLAIN",
     "AdoptionSeries",
+    "ChartWords",
     "adoption_chart",
     "csi4_chart",
     "cycle_balance_chart",
-    "softening_share_chart",
+    "deescalation_share_chart",
 ]

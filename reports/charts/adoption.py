@@ -10,6 +10,7 @@ import pygal
 from practice.reports.charts.looks import ADOPTED_LOOK, line_look
 from practice.reports.charts.render import Series, check_lengths, no_data, render
 from practice.reports.charts.svg import Svg
+from practice.reports.charts.words import CLINICAL, ChartWords
 from practice.scripts import adoption
 
 # Short names for the y axis, by level (practice.scripts.adoption holds both wordings).
@@ -30,6 +31,7 @@ def adoption_chart(
     series: Sequence[AdoptionSeries],
     *,
     chart_id: str = "script-adoption",
+    words: ChartWords = CLINICAL,
 ) -> str:
     """Return one adoption-level line per script (0-3), with a ring where it was adopted.
 
@@ -38,7 +40,7 @@ def adoption_chart(
     ``adopted_index`` points at a session without an observation, or chart_id is not a plain
     identifier.
     """
-    title = "Script adoption"
+    title = words.adoption_title
     check_lengths(labels, **{f"levels of {s.name!r}": s.levels for s in series})
     if not labels or all(level is None for s in series for level in s.levels):
         return no_data(title, chart_id)
@@ -68,7 +70,7 @@ def adoption_chart(
         if script.adopted_index is not None
     ]
     if rings:
-        drawn.append(("Adopted", [None] * len(labels), ADOPTED_LOOK))
+        drawn.append((words.adopted, [None] * len(labels), ADOPTED_LOOK))
 
     def draw_rings(chart: object, svg: Svg) -> None:
         layer = svg.plot_layer("adopted")
@@ -81,13 +83,13 @@ def adoption_chart(
         pygal.Line,
         chart_id=chart_id,
         title=title,
-        y_title="Level",
+        y_title=words.adoption_axis,
         labels=labels,
         series=drawn,
         options={
             "range": (-pad, top + pad),
             "y_labels": [
-                {"value": value, "label": name} for value, name in enumerate(ADOPTION_LEVEL_NAMES)
+                {"value": value, "label": name} for value, name in enumerate(words.adoption_levels)
             ],
         },
         legend_columns=1,

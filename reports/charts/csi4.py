@@ -10,6 +10,7 @@ from practice.measures.csi4 import CSI4_CUTOFF, CSI4_MAX_TOTAL
 from practice.reports.charts.looks import CUTOFF_LOOK, GREY, LABEL_FONT, line_look
 from practice.reports.charts.render import check_lengths, no_data, number, render
 from practice.reports.charts.svg import Svg
+from practice.reports.charts.words import CLINICAL, ChartWords
 
 
 def csi4_chart(
@@ -18,19 +19,20 @@ def csi4_chart(
     *,
     cutoff: float = CSI4_CUTOFF,
     chart_id: str = "csi4",
+    words: ChartWords = CLINICAL,
 ) -> str:
     """Return each partner's CSI-4 total (0-21) per session against a dashed cut-off line.
 
     Raises ValueError if a series differs in length from ``labels``, a total is outside 0-21, or
     chart_id is not a plain identifier.
     """
-    title = "Couples Satisfaction Index (CSI-4)"
+    title = words.csi4_title
     check_lengths(labels, **{f"totals of {name!r}": totals for name, totals in series})
     if not labels or all(total is None for _, totals in series for total in totals):
         return no_data(title, chart_id)
     if any(t is not None and not 0 <= t <= CSI4_MAX_TOTAL for _, totals in series for t in totals):
         raise ValueError(f"CSI-4 totals must be between 0 and {CSI4_MAX_TOTAL}")
-    cutoff_text = f"Cut-off {number(cutoff)}"
+    first_line, second_line = (line.format(cutoff=number(cutoff)) for line in words.cutoff_label)
 
     def draw_cutoff(chart: object, svg: Svg) -> None:
         layer = svg.plot_layer("cutoff", under_series=True)
@@ -39,15 +41,14 @@ def csi4_chart(
         svg.sub(layer, "path", d=f"M0 {y:.2f} h{width:.2f}", style=svg.stroke_style(CUTOFF_LOOK))
         # Written in the right margin, where no data point can sit under it.
         text = svg.sub(layer, "text", x=f"{width + 8:.2f}", y=f"{y - 3:.2f}", style=f"fill:{GREY}")
-        word, _, number = cutoff_text.partition(" ")
-        svg.sub(text, "tspan").text = word + " "
-        svg.sub(text, "tspan", x=f"{width + 8:.2f}", dy=f"{LABEL_FONT:.0f}").text = number
+        svg.sub(text, "tspan").text = first_line + " "
+        svg.sub(text, "tspan", x=f"{width + 8:.2f}", dy=f"{LABEL_FONT:.0f}").text = second_line
 
     return render(
         pygal.Line,
         chart_id=chart_id,
         title=title,
-        y_title="CSI-4 total",
+        y_title=words.csi4_axis,
         labels=labels,
         series=[(name, list(totals), line_look(i)) for i, (name, totals) in enumerate(series)],
         options={

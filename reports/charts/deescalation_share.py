@@ -1,4 +1,4 @@
-"""The softening share chart, with the least-squares trend of ``practice.moments.balance``."""
+"""The de-escalation share chart, with the least-squares trend of ``practice.moments.balance``."""
 
 from __future__ import annotations
 
@@ -10,39 +10,41 @@ import pygal
 from practice.moments.balance import TREND_WINDOW
 from practice.reports.charts.looks import LINE_LOOKS, TREND_LOOK
 from practice.reports.charts.render import Series, check_lengths, no_data, render
+from practice.reports.charts.words import CLINICAL, ChartWords
 
 
-def softening_share_chart(
+def deescalation_share_chart(
     labels: Sequence[str],
     shares: Sequence[float | None],
     *,
     trend_slope: float | None = None,
     trend_label: str = "",
-    chart_id: str = "softening-share",
+    chart_id: str = "deescalation-share",
+    words: ChartWords = CLINICAL,
 ) -> str:
-    """Return the softening share per session (0-100 %), with gaps where it is undefined.
+    """Return the de-escalation share per session (0-100 %), with gaps where it is undefined.
 
     With ``trend_slope`` (change in share per session, as ``practice.moments.balance`` computes it
     over the last ``TREND_WINDOW`` sessions that have a share) a least-squares trend line is drawn
     through those sessions and ``trend_label`` is named in the legend. Raises ValueError if the
     sequences differ in length, a share is outside 0-1, or chart_id is not a plain identifier.
     """
-    title = "Softening share per session"
+    title = words.share_title
     check_lengths(labels, shares=shares)
     if not labels or all(share is None for share in shares):
         return no_data(title, chart_id)
     if any(share is not None and not 0 <= share <= 1 for share in shares):
-        raise ValueError("Softening shares must be between 0 and 1")
+        raise ValueError("De-escalation shares must be between 0 and 1")
     series: list[Series] = [
         (
-            "Softening share",
+            words.share_series,
             [None if share is None else 100 * share for share in shares],
             LINE_LOOKS[0],
         )
     ]
     trend = trend_values(shares, trend_slope)
     if trend is not None:
-        legend = f"Trend (last {TREND_WINDOW} sessions)"
+        legend = words.trend_legend.format(window=TREND_WINDOW)
         if trend_label:
             legend += f": {trend_label}"
         series.append((legend, trend, TREND_LOOK))
@@ -50,7 +52,7 @@ def softening_share_chart(
         pygal.Line,
         chart_id=chart_id,
         title=title,
-        y_title="Softening share",
+        y_title=words.share_axis,
         labels=labels,
         series=series,
         options={

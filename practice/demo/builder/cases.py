@@ -235,7 +235,7 @@ class PracticeBuilder:
             modality=modality,
             attendees=attendees,
             stage=stage,
-            share=loads.softening_share,
+            share=loads.deescalation_share,
             moment_keys=[key for key, _ in moments],
             measured=measured,
             script_events=script_events,

@@ -55,7 +55,7 @@ class CasePlan:
     last_offset_days: int  # days between the last session and the demo's today
     topic: int
     people: list[tuple[str, str, str]]  # name, pronouns, cycle role
-    share_start: float  # softening share at intake, and once the change has happened
+    share_start: float  # de-escalation share at intake, and once the change has happened
     share_end: float
     sessions_to_change: int
     csi_start: list[int]  # CSI-4 totals of each person at intake, and at the end

@@ -1,7 +1,7 @@
 """The story told session by session: a case's DAP notes (data, assessment, plan) and addenda.
 
 The notes follow what the builder decided for the session (who came, the moments tagged, the
-softening share, the scripts assigned and the CSI-4 scores) in a counsellor's plain language.
+de-escalation share, the scripts assigned and the CSI-4 scores) in a counsellor's plain language.
 Pure text chosen with the demo's ``random.Random``: no database.
 """
 

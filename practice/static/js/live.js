@@ -170,7 +170,7 @@
     document.getElementById("tally-neutral").textContent = tally.neutral;
     var share = document.getElementById("tally-share");
     share.textContent =
-      tally.softening_share === null ? "\u2014" : Math.round(tally.softening_share * 100) + "%";
+      tally.deescalation_share === null ? "\u2014" : Math.round(tally.deescalation_share * 100) + "%";
   }
 
   function recentItem(moment) {
