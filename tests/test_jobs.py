@@ -888,6 +888,13 @@ def test_the_web_process_runs_jobs_in_its_thread_by_default(live):
     assert (practice.instance / queue.QUEUE_FILE).exists()
 
 
+def test_in_immediate_mode_no_consumer_thread_starts(app):
+    # Jobs run where they are enqueued; a consumer thread would only sweep, from another thread,
+    # on the database connection the request uses (the test suite's shared one included).
+    assert app.config["PRACTICE_REPORT_QUEUE_IMMEDIATE"] is True
+    assert queue.report_queue(app).worker_thread is False
+
+
 def require_redis() -> str:
     """The test Redis URL; skip (fail under CI) when Redis is not reachable."""
     from redis import Redis

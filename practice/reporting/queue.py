@@ -140,6 +140,9 @@ def _build(app: Flask) -> ReportQueue:
             path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(filename=str(path), **options)
     thread = app.config.get("PRACTICE_REPORT_WORKER_THREAD")
+    if options["immediate"]:
+        # Jobs run where they are enqueued: a consumer thread would only sweep, concurrently.
+        thread = False
     report_job = _register_tasks(huey, app)
     return ReportQueue(huey, report_job, url, worker_thread=not url if thread is None else thread)
 
