@@ -184,6 +184,10 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'practice.db'}",
             "SECRET_KEY": "browser-test-secret-key",
+            # Reports render in the request: a consumer thread of this server's would outlive
+            # its tests and, through the Flask-SQLAlchemy object every test app shares, reach
+            # the database connection the other tests are using.
+            "PRACTICE_REPORT_QUEUE_IMMEDIATE": True,
         },
         instance_path=str(tmp / "instance"),
     )
