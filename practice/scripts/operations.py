@@ -318,36 +318,34 @@ def open_assignments(therapy_session: TherapySession) -> list[ScriptAssignment]:
 
 @atomic
 def follow_attendance(therapy_session: TherapySession) -> None:
-    """Bring the observations of a session in line with who attended it.
+    """Mark as "partner absent" what was recorded at this session for a partner who is no
+    longer among those who attended it (the level goes: they were not there to be observed).
 
-    A partner no longer among those who attended is "partner absent" (the level goes: it was
-    not observed); one who now attended loses their "partner absent", and waits to be recorded.
-    Runs when a draft session's attendance changes (``attendance_changed``).
+    Runs when a draft session's attendance changes (``attendance_changed``). A partner who now
+    attended keeps any "partner absent" (rows are never deleted) until the counsellor records
+    what they saw; the tab asks for it, and absent counts neither way meanwhile.
     """
     attended = {partner.id for partner in therapy_session.attendees}
-    now_absent, now_present = [], []
-    for observation, partner_id in db.execute(
-        select(ScriptObservation, ScriptAssignment.partner_id)
+    now_absent = []
+    for observation in db.scalars(
+        select(ScriptObservation)
         .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
-        .where(ScriptObservation.session_id == therapy_session.id)
+        .where(
+            ScriptObservation.session_id == therapy_session.id,
+            ScriptObservation.status != ABSENT,
+            ScriptAssignment.partner_id.not_in(attended),
+        )
     ):
-        if partner_id not in attended and observation.status != ABSENT:
-            observation.status, observation.level = ABSENT, None
-            observation.recorded_at = utcnow()
-            now_absent.append(observation.assignment_id)
-        elif partner_id in attended and observation.status == ABSENT:
-            db.delete(observation)
-            now_present.append(observation.assignment_id)
-    if not now_absent and not now_present:
+        observation.status, observation.level = ABSENT, None
+        observation.recorded_at = utcnow()
+        now_absent.append(observation.assignment_id)
+    if not now_absent:
         return
     db.flush()
     audit.record(
-        "adoption_attendance_followed",
+        "adoption_marked_absent",
         obj=therapy_session,
-        detail={
-            "absent_assignment_ids": sorted(now_absent),
-            "cleared_assignment_ids": sorted(now_present),
-        },
+        detail={"assignment_ids": sorted(now_absent)},
     )
 
 
