@@ -199,7 +199,7 @@ def adoption_courses(db) -> dict[tuple[str, str, str], adoption.AdoptionCourse]:
 
 def test_observations_follow_attendance_and_adoption_tells_a_believable_story(app_context, db):
     seed_demo()
-    attended = set(db.execute(sa.select(session_attendance)).tuples())
+    attended = {tuple(row) for row in db.execute(sa.select(session_attendance))}
     observations = db.scalars(sa.select(ScriptObservation)).all()
     statuses = Counter(o.status for o in observations)
     for o in observations:
