@@ -249,11 +249,11 @@ def _adoption_rows(progress: CaseProgress) -> list[dict]:
                 "script": line.script_text,
                 "retired": line.status == "retired",
                 "assigned_on": assigned_on.get(line.assigned_session_id),
-                "adopted_on": (
-                    progress.session_date(line.adopted_session_id)
-                    if line.adopted_session_id is not None
-                    else None
-                ),
+                # Worked out over the whole history up to the period's end: the same date as
+                # the case page's, even when it falls before the period.
+                "adopted_on": line.adopted_on,
+                "state": line.state,
+                "state_label": line.state_label,
                 "observed": len(line.levels),
                 "latest_level": latest,
                 "latest_level_text": (

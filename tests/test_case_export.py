@@ -144,7 +144,7 @@ def test_the_export_holds_the_whole_record_and_the_reports(client, auth, db, cou
     assert moment["voided"] and moment["void_reason"] == "wrong partner"
     assert moment["voided_by_id"] == counsellor.id
     (assignment,) = data["script_assignments"]
-    assert [o["level"] for o in assignment["observations"]] == [2]
+    assert [(o["status"], o["level"]) for o in assignment["observations"]] == [("observed", 2)]
     assert [m["total"] for m in data["measures"]] == [12]
     assert [c["body"] for c in data["supervision_comments"]] == ["c"]
     kept, gone = data["reports"]

@@ -122,7 +122,7 @@ def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple,
         assert all(label in svg for svg in svgs)
     assert "100 %" in page and "25 %" in page  # de-escalation shares in the timeline
     assert "Improving" in page
-    assert "not yet adopted" in page
+    assert "<strong>Not yet adopted</strong>" in page
     assert db.scalar(
         select(AuditEvent).where(AuditEvent.action == "case_viewed", AuditEvent.case_id == case.id)
     )

@@ -330,7 +330,7 @@ def test_adoption_draws_each_observed_level_with_level_names_on_the_axis():
         assert len(markers) == sum(level is not None for level in script.levels)
     # Markers sit near their level (scripts are drawn slightly apart, well within half a level).
     guides = y_guides(root)
-    per_level = guides["Prompted"] - guides["Not observed"]
+    per_level = guides["Prompted"] - guides["Not used"]
     sam_levels = [level for level in SAM.levels if level is not None]
     for marker, level in zip(series_markers(root, 0), sam_levels, strict=True):
         offset = (marker_centre(marker)[1] - guides[ADOPTION_LEVEL_NAMES[level]]) / per_level

@@ -40,8 +40,10 @@ from practice.scripts.adoption import (
 
 
 def test_adoption_levels_are_the_documented_scale():
+    # Level 0 is "not used": an absent partner or a session without opportunity is a status of
+    # the observation (``OBSERVATION_STATUSES``), never a level.
     assert ADOPTION_LEVELS == {
-        0: "Not observed",
+        0: "Not used",
         1: "Used when prompted in session",
         2: "Used spontaneously in session",
         3: "Reported used at home",
@@ -52,10 +54,10 @@ def test_adoption_levels_are_the_documented_scale():
 def test_the_short_names_and_the_words_follow_the_levels():
     assert list(ADOPTION_LEVEL_NAMES) == list(ADOPTION_LEVELS)
     assert adoption_scale() == (
-        "0 not observed · 1 used when prompted in session · 2 used spontaneously in session · "
+        "0 not used · 1 used when prompted in session · 2 used spontaneously in session · "
         "3 reported used at home"
     )
-    assert adoption_scale(short=True) == "0 not observed · 1 prompted · 2 spontaneous · 3 at home"
+    assert adoption_scale(short=True) == "0 not used · 1 prompted · 2 spontaneous · 3 at home"
     assert "its level is 2 (used spontaneously in session) or more" in ADOPTION_RULE
     assert "two consecutive observed sessions" in ADOPTION_RULE
 

@@ -17,6 +17,7 @@ from practice.models import (
     ScriptObservation,
 )
 from practice.scripts import operations, queries
+from practice.scripts.adoption import OBSERVED
 
 WITHDRAWER_SCRIPT = "I need time to process this, but I'm open to talk soon."
 PURSUER_SCRIPT = "When would be a good time for us to sit with this together?"
@@ -314,9 +315,14 @@ def test_the_form_lists_each_active_assignment_with_the_level_words(
     html = page(client.get(f"/sessions/{visit.id}/scripts"))
     assert 'name="observations-0-assignment_id"' in html
     assert f'value="{assignment.id}"' in html
-    for words in ("Not observed", "Used when prompted in session", "Reported used at home"):
+    for words in (
+        "Not used",
+        "Used when prompted in session",
+        "Reported used at home",
+        "No opportunity this session",
+    ):
         assert words in html
-    assert html.count('type="radio"') == 4
+    assert html.count('type="radio"') == 5  # the four levels and "no opportunity"
 
 
 def test_counsellor_records_adoption_and_recording_again_updates(
@@ -340,18 +346,18 @@ def test_a_blank_level_records_nothing(client, auth, counsellor, assignment, vis
     auth.login(counsellor)
     response = record(auth, visit, [(assignment.id, None, "")])
     assert response.status_code == 200
-    assert "Choose an adoption level for at least one script." in page(response)
+    assert "Choose a level, or “no opportunity”, for at least one script." in page(response)
     assert count(db, ScriptObservation) == 0
 
 
 @pytest.mark.parametrize(
     ("level", "note", "message"),
     [
-        ("4", "", "Choose an adoption level from 0 to 3."),
-        ("-1", "", "Choose an adoption level from 0 to 3."),
-        ("two", "", "Choose an adoption level from 0 to 3."),
+        ("4", "", "Choose an adoption level from 0 to 3, or “no opportunity”."),
+        ("-1", "", "Choose an adoption level from 0 to 3, or “no opportunity”."),
+        ("two", "", "Choose an adoption level from 0 to 3, or “no opportunity”."),
         ("1", "n" * 501, "Keep the note to 500 characters or fewer."),
-        (None, "a note but no level", "Choose a level to go with the note."),
+        (None, "a note but no level", "Choose a level, or “no opportunity”, to go with the note."),
     ],
 )
 def test_bad_levels_and_notes_are_refused(
@@ -602,15 +608,23 @@ def test_record_adoption_refuses_anything_but_a_level_0_to_3(
     app_context, db, visit, assignment, level
 ):
     with pytest.raises(operations.ScriptError, match="whole number from 0 to 3"):
-        operations.record_adoption(visit, {assignment.id: (level, "")})
+        operations.record_adoption(
+            visit, {assignment.id: operations.ObservationInput(OBSERVED, level)}
+        )
     assert count(db, ScriptObservation) == 0
 
 
 def test_record_adoption_refuses_all_when_one_is_wrong(app_context, db, case, visit, assignment):
     other = give(db, visit, case.partners[0], script_by_text(db, PURSUER_SCRIPT))
     with pytest.raises(operations.ScriptError, match="not in this case"):
+        observed = operations.ObservationInput
         operations.record_adoption(
-            visit, {assignment.id: (2, ""), other.id: (1, ""), 999_999: (1, "")}
+            visit,
+            {
+                assignment.id: observed(OBSERVED, 2),
+                other.id: observed(OBSERVED, 1),
+                999_999: observed(OBSERVED, 1),
+            },
         )
     db.rollback()
     assert count(db, ScriptObservation) == 0

@@ -133,6 +133,7 @@ def _assignment(assignment: ScriptAssignment) -> dict[str, Any]:
             {
                 "id": o.id,
                 "session_id": o.session_id,
+                "status": o.status,
                 "level": o.level,
                 "note": o.note,
                 "recorded_at": _iso(o.recorded_at),

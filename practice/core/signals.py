@@ -7,6 +7,9 @@ receivers run inside the request, before its commit, so they must not commit eit
   ``signed_at``, ``signed_by_id`` and ``note_sha256`` set). Keyword ``member``: the signing
   ``StaffMember``.
 
+- ``attendance_changed``: who attended a draft session was changed. Sender: the flushed
+  ``TherapySession`` with its new ``attendees``. (The scripts area marks the adoption of a
+  partner who is no longer among them as "partner absent".)
 - ``moment_tagged``: a cycle moment was recorded (Moments tab, live mode or API). Sender: the
   flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form", "live"
   or "api").
@@ -21,5 +24,8 @@ from blinker import Namespace
 signals = Namespace()
 
 note_signed = signals.signal("note-signed", doc="A session note was signed.")
+attendance_changed = signals.signal(
+    "attendance-changed", doc="Who attended a draft session was changed."
+)
 moment_tagged = signals.signal("moment-tagged", doc="A cycle moment was tagged in a session.")
 report_generated = signals.signal("report-generated", doc="A progress report PDF was generated.")

@@ -3,9 +3,13 @@ its charts and the PDF reports.
 
 It gathers what the rules need in six queries, whatever the number of sessions, and leaves every
 judgement to the rules' own modules: the cycle balance, its de-escalation share and trend
-(``practice.moments.balance``), the session a script was adopted at
+(``practice.moments.balance``), the course of a script's adoption
 (``practice.scripts.adoption``). CSI-4 totals are passed on as recorded; their reading against
 the cut-off is ``practice.measures.csi4``'s. Voided sessions and moments count nowhere.
+
+A period's figures are those of its sessions, except adoption: it is worked out over the whole
+history up to the period's end, then shown for the period, so a report that starts after a
+script was adopted gives the same adoption date as the case page.
 """
 
 from __future__ import annotations
@@ -45,15 +49,31 @@ class SessionPoint:
 
 @dataclass(frozen=True)
 class AdoptionLine:
-    """One script assignment's adoption level at each observed session."""
+    """One script assignment: what was recorded at the period's sessions, and the course of its
+    adoption over the whole history up to the period's end."""
 
     assignment_id: int
     script_text: str
     partner_name: str
     status: str
     assigned_session_id: int
-    levels: dict[int, int]  # session id -> level, in session order
-    adopted_session_id: int | None
+    levels: dict[int, int]  # period's observed sessions: session id -> level, in session order
+    not_observed: dict[int, str]  # period's sessions without opportunity or with partner absent
+    course: adoption.AdoptionCourse[int]  # keyed by session id
+    adopted_on: date | None  # the (UTC) date of the adopting session, in the period or before
+
+    @property
+    def adopted_session_id(self) -> int | None:
+        return self.course.adopted_at
+
+    @property
+    def state(self) -> str:
+        """One of ``adoption.ADOPTION_STATES``, at the period's end."""
+        return self.course.state
+
+    @property
+    def state_label(self) -> str:
+        return self.course.label
 
 
 @dataclass(frozen=True)
@@ -119,7 +139,7 @@ def case_progress(case: Case, start: date | None = None, end: date | None = None
         case=case,
         partners=partners,
         sessions=points,
-        adoption=_adoption_lines(case, session_ids, names),
+        adoption=_adoption_lines(case, session_ids, end, names),
         csi4=_csi4_lines(session_ids, partners),
     )
 
@@ -132,8 +152,13 @@ def _therapy_sessions(case: Case, start: date | None, end: date | None) -> list[
     if start is not None:
         query = query.where(TherapySession.starts_at >= datetime.combine(start, time.min, UTC))
     if end is not None:
-        query = query.where(TherapySession.starts_at <= datetime.combine(end, time.max, UTC))
+        query = query.where(TherapySession.starts_at <= _end_of(end))
     return list(db.execute(query.order_by(TherapySession.starts_at, TherapySession.id)))
+
+
+def _end_of(day: date) -> datetime:
+    """The last moment of a UTC day: a period's end includes the whole of its last day."""
+    return datetime.combine(day, time.max, UTC)
 
 
 def _moments(session_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -150,31 +175,51 @@ def _moments(session_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
 
 
 def _adoption_lines(
-    case: Case, session_ids: list[int], names: dict[int, str]
+    case: Case, session_ids: list[int], end: date | None, names: dict[int, str]
 ) -> list[AdoptionLine]:
-    """Each script assignment of the case with its levels at the sessions given (two queries)."""
-    assignments = db.execute(
-        select(ScriptAssignment, Script.text)
+    """Each script assignment of the case given by ``end``, with its course over every
+    (unvoided) session up to ``end`` and what was recorded at the period's sessions given
+    (two queries)."""
+    assigned = (
+        select(ScriptAssignment, Script.text, TherapySession.starts_at)
         .join(Script, ScriptAssignment.script_id == Script.id)
+        .join(TherapySession, ScriptAssignment.assigned_session_id == TherapySession.id)
         .where(ScriptAssignment.case_id == case.id)
-        .order_by(ScriptAssignment.id)
-    ).all()
+    )
+    if end is not None:
+        assigned = assigned.where(TherapySession.starts_at <= _end_of(end))
+    assignments = db.execute(assigned.order_by(ScriptAssignment.id)).all()
     if not assignments:
         return []
-    order = {session_id: position for position, session_id in enumerate(session_ids)}
-    observed: dict[int, dict[int, int]] = defaultdict(dict)
-    for assignment_id, session_id, level in db.execute(
+    history = (
         select(
-            ScriptObservation.assignment_id, ScriptObservation.session_id, ScriptObservation.level
-        ).where(
-            ScriptObservation.assignment_id.in_([a.id for a, _ in assignments]),
-            ScriptObservation.session_id.in_(session_ids),
+            ScriptObservation.assignment_id,
+            ScriptObservation.session_id,
+            TherapySession.starts_at,
+            ScriptObservation.status,
+            ScriptObservation.level,
         )
+        .join(TherapySession, ScriptObservation.session_id == TherapySession.id)
+        .where(
+            ScriptObservation.assignment_id.in_([a.id for a, _, _ in assignments]),
+            TherapySession.voided_at.is_(None),
+        )
+    )
+    if end is not None:
+        history = history.where(TherapySession.starts_at <= _end_of(end))
+    observations: dict[int, list[adoption.Observation[int]]] = defaultdict(list)
+    dates: dict[int, date] = {}
+    for assignment_id, session_id, starts_at, status, level in db.execute(
+        history.order_by(TherapySession.starts_at, TherapySession.id)
     ):
-        observed[assignment_id][session_id] = level
+        observations[assignment_id].append(adoption.Observation(session_id, status, level))
+        dates[session_id] = starts_at.date()
+    in_period = set(session_ids)
     lines = []
-    for assignment, text in assignments:
-        levels = dict(sorted(observed[assignment.id].items(), key=lambda item: order[item[0]]))
+    for assignment, text, _assigned_at in assignments:
+        history_of = observations[assignment.id]
+        course = adoption.adoption_course(history_of)
+        shown = [o for o in history_of if o.key in in_period]
         lines.append(
             AdoptionLine(
                 assignment_id=assignment.id,
@@ -182,8 +227,10 @@ def _adoption_lines(
                 partner_name=names.get(assignment.partner_id, "?"),
                 status=assignment.status,
                 assigned_session_id=assignment.assigned_session_id,
-                levels=levels,
-                adopted_session_id=adoption.adoption_point(list(levels.items())),
+                levels={o.key: o.level for o in shown if o.status == adoption.OBSERVED},
+                not_observed={o.key: o.status for o in shown if o.status != adoption.OBSERVED},
+                course=course,
+                adopted_on=dates.get(course.adopted_at) if course.adopted else None,
             )
         )
     return lines

@@ -22,14 +22,14 @@ from practice.core.numbers import check_whole_number as _check_whole_number
 K = TypeVar("K")
 
 ADOPTION_LEVELS: dict[int, str] = {
-    0: "Not observed",
+    0: "Not used",
     1: "Used when prompted in session",
     2: "Used spontaneously in session",
     3: "Reported used at home",
 }
 # The same levels in a word or two, for a chart's axis and a one-line key.
 ADOPTION_LEVEL_NAMES: dict[int, str] = {
-    0: "Not observed",
+    0: "Not used",
     1: "Prompted",
     2: "Spontaneous",
     3: "At home",

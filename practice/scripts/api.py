@@ -28,7 +28,7 @@ from practice.cases.scoping import (
 )
 from practice.core.database import db
 from practice.scripts import operations, queries
-from practice.scripts.adoption import adoption_scale
+from practice.scripts.adoption import AdoptionCourse, adoption_course, adoption_scale
 from practice.scripts.models import Script, ScriptAssignment
 from practice.scripts.schemas import (
     AssignmentCreateSchema,
@@ -94,14 +94,13 @@ def script_create():
 
 
 def _assignment_bodies(case: Case) -> list[dict]:
-    """The case's assignments, active first, each with the session it was adopted at."""
-    return [
-        _assignment_body(row.assignment, row.adopted.session_id if row.adopted else None)
-        for row in queries.assignment_rows(case)
-    ]
+    """The case's assignments, active first, each with where its adoption stands."""
+    return [_assignment_body(row.assignment, row.course) for row in queries.assignment_rows(case)]
 
 
-def _assignment_body(assignment: ScriptAssignment, adopted_session_id: int | None) -> dict:
+def _assignment_body(
+    assignment: ScriptAssignment, course: AdoptionCourse[queries.ObservationPoint]
+) -> dict:
     names = (
         "id",
         "case_id",
@@ -114,7 +113,15 @@ def _assignment_body(assignment: ScriptAssignment, adopted_session_id: int | Non
         "created_at",
     )
     values = {name: getattr(assignment, name) for name in names}
-    values.update(script_text=assignment.script.text, adopted_session_id=adopted_session_id)
+    adopted = course.adopted_at
+    values.update(
+        script_text=assignment.script.text,
+        adopted_session_id=adopted.session_id if adopted else None,
+        adopted_on=adopted.starts_at.date() if adopted else None,
+        adoption_state=course.state,
+        adoption_state_label=course.label,
+        observed_sessions=course.observed,
+    )
     return AssignmentSchema().dump(values)
 
 
@@ -167,7 +174,7 @@ def assignment_create(case_id: int):
             "That session is not of this case.", {"session_id": ["Not a session of this case."]}
         )
     assignment = operations.assign_script(therapy_session, data["partner_id"], data["script_id"])
-    payload = _assignment_body(assignment, None)
+    payload = _assignment_body(assignment, adoption_course([]))
     return created(payload, ".assignment_read", assignment_id=assignment.id)
 
 
@@ -217,9 +224,11 @@ def observations_list(session_id: int, args: dict):
     "Record adoption levels at a session",
     tag="Scripts",
     description=(
-        "Only the case's counsellor, while the note is a draft. One level per active "
-        f"assignment given at or before this session ({adoption_scale()}); a level already "
-        "recorded is replaced. All or nothing. Answers with every level recorded at the session."
+        "Only the case's counsellor, while the note is a draft. Per active assignment given at "
+        f"or before this session: observed with a level ({adoption_scale()}), or no_opportunity "
+        "without one; what was recorded before is replaced. The scripts of a partner who did "
+        "not attend are recorded as absent (from the attendance), and sending one of them is "
+        "refused. All or nothing. Answers with everything recorded at the session."
     ),
     body=ObservationsPutSchema,
     returns=ObservationListSchema,
@@ -227,6 +236,11 @@ def observations_list(session_id: int, args: dict):
 )
 def observations_put(session_id: int):
     therapy_session = session_for_editor(access.current_staff(), session_id)
-    levels = {entry["assignment_id"]: (entry["level"], entry["note"]) for entry in body()["levels"]}
-    operations.record_adoption(therapy_session, levels)
+    entries = {
+        entry["assignment_id"]: operations.ObservationInput(
+            entry["status"], entry["level"], entry["note"]
+        )
+        for entry in body()["levels"]
+    }
+    operations.record_adoption(therapy_session, entries)
     return saved({"items": _observations(therapy_session)})

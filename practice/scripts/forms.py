@@ -18,9 +18,21 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from practice.cases.models import Partner
-from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
+from practice.scripts.adoption import (
+    ADOPTION_LEVELS,
+    MAX_LEVEL,
+    MIN_LEVEL,
+    NO_OPPORTUNITY,
+    OBSERVATION_STATUSES,
+    OBSERVED,
+)
 from practice.scripts.models import Script, ScriptRole
-from practice.scripts.operations import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
+from practice.scripts.operations import (
+    MAX_CATEGORY,
+    MAX_OBSERVATION_NOTE,
+    MAX_SCRIPT_TEXT,
+    ObservationInput,
+)
 from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
 
 ROLE_LABELS = {
@@ -28,7 +40,7 @@ ROLE_LABELS = {
     ScriptRole.WITHDRAWER.value: "Withdrawer",
     ScriptRole.EITHER.value: "Either partner",
 }
-LEVEL_MESSAGE = f"Choose an adoption level from {MIN_LEVEL} to {MAX_LEVEL}."
+LEVEL_MESSAGE = f"Choose an adoption level from {MIN_LEVEL} to {MAX_LEVEL}, or “no opportunity”."
 
 
 class ScriptForm(PracticeForm):
@@ -101,25 +113,34 @@ class AssignForm(PracticeForm):
         ]
 
 
-def _level_in_range(form: Form, field: RadioField) -> None:
+def _outcome(value: object) -> int | str:
+    """Coerce a submitted choice: a level (a whole number), or ``NO_OPPORTUNITY``."""
+    if value == NO_OPPORTUNITY:
+        return NO_OPPORTUNITY
+    return _whole_number(value)
+
+
+def _outcome_known(form: Form, field: RadioField) -> None:
     # A value that was not even a number already carries the same message.
-    if not field.errors and field.data not in ADOPTION_LEVELS:
+    if not field.errors and field.data not in ADOPTION_LEVELS and field.data != NO_OPPORTUNITY:
         raise ValidationError(LEVEL_MESSAGE)
 
 
 class AdoptionEntry(PracticeSubform):
-    """The adoption level of one assignment at this session; blank means not recorded."""
+    """One assignment at this session: a level (observed), "no opportunity", or blank (nothing
+    recorded). An absent partner's scripts are not entries: attendance decides those."""
 
     assignment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     level = RadioField(
         "Adoption level",
-        coerce=_whole_number,
+        coerce=_outcome,
         choices=[
-            SelectChoice(level, f"{level} {label}") for level, label in ADOPTION_LEVELS.items()
+            *(SelectChoice(level, f"{level} {label}") for level, label in ADOPTION_LEVELS.items()),
+            SelectChoice(NO_OPPORTUNITY, OBSERVATION_STATUSES[NO_OPPORTUNITY]),
         ],
         validate_choice=False,
         invalid_value_message=LEVEL_MESSAGE,
-        validators=[Optional(), _level_in_range],
+        validators=[Optional(), _outcome_known],
     )
     note = TextAreaField(
         "Note (optional)",
@@ -135,13 +156,21 @@ class AdoptionEntry(PracticeSubform):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and self.note.data and self.level.data is None:
-            self.level.errors.append("Choose a level to go with the note.")
+            self.level.errors.append("Choose a level, or “no opportunity”, to go with the note.")
             return False
         return valid
 
+    def observation(self) -> ObservationInput:
+        """What this entry records (call only when it has a level or "no opportunity")."""
+        note = self.note.data or ""
+        if self.level.data == NO_OPPORTUNITY:
+            return ObservationInput(NO_OPPORTUNITY, None, note)
+        return ObservationInput(OBSERVED, self.level.data, note)
+
 
 class AdoptionForm(PracticeForm):
-    """Adoption levels at this session for every active assignment given so far."""
+    """What was observed at this session for every active assignment given so far whose
+    partner attended."""
 
     observations = FieldList(FormField(AdoptionEntry), min_entries=0)
     record = SubmitField("Save adoption levels")
@@ -152,10 +181,10 @@ class AdoptionForm(PracticeForm):
             self.form_errors.append("The form did not match this case's scripts. Reload the page.")
         return valid
 
-    def levels(self) -> dict[int, tuple[int, str]]:
-        """What to record: {assignment id: (level, note)} for the entries given a level."""
+    def observations_given(self) -> dict[int, ObservationInput]:
+        """What to record, by assignment id, for the entries given a level or "no opportunity"."""
         return {
-            entry.assignment_id.data: (entry.level.data, entry.note.data or "")
+            entry.assignment_id.data: entry.observation()
             for entry in self.observations
             if entry.level.data is not None
         }

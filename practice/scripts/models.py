@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
-from practice.scripts.adoption import MAX_LEVEL, MIN_LEVEL
+from practice.scripts.adoption import MAX_LEVEL, MIN_LEVEL, OBSERVATION_STATUSES, OBSERVED
 
 if TYPE_CHECKING:
     from practice.cases.models import Partner
@@ -69,19 +69,36 @@ class ScriptAssignment(Base):
     observations: Mapped[list[ScriptObservation]] = relationship(back_populates="assignment")
 
 
+# SQL for the CHECKs of an observation: a known status, and a level exactly when observed
+# (a partner who was absent, or had no opportunity, has no level, never a 0).
+OBSERVATION_STATUS_CHECK = "status IN ({})".format(
+    ", ".join(f"'{status}'" for status in OBSERVATION_STATUSES)
+)
+OBSERVATION_LEVEL_CHECK = (
+    f"(status = '{OBSERVED}' AND level IS NOT NULL) OR (status <> '{OBSERVED}' AND level IS NULL)"
+)
+
+
 class ScriptObservation(Base):
-    """How far an assigned script was used at one session (``practice.scripts.adoption``)."""
+    """How far an assigned script was used at one session (``practice.scripts.adoption``).
+
+    ``status`` says whether the session counts: ``observed`` (with a level), ``no_opportunity``
+    or ``absent`` (set from the session's attendance); only observed ones have a level.
+    """
 
     __tablename__ = "practice_script_observation"
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "session_id"),
         sa.CheckConstraint(f"level BETWEEN {MIN_LEVEL} AND {MAX_LEVEL}", name="level"),
+        sa.CheckConstraint(OBSERVATION_STATUS_CHECK, name="status"),
+        sa.CheckConstraint(OBSERVATION_LEVEL_CHECK, name="level_when_observed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_script_assignment.id"))
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_session.id"), index=True)
-    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    status: Mapped[str] = mapped_column(sa.String(14), default=OBSERVED)
+    level: Mapped[int | None] = mapped_column(sa.SmallInteger)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

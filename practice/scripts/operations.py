@@ -8,6 +8,9 @@ the API read is in ``practice.scripts.queries``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -16,8 +19,16 @@ from practice import audit
 from practice.cases.models import CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.signals import attendance_changed
 from practice.core.unit_of_work import atomic
-from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
+from practice.scripts.adoption import (
+    ABSENT,
+    ADOPTION_LEVELS,
+    MAX_LEVEL,
+    MIN_LEVEL,
+    NO_OPPORTUNITY,
+    OBSERVED,
+)
 from practice.scripts.models import (
     AssignmentStatus,
     Script,
@@ -169,57 +180,84 @@ def assign_script(
     return assignment
 
 
+class ObservationInput(NamedTuple):
+    """What a counsellor records for one assignment at a session: ``status`` is ``OBSERVED``
+    (with a level) or ``NO_OPPORTUNITY`` (without one); ``ABSENT`` comes from attendance only."""
+
+    status: str
+    level: int | None = None
+    note: str | None = ""  # None: keep the note already recorded
+
+
 @atomic
-def record_adoption(therapy_session: TherapySession, levels: dict[int, tuple[int, str]]) -> None:
-    """Record, per assignment id, the adoption level and note at this session.
+def record_adoption(
+    therapy_session: TherapySession, entries: Mapping[int, ObservationInput]
+) -> None:
+    """Record, per assignment id, what was observed at this session, and mark the scripts of
+    every partner who did not attend as "partner absent" (never a level).
 
     An existing observation at this session is updated rather than duplicated. Raises
     NoteSigned on a signed note, and ScriptError for nothing to record, an assignment of another
-    case, a retired assignment or one given after this session, a level that is not one of
-    ``ADOPTION_LEVELS`` or an over-long note; a refusal records none of the levels.
+    case, a retired assignment or one given after this session, a partner who did not attend,
+    a status other than observed or no opportunity, an observed session without a level from
+    ``ADOPTION_LEVELS``, a level with "no opportunity", or an over-long note; a refusal records
+    nothing.
     """
     require_draft(therapy_session, "scripts and adoption levels")
-    if not levels:
-        raise ScriptError("Choose an adoption level for at least one script.")
+    attended = {partner.id for partner in therapy_session.attendees}
+    absent = [a for a in open_assignments(therapy_session) if a.partner_id not in attended]
+    if not entries and not absent:
+        raise ScriptError("Choose a level, or “no opportunity”, for at least one script.")
     assignments = {
         a.id: a
         for a in db.scalars(
             select(ScriptAssignment)
-            .options(joinedload(ScriptAssignment.assigned_session))
-            .where(ScriptAssignment.id.in_(list(levels)))
+            .options(
+                joinedload(ScriptAssignment.assigned_session),
+                joinedload(ScriptAssignment.partner),
+            )
+            .where(ScriptAssignment.id.in_(list(entries)))
         )
     }
+    # Check every entry before changing any, so a refusal leaves the session untouched.
+    cleaned: dict[int, ObservationInput] = {}
+    for assignment_id, entry in entries.items():
+        assignment = assignments.get(assignment_id)
+        _check_recordable(assignment, therapy_session)
+        if assignment.partner_id not in attended:
+            raise ScriptError(
+                f"{assignment.partner.display_name} did not attend this session: their scripts "
+                "are recorded as partner absent.",
+                fields={"status": "The partner did not attend this session."},
+            )
+        cleaned[assignment_id] = _clean_entry(entry)
+    for assignment in absent:
+        cleaned[assignment.id] = ObservationInput(ABSENT, None, None)
     existing = {
         o.assignment_id: o
         for o in db.scalars(
             select(ScriptObservation).where(
                 ScriptObservation.session_id == therapy_session.id,
-                ScriptObservation.assignment_id.in_(list(levels)),
+                ScriptObservation.assignment_id.in_(list(cleaned)),
             )
         )
     }
-    # Check every entry before changing any, so a refusal leaves the session untouched.
-    cleaned = {}
-    for assignment_id, (level, note) in levels.items():
-        _check_recordable(assignments.get(assignment_id), therapy_session)
-        _check_level(level)
-        note = (note or "").strip()
-        if len(note) > MAX_OBSERVATION_NOTE:
-            raise ScriptError(f"Keep each note to {MAX_OBSERVATION_NOTE} characters or fewer.")
-        cleaned[assignment_id] = (level, note)
-    for assignment_id, (level, note) in cleaned.items():
+    for assignment_id, (status, level, note) in cleaned.items():
         observation = existing.get(assignment_id)
         if observation is None:
             db.add(
                 ScriptObservation(
-                    assignment=assignments[assignment_id],
+                    assignment_id=assignment_id,
                     session_id=therapy_session.id,
+                    status=status,
                     level=level,
-                    note=note,
+                    note=note or "",
                 )
             )
         else:
-            observation.level, observation.note = level, note
+            observation.status, observation.level = status, level
+            if note is not None:  # an absent partner's note stays as it was
+                observation.note = note
             observation.recorded_at = utcnow()
     try:
         db.flush()
@@ -227,8 +265,93 @@ def record_adoption(therapy_session: TherapySession, levels: dict[int, tuple[int
         # Two saves of the same new observation at once (a double submit): one wins.
         raise ScriptError(_SAVED_ELSEWHERE) from error
     audit.record(
-        "adoption_recorded", obj=therapy_session, detail={"assignment_ids": sorted(levels)}
+        "adoption_recorded",
+        obj=therapy_session,
+        detail={
+            "assignment_ids": sorted(entries),
+            "absent_assignment_ids": sorted(a.id for a in absent),
+        },
     )
+
+
+def _clean_entry(entry: ObservationInput) -> ObservationInput:
+    status, level, note = entry
+    if status == ABSENT:
+        raise ScriptError(
+            "“Partner absent” comes from the session's attendance: change who attended instead.",
+            fields={"status": "Set from attendance."},
+        )
+    if status not in (OBSERVED, NO_OPPORTUNITY):
+        raise ScriptError(
+            "Record a script as observed (with a level) or as “no opportunity”.",
+            fields={"status": "Observed or no opportunity."},
+        )
+    if status == OBSERVED:
+        _check_level(level)
+    elif level is not None:
+        raise ScriptError(
+            "A session without opportunity has no level: leave the level out, or record the "
+            "script as observed.",
+            fields={"level": "No level without opportunity."},
+        )
+    note = (note or "").strip()
+    if len(note) > MAX_OBSERVATION_NOTE:
+        raise ScriptError(f"Keep each note to {MAX_OBSERVATION_NOTE} characters or fewer.")
+    return ObservationInput(status, level, note)
+
+
+def open_assignments(therapy_session: TherapySession) -> list[ScriptAssignment]:
+    """The case's active assignments given at or before this session (one query)."""
+    return list(
+        db.scalars(
+            select(ScriptAssignment)
+            .join(TherapySession, ScriptAssignment.assigned_session_id == TherapySession.id)
+            .where(
+                ScriptAssignment.case_id == therapy_session.case_id,
+                ScriptAssignment.status == AssignmentStatus.ACTIVE,
+                TherapySession.starts_at <= therapy_session.starts_at,
+            )
+            .order_by(ScriptAssignment.id)
+        )
+    )
+
+
+@atomic
+def follow_attendance(therapy_session: TherapySession) -> None:
+    """Mark as "partner absent" what was recorded at this session for a partner who is no
+    longer among those who attended it (the level goes: they were not there to be observed).
+
+    Runs when a draft session's attendance changes (``attendance_changed``). A partner who now
+    attended keeps any "partner absent" (rows are never deleted) until the counsellor records
+    what they saw; the tab asks for it, and absent counts neither way meanwhile.
+    """
+    attended = {partner.id for partner in therapy_session.attendees}
+    now_absent = []
+    for observation in db.scalars(
+        select(ScriptObservation)
+        .join(ScriptAssignment, ScriptObservation.assignment_id == ScriptAssignment.id)
+        .where(
+            ScriptObservation.session_id == therapy_session.id,
+            ScriptObservation.status != ABSENT,
+            ScriptAssignment.partner_id.not_in(attended),
+        )
+    ):
+        observation.status, observation.level = ABSENT, None
+        observation.recorded_at = utcnow()
+        now_absent.append(observation.assignment_id)
+    if not now_absent:
+        return
+    db.flush()
+    audit.record(
+        "adoption_marked_absent",
+        obj=therapy_session,
+        detail={"assignment_ids": sorted(now_absent)},
+    )
+
+
+@attendance_changed.connect
+def _on_attendance_changed(therapy_session: TherapySession, **_: object) -> None:
+    follow_attendance(therapy_session)
 
 
 @atomic

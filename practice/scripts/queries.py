@@ -2,8 +2,8 @@
 history, and the levels recorded at a session.
 
 Each function runs a fixed number of queries, however many scripts and sessions there are. The
-adoption point itself is ``practice.scripts.adoption.adoption_point``; this module only gathers
-the observations in session order and hands them over.
+course of adoption itself is ``practice.scripts.adoption.adoption_course``; this module only
+gathers the observations, with their status, in session order and hands them over.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from sqlalchemy.orm import aliased, joinedload
 
 from practice.cases.models import Case
 from practice.core.database import db
-from practice.scripts.adoption import ADOPTION_LEVELS, adoption_point
+from practice.scripts.adoption import (
+    ADOPTION_LEVELS,
+    OBSERVATION_STATUSES,
+    OBSERVED,
+    AdoptionCourse,
+    Observation,
+    adoption_course,
+)
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
 from practice.scripts.operations import role_mismatch
 from practice.sessions.models import TherapySession
@@ -59,27 +66,41 @@ def _category_key(script: Script) -> str:
 
 @dataclass(frozen=True)
 class ObservationPoint:
-    """An assignment's adoption level at one session."""
+    """An assignment at one session: observed (with a level), no opportunity, or partner absent."""
 
     session_id: int
     starts_at: datetime
-    level: int
+    status: str
+    level: int | None
     note: str
 
     @property
+    def observed(self) -> bool:
+        return self.status == OBSERVED
+
+    @property
     def level_label(self) -> str:
+        """The level in words, or the status for a session that was not observed."""
+        if self.level is None:
+            return OBSERVATION_STATUSES[self.status]
         return ADOPTION_LEVELS[self.level]
 
 
 @dataclass(frozen=True)
 class AssignmentRow:
-    """One assignment with its script, partner, observations in session order and adopted point."""
+    """One assignment with its script, partner, observations in session order and the course of
+    its adoption over them (``adoption_course``, keyed by the observations themselves)."""
 
     assignment: ScriptAssignment
     assigned_at: datetime
     retired_session_at: datetime | None
     observations: list[ObservationPoint]
-    adopted: ObservationPoint | None
+    course: AdoptionCourse[ObservationPoint]
+
+    @property
+    def adopted(self) -> ObservationPoint | None:
+        """The observation the script counts as adopted at, if it is."""
+        return self.course.adopted_at
 
     @property
     def is_active(self) -> bool:
@@ -115,8 +136,8 @@ def assignment_rows(case: Case) -> list[AssignmentRow]:
     rows = []
     for assignment, assigned_at, retired_at in results:
         points = observed[assignment.id]
-        adopted = adoption_point([(point, point.level) for point in points])
-        rows.append(AssignmentRow(assignment, assigned_at, retired_at, points, adopted))
+        course = adoption_course([Observation(p, p.status, p.level) for p in points])
+        rows.append(AssignmentRow(assignment, assigned_at, retired_at, points, course))
     rows.sort(key=lambda row: not row.is_active)  # stable: keeps assignment order within each
     return rows
 
@@ -128,6 +149,7 @@ def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
             ScriptObservation.assignment_id,
             ScriptObservation.session_id,
             TherapySession.starts_at,
+            ScriptObservation.status,
             ScriptObservation.level,
             ScriptObservation.note,
         )
@@ -137,8 +159,8 @@ def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
         .order_by(TherapySession.starts_at, ScriptObservation.id)
     )
     return [
-        (assignment_id, ObservationPoint(session_id, starts_at, level, note))
-        for assignment_id, session_id, starts_at, level, note in rows
+        (assignment_id, ObservationPoint(session_id, starts_at, status, level, note))
+        for assignment_id, session_id, starts_at, status, level, note in rows
     ]
 
 
@@ -147,17 +169,22 @@ def _observations_of(case: Case) -> list[tuple[int, ObservationPoint]]:
 
 @dataclass(frozen=True)
 class RecordedLevel:
-    """An adoption level recorded at a session, as the API lists it."""
+    """What was recorded for an assignment at a session, as the API lists it."""
 
     assignment_id: int
     session_id: int
-    level: int
+    status: str
+    level: int | None
     note: str
     recorded_at: datetime
 
     @property
-    def level_label(self) -> str:
-        return ADOPTION_LEVELS[self.level]
+    def status_label(self) -> str:
+        return OBSERVATION_STATUSES[self.status]
+
+    @property
+    def level_label(self) -> str | None:
+        return ADOPTION_LEVELS[self.level] if self.level is not None else None
 
 
 def session_levels(therapy_session: TherapySession) -> list[RecordedLevel]:
@@ -166,6 +193,7 @@ def session_levels(therapy_session: TherapySession) -> list[RecordedLevel]:
         select(
             ScriptObservation.assignment_id,
             ScriptObservation.session_id,
+            ScriptObservation.status,
             ScriptObservation.level,
             ScriptObservation.note,
             ScriptObservation.recorded_at,

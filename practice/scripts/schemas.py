@@ -15,7 +15,15 @@ from practice.api.schemas import (
     WholeNumber,
     nullable,
 )
-from practice.scripts.adoption import ADOPTION_LEVELS, MAX_LEVEL, MIN_LEVEL
+from practice.scripts.adoption import (
+    ADOPTION_LEVELS,
+    ADOPTION_STATES,
+    MAX_LEVEL,
+    MIN_LEVEL,
+    NO_OPPORTUNITY,
+    OBSERVATION_STATUSES,
+    OBSERVED,
+)
 from practice.scripts.models import ScriptRole
 from practice.scripts.operations import MAX_CATEGORY, MAX_OBSERVATION_NOTE, MAX_SCRIPT_TEXT
 
@@ -52,6 +60,18 @@ class AssignmentSchema(Out):
         fields.Integer,
         metadata={"description": "The session from which the script counts as adopted."},
     )
+    adopted_on = nullable(fields.Date, metadata={"description": "The (UTC) date of that session."})
+    adoption_state = Choice(
+        ADOPTION_STATES,
+        metadata={
+            "description": "Where adoption stands over the whole history, observed sessions "
+            "only: " + "; ".join(f"{k} ({v.lower()})" for k, v in ADOPTION_STATES.items())
+        },
+    )
+    adoption_state_label = fields.String()
+    observed_sessions = fields.Integer(
+        metadata={"description": "Sessions at which the script was observed (with a level)."}
+    )
 
 
 class AssignmentCreateSchema(In):
@@ -67,8 +87,16 @@ class RetireSchema(In):
 class ObservationSchema(Out):
     assignment_id = fields.Integer()
     session_id = fields.Integer()
-    level = fields.Integer()
-    level_label = fields.String()
+    status = Choice(
+        OBSERVATION_STATUSES,
+        metadata={
+            "description": "Only observed sessions count for adoption; absent is set from the "
+            "session's attendance."
+        },
+    )
+    status_label = fields.String()
+    level = nullable(fields.Integer, metadata={"description": "Set exactly when observed."})
+    level_label = nullable(fields.String)
     note = fields.String()
     recorded_at = Timestamp()
 
@@ -79,11 +107,23 @@ class ObservationListSchema(Out):
 
 class ObservationInSchema(In):
     assignment_id = Id(required=True)
+    status = Choice(
+        (OBSERVED, NO_OPPORTUNITY),
+        load_default=OBSERVED,
+        metadata={
+            "description": "observed (send a level) or no_opportunity (send no level). A "
+            "partner who did not attend is recorded as absent from the attendance, never sent."
+        },
+    )
     level = WholeNumber(
         MIN_LEVEL,
         MAX_LEVEL,
-        required=True,
-        metadata={"description": "; ".join(f"{k} {v}" for k, v in ADOPTION_LEVELS.items())},
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Required when observed, left out or null otherwise: "
+            + "; ".join(f"{k} {v}" for k, v in ADOPTION_LEVELS.items())
+        },
     )
     note = Text(max_length=MAX_OBSERVATION_NOTE, load_default="")
 

@@ -14,7 +14,13 @@ from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
 from practice.core.database import db
 from practice.scripts import operations, queries
-from practice.scripts.adoption import ADOPTION_LEVELS, ADOPTION_RULE
+from practice.scripts.adoption import (
+    ADOPTION_LEVELS,
+    ADOPTION_RULE,
+    ADOPTION_STATES,
+    NO_OPPORTUNITY,
+    OBSERVATION_STATUSES,
+)
 from practice.scripts.forms import (
     ROLE_LABELS,
     AdoptionForm,
@@ -117,7 +123,7 @@ def _record(therapy_session: TherapySession):
     form = AdoptionForm()
     if form.validate():
         with refusal_shown_on(form):
-            operations.record_adoption(therapy_session, form.levels())
+            operations.record_adoption(therapy_session, form.observations_given())
             flash("Adoption levels were saved for this session.", "success")
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))
     return _render_tab(therapy_session, adoption=form)
@@ -133,9 +139,13 @@ def _render_tab(
     rows = queries.assignment_rows(case)
     editable = can_edit(access.current_staff(), case) and not therapy_session.is_signed
     recordable = [row for row in rows if row.recordable_at(therapy_session)]
+    # A partner who did not attend is "partner absent" for each of their scripts: shown, not asked.
+    attended = {partner.id for partner in therapy_session.attendees}
+    open_rows = [row for row in recordable if row.assignment.partner_id in attended]
+    absent_rows = [row for row in recordable if row.assignment.partner_id not in attended]
     if adoption is None:
         adoption = AdoptionForm(
-            formdata=None, data={"observations": _prefill(recordable, therapy_session)}
+            formdata=None, data={"observations": _prefill(open_rows, therapy_session)}
         )
     if assign is None:
         assign = AssignForm(formdata=None)
@@ -147,11 +157,14 @@ def _render_tab(
         case=case,
         can_edit=editable,
         rows=rows,
-        open_rows={row.assignment.id: row for row in recordable},
+        open_rows={row.assignment.id: row for row in open_rows},
+        absent_rows=absent_rows,
         adoption=adoption,
         assign=assign,
         retire_form=RetireAssignmentForm(formdata=None, session_id=therapy_session.id),
         levels=ADOPTION_LEVELS,
+        statuses=OBSERVATION_STATUSES,
+        adoption_states=ADOPTION_STATES,
         adoption_rule=ADOPTION_RULE,
     )
 
@@ -159,12 +172,17 @@ def _render_tab(
 def _prefill(rows: list[queries.AssignmentRow], therapy_session: TherapySession) -> list[dict]:
     entries = []
     for row in rows:
-        observed = row.observation_at(therapy_session.id)
+        recorded = row.observation_at(therapy_session.id)
+        choice: int | str | None = None
+        if recorded is not None and recorded.observed:
+            choice = recorded.level
+        elif recorded is not None and recorded.status == NO_OPPORTUNITY:
+            choice = NO_OPPORTUNITY
         entries.append(
             {
                 "assignment_id": row.assignment.id,
-                "level": observed.level if observed else None,
-                "note": observed.note if observed else "",
+                "level": choice,
+                "note": recorded.note if recorded else "",
             }
         )
     return entries

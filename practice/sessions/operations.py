@@ -26,7 +26,7 @@ from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
-from practice.core.signals import note_signed
+from practice.core.signals import attendance_changed, note_signed
 from practice.core.unit_of_work import atomic
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
 from practice.sessions.signed_notes import NOTE_FIELDS, note_digest, note_intact, require_draft
@@ -166,6 +166,8 @@ def update_details(
     therapy_session.updated_at = utcnow()
     _flush_versioned(therapy_session)
     audit.record("session_updated", obj=therapy_session, detail={"fields": changed})
+    if "attendance" in changed:
+        attendance_changed.send(therapy_session)
     return therapy_session
 
 

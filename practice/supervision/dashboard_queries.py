@@ -22,6 +22,7 @@ from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
 from practice.sessions.models import NoteStatus, TherapySession
 from practice.supervision.dashboard_figures import recent_session_loads
@@ -136,7 +137,9 @@ def _partner_numbers(visible: list[int]) -> dict[int, tuple[int, int]]:
 def _assignments(
     visible: list[int], numbers: dict[int, tuple[int, int]]
 ) -> dict[int, list[AssignmentSummary]]:
-    """Per case: its script assignments with the levels observed at its (unvoided) sessions."""
+    """Per case: its script assignments with the levels at the (unvoided) sessions at which
+    they were observed; a session without opportunity or with the partner absent is no
+    observation, so it never counts towards "not adopted after N observed sessions"."""
     assignments = db.execute(
         select(
             ScriptAssignment.id,
@@ -161,6 +164,7 @@ def _assignments(
             # case index instead of scanning the whole (wide) session table.
             TherapySession.case_id.in_(visible),
             TherapySession.voided_at.is_(None),
+            ScriptObservation.status == OBSERVED,
         )
         .order_by(ScriptObservation.assignment_id, TherapySession.starts_at, TherapySession.id)
     ):

@@ -41,6 +41,8 @@ class PlannedScript(NamedTuple):
     assign_index: int  # the session (0-based) at which it is assigned
     adopt_after: int | None  # observations before it is used spontaneously; None: never
     retire_after: int | None  # observations before the assignment is retired; None: never
+    # Observations after which an adopted script slips back below spontaneous use; None: never.
+    lapse_after: int | None = None
 
 
 @dataclass
@@ -72,6 +74,8 @@ class CasePlanner:
         self.rng = rng
         self.vocabulary = vocabulary
         self.mean_sessions = mean_sessions
+        # One adopted script in the practice lapses (the first that can): it happens.
+        self.lapse_planned = False
 
     def plans(self, n_cases: int) -> Iterator[CasePlan]:
         """The plans of cases 1 to ``n_cases``, each drawn when it is asked for."""
@@ -218,9 +222,33 @@ class CasePlanner:
                 # Retired: either never taken up, or well established and no longer tracked.
                 retire_after = rng.randint(5, 8) if adopt_after is None else adopt_after + 5
             planned.append(
-                PlannedScript(person_index, script, assign_index, adopt_after, retire_after)
+                PlannedScript(
+                    person_index,
+                    script,
+                    assign_index,
+                    adopt_after,
+                    retire_after,
+                    self._lapse(plan, assign_index, adopt_after, retire_after),
+                )
             )
         return planned
+
+    def _lapse(
+        self, plan: CasePlan, assign_index: int, adopt_after: int | None, retire_after: int | None
+    ) -> int | None:
+        """When the practice's one lapsing script slips back: the first script adopted in a
+        case that is not improving, with room for the adopting pair, a session of use and its
+        last three observations below spontaneous use. No draw: the seed's sequence is kept."""
+        if self.lapse_planned or plan.trajectory == IMPROVING:
+            return None
+        if adopt_after is None or retire_after is not None:
+            return None
+        observations = plan.n_sessions - 1 - assign_index
+        lapse_after = observations - 3
+        if lapse_after < adopt_after + 3:
+            return None
+        self.lapse_planned = True
+        return lapse_after
 
 
 def _spread(rng: random.Random, n: int, shares: dict[str, float]) -> list[str]:

@@ -15,7 +15,7 @@ from practice.cases.models import CaseKind
 from practice.demo.builder.plans import CasePlan
 from practice.demo.builder.rows import RowBuffer
 from practice.demo.story.cast import Person
-from practice.demo.story.contexts import observation_note
+from practice.demo.story.contexts import NO_OPPORTUNITY_NOTES, observation_note
 from practice.demo.story.notes import ScriptEvent
 from practice.demo.vocabulary import ScriptRow
 from practice.measures import csi4
@@ -37,6 +37,7 @@ class Assignment:
     assign_index: int
     adopt_after: int | None  # observations before it is used spontaneously; None: never
     retire_after: int | None  # observations before the assignment is retired
+    lapse_after: int | None = None  # observations after which it slips back; None: never
     row: dict = field(default_factory=dict)  # its buffered row, retired in place
     observations: int = 0
     level: int = 0
@@ -53,8 +54,11 @@ def assignments(plan: CasePlan, people: list[Person]) -> list[Assignment]:
             assign_index=assign_index,
             adopt_after=adopt_after,
             retire_after=retire_after,
+            lapse_after=lapse_after,
         )
-        for person_index, script, assign_index, adopt_after, retire_after in plan.scripts
+        for person_index, script, assign_index, adopt_after, retire_after, lapse_after in (
+            plan.scripts
+        )
         if person_index < len(people)
     ]
 
@@ -109,20 +113,33 @@ class ScriptTracker:
                 events.append(_event("assigned", assignment))
                 continue
             present = assignment.person in attendees
+            # Sessions a partner missed still move the plan on, as they always have: the
+            # demo's draws stay in the same order, so the rest of the practice is unchanged.
             earlier = assignment.observations
             assignment.observations += 1
             if not present:
-                level, note = 0, "Not present at this session."
+                # From the attendance: "partner absent", never a level 0.
+                status, level, note = adoption.ABSENT, None, ""
             else:
-                level = _adoption_level(rng, earlier, assignment.adopt_after)
+                level = heard = _adoption_level(rng, earlier, assignment.adopt_after)
+                if assignment.lapse_after is not None and earlier >= assignment.lapse_after:
+                    # Slipping back: prompted at best (the same draws, so nothing else moves).
+                    level = max(0, min(level, adoption.ADOPTED_LEVEL) - 1)
                 note = observation_note(rng, level, assignment.person.name, thing)
-            assignment.level = level
+                status = adoption.OBSERVED
+                if note in NO_OPPORTUNITY_NOTES:
+                    # A level 0 noted as "did not come up": the session gave no opportunity.
+                    status, level = adoption.NO_OPPORTUNITY, None
+            # What the partner can be heard using in the session's moments: a lapsing script
+            # still comes up when prompted. (An absent partner, as before, uses nothing.)
+            assignment.level = heard if present else 0
             self.rows.add(
                 ScriptObservation,
                 {
                     "id": self.rows.ids.take(ScriptObservation),
                     "assignment_id": assignment.id,
                     "session_id": session_id,
+                    "status": status,
                     "level": level,
                     "note": note,
                     "recorded_at": ends_at + timedelta(minutes=5),

@@ -12,6 +12,8 @@ from practice.cases.models import CycleRole
 from practice.demo.story.cast import Person
 from practice.moments.operations import MAX_CONTEXT
 
+# A script that "did not come up" had no opportunity: the builder records it as such.
+NO_OPPORTUNITY_NOTES = frozenset({"Did not come up."})
 # By adoption level (``practice.scripts.adoption.ADOPTION_LEVELS``).
 _OBSERVATION_NOTES = {
     0: ("", "Not used this session.", "Did not come up."),
