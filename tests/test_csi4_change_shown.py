@@ -184,7 +184,7 @@ def test_the_supervisor_reads_the_change(client, auth, supervisor, measured):
 def test_the_session_tab_judges_up_to_that_session(client, auth, counsellor, measured, db):
     # At the second session Alex is 9 → 12 (+3, unchanged); at the third 9 → 14 (+5, over
     # 13.5: recovered). Sam 16 → 13 (−3) then 16 → 11 (−5: deteriorated).
-    case, sessions = measured([9, 12, 14], [16, 13, 11])
+    _case, sessions = measured([9, 12, 14], [16, 13, 11])
     auth.login(counsellor)
     second = change_block(page(client.get(f"/sessions/{sessions[1].id}/measures")))
     assert "up to this session" in second
@@ -202,7 +202,7 @@ def test_the_session_tab_judges_up_to_that_session(client, auth, counsellor, mea
 
 
 def test_the_session_tab_of_an_individual_case(client, auth, counsellor, measured):
-    case, sessions = measured([8, 14], kind=CaseKind.INDIVIDUAL, names=("Robin",))
+    _case, sessions = measured([8, 14], kind=CaseKind.INDIVIDUAL, names=("Robin",))
     auth.login(counsellor)
     block = change_block(page(client.get(f"/sessions/{sessions[1].id}/measures")))
     assert "<strong>Recovered.</strong>" in block
@@ -218,7 +218,7 @@ def api(app, client, db, member) -> ApiClient:
 
 def test_the_api_reads_the_change_and_audits_the_read(app, client, db, counsellor, measured):
     # As on the page: Alex 9 → 14 (+5 over 13.5): recovered; Sam 16 → 11 (−5): deteriorated.
-    case, sessions = measured([9, 12, 14], [16, 13, 11])
+    case, _sessions = measured([9, 12, 14], [16, 13, 11])
     response = api(app, client, db, counsellor).get(f"/cases/{case.id}/csi4-change")
     assert response.status_code == 200
     body = response.get_json()
@@ -230,9 +230,7 @@ def test_the_api_reads_the_change_and_audits_the_read(app, client, db, counsello
     assert alex["baseline_at"] == START.isoformat()
     assert (sam["change"], sam["category"], sam["below_cutoff"]) == (-5, "deteriorated", True)
     assert (body["couple"], body["no_couple_reason"]) == ("divergent", None)
-    event = db.scalars(
-        select(AuditEvent).where(AuditEvent.action == "api_csi4_change_read")
-    ).one()
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "api_csi4_change_read")).one()
     assert (event.object_type, event.object_id, event.case_id) == ("Case", str(case.id), case.id)
     assert event.detail == {}
 

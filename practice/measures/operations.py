@@ -143,11 +143,11 @@ def give_score_consent(
             f"recorded, from {history[-1].given_on:%d %b %Y}. Withdraw it first to date it anew."
         )
     if history and given_on < history[-1].withdrawn_on:
-        raise ConsentError(
+        message = (
             f"It was withdrawn on {history[-1].withdrawn_on:%d %b %Y}: consent given again "
-            "cannot be dated before that.",
-            fields={"given_on": "Choose a date on or after the last withdrawal."},
+            "cannot be dated before that."
         )
+        raise ConsentError(message, fields={"given_on": message})
     record = ScoreSharingConsent(
         case_id=case.id,
         partner_id=partner.id,
@@ -195,11 +195,11 @@ def withdraw_score_consent(
         )
     record = history[-1]
     if withdrawn_on < record.given_on:
-        raise ConsentError(
+        message = (
             f"The consent was given on {record.given_on:%d %b %Y}: its withdrawal cannot be "
-            "dated before that.",
-            fields={"withdrawn_on": "Choose a date on or after the day it was given."},
+            "dated before that."
         )
+        raise ConsentError(message, fields={"withdrawn_on": message})
     # Only an open consent is withdrawn: of two withdrawals sent at once, one is recorded.
     withdrawn = db.execute(
         update(ScoreSharingConsent)
@@ -223,7 +223,8 @@ def withdraw_score_consent(
 def _partner_of(case: Case, partner_id: int) -> Partner:
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != case.id:
-        raise ConsentError("That partner is not in this case.", fields={"partner_id": "Unknown."})
+        message = "That partner is not in this case."
+        raise ConsentError(message, fields={"partner_id": message})
     return partner
 
 
