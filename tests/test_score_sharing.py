@@ -425,6 +425,7 @@ def test_the_api_lists_gives_and_withdraws(app, client, db, case, counsellor):
         ("supervisor", 200, 403),
         ("admin", 200, 403),
         ("other counsellor", 404, 404),
+        ("other supervisor", 404, 404),
     ],
 )
 def test_who_may_read_and_change_consent_in_the_api(
@@ -435,6 +436,7 @@ def test_who_may_read_and_change_consent_in_the_api(
         "supervisor": supervisor,
         "admin": make_staff(Role.ADMIN),
         "other counsellor": make_staff(Role.COUNSELLOR),
+        "other supervisor": make_staff(Role.SUPERVISOR),
     }
     api = ApiClient(client, issue_token(app, db, members[who]))
     path = f"/cases/{case.id}/score-consents"

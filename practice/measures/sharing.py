@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from practice.cases.models import Case, Partner
 from practice.core.database import db
@@ -37,12 +38,17 @@ def consents_of_partner(partner_id: int, audience: str) -> list[ScoreSharingCons
 
 
 def consents_of_case(case: Case) -> list[ScoreSharingConsent]:
-    """Every consent recorded in ``case``, withdrawn ones included: by partner, audience, date."""
+    """Every consent recorded in ``case``, withdrawn ones included: by partner, audience, date;
+    who recorded each step comes loaded with it."""
     return list(
         db.scalars(
             select(ScoreSharingConsent)
             .join(Partner, ScoreSharingConsent.partner_id == Partner.id)
             .where(ScoreSharingConsent.case_id == case.id)
+            .options(
+                selectinload(ScoreSharingConsent.recorded_by),
+                selectinload(ScoreSharingConsent.withdrawal_by),
+            )
             .order_by(
                 Partner.position,
                 Partner.id,
