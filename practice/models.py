@@ -10,7 +10,7 @@ from practice.accounts.models import (
 )
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
-from practice.measures.models import MeasureResponse
+from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
 from practice.scripts.models import (
@@ -55,6 +55,7 @@ __all__ = [
     "ReportJob",
     "ReviewStatus",
     "Role",
+    "ScoreSharingConsent",
     "Script",
     "ScriptAssignment",
     "ScriptObservation",

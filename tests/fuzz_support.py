@@ -44,7 +44,7 @@ from practice.accounts.forms import (
 )
 from practice.accounts.tokens import create_token
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
-from practice.measures.forms import Csi4Form
+from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
     Case,
@@ -52,6 +52,7 @@ from practice.models import (
     Moment,
     MomentType,
     Partner,
+    ScoreSharingConsent,
     Script,
     StaffMember,
     TherapySession,
@@ -182,6 +183,14 @@ def measures_of_session(db: Session, w: World) -> tuple:
     return tuple(sorted((partner, tuple(items)) for partner, items in rows))
 
 
+def consents_of_case(db: Session, w: World) -> tuple:
+    c = ScoreSharingConsent
+    query = select(c.id, c.partner_id, c.audience, c.given_on, c.withdrawn_on).where(
+        c.case_id == w.case
+    )
+    return tuple(db.execute(query.order_by(c.id)).all())
+
+
 def script_count(db: Session, w: World) -> int:
     return _count(db, Script.id)
 
@@ -300,6 +309,11 @@ def csi4_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[1]
     items = {f"partners-0-item_{n}": "3" for n in range(1, 5)}
     return {"partners-0-partner_id": str(partner), **items}
+
+
+def consent_body(db: Session, w: World) -> dict:
+    partner = _partners(db, w.case)[0]
+    return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
 
 
 def report_body(db: Session, w: World) -> dict:
@@ -472,6 +486,10 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.session_measures": FormRoute(
         (Csi4Form,), "counsellor", snapshot=measures_of_session
     ),
+    # One URL, two forms: a withdrawal carries its own date field.
+    "practice.measures.score_sharing": FormRoute(
+        (GiveConsentForm, WithdrawConsentForm), "counsellor", snapshot=consents_of_case
+    ),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -533,6 +551,7 @@ VALID_BODIES = {
     "practice.scripts.edit_script": script_body,
     "practice.scripts.session_scripts": adoption_body,
     "practice.measures.session_measures": csi4_body,
+    "practice.measures.score_sharing": consent_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,

@@ -252,6 +252,10 @@ def test_ids_of_another_case_in_a_request_body_are_refused(
         ("PATCH", f"/api/v1/sessions/{session}", {"version": 1, "attendee_ids": [partner]}),
         ("PATCH", f"/api/v1/cases/{case}",
          {"version": 1, "partners": [{"id": partner, "display_name": "Taken"}]}),
+        ("POST", f"/api/v1/cases/{case}/score-consents",
+         {"partner_id": partner, "audience": "partner", "given_on": "2026-02-20"}),
+        ("POST", f"/api/v1/cases/{case}/score-consents/withdraw",
+         {"partner_id": partner, "audience": "partner", "withdrawn_on": "2026-02-20"}),
     ]  # fmt: skip
     browser = app.test_client()
     auth = Auth(browser)

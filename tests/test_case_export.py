@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from practice.models import (
     NoteStatus,
     Report,
     Role,
+    ScoreSharingConsent,
     Script,
     ScriptAssignment,
     ScriptObservation,
@@ -83,6 +84,15 @@ def record(db, case, counsellor, supervisor, make_session, store):
         )
     )
     db.add(
+        ScoreSharingConsent(
+            case_id=case.id,
+            partner_id=case.partners[1].id,
+            audience="partner",
+            given_on=date(2026, 1, 6),
+            recorded_by_id=counsellor.id,
+        )
+    )
+    db.add(
         SupervisionComment(case_id=case.id, session_id=signed.id, author_id=supervisor.id, body="c")
     )
     (store / "1-kept.pdf").write_bytes(PDF)
@@ -131,7 +141,7 @@ def test_the_export_holds_the_whole_record_and_the_reports(client, auth, db, cou
     assert f'filename="{record.reference}-export-' in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     data = json.loads(archive.read("case.json"))
-    assert data["schema_version"] == "1"
+    assert data["schema_version"] == "2"
     assert data["case"]["reference"] == record.reference
     assert data["case"]["opened_on"] == record.opened_on.isoformat()
     assert [p["display_name"] for p in data["partners"]] == ["Alex", "Sam"]
@@ -146,6 +156,12 @@ def test_the_export_holds_the_whole_record_and_the_reports(client, auth, db, cou
     (assignment,) = data["script_assignments"]
     assert [(o["status"], o["level"]) for o in assignment["observations"]] == [("observed", 2)]
     assert [m["total"] for m in data["measures"]] == [12]
+    (consent,) = data["score_sharing_consents"]
+    assert (consent["audience"], consent["given_on"], consent["withdrawn_on"]) == (
+        "partner",
+        "2026-01-06",
+        None,
+    )
     assert [c["body"] for c in data["supervision_comments"]] == ["c"]
     kept, gone = data["reports"]
     assert kept["file_status"] == "included" and archive.read(kept["file"]) == PDF
@@ -154,7 +170,7 @@ def test_the_export_holds_the_whole_record_and_the_reports(client, auth, db, cou
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case_exported"))
     assert (event.actor_id, event.case_id, event.outcome) == (counsellor.id, record.id, "ok")
     assert event.detail == {
-        "schema_version": "1",
+        "schema_version": "2",
         "sessions": 1,
         "reports": 1,
         "reports_not_included": 1,

@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 36
+    assert len(documented) == 40
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -195,6 +195,12 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     csi4 = {"responses": [{"partner_id": partner_id, "items": [4, 3, 3, 4]}]}
     api.call(c, "PUT", "/sessions/{session_id}/measures", csi4, session_id=session_id)
     api.call(c, "GET", "/sessions/{session_id}/measures", session_id=session_id)
+    api.call(c, "GET", "/cases/{case_id}/csi4-change", case_id=case_id)
+    consent = {"partner_id": partner_id, "audience": "partner", "given_on": "2026-01-12"}
+    api.call(c, "POST", "/cases/{case_id}/score-consents", consent, case_id=case_id)
+    withdrawal = {"partner_id": partner_id, "audience": "partner", "withdrawn_on": "2026-01-13"}
+    api.call(c, "POST", "/cases/{case_id}/score-consents/withdraw", withdrawal, case_id=case_id)
+    api.call(c, "GET", "/cases/{case_id}/score-consents", case_id=case_id)
     retire = {"session_id": session_id}
     api.call(c, "POST", "/assignments/{assignment_id}/retire", retire, assignment_id=assignment_id)
 

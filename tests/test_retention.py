@@ -24,6 +24,7 @@ from practice.models import (
     Partner,
     Report,
     ReportJob,
+    ScoreSharingConsent,
     Script,
     ScriptAssignment,
     ScriptObservation,
@@ -55,6 +56,9 @@ CASE_TABLES = {
     ),
     "practice_measure_response": lambda ids: select(MeasureResponse.id).where(
         MeasureResponse.session_id.in_(ids["session"])
+    ),
+    "practice_score_consent": lambda ids: select(ScoreSharingConsent.id).where(
+        ScoreSharingConsent.case_id.in_(ids["case"])
     ),
     "practice_supervision_comment": lambda ids: select(SupervisionComment.id).where(
         SupervisionComment.case_id.in_(ids["case"])
@@ -102,6 +106,15 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 partner_id=case.partners[0].id,
                 items=[1, 1, 1, 1],
                 total=4,
+                recorded_by_id=counsellor.id,
+            )
+        )
+        db.add(
+            ScoreSharingConsent(
+                case_id=case.id,
+                partner_id=case.partners[0].id,
+                audience="referrer",
+                given_on=date(2010, 1, 6),
                 recorded_by_id=counsellor.id,
             )
         )

@@ -56,7 +56,10 @@ TAGS = {
     "Moments": "Cycle moments observed in sessions.",
     "Moment types": "The practice's vocabulary of cycle moments.",
     "Scripts": "The script library, assignments and adoption levels.",
-    "Measures": "CSI-4 answers per partner per session.",
+    "Measures": (
+        "CSI-4 answers per partner per session, each case's change from baseline, and each "
+        "partner's consent to share their scores."
+    ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
 }

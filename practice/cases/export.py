@@ -22,7 +22,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.operations import CaseError
 from practice.core.database import db, utcnow
-from practice.measures.models import MeasureResponse
+from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
 from practice.reporting.models import Report
@@ -31,7 +31,8 @@ from practice.sessions.models import Addendum, TherapySession
 from practice.sessions.operations import note_intact_audited
 from practice.supervision.models import SupervisionComment
 
-SCHEMA_VERSION = "1"
+# 2: each partner's consents to share their CSI-4 scores ("score_sharing_consents").
+SCHEMA_VERSION = "2"
 
 
 def may_export(member: StaffMember, case: Case) -> bool:
@@ -198,6 +199,11 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
         .where(MeasureResponse.session_id.in_(session_ids))
         .order_by(MeasureResponse.id)
     ).all()
+    consents = db.scalars(
+        select(ScoreSharingConsent)
+        .where(ScoreSharingConsent.case_id == case.id)
+        .order_by(ScoreSharingConsent.id)
+    ).all()
     comments = db.scalars(
         select(SupervisionComment)
         .where(SupervisionComment.case_id == case.id)
@@ -256,6 +262,20 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
                 "recorded_at": _iso(m.recorded_at),
             }
             for m in measures
+        ],
+        "score_sharing_consents": [
+            {
+                "id": c.id,
+                "partner_id": c.partner_id,
+                "audience": c.audience,
+                "given_on": _iso(c.given_on),
+                "recorded_by_id": c.recorded_by_id,
+                "recorded_at": _iso(c.recorded_at),
+                "withdrawn_on": _iso(c.withdrawn_on),
+                "withdrawal_by_id": c.withdrawal_by_id,
+                "withdrawal_at": _iso(c.withdrawal_at),
+            }
+            for c in consents
         ],
         "supervision_comments": [
             {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from practice import audit
 from practice.cases import eft
 from practice.cases.scoping import can_edit, case_for_viewer
-from practice.measures import csi4
+from practice.measures import change, csi4, sharing
+from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
 from practice.reports.case_charts import case_charts, svg_data_uri
@@ -38,6 +39,8 @@ def show(case_id: int):
         trend_threshold=balance.TREND_THRESHOLD,
         trend_window=balance.TREND_WINDOW,
         csi4_cutoff=csi4.CSI4_CUTOFF,
+        csi4_change=change.case_change(case, reliable_change_index(current_app.config)),
+        score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
     )

@@ -1,12 +1,23 @@
-"""The CSI-4 form: four items per partner, any partner may be left blank."""
+"""The CSI-4 form: four items per partner, any partner may be left blank; and the forms that
+record and withdraw a partner's consent to share their scores."""
 
 from __future__ import annotations
 
-from wtforms import FieldList, Form, FormField, IntegerField, RadioField, SubmitField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_ITEMS, Csi4Item
 from practice.web.forms import PracticeForm, PracticeSubform
 
@@ -108,3 +119,34 @@ class Csi4Form(PracticeForm):
     def answers(self) -> dict[int, list[int]]:
         """{partner id: four item scores} for the partners who were measured."""
         return {entry.partner_id.data: entry.items for entry in self.partners if entry.answered}
+
+
+class _ConsentForm(PracticeForm):
+    """Whose consent, to which audience: hidden fields of a row of the sharing page."""
+
+    partner_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    audience = StringField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired(),
+            AnyOf([a.value for a in ShareAudience], message="Unknown audience."),
+        ],
+    )
+
+
+class GiveConsentForm(_ConsentForm):
+    """A partner's consent to share their scores, dated the day they gave it."""
+
+    given_on = DateField(
+        "Consent given on", validators=[InputRequired(message="Enter the day it was given.")]
+    )
+    give = SubmitField("Record consent")
+
+
+class WithdrawConsentForm(_ConsentForm):
+    """The withdrawal of a partner's consent, dated the day they withdrew it."""
+
+    withdrawn_on = DateField(
+        "Withdrawn on", validators=[InputRequired(message="Enter the day it was withdrawn.")]
+    )
+    withdraw = SubmitField("Record withdrawal")

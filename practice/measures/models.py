@@ -1,14 +1,21 @@
-"""Standardised measures taken at sessions (the CSI-4 first)."""
+"""Standardised measures taken at sessions (the CSI-4 first), and each partner's consent to
+share their scores."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from practice.core.database import Base, UTCDateTime, utcnow
+from practice.core.database import Base, UTCDateTime, check_in, utcnow
+from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_MEASURE
+
+if TYPE_CHECKING:
+    from practice.accounts.models import StaffMember
+    from practice.cases.models import Partner
 
 
 class MeasureResponse(Base):
@@ -25,3 +32,60 @@ class MeasureResponse(Base):
     total: Mapped[int] = mapped_column(sa.SmallInteger)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Only one consent per partner and audience can be open (not withdrawn) at a time.
+OPEN_CONSENT_INDEX = "uq_practice_score_consent_open"
+_OPEN = "withdrawn_on IS NULL"
+
+
+class ScoreSharingConsent(Base):
+    """A partner's consent to share their CSI-4 scores with one audience, from the day it was
+    given until the day it was withdrawn, if ever (``practice.measures.consent.in_force``).
+
+    Never deleted, never given back to life: a withdrawal is dated on the row, and a consent
+    given again is a new row, so the history stays whole. Who recorded each step and when (UTC)
+    is kept beside the dates the partner gave and withdrew it.
+    """
+
+    __tablename__ = "practice_score_consent"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("audience", ShareAudience), name="audience"),
+        sa.CheckConstraint(
+            "withdrawn_on IS NULL OR withdrawn_on >= given_on", name="withdrawn_after_given"
+        ),
+        sa.CheckConstraint(
+            "(withdrawn_on IS NULL AND withdrawal_by_id IS NULL "
+            "AND withdrawal_at IS NULL) OR (withdrawn_on IS NOT NULL "
+            "AND withdrawal_by_id IS NOT NULL AND withdrawal_at IS NOT NULL)",
+            name="withdrawal_whole",
+        ),
+        sa.Index(
+            OPEN_CONSENT_INDEX,
+            "partner_id",
+            "audience",
+            unique=True,
+            sqlite_where=sa.text(_OPEN),
+            postgresql_where=sa.text(_OPEN),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_case.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_partner.id"), index=True)
+    audience: Mapped[str] = mapped_column(sa.String(12))
+    # The day the partner gave it (their calendar); who recorded it, and when.
+    given_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day the partner withdrew it; who recorded the withdrawal, and when.
+    withdrawn_on: Mapped[date | None] = mapped_column(sa.Date)
+    withdrawal_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    withdrawal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+    recorded_by: Mapped[StaffMember] = relationship(foreign_keys=[recorded_by_id])
+    withdrawal_by: Mapped[StaffMember | None] = relationship(foreign_keys=[withdrawal_by_id])
+
+    def __repr__(self) -> str:
+        return f"<ScoreSharingConsent {self.id} of partner {self.partner_id} ({self.audience})>"

@@ -48,8 +48,11 @@ class Csi4Row:
         return csi4_reading(self.total)
 
 
-def csi4_history(case: Case, before: TherapySession | None = None) -> list[Csi4Row]:
-    """The case's CSI-4 totals in session order, optionally only those before a session."""
+def csi4_history(
+    case: Case, before: TherapySession | None = None, through: TherapySession | None = None
+) -> list[Csi4Row]:
+    """The case's CSI-4 totals in session order, optionally only those before a session, or
+    up to one (that session included)."""
     query = (
         select(
             MeasureResponse.session_id,
@@ -65,8 +68,10 @@ def csi4_history(case: Case, before: TherapySession | None = None) -> list[Csi4R
             TherapySession.voided_at.is_(None),
             MeasureResponse.measure == CSI4_MEASURE,
         )
-        .order_by(TherapySession.starts_at, Partner.position, Partner.id)
+        .order_by(TherapySession.starts_at, TherapySession.id, Partner.position, Partner.id)
     )
     if before is not None:
         query = query.where(TherapySession.starts_at < before.starts_at)
+    if through is not None:
+        query = query.where(TherapySession.starts_at <= through.starts_at)
     return [Csi4Row(*row) for row in db.execute(query)]

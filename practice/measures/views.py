@@ -1,19 +1,29 @@
-"""The CSI-4 tab of a session: each partner's answers at this session, and earlier totals.
+"""The CSI-4 tab of a session (each partner's answers at this session, earlier totals and the
+change from baseline so far) and the page where a partner's consent to share their scores is
+recorded and withdrawn.
 
-The view validates the form and calls ``operations``; the request commits
+The views validate the form and call ``operations``; the request commits
 (``practice.core.unit_of_work``). A refusal is shown on the form (``refusal_shown_on``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from practice import audit
-from practice.cases.models import Partner
-from practice.cases.scoping import can_edit, session_for_editor, session_for_viewer
-from practice.measures import csi4, operations, queries
-from practice.measures.forms import SCALE_ENDS, Csi4Form
+from practice.cases.models import Case, Partner
+from practice.cases.operations import latest_opening_date, today
+from practice.cases.scoping import (
+    can_edit,
+    case_for_editor,
+    case_for_viewer,
+    session_for_editor,
+    session_for_viewer,
+)
+from practice.measures import change, csi4, operations, queries, sharing
+from practice.measures.forms import SCALE_ENDS, Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.measures.models import MeasureResponse
+from practice.measures.settings import reliable_change_index
 from practice.sessions.models import TherapySession
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
@@ -58,6 +68,9 @@ def _render_tab(therapy_session: TherapySession, form: Csi4Form | None = None):
         },
         partners_by_id={partner.id: partner for partner in case.partners},
         history=queries.csi4_history(case, before=therapy_session),
+        csi4_change=change.case_change(
+            case, reliable_change_index(current_app.config), through=therapy_session
+        ),
         items=csi4.CSI4_ITEMS,
         scale_ends=SCALE_ENDS,
         cutoff=csi4.CSI4_CUTOFF,
@@ -74,3 +87,58 @@ def _prefill(partners: list[Partner], responses: dict[int, MeasureResponse]) -> 
         entry.update({f"item_{n}": score for n, score in enumerate(scores, start=1)})
         entries.append(entry)
     return entries
+
+
+@bp.route("/cases/<int:case_id>/score-sharing", methods=["GET", "POST"])
+@access.staff
+def score_sharing(case_id: int):
+    """Each partner's consent to share their CSI-4 scores: read by whoever may read the case,
+    recorded and withdrawn by its counsellor only."""
+    member = access.current_staff()
+    if request.method == "GET":
+        return _sharing_page(case_for_viewer(member, case_id))
+    case = case_for_editor(member, case_id)
+    # One page, two forms: a withdrawal carries its own date field.
+    withdrawing = "withdrawn_on" in request.form
+    form = WithdrawConsentForm() if withdrawing else GiveConsentForm()
+    if form.validate():
+        with refusal_shown_on(form):
+            if withdrawing:
+                record = operations.withdraw_score_consent(
+                    case, form.partner_id.data, form.audience.data, form.withdrawn_on.data, member
+                )
+                done = f"withdrawn from {record.withdrawn_on:%d %b %Y}"
+            else:
+                record = operations.give_score_consent(
+                    case, form.partner_id.data, form.audience.data, form.given_on.data, member
+                )
+                done = f"recorded from {record.given_on:%d %b %Y}"
+            flash(f"{record.partner.display_name}'s consent was {done}.", "success")
+            return redirect(url_for(".score_sharing", case_id=case.id))
+    return _sharing_page(case, form)
+
+
+def _sharing_page(case: Case, posted: GiveConsentForm | WithdrawConsentForm | None = None):
+    """The sharing page, with a refused form shown on the row it was sent from; audited as a
+    read of the case's consents."""
+    member = access.current_staff()
+    lines = sharing.sharing_lines(case)
+    posted_key, stray_errors = None, []
+    if posted is not None:
+        posted_key = (posted.partner_id.data, posted.audience.data)
+        if posted_key not in {(line.partner.id, line.audience) for line in lines}:
+            # Sent for a row that is not on the page: its messages go above the rows.
+            posted_key = None
+            stray_errors = [*posted.form_errors, *(e for f in posted for e in f.errors)]
+    audit.record("score_sharing_viewed", obj=case)
+    return render_template(
+        "practice/measures/score_sharing.html",
+        case=case,
+        lines=lines,
+        can_edit=can_edit(member, case),
+        posted=posted,
+        posted_key=posted_key,
+        stray_errors=stray_errors,
+        today=today(),
+        latest_date=latest_opening_date(),
+    )

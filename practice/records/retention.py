@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from practice import audit
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core.database import db
-from practice.measures.models import MeasureResponse
+from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
 from practice.reporting.models import Report, ReportJob
@@ -106,6 +106,11 @@ def purge_case(case_id: int, years: int) -> Purged:
         delete(MeasureResponse).where(
             MeasureResponse.session_id.in_(therapy_session_ids)
             | MeasureResponse.partner_id.in_(partner_ids)
+        ),
+        # Consents to share scores are never deleted, except with their whole case here.
+        delete(ScoreSharingConsent).where(
+            (ScoreSharingConsent.case_id == case_id)
+            | ScoreSharingConsent.partner_id.in_(partner_ids)
         ),
         delete(Moment).where(Moment.session_id.in_(therapy_session_ids)),
         delete(Addendum).where(Addendum.session_id.in_(therapy_session_ids)),
