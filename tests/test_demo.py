@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from practice.accounts.passwords import verify_password
 from practice.core import migrate
-from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, has_staff, seed_demo
+from practice.demo.seed import (
+    DEMO_NOW,
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    DemoError,
+    has_staff,
+    seed_demo,
+)
 from practice.measures import csi4
 from practice.models import (
     Account,
@@ -34,6 +41,8 @@ from practice.models import (
 from practice.moments import balance
 from practice.scripts import adoption
 from practice.sessions.operations import note_intact
+from practice.supervision import flags
+from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import make_test_app
 
 SUPERVISORS = {
@@ -179,6 +188,32 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
         assert not csi4.csi4_below_cutoff(series[-1])
 
 
+def test_the_demo_dashboard_flags_a_minority_each_with_a_severity_and_a_date(app_context, db):
+    seed_demo()
+    admin = db.scalar(sa.select(StaffMember).where(StaffMember.role == Role.ADMIN))
+    board = caseload_dashboard(admin, now=DEMO_NOW)
+    lines = board.lines
+    flagged = [line for line in lines if line.flags]
+    assert len(lines) == board.total == 32
+    # Most active cases are unflagged: the worsening couples, a stuck one, and a few notes,
+    # gaps and scripts not taken up are what a supervisor is shown.
+    assert 0 < len(flagged) < len(lines) / 2
+    assert len(flagged) == 12
+    assert {line.severity for line in flagged} == set(flags.SEVERITY_ORDER)
+    # Sorted by severity: the flagged cases first, most severe first.
+    assert lines[: len(flagged)] == flagged
+    ranks = [flags.severity_rank(line.severity) for line in flagged]
+    assert ranks == sorted(ranks)
+    assert next(line for line in lines if line.reference == "C-0001").flags == ()
+    history = dict(
+        db.execute(sa.select(Case.id, Case.opened_on).where(Case.status == CaseStatus.ACTIVE)).all()
+    )
+    for line in flagged:
+        for flag in line.flags:
+            assert flag.severity in flags.SEVERITY_ORDER and flag.reason, line.reference
+            assert history[line.case_id] <= flag.since <= DEMO_TODAY, (line.reference, flag)
+
+
 def test_a_retired_default_moment_type_is_refused_before_anything_is_written(app_context, db):
     db.execute(sa.update(MomentType).where(MomentType.key == "pursue").values(active=False))
     with pytest.raises(DemoError, match="pursue"):
@@ -247,10 +282,11 @@ DIGESTED = (
 )
 # Set by the clock or a salted hash, or a digest over a staff id: the same practice differs here.
 UNDIGESTED = {"practice_session": {"note_sha256"}}
-# Computed before the demo was split into the story, the builder and the vocabulary.
+# Recomputed when improving couples came to take up most of their scripts early and fewer
+# notes were left overdue (issue 13: the supervisor flags must tell a believable story).
 PINNED_DIGESTS = {
-    (1.5, 4): "a160111984e3014dd21b6d4e3810be9b76e2ddf2d5501475ac7424c8650a5af6",
-    (1, None): "a5d7048f01ce6bb0d7dc202e4bc9b465b8bd3ee573f7223f4203e361c640f2e1",
+    (1.5, 4): "925f639db42242466fcf4adbe250dc07575b2d04639d9da6be4bd4e69e3522b5",
+    (1, None): "6f063d9a851a8b6e47b1285b1816680d11842fe6aac1dda9c6e91da125a979d8",
 }
 
 
