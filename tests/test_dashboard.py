@@ -690,5 +690,8 @@ def test_the_legend_states_the_configured_thresholds(
     # Each severity explained, and each kind shown with its own.
     for label in ("Urgent", "Attention", "Info"):
         assert f'">{label}</span></dt>' in legend
-    assert 'Severe distress <span class="severity severity-urgent">Urgent</span></dt>' in legend
-    assert 'Script not adopted <span class="severity severity-info">Info</span>' in legend
+    marker = '<span class="flag-marker" aria-hidden="true">⚑</span>'
+    urgent = '<span class="severity severity-urgent">Urgent</span>'
+    info = '<span class="severity severity-info">Info</span>'
+    assert f"{urgent} {marker} Severe distress</dt>" in legend
+    assert f"{info} {marker} Script not adopted</dt>" in legend
