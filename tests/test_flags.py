@@ -141,6 +141,9 @@ def test_legend_words_cover_every_kind_with_the_configured_numbers():
     assert "no evidence either way" in rules["no_deescalation"]
     assert "80 % or more" in rules["deescalation_worsening"]
     assert since["no_deescalation"] == "the first session of the run without a de-escalating moment"
+    assert "its 6th observed session" in flags.describe_since(DEFAULT)["script_not_adopted"]
+    second = flags.describe_since(Thresholds(script_not_adopted_sessions=2))
+    assert "its 2nd observed session" in second["script_not_adopted"]
 
 
 # --- Unsigned note ---------------------------------------------------------------------------

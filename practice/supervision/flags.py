@@ -207,6 +207,12 @@ def _plural(count: int | float, word: str) -> str:
     return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
 
 
+def _ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th``, ``21st``."""
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}th" if 10 <= number % 100 <= 20 else f"{number}{suffix}"
+
+
 def describe_thresholds(t: Thresholds) -> dict[str, str]:
     """When each flag fires, in words, by flag kind (for legends and reports)."""
     rci = f"{t.reliable_change:g}"
@@ -247,7 +253,7 @@ def describe_since(t: Thresholds) -> dict[str, str]:
         NO_DEESCALATION: "the first session of the run without a de-escalating moment",
         UNSIGNED_NOTE: "the day the oldest late note became overdue",
         SCRIPT_NOT_ADOPTED: f"the session at which the script reached its "
-        f"{t.script_not_adopted_sessions}th observed session without adoption",
+        f"{_ordinal(t.script_not_adopted_sessions)} observed session without adoption",
     }
 
 
