@@ -262,6 +262,16 @@ def test_one_hard_session_after_high_shares_is_steady():
     assert flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.75, 0.7, 0.45])))
 
 
+def test_a_median_share_of_exactly_80_percent_is_high():
+    # 1.0, 0.85, 0.75, 0.3: median (0.85 + 0.75) / 2 = 0.8, HIGH_SHARE itself: steady, though
+    # the slope is (-0.4125 - 0.0625 + 0.0125 - 0.6375) / 5 = -0.22. With 0.74 in place of
+    # 0.75 the median is 0.795: worsening.
+    assert (
+        flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.85, 0.75, 0.3]))) is None
+    )
+    assert flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.85, 0.74, 0.3])))
+
+
 def test_worsening_looks_at_the_last_four_sessions_that_have_a_share():
     # An improving start, then four falling shares with a session without moments and one with
     # too little load (3, below MIN_SHARE_LOAD) among them: neither has a share.
