@@ -72,10 +72,25 @@ def test_the_supervisor_reads_the_caseload_with_its_flags(db, practice, api_as):
     assert line["session_count"] == 2
     assert line["unsigned"] == 2
     assert line["trend"]["label"] == "not enough sessions"
-    assert line["csi4"] == [{"partner_number": 1, "total": 12}]
+    assert line["csi4"] == [
+        {
+            "partner_number": 1,
+            "total": 12,
+            "baseline": 12,
+            "best": 12,
+            "change": 0,
+            "category": "baseline_only",
+            "category_label": "Baseline only",
+            "slide": False,
+            "readings": 1,
+        }
+    ]
     kinds = {flag["kind"] for flag in line["flags"]}
     assert "unsigned_note" in kinds
-    assert all(flag["reason"] and flag["label"] for flag in line["flags"])
+    assert line["severity"] == "attention"
+    for flag in line["flags"]:
+        assert flag["reason"] and flag["label"] and flag["severity"] in ("attention", "info")
+        assert flag["since"] >= practice.case.opened_on.isoformat()
     assert "api_caseload_read" in audit_actions(db, actor_id=practice.supervisor.id)
 
 

@@ -1,6 +1,7 @@
 """The caseload dashboard: rows and flags through the test client, sorting and filtering, who
 sees what on every supervision route, a fixed number of SQL statements, and fresh figures."""
 
+import dataclasses
 import re
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -24,9 +25,11 @@ from practice.models import (
     StaffMember,
 )
 from practice.moments import balance
-from practice.supervision import dashboard_figures
+from practice.supervision import dashboard_figures, dashboard_queries
 from practice.supervision.dashboard import caseload_dashboard
+from practice.supervision.flags import Thresholds, case_flags
 from tests.conftest import PASSWORD, Auth
+from tests.test_api_support import ApiClient, issue_token
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ROUTES = ["/supervision", "/supervision/export.csv", "/supervision/summary.pdf"]
@@ -62,9 +65,10 @@ def weeks_ago(n: float) -> datetime:
 def build_case(db, make_case, make_session, types, scripts):
     """A case with ``len(loads)`` weekly sessions ending ``last_days_ago`` days ago.
 
-    ``loads`` are (escalating, de-escalating) intensities per session (0 = no such moment);
-    sessions are signed unless ``drafts`` says how many of the latest stay drafts. ``levels``
-    gives one script assignment's levels, ``csi4`` the first partner's totals per session.
+    ``loads`` are (escalating, de-escalating[, neutral]) intensities per session (0 = no such
+    moment); sessions are signed unless ``drafts`` says how many of the latest stay drafts.
+    ``levels`` gives one script assignment's levels, ``csi4`` the first partner's totals per
+    session.
     """
 
     def factory(
@@ -79,7 +83,7 @@ def build_case(db, make_case, make_session, types, scripts):
         case = make_case(counsellor, opened_on=date(2025, 1, 6), **case_fields)
         last = NOW - timedelta(days=last_days_ago)
         sessions = []
-        for i, (escalating, deescalating) in enumerate(loads):
+        for i, (escalating, deescalating, *neutral) in enumerate(loads):
             draft = i >= len(loads) - drafts
             session = make_session(
                 case,
@@ -88,7 +92,11 @@ def build_case(db, make_case, make_session, types, scripts):
                 eft_stage=2,
             )
             # Loads above 5 (the highest intensity) take several moments.
-            for key, load in (("pursue", escalating), ("softening", deescalating)):
+            for key, load in (
+                ("pursue", escalating),
+                ("softening", deescalating),
+                ("trigger_identified", sum(neutral)),
+            ):
                 while load > 0:
                     tag(db, session, types[key], min(load, 5))
                     load -= 5
@@ -185,23 +193,53 @@ def test_a_supervisor_sees_the_figures_and_flags_of_a_supervisees_case(
     assert (NOW - timedelta(days=5)).strftime("%d %b %Y") in row  # last session
     assert "Steady" in row
     assert "0 of 1 adopted" in row
-    window_start = (NOW - timedelta(days=5) - timedelta(weeks=5)).strftime("%d %b %Y")
-    assert f"no de-escalating moment in the last 6 sessions, since {window_start}" in row
+    # The run without de-escalation began at the second session, five weeks before the last.
+    run_start = (NOW - timedelta(days=5) - timedelta(weeks=5)).strftime("%d %b %Y")
+    assert (
+        "no de-escalating moment in the last 6 sessions with moments tagged "
+        f'<span class="flag-since">(since {run_start})</span>'
+    ) in row
     assert "script “Soft bid” not adopted after 7 observed sessions" in row
-    assert "note unsigned more than 72 hours after the session of" in row
+    assert "is unsigned more than 72 hours later" in row
     assert "No recent session" not in row
-    assert "⚑" in row and "<strong>No de-escalation</strong>" in row  # text, not colour alone
+    # Severity and kind in words, not colour alone.
+    assert "⚑" in row and "<strong>No de-escalation</strong>" in row
+    assert '<span class="severity severity-attention">Attention</span>' in row
+    assert '<span class="severity severity-info">Info</span>' in row
     assert "Alex" not in page and "Sam" not in page  # partners never named in the list
 
 
-def test_latest_csi4_per_partner_and_a_reliable_fall(
+def test_csi4_latest_change_and_a_reliable_deterioration_from_the_baseline(
     client, auth, supervisor, counsellor, build_case
 ):
+    # 17 at baseline, 10 now: -7, beyond the index of 5 (the last two readings fell by 6).
     build_case(counsellor, reference="C-0043", loads=((2, 3),) * 3, csi4=(17, 16, 10))
+    # 12, 14, 11: -1 from the baseline, unchanged.
+    build_case(counsellor, reference="C-0044", loads=((2, 3),) * 3, csi4=(12, 14, 11))
     auth.login(supervisor)
-    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0043")
+    page = client.get("/supervision").get_data(as_text=True)
+    row = row_of(page, "C-0043")
     assert "Partner 1: 10" in row and "(below)" in row
-    assert "CSI-4 of Partner 1 fell by 6 points (16 to 10)" in row
+    assert "Reliably deteriorated (17 to 10)" in row
+    assert "<strong>CSI-4 deterioration</strong>: Partner 1&#39;s CSI-4 is 10, 7 points" in row
+    assert '<span class="severity severity-urgent">Urgent</span>' in row
+    latest = (NOW - timedelta(days=3)).strftime("%d %b %Y")
+    assert f"(since {latest})" in row
+    quiet = row_of(page, "C-0044")
+    assert "No reliable change (12 to 11)" in quiet and "no-flag" in quiet
+
+
+def test_severe_distress_is_flagged_from_a_single_reading(
+    client, auth, supervisor, counsellor, build_case
+):
+    build_case(counsellor, reference="C-0045", loads=((2, 3),), csi4=(6,))
+    build_case(counsellor, reference="C-0046", loads=((2, 3),), csi4=(7,))
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    row = row_of(page, "C-0045")
+    assert "<strong>Severe distress</strong>: Partner 1&#39;s latest CSI-4 is 6 of 21" in row
+    assert "Baseline only (6)" in row
+    assert "Severe distress" not in row_of(page, "C-0046")
 
 
 def test_only_active_cases_are_listed_and_own_cases_count(
@@ -258,9 +296,17 @@ def caseload(make_staff, build_case, supervisor, counsellor):
     return counsellor, second
 
 
-def test_default_order_is_by_counsellor_then_reference(client, auth, supervisor, caseload):
+def test_default_order_is_most_severe_first_then_counsellor_and_reference(
+    client, auth, supervisor, caseload
+):
     auth.login(supervisor)
+    # C-0003 is flagged; the others follow by counsellor then reference.
     assert rows(client.get("/supervision").get_data(as_text=True)) == [
+        "C-0003",
+        "C-0001",
+        "C-0002",
+    ]
+    assert rows(client.get("/supervision?sort=counsellor").get_data(as_text=True)) == [
         "C-0001",
         "C-0002",
         "C-0003",
@@ -302,6 +348,68 @@ def test_filters(client, auth, supervisor, caseload):
     assert shown(f"counsellor={counsellor.id}&sort=-reference") == ["C-0002", "C-0001"]
 
 
+@pytest.fixture
+def ranked(build_case, counsellor):
+    """Cases with flags of each severity, in several numbers, and one without a flag."""
+    build_case(counsellor, reference="C-0015", drafts=1, last_days_ago=5)  # attention
+    build_case(counsellor, reference="C-0014")  # no flag
+    build_case(counsellor, reference="C-0013", loads=((3, 2),) * 6, levels=(1,) * 6)  # info
+    build_case(counsellor, reference="C-0012", drafts=1, last_days_ago=5)  # attention
+    build_case(counsellor, reference="C-0011", drafts=1, last_days_ago=30)  # attention x2
+    build_case(counsellor, reference="C-0010", csi4=(5,))  # urgent: severe distress
+    # Urgent x2: 12 then 5 is severe distress and 7 below the baseline.
+    build_case(counsellor, reference="C-0016", loads=((3, 2),) * 2, csi4=(12, 5))
+
+
+# Most severe first; within a severity the most flags; then the reference; no flag last.
+RANKED = ["C-0016", "C-0010", "C-0011", "C-0012", "C-0015", "C-0013", "C-0014"]
+
+
+def test_the_dashboard_sorts_by_severity_then_how_many_then_reference(
+    client, auth, supervisor, ranked
+):
+    auth.login(supervisor)
+    page = client.get("/supervision").get_data(as_text=True)
+    assert rows(page) == RANKED
+    assert re.search(r'aria-sort="ascending">\s*<a href="/supervision\?sort=-flags">Flags', page)
+    # The other way round: least severe first; unflagged cases still last.
+    flagged = RANKED[:-1]
+    reverse = client.get("/supervision?sort=-flags").get_data(as_text=True)
+    assert rows(reverse) == [*flagged[::-1], "C-0014"]
+    assert [row_of(page, r).count('class="severity ') for r in RANKED] == [2, 1, 2, 1, 1, 1, 0]
+
+
+def test_the_caseload_api_is_in_the_dashboards_order_with_severity_and_since(
+    app, client, db, supervisor, ranked
+):
+    api = ApiClient(client, issue_token(app, db, supervisor))
+    body = api.get("/caseload").get_json()
+    assert [line["reference"] for line in body["items"]] == RANKED
+    first = body["items"][0]
+    assert first["severity"] == "urgent"
+    assert [(f["kind"], f["severity"]) for f in first["flags"]] == [
+        ("severe_distress", "urgent"),
+        ("csi4_deterioration", "urgent"),
+    ]
+    assert all(f["since"] == (NOW - timedelta(days=3)).date().isoformat() for f in first["flags"])
+    assert first["csi4"] == [
+        {
+            "partner_number": 1,
+            "total": 5,
+            "baseline": 12,
+            "best": 12,
+            "change": -7,
+            "category": "deteriorated",
+            "category_label": "Reliably deteriorated",
+            "slide": True,
+            "readings": 2,
+        }
+    ]
+    assert body["items"][-1]["severity"] is None and body["items"][-1]["flags"] == []
+    unsigned = body["items"][3]["flags"][0]
+    assert (unsigned["kind"], unsigned["severity_label"]) == ("unsigned_note", "Attention")
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -320,7 +428,7 @@ def test_bad_query_values_fall_back_to_defaults(client, auth, supervisor, caselo
     auth.login(supervisor)
     response = client.get(f"/supervision?{query}")
     assert response.status_code == 200
-    assert rows(response.get_data(as_text=True)) == ["C-0001", "C-0002", "C-0003"]
+    assert rows(response.get_data(as_text=True)) == ["C-0003", "C-0001", "C-0002"]
 
 
 def test_a_counsellor_outside_the_scope_is_not_a_filter(client, auth, practice):
@@ -458,6 +566,13 @@ def test_the_sql_cycle_balance_agrees_with_the_rule_for_every_demo_case(app_cont
         shares = [balance.deescalation_share(s.escalating, s.deescalating) for s in loads]
         assert line.trend == balance.deescalation_trend(shares), line.reference
     assert {line.trend.label for line in board.lines} - {balance.NOT_ENOUGH_SESSIONS}
+    # The flags and their since dates too, though most cases' earliest sessions are not loaded.
+    thresholds = Thresholds()
+    for case in dashboard_queries.active_cases(admin, thresholds, DEMO_NOW):
+        whole = dataclasses.replace(case.summary, sessions=tuple(by_rule.get(case.case_id, [])))
+        assert case_flags(case.summary, DEMO_NOW, thresholds) == case_flags(
+            whole, DEMO_NOW, thresholds
+        ), case.reference
 
 
 # --- Figures stay correct ----------------------------------------------------------------
@@ -514,17 +629,38 @@ def test_the_trend_reaches_past_recent_sessions_without_moments(
     client, auth, supervisor, counsellor, build_case
 ):
     # Four sessions with a falling share, then eleven without any moment: the trend still
-    # looks at the last four sessions that have a share, however far back.
+    # looks at the last four sessions that have a share, however far back, and dates the
+    # worsening from the fourth. The eleven are no evidence of "no de-escalation".
     worsening = ((2, 8), (4, 6), (6, 4), (8, 2))
     build_case(counsellor, reference="C-0011", loads=worsening + ((0, 0),) * 11)
     auth.login(supervisor)
     row = row_of(client.get("/supervision").get_data(as_text=True), "C-0011")
     assert "Worsening" in row
+    fourth = (NOW - timedelta(days=3) - timedelta(weeks=11)).strftime("%d %b %Y")
     assert (
-        "de-escalation share worsening over the last 4 sessions (-20.0 points per session)" in row
-    )
-    assert "no de-escalating moment in the last 6 sessions" in row
+        "de-escalation share worsening over the last 4 sessions that have one "
+        f'(-20.0 points per session) <span class="flag-since">(since {fourth})</span>'
+    ) in row
+    assert "No de-escalation" not in row
     assert 'data-label="Sessions">15</td>' in row
+
+
+def test_a_run_without_deescalation_reaches_past_the_sessions_first_loaded(
+    client, auth, supervisor, counsellor, build_case
+):
+    # A de-escalating session, then twelve tagged sessions without one (two with neutral
+    # moments only) and two without moments: the run is twelve sessions long, dated from its
+    # first, further back than the dashboard's first statement loads.
+    loads = ((2, 3),) + ((4, 0),) * 5 + ((0, 0, 3),) * 2 + ((4, 0),) * 5 + ((0, 0),) * 2
+    build_case(counsellor, reference="C-0012", loads=loads, last_days_ago=2)
+    auth.login(supervisor)
+    row = row_of(client.get("/supervision").get_data(as_text=True), "C-0012")
+    first = (NOW - timedelta(days=2) - timedelta(weeks=13)).strftime("%d %b %Y")
+    assert (
+        "no de-escalating moment in the last 12 sessions with moments tagged "
+        "(2 later sessions without any tagged moment left out) "
+        f'<span class="flag-since">(since {first})</span>'
+    ) in row
 
 
 def test_every_filter_has_a_label(client, auth, supervisor, caseload):
@@ -542,7 +678,20 @@ def test_the_legend_states_the_configured_thresholds(
     app, client, auth, supervisor, caseload, monkeypatch
 ):
     monkeypatch.setitem(app.config, "PRACTICE_FLAG_NO_SESSION_DAYS", 14)
+    monkeypatch.setitem(app.config, "PRACTICE_FLAG_SEVERE_DISTRESS", 4)
+    monkeypatch.setitem(app.config, "PRACTICE_CSI4_RELIABLE_CHANGE", 3)
     auth.login(supervisor)
     page = client.get("/supervision").get_data(as_text=True)
-    assert "No session for 14 days or more." in page
-    assert "A partner&#39;s CSI-4 total 5 points or more below their previous one." in page
+    legend = page.split('class="flag-legend"')[1].split("</details>")[0]
+    assert "No session for 14 days or more. Since: the last session" in legend
+    assert "A partner&#39;s latest CSI-4 total is 4 or lower" in legend
+    assert "3 points or more below their first (baseline) total" in legend
+    assert "a change of 3 points or more is reliable" in legend
+    # Each severity explained, and each kind shown with its own.
+    for label in ("Urgent", "Attention", "Info"):
+        assert f'">{label}</span></dt>' in legend
+    marker = '<span class="flag-marker" aria-hidden="true">⚑</span>'
+    urgent = '<span class="severity severity-urgent">Urgent</span>'
+    info = '<span class="severity severity-info">Info</span>'
+    assert f"{urgent} {marker} Severe distress</dt>" in legend
+    assert f"{info} {marker} Script not adopted</dt>" in legend

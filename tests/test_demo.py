@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from practice.accounts.passwords import verify_password
 from practice.core import migrate
-from practice.demo.seed import DEMO_NOW, DEMO_PASSWORD, DemoError, has_staff, seed_demo
+from practice.demo.seed import (
+    DEMO_NOW,
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    DemoError,
+    has_staff,
+    seed_demo,
+)
 from practice.measures import csi4
 from practice.models import (
     Account,
@@ -34,6 +41,8 @@ from practice.models import (
 from practice.moments import balance
 from practice.scripts import adoption
 from practice.sessions.operations import note_intact
+from practice.supervision import flags
+from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import make_test_app
 
 SUPERVISORS = {
@@ -214,7 +223,34 @@ def test_observations_follow_attendance_and_adoption_tells_a_believable_story(ap
 
     states = Counter(course.state for course in adoption_courses(db).values())
     assert states[adoption.MAINTAINED] > 0 and states[adoption.NOT_YET_ADOPTED] > 0
-    assert states[adoption.LAPSED] == 1  # one script slipped back somewhere: it happens
+    # A script or two slipped back somewhere: it happens, and the tab says so.
+    assert 0 < states[adoption.LAPSED] <= 3
+
+
+def test_the_demo_dashboard_flags_a_minority_each_with_a_severity_and_a_date(app_context, db):
+    seed_demo()
+    admin = db.scalar(sa.select(StaffMember).where(StaffMember.role == Role.ADMIN))
+    board = caseload_dashboard(admin, now=DEMO_NOW)
+    lines = board.lines
+    flagged = [line for line in lines if line.flags]
+    assert len(lines) == board.total == 32
+    # Most active cases are unflagged: the worsening couples, a stuck one, and a few notes,
+    # gaps and scripts not taken up are what a supervisor is shown.
+    assert 0 < len(flagged) < len(lines) / 2
+    assert len(flagged) == 12
+    assert {line.severity for line in flagged} == set(flags.SEVERITY_ORDER)
+    # Sorted by severity: the flagged cases first, most severe first.
+    assert lines[: len(flagged)] == flagged
+    ranks = [flags.severity_rank(line.severity) for line in flagged]
+    assert ranks == sorted(ranks)
+    assert next(line for line in lines if line.reference == "C-0001").flags == ()
+    history = dict(
+        db.execute(sa.select(Case.id, Case.opened_on).where(Case.status == CaseStatus.ACTIVE)).all()
+    )
+    for line in flagged:
+        for flag in line.flags:
+            assert flag.severity in flags.SEVERITY_ORDER and flag.reason, line.reference
+            assert history[line.case_id] <= flag.since <= DEMO_TODAY, (line.reference, flag)
 
 
 def test_a_retired_default_moment_type_is_refused_before_anything_is_written(app_context, db):
@@ -285,12 +321,12 @@ DIGESTED = (
 )
 # Set by the clock or a salted hash, or a digest over a staff id: the same practice differs here.
 UNDIGESTED = {"practice_session": {"note_sha256"}}
-# Computed before the demo was split into the story, the builder and the vocabulary; renewed
-# when observations got a status (partner absent and no opportunity instead of level 0, and one
-# lapsing script). Every table but the observations still gives the digest it gave before.
+# Recomputed when observations got a status (partner absent and no opportunity instead of
+# level 0, one lapsing script), and when improving couples came to take up most of their scripts
+# early and fewer notes were left overdue (the supervisor flags must tell a believable story).
 PINNED_DIGESTS = {
-    (1.5, 4): "50a4ee9d5ba32ed81e62aef96ac99724fe11e8f5930073173f53751722197682",
-    (1, None): "e6f40a552523e42a295924e3dfcd4c66c2bccfad741d77bdeea967cacfa1720b",
+    (1.5, 4): "08cfb4881623aa62a2105592e1d927e16253914f45c7cf1d1ad458bdbeb60ce5",
+    (1, None): "416c989932f54fdc8585526693305aa857b7f0c08ab15aed39248f5a1616bcbb",
 }
 
 

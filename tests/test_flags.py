@@ -1,4 +1,5 @@
-"""The supervisor flags, from hand-made case summaries: each fires at its threshold, not before."""
+"""The supervisor flags, from hand-made case summaries: each fires at its threshold, not before,
+with its severity and the day its condition began."""
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
@@ -8,15 +9,14 @@ import pytest
 from practice.measures import csi4
 from practice.moments import balance
 from practice.supervision import flags
-from practice.supervision.flags import (
+from practice.supervision.case_summaries import (
     AssignmentSummary,
     CaseSummary,
     Csi4Reading,
     DraftNote,
     SessionLoad,
-    Thresholds,
-    case_flags,
 )
+from practice.supervision.flags import Thresholds, case_flags
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 DEFAULT = Thresholds()
@@ -27,14 +27,23 @@ def at(day: date | str, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def weekly(loads: list[tuple[int, int]], first: str = "2026-07-01") -> list[SessionLoad]:
-    """Sessions a week apart with (escalating, deescalating) loads."""
+def weekly(loads: list[tuple], first: str = "2026-07-01") -> list[SessionLoad]:
+    """Sessions a week apart with (escalating, deescalating[, neutral moments]) per session."""
     start = at(first)
-    return [SessionLoad(start + timedelta(weeks=i), e, d) for i, (e, d) in enumerate(loads)]
+    return [SessionLoad(start + timedelta(weeks=i), *load) for i, load in enumerate(loads)]
+
+
+def shares_to_loads(shares: list[float]) -> list[tuple[int, int]]:
+    """(E, D) with a load of 100 whose share D / (E + D) is exactly ``share``."""
+    return [(100 - round(share * 100), round(share * 100)) for share in shares]
 
 
 def kinds(found) -> list[str]:
     return [flag.kind for flag in found]
+
+
+def d(value: str) -> date:
+    return date.fromisoformat(value)
 
 
 # --- Thresholds ------------------------------------------------------------------------------
@@ -49,20 +58,26 @@ def test_a_missing_key_takes_the_flags_default_and_a_set_key_overrides_it(app):
         no_session_days=21,
         no_deescalation_sessions=6,
         script_not_adopted_sessions=6,
-        csi4_reliable_fall=csi4.CSI4_RELIABLE_CHANGE,
+        severe_distress=csi4.CSI4_SEVERE_DISTRESS,
+        reliable_change=csi4.CSI4_RELIABLE_CHANGE,
     )
     for name, (key, _) in flags.CONFIG_KEYS.items():
-        overridden = Thresholds.from_config({**app.config, key: 99})
-        assert getattr(overridden, name) == 99
-        assert overridden == dataclasses.replace(Thresholds(), **{name: 99})
+        overridden = Thresholds.from_config({**app.config, key: 9})
+        assert getattr(overridden, name) == 9
+        assert overridden == dataclasses.replace(Thresholds(), **{name: 9})
 
 
 def test_thresholds_come_from_configuration():
-    config = {"PRACTICE_FLAG_NO_SESSION_DAYS": "14", "PRACTICE_FLAG_CSI4_RELIABLE_FALL": 3}
+    config = {"PRACTICE_FLAG_NO_SESSION_DAYS": "14", "PRACTICE_FLAG_SEVERE_DISTRESS": 4}
     t = Thresholds.from_config(config)
-    assert t.no_session_days == 14
-    assert t.csi4_reliable_fall == 3
-    assert t.unsigned_hours == 72
+    assert (t.no_session_days, t.severe_distress, t.unsigned_hours) == (14, 4, 72)
+
+
+def test_reliable_change_is_the_practices_csi4_setting_not_a_flag_setting():
+    assert Thresholds.from_config({"PRACTICE_CSI4_RELIABLE_CHANGE": 3}).reliable_change == 3
+    # The old "fall between the last two readings" key is gone: it changes nothing.
+    assert Thresholds.from_config({"PRACTICE_FLAG_CSI4_RELIABLE_FALL": 3}) == Thresholds()
+    assert "csi4_reliable_fall" not in {f.name for f in dataclasses.fields(Thresholds)}
 
 
 @pytest.mark.parametrize(
@@ -72,8 +87,11 @@ def test_thresholds_come_from_configuration():
         ("PRACTICE_FLAG_NO_SESSION_DAYS", -3),
         ("PRACTICE_FLAG_NO_DEESCALATION_SESSIONS", 2.5),
         ("PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS", "six"),
-        ("PRACTICE_FLAG_CSI4_RELIABLE_FALL", True),
-        ("PRACTICE_FLAG_CSI4_RELIABLE_FALL", None),
+        ("PRACTICE_FLAG_SEVERE_DISTRESS", True),
+        ("PRACTICE_FLAG_SEVERE_DISTRESS", None),
+        ("PRACTICE_FLAG_SEVERE_DISTRESS", 6.5),
+        ("PRACTICE_FLAG_SEVERE_DISTRESS", 22),
+        ("PRACTICE_CSI4_RELIABLE_CHANGE", 0),
     ],
 )
 def test_bad_thresholds_are_refused_with_the_key_named(key, value):
@@ -81,25 +99,83 @@ def test_bad_thresholds_are_refused_with_the_key_named(key, value):
         Thresholds.from_config({key: value})
 
 
+# --- Severities ------------------------------------------------------------------------------
+
+
+def test_every_kind_has_its_documented_severity():
+    assert flags.SEVERITY_ORDER == ("urgent", "attention", "info")
+    assert flags.SEVERITIES == {
+        "severe_distress": "urgent",
+        "csi4_deterioration": "urgent",
+        "csi4_slide": "attention",
+        "no_recent_session": "attention",
+        "deescalation_worsening": "attention",
+        "no_deescalation": "attention",
+        "unsigned_note": "attention",
+        "script_not_adopted": "info",
+    }
+    assert set(flags.SEVERITIES) == set(flags.FLAG_KINDS)
+    for severity in flags.SEVERITY_ORDER:
+        assert flags.SEVERITY_LABELS[severity] and flags.SEVERITY_MEANINGS[severity]
+    flag = flags.Flag("csi4_slide", "x", d("2026-08-01"))
+    assert (flag.label, flag.severity, flag.severity_label) == (
+        "CSI-4 slide",
+        "attention",
+        "Attention",
+    )
+
+
+def test_flag_kinds_are_listed_most_severe_first():
+    ranks = [flags.severity_rank(flags.SEVERITIES[kind]) for kind in flags.FLAG_KINDS]
+    assert ranks == sorted(ranks)
+
+
+def test_legend_words_cover_every_kind_with_the_configured_numbers():
+    t = Thresholds(severe_distress=4, reliable_change=3, no_deescalation_sessions=5)
+    rules, since = flags.describe_thresholds(t), flags.describe_since(t)
+    assert set(rules) == set(since) == set(flags.FLAG_KINDS)
+    assert rules["severe_distress"].startswith("a partner's latest CSI-4 total is 4 or lower")
+    assert "3 points or more below their first (baseline) total" in rules["csi4_deterioration"]
+    assert "3 points or more below their best so far" in rules["csi4_slide"]
+    assert "last 5 sessions with moments tagged" in rules["no_deescalation"]
+    assert "no evidence either way" in rules["no_deescalation"]
+    assert "80 % or more" in rules["deescalation_worsening"]
+    assert since["no_deescalation"] == "the first session of the run without a de-escalating moment"
+    assert "its 6th observed session" in flags.describe_since(DEFAULT)["script_not_adopted"]
+    second = flags.describe_since(Thresholds(script_not_adopted_sessions=2))
+    assert "its 2nd observed session" in second["script_not_adopted"]
+
+
 # --- Unsigned note ---------------------------------------------------------------------------
 
 
 def test_unsigned_note_fires_only_after_72_hours_from_the_end_of_the_session():
-    starts = at("2026-08-12", 10)  # a 50-minute session ends at 10:50
-    draft = DraftNote(starts, 50)
+    # A 50-minute session from 10:00 on 12 Aug ends at 10:50; 72 hours later is 10:50 on 15 Aug.
+    draft = DraftNote(at("2026-08-12", 10), 50)
     exactly = draft.ends_at + timedelta(hours=72)
+    assert exactly == datetime(2026, 8, 15, 10, 50, tzinfo=UTC)
     assert flags.unsigned_note_flag([draft], exactly, DEFAULT) is None
     flag = flags.unsigned_note_flag([draft], exactly + timedelta(minutes=1), DEFAULT)
-    assert flag.kind == "unsigned_note"
-    assert flag.reason == "note unsigned more than 72 hours after the session of 12 Aug 2026"
+    assert flag.kind == "unsigned_note" and flag.severity == "attention"
+    assert (
+        flag.reason == "the note of the session of 12 Aug 2026 is unsigned more than 72 hours later"
+    )
+    assert flag.since == d("2026-08-15")  # the day it became overdue, not the session's
 
 
-def test_several_late_notes_name_the_oldest():
+def test_since_is_the_day_the_note_became_overdue_even_past_midnight():
+    # 23:30 + 50 minutes = 00:20 on 13 Aug; + 72 hours = 00:20 on 16 Aug.
+    draft = DraftNote(at("2026-08-12", 23).replace(minute=30), 50)
+    assert flags.unsigned_note_flag([draft], NOW, DEFAULT).since == d("2026-08-16")
+
+
+def test_several_late_notes_name_the_oldest_and_date_from_it():
     drafts = [DraftNote(at("2026-08-20"), 50), DraftNote(at("2026-08-12"), 50)]
     flag = flags.unsigned_note_flag(drafts, NOW, DEFAULT)
     assert flag.reason == (
-        "2 notes unsigned more than 72 hours after their session, the oldest since 12 Aug 2026"
+        "2 notes unsigned more than 72 hours after their session, the oldest from 12 Aug 2026"
     )
+    assert flag.since == d("2026-08-15")
 
 
 def test_a_recent_draft_is_not_flagged():
@@ -110,36 +186,58 @@ def test_a_recent_draft_is_not_flagged():
 # --- No recent session -----------------------------------------------------------------------
 
 
-def test_no_recent_session_fires_at_21_days():
-    last = NOW - timedelta(days=21)
+def test_no_recent_session_fires_at_21_days_since_the_last_session():
+    last = NOW - timedelta(days=21)  # 11 Aug
     summary = CaseSummary(opened_on=date(2026, 1, 5), last_session_at=last)
     flag = flags.no_recent_session_flag(summary, NOW.date(), DEFAULT)
-    assert flag.kind == "no_recent_session"
-    assert flag.reason == "no session for 21 days, last session on 11 Aug 2026"
+    assert (flag.kind, flag.severity) == ("no_recent_session", "attention")
+    assert flag.reason == "no session for 21 days"
+    assert flag.since == d("2026-08-11")
     recent = CaseSummary(opened_on=date(2026, 1, 5), last_session_at=last + timedelta(days=1))
     assert flags.no_recent_session_flag(recent, NOW.date(), DEFAULT) is None
 
 
 def test_a_case_without_sessions_counts_from_its_opening():
-    opened = NOW.date() - timedelta(days=30)
+    opened = NOW.date() - timedelta(days=30)  # 2 Aug
     flag = flags.no_recent_session_flag(CaseSummary(opened_on=opened), NOW.date(), DEFAULT)
-    assert flag.reason == "no session since the case opened on 02 Aug 2026, 30 days ago"
+    assert flag.reason == "no session since the case opened, 30 days ago"
+    assert flag.since == d("2026-08-02")
     new = CaseSummary(opened_on=NOW.date() - timedelta(days=20))
     assert flags.no_recent_session_flag(new, NOW.date(), DEFAULT) is None
 
 
-# --- De-escalation share worsening ---------------------------------------------------------------
+# --- De-escalation share worsening -----------------------------------------------------------
 
 
-def test_worsening_fires_beyond_the_trend_threshold_with_the_window_start():
-    # Shares 0.8, 0.6, 0.4, 0.2: slope -0.2 per session.
-    sessions = weekly([(2, 8), (4, 6), (6, 4), (8, 2)])
+def test_worsening_fires_beyond_the_trend_threshold_since_the_session_it_turned():
+    # Shares 0.8, 0.6, 0.4, 0.2: slope -0.2 per session, median 0.5. The trend is first known,
+    # and worsening, at the fourth session (22 Jul).
+    sessions = weekly(shares_to_loads([0.8, 0.6, 0.4, 0.2]))
     flag = flags.deescalation_worsening_flag(sessions)
-    assert flag.kind == "deescalation_worsening"
+    assert (flag.kind, flag.severity) == ("deescalation_worsening", "attention")
     assert flag.reason == (
-        "de-escalation share worsening over the last 4 sessions (-20.0 points per session), "
-        "since 01 Jul 2026"
+        "de-escalation share worsening over the last 4 sessions that have one "
+        "(-20.0 points per session)"
     )
+    assert flag.since == d("2026-07-22")
+
+
+def test_a_worsening_that_goes_on_keeps_the_day_it_began():
+    # A fifth share of 0.1: window 0.6, 0.4, 0.2, 0.1, mean 0.325; slope = sum((x - 1.5)(y -
+    # 0.325)) / 5 = (-0.4125 - 0.0375 - 0.0625 - 0.3375) / 5 = -0.17: still worsening, since
+    # the fourth session (22 Jul), not the window's first (8 Jul).
+    sessions = weekly(shares_to_loads([0.8, 0.6, 0.4, 0.2, 0.1]))
+    assert flags.deescalation_worsening_flag(sessions).since == d("2026-07-22")
+
+
+def test_the_since_date_is_where_the_trend_turned_after_improving():
+    # 0.2, 0.4, 0.6, 0.8 improve; window to the 5th (0.4, 0.6, 0.8, 0.5): slope
+    # (0.2625 - 0.0125 + 0.1125 - 0.1125) / 5 = +0.05, the threshold: steady. Window to the
+    # 6th (0.6, 0.8, 0.5, 0.3), mean 0.55: slope (-0.075 - 0.125 - 0.025 - 0.375) / 5 = -0.12,
+    # median 0.55: worsening from the 6th session (5 Aug).
+    sessions = weekly(shares_to_loads([0.2, 0.4, 0.6, 0.8, 0.5, 0.3]))
+    assert flags.deescalation_worsening_flag(sessions[:5]) is None
+    assert flags.deescalation_worsening_flag(sessions).since == d("2026-08-05")
 
 
 def test_a_slope_at_the_threshold_is_steady_not_worsening():
@@ -147,64 +245,121 @@ def test_a_slope_at_the_threshold_is_steady_not_worsening():
     sessions = weekly([(35, 65), (40, 60), (45, 55), (50, 50)])
     assert balance.deescalation_trend([s.deescalation_share for s in sessions]).label == "steady"
     assert flags.deescalation_worsening_flag(sessions) is None
+    # 0.66, 0.60, 0.54, 0.48: slope -0.06, just beyond it.
+    assert flags.deescalation_worsening_flag(weekly([(34, 66), (40, 60), (46, 54), (52, 48)]))
+
+
+def test_one_hard_session_after_high_shares_is_steady():
+    # 1.0, 0.9, 0.84, 0.45: slope -0.171 but the median (0.9 + 0.84) / 2 = 0.87 is at least
+    # HIGH_SHARE (0.8): the share stays high, steady. With 0.78 in place of 0.84 the median is
+    # 0.84, still high; with 0.7 and 0.75 it is 0.725: worsening.
+    assert (
+        flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.9, 0.84, 0.45]))) is None
+    )
+    assert (
+        flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.9, 0.78, 0.45]))) is None
+    )
+    assert flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.75, 0.7, 0.45])))
+
+
+def test_a_median_share_of_exactly_80_percent_is_high():
+    # 1.0, 0.85, 0.75, 0.3: median (0.85 + 0.75) / 2 = 0.8, HIGH_SHARE itself: steady, though
+    # the slope is (-0.4125 - 0.0625 + 0.0125 - 0.6375) / 5 = -0.22. With 0.74 in place of
+    # 0.75 the median is 0.795: worsening.
+    assert (
+        flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.85, 0.75, 0.3]))) is None
+    )
+    assert flags.deescalation_worsening_flag(weekly(shares_to_loads([1.0, 0.85, 0.74, 0.3])))
 
 
 def test_worsening_looks_at_the_last_four_sessions_that_have_a_share():
-    # An improving start, then four falling shares with a session without moments among them.
-    sessions = weekly([(8, 2), (2, 8), (4, 6), (0, 0), (6, 4), (8, 2)])
+    # An improving start, then four falling shares with a session without moments and one with
+    # too little load (3, below MIN_SHARE_LOAD) among them: neither has a share.
+    sessions = weekly([(8, 2), (2, 8), (4, 6), (0, 0), (6, 4), (2, 1), (8, 2)])
     flag = flags.deescalation_worsening_flag(sessions)
     assert flag is not None
-    assert flag.reason.endswith("since 08 Jul 2026")
-    assert flags.deescalation_worsening_flag(sessions[-3:]) is None  # too few shares
+    assert flag.since == d("2026-08-12")  # the 7th session, where the fourth falling share is
+    assert flags.deescalation_worsening_flag(sessions[-4:]) is None  # too few shares
 
 
 # --- No de-escalating moment -----------------------------------------------------------------
 
 
-def test_no_deescalation_fires_after_six_sessions_without_one():
+def test_no_deescalation_fires_after_six_tagged_sessions_without_one():
     sessions = weekly([(3, 0)] * 6)
     flag = flags.no_deescalation_flag(sessions, DEFAULT)
-    assert flag.kind == "no_deescalation"
-    assert flag.reason == "no de-escalating moment in the last 6 sessions, since 01 Jul 2026"
+    assert (flag.kind, flag.severity) == ("no_deescalation", "attention")
+    assert flag.reason == "no de-escalating moment in the last 6 sessions with moments tagged"
+    assert flag.since == d("2026-07-01")
 
 
-def test_no_deescalation_needs_six_sessions():
+def test_no_deescalation_needs_six_tagged_sessions():
     assert flags.no_deescalation_flag(weekly([(3, 0)] * 5), DEFAULT) is None
 
 
-def test_one_deescalating_moment_in_the_window_clears_the_flag():
-    sessions = weekly([(3, 1)] + [(3, 0)] * 5)
-    assert flags.no_deescalation_flag(sessions, DEFAULT) is None
-    older = weekly([(3, 1)] + [(3, 0)] * 6)  # the de-escalation is now seven sessions back
-    flag = flags.no_deescalation_flag(older, DEFAULT)
-    assert flag is not None and flag.reason.endswith("since 08 Jul 2026")
+def test_sessions_without_moments_are_no_evidence_either_way():
+    # Five tagged sessions without de-escalation, then three without any moment: still five.
+    assert flags.no_deescalation_flag(weekly([(3, 0)] * 5 + [(0, 0)] * 3), DEFAULT) is None
+    assert flags.no_deescalation_flag(weekly([(0, 0)] * 8), DEFAULT) is None
+    # Three tagged, two untagged, three tagged: a run of six tagged sessions, from the first.
+    sessions = weekly([(3, 0)] * 3 + [(0, 0)] * 2 + [(4, 0)] * 3)
+    flag = flags.no_deescalation_flag(sessions, DEFAULT)
+    assert flag.reason == (
+        "no de-escalating moment in the last 6 sessions with moments tagged "
+        "(2 later sessions without any tagged moment left out)"
+    )
+    assert flag.since == d("2026-07-01")
 
 
-def test_sessions_without_any_moment_count_as_without_deescalation():
-    sessions = weekly([(0, 0)] * 6)
+def test_a_session_with_only_neutral_moments_is_tagged_without_deescalation():
+    sessions = weekly([(3, 0)] * 5 + [(0, 0, 2)])
+    assert sessions[-1].tagged and not weekly([(0, 0)])[0].tagged
     assert flags.no_deescalation_flag(sessions, DEFAULT) is not None
+
+
+def test_the_run_is_dated_from_its_first_session_not_the_windows():
+    # A de-escalating moment on 1 Jul, then eight tagged sessions without one, 8 Jul to 26 Aug:
+    # the flag says eight sessions, since 8 Jul (the six-session window would start 22 Jul).
+    sessions = weekly([(3, 1)] + [(3, 0)] * 8)
+    flag = flags.no_deescalation_flag(sessions, DEFAULT)
+    assert flag.reason == "no de-escalating moment in the last 8 sessions with moments tagged"
+    assert flag.since == d("2026-07-08")
+
+
+def test_one_deescalating_moment_in_the_run_clears_the_flag():
+    assert flags.no_deescalation_flag(weekly([(3, 1)] + [(3, 0)] * 5), DEFAULT) is None
+    assert flags.no_deescalation_flag(weekly([(3, 0)] * 5 + [(3, 1)]), DEFAULT) is None
 
 
 # --- Script not adopted ----------------------------------------------------------------------
 
 
-def assignment(levels, active=True, number=2, script="Soft bid"):
+def assignment(levels, active=True, number=2, script="Soft bid", observed_on=()):
     return AssignmentSummary(
         partner_number=number,
         assigned_on=date(2026, 6, 3),
         active=active,
         levels=tuple(levels),
         script=script,
+        observed_on=tuple(observed_on),
     )
 
 
-def test_script_not_adopted_after_six_observed_sessions():
-    found = flags.script_not_adopted_flags([assignment([1, 2, 1, 2, 1, 1])], DEFAULT)
+def test_script_not_adopted_after_six_observed_sessions_since_the_sixth():
+    days = [date(2026, 6, 10) + timedelta(weeks=i) for i in range(7)]  # 10 Jun … 22 Jul
+    found = flags.script_not_adopted_flags(
+        [assignment([1, 2, 1, 2, 1, 1, 0], observed_on=days)], DEFAULT
+    )
     assert kinds(found) == ["script_not_adopted"]
+    assert found[0].severity == "info"
     assert found[0].reason == (
-        "Partner 2's script “Soft bid” not adopted after 6 observed sessions, "
+        "Partner 2's script “Soft bid” not adopted after 7 observed sessions, "
         "assigned on 03 Jun 2026"
     )
+    assert found[0].since == d("2026-07-15")  # the sixth observed session
+    # Without the sessions' days, the assignment's.
+    plain = flags.script_not_adopted_flags([assignment([1] * 6)], DEFAULT)
+    assert plain[0].since == d("2026-06-03")
 
 
 def test_five_observed_sessions_are_not_yet_a_flag():
@@ -218,75 +373,171 @@ def test_an_adopted_or_retired_script_is_not_flagged():
     assert flags.script_not_adopted_flags([adopted, retired], DEFAULT) == []
 
 
-# --- CSI-4 fall ------------------------------------------------------------------------------
+# --- CSI-4: reliable deterioration, slide, severe distress -----------------------------------
 
 
 def reading(total, on, number=2):
-    return Csi4Reading(number, total, date.fromisoformat(on))
+    return Csi4Reading(number, total, d(on))
 
 
-def test_a_fall_of_reliable_change_size_fires():
-    found = flags.csi4_fall_flags([reading(15, "2026-07-01"), reading(10, "2026-08-12")], DEFAULT)
-    assert kinds(found) == ["csi4_fall"]
-    assert found[0].reason == "CSI-4 of Partner 2 fell by 5 points (15 to 10), on 12 Aug 2026"
-
-
-def test_a_smaller_fall_does_not_fire():
-    pair = [reading(15, "2026-07-01"), reading(11, "2026-08-12")]
-    assert flags.csi4_fall_flags(pair, DEFAULT) == []
-    assert kinds(flags.csi4_fall_flags(pair, Thresholds(csi4_reliable_fall=4))) == ["csi4_fall"]
-
-
-def test_only_the_two_latest_readings_of_each_partner_count():
-    readings = [
-        reading(20, "2026-06-01"),
-        reading(12, "2026-07-01"),
-        reading(13, "2026-08-01"),
-        reading(18, "2026-06-01", number=1),
+def series(*totals, number=2, first="2026-06-01"):
+    """Readings four weeks apart."""
+    start = d(first)
+    return [
+        Csi4Reading(number, total, start + timedelta(weeks=4 * i)) for i, total in enumerate(totals)
     ]
-    assert flags.csi4_fall_flags(readings, DEFAULT) == []
-    assert flags.csi4_fall_flags([reading(20, "2026-06-01")], DEFAULT) == []
+
+
+def test_a_fall_of_the_reliable_change_index_from_the_baseline_is_urgent():
+    # 15 at baseline, 10 now: change -5 = -RCI (5): deteriorated.
+    found = flags.csi4_change_flags(series(15, 13, 10), DEFAULT)
+    assert kinds(found) == ["csi4_deterioration"]
+    assert found[0].severity == "urgent"
+    assert found[0].reason == "Partner 2's CSI-4 is 10, 5 points below their baseline of 15"
+    assert found[0].since == d("2026-07-27")  # the third reading, the first reliably below
+
+
+def test_one_point_less_than_the_index_is_no_flag():
+    # 15 to 11: change -4, unchanged; best 15 - 11 = 4 < 5: no slide either.
+    assert flags.csi4_change_flags(series(15, 11), DEFAULT) == []
+    # With the practice's index at 4, the same readings are a reliable deterioration.
+    assert kinds(flags.csi4_change_flags(series(15, 11), Thresholds(reliable_change=4))) == [
+        "csi4_deterioration"
+    ]
+
+
+def test_judged_from_the_baseline_not_the_last_two_readings():
+    # 20, 12, 13: the last two readings rose by 1, but 13 is 7 below the baseline of 20.
+    assert kinds(flags.csi4_change_flags(series(20, 12, 13), DEFAULT)) == ["csi4_deterioration"]
+    # 8, 12, 7: a 5-point fall between the last two, but 7 is only 1 below the baseline and
+    # 5 below the best (12): a slide, not a deterioration.
+    assert kinds(flags.csi4_change_flags(series(8, 12, 7), DEFAULT)) == ["csi4_slide"]
+
+
+def test_the_deterioration_is_dated_from_the_reading_that_began_the_current_run():
+    # 15, 9 (-6, deteriorated), 12 (-3, not), 10 (-5, deteriorated again): since the fourth.
+    found = flags.csi4_change_flags(series(15, 9, 12, 10), DEFAULT)
+    assert found[0].since == d("2026-08-24")
+    # 15, 10, 9: deteriorated from the second reading on.
+    assert flags.csi4_change_flags(series(15, 10, 9), DEFAULT)[0].since == d("2026-06-29")
+
+
+def test_a_slide_from_the_best_is_attention():
+    # Baseline 8, best 16, now 11: change +3 (unchanged), 16 - 11 = 5 = RCI: a slide.
+    found = flags.csi4_change_flags(series(8, 16, 11), DEFAULT)
+    assert kinds(found) == ["csi4_slide"]
+    assert found[0].severity == "attention"
+    assert (
+        found[0].reason == "Partner 2's CSI-4 is 11, 5 points below their best of 16 (baseline 8)"
+    )
+    assert found[0].since == d("2026-07-27")
+    # 16 - 12 = 4: no slide.
+    assert flags.csi4_change_flags(series(8, 16, 12), DEFAULT) == []
+
+
+def test_a_deterioration_that_is_also_a_slide_is_flagged_once_as_the_worse():
+    # 15, 18, 9: -6 from the baseline and -9 from the best.
+    assert kinds(flags.csi4_change_flags(series(15, 18, 9), DEFAULT)) == ["csi4_deterioration"]
+
+
+def test_a_baseline_alone_is_no_change_and_each_partner_is_judged_alone():
+    assert flags.csi4_change_flags(series(4), DEFAULT) == []
+    readings = series(15, 9, number=1) + series(12, 13, number=2)
+    found = flags.csi4_change_flags(readings, DEFAULT)
+    assert [f.reason[:9] for f in found] == ["Partner 1"]
+
+
+def test_severe_distress_at_or_below_six():
+    found = flags.severe_distress_flags(series(9, 6), DEFAULT)
+    assert kinds(found) == ["severe_distress"]
+    assert found[0].severity == "urgent"
+    assert found[0].reason == "Partner 2's latest CSI-4 is 6 of 21, at or below 6"
+    assert found[0].since == d("2026-06-29")
+    assert flags.severe_distress_flags(series(9, 7), DEFAULT) == []
+    # A practice that sets the threshold at 4: 5 is not flagged, 4 is.
+    assert flags.severe_distress_flags(series(5), Thresholds(severe_distress=4)) == []
+    assert flags.severe_distress_flags(series(4), Thresholds(severe_distress=4))
+
+
+def test_severe_distress_is_dated_from_the_reading_that_began_it_and_only_the_latest_counts():
+    # 9, 6, 5: since the second reading. 5, 8, 6: since the third. 4, 10: not now.
+    assert flags.severe_distress_flags(series(9, 6, 5), DEFAULT)[0].since == d("2026-06-29")
+    assert flags.severe_distress_flags(series(5, 8, 6), DEFAULT)[0].since == d("2026-07-27")
+    assert flags.severe_distress_flags(series(4, 10), DEFAULT) == []
+
+
+def test_csi4_changes_give_each_partner_their_category():
+    readings = series(15, 9, number=1) + series(6, 14, number=2)
+    changes = dict(flags.csi4_changes(readings, 5))
+    assert changes[1].category == csi4.DETERIORATED
+    assert changes[2].category == csi4.RECOVERED  # +8 and across 13.5
 
 
 # --- All flags of a case ---------------------------------------------------------------------
 
 
-def test_case_flags_in_order_and_none_for_a_case_going_well():
-    # Shares 0.8, 0.6, 0.4, 0, then five sessions with no moment at all.
-    sessions = weekly([(2, 8), (4, 6), (6, 4), (8, 0)] + [(0, 0)] * 5, first="2026-06-01")
-    troubled = CaseSummary(
+def troubled_case() -> CaseSummary:
+    # Shares 0.8, 0.6, 0.4, 0 (load 8: worsening), then six sessions with only escalation, the
+    # last on 3 Aug: 29 days before NOW.
+    sessions = weekly([(2, 8), (4, 6), (6, 4), (8, 0)] + [(3, 0)] * 6, first="2026-06-01")
+    return CaseSummary(
         opened_on=date(2026, 1, 5),
         last_session_at=sessions[-1].starts_at,
         sessions=tuple(sessions),
         drafts=(DraftNote(sessions[-1].starts_at, 50),),
         assignments=(assignment([1] * 6),),
-        csi4=(reading(16, "2026-07-01", number=1), reading(9, "2026-08-05", number=1)),
+        csi4=(
+            *series(16, 9, 5, number=1),  # deteriorated, and severe distress
+            *series(8, 15, 10, number=2),  # a slide from 15
+        ),
     )
-    assert kinds(case_flags(troubled, NOW, DEFAULT)) == [
-        "unsigned_note",
+
+
+def test_case_flags_most_severe_first():
+    found = case_flags(troubled_case(), NOW, DEFAULT)
+    assert kinds(found) == [
+        "severe_distress",
+        "csi4_deterioration",
+        "csi4_slide",
         "no_recent_session",
         "deescalation_worsening",
         "no_deescalation",
+        "unsigned_note",
         "script_not_adopted",
-        "csi4_fall",
     ]
+    assert [f.severity for f in found] == ["urgent"] * 2 + ["attention"] * 5 + ["info"]
+
+
+def test_every_since_date_lies_within_the_cases_history():
+    summary = troubled_case()
+    for flag in case_flags(summary, NOW, DEFAULT):
+        assert summary.opened_on <= flag.since <= NOW.date(), flag
+
+
+def test_no_flag_for_a_case_going_well():
     recent = NOW - timedelta(days=2)
     fine = CaseSummary(
         opened_on=date(2026, 1, 5),
         last_session_at=recent,
         sessions=(SessionLoad(recent, 1, 4),),
         assignments=(assignment([2, 2]),),
+        csi4=tuple(series(10, 16)),
     )
     assert case_flags(fine, NOW, DEFAULT) == []
 
 
-def test_flag_labels_cover_every_kind():
-    assert set(flags.FLAG_KINDS) == {
-        "unsigned_note",
-        "no_recent_session",
-        "deescalation_worsening",
-        "no_deescalation",
-        "script_not_adopted",
-        "csi4_fall",
-    }
-    assert flags.Flag("csi4_fall", "x").label == "CSI-4 fall"
+# --- How much history the summaries must hold ------------------------------------------------
+
+
+def test_earlier_sessions_are_needed_only_when_they_could_change_a_flag():
+    going_well = weekly([(3, 2)] * 6)
+    assert not flags.needs_earlier_sessions(going_well, DEFAULT)
+    # Too few shares for the trend.
+    assert flags.needs_earlier_sessions(weekly([(3, 2)] * 3 + [(0, 0)] * 3), DEFAULT)
+    # No de-escalation in any tagged session loaded: the run may have begun earlier.
+    assert flags.needs_earlier_sessions(weekly([(3, 0)] * 6), DEFAULT)
+    # A worsening that may have begun before the first share loaded.
+    assert flags.needs_earlier_sessions(weekly(shares_to_loads([0.8, 0.6, 0.4, 0.2])), DEFAULT)
+    # One that began at the fifth share loaded cannot.
+    began = weekly(shares_to_loads([0.2, 0.4, 0.6, 0.8, 0.5, 0.3]))
+    assert not flags.needs_earlier_sessions(began, DEFAULT)

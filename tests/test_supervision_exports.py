@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from practice.models import (
     Addendum,
     AuditEvent,
+    MeasureResponse,
     Moment,
     MomentType,
     NoteStatus,
@@ -132,16 +133,70 @@ def test_csv_holds_the_dashboard_rows_and_no_clinical_free_text(
     assert row["EFT stage"] == "2"
     assert row["De-escalation trend"] == "not enough sessions"
     assert row["Scripts adopted"] == "0" and row["Scripts assigned"] == "1"
+    assert row["Latest CSI-4"] == "" and row["CSI-4 change"] == ""
     assert row["Unsigned notes"] == "1"
+    assert row["Severity"] == "attention"
     assert row["Flags"] == "unsigned_note"
-    assert row["Flag reasons"].startswith("Unsigned note: note unsigned more than 72 hours")
+    overdue = (NOW - timedelta(days=5) + timedelta(minutes=50, hours=72)).date()
+    assert row["Flag reasons"] == (
+        f"Unsigned note (attention, since {overdue:%d %b %Y}): the note of the session of "
+        f"{NOW - timedelta(days=5):%d %b %Y} is unsigned more than 72 hours later"
+    )
+
+
+def add_csi4(db, case, sessions, totals):
+    """CSI-4 totals of the case's first partner at ``sessions``."""
+    for session, total in zip(sessions, totals, strict=True):
+        items = [min(total, 6), 0, 0, 0]
+        rest = total - items[0]
+        for k in (1, 2, 3):
+            items[k] = min(rest, 5)
+            rest -= items[k]
+        db.add(
+            MeasureResponse(
+                session_id=session.id,
+                partner_id=case.partners[0].id,
+                items=items,
+                total=total,
+                recorded_by_id=case.counsellor_id,
+            )
+        )
+    db.commit()
+
+
+def test_the_exports_give_each_partners_csi4_change_and_each_flags_severity(
+    client, auth, db, supervisor, planted
+):
+    case, _draft = planted
+    signed = sorted(case.sessions, key=lambda s: s.starts_at)[:3]
+    add_csi4(db, case, [signed[0], signed[2]], [15, 9])  # -6 from the baseline
+    auth.login(supervisor)
+    text = auth.post("/supervision/export.csv", {"password": PASSWORD}).get_data(as_text=True)
+    table = list(csv.reader(io.StringIO(text)))
+    row = dict(zip(table[0], table[1], strict=True))
+    assert row["Latest CSI-4"] == "Partner 1: 9"
+    assert row["CSI-4 change"] == "Partner 1: reliably deteriorated (15 to 9)"
+    assert row["Severity"] == "urgent"
+    assert row["Flags"] == "csi4_deterioration; unsigned_note"
+    reasons = row["Flag reasons"].split(" | ")
+    assert reasons[0] == (
+        f"CSI-4 deterioration (urgent, since {signed[2].starts_at:%d %b %Y}): "
+        "Partner 1's CSI-4 is 9, 6 points below their baseline of 15"
+    )
+
+    pdf = pdf_text(auth.post("/supervision/summary.pdf", {"password": PASSWORD}).data)
+    flat = " ".join(pdf.split())
+    assert "reliably deteriorated" in flat and "(15 to 9)" in flat
+    assert "CSI-4 deterioration (urgent)" in flat
+    assert "Severe distress (urgent) (0 cases)" in flat
+    assert_no_free_text(pdf)
 
 
 def test_csv_follows_the_dashboards_filters(client, auth, supervisor, planted):
     auth.login(supervisor)
-    text = auth.post("/supervision/export.csv?flag=csi4_fall", {"password": PASSWORD}).get_data(
-        as_text=True
-    )
+    text = auth.post(
+        "/supervision/export.csv?flag=severe_distress", {"password": PASSWORD}
+    ).get_data(as_text=True)
     assert list(csv.reader(io.StringIO(text))) == [list(exports.CSV_HEADER)]
 
 

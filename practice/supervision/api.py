@@ -8,6 +8,7 @@ from practice.accounts.models import Role
 from practice.api.routing import bp, operation, page_body, paginate_list, read
 from practice.api.schemas import Choice, PageArgsSchema, QueryNumber, page_of
 from practice.core.database import MAX_ID
+from practice.measures.csi4 import Csi4Change
 from practice.supervision.dashboard import (
     FLAG_FILTERS,
     TREND_FILTERS,
@@ -15,7 +16,7 @@ from practice.supervision.dashboard import (
     DashboardQuery,
     caseload_dashboard,
 )
-from practice.supervision.flags import FLAG_KINDS, Thresholds
+from practice.supervision.flags import Thresholds
 from practice.supervision.schemas import CaseloadLineSchema
 from practice.web import access
 
@@ -47,12 +48,34 @@ def _line_body(line: CaseLine) -> dict:
         },
         "scripts_adopted": line.scripts_adopted,
         "scripts_total": line.scripts_total,
-        "csi4": [{"partner_number": n, "total": total} for n, total in line.csi4],
+        "csi4": [_csi4_body(number, change) for number, change in line.csi4],
         "unsigned": line.unsigned,
+        "severity": line.severity,
         "flags": [
-            {"kind": flag.kind, "label": FLAG_KINDS[flag.kind], "reason": flag.reason}
+            {
+                "kind": flag.kind,
+                "label": flag.label,
+                "severity": flag.severity,
+                "severity_label": flag.severity_label,
+                "reason": flag.reason,
+                "since": flag.since,
+            }
             for flag in line.flags
         ],
+    }
+
+
+def _csi4_body(number: int, change: Csi4Change) -> dict:
+    return {
+        "partner_number": number,
+        "total": round(change.latest),
+        "baseline": round(change.baseline),
+        "best": round(change.best),
+        "change": round(change.change),
+        "category": change.category,
+        "category_label": change.label,
+        "slide": change.slide,
+        "readings": change.readings,
     }
 
 
@@ -63,8 +86,10 @@ def _line_body(line: CaseLine) -> dict:
     tag="Caseload",
     description=(
         "Supervisors and administrators: every active case in scope (your own and your "
-        "supervisees'; an administrator's, all) with its figures and the reasons it is flagged, "
-        "ordered by counsellor then reference."
+        "supervisees'; an administrator's, all) with its figures, each partner's CSI-4 change "
+        "from their baseline, and its flags (severity, reason, the day each began). Ordered as "
+        "the dashboard: the most severe flag first, then the most flags, then the reference; "
+        "cases without a flag follow, by counsellor then reference."
     ),
     query=CaseloadArgsSchema,
     returns=CaseloadPageSchema,

@@ -3,7 +3,9 @@
 ``dashboard_queries`` gathers every active case in scope in a FIXED number of SQL statements
 whatever the caseload's size, as plain per-case summaries; this module words each into a line
 with ``practice.supervision.flags`` (which applies the clinical rules of ``practice.moments``,
-``practice.scripts`` and ``practice.measures``), then filters and sorts the lines as asked.
+``practice.scripts`` and ``practice.measures``), then filters and sorts the lines as asked: by
+default the most severe flag first, then the most flags, then the reference; unflagged cases
+follow, by counsellor then reference.
 Nothing is precomputed, so the figures are right the moment a session, moment, observation or
 CSI-4 response is saved.
 
@@ -19,6 +21,7 @@ from datetime import datetime
 
 from practice.accounts.models import StaffMember
 from practice.core.database import utcnow
+from practice.measures.csi4 import Csi4Change
 from practice.moments import balance
 from practice.supervision import dashboard_queries
 from practice.supervision import flags as flag_rules
@@ -26,7 +29,8 @@ from practice.supervision.dashboard_queries import ActiveCase
 from practice.supervision.flags import Flag, Thresholds
 
 SORT_KEYS = ("counsellor", "reference", "sessions", "last", "stage", "trend", "adoption", "flags")
-DEFAULT_SORT = "counsellor"
+# Most severe first: what a supervisor opens the dashboard for.
+DEFAULT_SORT = "flags"
 FLAG_FILTERS = ("any", "none", *flag_rules.FLAG_KINDS)
 TREND_FILTERS = (balance.WORSENING, balance.STEADY, balance.IMPROVING, balance.NOT_ENOUGH_SESSIONS)
 # Worst first when sorting by trend, so "worsening" leads an ascending sort.
@@ -46,6 +50,10 @@ class DashboardQuery:
     @property
     def filtered(self) -> bool:
         return self.counsellor is not None or bool(self.flag) or bool(self.trend)
+
+    @property
+    def default_order(self) -> bool:
+        return self.sort == DEFAULT_SORT and not self.descending
 
     def args(self, **changes: object) -> dict[str, str]:
         """Query-string arguments of this query (with ``changes``), defaults left out."""
@@ -96,10 +104,10 @@ class CaseLine:
     trend: balance.Trend
     scripts_adopted: int
     scripts_total: int
-    # (partner number, latest CSI-4 total), by partner number.
-    csi4: tuple[tuple[int, int], ...]
+    # (partner number, CSI-4 change from their baseline), by partner number.
+    csi4: tuple[tuple[int, Csi4Change], ...]
     unsigned: int
-    flags: tuple[Flag, ...]
+    flags: tuple[Flag, ...]  # most severe first
 
     @property
     def adoption_summary(self) -> str:
@@ -109,11 +117,38 @@ class CaseLine:
 
     @property
     def csi4_summary(self) -> str:
-        return "; ".join(f"Partner {number}: {total}" for number, total in self.csi4)
+        """Each partner's latest CSI-4 total: ``Partner 1: 12; Partner 2: 15``."""
+        return "; ".join(f"Partner {number}: {change.latest:g}" for number, change in self.csi4)
+
+    @property
+    def csi4_change_summary(self) -> str:
+        """Each partner's CSI-4 change in words: ``Partner 1: reliably deteriorated (15 to 9)``."""
+        return "; ".join(
+            f"Partner {number}: {csi4_change_words(change)}" for number, change in self.csi4
+        )
 
     @property
     def flag_kinds(self) -> set[str]:
         return {flag.kind for flag in self.flags}
+
+    @property
+    def severity(self) -> str | None:
+        """The severity of the case's most severe flag; None without flags."""
+        return self.flags[0].severity if self.flags else None
+
+
+def csi4_change_words(change: Csi4Change) -> str:
+    """A partner's CSI-4 change category in words, with what it is judged on: ``reliably
+    deteriorated (15 to 9)``, ``no reliable change (12 to 13), slide from 18``, ``baseline only
+    (11)``."""
+    label = change.label[:1].lower() + change.label[1:]
+    if change.readings == 1:
+        return f"{label} ({change.baseline:g})"
+    words = f"{label} ({change.baseline:g} to {change.latest:g})"
+    # A slide from a best that is the baseline itself says no more than the change does.
+    if change.slide and change.best > change.baseline:
+        words += f", slide from {change.best:g}"
+    return words
 
 
 @dataclass(frozen=True)
@@ -125,6 +160,7 @@ class CounsellorSummary:
     caseload: int = 0
     unsigned: int = 0
     flagged: int = 0
+    urgent: int = 0  # cases whose most severe flag is urgent
 
 
 @dataclass
@@ -195,9 +231,6 @@ def case_lines(member: StaffMember, thresholds: Thresholds, now: datetime) -> li
 
 def _line(case: ActiveCase, thresholds: Thresholds, now: datetime) -> CaseLine:
     summary = case.summary
-    latest: dict[int, int] = {}
-    for reading in sorted(summary.csi4, key=lambda r: r.on):
-        latest[reading.partner_number] = reading.total
     return CaseLine(
         case_id=case.case_id,
         reference=case.reference,
@@ -209,14 +242,14 @@ def _line(case: ActiveCase, thresholds: Thresholds, now: datetime) -> CaseLine:
         trend=summary.trend,
         scripts_adopted=sum(1 for a in summary.assignments if a.adopted),
         scripts_total=len(summary.assignments),
-        csi4=tuple(sorted(latest.items())),
+        csi4=tuple(flag_rules.csi4_changes(summary.csi4, thresholds.reliable_change)),
         unsigned=len(summary.drafts),
         flags=tuple(flag_rules.case_flags(summary, now, thresholds)),
     )
 
 
 def _zero() -> dict[str, int]:
-    return {"caseload": 0, "unsigned": 0, "flagged": 0}
+    return {"caseload": 0, "unsigned": 0, "flagged": 0, "urgent": 0}
 
 
 def _summaries(member: StaffMember, lines: list[CaseLine]) -> list[CounsellorSummary]:
@@ -229,6 +262,7 @@ def _summaries(member: StaffMember, lines: list[CaseLine]) -> list[CounsellorSum
         figures["caseload"] += 1
         figures["unsigned"] += line.unsigned
         figures["flagged"] += 1 if line.flags else 0
+        figures["urgent"] += 1 if line.severity == flag_rules.URGENT else 0
     summaries = [
         CounsellorSummary(staff_id, people[staff_id], **figures)
         for staff_id, figures in totals.items()
@@ -264,7 +298,12 @@ _SORT_VALUES: dict[str, Callable[[CaseLine], object]] = {
     "adoption": lambda line: (
         line.scripts_adopted / line.scripts_total if line.scripts_total else None
     ),
-    "flags": lambda line: len(line.flags),
+    # Most severe first, then the most flags, then by reference; unflagged cases are blanks.
+    "flags": lambda line: (
+        (flag_rules.severity_rank(line.severity), -len(line.flags), line.reference)
+        if line.severity
+        else None
+    ),
 }
 
 

@@ -1,8 +1,10 @@
 """The cycle balance of the dashboard's sessions: in SQL for scale, beside the rule it must equal.
 
-The rule is ``practice.moments.balance.cycle_balance``: a session's escalating and de-escalating
-loads are the intensities of its moments summed by valence (neutral moments in neither);
-``deescalation_share`` and ``deescalation_trend`` then work on those loads. The dashboard needs the
+The rule is ``practice.moments.balance``: a session's escalating and de-escalating loads are the
+intensities of its moments summed by valence (``cycle_balance``; neutral moments in neither), and
+its neutral moments are counted (``session_tally``), so that the flags can tell a session with
+moments tagged from one without any; ``deescalation_share`` and ``deescalation_trend`` then work
+on those loads. The dashboard needs the
 loads of every recent session of every case in scope, so ``session_loads`` sums them in the
 database in one grouped statement rather than loading each moment. ``session_loads_by_rule``
 computes the same loads by calling the rule on the moments themselves; a test
@@ -22,7 +24,8 @@ from practice.core.database import db
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType, Valence
 from practice.sessions.models import TherapySession
-from practice.supervision.flags import SessionLoad, Thresholds
+from practice.supervision.case_summaries import SessionLoad
+from practice.supervision.flags import Thresholds, needs_earlier_sessions
 
 # Sessions loaded beyond what the flags need, so that a session or two without moments rarely
 # sends a case to the second query.
@@ -49,6 +52,11 @@ def _load(valence: Valence) -> ColumnElement[int]:
     return func.coalesce(
         func.sum(when((MomentType.valence == valence, Moment.intensity), else_=0)), 0
     )
+
+
+def _count(valence: Valence) -> ColumnElement[int]:
+    """SQL: how many of a session's moments have this valence (``balance.session_tally``)."""
+    return func.coalesce(func.sum(when((MomentType.valence == valence, 1), else_=0)), 0)
 
 
 def session_loads(
@@ -85,6 +93,7 @@ def session_loads(
             kept.c.n,
             _load(Valence.ESCALATING),
             _load(Valence.DEESCALATING),
+            _count(Valence.NEUTRAL),
         )
         .select_from(kept)
         .outerjoin(Moment, and_(Moment.session_id == kept.c.session_id, Moment.voided_at.is_(None)))
@@ -94,8 +103,10 @@ def session_loads(
     )
     sessions: dict[int, list[SessionLoad]] = defaultdict(list)
     counts: dict[int, int] = {}
-    for case_id, starts_at, n, escalating, deescalating in db.execute(query):
-        sessions[case_id].append(SessionLoad(starts_at, int(escalating), int(deescalating)))
+    for case_id, starts_at, n, escalating, deescalating, neutral in db.execute(query):
+        sessions[case_id].append(
+            SessionLoad(starts_at, int(escalating), int(deescalating), int(neutral))
+        )
         counts[case_id] = n
     return sessions, counts
 
@@ -105,20 +116,19 @@ def recent_session_loads(
 ) -> tuple[dict[int, list[SessionLoad]], dict[int, int]]:
     """Per case: its latest held sessions with their loads, oldest first, and how many it held.
 
-    The flags and the trend look at the last ``sessions_needed`` sessions and at the last
-    ``trend_window`` sessions that have a de-escalation share. The first statement sums the loads of
-    each case's last few sessions only (``_SPARE_SESSIONS`` more than the flags need); a case
-    whose recent sessions hold too few shares for the trend has all its sessions loaded by the
-    second, which runs whatever happens (usually for no case at all) so that the number of
-    statements stays fixed.
+    The first statement sums the loads of each case's last few sessions only (``_SPARE_SESSIONS``
+    more than the flags and the trend look at); a case for which earlier sessions could still
+    change a flag, its since date or the trend (``flags.needs_earlier_sessions``: too few
+    shares, a worsening or a run without de-escalation that may have begun earlier) has all its
+    sessions loaded by the second, which runs whatever happens (usually for few cases or none)
+    so that the number of statements stays fixed.
     """
-    recent = max(thresholds.sessions_needed, thresholds.trend_window) + _SPARE_SESSIONS
+    recent = max(thresholds.no_deescalation_sessions, thresholds.trend_window) + _SPARE_SESSIONS
     sessions, counts = session_loads(case_ids, now, latest=recent)
     short = [
         case_id
         for case_id, loads in sessions.items()
-        if counts[case_id] > len(loads)
-        and sum(1 for s in loads if s.deescalation_share is not None) < thresholds.trend_window
+        if counts[case_id] > len(loads) and needs_earlier_sessions(loads, thresholds)
     ]
     more, _ = session_loads(short, now, latest=None)
     sessions.update(more)
@@ -129,7 +139,7 @@ def recent_session_loads(
 
 
 def session_loads_by_rule(case_ids: list[int], now: datetime) -> dict[int, list[SessionLoad]]:
-    """Per case: the loads of all its held sessions, oldest first, by ``balance.cycle_balance``
+    """Per case: the loads of all its held sessions, oldest first, by ``balance.session_tally``
     over each session's moments: what ``session_loads(case_ids, now, None)`` must return.
 
     Reads every moment of the cases, so it serves checks and tests, not the dashboard. Raises
@@ -155,6 +165,9 @@ def session_loads_by_rule(case_ids: list[int], now: datetime) -> dict[int, list[
             of_session.append((valence, intensity))
     sessions: dict[int, list[SessionLoad]] = defaultdict(list)
     for (case_id, _, starts_at), of_session in moments.items():
-        loads = balance.cycle_balance(of_session)
-        sessions[case_id].append(SessionLoad(starts_at, loads.escalating, loads.deescalating))
+        tally = balance.session_tally(of_session)
+        loads = tally.balance
+        sessions[case_id].append(
+            SessionLoad(starts_at, loads.escalating, loads.deescalating, tally.neutral)
+        )
     return sessions

@@ -1,19 +1,19 @@
 """The statements behind the caseload dashboard: a FIXED number, whatever the caseload's size.
 
-Each covers every active case in scope at once (grouped, with window functions keeping only
-each case's latest sessions and readings) and returns plain per-case summaries
-(``practice.supervision.flags``' ``CaseSummary``); ``practice.supervision.dashboard`` words them
-into lines and flags. The sessions' cycle balance is summed in SQL beside the rule it must
-equal, in ``practice.supervision.dashboard_figures``.
+Each covers every active case in scope at once (grouped, with a window function keeping only
+each case's latest sessions) and returns plain per-case summaries (``CaseSummary`` of
+``practice.supervision.case_summaries``); ``practice.supervision.dashboard`` words them into lines
+and flags. The sessions' cycle balance is summed in SQL beside the rule it must equal, in
+``practice.supervision.dashboard_figures``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from practice.accounts.models import StaffMember
@@ -25,14 +25,14 @@ from practice.measures.models import MeasureResponse
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
 from practice.sessions.models import NoteStatus, TherapySession
-from practice.supervision.dashboard_figures import recent_session_loads
-from practice.supervision.flags import (
+from practice.supervision.case_summaries import (
     AssignmentSummary,
     CaseSummary,
     Csi4Reading,
     DraftNote,
-    Thresholds,
 )
+from practice.supervision.dashboard_figures import recent_session_loads
+from practice.supervision.flags import Thresholds
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,9 @@ def _assignments(
         .order_by(ScriptAssignment.id)
     ).all()
     levels: dict[int, list[int]] = defaultdict(list)
-    for assignment_id, level in db.execute(
-        select(ScriptObservation.assignment_id, ScriptObservation.level)
+    observed_on: dict[int, list[date]] = defaultdict(list)
+    for assignment_id, level, observed_at in db.execute(
+        select(ScriptObservation.assignment_id, ScriptObservation.level, TherapySession.starts_at)
         .join(TherapySession, TherapySession.id == ScriptObservation.session_id)
         .where(
             ScriptObservation.assignment_id.in_([row[0] for row in assignments]),
@@ -169,6 +170,7 @@ def _assignments(
         .order_by(ScriptObservation.assignment_id, TherapySession.starts_at, TherapySession.id)
     ):
         levels[assignment_id].append(level)
+        observed_on[assignment_id].append(observed_at.date())
     by_case: dict[int, list[AssignmentSummary]] = defaultdict(list)
     for assignment_id, case_id, partner_id, status, category, assigned_at in assignments:
         by_case[case_id].append(
@@ -178,36 +180,25 @@ def _assignments(
                 active=status == AssignmentStatus.ACTIVE,
                 levels=tuple(levels[assignment_id]),
                 script=category,
+                observed_on=tuple(observed_on[assignment_id]),
             )
         )
     return by_case
 
 
 def _csi4_readings(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
-    """Per case: each partner's two latest CSI-4 totals (from the partners' index, not a scan)."""
-    ranked = (
-        select(
-            MeasureResponse.partner_id,
-            MeasureResponse.total,
-            TherapySession.starts_at,
-            func.row_number()
-            .over(
-                partition_by=MeasureResponse.partner_id,
-                order_by=(TherapySession.starts_at.desc(), TherapySession.id.desc()),
-            )
-            .label("rn"),
-        )
+    """Per case: every CSI-4 total of each partner, at unvoided sessions (from the partners'
+    index, not a scan): reliable change is judged from the first, the baseline."""
+    readings: dict[int, list[Csi4Reading]] = defaultdict(list)
+    for partner_id, total, starts_at in db.execute(
+        select(MeasureResponse.partner_id, MeasureResponse.total, TherapySession.starts_at)
         .join(TherapySession, TherapySession.id == MeasureResponse.session_id)
         .where(
             MeasureResponse.partner_id.in_(list(numbers)),
             MeasureResponse.measure == CSI4_MEASURE,
             TherapySession.voided_at.is_(None),
         )
-        .subquery("ranked_csi4")
-    )
-    readings: dict[int, list[Csi4Reading]] = defaultdict(list)
-    for partner_id, total, starts_at in db.execute(
-        select(ranked.c.partner_id, ranked.c.total, ranked.c.starts_at).where(ranked.c.rn <= 2)
+        .order_by(MeasureResponse.partner_id, TherapySession.starts_at, TherapySession.id)
     ):
         case_id, number = numbers[partner_id]
         readings[case_id].append(Csi4Reading(number, total, starts_at.date()))

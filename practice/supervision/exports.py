@@ -18,8 +18,16 @@ from practice.accounts.models import Role, StaffMember
 from practice.cases import eft
 from practice.measures import csi4
 from practice.reports import pdf, progress_report
-from practice.supervision.dashboard import CaseLine, Dashboard
-from practice.supervision.flags import FLAG_KINDS, day, describe_thresholds
+from practice.supervision.dashboard import CaseLine, Dashboard, csi4_change_words
+from practice.supervision.flags import (
+    FLAG_KINDS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    Flag,
+    day,
+    describe_since,
+    describe_thresholds,
+)
 
 CSV_HEADER = (
     "Counsellor",
@@ -32,7 +40,9 @@ CSV_HEADER = (
     "Scripts adopted",
     "Scripts assigned",
     "Latest CSI-4",
+    "CSI-4 change",
     "Unsigned notes",
+    "Severity",
     "Flags",
     "Flag reasons",
 )
@@ -62,6 +72,11 @@ def _cell(value: object) -> object:
     return value
 
 
+def flag_text(flag: Flag) -> str:
+    """A flag in one line: ``Severe distress (urgent, since 12 Aug 2026): reason``."""
+    return f"{flag.label} ({flag.severity}, since {day(flag.since)}): {flag.reason}"
+
+
 def csv_row(line: CaseLine) -> list[object]:
     """One case as CSV cells, in the order of ``CSV_HEADER``."""
     slope = line.trend.slope
@@ -78,9 +93,11 @@ def csv_row(line: CaseLine) -> list[object]:
             line.scripts_adopted,
             line.scripts_total,
             line.csi4_summary,
+            line.csi4_change_summary,
             line.unsigned,
+            line.severity or "",
             "; ".join(dict.fromkeys(flag.kind for flag in line.flags)),
-            " | ".join(f"{flag.label}: {flag.reason}" for flag in line.flags),
+            " | ".join(flag_text(flag) for flag in line.flags),
         )
     ]
 
@@ -110,6 +127,8 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
     generated = board.generated_at
     # Over every active case in scope, like the per-counsellor lines, whatever the filters.
     flagged = sum(summary.flagged for summary in board.summaries)
+    rules = describe_thresholds(board.thresholds)
+    since = describe_since(board.thresholds)
     return {
         "practice_name": config["PRACTICE_NAME"],
         "page_class": PAGE_CLASSES[page_size],
@@ -122,9 +141,13 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
         "shown": len(board.lines),
         "flagged": flagged,
         "summaries": [vars(summary) for summary in board.summaries],
-        "flag_kinds": FLAG_KINDS,
+        # The template words each kind as "⚑ label (n cases): rule."
+        "flag_kinds": {
+            kind: f"{label} ({SEVERITY_LABELS[SEVERITIES[kind]].lower()})"
+            for kind, label in FLAG_KINDS.items()
+        },
         "flag_counts": board.flag_counts,
-        "thresholds": describe_thresholds(board.thresholds),
+        "thresholds": {kind: f"{rules[kind]}; since: {since[kind]}" for kind in FLAG_KINDS},
         "stages": eft.NAMES,
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "rows": [
@@ -136,8 +159,17 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
                 "eft_stage": line.eft_stage,
                 "trend": line.trend.label,
                 "adoption": line.adoption_summary,
-                "csi4": [f"Partner {number}: {total}" for number, total in line.csi4],
-                "flags": [{"label": f.label, "reason": f.reason} for f in line.flags],
+                "csi4": [
+                    f"Partner {number}: {change.latest:g}, {csi4_change_words(change)}"
+                    for number, change in line.csi4
+                ],
+                "flags": [
+                    {
+                        "label": f"{f.label} ({f.severity})",
+                        "reason": f"{f.reason} (since {day(f.since)})",
+                    }
+                    for f in line.flags
+                ],
             }
             for line in board.lines
         ],

@@ -1,65 +1,124 @@
-"""Supervisor flags: which active cases need a supervisor's look, and why, in words.
+"""Supervisor flags: which active cases need a supervisor's look, how urgently, since when, and
+why, in words.
 
-One module computes every flag of DESIGN.md, from plain per-case summaries (no database, no
-request): the dashboard, its CSV and PDF exports and the caseload API all call
-:func:`case_flags`. The clinical rules themselves (de-escalation share and trend, adoption point,
-CSI-4 reliable fall) come from ``practice.moments.balance``, ``practice.scripts.adoption`` and
-``practice.measures.csi4``; this module only applies them to a case's recent history and words
-the result.
+One module computes every flag of DESIGN.md, from plain per-case summaries
+(``practice.supervision.case_summaries``; no database, no request): the dashboard, its CSV and
+PDF exports and the caseload API all call :func:`case_flags`. The clinical rules themselves
+(de-escalation share and trend, adoption point, CSI-4 reliable change) come from
+``practice.moments.balance``, ``practice.scripts.adoption`` and ``practice.measures.csi4``; this
+module only applies them to a case's history and words the result.
+
+Every flag has a **severity**, fixed per kind (:data:`SEVERITIES`, not a setting: a practice
+tunes when a flag fires, not how much it matters), and a **since** date: the day the condition
+began (the note became overdue, the last session, the first session of a run without
+de-escalation, the reading that deteriorated …), never the start of the window a rule looks at.
 
 The thresholds are defined here, once: :class:`Thresholds` holds their defaults, and a host may
-override any of them with a ``PRACTICE_FLAG_*`` configuration key (:meth:`Thresholds.from_config`).
+override any of them with a ``PRACTICE_FLAG_*`` configuration key (:meth:`Thresholds.from_config`);
+the CSI-4 reliable-change index is the practice's own (``PRACTICE_CSI4_RELIABLE_CHANGE``, read by
+``practice.measures.settings``), the same the case page and the reports judge change with.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from practice.measures import csi4
+from practice.measures.settings import reliable_change_index
 from practice.moments import balance
-from practice.scripts import adoption
+from practice.supervision.case_summaries import (
+    AssignmentSummary,
+    CaseSummary,
+    Csi4Reading,
+    DraftNote,
+    SessionLoad,
+)
 
-UNSIGNED_NOTE = "unsigned_note"
+SEVERE_DISTRESS = "severe_distress"
+CSI4_DETERIORATION = "csi4_deterioration"
+CSI4_SLIDE = "csi4_slide"
 NO_RECENT_SESSION = "no_recent_session"
 DEESCALATION_WORSENING = "deescalation_worsening"
 NO_DEESCALATION = "no_deescalation"
+UNSIGNED_NOTE = "unsigned_note"
 SCRIPT_NOT_ADOPTED = "script_not_adopted"
-CSI4_FALL = "csi4_fall"
 
-# Every flag's key and its short name, in the order flags are shown.
+# Every flag's key and its short name, in the order a case's flags are shown (most severe first).
 FLAG_KINDS: dict[str, str] = {
-    UNSIGNED_NOTE: "Unsigned note",
+    SEVERE_DISTRESS: "Severe distress",
+    CSI4_DETERIORATION: "CSI-4 deterioration",
+    CSI4_SLIDE: "CSI-4 slide",
     NO_RECENT_SESSION: "No recent session",
     DEESCALATION_WORSENING: "De-escalation worsening",
     NO_DEESCALATION: "No de-escalation",
+    UNSIGNED_NOTE: "Unsigned note",
     SCRIPT_NOT_ADOPTED: "Script not adopted",
-    CSI4_FALL: "CSI-4 fall",
 }
 
-# Configuration key of each threshold, and its type.
+# --- Severities ---------------------------------------------------------------------------------
+
+URGENT = "urgent"
+ATTENTION = "attention"
+INFO = "info"
+# Most severe first: the dashboard's order.
+SEVERITY_ORDER: tuple[str, ...] = (URGENT, ATTENTION, INFO)
+SEVERITY_LABELS: dict[str, str] = {URGENT: "Urgent", ATTENTION: "Attention", INFO: "Info"}
+# What each severity asks of the supervisor, in words (the dashboard's legend).
+SEVERITY_MEANINGS: dict[str, str] = {
+    URGENT: "a partner is in severe distress or reliably worse: look at the case before its "
+    "next session",
+    ATTENTION: "the work or its record is drifting: raise it at the next supervision",
+    INFO: "worth knowing; not a concern on its own",
+}
+# The severity of each kind of flag. Constants, not settings:
+# - urgent: what the partners report about their relationship, judged against the measure's own
+#   norms (a CSI-4 far below the cut-off, a fall beyond measurement error from the baseline);
+# - attention: signs that the therapy is stalling or drifting (a reliable loss of gains that
+#   still leaves the partner no worse than at intake, no session for weeks, a worsening or absent
+#   de-escalation in the room) and a note left unsigned past the practice's deadline;
+# - info: a script not taken up, which is common and often means the script, not the couple,
+#   needs changing.
+SEVERITIES: dict[str, str] = {
+    SEVERE_DISTRESS: URGENT,
+    CSI4_DETERIORATION: URGENT,
+    CSI4_SLIDE: ATTENTION,
+    NO_RECENT_SESSION: ATTENTION,
+    DEESCALATION_WORSENING: ATTENTION,
+    NO_DEESCALATION: ATTENTION,
+    UNSIGNED_NOTE: ATTENTION,
+    SCRIPT_NOT_ADOPTED: INFO,
+}
+
+# --- Thresholds ---------------------------------------------------------------------------------
+
+# Configuration key of each ``PRACTICE_FLAG_*`` threshold, and its type.
 CONFIG_KEYS: dict[str, tuple[str, type]] = {
     "unsigned_hours": ("PRACTICE_FLAG_UNSIGNED_HOURS", float),
     "no_session_days": ("PRACTICE_FLAG_NO_SESSION_DAYS", int),
     "no_deescalation_sessions": ("PRACTICE_FLAG_NO_DEESCALATION_SESSIONS", int),
     "script_not_adopted_sessions": ("PRACTICE_FLAG_SCRIPT_NOT_ADOPTED_SESSIONS", int),
-    "csi4_reliable_fall": ("PRACTICE_FLAG_CSI4_RELIABLE_FALL", float),
+    "severe_distress": ("PRACTICE_FLAG_SEVERE_DISTRESS", int),
 }
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """When each flag fires. The defaults are DESIGN.md's, and the only definition of them:
-    a ``PRACTICE_FLAG_*`` key left out of the configuration takes its default from here."""
+    a ``PRACTICE_FLAG_*`` key left out of the configuration takes its default from here.
+
+    ``reliable_change`` is the CSI-4 reliable-change index, the practice's
+    ``PRACTICE_CSI4_RELIABLE_CHANGE`` (``practice.measures.settings``), not a flag setting.
+    """
 
     unsigned_hours: float = 72
     no_session_days: int = 21
     no_deescalation_sessions: int = 6
     script_not_adopted_sessions: int = 6
-    csi4_reliable_fall: float = csi4.CSI4_RELIABLE_CHANGE
+    severe_distress: int = csi4.CSI4_SEVERE_DISTRESS
+    reliable_change: float = csi4.CSI4_RELIABLE_CHANGE
 
     def __post_init__(self) -> None:
         for name, (key, kind) in CONFIG_KEYS.items():
@@ -68,14 +127,24 @@ class Thresholds:
                 raise ValueError(f"{key} must be a positive number, got {value!r}")
             if kind is int and value != int(value):
                 raise ValueError(f"{key} must be a whole number, got {value!r}")
+        if self.severe_distress > csi4.CSI4_MAX_TOTAL:
+            raise ValueError(
+                f"PRACTICE_FLAG_SEVERE_DISTRESS must be a CSI-4 total (at most "
+                f"{csi4.CSI4_MAX_TOTAL}), got {self.severe_distress!r}"
+            )
+        if not self.reliable_change > 0:
+            raise ValueError(
+                f"The reliable-change index must be positive, got {self.reliable_change}"
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
         """The thresholds set in ``config`` (an ``app.config``), defaults for missing keys.
 
-        Raises ValueError for a value that is not a positive number (or not whole, for counts).
+        Raises ValueError for a value that is not a positive number (or not whole, for counts),
+        and as ``practice.measures.settings.reliable_change_index`` does.
         """
-        values = {}
+        values: dict[str, Any] = {"reliable_change": reliable_change_index(config)}
         for name, (key, kind) in CONFIG_KEYS.items():
             if key in config:
                 raw = config[key]
@@ -93,122 +162,40 @@ class Thresholds:
         """Sessions with a de-escalation share that the trend looks at (``TREND_WINDOW``)."""
         return balance.TREND_WINDOW
 
-    @property
-    def sessions_needed(self) -> int:
-        """How many of a case's latest sessions a summary must hold for the session flags."""
-        return self.no_deescalation_sessions
-
-
-def describe_thresholds(t: Thresholds) -> dict[str, str]:
-    """When each flag fires, in words, by flag kind (for legends and reports)."""
-    return {
-        UNSIGNED_NOTE: f"a note still unsigned more than {t.unsigned_hours:g} hours after its "
-        "session ended",
-        NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more",
-        DEESCALATION_WORSENING: "the de-escalation share's trend over the last "
-        f"{t.trend_window} sessions that have one is worsening (a slope below "
-        f"−{balance.TREND_THRESHOLD * 100:g} points per session)",
-        NO_DEESCALATION: "no de-escalating moment in any of the last "
-        f"{t.no_deescalation_sessions} sessions",
-        SCRIPT_NOT_ADOPTED: "an active script not adopted after "
-        f"{t.script_not_adopted_sessions} observed sessions",
-        CSI4_FALL: f"a partner's CSI-4 total {t.csi4_reliable_fall:g} points or more below "
-        "their previous one",
-    }
-
-
-# --- Summaries: what the flags look at ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionLoad:
-    """A held session's escalating and de-escalating loads (intensity-weighted)."""
-
-    starts_at: datetime
-    escalating: int
-    deescalating: int
-
-    @property
-    def deescalation_share(self) -> float | None:
-        return balance.deescalation_share(self.escalating, self.deescalating)
-
-
-@dataclass(frozen=True)
-class DraftNote:
-    """A held session whose note is still a draft."""
-
-    starts_at: datetime
-    duration_minutes: int
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
-
-
-@dataclass(frozen=True)
-class AssignmentSummary:
-    """A script assignment: whose (partner by number), since when, levels at observed sessions.
-
-    ``levels`` are the adoption levels at each observed session since the assignment, in session
-    order.
-    """
-
-    partner_number: int
-    assigned_on: date
-    active: bool
-    levels: tuple[int, ...] = ()
-    # The script's category in the practice's library (vocabulary, not clinical text).
-    script: str = ""
-
-    @functools.cached_property
-    def adopted(self) -> bool:
-        return adoption.adoption_point(list(enumerate(self.levels))) is not None
-
-
-@dataclass(frozen=True)
-class Csi4Reading:
-    """A partner's CSI-4 total at one session."""
-
-    partner_number: int
-    total: int
-    on: date
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """What the flags of one active case look at.
-
-    ``sessions`` are held sessions, oldest first, ending with the case's latest: at least the last
-    ``Thresholds.sessions_needed`` of them and the last ``TREND_WINDOW`` that have a de-escalation
-    share (older sessions may be left out). ``csi4`` holds each partner's latest readings, oldest
-    first per partner (two are enough).
-    """
-
-    opened_on: date
-    last_session_at: datetime | None = None
-    sessions: tuple[SessionLoad, ...] = ()
-    drafts: tuple[DraftNote, ...] = ()
-    assignments: tuple[AssignmentSummary, ...] = ()
-    csi4: tuple[Csi4Reading, ...] = field(default_factory=tuple)
-
-    @property
-    def trend(self) -> balance.Trend:
-        return balance.deescalation_trend([s.deescalation_share for s in self.sessions])
-
 
 @dataclass(frozen=True)
 class Flag:
-    """A reason for a supervisor to look at a case: its kind and the reason in words."""
+    """A reason for a supervisor to look at a case: its kind, the reason in words, and the day
+    the condition began. Its severity follows from its kind (:data:`SEVERITIES`)."""
 
     kind: str
     reason: str
+    since: date
 
     @property
     def label(self) -> str:
         return FLAG_KINDS[self.kind]
 
+    @property
+    def severity(self) -> str:
+        return SEVERITIES[self.kind]
 
-# --- The flags --------------------------------------------------------------------------------
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Most severe first, then in the order of ``FLAG_KINDS``."""
+        return SEVERITY_ORDER.index(self.severity), list(FLAG_KINDS).index(self.kind)
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most severe; raises ValueError for an unknown severity."""
+    return SEVERITY_ORDER.index(severity)
+
+
+# --- Words ----------------------------------------------------------------------------------------
 
 
 def day(value: date | datetime) -> str:
@@ -220,73 +207,157 @@ def _plural(count: int | float, word: str) -> str:
     return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
 
 
+def _ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th``, ``21st``."""
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}th" if 10 <= number % 100 <= 20 else f"{number}{suffix}"
+
+
+def describe_thresholds(t: Thresholds) -> dict[str, str]:
+    """When each flag fires, in words, by flag kind (for legends and reports)."""
+    rci = f"{t.reliable_change:g}"
+    return {
+        SEVERE_DISTRESS: f"a partner's latest CSI-4 total is {t.severe_distress} or lower "
+        f"(of {csi4.CSI4_MAX_TOTAL}): severe relationship distress, far below the "
+        f"{csi4.CSI4_CUTOFF:g} cut-off",
+        CSI4_DETERIORATION: f"a partner's latest CSI-4 total is {rci} points or more below their "
+        "first (baseline) total: a reliable deterioration",
+        CSI4_SLIDE: f"a partner's latest CSI-4 total is {rci} points or more below their best so "
+        "far, though not reliably below their baseline",
+        NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more",
+        DEESCALATION_WORSENING: "the de-escalation share's trend over the last "
+        f"{t.trend_window} sessions that have one is worsening (a slope below "
+        f"−{balance.TREND_THRESHOLD * 100:g} points per session, unless the share stays at "
+        f"{balance.HIGH_SHARE * 100:g} % or more)",
+        NO_DEESCALATION: "no de-escalating moment in any of the last "
+        f"{t.no_deescalation_sessions} sessions with moments tagged (a session without any "
+        "tagged moment is no evidence either way)",
+        UNSIGNED_NOTE: f"a note still unsigned more than {t.unsigned_hours:g} hours after its "
+        "session ended",
+        SCRIPT_NOT_ADOPTED: "an active script not adopted after "
+        f"{t.script_not_adopted_sessions} observed sessions",
+    }
+
+
+def describe_since(t: Thresholds) -> dict[str, str]:
+    """What each flag's "since" date is, in words, by flag kind (for legends)."""
+    return {
+        SEVERE_DISTRESS: f"the reading from which the partner's total has stayed at or below "
+        f"{t.severe_distress}",
+        CSI4_DETERIORATION: "the reading from which the partner's total has stayed reliably "
+        "below their baseline",
+        CSI4_SLIDE: "the reading from which the partner's total has stayed reliably below "
+        "their best so far",
+        NO_RECENT_SESSION: "the last session (or the case's opening, if it has none)",
+        DEESCALATION_WORSENING: "the session at which the trend turned worsening",
+        NO_DEESCALATION: "the first session of the run without a de-escalating moment",
+        UNSIGNED_NOTE: "the day the oldest late note became overdue",
+        SCRIPT_NOT_ADOPTED: f"the session at which the script reached its "
+        f"{_ordinal(t.script_not_adopted_sessions)} observed session without adoption",
+    }
+
+
+# --- The flags ----------------------------------------------------------------------------------
+
+
+def _run_start(items: Sequence[Any], holds: Callable[[int], bool]) -> int | None:
+    """Index of the first item of the run at the end of ``items`` for which ``holds(index)``
+    is true; None if it does not hold for the last item."""
+    start = None
+    for index in range(len(items) - 1, -1, -1):
+        if not holds(index):
+            break
+        start = index
+    return start
+
+
 def unsigned_note_flag(drafts: Sequence[DraftNote], now: datetime, t: Thresholds) -> Flag | None:
-    """Notes still unsigned more than ``unsigned_hours`` after their session ended."""
+    """Notes still unsigned more than ``unsigned_hours`` after their session ended; since the
+    oldest became overdue."""
     limit = timedelta(hours=t.unsigned_hours)
     late = sorted(d.ends_at for d in drafts if now - d.ends_at > limit)
     if not late:
         return None
     hours = _plural(t.unsigned_hours, "hour")
     if len(late) == 1:
-        reason = f"note unsigned more than {hours} after the session of {day(late[0])}"
+        reason = f"the note of the session of {day(late[0])} is unsigned more than {hours} later"
     else:
         reason = (
             f"{len(late)} notes unsigned more than {hours} after their session, "
-            f"the oldest since {day(late[0])}"
+            f"the oldest from {day(late[0])}"
         )
-    return Flag(UNSIGNED_NOTE, reason)
+    return Flag(UNSIGNED_NOTE, reason, (late[0] + limit).date())
 
 
 def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> Flag | None:
-    """An active case without a session for ``no_session_days`` days or more."""
+    """An active case without a session for ``no_session_days`` days or more; since its last
+    session (or its opening)."""
     if summary.last_session_at is not None:
         since = summary.last_session_at.date()
-        what = "last session"
     else:
         since = summary.opened_on
-        what = "no session since the case opened"
     days = (today - since).days
     if days < t.no_session_days:
         return None
     if summary.last_session_at is not None:
-        return Flag(NO_RECENT_SESSION, f"no session for {days} days, {what} on {day(since)}")
-    return Flag(NO_RECENT_SESSION, f"{what} on {day(since)}, {days} days ago")
+        return Flag(NO_RECENT_SESSION, f"no session for {days} days", since)
+    return Flag(NO_RECENT_SESSION, f"no session since the case opened, {days} days ago", since)
+
+
+def _worsening_run(shared: Sequence[SessionLoad]) -> int | None:
+    """Index in ``shared`` (sessions that have a share) of the session at which the trend turned
+    worsening and stayed so up to the latest; None if the latest trend is not worsening."""
+    shares = [s.deescalation_share for s in shared]
+
+    def worsening(index: int) -> bool:
+        return balance.deescalation_trend(shares[: index + 1]).label == balance.WORSENING
+
+    return _run_start(shared, worsening)
 
 
 def deescalation_worsening_flag(sessions: Sequence[SessionLoad]) -> Flag | None:
-    """The de-escalation share's trend over the last sessions that have one is "worsening"."""
-    trend = balance.deescalation_trend([s.deescalation_share for s in sessions])
-    if trend.label != balance.WORSENING or trend.slope is None:
+    """The de-escalation share's trend over the last sessions that have one is "worsening";
+    since the session at which it turned so."""
+    shared = [s for s in sessions if s.deescalation_share is not None]
+    start = _worsening_run(shared)
+    if start is None:
         return None
-    shared = [s for s in sessions if s.deescalation_share is not None][-trend.sessions_used :]
+    trend = balance.deescalation_trend([s.deescalation_share for s in shared])
     points = trend.slope * 100
     return Flag(
         DEESCALATION_WORSENING,
-        f"de-escalation share worsening over the last {trend.sessions_used} sessions "
-        f"({points:+.1f} points per session), since {day(shared[0].starts_at)}",
+        f"de-escalation share worsening over the last {trend.sessions_used} sessions that have "
+        f"one ({points:+.1f} points per session)",
+        shared[start].starts_at.date(),
     )
 
 
 def no_deescalation_flag(sessions: Sequence[SessionLoad], t: Thresholds) -> Flag | None:
-    """No de-escalating moment in each of the last ``no_deescalation_sessions`` sessions."""
-    n = t.no_deescalation_sessions
-    if len(sessions) < n:
+    """No de-escalating moment in each of the last ``no_deescalation_sessions`` sessions with
+    moments tagged (sessions without any are skipped: no evidence either way); since the first
+    tagged session of the run."""
+    tagged = [s for s in sessions if s.tagged]
+    start = _run_start(tagged, lambda index: tagged[index].deescalating == 0)
+    if start is None or len(tagged) - start < t.no_deescalation_sessions:
         return None
-    last = sessions[-n:]
-    if any(s.deescalating > 0 for s in last):
-        return None
-    return Flag(
-        NO_DEESCALATION,
-        f"no de-escalating moment in the last {_plural(n, 'session')}, "
-        f"since {day(last[0].starts_at)}",
+    run = tagged[start:]
+    untagged = sum(1 for s in sessions if not s.tagged and s.starts_at > run[0].starts_at)
+    reason = (
+        f"no de-escalating moment in the last {_plural(len(run), 'session')} with moments tagged"
     )
+    if untagged:
+        reason += f" ({_plural(untagged, 'later session')} without any tagged moment left out)"
+    return Flag(NO_DEESCALATION, reason, run[0].starts_at.date())
 
 
 def script_not_adopted_flags(assignments: Sequence[AssignmentSummary], t: Thresholds) -> list[Flag]:
-    """Active assignments observed at ``script_not_adopted_sessions`` sessions, not adopted."""
+    """Active assignments observed at ``script_not_adopted_sessions`` sessions, not adopted;
+    since the session at which the script reached that many."""
     flags = []
     for a in assignments:
         if a.active and len(a.levels) >= t.script_not_adopted_sessions and not a.adopted:
+            reached = t.script_not_adopted_sessions - 1
+            since = a.observed_on[reached] if len(a.observed_on) > reached else a.assigned_on
             flags.append(
                 Flag(
                     SCRIPT_NOT_ADOPTED,
@@ -295,45 +366,115 @@ def script_not_adopted_flags(assignments: Sequence[AssignmentSummary], t: Thresh
                     + " not adopted after "
                     f"{_plural(len(a.levels), 'observed session')}, "
                     f"assigned on {day(a.assigned_on)}",
+                    since,
                 )
             )
     return flags
 
 
-def csi4_fall_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> list[Flag]:
-    """A fall of reliable-change size between a partner's two latest CSI-4 totals."""
+def partner_readings(readings: Sequence[Csi4Reading]) -> dict[int, list[Csi4Reading]]:
+    """Each partner's CSI-4 readings in date order, by partner number (in number order)."""
     by_partner: dict[int, list[Csi4Reading]] = {}
-    for reading in readings:
+    for reading in sorted(readings, key=lambda r: (r.partner_number, r.on)):
         by_partner.setdefault(reading.partner_number, []).append(reading)
+    return by_partner
+
+
+def csi4_changes(
+    readings: Sequence[Csi4Reading], reliable_change: float
+) -> list[tuple[int, csi4.Csi4Change]]:
+    """Each partner's CSI-4 change from their baseline (``csi4.csi4_change``), by number.
+
+    Raises ValueError as ``csi4_change`` does.
+    """
+    return [
+        (number, csi4.csi4_change([r.total for r in series], reliable_change))
+        for number, series in partner_readings(readings).items()
+    ]
+
+
+def _csi4_change_flag(number: int, series: Sequence[Csi4Reading], t: Thresholds) -> Flag | None:
+    """One partner's reliable deterioration or, failing that, slide (see ``csi4_change_flags``)."""
+    totals = [r.total for r in series]
+
+    def change(index: int) -> csi4.Csi4Change:
+        return csi4.csi4_change(totals[: index + 1], t.reliable_change)
+
+    latest = change(len(totals) - 1)
+    if latest.category == csi4.DETERIORATED:
+        start = _run_start(series, lambda i: change(i).category == csi4.DETERIORATED)
+        reason = (
+            f"Partner {number}'s CSI-4 is {latest.latest:g}, {-latest.change:g} points below "
+            f"their baseline of {latest.baseline:g}"
+        )
+        return Flag(CSI4_DETERIORATION, reason, series[start].on)
+    if latest.slide:
+        start = _run_start(series, lambda i: change(i).slide)
+        reason = (
+            f"Partner {number}'s CSI-4 is {latest.latest:g}, {latest.best - latest.latest:g} "
+            f"points below their best of {latest.best:g} (baseline {latest.baseline:g})"
+        )
+        return Flag(CSI4_SLIDE, reason, series[start].on)
+    return None
+
+
+def csi4_change_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> list[Flag]:
+    """Per partner: a reliable deterioration from the baseline or, failing that, a slide from
+    the best so far (``csi4.csi4_change`` with the practice's index); since the reading from
+    which it has held."""
+    flags = (
+        _csi4_change_flag(number, series, t)
+        for number, series in partner_readings(readings).items()
+    )
+    return [flag for flag in flags if flag is not None]
+
+
+def severe_distress_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> list[Flag]:
+    """Per partner: the latest CSI-4 total at or below ``severe_distress``; since the reading
+    from which it has stayed there."""
     flags = []
-    for number in sorted(by_partner):
-        ordered = sorted(by_partner[number], key=lambda r: r.on)
-        if len(ordered) < 2:
+    for number, series in partner_readings(readings).items():
+        start = _run_start(series, lambda i, s=series: s[i].total <= t.severe_distress)
+        if start is None:
             continue
-        earlier, later = ordered[-2], ordered[-1]
-        if csi4.csi4_reliable_fall(earlier.total, later.total, t.csi4_reliable_fall):
-            flags.append(
-                Flag(
-                    CSI4_FALL,
-                    f"CSI-4 of Partner {number} fell by {earlier.total - later.total} points "
-                    f"({earlier.total} to {later.total}), on {day(later.on)}",
-                )
+        latest = series[-1].total
+        flags.append(
+            Flag(
+                SEVERE_DISTRESS,
+                f"Partner {number}'s latest CSI-4 is {latest} of {csi4.CSI4_MAX_TOTAL}, at or "
+                f"below {t.severe_distress}",
+                series[start].on,
             )
+        )
     return flags
 
 
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
-    """Every flag of an active case, in the order of ``FLAG_KINDS``.
+    """Every flag of an active case, most severe first (then in the order of ``FLAG_KINDS``).
 
     ``now`` must be timezone-aware. Raises ValueError if a summary holds values the rules
     refuse (an adoption level outside 0-3, a CSI-4 total outside 0-21).
     """
     flags: list[Flag | None] = [
-        unsigned_note_flag(summary.drafts, now, thresholds),
+        *severe_distress_flags(summary.csi4, thresholds),
+        *csi4_change_flags(summary.csi4, thresholds),
         no_recent_session_flag(summary, now.date(), thresholds),
         deescalation_worsening_flag(summary.sessions),
         no_deescalation_flag(summary.sessions, thresholds),
+        unsigned_note_flag(summary.drafts, now, thresholds),
         *script_not_adopted_flags(summary.assignments, thresholds),
-        *csi4_fall_flags(summary.csi4, thresholds),
     ]
-    return [flag for flag in flags if flag is not None]
+    return sorted((flag for flag in flags if flag is not None), key=lambda flag: flag.rank)
+
+
+def needs_earlier_sessions(sessions: Sequence[SessionLoad], t: Thresholds) -> bool:
+    """Whether sessions before the first of ``sessions`` (a case's latest, oldest first) could
+    change a flag, its since date or the trend: too few shares for the trend, a worsening that
+    may have begun earlier, or a run without de-escalation that reaches back to the first."""
+    shared = [s for s in sessions if s.deescalation_share is not None]
+    if len(shared) < t.trend_window:
+        return True
+    if _worsening_run(shared) == t.trend_window - 1:
+        return True
+    tagged = [s for s in sessions if s.tagged]
+    return all(s.deescalating == 0 for s in tagged)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
-from practice.api.schemas import (
-    Out,
-    Timestamp,
-    nullable,
-)
+from practice.api.schemas import Day, Out, Timestamp, nullable
+from practice.measures.csi4 import CHANGE_LABELS
+from practice.supervision.flags import FLAG_KINDS, SEVERITY_ORDER
 
 # --- The supervisor's caseload -----------------------------------------------------------------
 
@@ -20,14 +18,31 @@ class TrendSchema(Out):
 
 
 class Csi4LatestSchema(Out):
+    """A partner's CSI-4: the latest total, and its change judged from their baseline."""
+
     partner_number = fields.Integer()
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "The partner's latest CSI-4 total (0-21)."})
+    baseline = fields.Integer(metadata={"description": "Their first CSI-4 total."})
+    best = fields.Integer(metadata={"description": "Their highest CSI-4 total so far."})
+    change = fields.Integer(metadata={"description": "Latest total minus the baseline."})
+    category = fields.String(
+        validate=validate.OneOf(CHANGE_LABELS),
+        metadata={"description": "Reliable change from the baseline (Jacobson & Truax)."},
+    )
+    category_label = fields.String(metadata={"description": "The category in words."})
+    slide = fields.Boolean(
+        metadata={"description": "Whether the latest total is a reliable change below the best."}
+    )
+    readings = fields.Integer()
 
 
 class FlagSchema(Out):
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(FLAG_KINDS))
     label = fields.String()
+    severity = fields.String(validate=validate.OneOf(SEVERITY_ORDER))
+    severity_label = fields.String()
     reason = fields.String()
+    since = Day(metadata={"description": "The day the flagged condition began."})
 
 
 class CaseloadLineSchema(Out):
@@ -43,4 +58,9 @@ class CaseloadLineSchema(Out):
     scripts_total = fields.Integer()
     csi4 = fields.List(fields.Nested(Csi4LatestSchema))
     unsigned = fields.Integer()
-    flags = fields.List(fields.Nested(FlagSchema))
+    severity = nullable(
+        fields.String,
+        validate=validate.OneOf(SEVERITY_ORDER),
+        metadata={"description": "The severity of the case's most severe flag; null without."},
+    )
+    flags = fields.List(fields.Nested(FlagSchema), metadata={"description": "Most severe first."})

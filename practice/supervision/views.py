@@ -21,9 +21,19 @@ from practice.supervision.dashboard import (
     TREND_FILTERS,
     Dashboard,
     caseload_dashboard,
+    csi4_change_words,
     dashboard_query,
 )
-from practice.supervision.flags import FLAG_KINDS, Thresholds, describe_thresholds
+from practice.supervision.flags import (
+    FLAG_KINDS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    SEVERITY_MEANINGS,
+    Thresholds,
+    day,
+    describe_since,
+    describe_thresholds,
+)
 from practice.web import access
 from practice.web.forms import ExportConfirmForm
 
@@ -61,11 +71,17 @@ def dashboard():
         scope=exports.scope_label(member, addressed=True),
         flag_kinds=FLAG_KINDS,
         flag_rules=describe_thresholds(board.thresholds),
+        flag_since=describe_since(board.thresholds),
+        severities=SEVERITIES,
+        severity_labels=SEVERITY_LABELS,
+        severity_meanings=SEVERITY_MEANINGS,
+        day=day,
+        csi4_change_words=csi4_change_words,
+        reliable_change=board.thresholds.reliable_change,
         flag_filters=FLAG_FILTERS,
         trend_filters=TREND_FILTERS,
         trend_threshold=balance.TREND_THRESHOLD,
         csi4_cutoff=csi4.CSI4_CUTOFF,
-        csi4_below_cutoff=csi4.csi4_below_cutoff,
     )
 
 

@@ -162,7 +162,8 @@ class CasePlanner:
                 end = start + rng.randint(-2, 1)
             else:
                 start = rng.randint(9, 15)
-                end = max(2, start - rng.randint(5, 8))
+                # Reliably worse, often into severe distress, but rarely at the scale's floor.
+                end = max(4, start - rng.randint(5, 8))
             csi_start.append(start)
             csi_end.append(end)
         plan = CasePlan(
@@ -203,8 +204,11 @@ class CasePlanner:
         for script in either[:extra]:
             wanted.append((rng.randrange(len(roles)), script))
         wanted = wanted[:3]
+        # Couples who improve mostly take up their scripts within a few sessions: a script not
+        # adopted after six observed sessions is a supervisor's flag, and the demo's flags must
+        # be the exception a supervisor can explain, not the rule.
         paces = {
-            IMPROVING: ((0.45, "early"), (0.40, "late"), (0.15, "never")),
+            IMPROVING: ((0.80, "early"), (0.15, "late"), (0.05, "never")),
             STUCK: ((0.10, "early"), (0.40, "late"), (0.50, "never")),
             WORSENING: ((0.0, "early"), (0.30, "late"), (0.70, "never")),
         }[plan.trajectory]

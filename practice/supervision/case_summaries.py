@@ -1,0 +1,97 @@
+"""What the supervisor flags look at: frozen, plain summaries of one active case.
+
+Built from the database by ``practice.supervision.dashboard_queries`` (or by hand, in tests) and
+read by the pure rules of ``practice.supervision.flags``: no database, no request here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from practice.moments import balance
+from practice.scripts import adoption
+
+
+@dataclass(frozen=True)
+class SessionLoad:
+    """A held session's escalating and de-escalating loads (intensity-weighted), and how many
+    neutral moments it holds: a session with none of the three has no moments tagged."""
+
+    starts_at: datetime
+    escalating: int
+    deescalating: int
+    neutral_moments: int = 0
+
+    @property
+    def deescalation_share(self) -> float | None:
+        return balance.deescalation_share(self.escalating, self.deescalating)
+
+    @property
+    def tagged(self) -> bool:
+        """Whether any standing moment was tagged at the session (else it is no evidence)."""
+        return self.escalating + self.deescalating + self.neutral_moments > 0
+
+
+@dataclass(frozen=True)
+class DraftNote:
+    """A held session whose note is still a draft."""
+
+    starts_at: datetime
+    duration_minutes: int
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    """A script assignment: whose (partner by number), since when, levels at observed sessions.
+
+    ``levels`` are the adoption levels at each observed session since the assignment, in session
+    order; ``observed_on`` the days of those sessions, when known.
+    """
+
+    partner_number: int
+    assigned_on: date
+    active: bool
+    levels: tuple[int, ...] = ()
+    # The script's category in the practice's library (vocabulary, not clinical text).
+    script: str = ""
+    observed_on: tuple[date, ...] = ()
+
+    @functools.cached_property
+    def adopted(self) -> bool:
+        return adoption.adoption_point(list(enumerate(self.levels))) is not None
+
+
+@dataclass(frozen=True)
+class Csi4Reading:
+    """A partner's CSI-4 total at one session."""
+
+    partner_number: int
+    total: int
+    on: date
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What the flags of one active case look at.
+
+    ``sessions`` are held sessions, oldest first, ending with the case's latest: all of them, or
+    the latest ones as long as ``flags.needs_earlier_sessions`` says no earlier one could change a
+    flag. ``csi4`` holds every reading of each partner (the first is their baseline).
+    """
+
+    opened_on: date
+    last_session_at: datetime | None = None
+    sessions: tuple[SessionLoad, ...] = ()
+    drafts: tuple[DraftNote, ...] = ()
+    assignments: tuple[AssignmentSummary, ...] = ()
+    csi4: tuple[Csi4Reading, ...] = field(default_factory=tuple)
+
+    @property
+    def trend(self) -> balance.Trend:
+        return balance.deescalation_trend([s.deescalation_share for s in self.sessions])
