@@ -541,3 +541,36 @@ def test_earlier_sessions_are_needed_only_when_they_could_change_a_flag():
     # One that began at the fifth share loaded cannot.
     began = weekly(shares_to_loads([0.2, 0.4, 0.6, 0.8, 0.5, 0.3]))
     assert not flags.needs_earlier_sessions(began, DEFAULT)
+
+
+# --- Adoption on the dashboard: a lapsed script is not counted as in use --------------------
+
+
+@pytest.mark.parametrize(
+    ("levels", "adopted", "lapsed"),
+    [
+        ([2, 2, 1], True, False),  # one session below 2 after the pair: not yet lapsed
+        ([2, 2, 1, 1], True, True),  # the latest two below 2: lapsed
+        ([2, 2, 1, 1, 2], True, False),  # used again at the latest: no longer lapsed
+        ([2, 1, 1, 1], False, False),  # never adopted, so never lapsed
+    ],
+)
+def test_an_assignment_lapses_after_two_observed_sessions_below_two(levels, adopted, lapsed):
+    summary = assignment(levels)
+    assert (summary.adopted, summary.lapsed) == (adopted, lapsed)
+
+
+def test_the_dashboard_counts_lapsed_scripts_apart_from_adopted_ones():
+    from practice.supervision.dashboard import _line
+    from practice.supervision.dashboard_queries import ActiveCase
+
+    in_use = assignment([2, 2, 2])
+    lapsed = assignment([2, 2, 0, 1])
+    not_yet = assignment([1, 1])
+    summary = CaseSummary(opened_on=d("2026-06-01"), assignments=(in_use, lapsed, not_yet))
+    case = ActiveCase(1, "C-1", None, 1, "Counsellor", 3, summary)
+
+    line = _line(case, DEFAULT, NOW)
+
+    assert (line.scripts_adopted, line.scripts_lapsed, line.scripts_total) == (1, 1, 3)
+    assert line.adoption_summary == "1 of 3 adopted, 1 lapsed"

@@ -48,6 +48,7 @@ def _line_body(line: CaseLine) -> dict:
         },
         "scripts_adopted": line.scripts_adopted,
         "scripts_total": line.scripts_total,
+        "scripts_lapsed": line.scripts_lapsed,
         "csi4": [_csi4_body(number, change) for number, change in line.csi4],
         "unsigned": line.unsigned,
         "severity": line.severity,

@@ -63,8 +63,23 @@ class AssignmentSummary:
     observed_on: tuple[date, ...] = ()
 
     @functools.cached_property
+    def course(self) -> adoption.AdoptionCourse[int]:
+        """The assignment's adoption course over its observed sessions."""
+        return adoption.adoption_course(
+            [
+                adoption.Observation(i, adoption.OBSERVED, level)
+                for i, level in enumerate(self.levels)
+            ]
+        )
+
+    @property
     def adopted(self) -> bool:
-        return adoption.adoption_point(list(enumerate(self.levels))) is not None
+        return self.course.adopted
+
+    @property
+    def lapsed(self) -> bool:
+        """Adopted once, but not used at the latest two observed sessions."""
+        return self.course.state == adoption.LAPSED
 
 
 @dataclass(frozen=True)

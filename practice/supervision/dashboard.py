@@ -102,18 +102,23 @@ class CaseLine:
     last_session_at: datetime | None
     eft_stage: int | None
     trend: balance.Trend
+    # Adopted and still in use (a lapsed script is counted apart).
     scripts_adopted: int
     scripts_total: int
     # (partner number, CSI-4 change from their baseline), by partner number.
     csi4: tuple[tuple[int, Csi4Change], ...]
     unsigned: int
     flags: tuple[Flag, ...]  # most severe first
+    scripts_lapsed: int = 0
 
     @property
     def adoption_summary(self) -> str:
         if not self.scripts_total:
             return "none assigned"
-        return f"{self.scripts_adopted} of {self.scripts_total} adopted"
+        summary = f"{self.scripts_adopted} of {self.scripts_total} adopted"
+        if self.scripts_lapsed:
+            summary += f", {self.scripts_lapsed} lapsed"
+        return summary
 
     @property
     def csi4_summary(self) -> str:
@@ -240,8 +245,9 @@ def _line(case: ActiveCase, thresholds: Thresholds, now: datetime) -> CaseLine:
         last_session_at=summary.last_session_at,
         eft_stage=case.eft_stage,
         trend=summary.trend,
-        scripts_adopted=sum(1 for a in summary.assignments if a.adopted),
+        scripts_adopted=sum(1 for a in summary.assignments if a.adopted and not a.lapsed),
         scripts_total=len(summary.assignments),
+        scripts_lapsed=sum(1 for a in summary.assignments if a.lapsed),
         csi4=tuple(flag_rules.csi4_changes(summary.csi4, thresholds.reliable_change)),
         unsigned=len(summary.drafts),
         flags=tuple(flag_rules.case_flags(summary, now, thresholds)),

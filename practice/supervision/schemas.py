@@ -54,8 +54,13 @@ class CaseloadLineSchema(Out):
     last_session_at = nullable(Timestamp)
     eft_stage = nullable(fields.Integer)
     trend = fields.Nested(TrendSchema)
-    scripts_adopted = fields.Integer()
+    scripts_adopted = fields.Integer(
+        metadata={"description": "Scripts adopted and still in use (lapsed ones not counted)."}
+    )
     scripts_total = fields.Integer()
+    scripts_lapsed = fields.Integer(
+        metadata={"description": "Scripts adopted once, not used at the latest two observations."}
+    )
     csi4 = fields.List(fields.Nested(Csi4LatestSchema))
     unsigned = fields.Integer()
     severity = nullable(
