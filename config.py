@@ -60,8 +60,15 @@ class ProductionConfig(Config):
     )
 
 
+# Clinical thresholds a practice may set (the tracker checks them when it starts).
+CLINICAL_PREFIXES = ("PRACTICE_FLAG_", "PRACTICE_CSI4_")
+
+
 def config_from_env() -> Config:
-    """ProductionConfig when PRACTICE_ENV=production, else the development defaults."""
-    if os.environ.get("PRACTICE_ENV") == "production":
-        return ProductionConfig()
-    return Config()
+    """ProductionConfig when PRACTICE_ENV=production, else the development defaults, with any
+    clinical threshold (``PRACTICE_FLAG_*``, ``PRACTICE_CSI4_*``) set in the environment."""
+    config = ProductionConfig() if os.environ.get("PRACTICE_ENV") == "production" else Config()
+    for key, value in os.environ.items():
+        if key.startswith(CLINICAL_PREFIXES):
+            setattr(config, key, value)
+    return config

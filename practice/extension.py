@@ -36,6 +36,7 @@ class Practice:
         _check_host(app)
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        _check_clinical_settings(app)
         url_prefix = url_prefix.rstrip("/")
         app.extensions["practice"] = PracticeState(url_prefix, manages_accounts, reauthenticate)
 
@@ -60,6 +61,16 @@ def _check_host(app: Flask) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         raise HostSetupError("The practice tracker needs app.config['SECRET_KEY'] for CSRF.")
+
+
+def _check_clinical_settings(app: Flask) -> None:
+    """Refuse to start on a bad clinical threshold, rather than fail on the first dashboard."""
+    from practice.supervision.flags import Thresholds
+
+    try:
+        Thresholds.from_config(app.config)
+    except (TypeError, ValueError) as error:
+        raise HostSetupError(f"The practice tracker's settings: {error}") from None
 
 
 def _configure_sqlite(app: Flask) -> None:

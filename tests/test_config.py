@@ -93,3 +93,28 @@ def test_sqlite_enforces_foreign_keys(app, db):
     with pytest.raises(sa.exc.IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_clinical_thresholds_come_from_the_environment(config_module, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRACTICE_CSI4_RELIABLE_CHANGE", "4.5")
+    monkeypatch.setenv("PRACTICE_FLAG_SEVERE_DISTRESS", "5")
+    config = config_module()
+    app = create_app(config.config_from_env(), instance_path=str(tmp_path))
+    assert app.config["PRACTICE_CSI4_RELIABLE_CHANGE"] == "4.5"
+    assert app.config["PRACTICE_FLAG_SEVERE_DISTRESS"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [
+        ("PRACTICE_CSI4_RELIABLE_CHANGE", "five"),
+        ("PRACTICE_CSI4_RELIABLE_CHANGE", "0"),
+        ("PRACTICE_FLAG_SEVERE_DISTRESS", "40"),
+    ],
+)
+def test_a_bad_clinical_threshold_stops_the_start_with_its_name(tmp_path, key, bad):
+    from practice.core.settings import HostSetupError
+
+    settings = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", key: bad}
+    with pytest.raises(HostSetupError, match=key):
+        create_app(settings, instance_path=str(tmp_path))
