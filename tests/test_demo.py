@@ -227,6 +227,21 @@ def test_observations_follow_attendance_and_adoption_tells_a_believable_story(ap
     assert 0 < states[adoption.LAPSED] <= 3
 
 
+def test_most_demo_couples_share_scores_with_each_other_and_some_keep_them_private(app_context, db):
+    from practice.cases.models import Case, CaseKind
+    from practice.measures.sharing import partners_sharing
+
+    seed_demo()
+    couples = db.scalars(sa.select(Case).where(Case.kind == CaseKind.COUPLE)).all()
+    sharing = [len(partners_sharing(case, "partner", DEMO_NOW.date())) for case in couples]
+    # Both partners or neither: a case where one shares and the other does not is not the demo's.
+    assert set(sharing) <= {0, 2}
+    assert 0 < sharing.count(0) < sharing.count(2)
+    # Some cases let the referrer see the scores, not all.
+    for_referrer = [len(partners_sharing(case, "referrer", DEMO_NOW.date())) for case in couples]
+    assert 0 < sum(1 for n in for_referrer if n) < len(couples)
+
+
 def test_the_demo_dashboard_flags_a_minority_each_with_a_severity_and_a_date(app_context, db):
     seed_demo()
     admin = db.scalar(sa.select(StaffMember).where(StaffMember.role == Role.ADMIN))

@@ -26,7 +26,8 @@ from practice.demo.story import cast
 from practice.demo.story.cast import IMPROVING, Person
 from practice.demo.story.notes import Story
 from practice.demo.vocabulary import Vocabulary
-from practice.measures.models import MeasureResponse
+from practice.measures.consent import ShareAudience
+from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments import balance
 from practice.moments.models import Moment
 from practice.scripts.models import ScriptAssignment, ScriptObservation
@@ -36,6 +37,7 @@ from practice.sessions.models import Addendum, TherapySession, session_attendanc
 TABLES = (
     Case,
     Partner,
+    ScoreSharingConsent,
     TherapySession,
     session_attendance,
     ScriptAssignment,
@@ -170,6 +172,37 @@ class PracticeBuilder:
                     "position": person.position,
                 },
             )
+        self._write_consents(case_id, people, opened_on, counsellor)
+
+    def _write_consents(
+        self,
+        case_id: int,
+        people: list[Person],
+        opened_on: date,
+        counsellor: Counsellor,
+    ) -> None:
+        """Score-sharing consents given at intake, by a fixed rule so the story's random draws
+        stay as they were: most partners share with each other, one case in four keeps scores
+        private, one in three shares them with the referrer."""
+        audiences = []
+        if len(people) > 1 and case_id % 4:
+            audiences.append(ShareAudience.PARTNER)
+        if case_id % 3 == 0:
+            audiences.append(ShareAudience.REFERRER)
+        for person in people:
+            for audience in audiences:
+                self.rows.add(
+                    ScoreSharingConsent,
+                    {
+                        "id": self.rows.ids.take(ScoreSharingConsent),
+                        "case_id": case_id,
+                        "partner_id": person.id,
+                        "audience": audience,
+                        "given_on": opened_on,
+                        "recorded_by_id": counsellor.id,
+                        "recorded_at": _at(opened_on, 10),
+                    },
+                )
 
     def _write_session(
         self,
