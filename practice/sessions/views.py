@@ -104,6 +104,8 @@ def new(case_id: int):
     if not form.is_submitted():
         form.starts_at.data = utcnow().replace(second=0, microsecond=0, tzinfo=None)
         form.attendance.data = [p.id for p in case.partners]
+        # A new session starts at the case's current stage (eft.CASE_STAGE_RULE).
+        form.eft_stage.data = case.eft_stage
     elif form.validate():
         with refusal_shown_on(form):
             therapy_session = operations.record_session(case, member, form.details())
