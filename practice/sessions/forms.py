@@ -39,6 +39,7 @@ from practice.sessions.operations import (
     SessionDetails,
     max_note_length,
 )
+from practice.web.autosave import PayloadError
 from practice.web.forms import NUL_MESSAGE, PracticeForm
 
 MODALITY_CHOICES = [
@@ -200,14 +201,6 @@ class AddendumForm(PracticeForm):
         ],
     )
     submit = SubmitField("Add addendum")
-
-
-class PayloadError(ValueError):
-    """An autosave request whose JSON is not what the note form sends; ``fields`` say where."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
 
 
 _LABELS = {
