@@ -396,7 +396,11 @@ def void_body(db: Session, w: World) -> dict:
 
 
 def sign_body(db: Session, w: World) -> dict:
-    return {"password": PASSWORD, "version": _version(db, TherapySession, w.sign_session)}
+    return {
+        "password": PASSWORD,
+        "version": _version(db, TherapySession, w.sign_session),
+        "confirm_missing": "y",
+    }
 
 
 # --- The table of form routes -------------------------------------------------------------------

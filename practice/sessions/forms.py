@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -174,6 +175,8 @@ class SignForm(PracticeForm):
         "Enter your password to sign",
         validators=[DataRequired("Enter your password to sign."), Length(max=256)],
     )
+    # Asked only when the page lists something missing (``before_signing``).
+    confirm_missing = BooleanField("I have read what is missing above and sign the note as it is")
     # The version of the note shown: a note changed meanwhile is not signed unread.
     version = IntegerField(
         widget=HiddenInput(),
