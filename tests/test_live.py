@@ -135,7 +135,7 @@ def test_screen_shows_where_you_were_after_a_reload(client, auth, db, counsellor
     live.tag(db, "softening", session.case.partners[0].id)
     page = client.get(f"/sessions/{session.id}/live").get_data(as_text=True)
     assert "min 12 · Softening · Alex" in page
-    assert '<dd id="tally-deescalating">1</dd>' in page
+    assert 'id="tally-deescalating">1</td>' in page
 
 
 def test_signed_note_shows_a_message_and_a_link_back(

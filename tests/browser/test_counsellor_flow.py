@@ -121,7 +121,7 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
 
     _open_tab(page, "Moments")
     page.wait_for_url(re.compile(r"/moments$"))
-    expect(page.locator("table tbody tr")).to_have_count(4)
+    expect(page.locator("table.moments tbody tr")).to_have_count(4)
     screenshots.take(page, "moments")
 
     # 5. Scripts: the new case has none, so assign one, then record its adoption.
