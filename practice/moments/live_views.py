@@ -110,10 +110,20 @@ def _columns(case: Case) -> list[dict]:
     """The grid's columns: each partner with the digit that selects it, and "Both" on 0
     (between the two partners of a couple, after a family's members)."""
     columns = [
-        {"partner_id": p.id, "name": p.display_name, "key": str(n) if n <= 9 else None}
+        {
+            "partner_id": p.id,
+            "name": p.display_name,
+            "key": str(n) if n <= 9 else None,
+            "position": p.position,
+        }
         for n, p in enumerate(case.partners, start=1)
     ]
-    together = {"partner_id": None, "name": operations.together_label(case.kind), "key": "0"}
+    together = {
+        "partner_id": None,
+        "name": operations.together_label(case.kind),
+        "key": "0",
+        "position": None,
+    }
     if len(columns) == 2:
         columns.insert(1, together)
     elif len(columns) > 2:
