@@ -92,7 +92,7 @@ def test_a_new_session_form_starts_at_the_cases_stage(client, auth, counsellor, 
         r'<option[^>]*selected[^>]*value="(\d*)"|<option[^>]*value="(\d*)"[^>]*selected', page
     )
     assert [a or b for a, b in selected] == ["2"]
-    assert "Starts at the case&#39;s current stage" in page
+    assert "Starts at the case&#39;s stage" in page
 
 
 def test_a_new_session_form_for_a_case_not_yet_assessed_starts_blank(
