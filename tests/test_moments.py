@@ -117,7 +117,8 @@ def test_tab_lists_standing_moments_in_minute_order_with_the_cycle_balance(
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
 
     assert page.index("Softening") < page.index("Trigger identified") < page.index("Pursue")
-    assert "Contempt" not in page.split("<table")[1].split("</table>")[0]  # voided: not listed
+    listed = page.split('<table class="data moments"')[1].split("</table>")[0]
+    assert "Contempt" not in listed  # voided: not listed
     # E = 4, D = 2 (neutral counts in neither): share 2 / 6 = 33%.
     assert 'id="tally-escalating-load">4</td>' in page
     assert 'id="tally-deescalating-load">2</td>' in page
