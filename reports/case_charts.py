@@ -40,6 +40,7 @@ def case_charts(
             name=f"{line.partner_name}: {line.script_text}",
             levels=[line.levels.get(point.session_id) for point in points],
             adopted_index=index.get(line.adopted_session_id),
+            partner_position=progress.partner_position(line.partner_id),
         )
         for line in progress.adoption
     ]
@@ -72,6 +73,9 @@ def case_charts(
             cutoff=csi4.CSI4_CUTOFF,
             chart_id=f"{id_prefix}-csi4",
             words=words,
+            partner_positions=[
+                progress.partner_position(line.partner_id) or 0 for line in progress.csi4
+            ],
         ),
     )
 

@@ -38,6 +38,7 @@ from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import charts, pdf
 from practice.reports.case_charts import case_charts, plain_trend, svg_data_uri
+from practice.reports.charts.looks import partner_colour
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
 from practice.sessions.operations import note_intact
@@ -128,6 +129,8 @@ def report_context(
         "partners": [
             {
                 "name": p.display_name,
+                # The partner's colour in the report's charts, for the key of the table.
+                "colour": partner_colour(p.position),
                 "pronouns": p.pronouns or "",
                 "role": CYCLE_ROLE_LABELS.get(p.cycle_role, p.cycle_role) if clinical else "",
             }

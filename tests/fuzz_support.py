@@ -54,6 +54,7 @@ from practice.models import (
     Partner,
     ScoreSharingConsent,
     Script,
+    ScriptObservation,
     StaffMember,
     TherapySession,
 )
@@ -181,6 +182,12 @@ def measures_of_session(db: Session, w: World) -> tuple:
     m = MeasureResponse
     rows = db.execute(select(m.partner_id, m.items).where(m.session_id == w.session)).all()
     return tuple(sorted((partner, tuple(items)) for partner, items in rows))
+
+
+def observations_of_session(db: Session, w: World) -> tuple:
+    o = ScriptObservation
+    query = select(o.assignment_id, o.status, o.level, o.note).where(o.session_id == w.session)
+    return tuple(db.execute(query.order_by(o.assignment_id)).all())
 
 
 def consents_of_case(db: Session, w: World) -> tuple:
@@ -311,6 +318,14 @@ def csi4_body(db: Session, w: World) -> dict:
     return {"partners-0-partner_id": str(partner), **items}
 
 
+def csi4_autosave_body(db: Session, w: World) -> dict:
+    return {"partner_id": _partners(db, w.case)[1], "items": [3, 3, 3, 3]}
+
+
+def adoption_autosave_body(db: Session, w: World) -> dict:
+    return {"assignment_id": w.assignment, "level": 2, "note": "Used it at home."}
+
+
 def consent_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[0]
     return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
@@ -381,7 +396,11 @@ def void_body(db: Session, w: World) -> dict:
 
 
 def sign_body(db: Session, w: World) -> dict:
-    return {"password": PASSWORD, "version": _version(db, TherapySession, w.sign_session)}
+    return {
+        "password": PASSWORD,
+        "version": _version(db, TherapySession, w.sign_session),
+        "confirm_missing": "y",
+    }
 
 
 # --- The table of form routes -------------------------------------------------------------------
@@ -486,6 +505,20 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.session_measures": FormRoute(
         (Csi4Form,), "counsellor", snapshot=measures_of_session
     ),
+    "practice.measures.autosave_csi4": FormRoute(
+        (),
+        "counsellor",
+        json=("partner_id", "items"),
+        snapshot=measures_of_session,
+        accepted=json_accepted,
+    ),
+    "practice.scripts.autosave_adoption": FormRoute(
+        (),
+        "counsellor",
+        json=("assignment_id", "level", "note"),
+        snapshot=observations_of_session,
+        accepted=json_accepted,
+    ),
     # One URL, two forms: a withdrawal carries its own date field.
     "practice.measures.score_sharing": FormRoute(
         (GiveConsentForm, WithdrawConsentForm), "counsellor", snapshot=consents_of_case
@@ -551,6 +584,8 @@ VALID_BODIES = {
     "practice.scripts.edit_script": script_body,
     "practice.scripts.session_scripts": adoption_body,
     "practice.measures.session_measures": csi4_body,
+    "practice.measures.autosave_csi4": csi4_autosave_body,
+    "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,

@@ -160,11 +160,13 @@ ACCESS: dict[str, str] = {
     "practice.live.tag": "edit",
     "practice.live.undo": "edit",
     "practice.scripts.session_scripts": "read/edit",
+    "practice.scripts.autosave_adoption": "edit",
     "practice.scripts.retire_assignment": "edit",
     "practice.scripts.library": "admin",
     "practice.scripts.edit_script": "admin",
     "practice.scripts.retire_script": "admin",
     "practice.measures.session_measures": "read/edit",
+    "practice.measures.autosave_csi4": "edit",
     # Each partner's consent to share their scores: read with the case, changed by A alone.
     "practice.measures.score_sharing": "read/edit",
     "practice.reports.index": "read",

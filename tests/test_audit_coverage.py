@@ -148,7 +148,10 @@ def test_note_reads_changes_sign_addendum_and_cosign(
 
     since = _last_id(db)
     version = str(db.get(TherapySession, draft.id).version)
-    signed = auth.post(f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": version})
+    signed = auth.post(
+        f"/sessions/{draft.id}/sign",
+        {"password": PASSWORD, "version": version, "confirm_missing": "y"},
+    )
     assert signed.status_code == 302
     _expect(db, since, "note_signed", actor=counsellor, **session_event)
 

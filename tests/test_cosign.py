@@ -95,7 +95,9 @@ def test_sign_queue_wrong_password_cosign_and_empty_queue(
 ):
     draft = make_session(case, **NOTE)
     auth.login(counsellor)
-    signed = auth.post(f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": "1"})
+    signed = auth.post(
+        f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": "1", "confirm_missing": "y"}
+    )
     assert signed.status_code == 302
     assert _reload(db, draft.id).review_status == ReviewStatus.PENDING
     auth.logout()

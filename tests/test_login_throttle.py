@@ -124,9 +124,11 @@ def test_wrong_passwords_when_signing_count_toward_the_lock(
     auth.login(counsellor)
     path = f"/sessions/{draft.id}/sign"
     for _ in range(3):
-        page = auth.post(path, {"password": "not my password", "version": "1"})
+        page = auth.post(
+            path, {"password": "not my password", "version": "1", "confirm_missing": "y"}
+        )
         assert "That password is not right" in page.get_data(as_text=True)
-    refused = auth.post(path, {"password": PASSWORD, "version": "1"})
+    refused = auth.post(path, {"password": PASSWORD, "version": "1", "confirm_missing": "y"})
     assert "That password is not right" in refused.get_data(as_text=True)
     assert not db.get(TherapySession, draft.id).is_signed
 

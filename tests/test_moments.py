@@ -117,11 +117,12 @@ def test_tab_lists_standing_moments_in_minute_order_with_the_cycle_balance(
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
 
     assert page.index("Softening") < page.index("Trigger identified") < page.index("Pursue")
-    assert "Contempt" not in page.split("<table")[1].split("</table>")[0]  # voided: not listed
+    listed = page.split('<table class="data moments"')[1].split("</table>")[0]
+    assert "Contempt" not in listed  # voided: not listed
     # E = 4, D = 2 (neutral counts in neither): share 2 / 6 = 33%.
-    assert "<dt>Escalating load</dt><dd>4</dd>" in page
-    assert "<dt>De-escalating load</dt><dd>2</dd>" in page
-    assert "<dt>De-escalation share</dt><dd>33%</dd>" in page
+    assert 'id="tally-escalating-load">4</td>' in page
+    assert 'id="tally-deescalating-load">2</td>' in page
+    assert 'id="tally-share">33%</td>' in page
     assert audited(db, "moments_viewed") == 1
 
 
@@ -129,7 +130,7 @@ def test_deescalation_share_is_a_dash_without_loads(client, auth, db, counsellor
     add(db, session, counsellor, "trigger_identified", 3)
     auth.login(counsellor)
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
-    assert "<dt>De-escalation share</dt><dd>—" in page
+    assert 'id="tally-share">—' in page
 
 
 def test_colour_is_shown_with_words_never_alone(client, auth, db, counsellor, session):

@@ -579,7 +579,8 @@ def test_sign_with_a_wrong_password_changes_nothing(client, auth, counsellor, dr
     version = draft.version
     auth.login(counsellor)
     response = auth.post(
-        f"/sessions/{draft.id}/sign", {"password": "not my password", "version": version}
+        f"/sessions/{draft.id}/sign",
+        {"password": "not my password", "version": version, "confirm_missing": "y"},
     )
     assert response.status_code == 200
     assert "password is not right" in response.get_data(as_text=True)
@@ -596,7 +597,8 @@ def test_an_empty_note_cannot_be_signed(client, auth, counsellor, draft, db):
     db.commit()
     auth.login(counsellor)
     response = auth.post(
-        f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": draft.version}
+        f"/sessions/{draft.id}/sign",
+        {"password": PASSWORD, "version": draft.version, "confirm_missing": "y"},
     )
     assert response.status_code == 200
     assert "The note is empty" in response.get_data(as_text=True)
@@ -612,7 +614,10 @@ def test_signing_locks_the_note(client, auth, counsellor, case, draft, db):
     auth.login(counsellor)
     auth.post(f"/sessions/{draft.id}/note", {**NOTE, "version": 1})
     with note_signed.connected_to(listener):
-        response = auth.post(f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": 2})
+        response = auth.post(
+            f"/sessions/{draft.id}/sign",
+            {"password": PASSWORD, "version": 2, "confirm_missing": "y"},
+        )
     assert response.status_code == 302
     signed = _reload(db, draft.id)
     assert signed.status == NoteStatus.SIGNED
@@ -663,7 +668,9 @@ def test_a_note_changed_since_the_sign_page_opened_is_not_signed(
     assert _version_in(page) == 2
     # Another tab saves a change after the sign page was opened.
     auth.post(f"/sessions/{draft.id}/note", {**NOTE, "note_plan": "changed", "version": 2})
-    response = auth.post(f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": 2})
+    response = auth.post(
+        f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": 2, "confirm_missing": "y"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "The note changed since you opened this page" in page
@@ -671,7 +678,10 @@ def test_a_note_changed_since_the_sign_page_opened_is_not_signed(
     assert _version_in(page) == 3
     assert _reload(db, draft.id).status == NoteStatus.DRAFT
     assert (
-        auth.post(f"/sessions/{draft.id}/sign", {"password": PASSWORD, "version": 3}).status_code
+        auth.post(
+            f"/sessions/{draft.id}/sign",
+            {"password": PASSWORD, "version": 3, "confirm_missing": "y"},
+        ).status_code
         == 302
     )
     assert _reload(db, draft.id).status == NoteStatus.SIGNED

@@ -205,7 +205,7 @@ def test_retiring_keeps_old_moments_visible(
     auth.logout()
     auth.login(counsellor)
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
-    table = page.split("<table")[1].split("</table>")[0]
+    table = page.split('<table class="data moments"')[1].split("</table>")[0]
     assert "Contempt" in table and "(retired type)" in table
     form = page.split("Add a moment")[1]
     assert "Contempt" not in form  # no longer offered

@@ -4,11 +4,20 @@ A case records the stage it is in now and each session the stage it was held in;
 of ``STAGES`` or left blank (not yet assessed). Forms, API schemas, operations, pages, reports,
 exports and the database's check constraints all take the stages from here.
 
+One stage (``CASE_STAGE_RULE``): the case's current stage is stored on the case, so that its
+header, the dashboard, exports and reports read one value, and the sessions move it. Whenever a
+session's stage is recorded or changed, or a session recording one is moved in time or voided,
+the case takes the stage of its latest standing (not voided) session that records one
+(``current_stage``); editing an older session therefore never moves the case past a later
+session's stage. With no session recording a stage, the case keeps the one set on the case page,
+which may also set it between sessions. A new session's form starts at the case's stage.
+
 Pure: no Flask, no database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -81,6 +90,19 @@ def label(number: int | None) -> str:
     """The stage's number and name (``1: De-escalation``), or ``Not yet assessed``."""
     found = stage(number)
     return found.label if found is not None else NOT_ASSESSED
+
+
+CASE_STAGE_RULE = (
+    "The case's stage follows its latest session that records one; "
+    "a new session starts at the case's stage."
+)
+
+
+def current_stage(stages_in_order: Iterable[int | None], kept: int | None) -> int | None:
+    """The case's current stage: the last recorded stage of its standing sessions, taken in
+    the order they were held, or ``kept`` (the case's own) when none records one."""
+    recorded = [number for number in stages_in_order if number is not None]
+    return recorded[-1] if recorded else kept
 
 
 def choices() -> list[tuple[int, str]]:

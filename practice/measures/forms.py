@@ -19,6 +19,7 @@ from wtforms.widgets import HiddenInput
 
 from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_ITEMS, Csi4Item
+from practice.web.autosave import PayloadError, whole_number
 from practice.web.forms import PracticeForm, PracticeSubform
 
 # The words at the two ends of each item's answer scale (Funk & Rogge 2007), by item number.
@@ -150,3 +151,27 @@ class WithdrawConsentForm(_ConsentForm):
         "Withdrawn on", validators=[InputRequired(message="Enter the day it was withdrawn.")]
     )
     withdraw = SubmitField("Record withdrawal")
+
+
+def csi4_autosave_payload(payload: object) -> tuple[int, list[int]]:
+    """The partner id and four item scores of a CSI-4 autosave body; raises PayloadError.
+
+    One partner at a time, all four items: the page keeps a partner's answers until all four
+    are given (CSI-4 answers are all or none).
+    """
+    if not isinstance(payload, dict):
+        raise PayloadError("Send a JSON object with partner_id and items (four whole numbers).")
+    errors: dict[str, str] = {}
+    partner_id = payload.get("partner_id")
+    if not whole_number(partner_id):
+        errors["partner_id"] = "The partner must be given by its number."
+    items = payload.get("items")
+    if not isinstance(items, list) or len(items) != len(CSI4_ITEMS):
+        errors["items"] = f"Send all {len(CSI4_ITEMS)} items, one whole number each."
+    else:
+        for item, score in zip(CSI4_ITEMS, items, strict=True):
+            if not whole_number(score) or not item.minimum <= score <= item.maximum:
+                errors[f"item_{item.number}"] = _range_message(item)
+    if errors:
+        raise PayloadError(f"The answers were not saved. {' '.join(errors.values())}", errors)
+    return partner_id, items

@@ -42,7 +42,8 @@ def record_csi4(
 ) -> MeasureResponse:
     """Store a partner's four CSI-4 item scores at this session, with the computed total.
 
-    A second recording at the same session replaces the first. ``recorded_by`` defaults to the
+    A second recording at the same session replaces the first (the same answers again change
+    nothing). ``recorded_by`` defaults to the
     case's counsellor, the only person who may record. Raises NoteSigned on a signed note, and
     MeasureError for a partner of another case or item scores that are not whole numbers within
     their ranges.
@@ -68,6 +69,9 @@ def record_csi4(
             session_id=therapy_session.id, partner_id=partner.id, measure=CSI4_MEASURE
         )
         db.add(response)
+    elif list(response.items) == items:
+        # The same answers again (an autosave after a page reload): nothing to record.
+        return response
     response.items = items
     response.total = total
     response.recorded_by_id = (recorded_by.id if recorded_by else None) or _counsellor_id(

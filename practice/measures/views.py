@@ -8,7 +8,16 @@ The views validate the form and call ``operations``; the request commits
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from practice import audit
 from practice.cases.models import Case, Partner
@@ -20,12 +29,21 @@ from practice.cases.scoping import (
     session_for_editor,
     session_for_viewer,
 )
+from practice.core.errors import Refused
 from practice.measures import change, csi4, operations, queries, sharing
-from practice.measures.forms import SCALE_ENDS, Csi4Form, GiveConsentForm, WithdrawConsentForm
+from practice.measures.forms import (
+    SCALE_ENDS,
+    Csi4Form,
+    GiveConsentForm,
+    WithdrawConsentForm,
+    csi4_autosave_payload,
+)
 from practice.measures.models import MeasureResponse
 from practice.measures.settings import reliable_change_index
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
+from practice.web.autosave import PayloadError, json_error, saved_at
 from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("measures", __name__)
@@ -46,6 +64,30 @@ def session_measures(session_id: int):
             flash("The CSI-4 answers were saved.", "success")
             return redirect(url_for(".session_measures", session_id=therapy_session.id))
     return _render_tab(therapy_session, form)
+
+
+@bp.route("/sessions/<int:session_id>/measures/autosave", methods=["POST"])
+@access.staff
+def autosave_csi4(session_id: int):
+    """One partner's four answers, saved as the counsellor gives them (the tab's script)."""
+    member = access.current_staff()
+    therapy_session = session_for_editor(member, session_id)
+    try:
+        partner_id, items = csi4_autosave_payload(request.get_json(silent=True))
+        response = operations.record_csi4(therapy_session, partner_id, items, recorded_by=member)
+    except PayloadError as error:
+        return json_error(400, "invalid", str(error), error.fields)
+    except NoteSigned as refusal:
+        return json_error(409, "signed", str(refusal))
+    except Refused as refusal:
+        return json_error(400, "invalid", str(refusal), refusal.fields)
+    return jsonify(
+        partner_id=partner_id,
+        total=response.total,
+        reading=csi4.csi4_reading(response.total),
+        below_cutoff=csi4.csi4_below_cutoff(response.total),
+        saved_at=saved_at(response.recorded_at),
+    )
 
 
 def _render_tab(therapy_session: TherapySession, form: Csi4Form | None = None):

@@ -30,7 +30,7 @@ from practice.core.database import utcnow
 from practice.core.errors import Conflict, NotFound, PracticeError
 from practice.core.unit_of_work import rollback_request
 from practice.moments import operations, vocabulary
-from practice.moments.balance import VALENCE_LABELS, SessionTally
+from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS, SessionTally
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
@@ -94,7 +94,8 @@ bp.register_error_handler(500, _handle_server_error)
 
 
 def _tally_json(tally: SessionTally) -> dict:
-    """The tally as the script shows it: moments per valence, the two loads, the share."""
+    """The tally as the script shows it: moments per valence, the two loads, the share (the
+    same figures, under the same names, as the Moments tab's ``session_tally``)."""
     return {
         "escalating": tally.escalating,
         "deescalating": tally.deescalating,
@@ -109,10 +110,20 @@ def _columns(case: Case) -> list[dict]:
     """The grid's columns: each partner with the digit that selects it, and "Both" on 0
     (between the two partners of a couple, after a family's members)."""
     columns = [
-        {"partner_id": p.id, "name": p.display_name, "key": str(n) if n <= 9 else None}
+        {
+            "partner_id": p.id,
+            "name": p.display_name,
+            "key": str(n) if n <= 9 else None,
+            "position": p.position,
+        }
         for n, p in enumerate(case.partners, start=1)
     ]
-    together = {"partner_id": None, "name": operations.together_label(case.kind), "key": "0"}
+    together = {
+        "partner_id": None,
+        "name": operations.together_label(case.kind),
+        "key": "0",
+        "position": None,
+    }
     if len(columns) == 2:
         columns.insert(1, together)
     elif len(columns) > 2:
@@ -172,6 +183,7 @@ def screen(session_id: int):
         default_key=next((c["key"] for c in columns if c["partner_id"] is None), "1"),
         groups=vocabulary.group_by_valence(vocabulary.active_types()),
         valence_labels=VALENCE_LABELS,
+        min_share_load=MIN_SHARE_LOAD,
         tally=operations.session_tally(therapy_session),
         recent=_recent(therapy_session),
         clock=_clock(therapy_session),

@@ -14,7 +14,7 @@ from practice.accounts.models import StaffMember
 from practice.cases import scoping
 from practice.core.database import db
 from practice.moments import operations, vocabulary
-from practice.moments.balance import VALENCE_LABELS
+from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS
 from practice.moments.forms import MomentForm
 from practice.moments.models import Moment
 from practice.moments.operations import MomentData
@@ -82,6 +82,7 @@ def session_moments(session_id: int):
         form=form,
         together=operations.together_label(therapy_session.case.kind),
         valence_labels=VALENCE_LABELS,
+        min_share_load=MIN_SHARE_LOAD,
     )
     return page, status
 

@@ -61,6 +61,7 @@ class AdoptionLine:
     not_observed: dict[int, str]  # period's sessions without opportunity or with partner absent
     course: adoption.AdoptionCourse[int]  # keyed by session id
     adopted_on: date | None  # the (UTC) date of the adopting session, in the period or before
+    partner_id: int | None = None
 
     @property
     def adopted_session_id(self) -> int | None:
@@ -105,6 +106,10 @@ class CaseProgress:
         """The de-escalation share of the latest session that has one."""
         shares = [p.deescalation_share for p in self.sessions if p.deescalation_share is not None]
         return shares[-1] if shares else None
+
+    def partner_position(self, partner_id: int | None) -> int | None:
+        """The partner's place in the case (``Partner.position``), which fixes their colour."""
+        return next((p.position for p in self.partners if p.id == partner_id), None)
 
     def session_date(self, session_id: int) -> date | None:
         """The (UTC) date of a session shown here, or None for one outside the period."""
@@ -231,6 +236,7 @@ def _adoption_lines(
                 not_observed={o.key: o.status for o in shown if o.status != adoption.OBSERVED},
                 course=course,
                 adopted_on=dates.get(course.adopted_at) if course.adopted else None,
+                partner_id=assignment.partner_id,
             )
         )
     return lines

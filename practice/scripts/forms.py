@@ -33,7 +33,8 @@ from practice.scripts.operations import (
     MAX_SCRIPT_TEXT,
     ObservationInput,
 )
-from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
+from practice.web.autosave import PayloadError, whole_number
+from practice.web.forms import NUL_MESSAGE, PracticeForm, PracticeSubform, strip_whitespace
 
 ROLE_LABELS = {
     ScriptRole.PURSUER.value: "Pursuer",
@@ -195,3 +196,30 @@ class RetireAssignmentForm(PracticeForm):
 
     session_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     retire = SubmitField("Retire")
+
+
+def adoption_autosave_payload(payload: object) -> tuple[int, ObservationInput]:
+    """The assignment id and what was observed, from an adoption autosave body; raises
+    PayloadError. ``level`` is a level of ``ADOPTION_LEVELS`` or ``"no_opportunity"``;
+    ``note`` is optional text."""
+    if not isinstance(payload, dict):
+        raise PayloadError("Send a JSON object with assignment_id, level and note.")
+    errors: dict[str, str] = {}
+    assignment_id = payload.get("assignment_id")
+    if not whole_number(assignment_id):
+        errors["assignment_id"] = "The script must be given by its number."
+    level = payload.get("level")
+    if level != NO_OPPORTUNITY and not (whole_number(level) and level in ADOPTION_LEVELS):
+        errors["level"] = LEVEL_MESSAGE
+    note = payload.get("note", "")
+    if not isinstance(note, str):
+        errors["note"] = "The note must be text."
+    elif len(note.strip()) > MAX_OBSERVATION_NOTE:
+        errors["note"] = f"Keep the note to {MAX_OBSERVATION_NOTE} characters or fewer."
+    elif "\x00" in note:
+        errors["note"] = NUL_MESSAGE
+    if errors:
+        raise PayloadError(f"The level was not saved. {' '.join(errors.values())}", errors)
+    if level == NO_OPPORTUNITY:
+        return assignment_id, ObservationInput(NO_OPPORTUNITY, None, note)
+    return assignment_id, ObservationInput(OBSERVED, level, note)

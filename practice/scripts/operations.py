@@ -301,11 +301,13 @@ def _clean_entry(entry: ObservationInput) -> ObservationInput:
 
 
 def open_assignments(therapy_session: TherapySession) -> list[ScriptAssignment]:
-    """The case's active assignments given at or before this session (one query)."""
+    """The case's active assignments given at or before this session, with their scripts and
+    partners (one query)."""
     return list(
         db.scalars(
             select(ScriptAssignment)
             .join(TherapySession, ScriptAssignment.assigned_session_id == TherapySession.id)
+            .options(joinedload(ScriptAssignment.script), joinedload(ScriptAssignment.partner))
             .where(
                 ScriptAssignment.case_id == therapy_session.case_id,
                 ScriptAssignment.status == AssignmentStatus.ACTIVE,

@@ -7,12 +7,13 @@ it (``refusal_shown_on``), or flashed where the page has no form (``refusal_flas
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from practice import audit
 from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
-from practice.core.database import db
+from practice.core.database import db, utcnow
+from practice.core.errors import Refused
 from practice.scripts import operations, queries
 from practice.scripts.adoption import (
     ADOPTION_LEVELS,
@@ -27,10 +28,13 @@ from practice.scripts.forms import (
     AssignForm,
     RetireAssignmentForm,
     ScriptForm,
+    adoption_autosave_payload,
 )
 from practice.scripts.models import Script, ScriptAssignment
 from practice.sessions.models import TherapySession
+from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
+from practice.web.autosave import PayloadError, json_error, saved_at
 from practice.web.refusals import refusal_flashed, refusal_shown_on
 
 bp = Blueprint("scripts", __name__)
@@ -127,6 +131,29 @@ def _record(therapy_session: TherapySession):
             flash("Adoption levels were saved for this session.", "success")
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))
     return _render_tab(therapy_session, adoption=form)
+
+
+@bp.route("/sessions/<int:session_id>/scripts/autosave", methods=["POST"])
+@access.staff
+def autosave_adoption(session_id: int):
+    """One script's level (or "no opportunity") and note, saved as the counsellor gives them
+    (the tab's script); the same operation as the form, so absent partners follow attendance."""
+    therapy_session = session_for_editor(access.current_staff(), session_id)
+    try:
+        assignment_id, entry = adoption_autosave_payload(request.get_json(silent=True))
+        operations.record_adoption(therapy_session, {assignment_id: entry})
+    except PayloadError as error:
+        return json_error(400, "invalid", str(error), error.fields)
+    except NoteSigned as refusal:
+        return json_error(409, "signed", str(refusal))
+    except Refused as refusal:
+        return json_error(400, "invalid", str(refusal), refusal.fields)
+    return jsonify(
+        assignment_id=assignment_id,
+        status=entry.status,
+        level=entry.level,
+        saved_at=saved_at(utcnow()),
+    )
 
 
 def _render_tab(

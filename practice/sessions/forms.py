@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -39,6 +40,7 @@ from practice.sessions.operations import (
     SessionDetails,
     max_note_length,
 )
+from practice.web.autosave import PayloadError
 from practice.web.forms import NUL_MESSAGE, PracticeForm
 
 MODALITY_CHOICES = [
@@ -173,6 +175,8 @@ class SignForm(PracticeForm):
         "Enter your password to sign",
         validators=[DataRequired("Enter your password to sign."), Length(max=256)],
     )
+    # Asked only when the page lists something missing (``before_signing``).
+    confirm_missing = BooleanField("I have read what is missing above and sign the note as it is")
     # The version of the note shown: a note changed meanwhile is not signed unread.
     version = IntegerField(
         widget=HiddenInput(),
@@ -200,14 +204,6 @@ class AddendumForm(PracticeForm):
         ],
     )
     submit = SubmitField("Add addendum")
-
-
-class PayloadError(ValueError):
-    """An autosave request whose JSON is not what the note form sends; ``fields`` say where."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
 
 
 _LABELS = {

@@ -119,7 +119,36 @@ def record_session(case: Case, member: StaffMember, data: SessionDetails) -> The
     db.add(therapy_session)
     db.flush()
     audit.record("session_created", obj=therapy_session)
+    if therapy_session.eft_stage is not None:
+        follow_case_stage(therapy_session)
     return therapy_session
+
+
+def follow_case_stage(therapy_session: TherapySession) -> None:
+    """Move the session's case to the stage of its latest standing session that records one
+    (``eft.CASE_STAGE_RULE``); audited "case_stage_moved" when it changes.
+
+    Called when a session's stage is recorded or changed, or a session recording one is moved
+    in time or voided. Editing an older session thus leaves a later session's stage in force.
+    """
+    case = therapy_session.case
+    stages = db.scalars(
+        select(TherapySession.eft_stage)
+        .where(TherapySession.case_id == case.id, TherapySession.voided_at.is_(None))
+        .order_by(TherapySession.starts_at, TherapySession.id)
+    )
+    stage = eft.current_stage(stages, case.eft_stage)
+    if stage == case.eft_stage:
+        return
+    was = case.eft_stage
+    case.eft_stage = stage
+    case.updated_at = utcnow()
+    db.flush()
+    audit.record(
+        "case_stage_moved",
+        obj=case,
+        detail={"from": was, "to": stage, "session_id": therapy_session.id},
+    )
 
 
 def _current_version(therapy_session: TherapySession, expected_version: int) -> None:
@@ -157,6 +186,9 @@ def update_details(
         changed.append("attendance")
     if not changed:
         return therapy_session
+    stage_touched = "eft_stage" in changed or (
+        "starts_at" in changed and therapy_session.eft_stage is not None
+    )
     therapy_session.starts_at = data.starts_at
     therapy_session.duration_minutes = data.duration_minutes
     therapy_session.modality = data.modality
@@ -166,6 +198,8 @@ def update_details(
     therapy_session.updated_at = utcnow()
     _flush_versioned(therapy_session)
     audit.record("session_updated", obj=therapy_session, detail={"fields": changed})
+    if stage_touched:
+        follow_case_stage(therapy_session)
     if "attendance" in changed:
         attendance_changed.send(therapy_session)
     return therapy_session
@@ -360,6 +394,8 @@ def void_session(
     therapy_session.void_reason = reason
     _flush_versioned(therapy_session)
     audit.record("session_voided", obj=therapy_session)
+    if therapy_session.eft_stage is not None:
+        follow_case_stage(therapy_session)
     return therapy_session
 
 

@@ -18,7 +18,17 @@ from practice.cases import scoping
 from practice.cases.models import CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.measures.queries import session_csi4
+from practice.scripts.adoption import ABSENT
+from practice.scripts.operations import open_assignments
+from practice.scripts.queries import session_levels
 from practice.sessions import operations
+from practice.sessions.before_signing import (
+    Attendee,
+    Missing,
+    OpenScript,
+    missing_before_signing,
+)
 from practice.sessions.forms import (
     AddendumForm,
     EditSessionForm,
@@ -104,6 +114,8 @@ def new(case_id: int):
     if not form.is_submitted():
         form.starts_at.data = utcnow().replace(second=0, microsecond=0, tzinfo=None)
         form.attendance.data = [p.id for p in case.partners]
+        # A new session starts at the case's current stage (eft.CASE_STAGE_RULE).
+        form.eft_stage.data = case.eft_stage
     elif form.validate():
         with refusal_shown_on(form):
             therapy_session = operations.record_session(case, member, form.details())
@@ -233,8 +245,13 @@ def sign(session_id: int):
         flash("This note is already signed.", "info")
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = SignForm(data={"version": therapy_session.version})
+    missing = _missing_before_signing(therapy_session)
     if form.validate_on_submit():
-        if not confirm_password(form.password.data):
+        if missing and not form.confirm_missing.data:
+            form.confirm_missing.errors.append(
+                "Tick this box to sign with what is listed missing, or record it first."
+            )
+        elif not confirm_password(form.password.data):
             audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
             form.form_errors.append("That password is not right. The note was not signed.")
         else:
@@ -251,7 +268,32 @@ def sign(session_id: int):
                     "Read it again below, then sign."
                 )
     note = operations.note_fields(therapy_session)
-    return _render("sign.html", therapy_session, "sign", note=note, form=form)
+    return _render("sign.html", therapy_session, "sign", note=note, form=form, missing=missing)
+
+
+def _missing_before_signing(therapy_session: TherapySession) -> list[Missing]:
+    """What the session has not recorded (``before_signing``), from its attendance, CSI-4
+    answers, open scripts' levels and note: four queries."""
+    attended = {partner.id for partner in therapy_session.attendees}
+    attendees = [
+        Attendee(partner.id, partner.display_name)
+        for partner in therapy_session.case.partners
+        if partner.id in attended
+    ]
+    scripts = [
+        OpenScript(a.id, a.partner_id, a.partner.display_name, a.script.text)
+        for a in open_assignments(therapy_session)
+    ]
+    recorded = {
+        level.assignment_id for level in session_levels(therapy_session) if level.status != ABSENT
+    }
+    return missing_before_signing(
+        operations.note_fields(therapy_session),
+        attendees,
+        set(session_csi4(therapy_session)),
+        scripts,
+        recorded,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/addenda", methods=["POST"])

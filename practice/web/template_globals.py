@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
+from practice.reports.charts.looks import partner_colour
 from practice.web.access import load_current_staff
 
 
@@ -18,7 +19,14 @@ def template_globals() -> dict:
         "current_staff": load_current_staff(),
         "csrf_token": generate_csrf,
         "endpoint_exists": _endpoint_exists,
+        "partner_colour": _partner_colour,
     }
+
+
+def _partner_colour(position: int | None) -> str:
+    """The colour of the partner at ``position`` (``Partner.position``), as the charts draw
+    them (``looks.partner_colour``)."""
+    return partner_colour(position or 0)
 
 
 def _endpoint_exists(endpoint: str) -> bool:

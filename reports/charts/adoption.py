@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pygal
 
-from practice.reports.charts.looks import ADOPTED_LOOK, line_look
+from practice.reports.charts.looks import ADOPTED_LOOK, Look, line_look, partner_look
 from practice.reports.charts.render import Series, check_lengths, no_data, render
 from practice.reports.charts.svg import Svg
 from practice.reports.charts.words import CLINICAL, ChartWords
@@ -19,11 +19,28 @@ ADOPTION_LEVEL_NAMES = tuple(adoption.ADOPTION_LEVEL_NAMES.values())
 
 @dataclass(frozen=True)
 class AdoptionSeries:
-    """One script's adoption levels per session (None: not observed) and where it was adopted."""
+    """One script's adoption levels per session (None: not observed) and where it was adopted;
+    ``partner_position`` draws it in its partner's colour (``looks.partner_look``)."""
 
     name: str
     levels: Sequence[int | None]
     adopted_index: int | None
+    partner_position: int | None = None
+
+
+def _looks(series: Sequence[AdoptionSeries]) -> list[Look]:
+    """Each script in its partner's colour (their second script with another dash and marker);
+    scripts without a partner position take looks in order."""
+    seen: dict[int, int] = {}
+    looks = []
+    for i, script in enumerate(series):
+        if script.partner_position is None:
+            looks.append(line_look(i))
+            continue
+        nth = seen.get(script.partner_position, 0)
+        seen[script.partner_position] = nth + 1
+        looks.append(partner_look(script.partner_position, nth))
+    return looks
 
 
 def adoption_chart(
@@ -60,9 +77,9 @@ def adoption_chart(
         (
             script.name,
             [None if level is None else level + offset for level in script.levels],
-            line_look(i),
+            look,
         )
-        for i, (script, offset) in enumerate(zip(series, offsets, strict=True))
+        for script, offset, look in zip(series, offsets, _looks(series), strict=True)
     ]
     rings = [
         (script.adopted_index, script.levels[script.adopted_index] + offset)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pygal
 
 from practice.measures.csi4 import CSI4_CUTOFF, CSI4_MAX_TOTAL
-from practice.reports.charts.looks import CUTOFF_LOOK, GREY, LABEL_FONT, line_look
+from practice.reports.charts.looks import CUTOFF_LOOK, GREY, LABEL_FONT, line_look, partner_look
 from practice.reports.charts.render import check_lengths, no_data, number, render
 from practice.reports.charts.svg import Svg
 from practice.reports.charts.words import CLINICAL, ChartWords
@@ -20,13 +20,18 @@ def csi4_chart(
     cutoff: float = CSI4_CUTOFF,
     chart_id: str = "csi4",
     words: ChartWords = CLINICAL,
+    partner_positions: Sequence[int] | None = None,
 ) -> str:
     """Return each partner's CSI-4 total (0-21) per session against a dashed cut-off line.
 
-    Raises ValueError if a series differs in length from ``labels``, a total is outside 0-21, or
-    chart_id is not a plain identifier.
+    ``partner_positions`` (one per series) draws each partner in their own look
+    (``looks.partner_look``), whoever else has readings; without it series take looks in order.
+    Raises ValueError if a series differs in length from ``labels`` or from
+    ``partner_positions``, a total is outside 0-21, or chart_id is not a plain identifier.
     """
     title = words.csi4_title
+    if partner_positions is not None and len(partner_positions) != len(series):
+        raise ValueError("Give one partner position per CSI-4 series")
     check_lengths(labels, **{f"totals of {name!r}": totals for name, totals in series})
     if not labels or all(total is None for _, totals in series for total in totals):
         return no_data(title, chart_id)
@@ -50,7 +55,14 @@ def csi4_chart(
         title=title,
         y_title=words.csi4_axis,
         labels=labels,
-        series=[(name, list(totals), line_look(i)) for i, (name, totals) in enumerate(series)],
+        series=[
+            (
+                name,
+                list(totals),
+                partner_look(partner_positions[i]) if partner_positions else line_look(i),
+            )
+            for i, (name, totals) in enumerate(series)
+        ],
         options={
             "range": (0, CSI4_MAX_TOTAL),
             "y_labels": [0, 3, 6, 9, 12, 15, 18, 21],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
 # so 14-unit labels print at about 8.5 pt and the 18-unit title at about 11 pt.
@@ -57,3 +57,30 @@ BLANK_LOOK = Look(INK, kind="marker")  # padding series that only keep pygal's l
 
 def line_look(index: int) -> Look:
     return LINE_LOOKS[index % len(LINE_LOOKS)]
+
+
+# Each partner keeps one look on every chart, page and report, by their place in the case
+# (``Partner.position``: 0 is the case's first partner, "partner A"). Vermilion is left out: on
+# the cycle-balance chart it means escalating, and no partner should read as the escalating one.
+PARTNER_LOOKS = (
+    Look(BLUE, None, "circle"),
+    Look(OCHRE, "9 4", "square"),
+    Look(PURPLE, "2 3", "triangle"),
+    Look(GREEN, "10 3 2 3", "diamond"),
+    Look(INK, "4 2 1 2", "hollow"),
+)  # a sixth member of a family starts again at the first look
+
+
+def partner_look(position: int, nth: int = 0) -> Look:
+    """How the partner at ``position`` is drawn; their ``nth`` line on one chart (a second
+    script, say) keeps the partner's colour and takes another dash and marker."""
+    own = PARTNER_LOOKS[position % len(PARTNER_LOOKS)]
+    if nth % len(PARTNER_LOOKS) == 0:
+        return own
+    other = PARTNER_LOOKS[(position + nth) % len(PARTNER_LOOKS)]
+    return replace(own, dash=other.dash, marker=other.marker)
+
+
+def partner_colour(position: int) -> str:
+    """The partner's one colour, for charts, page swatches and legends alike."""
+    return partner_look(position).colour

@@ -121,7 +121,7 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
 
     _open_tab(page, "Moments")
     page.wait_for_url(re.compile(r"/moments$"))
-    expect(page.locator("table tbody tr")).to_have_count(4)
+    expect(page.locator("table.moments tbody tr")).to_have_count(4)
     screenshots.take(page, "moments")
 
     # 5. Scripts: the new case has none, so assign one, then record its adoption.
@@ -176,6 +176,9 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     page.get_by_role("link", name="Sign note").click()
     page.wait_for_url(re.compile(r"/sign$"))
     expect(page.locator(".dap")).to_contain_text(NOTE["note_plan"])
+    # No CSI-4 was taken: the page says so, and signing asks to confirm.
+    expect(page.locator(".missing-list")).to_contain_text("No CSI-4 recorded for Jo")
+    page.check("#confirm_missing")
     page.fill("#password", PASSWORD)
     screenshots.take(page, "sign")
     page.get_by_role("button", name="Sign note").click()

@@ -168,6 +168,8 @@
     document.getElementById("tally-escalating").textContent = tally.escalating;
     document.getElementById("tally-deescalating").textContent = tally.deescalating;
     document.getElementById("tally-neutral").textContent = tally.neutral;
+    document.getElementById("tally-escalating-load").textContent = tally.escalating_load;
+    document.getElementById("tally-deescalating-load").textContent = tally.deescalating_load;
     var share = document.getElementById("tally-share");
     share.textContent =
       tally.deescalation_share === null ? "\u2014" : Math.round(tally.deescalation_share * 100) + "%";
