@@ -20,6 +20,9 @@ from flask import Flask
 DEFAULTS: dict[str, Any] = {
     "PRACTICE_NAME": "Couples Cycle Practice",
     "PRACTICE_BASE_TEMPLATE": "practice/base.html",
+    # Sources a host's layout needs beyond the tracker's CSP ('self'), by directive:
+    # {"style-src": ["https://fonts.example"], "font-src": "https://fonts.example"}.
+    "PRACTICE_CSP_EXTRA": {},
     "PRACTICE_USER_ID_ATTRIBUTE": "id",
     "PRACTICE_PAGE_SIZE": "A4",
     "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports

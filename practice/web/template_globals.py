@@ -14,7 +14,9 @@ def template_globals() -> dict:
     config = current_app.config
     return {
         "practice_name": config["PRACTICE_NAME"],
-        "practice_base_template": config["PRACTICE_BASE_TEMPLATE"],
+        # Pages extend the frame, which extends the configured layout (practice/_frame.html).
+        "practice_base_template": "practice/_frame.html",
+        "practice_layout_template": config["PRACTICE_BASE_TEMPLATE"],
         "current_staff": load_current_staff(),
         "csrf_token": generate_csrf,
         "endpoint_exists": _endpoint_exists,

@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any]) -> Flask:
         "host_app",
         template_folder=str(HERE / "host_templates"),
         static_folder=str(HERE / "host_static"),
+        static_url_path="/static",
         instance_path=config.pop("INSTANCE_PATH", None),
     )
     app.config.update(SECRET_KEY="host-secret", PRACTICE_BASE_TEMPLATE="host/layout.html")
