@@ -45,6 +45,9 @@ class Practice:
         app.register_blueprint(blueprint, url_prefix=url_prefix or None)
         app.cli.add_command(practice_cli)
         _configure_sqlite(app)
+        _exempt_api_from_host_csrf(app)
+        # Also when the host sets up CSRFProtect after the tracker: this runs before its check.
+        app.before_request(lambda: _exempt_api_from_host_csrf(app))
 
 
 def _check_host(app: Flask) -> None:
@@ -60,6 +63,22 @@ def _check_host(app: Flask) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         raise HostSetupError("The practice tracker needs app.config['SECRET_KEY'] for CSRF.")
+
+
+def _exempt_api_from_host_csrf(app: Flask) -> None:
+    """Exempt the token API from a host's global ``CSRFProtect``.
+
+    Scripts send a bearer token and no CSRF token, so the host's check would refuse every
+    API write. The tracker's own gate (``practice.web.csrf``) still guards each of its
+    routes, the API included: a browser session's request needs its CSRF token there.
+    """
+    csrf = app.extensions.get("csrf")
+    if csrf is None or not hasattr(csrf, "exempt"):
+        return
+    from practice.api.routing import bp as api_blueprint
+
+    if api_blueprint not in getattr(csrf, "_exempt_blueprints", ()):
+        csrf.exempt(api_blueprint)
 
 
 def _configure_sqlite(app: Flask) -> None:

@@ -98,3 +98,45 @@ class HostBrowser:
 
     def post(self, path: str, data: dict | None = None, **kwargs):
         return self.client.post(path, data={"csrf_token": self.token(), **(data or {})}, **kwargs)
+
+
+def api_token(app: Flask, email: str) -> str:
+    """A personal API token made with the README's command (printed on its last line)."""
+    result = app.test_cli_runner().invoke(args=["practice", "token", "create", email])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+NOTE = {
+    "note_data": "Alex pursued; Sam went quiet.",
+    "note_assessment": "Both can see the cycle.",
+    "note_plan": "Practise the time-out script.",
+}
+
+
+def draft_with_note(client: FlaskClient, token: str) -> tuple[int, int]:
+    """A case and a session with a written note, through the API; (session id, version)."""
+    bearer = {"Authorization": f"Bearer {token}"}
+    case = client.post(
+        "/practice/api/v1/cases",
+        json={
+            "opened_on": "2026-01-05",
+            "partners": [{"display_name": "Alex"}, {"display_name": "Sam"}],
+        },
+        headers=bearer,
+    )
+    assert case.status_code == 201, case.get_data(as_text=True)
+    session = client.post(
+        f"/practice/api/v1/cases/{case.get_json()['id']}/sessions",
+        json={"starts_at": "2026-02-03T15:00:00Z"},
+        headers=bearer,
+    )
+    assert session.status_code == 201, session.get_data(as_text=True)
+    body = session.get_json()
+    saved = client.patch(
+        f"/practice/api/v1/sessions/{body['id']}",
+        json={"version": body["version"], **NOTE},
+        headers=bearer,
+    )
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    return body["id"], saved.get_json()["version"]
