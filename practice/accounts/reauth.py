@@ -18,6 +18,7 @@ from practice.web.access import load_current_staff
 from practice.web.forms import ExportConfirmForm
 
 EXPORT_PASSWORD_WRONG = "That password is not right. Nothing was exported."
+PASSWORD_WRONG = "That password is not right, or too many were wrong: wait a while."
 
 
 def confirm_password(password: str) -> bool:

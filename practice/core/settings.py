@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     # Every standalone account must enrol in two-factor sign-in before using the tracker.
     "PRACTICE_TOTP_REQUIRED": False,
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # WAL, foreign keys, the busy timeout and BEGIN IMMEDIATE on SQLite connections. None: on
+    # the standalone app's engine only; a host app that wants them on its engine sets True.
+    "PRACTICE_SQLITE_PRAGMAS": None,
     # Closed cases are purged this many years after closing (flask practice purge-expired).
     "PRACTICE_RETENTION_YEARS": 7,
     # Where `practice audit verify` remembers the newest verified audit event (a path; None:
