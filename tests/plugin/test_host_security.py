@@ -81,3 +81,24 @@ def test_wrong_passwords_to_the_host_hook_are_throttled(host, counsellor, monkey
     refused = browser.post(path, {"password": HOST_PASSWORD, "version": version})
     assert refused.status_code == 200  # refused like a wrong one, the host not even asked
     assert len(asked) == host.config["PRACTICE_LOGIN_MAX_FAILURES"]
+
+
+def test_the_api_is_exempt_also_when_the_host_adds_csrf_protection_after_the_tracker(tmp_path):
+    from flask import Flask
+    from flask_login import LoginManager
+    from flask_sqlalchemy import SQLAlchemy
+    from flask_wtf.csrf import CSRFProtect
+
+    from practice import Practice
+
+    app = Flask("late_csrf_host", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/h.db")
+    SQLAlchemy().init_app(app)
+    login_manager = LoginManager(app)
+    login_manager.user_loader(lambda user_id: None)
+    Practice().init_app(app)
+    CSRFProtect(app)
+    response = app.test_client().post(
+        "/practice/api/v1/cases", json={}, headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert response.status_code == 401  # the token check answered, not the host's CSRF check
