@@ -10,12 +10,19 @@ from flask_login.utils import _create_identifier
 from practice.web import session_limits
 from tests.conftest import make_test_app
 
-MISSING = "sqlite:////nonexistent-directory/practice.db"  # every connection attempt fails
+# Every connection attempt fails: a SQLite file that cannot be opened, a PostgreSQL server that
+# refuses connections (nothing listens on port 1).
+UNREACHABLE = {
+    "sqlite": "sqlite:////nonexistent-directory/practice.db",
+    "postgresql": "postgresql+psycopg://practice@127.0.0.1:1/practice?connect_timeout=1",
+}
 
 
-@pytest.fixture
-def down(tmp_path):
-    app = make_test_app(MISSING, tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+@pytest.fixture(params=sorted(UNREACHABLE))
+def down(request, tmp_path):
+    app = make_test_app(
+        UNREACHABLE[request.param], tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False
+    )
 
     @app.route("/boom")
     def boom():
