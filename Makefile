@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test check install db demo lint format clean
+.PHONY: run serve test check install db demo lint format clean wheel-check
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,8 @@ format: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# The wheel from the sdist, installed with every dependency at its declared floor
+# (tests/wheel_floors.txt), serving the main paths; about a minute with a warm pip cache.
+wheel-check: install
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_wheel.py

@@ -45,7 +45,13 @@ class Practice:
 
         app.register_blueprint(blueprint, url_prefix=url_prefix or None)
         app.cli.add_command(practice_cli)
-        _configure_sqlite(app)
+        if _wants_sqlite_tuning(app, manages_accounts):
+            _configure_sqlite(app)
+        if not manages_accounts:
+            _be_a_guest(app)
+        _exempt_api_from_host_csrf(app)
+        # Also when the host sets up CSRFProtect after the tracker: this runs before its check.
+        app.before_request(lambda: _exempt_api_from_host_csrf(app))
 
 
 def _check_host(app: Flask) -> None:
@@ -71,6 +77,41 @@ def _check_clinical_settings(app: Flask) -> None:
         Thresholds.from_config(app.config)
     except (TypeError, ValueError) as error:
         raise HostSetupError(f"The practice tracker's settings: {error}") from None
+
+
+def _exempt_api_from_host_csrf(app: Flask) -> None:
+    """Exempt the token API from a host's global ``CSRFProtect``.
+
+    Scripts send a bearer token and no CSRF token, so the host's check would refuse every
+    API write. The tracker's own gate (``practice.web.csrf``) still guards each of its
+    routes, the API included: a browser session's request needs its CSRF token there.
+    """
+    csrf = app.extensions.get("csrf")
+    if csrf is None or not hasattr(csrf, "exempt"):
+        return
+    from practice.api.routing import bp as api_blueprint
+
+    if api_blueprint not in getattr(csrf, "_exempt_blueprints", ()):
+        csrf.exempt(api_blueprint)
+
+
+def _be_a_guest(app: Flask) -> None:
+    """In a host app the host owns the sign-in: its requests count as activity for the
+    tracker's idle clock, and a fresh sign-in to the host (or a sign-out) restarts the clock."""
+    from flask_login import user_logged_in, user_logged_out
+
+    from practice.web import session_limits
+
+    app.before_request(session_limits.note_host_activity)
+    user_logged_in.connect(session_limits.forget_clock, app)
+    user_logged_out.connect(session_limits.forget_clock, app)
+
+
+def _wants_sqlite_tuning(app: Flask, manages_accounts: bool) -> bool:
+    """The standalone app tunes its own SQLite engine; a host's only when it opts in
+    (``PRACTICE_SQLITE_PRAGMAS = True``), since the engine and its behaviour are the host's."""
+    setting = app.config.get("PRACTICE_SQLITE_PRAGMAS")
+    return manages_accounts if setting is None else bool(setting)
 
 
 def _configure_sqlite(app: Flask) -> None:

@@ -41,6 +41,7 @@ from practice.accounts.forms import (
     NewTokenForm,
     PasswordChangeForm,
     RecoveryCodesForm,
+    ResumeForm,
 )
 from practice.accounts.tokens import create_token
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
@@ -445,6 +446,8 @@ class FormRoute:
 
 FORM_ROUTES: dict[str, FormRoute] = {
     "practice.accounts.logout": FormRoute((), "counsellor", examples=3, signs_out=True),
+    # Standalone it only redirects; in a host app it asks the host's hook (tests/plugin).
+    "practice.accounts.resume": FormRoute((ResumeForm,), "counsellor", examples=4),
     "practice.cases.new": FormRoute(
         (NewCaseForm,), "counsellor", extra=("rows",), snapshot=case_count
     ),

@@ -131,6 +131,7 @@ ACCESS: dict[str, str] = {
     "practice.static": "public",
     "practice.accounts.login": "public",
     "practice.accounts.logout": "staff",
+    "practice.accounts.resume": "staff",
     "practice.health.alive": "public",
     "practice.health.ready": "public",
     "practice.reports.asset": "public",

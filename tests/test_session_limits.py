@@ -127,4 +127,7 @@ def test_host_mode_sessions_expire_on_tracker_pages(host):  # noqa: F811
     _age(client, auth_seconds=40 * 60, seen_seconds=31 * 60)
     response = client.get("/practice/")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/sign-in")
+    # Only the tracker's part ends: the host's sign-in stays, the tracker asks to re-enter.
+    assert response.headers["Location"].startswith("/practice/resume")
+    with client.session_transaction() as session:
+        assert session["_user_id"] == str(user_id)

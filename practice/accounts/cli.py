@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from practice.accounts import operations, tokens
 from practice.accounts.models import Role, StaffMember
 from practice.core.database import db
+from practice.core.settings import state
 
 
 @click.command("create-user")
@@ -16,9 +18,24 @@ from practice.core.database import db
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.COUNSELLOR.value)
 @click.option("--supervisor", "supervisor_email", help="Email of their supervisor.")
 @click.option("--user-id", help="Host app's user id (when the tracker is mounted in a host).")
-@click.password_option(required=False, help="Standalone login password (prompted if omitted).")
+@click.option("--password", help="Standalone login password (prompted if omitted).")
 def create_user(email, display_name, role, supervisor_email, user_id, password) -> None:
     """Add a staff member (and, standalone, their login account)."""
+    if state(current_app).manages_accounts:
+        if user_id:
+            raise click.ClickException(
+                "--user-id is for a host app; the standalone app's staff sign in with a password."
+            )
+        if not password:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        if not user_id:
+            raise click.ClickException("--user-id is needed: the host app's id of this user.")
+        if password:
+            raise click.ClickException(
+                "The host app holds its users' passwords: leave out --password."
+            )
+        _require_host_user(user_id)
     supervisor = None
     if supervisor_email:
         supervisor = db.scalar(
@@ -31,7 +48,7 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
             email=email,
             display_name=display_name,
             role=role,
-            password=None if user_id else password,
+            password=password,
             user_id=user_id,
             supervisor=supervisor,
             actor_label="cli",
@@ -39,6 +56,23 @@ def create_user(email, display_name, role, supervisor_email, user_id, password) 
     except operations.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {member.role} {member.email} (staff id {member.id}).")
+
+
+def _require_host_user(user_id: str) -> None:
+    """Refuse an id the host's user loader does not know, or that names another user."""
+    loader = current_app.login_manager.user_callback
+    try:
+        user = loader(user_id) if loader is not None else None
+    except (ValueError, TypeError, LookupError):  # a loader that trusts its session's ids
+        user = None
+    if user is None:
+        raise click.ClickException(f"The host app has no user with id {user_id}.")
+    attribute = current_app.config["PRACTICE_USER_ID_ATTRIBUTE"]
+    if str(getattr(user, attribute, None)) != user_id:
+        raise click.ClickException(
+            f"The host app's user {user_id} has {attribute} {getattr(user, attribute, None)}; "
+            f"give that as --user-id."
+        )
 
 
 @click.group("token")

@@ -39,6 +39,16 @@ def _meets_policy(form, field) -> None:
 # Signing in and the account page
 
 
+class ResumeForm(PracticeForm):
+    """Host mode: the password that resumes the tracker after its part of the session expired."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+    )
+    submit = SubmitField("Go on")
+
+
 class LoginForm(PracticeForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])

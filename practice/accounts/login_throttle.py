@@ -25,21 +25,48 @@ def address_blocked(address: str, now: datetime | None = None) -> bool:
 
 
 @atomic
-def record_failure(address: str, now: datetime | None = None) -> None:
-    """Count a failed password or code from ``address``; block it when the window is full."""
+def record_failure(
+    address: str,
+    now: datetime | None = None,
+    max_failures: int | None = None,
+    block_seconds: int | None = None,
+) -> None:
+    """Count a failed password or code from ``address``; block it when the window is full.
+
+    ``address`` may also be a key of another kind (``host_user_key``) with its own limits.
+    """
     now = now or utcnow()
     config = current_app.config
     window = timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"])
+    if max_failures is None:
+        max_failures = config["PRACTICE_LOGIN_ADDRESS_MAX_FAILURES"]
+    if block_seconds is None:
+        block_seconds = config["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"]
     row = _row_for(address, now)
     if row.window_started_at + window <= now:
         row.failures = 0
         row.window_started_at = now
     row.failures += 1
-    if row.failures >= config["PRACTICE_LOGIN_ADDRESS_MAX_FAILURES"]:
-        row.blocked_until = now + timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"])
+    if row.failures >= max_failures:
+        row.blocked_until = now + timedelta(seconds=block_seconds)
         row.failures = 0
         row.window_started_at = now
     db.flush()
+
+
+def host_user_key(member_id: int) -> str:
+    """The throttle's key for a host user's password confirmations (a host app keeps no
+    account row of ours to count on); it cannot be mistaken for an address."""
+    return f"staff:{member_id}"
+
+
+@atomic
+def clear(key: str) -> None:
+    """Forget the failures counted under ``key`` (a confirmed password)."""
+    row = db.scalar(select(LoginThrottle).where(LoginThrottle.address == key))
+    if row is not None and row.failures:
+        row.failures = 0
+        db.flush()
 
 
 def _row_for(address: str, now: datetime) -> LoginThrottle:

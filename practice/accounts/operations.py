@@ -10,6 +10,7 @@ address throttle, the ``login_failed`` event) must outlive the refusal the page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -119,6 +120,44 @@ def confirm_password(account: Account, password: str, address: str | None = None
     towards the lock-out and the address throttle and is audited as a failed login."""
     confirmed = authenticate(account.email, password, address)
     return confirmed is not None and confirmed.id == account.id
+
+
+@atomic
+def confirm_host_password(
+    member: StaffMember, check: Callable[[], bool], address: str | None = None
+) -> bool:
+    """Whether the host's ``check`` confirms its user's password, throttled as a sign-in is.
+
+    In a host app the host holds the password; the tracker still counts wrong ones, per
+    staff member (``PRACTICE_LOGIN_MAX_FAILURES``, then ``PRACTICE_LOGIN_LOCK_SECONDS``)
+    and per address, so a hijacked session cannot try passwords without limit. While
+    refused, the host is not asked at all; every failure is audited as a failed login.
+    """
+    now = utcnow()
+    key = login_throttle.host_user_key(member.id)
+    blocked = login_throttle.address_blocked(key, now) or (
+        address is not None and login_throttle.address_blocked(address, now)
+    )
+    if not blocked and check():
+        login_throttle.clear(key)
+        return True
+    if not blocked:
+        config = current_app.config
+        login_throttle.record_failure(
+            key,
+            now,
+            max_failures=config["PRACTICE_LOGIN_MAX_FAILURES"],
+            block_seconds=config["PRACTICE_LOGIN_LOCK_SECONDS"],
+        )
+        _count_address_failure(address, now)
+    audit.record(
+        "login_failed",
+        obj=member,
+        actor=member,
+        outcome="locked" if blocked else "denied",
+        detail={"step": "reauthenticate"},
+    )
+    return False
 
 
 def _locked(account: Account, now: datetime) -> bool:

@@ -14,9 +14,11 @@ from flask_login import current_user
 
 from practice.accounts import operations as accounts
 from practice.core.settings import state
+from practice.web.access import load_current_staff
 from practice.web.forms import ExportConfirmForm
 
 EXPORT_PASSWORD_WRONG = "That password is not right. Nothing was exported."
+PASSWORD_WRONG = "That password is not right, or too many were wrong: wait a while."
 
 
 def confirm_password(password: str) -> bool:
@@ -24,8 +26,8 @@ def confirm_password(password: str) -> bool:
 
     Standalone, the tracker's account is checked through the login's own check, so wrong
     guesses count towards its lock-out and the address throttle (a hijacked session cannot
-    try passwords without limit); in a host app, the host's ``reauthenticate`` hook, and
-    without one nothing can be confirmed.
+    try passwords without limit); in a host app, the host's ``reauthenticate`` hook, throttled
+    the same way by the tracker, and without one nothing can be confirmed.
     """
     if not password or not current_user.is_authenticated:
         return False
@@ -34,9 +36,13 @@ def confirm_password(password: str) -> bool:
         account = current_user._get_current_object()
         address = accounts.client_address(request.remote_addr)
         return accounts.confirm_password(account, password, address)
-    if practice_state.reauthenticate is None:
+    hook = practice_state.reauthenticate
+    member = load_current_staff()
+    if hook is None or member is None:
         return False
-    return bool(practice_state.reauthenticate(current_user._get_current_object(), password))
+    user = current_user._get_current_object()
+    address = accounts.client_address(request.remote_addr)
+    return accounts.confirm_host_password(member, lambda: bool(hook(user, password)), address)
 
 
 def export_password_confirmed(form: ExportConfirmForm, record_refusal: Callable[[], None]) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from practice.accounts import operations
-from practice.accounts.forms import LoginForm
+from practice.accounts import operations, reauth
+from practice.accounts.forms import LoginForm, ResumeForm
 from practice.accounts.models import Account
 from practice.core.settings import state
 from practice.web import access, session_limits
@@ -64,3 +64,23 @@ def logout():
     if state(current_app).manages_accounts:
         return redirect(url_for("practice.accounts.login"))
     return redirect("/")
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+@access.staff
+def resume():
+    """Host mode: go on after the tracker's part of the session expired, by confirming the
+    password (the host's ``reauthenticate`` hook, throttled), without leaving the host."""
+    if state(current_app).manages_accounts:
+        return redirect(url_for("practice.cases.home"))
+    next_url = safe_next_url(request.args.get("next")) or url_for("practice.cases.home")
+    if not session_limits.needs_reentry():
+        return redirect(next_url)
+    form = ResumeForm()
+    can_confirm = state(current_app).reauthenticate is not None
+    if can_confirm and form.validate_on_submit():
+        if reauth.confirm_password(form.password.data):
+            session_limits.start_clock()
+            return redirect(next_url)
+        form.password.errors = [*form.password.errors, reauth.PASSWORD_WRONG]
+    return render_template("practice/resume.html", form=form, can_confirm=can_confirm)

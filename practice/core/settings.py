@@ -20,6 +20,9 @@ from flask import Flask
 DEFAULTS: dict[str, Any] = {
     "PRACTICE_NAME": "Couples Cycle Practice",
     "PRACTICE_BASE_TEMPLATE": "practice/base.html",
+    # Sources a host's layout needs beyond the tracker's CSP ('self'), by directive:
+    # {"style-src": ["https://fonts.example"], "font-src": "https://fonts.example"}.
+    "PRACTICE_CSP_EXTRA": {},
     "PRACTICE_USER_ID_ATTRIBUTE": "id",
     "PRACTICE_PAGE_SIZE": "A4",
     "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports
@@ -48,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     # Every standalone account must enrol in two-factor sign-in before using the tracker.
     "PRACTICE_TOTP_REQUIRED": False,
     "PRACTICE_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # WAL, foreign keys, the busy timeout and BEGIN IMMEDIATE on SQLite connections. None: on
+    # the standalone app's engine only; a host app that wants them on its engine sets True.
+    "PRACTICE_SQLITE_PRAGMAS": None,
     # Closed cases are purged this many years after closing (flask practice purge-expired).
     "PRACTICE_RETENTION_YEARS": 7,
     # Where `practice audit verify` remembers the newest verified audit event (a path; None:

@@ -36,7 +36,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 from huey.exceptions import RetryTask
-from redis import ConnectionPool
+from redis import ConnectionPool, Redis
 
 from practice.core.unit_of_work import unit_of_work
 from practice.reporting import batches, jobs
@@ -46,9 +46,13 @@ from practice.reporting.models import JobStatus
 log = logging.getLogger(__name__)
 
 QUEUE_FILE = "report-queue.db"
-# A Redis that does not answer costs a click at most about this long (connect, then reply).
-REDIS_CONNECT_TIMEOUT = 2
+# The queue's connections: a refused or silent Redis fails a connection within a second; a
+# reply may take longer (a worker's blocking read waits for jobs).
+REDIS_CONNECT_TIMEOUT = 1
 REDIS_SOCKET_TIMEOUT = 3
+# Before a job is started, Redis must answer a PING within this long (connect and reply each):
+# a hung Redis costs the click about a second and a clear message.
+REDIS_PROBE_TIMEOUT = 1
 # A run that failed beyond one case (the database gone) is tried again after this pause.
 RETRY_DELAY = 30
 _EXTENSION_KEY = "practice_report_queue"
@@ -197,12 +201,26 @@ def check_reachable() -> None:
     if queue.huey.immediate:
         return
     try:
-        queue.huey.pending_count()
+        if queue.redis_url:
+            _ping_redis(queue.redis_url)
+        else:
+            queue.huey.pending_count()
     except Exception as error:
         log.warning("report queue unreachable: %s", type(error).__name__)
         raise JobError(
             "The report queue is not reachable right now; nothing was started. Try again later."
         ) from error
+
+
+def _ping_redis(url: str) -> None:
+    """PING Redis on a connection of its own with short timeouts (raises if it fails)."""
+    client = Redis.from_url(
+        url, socket_connect_timeout=REDIS_PROBE_TIMEOUT, socket_timeout=REDIS_PROBE_TIMEOUT
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 def enqueue_after_request(job_id: int) -> None:

@@ -18,7 +18,7 @@ from practice.supervision import comments, cosign
 from practice.supervision.comments import ThreadComment
 from practice.supervision.cosign import ReviewPanel
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
-from practice.web import access
+from practice.web import access, outage
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,12 @@ class SessionPanel(CommentsPanel):
 def comment_badge() -> dict[str, int]:
     """Template context for the nav's badge: comments the signed-in staff member has not
     opened (0 if signed out). The assembled blueprint registers it as a context processor."""
-    member = access.load_current_staff()
-    if member is None:
+    if outage.database_down():
         return {"unread_comments": 0}
     try:
+        member = access.load_current_staff()
+        if member is None:
+            return {"unread_comments": 0}
         # A badge must not flush a half-done change, nor turn an error page into a second error.
         with db.no_autoflush:
             return {"unread_comments": comments.unread_count(member)}

@@ -16,7 +16,6 @@ from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
 from practice.core.resources import package_dir
-from practice.core.unit_of_work import commit_request
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
@@ -33,7 +32,7 @@ from practice.supervision import api as caseload_api
 from practice.supervision import panels as supervision_panels
 from practice.supervision import review_views
 from practice.supervision import views as supervision_views
-from practice.web import access, error_pages, health, session_limits
+from practice.web import access, error_pages, health, outage, session_limits
 from practice.web.csrf import protect_unsafe_methods
 from practice.web.headers import security_headers
 from practice.web.template_globals import template_globals
@@ -49,7 +48,7 @@ blueprint.before_request(session_limits.enforce_session_limits)
 blueprint.before_request(access.enforce_policy)
 blueprint.before_request(protect_unsafe_methods)
 # The request owns its transaction: committed once the view (or an error handler) has answered.
-blueprint.after_request(commit_request)
+blueprint.after_request(outage.commit_or_unavailable)
 blueprint.after_request(security_headers)
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)

@@ -15,6 +15,7 @@ from practice import audit
 from practice.accounts import tokens
 from practice.core.errors import PracticeError
 from practice.core.unit_of_work import rollback_request
+from practice.web import outage
 from practice.web.access import bearer_token, host_user_id, load_current_staff, policy_of
 from practice.web.refusals import status_of
 from practice.web.template_globals import template_globals
@@ -27,12 +28,19 @@ _MESSAGES = {
     405: ("Not allowed", "This page does not accept that kind of request."),
     409: ("Not possible", "That change cannot be made as it stands."),
     500: ("Something went wrong", "The error has been logged. Nothing you typed was saved."),
+    503: (
+        "Unavailable for a moment",
+        "The server cannot reach its database right now. Nothing was saved; try again shortly.",
+    ),
 }
 
 
 def render_error(code: int, description: str | None = None) -> tuple[str, int]:
     """The error page for ``code``; ``description`` only for messages written by us."""
     title, message = _MESSAGES.get(code, ("Error", "The request could not be completed."))
+    if code >= 500:
+        # The failure may be the database's: the page asks it nothing (no signed-in member).
+        outage.mark_database_down()
     # Also rendered by the standalone host for unrouted URLs, outside our blueprint's
     # context processor, hence the explicit globals.
     return render_template(
@@ -125,3 +133,6 @@ def register(blueprint: Blueprint) -> None:
         blueprint.register_error_handler(code, _handle_http)
     blueprint.register_error_handler(PracticeError, refusal_page)
     blueprint.register_error_handler(500, _handle_server_error)
+    # Also for the API's routes (JSON there): its blueprint handles none of these itself.
+    for error_class in outage.OUTAGE_ERRORS:
+        blueprint.register_error_handler(error_class, outage.outage_response)

@@ -25,7 +25,14 @@ SEEN_AT = "practice_seen_at"
 # Host mode: whose sign-in the times belong to, so another user's sign-in restarts them.
 OWNER = "practice_session_owner"
 PENDING = "practice_pending_login"
+# Host mode: the tracker's part of the session expired; the user must confirm their password
+# (or sign in to the host again) before the tracker serves them again.
+REENTRY = "practice_reentry"
+RESUME_ENDPOINT = "practice.accounts.resume"
 EXPIRED_MESSAGE = "Your session expired. Please sign in again."
+HOST_EXPIRED_MESSAGE = "Your session in the case tracker expired. Confirm your password to go on."
+# Host requests move the idle clock on at most this often (each one rewrites the cookie).
+HOST_ACTIVITY_STEP_SECONDS = 60
 # Where a user who must enrol in two-factor sign-in may still go.
 _ENROLMENT_ENDPOINTS = frozenset(
     {"practice.security.enrol", "practice.accounts.logout", "practice.static"}
@@ -111,30 +118,86 @@ def enforce_session_limits() -> Response | None:
     if not current_user.is_authenticated:
         return None
     now = _now()
-    if not state(current_app).manages_accounts and session.get(OWNER) != current_user.get_id():
-        session[AUTH_AT] = session[SEEN_AT] = now
-        session[OWNER] = current_user.get_id()
+    if not state(current_app).manages_accounts:
+        if session.get(OWNER) != current_user.get_id():
+            start_clock(now)
+        elif session.get(REENTRY):
+            if request.endpoint == RESUME_ENDPOINT or _public_endpoint():
+                return None
+            return _ask_for_reentry()
     if expired(now):
         return _end_expired_session()
     session[SEEN_AT] = now
     return _require_enrolment()
 
 
+def start_clock(now: int | None = None) -> None:
+    """Host mode: start the tracker's clock for the host's signed-in user (their first tracker
+    request, or their password confirmed after the tracker's part expired)."""
+    now = _now() if now is None else now
+    session.pop(REENTRY, None)
+    session[AUTH_AT] = session[SEEN_AT] = now
+    session[OWNER] = current_user.get_id()
+
+
+def needs_reentry() -> bool:
+    """Whether the tracker's part of this host session expired and awaits the password."""
+    return bool(session.get(REENTRY))
+
+
+def forget_clock(*_args: Any, **_kwargs: Any) -> None:
+    """Host mode: drop the tracker's clock, so the next tracker request starts a new one.
+
+    Connected to Flask-Login's signals: a fresh sign-in to the host (or a sign-out) is a new
+    session for the tracker too.
+    """
+    for key in (AUTH_AT, SEEN_AT, OWNER, PENDING, REENTRY):
+        session.pop(key, None)
+
+
+def note_host_activity() -> None:
+    """App ``before_request`` hook in host mode: the host's requests keep the tracker's idle
+    clock ticking (never a clock that has already run out, nor the absolute lifetime)."""
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(seen_at, int) or (request.blueprint or "").startswith("practice"):
+        return
+    now = _now()
+    if now - seen_at < HOST_ACTIVITY_STEP_SECONDS or session.get(REENTRY):
+        return
+    if not current_user.is_authenticated or session.get(OWNER) != current_user.get_id():
+        return
+    if not expired(now):
+        session[SEEN_AT] = now
+
+
 def _end_expired_session() -> Response:
+    if not state(current_app).manages_accounts:
+        # A guest does not sign the host's user out: only the tracker's part ends.
+        for key in (AUTH_AT, SEEN_AT, PENDING):
+            session.pop(key, None)
+        session[REENTRY] = True
+        return _ask_for_reentry()
     logout_user()
     for key in (AUTH_AT, SEEN_AT, OWNER, PENDING):
         session.pop(key, None)
     if _wants_json():
-        response = jsonify(
-            {"error": {"code": "session_expired", "message": EXPIRED_MESSAGE, "fields": {}}}
-        )
-        response.status_code = 401
-        return response
+        return _expired_json(EXPIRED_MESSAGE)
     flash(EXPIRED_MESSAGE, "info")
-    if state(current_app).manages_accounts:
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("practice.accounts.login", next=safe_next_url(target)))
-    return current_app.login_manager.unauthorized()
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("practice.accounts.login", next=safe_next_url(target)))
+
+
+def _ask_for_reentry() -> Response:
+    if _wants_json():
+        return _expired_json(HOST_EXPIRED_MESSAGE)
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for(RESUME_ENDPOINT, next=safe_next_url(target)))
+
+
+def _expired_json(message: str) -> Response:
+    response = jsonify({"error": {"code": "session_expired", "message": message, "fields": {}}})
+    response.status_code = 401
+    return response
 
 
 def _wants_json() -> bool:

@@ -1,12 +1,17 @@
 """What every template of the tracker may use. Values only: nothing here queries the database
-but the signed-in staff member, which every page needs."""
+but the signed-in staff member, which every page needs, and not even that on an error page of a
+failed database (the page then shows no member)."""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 
+from practice.accounts.models import StaffMember
+from practice.core.unit_of_work import rollback_request
 from practice.reports.charts.looks import partner_colour
+from practice.web import outage
 from practice.web.access import load_current_staff
 
 
@@ -15,8 +20,10 @@ def template_globals() -> dict:
     config = current_app.config
     return {
         "practice_name": config["PRACTICE_NAME"],
-        "practice_base_template": config["PRACTICE_BASE_TEMPLATE"],
-        "current_staff": load_current_staff(),
+        # Pages extend the frame, which extends the configured layout (practice/_frame.html).
+        "practice_base_template": "practice/_frame.html",
+        "practice_layout_template": config["PRACTICE_BASE_TEMPLATE"],
+        "current_staff": _current_staff_if_reachable(),
         "csrf_token": generate_csrf,
         "endpoint_exists": _endpoint_exists,
         "partner_colour": _partner_colour,
@@ -32,3 +39,16 @@ def _partner_colour(position: int | None) -> str:
 def _endpoint_exists(endpoint: str) -> bool:
     """Whether a route is registered, so shared navigation shows only areas that exist."""
     return endpoint in current_app.view_functions
+
+
+def _current_staff_if_reachable() -> StaffMember | None:
+    """The signed-in member, or None when the database failed this request or fails now."""
+    if outage.database_down():
+        return None
+    try:
+        return load_current_staff()
+    except SQLAlchemyError as error:
+        outage.mark_database_down()
+        rollback_request()
+        current_app.logger.warning("no staff member for the page: %s", type(error).__name__)
+        return None

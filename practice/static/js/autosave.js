@@ -3,8 +3,10 @@
  * Saves about 2 s after typing stops, when a field loses focus, and when the page is hidden or
  * closed (fetch with keepalive, so the request outlives the tab). One save at a time: each carries
  * the version the previous one returned. On a version conflict it stops and offers the normal form
- * submission, which shows both texts side by side. Nothing is kept in the browser's storage:
- * clinical text must not linger on shared devices.
+ * submission, which shows both texts side by side. Clinical text must not linger on shared
+ * devices, so the browser's storage holds nothing, except while the server is unavailable (no
+ * connection, a 5xx answer): then the unsaved text is kept in local storage, saved again every
+ * RETRY_MS, put back if the page is reloaded meanwhile, and removed as soon as a save succeeds.
  */
 (function () {
   "use strict";
@@ -31,6 +33,10 @@
   var DELAY_MS = 2000;
   // Browsers refuse keepalive bodies over 64 KiB.
   var KEEPALIVE_LIMIT = 60000;
+  var RETRY_MS = 15000;
+  var UNAVAILABLE = "The server is unavailable; your text is kept in this browser until it " +
+    "saves. Saving again shortly.";
+  var STORAGE_KEY = "practice-unsaved-note:" + url;
 
   var timer = null;
   var inFlight = false;
@@ -73,6 +79,65 @@
     }
   }
 
+  // --- Local copy while the server is unavailable (small functions, to ease merging). ---
+  function keepLocally() {
+    try {
+      window.localStorage.setItem(STORAGE_KEY, JSON.stringify({
+        version: versionInput.value,
+        fields: fields.map(function (field) { return field.value; })
+      }));
+      return true;
+    } catch (error) {
+      return false;  // storage full or refused: the text is still on the page
+    }
+  }
+
+  function forgetLocally() {
+    try {
+      window.localStorage.removeItem(STORAGE_KEY);
+    } catch (error) {
+      // nothing kept, nothing to forget
+    }
+  }
+
+  function keptLocally() {
+    try {
+      return JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // After a reload: put back text kept while the server was unavailable, if nothing was saved
+  // since (same version); an older copy would overwrite newer text, so it is dropped.
+  function restoreLocally() {
+    var kept = keptLocally();
+    if (!kept || !kept.fields || kept.version !== versionInput.value) {
+      forgetLocally();
+      return;
+    }
+    fields.forEach(function (field, i) {
+      if (typeof kept.fields[i] === "string") {
+        field.value = kept.fields[i];
+      }
+    });
+    if (unsaved()) {
+      setStatus("Text kept in this browser was put back; saving…");
+      schedule();
+    } else {
+      forgetLocally();
+    }
+  }
+
+  function unavailable() {
+    failed = true;
+    var kept = keepLocally();
+    showProblem(kept ? UNAVAILABLE : "The server is unavailable; nothing was saved. Your text " +
+      "is still here: keep this page open. Saving again shortly.", null);
+    clearTimeout(timer);
+    timer = setTimeout(save, RETRY_MS);
+  }
+
   function body() {
     var payload = { version: parseInt(versionInput.value, 10) };
     if (baseInput && baseInput.value) {
@@ -84,6 +149,10 @@
 
   function handle(response, sent) {
     var json = (response.headers.get("Content-Type") || "").indexOf("application/json") !== -1;
+    if (response.status >= 500) {
+      unavailable();
+      return null;
+    }
     if (response.redirected || !json) {
       failed = true;
       if (response.redirected) {
@@ -103,6 +172,7 @@
         }
         lastSaved = sent;
         failed = false;
+        forgetLocally();
         hideProblem();
         setStatus("Saved " + data.saved_at + " UTC");
         return;
@@ -155,8 +225,7 @@
     fetch(url, request)
       .then(function (response) { return handle(response, sent); })
       .catch(function () {
-        failed = true;
-        setStatus("Not saved: no connection. Retrying when you type again.");
+        unavailable();
       })
       .then(function () {
         inFlight = false;
@@ -231,6 +300,8 @@
       }, 50);
     });
   });
+
+  restoreLocally();
 
   if (problemButton) {
     problemButton.addEventListener("click", function () {

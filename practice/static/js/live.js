@@ -116,6 +116,10 @@
   }
 
   // --- Talking to the server. ---
+  // A network failure or a 5xx is the server's, not the sign-in's. A tap is not kept to send
+  // later: the server dates it by its own clock when it arrives.
+  var UNAVAILABLE = "The server is unavailable; that tap was not saved. Tap again in a moment.";
+
   function partnerValue(raw) {
     return raw === "" || raw === null ? null : Number(raw);
   }
@@ -132,6 +136,9 @@
     }
     return fetch(url, options).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
+      if (response.status >= 500) {
+        throw new Error(UNAVAILABLE);
+      }
       if (response.redirected || type.indexOf("application/json") === -1) {
         throw new Error(
           "Your sign-in may have expired. Reload the page to continue; that tap was not saved."
@@ -145,7 +152,7 @@
         return data;
       });
     }, function () {
-      throw new Error("Could not reach the server; that tap was not saved. Try again.");
+      throw new Error(UNAVAILABLE);
     });
   }
 
