@@ -18,7 +18,7 @@ from practice.supervision import comments, cosign
 from practice.supervision.comments import ThreadComment
 from practice.supervision.cosign import ReviewPanel
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
-from practice.web import access, outage
+from practice.web import access, outage_state
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class SessionPanel(CommentsPanel):
 def comment_badge() -> dict[str, int]:
     """Template context for the nav's badge: comments the signed-in staff member has not
     opened (0 if signed out). The assembled blueprint registers it as a context processor."""
-    if outage.database_down():
+    if outage_state.database_down():
         return {"unread_comments": 0}
     try:
         member = access.load_current_staff()

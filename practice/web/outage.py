@@ -8,10 +8,12 @@ API and scripts, else an error page that is rendered without the database.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from practice.core.unit_of_work import commit_request, rollback_request
+from practice.web.error_rendering import render_error
+from practice.web.outage_state import mark_database_down
 
 # Errors of the connection, not of the statement: worth trying again in a moment.
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (
@@ -24,24 +26,7 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_MESSAGE = (
     "The server is unavailable for a moment; nothing was saved. Try again shortly."
 )
-# Set on ``g`` once the database failed this request: templates then ask it nothing more.
-DATABASE_DOWN = "practice_database_down"
 READINESS_ENDPOINT = "practice.health.ready"
-
-
-def database_down() -> bool:
-    """Whether this request already found the database unreachable."""
-    return bool(g.get(DATABASE_DOWN))
-
-
-def mark_database_down() -> None:
-    """Ask the database nothing more in this request, nor let Flask-Login ask it for the
-    signed-in user again (its template context would, on the error page)."""
-    g.setdefault(DATABASE_DOWN, True)
-    login_manager = getattr(current_app, "login_manager", None)
-    if login_manager is not None and g.get("_login_user") is None:
-        # Flask-Login keeps the request's user here; an anonymous one needs no query.
-        g._login_user = login_manager.anonymous_user()
 
 
 def wants_json() -> bool:
@@ -54,7 +39,6 @@ def wants_json() -> bool:
 
 def outage_response(error: Exception | None = None) -> BaseResponse:
     """The 503 for a request that found the database unreachable (blueprint error handler)."""
-    from practice.web.error_pages import render_error
     from practice.web.headers import security_headers
 
     mark_database_down()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from practice.accounts.models import StaffMember
 from practice.core.unit_of_work import rollback_request
 from practice.reports.charts.looks import partner_colour
-from practice.web import outage
+from practice.web import outage_state
 from practice.web.access import load_current_staff
 
 
@@ -43,12 +43,12 @@ def _endpoint_exists(endpoint: str) -> bool:
 
 def _current_staff_if_reachable() -> StaffMember | None:
     """The signed-in member, or None when the database failed this request or fails now."""
-    if outage.database_down():
+    if outage_state.database_down():
         return None
     try:
         return load_current_staff()
     except SQLAlchemyError as error:
-        outage.mark_database_down()
+        outage_state.mark_database_down()
         rollback_request()
         current_app.logger.warning("no staff member for the page: %s", type(error).__name__)
         return None

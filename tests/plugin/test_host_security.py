@@ -54,10 +54,14 @@ def test_signing_asks_the_host_to_confirm_the_password(host, counsellor):
     browser = HostBrowser(client)
     browser.sign_in(counsellor)
     path = f"/practice/sessions/{session_id}/sign"
-    wrong = browser.post(path, {"password": "not my password", "version": version})
+    wrong = browser.post(
+        path, {"password": "not my password", "version": version, "confirm_missing": "y"}
+    )
     assert wrong.status_code == 200
     assert "not right" in wrong.get_data(as_text=True)
-    signed = browser.post(path, {"password": HOST_PASSWORD, "version": version})
+    signed = browser.post(
+        path, {"password": HOST_PASSWORD, "version": version, "confirm_missing": "y"}
+    )
     assert signed.status_code == 302
 
 
@@ -76,9 +80,13 @@ def test_wrong_passwords_to_the_host_hook_are_throttled(host, counsellor, monkey
     monkeypatch.setattr(host_app.User, "check_password", counting)
     path = f"/practice/sessions/{session_id}/sign"
     for _ in range(host.config["PRACTICE_LOGIN_MAX_FAILURES"]):
-        browser.post(path, {"password": "a wrong guess", "version": version})
+        browser.post(
+            path, {"password": "a wrong guess", "version": version, "confirm_missing": "y"}
+        )
     assert len(asked) == host.config["PRACTICE_LOGIN_MAX_FAILURES"]
-    refused = browser.post(path, {"password": HOST_PASSWORD, "version": version})
+    refused = browser.post(
+        path, {"password": HOST_PASSWORD, "version": version, "confirm_missing": "y"}
+    )
     assert refused.status_code == 200  # refused like a wrong one, the host not even asked
     assert len(asked) == host.config["PRACTICE_LOGIN_MAX_FAILURES"]
 
