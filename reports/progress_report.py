@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import StaffMember
@@ -140,10 +142,11 @@ def report_context(
     page_size = str(config["PRACTICE_PAGE_SIZE"]).upper()
     if page_size not in PAGE_SIZES:
         raise ValueError(f"PRACTICE_PAGE_SIZE must be A4 or Letter, not {page_size!r}")
+    zone = report_zone(config)
     clinical = audience == Audience.CLINICAL
     client = audience == Audience.CLIENT
     progress = case_progress(case, start, end)
-    sessions = _session_rows(progress, include_notes=clinical)
+    sessions = _session_rows(progress, include_notes=clinical, zone=zone)
     tampered = [row for row in sessions if row["tampered"]]
     # The couple sees both partners in alphabetical order, so neither reads as the "first".
     partners = (
@@ -157,11 +160,12 @@ def report_context(
         # Both partners alike: each one's scripts in the same order, partners alphabetically.
         adoption_rows.sort(key=lambda row: row["partner"].casefold())
     generated_at = utcnow()
+    generated_local = generated_at.astimezone(zone)
     reference = case.reference
     words = client_words(case.kind)
     rci = reliable_change_index(config)
     # Consent is read on the day the report is made: a withdrawal counts from its own day.
-    shown = _shown_partners(case, audience, generated_at.date())
+    shown = _shown_partners(case, audience, generated_local.date())
     case_change = _csi4_change(case, end, rci)
     csi4_rows = _csi4_rows(case_change, partners, shown, words if client else None)
     return {
@@ -182,6 +186,7 @@ def report_context(
         "period_end": end,
         "generated_by": generated_by.display_name,
         "generated_at": generated_at,
+        "generated_local": generated_local,
         "counsellor": case.counsellor.display_name,
         "partners": [
             {
@@ -238,7 +243,7 @@ def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.as
 # --- Rows of the report --------------------------------------------------------------------
 
 
-def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
+def _session_rows(progress: CaseProgress, include_notes: bool, zone: tzinfo) -> list[dict]:
     ids = [point.session_id for point in progress.sessions]
     loaded = {
         therapy_session.id: therapy_session
@@ -248,13 +253,7 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             .options(selectinload(TherapySession.attendees))
         )
     }
-    addenda = dict(
-        db.execute(
-            select(Addendum.session_id, func.count(Addendum.id))
-            .where(Addendum.session_id.in_(ids))
-            .group_by(Addendum.session_id)
-        ).all()
-    )
+    addenda = _addenda(ids, zone) if include_notes else {}
     partner_count = len(progress.partners)
     rows = []
     for point in progress.sessions:
@@ -278,7 +277,7 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             "deescalating": point.balance.deescalating,
             "share": point.deescalation_share,
             "note": None,
-            "addenda": 0,
+            "addenda": [],
         }
         if include_notes and not tampered:
             row["note"] = {
@@ -287,9 +286,34 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
                 "plan": therapy_session.note_plan,
             }
         if include_notes:
-            row["addenda"] = addenda.get(point.session_id, 0)
+            row["addenda"] = addenda.get(point.session_id, [])
         rows.append(row)
     return rows
+
+
+def _addenda(session_ids: list[int], zone: tzinfo) -> dict[int, list[dict]]:
+    """Each session's addenda in full, oldest first, with author and time (in ``zone``)."""
+    by_session: dict[int, list[dict]] = defaultdict(list)
+    for session_id, created_at, text, author in db.execute(
+        select(Addendum.session_id, Addendum.created_at, Addendum.text, StaffMember.display_name)
+        .join(StaffMember, StaffMember.id == Addendum.author_id)
+        .where(Addendum.session_id.in_(session_ids))
+        .order_by(Addendum.created_at, Addendum.id)
+    ):
+        by_session[session_id].append(
+            {"author": author, "at": created_at.astimezone(zone), "text": text}
+        )
+    return by_session
+
+
+def report_zone(config: Mapping[str, Any]) -> tzinfo:
+    """The practice's time zone (``PRACTICE_TIME_ZONE``, UTC by default), in which a report
+    shows times. Raises ValueError for a name that is not a known IANA zone."""
+    name = str(config.get("PRACTICE_TIME_ZONE") or "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"PRACTICE_TIME_ZONE must be an IANA time zone, not {name!r}") from None
 
 
 def _adoption_rows(progress: CaseProgress) -> list[dict]:
@@ -544,6 +568,11 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{int(value * 100 + 0.5)} %"
 
 
+def _clock(value: datetime) -> str:
+    """A time of day with its zone's abbreviation: "14:05 CET", "09:30 UTC"."""
+    return f"{value.strftime('%H:%M')} {value.tzname() or ''}".strip()
+
+
 def _paragraphs(text: str) -> list[str]:
     """Blocks of text separated by blank lines; single line breaks are kept by CSS."""
     blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
@@ -561,5 +590,10 @@ def report_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters |= {"day": _day, "percent": _percent, "paragraphs": _paragraphs}
+    environment.filters |= {
+        "day": _day,
+        "clock": _clock,
+        "percent": _percent,
+        "paragraphs": _paragraphs,
+    }
     return environment

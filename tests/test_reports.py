@@ -290,7 +290,7 @@ def test_clinical_html_holds_notes_roles_stage_and_addenda(app_context, couple):
         assert note_marker(i) in html
     assert "Pursuer" in html and "Withdrawer" in html
     assert "2: Restructuring the bond" in html
-    assert "1 addendum not shown" in html
+    assert "1 addendum)" in html and "Corrected the date." in html
     assert "<script" not in html.lower()
 
 
