@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# The referrer gets a letter of one or two pages; the clinical record and the clients' report
+# share the full report's template.
+TEMPLATES = {Audience.REFERRER: "referrer_report.html"}
 PAGE_SIZES = {"A4": "page-a4.css", "LETTER": "page-letter.css"}
 AUDIENCE_LABELS = {
     Audience.CLINICAL: "Clinical record",
@@ -129,6 +132,8 @@ def report_context(
     audience: str,
     narrative: str,
     generated_by: StaffMember,
+    *,
+    recommendations: str = "",
 ) -> dict:
     """Everything the report shows, as plain values, for ``audience`` over ``start``–``end``.
 
@@ -212,7 +217,12 @@ def report_context(
         "eft_stage": None if client else _stage(case, progress),
         "presenting_concerns": "" if client else case.presenting_concerns,
         "goals": case.goals,
-        "charts": _charts(progress, words if client else None, shown),
+        # The referrer's letter has no charts: its numbers are in words and a table.
+        "charts": (
+            []
+            if audience == Audience.REFERRER
+            else _charts(progress, words if client else None, shown)
+        ),
         "sessions": sessions,
         "adoption": adoption_rows,
         "adoption_by_partner": _by_partner(adoption_rows, [p.display_name for p in partners]),
@@ -223,7 +233,14 @@ def report_context(
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "csi4_rci": rci,
         "csi4_real_change": client_text.real_change_explained(rci),
+        "referral": {
+            "name": case.referrer_name,
+            "organisation": case.referrer_organisation,
+            "question": case.referral_question,
+        },
+        "attendance": _attendance(sessions, [p.display_name for p in partners]),
         "narrative": narrative.strip(),
+        "recommendations": recommendations.strip(),
         # Signed notes whose text no longer matches the hash taken at signing: named on the
         # report and their text withheld, never printed as if it were the signed record.
         "integrity_failures": [
@@ -235,9 +252,8 @@ def report_context(
 def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.asset_url) -> str:
     """The report's HTML. ``asset_url`` maps packaged asset names to URLs: the PDF's own
     ``practice-asset:`` scheme by default, the web preview's route otherwise."""
-    return (
-        report_environment().get_template("progress_report.html").render(context, asset=asset_url)
-    )
+    template = TEMPLATES.get(context["audience"], "progress_report.html")
+    return report_environment().get_template(template).render(context, asset=asset_url)
 
 
 # --- Rows of the report --------------------------------------------------------------------
@@ -314,6 +330,21 @@ def report_zone(config: Mapping[str, Any]) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"PRACTICE_TIME_ZONE must be an IANA time zone, not {name!r}") from None
+
+
+def _attendance(sessions: list[dict], names: list[str]) -> dict:
+    """Who came to the period's sessions: how many sessions, how many with everyone, and each
+    person's count (in ``names``' order)."""
+    return {
+        "sessions": len(sessions),
+        "everyone": sum(1 for row in sessions if row["everyone"]),
+        "by_person": [
+            {"name": name, "attended": sum(1 for row in sessions if name in row["attended"])}
+            for name in names
+        ],
+        "first": sessions[0]["date"] if sessions else None,
+        "last": sessions[-1]["date"] if sessions else None,
+    }
 
 
 def _adoption_rows(progress: CaseProgress) -> list[dict]:
