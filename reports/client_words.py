@@ -118,7 +118,7 @@ def client_words(kind: str) -> ClientWords:
 
 # Where a new way of talking stands at its latest session (an adoption level), for a sentence.
 LEVEL_WORDS: dict[int, str] = {
-    0: "not used yet",
+    0: "not used",
     1: "used with a reminder",
     2: "used on your own",
     3: "used at home",

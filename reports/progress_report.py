@@ -422,6 +422,9 @@ def _csi4_rows(
         }
         found = judged.get(partner.id)
         verdict = found.change if found else None
+        if verdict is None:
+            # Never measured: there is no score to keep private, and saying so tells none.
+            row["shown"] = True
         if verdict is None or not row["shown"]:
             rows.append(row)
             continue
@@ -574,6 +577,8 @@ def _charts(progress: CaseProgress, words: ClientWords | None, shown: set[int]) 
             "csi4": "Couples Satisfaction Index (CSI-4)",
         }
     kept_private = not any(line.partner_id in shown for line in progress.csi4)
+    # The clients get no chart that only says there is nothing to draw.
+    nothing_to_draw = client and not progress.csi4
     return [
         {
             "key": key,
@@ -583,7 +588,7 @@ def _charts(progress: CaseProgress, words: ClientWords | None, shown: set[int]) 
         }
         for key, svg in vars(svgs).items()
         # No one's scores to draw: no chart that would only say so.
-        if not (key == "csi4" and progress.csi4 and kept_private)
+        if not (key == "csi4" and ((progress.csi4 and kept_private) or nothing_to_draw))
     ]
 
 

@@ -188,3 +188,21 @@ def test_change_is_judged_up_to_the_periods_end(app, couple):
         "Sam": "baseline_only",
     }
     assert context["csi4_couple"] == "Not enough readings from both partners"
+
+
+def test_someone_never_measured_has_no_score_to_keep_private(app, db, counsellor):
+    # Alex answered (9, then 16) without consent; Sam never answered.
+    case = build_case(db, counsellor, reference="R-0004", csi4={"Alex": [9, None, 16]})
+    context, page = report(app, case, "client")
+    assert not rows(context)["Alex"]["shown"]
+    assert rows(context)["Sam"] == {"partner": "Sam", "shown": True, "count": 0}
+    text = report_words(page)
+    assert "Alex’s answers stay private unless Alex chooses to share them." in text
+    assert "Sam’s answers stay private" not in text and "No answers yet" in text
+    # Alex's hidden scores: no chart at all; with nobody measured the clients get none either.
+    assert csi4_chart_words(context) is None
+    nobody = build_case(db, counsellor, reference="R-0005")
+    context, _page = report(app, nobody, "client")
+    assert csi4_chart_words(context) is None
+    clinical, _page = report(app, nobody, "clinical")
+    assert "No data yet" in csi4_chart_words(clinical)  # the clinician sees the empty chart
