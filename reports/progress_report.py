@@ -8,11 +8,16 @@ plain values only and never runs a query.
 
 Audiences:
 
-- ``clinical``: the full record, with partners' cycle roles, the EFT stage and each session's
-  DAP note and addenda count.
-- ``referrer``: a summary: figures, stage, concerns and goals, charts, sessions without notes.
-- ``client``: plain language for the couple: no note text, no clinical labels, both partners
-  shown alike (alphabetically, in the same layout), and the cycle framed as the problem.
+- ``clinical``: the full record, with partners' cycle roles, the EFT stage, each session's DAP
+  note with its addenda in full, every partner's CSI-4 and its reliable change, and the
+  recommendations.
+- ``client``: plain language for the clients (``client_words``: a couple's, one person's or a
+  family's own account of the pattern): no note text, no clinical labels or measures' names,
+  everyone shown alike (alphabetically, in the same layout), the pattern framed as the problem;
+  a partner's CSI-4 only with their consent to share it with the other partner.
+- ``referrer``: a letter of one or two pages (``referrer_report.html``) to the case's referrer:
+  their question, attendance, the measures in plain numbers (each partner's CSI-4 only with
+  their consent to a referrer), the counsellor's summary and recommendations; no notes or charts.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from practice.web.forms import PracticeForm
 
 AUDIENCE_CHOICES = [
     SelectChoice("clinical", "Clinical record: the full record, with session notes"),
-    SelectChoice("client", "For the couple: plain language, no notes or clinical labels"),
-    SelectChoice("referrer", "For the referrer: a summary without session notes"),
+    SelectChoice("client", "For the clients: plain language, no notes or clinical labels"),
+    SelectChoice("referrer", "For the referrer: a letter of one or two pages, no session notes"),
 ]
 
 
