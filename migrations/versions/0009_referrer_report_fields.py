@@ -21,28 +21,31 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("practice_case", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("referrer_name", sa.String(length=120), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column(
-                "referrer_organisation", sa.String(length=160), nullable=False, server_default=""
-            )
-        )
-        batch_op.add_column(
-            sa.Column("referral_question", sa.Text(), nullable=False, server_default="")
-        )
-    with op.batch_alter_table("practice_report", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("recommendations", sa.Text(), nullable=False, server_default="")
-        )
+    # Plain ADD/DROP COLUMN, never a batch copy of the table: SQLite (3.35 and later) does both
+    # in place, and copying practice_case would mean dropping a table that every case's rows
+    # refer to, which its foreign keys refuse.
+    op.add_column(
+        "practice_case",
+        sa.Column("referrer_name", sa.String(length=120), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "practice_case",
+        sa.Column(
+            "referrer_organisation", sa.String(length=160), nullable=False, server_default=""
+        ),
+    )
+    op.add_column(
+        "practice_case",
+        sa.Column("referral_question", sa.Text(), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "practice_report",
+        sa.Column("recommendations", sa.Text(), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("practice_report", schema=None) as batch_op:
-        batch_op.drop_column("recommendations")
-    with op.batch_alter_table("practice_case", schema=None) as batch_op:
-        batch_op.drop_column("referral_question")
-        batch_op.drop_column("referrer_organisation")
-        batch_op.drop_column("referrer_name")
+    op.drop_column("practice_report", "recommendations")
+    op.drop_column("practice_case", "referral_question")
+    op.drop_column("practice_case", "referrer_organisation")
+    op.drop_column("practice_case", "referrer_name")
