@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from practice.cases import operations as cases
-from practice.models import Case, Report
+from practice.models import Case, Report, ReportJob
 from practice.reporting import operations as reports
 from practice.reports.progress_report import build_report_html, report_context
 from tests.report_text import build_case, report_words
@@ -121,6 +121,29 @@ def test_recommendations_are_entered_with_the_request_and_kept_on_the_report(
     kept = dict(db.execute(select(Report.audience, Report.recommendations)).all())
     # Written for the referrer: the clients' report neither prints nor keeps them.
     assert kept == {"referrer": "Continue fortnightly; review in June.", "client": ""}
+    # The job that carried them keeps no second copy once its report is made.
+    db.expire_all()
+    jobs = list(db.scalars(select(ReportJob)))
+    assert len(jobs) == 2 and not any(job.parameters.get("recommendations") for job in jobs)
+
+
+def test_the_api_takes_the_recommendations_with_the_request(
+    db, practice, api_as, app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PRACTICE_REPORT_DIR", str(tmp_path / "store"))
+    api = api_as(practice.counsellor)
+    response = api.post(
+        f"/cases/{practice.case.id}/reports",
+        json={"audience": "referrer", "recommendations": "Refer on for sleep support."},
+    )
+    assert response.status_code == 201
+    report = db.get(Report, response.get_json()["id"])
+    assert report.recommendations == "Refer on for sleep support."
+    too_long = api.post(
+        f"/cases/{practice.case.id}/reports",
+        json={"audience": "referrer", "recommendations": "x" * 10_001},
+    )
+    assert too_long.status_code == 422
 
 
 # --- What the letter says --------------------------------------------------------------------
