@@ -38,17 +38,19 @@ def case_charts(
     """SVG for each chart; ``id_prefix`` keeps ids unique when several cases share a page, and
     ``words`` are the clinician's (the default) or the clients' (``charts.PLAIN``).
 
-    ``alphabetical`` lists the scripts by partner name (the client report: nobody comes first
-    by the record's order); ``csi4_shown``: the partners (ids) whose CSI-4 totals may be drawn,
-    the others' kept out and their legend saying so (None: everyone's, the clinician's view).
+    ``alphabetical`` lists the scripts and the CSI-4 lines by partner name (the client report:
+    nobody comes first by the record's order). ``csi4_shown``: the partners (ids) whose CSI-4
+    totals may be drawn, the others' kept out and their legend saying so (None: everyone's, the
+    clinician's view).
     """
     labels = session_labels(progress)
     points = progress.sessions
     trend = progress.trend
     index = {point.session_id: i for i, point in enumerate(points)}
-    lines = progress.adoption
+    lines, measured = progress.adoption, progress.csi4
     if alphabetical:
         lines = sorted(lines, key=lambda line: line.partner_name.casefold())
+        measured = sorted(measured, key=lambda line: line.partner_name.casefold())
     adoption_series = [
         charts.AdoptionSeries(
             name=f"{line.partner_name}: {line.script_text}",
@@ -62,7 +64,7 @@ def case_charts(
         if csi4_shown is None or line.partner_id in csi4_shown
         # Kept in the legend, without a point, so each partner keeps their line's look.
         else (f"{line.partner_name}: kept private", [None] * len(points))
-        for line in progress.csi4
+        for line in measured
     ]
     return CaseCharts(
         cycle_balance=charts.cycle_balance_chart(
