@@ -23,6 +23,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Couples Cycle Practice")
     PRACTICE_PAGE_SIZE = os.environ.get("PRACTICE_PAGE_SIZE", "A4")
+    PRACTICE_TIME_ZONE = os.environ.get("PRACTICE_TIME_ZONE", "UTC")
     PRACTICE_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PRACTICE_IDLE_MINUTES", 30)))
     PRACTICE_SESSION_LIFETIME = timedelta(hours=float(os.environ.get("PRACTICE_SESSION_HOURS", 12)))
     # Every account must set up two-factor sign-in (an authenticator app) before working.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from practice.measures import csi4
@@ -27,14 +28,29 @@ def session_labels(progress: CaseProgress) -> list[str]:
 
 
 def case_charts(
-    progress: CaseProgress, id_prefix: str = "case", words: charts.ChartWords = charts.CLINICAL
+    progress: CaseProgress,
+    id_prefix: str = "case",
+    words: charts.ChartWords = charts.CLINICAL,
+    *,
+    alphabetical: bool = False,
+    csi4_shown: Collection[int] | None = None,
 ) -> CaseCharts:
     """SVG for each chart; ``id_prefix`` keeps ids unique when several cases share a page, and
-    ``words`` are the clinician's (the default) or the couple's (``charts.PLAIN``)."""
+    ``words`` are the clinician's (the default) or the clients' (``charts.PLAIN``).
+
+    ``alphabetical`` lists the scripts and the CSI-4 lines by partner name (the client report:
+    nobody comes first by the record's order). ``csi4_shown``: the partners (ids) whose CSI-4
+    totals may be drawn, the others' kept out and their legend saying so (None: everyone's, the
+    clinician's view).
+    """
     labels = session_labels(progress)
     points = progress.sessions
     trend = progress.trend
     index = {point.session_id: i for i, point in enumerate(points)}
+    lines, measured = progress.adoption, progress.csi4
+    if alphabetical:
+        lines = sorted(lines, key=lambda line: line.partner_name.casefold())
+        measured = sorted(measured, key=lambda line: line.partner_name.casefold())
     adoption_series = [
         charts.AdoptionSeries(
             name=f"{line.partner_name}: {line.script_text}",
@@ -42,11 +58,14 @@ def case_charts(
             adopted_index=index.get(line.adopted_session_id),
             partner_position=progress.partner_position(line.partner_id),
         )
-        for line in progress.adoption
+        for line in lines
     ]
     csi4_series = [
         (line.partner_name, [line.totals.get(point.session_id) for point in points])
-        for line in progress.csi4
+        if csi4_shown is None or line.partner_id in csi4_shown
+        # Kept in the legend, without a point, so each partner keeps their line's look.
+        else (f"{line.partner_name}: kept private", [None] * len(points))
+        for line in measured
     ]
     return CaseCharts(
         cycle_balance=charts.cycle_balance_chart(

@@ -8,37 +8,48 @@ plain values only and never runs a query.
 
 Audiences:
 
-- ``clinical``: the full record, with partners' cycle roles, the EFT stage and each session's
-  DAP note and addenda count.
-- ``referrer``: a summary: figures, stage, concerns and goals, charts, sessions without notes.
-- ``client``: plain language for the couple: no note text, no clinical labels, both partners
-  shown alike (alphabetically, in the same layout), and the cycle framed as the problem.
+- ``clinical``: the full record, with partners' cycle roles, the EFT stage, each session's DAP
+  note with its addenda in full, every partner's CSI-4 and its reliable change, and the
+  recommendations.
+- ``client``: plain language for the clients (``client_words``: a couple's, one person's or a
+  family's own account of the pattern): no note text, no clinical labels or measures' names,
+  everyone shown alike (alphabetically, in the same layout), the pattern framed as the problem;
+  a partner's CSI-4 only with their consent to share it with the other partner.
+- ``referrer``: a letter of one or two pages (``referrer_report.html``) to the case's referrer:
+  their question, attendance, the measures in plain numbers (each partner's CSI-4 only with
+  their consent to a referrer), the counsellor's summary and recommendations; no notes or charts.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import StaffMember
 from practice.cases import eft
-from practice.cases.models import Case
+from practice.cases.models import Case, CaseKind
 from practice.core.database import db, utcnow
-from practice.measures import csi4
+from practice.measures import change, csi4, sharing
+from practice.measures.consent import ShareAudience
+from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import charts, pdf
+from practice.reports import client_words as client_text
 from practice.reports.case_charts import case_charts, plain_trend, svg_data_uri
 from practice.reports.charts.looks import partner_colour
+from practice.reports.client_words import ClientWords, client_words
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
 from practice.sessions.operations import note_intact
@@ -52,14 +63,61 @@ __all__ = [
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# The referrer gets a letter of one or two pages; the clinical record and the clients' report
+# share the full report's template.
+TEMPLATES = {Audience.REFERRER: "referrer_report.html"}
 PAGE_SIZES = {"A4": "page-a4.css", "LETTER": "page-letter.css"}
 AUDIENCE_LABELS = {
     Audience.CLINICAL: "Clinical record",
     Audience.CLIENT: "For the couple",
     Audience.REFERRER: "Summary for the referrer",
 }
-# Words the client version avoids by default: it speaks of "the pattern", never of roles.
-CLIENT_FORBIDDEN_TERMS = ("pursuer", "withdrawer", "escalation", "EFT", "stonewalling", "contempt")
+# Words the clients never read, charts included: roles, measures, thresholds and the rules'
+# names. The client report speaks of "the pattern", of harder and calmer moments, of new ways of
+# talking and of how satisfied each person feels.
+CLIENT_FORBIDDEN_TERMS = (
+    "pursuer",
+    "withdrawer",
+    "pursue",
+    "withdraw",
+    "escalating",
+    "escalation",
+    "de-escalating",
+    "de-escalation",
+    "softening",
+    "share of de-escalation",
+    "load",
+    "intensity",
+    "prompted",
+    "spontaneous",
+    "spontaneously",
+    "cut-off",
+    "cutoff",
+    "13.5",
+    "trend",
+    "worsening",
+    "improving",
+    "RCI",
+    "reliable change",
+    "reliably",
+    "recovered",
+    "deteriorated",
+    "divergent",
+    "baseline",
+    "slide",
+    "CSI-4",
+    "CSI",
+    "Couples Satisfaction Index",
+    "script",
+    "scripts",
+    "adopted",
+    "adoption",
+    "EFT",
+    "stage",
+    "stonewalling",
+    "contempt",
+    "clinical",
+)
 MODALITY_LABELS = {
     Modality.IN_PERSON: "In person",
     Modality.VIDEO: "Video",
@@ -80,6 +138,8 @@ def report_context(
     audience: str,
     narrative: str,
     generated_by: StaffMember,
+    *,
+    recommendations: str = "",
 ) -> dict:
     """Everything the report shows, as plain values, for ``audience`` over ``start``–``end``.
 
@@ -93,10 +153,11 @@ def report_context(
     page_size = str(config["PRACTICE_PAGE_SIZE"]).upper()
     if page_size not in PAGE_SIZES:
         raise ValueError(f"PRACTICE_PAGE_SIZE must be A4 or Letter, not {page_size!r}")
+    zone = report_zone(config)
     clinical = audience == Audience.CLINICAL
     client = audience == Audience.CLIENT
     progress = case_progress(case, start, end)
-    sessions = _session_rows(progress, include_notes=clinical)
+    sessions = _session_rows(progress, include_notes=clinical, zone=zone)
     tampered = [row for row in sessions if row["tampered"]]
     # The couple sees both partners in alphabetical order, so neither reads as the "first".
     partners = (
@@ -106,14 +167,25 @@ def report_context(
     )
     trend = progress.trend
     adoption_rows = _adoption_rows(progress)
+    if client:
+        # Both partners alike: each one's scripts in the same order, partners alphabetically.
+        adoption_rows.sort(key=lambda row: row["partner"].casefold())
     generated_at = utcnow()
+    generated_local = generated_at.astimezone(zone)
     reference = case.reference
+    words = client_words(case.kind)
+    rci = reliable_change_index(config)
+    # Consent is read on the day the report is made: a withdrawal counts from its own day.
+    shown = _shown_partners(case, audience, generated_local.date())
+    case_change = _csi4_change(case, end, rci)
+    csi4_rows = _csi4_rows(case_change, partners, shown, words if client else None)
     return {
         "practice_name": config["PRACTICE_NAME"],
         "page_stylesheet": PAGE_SIZES[page_size],
         "page_size": "Letter" if page_size == "LETTER" else "A4",
         "audience": str(audience),
-        "audience_label": AUDIENCE_LABELS[audience],
+        "audience_label": words.audience_label if client else AUDIENCE_LABELS[audience],
+        "words": words,
         "clinical": clinical,
         "client": client,
         "title": f"Progress report {reference} ({audience}), {_day(start)} to {_day(end)}",
@@ -125,6 +197,7 @@ def report_context(
         "period_end": end,
         "generated_by": generated_by.display_name,
         "generated_at": generated_at,
+        "generated_local": generated_local,
         "counsellor": case.counsellor.display_name,
         "partners": [
             {
@@ -144,6 +217,7 @@ def report_context(
             "trend_slope": trend.slope,
             "trend_window": balance.TREND_WINDOW,
             "trend_threshold": balance.TREND_THRESHOLD,
+            "high_share": balance.HIGH_SHARE,
             "scripts_total": len(adoption_rows),
             "scripts_adopted": sum(1 for row in adoption_rows if row["adopted_on"]),
             "last_session": progress.sessions[-1].starts_at.date() if progress.sessions else None,
@@ -151,15 +225,30 @@ def report_context(
         "eft_stage": None if client else _stage(case, progress),
         "presenting_concerns": "" if client else case.presenting_concerns,
         "goals": case.goals,
-        "charts": _charts(progress, client),
+        # The referrer's letter has no charts: its numbers are in words and a table.
+        "charts": (
+            []
+            if audience == Audience.REFERRER
+            else _charts(progress, words if client else None, shown)
+        ),
         "sessions": sessions,
         "adoption": adoption_rows,
         "adoption_by_partner": _by_partner(adoption_rows, [p.display_name for p in partners]),
         "adoption_levels": adoption.ADOPTION_LEVELS,
         "adoption_rule": adoption.ADOPTION_RULE,
-        "csi4": _csi4_rows(progress, partners),
+        "csi4": csi4_rows,
+        "csi4_couple": _couple_csi4(case_change, csi4_rows, words if client else None),
         "csi4_cutoff": csi4.CSI4_CUTOFF,
+        "csi4_rci": rci,
+        "csi4_real_change": client_text.real_change_explained(rci),
+        "referral": {
+            "name": case.referrer_name,
+            "organisation": case.referrer_organisation,
+            "question": case.referral_question,
+        },
+        "attendance": _attendance(sessions, [p.display_name for p in partners]),
         "narrative": narrative.strip(),
+        "recommendations": recommendations.strip(),
         # Signed notes whose text no longer matches the hash taken at signing: named on the
         # report and their text withheld, never printed as if it were the signed record.
         "integrity_failures": [
@@ -171,15 +260,14 @@ def report_context(
 def build_report_html(context: dict, *, asset_url: Callable[[str], str] = pdf.asset_url) -> str:
     """The report's HTML. ``asset_url`` maps packaged asset names to URLs: the PDF's own
     ``practice-asset:`` scheme by default, the web preview's route otherwise."""
-    return (
-        report_environment().get_template("progress_report.html").render(context, asset=asset_url)
-    )
+    template = TEMPLATES.get(context["audience"], "progress_report.html")
+    return report_environment().get_template(template).render(context, asset=asset_url)
 
 
 # --- Rows of the report --------------------------------------------------------------------
 
 
-def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
+def _session_rows(progress: CaseProgress, include_notes: bool, zone: tzinfo) -> list[dict]:
     ids = [point.session_id for point in progress.sessions]
     loaded = {
         therapy_session.id: therapy_session
@@ -189,13 +277,7 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             .options(selectinload(TherapySession.attendees))
         )
     }
-    addenda = dict(
-        db.execute(
-            select(Addendum.session_id, func.count(Addendum.id))
-            .where(Addendum.session_id.in_(ids))
-            .group_by(Addendum.session_id)
-        ).all()
-    )
+    addenda = _addenda(ids, zone) if include_notes else {}
     partner_count = len(progress.partners)
     rows = []
     for point in progress.sessions:
@@ -219,7 +301,7 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
             "deescalating": point.balance.deescalating,
             "share": point.deescalation_share,
             "note": None,
-            "addenda": 0,
+            "addenda": [],
         }
         if include_notes and not tampered:
             row["note"] = {
@@ -228,9 +310,49 @@ def _session_rows(progress: CaseProgress, include_notes: bool) -> list[dict]:
                 "plan": therapy_session.note_plan,
             }
         if include_notes:
-            row["addenda"] = addenda.get(point.session_id, 0)
+            row["addenda"] = addenda.get(point.session_id, [])
         rows.append(row)
     return rows
+
+
+def _addenda(session_ids: list[int], zone: tzinfo) -> dict[int, list[dict]]:
+    """Each session's addenda in full, oldest first, with author and time (in ``zone``)."""
+    by_session: dict[int, list[dict]] = defaultdict(list)
+    for session_id, created_at, text, author in db.execute(
+        select(Addendum.session_id, Addendum.created_at, Addendum.text, StaffMember.display_name)
+        .join(StaffMember, StaffMember.id == Addendum.author_id)
+        .where(Addendum.session_id.in_(session_ids))
+        .order_by(Addendum.created_at, Addendum.id)
+    ):
+        by_session[session_id].append(
+            {"author": author, "at": created_at.astimezone(zone), "text": text}
+        )
+    return by_session
+
+
+def report_zone(config: Mapping[str, Any]) -> tzinfo:
+    """The practice's time zone (``PRACTICE_TIME_ZONE``, UTC by default), in which a report
+    shows times. Raises ValueError for a name that is not a known IANA zone."""
+    name = str(config.get("PRACTICE_TIME_ZONE") or "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"PRACTICE_TIME_ZONE must be an IANA time zone, not {name!r}") from None
+
+
+def _attendance(sessions: list[dict], names: list[str]) -> dict:
+    """Who came to the period's sessions: how many sessions, how many with everyone, and each
+    person's count (in ``names``' order)."""
+    return {
+        "sessions": len(sessions),
+        "everyone": sum(1 for row in sessions if row["everyone"]),
+        "by_person": [
+            {"name": name, "attended": sum(1 for row in sessions if name in row["attended"])}
+            for name in names
+        ],
+        "first": sessions[0]["date"] if sessions else None,
+        "last": sessions[-1]["date"] if sessions else None,
+    }
 
 
 def _adoption_rows(progress: CaseProgress) -> list[dict]:
@@ -262,6 +384,9 @@ def _adoption_rows(progress: CaseProgress) -> list[dict]:
                 "latest_level_text": (
                     adoption.ADOPTION_LEVELS[latest] if latest is not None else "Not yet observed"
                 ),
+                "latest_level_plain": (
+                    client_text.LEVEL_WORDS[latest] if latest is not None else "not tried yet"
+                ),
             }
         )
     return rows
@@ -275,26 +400,105 @@ def _by_partner(rows: list[dict], names: list[str]) -> list[dict]:
     return [{"partner": name, "scripts": grouped.get(name, [])} for name in names]
 
 
-def _csi4_rows(progress: CaseProgress, partners: list) -> list[dict]:
-    lines = {line.partner_id: line for line in progress.csi4}
-    order = {point.session_id: i for i, point in enumerate(progress.sessions)}
+def _csi4_change(case: Case, end: date, rci: float) -> change.CaseChange | None:
+    """Each partner's CSI-4 from their baseline to their latest reading by the period's end,
+    judged by reliable change as the case page judges it; None before the first session."""
+    through = _last_session_by(case, end)
+    return change.case_change(case, rci, through=through) if through is not None else None
+
+
+def _csi4_rows(
+    case_change: change.CaseChange | None,
+    partners: list,
+    shown: set[int],
+    words: ClientWords | None,
+) -> list[dict]:
+    """Each partner's CSI-4 row: baseline, latest, change and its verdict, in the clinician's
+    words or the clients' (``words``).
+
+    ``shown``: the partners whose scores this audience may read; the others' rows hold no
+    score, only that they are kept private.
+    """
+    rci = case_change.rci if case_change else 0
+    judged = {p.partner_id: p for p in case_change.partners} if case_change else {}
     rows = []
     for partner in partners:
-        line = lines.get(partner.id)
-        measured = sorted(line.totals.items(), key=lambda item: order[item[0]]) if line else []
-        row = {"partner": partner.display_name, "count": len(measured)}
-        if measured:
-            (first_id, first), (last_id, last) = measured[0], measured[-1]
-            row |= {
-                "first": first,
-                "first_on": progress.session_date(first_id),
-                "latest": last,
-                "latest_on": progress.session_date(last_id),
-                "change": last - first,
-                "below_cutoff": csi4.csi4_below_cutoff(last),
-            }
+        row: dict = {
+            "partner": partner.display_name,
+            "shown": partner.id in shown,
+            "count": 0,
+        }
+        found = judged.get(partner.id)
+        verdict = found.change if found else None
+        if verdict is None:
+            # Never measured: there is no score to keep private, and saying so tells none.
+            row["shown"] = True
+        if verdict is None or not row["shown"]:
+            rows.append(row)
+            continue
+        row |= {
+            "count": verdict.readings,
+            "first": verdict.baseline,
+            "first_on": found.baseline_at.date(),
+            "latest": verdict.latest,
+            "latest_on": found.latest_at.date(),
+            "change": verdict.change,
+            "change_text": change.signed(verdict.change),
+            "below_cutoff": verdict.below_cutoff,
+            "category": verdict.category,
+            "slide": verdict.slide,
+        }
+        if words is not None:
+            row["verdict"] = client_text.change_words(verdict.category)
+            row["slide_text"] = client_text.SLIDE_WORDS if verdict.slide else ""
+            row["standing"] = client_text.standing_words(verdict.below_cutoff)
+        else:
+            row["verdict"] = verdict.label
+            row["explanation"] = found.explanation(rci)
+            row["slide_text"] = found.slide_explanation(rci) or ""
+            row["standing"] = "Below" if verdict.below_cutoff else "At or above"
         rows.append(row)
     return rows
+
+
+def _couple_csi4(
+    case_change: change.CaseChange | None, rows: list[dict], words: ClientWords | None
+) -> str | None:
+    """The couple's CSI-4 course in words, or None: only for a couple whose partners' scores are
+    all shown (the pair's verdict would otherwise tell a hidden score's direction)."""
+    if case_change is None or not rows or not all(row["shown"] for row in rows):
+        return None
+    key = case_change.couple  # None for an individual or a family
+    if key is None:
+        return None
+    return client_text.COUPLE_WORDS[key] if words is not None else csi4.COUPLE_LABELS[key]
+
+
+def _last_session_by(case: Case, end: date) -> TherapySession | None:
+    """The case's last (unvoided) session on or before ``end``: what a report can look back on."""
+    return db.scalars(
+        select(TherapySession)
+        .where(
+            TherapySession.case_id == case.id,
+            TherapySession.voided_at.is_(None),
+            TherapySession.starts_at <= datetime.combine(end, time.max, UTC),
+        )
+        .order_by(TherapySession.starts_at.desc(), TherapySession.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _shown_partners(case: Case, audience: str, on: date) -> set[int]:
+    """Whose CSI-4 scores a report for ``audience`` may show on the day ``on``: the clinical
+    record everyone's; an individual client their own; otherwise those whose consent to the
+    other partner (client report) or to a referrer (referrer report) is in force that day."""
+    everyone = {partner.id for partner in case.partners}
+    if audience == Audience.CLINICAL:
+        return everyone
+    if audience == Audience.CLIENT and case.kind == CaseKind.INDIVIDUAL:
+        return everyone
+    share_with = ShareAudience.PARTNER if audience == Audience.CLIENT else ShareAudience.REFERRER
+    return sharing.partners_sharing(case, share_with, on) & everyone
 
 
 def _stage(case: Case, progress: CaseProgress) -> dict:
@@ -308,51 +512,81 @@ def _stage(case: Case, progress: CaseProgress) -> dict:
     }
 
 
-def _charts(progress: CaseProgress, client: bool) -> list[dict]:
-    """The case page's four SVG charts, embedded as the case page embeds them: data-URI images.
+def _charts(progress: CaseProgress, words: ClientWords | None, shown: set[int]) -> list[dict]:
+    """The case page's four SVG charts, embedded as the case page embeds them: data-URI images;
+    ``words``: the clients' words (the client report), or None for the clinician's.
 
     As ``<img>`` WeasyPrint draws the SVG with its SVG renderer, still as vectors, about twice as
     fast as inline SVG run through the HTML cascade; the alt text tags the figure for screen
     readers; and the browser preview shows it under the page's CSP.
     """
+    client = words is not None
     svgs = case_charts(
-        progress, id_prefix="report", words=charts.PLAIN if client else charts.CLINICAL
+        progress,
+        id_prefix="report",
+        words=words.chart_words if client else charts.CLINICAL,
+        alphabetical=client,
+        csi4_shown=shown,
     )
     trend = progress.trend
-    captions = {
-        "cycle_balance": (
-            'In this chart, "Escalating" marks the moments when the pattern took over and '
-            '"De-escalating" the moments of calming down or reaching for each other, per '
-            "session, each weighted by how strong it was."
-            if client
-            else "Escalating and de-escalating load per session (moments weighted by intensity)."
-        ),
-        "deescalation_share": (
-            "Per session, the share of calmer moments among all the moments noted, weighted by "
-            f"how strong they were. Over the last {balance.TREND_WINDOW} sessions: "
-            f"{plain_trend(trend.label)}."
-            if client
-            else "Per session, the de-escalation share: de-escalating load ÷ (escalating + "
-            f"de-escalating load). Trend over the last {balance.TREND_WINDOW} sessions that "
-            f"have one: {trend.label}."
-        ),
-        "adoption": (
-            f"Scripts: {adoption.adoption_scale()}. A ring marks where a script counts as "
-            f"adopted (level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
-        ),
-        "csi4": (
-            f"Couples Satisfaction Index (CSI-4, {csi4.CSI4_MIN_TOTAL}–{csi4.CSI4_MAX_TOTAL}) "
-            "per partner; below "
-            f"{csi4.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
-            "relationship."
-        ),
-    }
-    titles = {
-        "cycle_balance": "Cycle balance per session",
-        "deescalation_share": "De-escalation share per session",
-        "adoption": "Script adoption",
-        "csi4": "Couples Satisfaction Index (CSI-4)",
-    }
+    if client:
+        levels = [name.lower() for name in words.chart_words.adoption_levels]
+        captions = {
+            "cycle_balance": (
+                "Each pair of bars is one session: the harder moments, when the pattern took "
+                f"over, and the calmer ones, {words.reaching}, each counted by how strong it was."
+            ),
+            "deescalation_share": (
+                "Per session, the calmer moments as a share of all the moments noted, counted "
+                f"by how strong they were. Over the last {balance.TREND_WINDOW} sessions: "
+                f"{plain_trend(trend.label)}."
+            ),
+            "adoption": (
+                "How each new way of talking was used, session by session: "
+                f"{', '.join(levels[:-1])} or {levels[-1]}. A ring marks where it became part of "
+                "your routine: used on your own at two sessions in a row."
+            ),
+            "csi4": (
+                f"How satisfied {words.you_each} felt, session by session, from 0 to 21; above "
+                "the dashed line usually means feeling content with the relationship."
+            ),
+        }
+        titles = {
+            "cycle_balance": words.chart_words.balance_title,
+            "deescalation_share": words.chart_words.share_title,
+            "adoption": words.chart_words.adoption_title,
+            "csi4": words.chart_words.csi4_title,
+        }
+    else:
+        captions = {
+            "cycle_balance": (
+                "Escalating and de-escalating load per session (moments weighted by intensity)."
+            ),
+            "deescalation_share": (
+                "Per session, the de-escalation share: de-escalating load ÷ (escalating + "
+                f"de-escalating load). Trend over the last {balance.TREND_WINDOW} sessions that "
+                f"have one: {trend.label}."
+            ),
+            "adoption": (
+                f"Scripts: {adoption.adoption_scale()}. A ring marks where a script counts as "
+                f"adopted (level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
+            ),
+            "csi4": (
+                f"Couples Satisfaction Index (CSI-4, {csi4.CSI4_MIN_TOTAL}–{csi4.CSI4_MAX_TOTAL}) "
+                "per partner; below "
+                f"{csi4.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
+                "relationship."
+            ),
+        }
+        titles = {
+            "cycle_balance": "Cycle balance per session",
+            "deescalation_share": "De-escalation share per session",
+            "adoption": "Script adoption",
+            "csi4": "Couples Satisfaction Index (CSI-4)",
+        }
+    kept_private = not any(line.partner_id in shown for line in progress.csi4)
+    # The clients get no chart that only says there is nothing to draw.
+    nothing_to_draw = client and not progress.csi4
     return [
         {
             "key": key,
@@ -361,6 +595,8 @@ def _charts(progress: CaseProgress, client: bool) -> list[dict]:
             "src": svg_data_uri(svg),
         }
         for key, svg in vars(svgs).items()
+        # No one's scores to draw: no chart that would only say so.
+        if not (key == "csi4" and ((progress.csi4 and kept_private) or nothing_to_draw))
     ]
 
 
@@ -374,6 +610,11 @@ def _day(value: date | datetime | None) -> str:
 def _percent(value: float | None) -> str:
     # Rounded half up, as the case page does.
     return "—" if value is None else f"{int(value * 100 + 0.5)} %"
+
+
+def _clock(value: datetime) -> str:
+    """A time of day with its zone's abbreviation: "14:05 CET", "09:30 UTC"."""
+    return f"{value.strftime('%H:%M')} {value.tzname() or ''}".strip()
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -393,5 +634,10 @@ def report_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters |= {"day": _day, "percent": _percent, "paragraphs": _paragraphs}
+    environment.filters |= {
+        "day": _day,
+        "clock": _clock,
+        "percent": _percent,
+        "paragraphs": _paragraphs,
+    }
     return environment

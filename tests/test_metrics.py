@@ -7,7 +7,6 @@ from practice.measures.csi4 import (
     CSI4_ITEMS,
     CSI4_RELIABLE_CHANGE,
     csi4_below_cutoff,
-    csi4_reliable_fall,
     csi4_total,
 )
 from practice.moments.balance import (
@@ -328,16 +327,5 @@ def test_csi4_cutoff_boundary():
     assert csi4_below_cutoff(13.5) is False
 
 
-def test_csi4_reliable_fall():
+def test_csi4_reliable_change_default_is_five_points():
     assert CSI4_RELIABLE_CHANGE == 5
-    assert csi4_reliable_fall(18, 13) is True
-    assert csi4_reliable_fall(18, 14) is False
-    assert csi4_reliable_fall(13, 18) is False
-    assert csi4_reliable_fall(18, 15, threshold=3) is True
-
-
-def test_csi4_reliable_fall_rejects_impossible_totals():
-    with pytest.raises(ValueError, match="Earlier CSI-4 total must be between 0 and 21"):
-        csi4_reliable_fall(22, 10)
-    with pytest.raises(ValueError, match="Later CSI-4 total must be a whole number"):
-        csi4_reliable_fall(18, 10.5)

@@ -185,7 +185,7 @@ def hostile_case(db, make_staff, listener):
     payload = hostile(port)
     everything = "".join(payload.values())
     counsellor = make_staff(Role.COUNSELLOR)
-    return build_couple(
+    case = build_couple(
         db,
         counsellor,
         reference="C-0666",
@@ -195,6 +195,12 @@ def hostile_case(db, make_staff, listener):
         concerns=everything,
         note="{marker} " + everything,
     )
+    # The referrer's letter prints the referral fields (each within its length).
+    case.referrer_name = payload["file_image"][:120]
+    case.referrer_organisation = payload["http_image"][:160]
+    case.referral_question = everything
+    db.commit()
+    return case
 
 
 def test_report_html_escapes_every_user_field(app_context, hostile_case, listener):
@@ -202,13 +208,16 @@ def test_report_html_escapes_every_user_field(app_context, hostile_case, listene
     narrative = "".join(hostile(port).values())
     for audience in ("clinical", "client", "referrer"):
         member = hostile_case.counsellor
-        html = build_report_html(
-            report_context(hostile_case, START, END, audience, narrative, member)
+        context = report_context(
+            hostile_case, START, END, audience, narrative, member, recommendations=narrative
         )
+        html = build_report_html(context)
         assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
         assert "&lt;style&gt;@import url(http://127.0.0.1" in html
         assert "<style" not in html  # the report has no style element; the user's is text
-        assert html.count("<img ") == 4  # the four charts, and nothing a user typed
+        # The charts (the CSI-4 one only where someone's scores may be shown; none in the
+        # referrer's letter), and nothing a user typed.
+        assert html.count("<img ") == len(context["charts"])
         assert html.count("<link ") == 2  # the two packaged stylesheets
 
 

@@ -264,7 +264,7 @@ def test_figures_are_the_computed_metrics(app_context, couple):
 
 
 def test_adoption_dates_and_csi4_against_the_cutoff(app_context, couple):
-    context = context_for(couple, "referrer")
+    context = context_for(couple, "clinical")
     adopted = {row["script"]: row["adopted_on"] for row in context["adoption"]}
     assert adopted == {SAM_SCRIPT: date(2026, 2, 17), ALEX_SCRIPT: None}
     csi = {row["partner"]: row for row in context["csi4"]}
@@ -290,7 +290,7 @@ def test_clinical_html_holds_notes_roles_stage_and_addenda(app_context, couple):
         assert note_marker(i) in html
     assert "Pursuer" in html and "Withdrawer" in html
     assert "2: Restructuring the bond" in html
-    assert "1 addendum not shown" in html
+    assert "1 addendum)" in html and "Corrected the date." in html
     assert "<script" not in html.lower()
 
 
@@ -312,8 +312,9 @@ def test_client_html_is_plain_and_even(app_context, couple):
     assert "For Alex and Sam" in text
     # Both partners get a script block and a CSI-4 row, in the same layout.
     assert html.count('<div class="partner-scripts">') == 2
-    assert re.search(r'<th scope="row">Alex</th>\s*<td>9 \(', html)
-    assert re.search(r'<th scope="row">Sam</th>\s*<td>11 \(', html)
+    # Neither consented to share their CSI-4 scores with the other: both kept private alike.
+    assert "Alex’s answers stay private unless Alex chooses to share them." in text
+    assert "Sam’s answers stay private unless Sam chooses to share them." in text
     assert "Both of you" in html
 
 

@@ -100,7 +100,7 @@ def case_read(case_id: int):
 @bp.route(f"/cases/<{ID}:case_id>", methods=["PATCH"])
 @access.staff
 @operation(
-    "Change a case: concerns, goals, stage, partners, status",
+    "Change a case: concerns, goals, stage, referral, partners, status",
     tag="Cases",
     description=(
         "Only the case's counsellor. Send the `version` you read: a stale one is refused with "
@@ -131,9 +131,7 @@ def _edit(case: Case, data: dict) -> CaseEdit:
         sent = {name: value for name, value in change.items() if name != "id"}
         before = partners.get(change["id"], PartnerDetails(display_name=""))
         partners[change["id"]] = replace(before, **sent)
-    fields = {
-        name: data[name] for name in ("presenting_concerns", "goals", "eft_stage") if name in data
-    }
+    fields = {name: data[name] for name in operations.CASE_EDIT_FIELDS if name in data}
     return replace(stored, **fields, partners=partners)
 
 

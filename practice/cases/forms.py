@@ -28,6 +28,8 @@ from practice.cases.operations import (
     MAX_PARTNERS,
     MAX_PRONOUNS_LENGTH,
     MAX_REASON_LENGTH,
+    MAX_REFERRER_NAME_LENGTH,
+    MAX_REFERRER_ORGANISATION_LENGTH,
     MAX_TEXT_LENGTH,
     PARTNER_LIMITS,
     CaseEdit,
@@ -159,12 +161,24 @@ class NewCaseForm(PracticeForm):
         )
 
 
+def _line(label: str, most: int) -> StringField:
+    return StringField(
+        label,
+        filters=[strip_whitespace],
+        validators=[Optional(), Length(max=most, message=f"Keep this to {most} characters.")],
+    )
+
+
 class EditCaseForm(PracticeForm):
-    """Edit a case's concerns, goals, stage and partners, at the version it was loaded."""
+    """Edit a case's concerns, goals, stage, referral and partners, at the version it was
+    loaded."""
 
     presenting_concerns = _text("Presenting concerns")
     goals = _text("Goals")
     eft_stage = _stage()
+    referrer_name = _line("Referred by", MAX_REFERRER_NAME_LENGTH)
+    referrer_organisation = _line("Referrer's organisation", MAX_REFERRER_ORGANISATION_LENGTH)
+    referral_question = _text("Referral question")
     partners = FieldList(FormField(PartnerEditForm), min_entries=0, max_entries=MAX_PARTNERS + 1)
     # A string field, so that after a conflict the page can carry the new version.
     version = HiddenField(filters=[_optional_int], validators=[DataRequired()])
@@ -176,6 +190,9 @@ class EditCaseForm(PracticeForm):
             goals=self.goals.data or "",
             eft_stage=self.eft_stage.data,
             partners={entry.form.partner_id.data: entry.form.details() for entry in self.partners},
+            referrer_name=self.referrer_name.data or "",
+            referrer_organisation=self.referrer_organisation.data or "",
+            referral_question=self.referral_question.data or "",
         )
 
 

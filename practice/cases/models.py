@@ -55,6 +55,13 @@ class Case(Base):
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
     presenting_concerns: Mapped[str] = mapped_column(sa.Text, default="")
     goals: Mapped[str] = mapped_column(sa.Text, default="")
+    # Who referred the case and what they asked: the addressee and question of the referrer
+    # report. Empty when the clients came on their own.
+    referrer_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    referrer_organisation: Mapped[str] = mapped_column(
+        sa.String(160), default="", server_default=""
+    )
+    referral_question: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     eft_stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

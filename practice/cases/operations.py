@@ -32,6 +32,8 @@ MAX_TEXT_LENGTH = 5_000
 MAX_NAME_LENGTH = 60
 MAX_PRONOUNS_LENGTH = 30
 MAX_REASON_LENGTH = 500
+MAX_REFERRER_NAME_LENGTH = 120
+MAX_REFERRER_ORGANISATION_LENGTH = 160
 
 # Fewest and most partners a case of each kind holds.
 PARTNER_LIMITS: dict[str, tuple[int, int]] = {
@@ -84,6 +86,21 @@ class CaseEdit:
     goals: str
     eft_stage: int | None
     partners: dict[int, PartnerDetails] = field(default_factory=dict)
+    # Who referred the case and what they asked (the referrer report's addressee and question).
+    referrer_name: str = ""
+    referrer_organisation: str = ""
+    referral_question: str = ""
+
+
+# The case's own fields an edit may change (partners are edited by id beside them).
+CASE_EDIT_FIELDS = (
+    "presenting_concerns",
+    "goals",
+    "eft_stage",
+    "referrer_name",
+    "referrer_organisation",
+    "referral_question",
+)
 
 
 class VersionConflict(Conflict):
@@ -162,6 +179,20 @@ def _highest_reference_number() -> int:
 def _check_text(label: str, value: str) -> None:
     if len(value) > MAX_TEXT_LENGTH:
         raise CaseError(f"{label} can be at most {MAX_TEXT_LENGTH:,} characters.")
+
+
+def _check_referral(data: CaseEdit) -> None:
+    for label, value, most in (
+        ("The referrer's name", data.referrer_name, MAX_REFERRER_NAME_LENGTH),
+        (
+            "The referrer's organisation",
+            data.referrer_organisation,
+            MAX_REFERRER_ORGANISATION_LENGTH,
+        ),
+    ):
+        if len(value) > most:
+            raise CaseError(f"{label} can be at most {most} characters.")
+    _check_text("The referral question", data.referral_question)
 
 
 def _check_stage(stage: int | None) -> None:
@@ -259,6 +290,9 @@ def editable_values(case: Case) -> CaseEdit:
         partners={
             p.id: PartnerDetails(p.display_name, p.pronouns, p.cycle_role) for p in case.partners
         },
+        referrer_name=case.referrer_name,
+        referrer_organisation=case.referrer_organisation,
+        referral_question=case.referral_question,
     )
 
 
@@ -273,6 +307,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     _check_text("Presenting concerns", data.presenting_concerns)
     _check_text("Goals", data.goals)
     _check_stage(data.eft_stage)
+    _check_referral(data)
     partners = {p.id: p for p in case.partners}
     if not set(data.partners) <= set(partners):
         raise CaseError("One of the partners does not belong to this case.")
@@ -286,7 +321,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
         # A savepoint of its own: a concurrent save detected at flush spoils the savepoint it
         # happens in, and the case must be reloaded (outside it) to report what is saved now.
         with db.begin_nested():
-            for name in ("presenting_concerns", "goals", "eft_stage"):
+            for name in CASE_EDIT_FIELDS:
                 value = getattr(data, name)
                 if getattr(case, name) != value:
                     setattr(case, name, value)
@@ -381,6 +416,13 @@ def differences(saved: CaseEdit, mine: CaseEdit) -> list[tuple[str, str, str]]:
         rows.append(("Goals", saved.goals, mine.goals))
     if saved.eft_stage != mine.eft_stage:
         rows.append(("EFT stage", eft.label(saved.eft_stage), eft.label(mine.eft_stage)))
+    for name, label in (
+        ("referrer_name", "Referred by"),
+        ("referrer_organisation", "Referrer's organisation"),
+        ("referral_question", "Referral question"),
+    ):
+        if getattr(saved, name) != getattr(mine, name):
+            rows.append((label, getattr(saved, name), getattr(mine, name)))
     for number, (partner_id, stored) in enumerate(saved.partners.items(), start=1):
         edited = mine.partners.get(partner_id)
         if edited is None:

@@ -24,6 +24,8 @@ from practice.cases.operations import (
     MAX_PARTNERS,
     MAX_PRONOUNS_LENGTH,
     MAX_REASON_LENGTH,
+    MAX_REFERRER_NAME_LENGTH,
+    MAX_REFERRER_ORGANISATION_LENGTH,
     MAX_TEXT_LENGTH,
 )
 
@@ -76,6 +78,9 @@ class CaseSchema(CaseSummarySchema):
     status_reason = nullable(fields.String)
     presenting_concerns = fields.String()
     goals = fields.String()
+    referrer_name = fields.String(metadata={"description": "Who referred the case, if anyone."})
+    referrer_organisation = fields.String()
+    referral_question = fields.String(metadata={"description": "What the referrer asked."})
     version = fields.Integer(metadata={"description": "Send it back with a PATCH."})
     created_at = Timestamp()
     updated_at = Timestamp()
@@ -108,6 +113,9 @@ class CaseUpdateSchema(In):
     presenting_concerns = _case_text()
     goals = _case_text()
     eft_stage = eft_stage_field()
+    referrer_name = Text(max_length=MAX_REFERRER_NAME_LENGTH)
+    referrer_organisation = Text(max_length=MAX_REFERRER_ORGANISATION_LENGTH)
+    referral_question = _case_text()
     partners = Items(fields.Nested(PartnerEditSchema), None, MAX_PARTNERS)
     status = Choice(CaseStatus, metadata={"description": "Pause, close or reopen the case."})
     status_reason = Text(min_length=1, max_length=MAX_REASON_LENGTH)

@@ -180,6 +180,9 @@ def _edit_data(case: Case) -> dict:
         "presenting_concerns": case.presenting_concerns,
         "goals": case.goals,
         "eft_stage": case.eft_stage,
+        "referrer_name": case.referrer_name,
+        "referrer_organisation": case.referrer_organisation,
+        "referral_question": case.referral_question,
         "version": case.version,
         "partners": [
             {

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_CSP_EXTRA": {},
     "PRACTICE_USER_ID_ATTRIBUTE": "id",
     "PRACTICE_PAGE_SIZE": "A4",
+    # The practice's time zone (an IANA name): reports show times in it.
+    "PRACTICE_TIME_ZONE": "UTC",
     "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports
     # The report queue (practice.reporting.queue): Redis when set, else a SQLite file.
     "PRACTICE_REDIS_URL": None,

@@ -70,17 +70,6 @@ def csi4_reading(total: float) -> str:
     return f"{total} — at or above the {CSI4_CUTOFF} cut-off"
 
 
-def csi4_reliable_fall(earlier: int, later: int, threshold: float = CSI4_RELIABLE_CHANGE) -> bool:
-    """Return whether the CSI-4 total fell by at least ``threshold`` from ``earlier`` to ``later``.
-
-    Raises ValueError if either total is not a whole number in 0..21. ``threshold`` defaults to
-    ``CSI4_RELIABLE_CHANGE``; the supervisor flags pass their configured one.
-    """
-    _check_whole_number(earlier, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Earlier CSI-4 total")
-    _check_whole_number(later, CSI4_MIN_TOTAL, CSI4_MAX_TOTAL, "Later CSI-4 total")
-    return earlier - later >= threshold
-
-
 # --- Reliable change (Jacobson & Truax 1991) ----------------------------------------------------
 
 RECOVERED = "recovered"

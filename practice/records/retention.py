@@ -169,6 +169,7 @@ def _scrub_report_jobs(case_id: int, reference: str) -> int:
             "case_ids": ids,
             "references": references,
             **({"narrative": None} if parameters.get("narrative") else {}),
+            **({"recommendations": None} if parameters.get("recommendations") else {}),
         }
         if job.error and reference:
             # Whole reasons only ("C-0001: …"): C-0001 must not touch C-00012's lines.

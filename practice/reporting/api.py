@@ -60,7 +60,13 @@ def report_create(case_id: int):
     start = data.get("period_start", default_start)
     end = data.get("period_end", default_end)
     report = operations.generate_report(
-        case, start, end, data["audience"], data["narrative"], member
+        case,
+        start,
+        end,
+        data["audience"],
+        data["narrative"],
+        member,
+        recommendations=data["recommendations"],
     )
     return created(ReportSchema().dump(report), ".report_read", report_id=report.id)
 

@@ -90,6 +90,7 @@ def _generate_one(
                 params["audience"],
                 params.get("narrative") or "",
                 _author(case, params),
+                recommendations=params.get("recommendations") or "",
             )
             counted = jobs.count_case(job_id, ticket, position, done=1)
         except Exception as error:

@@ -21,13 +21,16 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--audience", type=_AUDIENCE_CHOICE, default="clinical", show_default=True)
 @click.option("--narrative", default="", help="The counsellor's narrative (plain text).")
 @click.option(
+    "--recommendations", default="", help="Recommendations (referrer and clinical reports)."
+)
+@click.option(
     "--out",
     "out_file",
     required=True,
     type=click.Path(dir_okay=False, writable=True),
     help="Where to write the PDF.",
 )
-def report_command(case_ref, start, end, audience, narrative, out_file) -> None:
+def report_command(case_ref, start, end, audience, narrative, recommendations, out_file) -> None:
     """Generate a case's progress report as its counsellor (stored, recorded, audited)."""
     from datetime import date
     from pathlib import Path
@@ -46,7 +49,14 @@ def report_command(case_ref, start, end, audience, narrative, out_file) -> None:
     end = end.date() if end else default_end
     try:
         report = operations.generate_report(
-            case, start, end, audience, narrative, case.counsellor, copy_to=Path(out_file)
+            case,
+            start,
+            end,
+            audience,
+            narrative,
+            case.counsellor,
+            copy_to=Path(out_file),
+            recommendations=recommendations,
         )
     except (operations.ReportError, OSError) as error:
         raise click.ClickException(str(error)) from error

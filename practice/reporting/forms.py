@@ -1,4 +1,5 @@
-"""The forms of progress reports: one report (period, audience, narrative) and a report job."""
+"""The forms of progress reports: one report (period, audience, narrative, recommendations)
+and a report job."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from practice.web.forms import PracticeForm
 
 AUDIENCE_CHOICES = [
     SelectChoice("clinical", "Clinical record: the full record, with session notes"),
-    SelectChoice("client", "For the couple: plain language, no notes or clinical labels"),
-    SelectChoice("referrer", "For the referrer: a summary without session notes"),
+    SelectChoice("client", "For the clients: plain language, no notes or clinical labels"),
+    SelectChoice("referrer", "For the referrer: a letter of one or two pages, no session notes"),
 ]
 
 
@@ -27,7 +28,7 @@ def _after_start(form, field) -> None:
 def _narrative_length(form, field) -> None:
     if field.data and len(field.data) > MAX_NARRATIVE_LENGTH:
         raise ValidationError(
-            f"The narrative has {len(field.data):,} characters; the limit is "
+            f"The {field.label.text.lower()} has {len(field.data):,} characters; the limit is "
             f"{MAX_NARRATIVE_LENGTH:,}. Nothing was lost: shorten it and try again."
         )
 
@@ -44,6 +45,7 @@ class ReportForm(PracticeForm):
         validators=[InputRequired("Choose who the report is for.")],
     )
     narrative = TextAreaField("Narrative", validators=[_narrative_length])
+    recommendations = TextAreaField("Recommendations", validators=[_narrative_length])
 
     def request(self) -> tuple[date, date, str, str]:
         """(start, end, audience, narrative) as the operations take them."""

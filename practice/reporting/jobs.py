@@ -125,7 +125,13 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
 
 @atomic
 def start_single_report(
-    member: StaffMember, case: Case, start: date, end: date, audience: str, narrative: str
+    member: StaffMember,
+    case: Case,
+    start: date,
+    end: date,
+    audience: str,
+    narrative: str,
+    recommendations: str = "",
 ) -> ReportJob:
     """Record one report of ``case`` by its counsellor, narrative included, as a one-case job.
 
@@ -133,7 +139,7 @@ def start_single_report(
     queue, never in the request. The request is checked here, so a refused one is answered on
     the form at once. Flushes. Raises ReportError.
     """
-    operations.check_request(start, end, audience, narrative)
+    operations.check_request(start, end, audience, narrative, recommendations)
     if member.id != case.counsellor_id:
         raise operations.ReportError("Only the case's counsellor generates its reports.")
     return _start_job(
@@ -146,6 +152,7 @@ def start_single_report(
             # Clinical text, kept in the database only (the queue carries the job id) and
             # cleared once the report is generated.
             "narrative": narrative,
+            "recommendations": operations.printed_recommendations(audience, recommendations),
             "author_id": member.id,
         },
     )
@@ -305,9 +312,10 @@ def _end(job: ReportJob, reason: str = "", failed: bool = False) -> None:
         job.error = _with_reason(job.error, reason)
     job.status = JobStatus.FAILED if failed else JobStatus.FINISHED
     job.finished_at = utcnow()
-    if job.parameters.get("narrative"):
-        # The report holds it now (or never will): the job keeps no second copy of clinical text.
-        job.parameters = {**job.parameters, "narrative": None}
+    # The report holds them now (or never will): the job keeps no second copy of clinical text.
+    cleared = {key: None for key in ("narrative", "recommendations") if job.parameters.get(key)}
+    if cleared:
+        job.parameters = {**job.parameters, **cleared}
     db.flush()
 
 

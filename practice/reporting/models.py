@@ -36,6 +36,9 @@ class Report(Base):
     period_start: Mapped[date] = mapped_column(sa.Date)
     period_end: Mapped[date] = mapped_column(sa.Date)
     narrative: Mapped[str] = mapped_column(sa.Text, default="")
+    # The counsellor's recommendations, entered with the request: printed in the referrer
+    # report (and the clinical record), never in the clients'.
+    recommendations: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     generated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sha256: Mapped[str] = mapped_column(sa.String(64))

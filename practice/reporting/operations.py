@@ -42,7 +42,9 @@ class ReportError(Refused):
     """A report that cannot be generated or read back; the message says why."""
 
 
-def check_request(start: date, end: date, audience: str, narrative: str) -> None:
+def check_request(
+    start: date, end: date, audience: str, narrative: str, recommendations: str = ""
+) -> None:
     """Refuse a report request that makes no sense; raises ReportError with the reason."""
     if audience not in AUDIENCES:
         raise ReportError(f"Choose an audience: {', '.join(AUDIENCES)}.")
@@ -53,6 +55,17 @@ def check_request(start: date, end: date, audience: str, narrative: str) -> None
             f"The narrative is {len(narrative):,} characters long; the limit is "
             f"{MAX_NARRATIVE_LENGTH:,}."
         )
+    if len(recommendations) > MAX_NARRATIVE_LENGTH:
+        raise ReportError(
+            f"The recommendations are {len(recommendations):,} characters long; the limit is "
+            f"{MAX_NARRATIVE_LENGTH:,}."
+        )
+
+
+def printed_recommendations(audience: str, recommendations: str) -> str:
+    """The recommendations a report of ``audience`` prints and keeps: the referrer's and the
+    clinical record's; never the clients' (written for the referrer, not for them)."""
+    return "" if audience == Audience.CLIENT else recommendations.strip()
 
 
 def _check_author(case: Case, member: StaffMember) -> None:
@@ -75,6 +88,8 @@ def preview_html(
     narrative: str,
     member: StaffMember,
     asset_url: Callable[[str], str],
+    *,
+    recommendations: str = "",
 ) -> str:
     """The report's HTML as the PDF would hold it, with assets at ``asset_url(name)``; audits
     "report_previewed" (and each tampered signed note it finds).
@@ -82,8 +97,16 @@ def preview_html(
     Raises ReportError if ``member`` is not the case's counsellor or the request is refused.
     """
     _check_author(case, member)
-    check_request(start, end, audience, narrative)
-    context = report_context(case, start, end, audience, narrative, member)
+    check_request(start, end, audience, narrative, recommendations)
+    context = report_context(
+        case,
+        start,
+        end,
+        audience,
+        narrative,
+        member,
+        recommendations=printed_recommendations(audience, recommendations),
+    )
     audit.record("report_previewed", obj=case, actor=member, detail=_detail(audience, start, end))
     _audit_integrity(case.id, _tampered_ids(context), member, "report_preview")
     return build_report_html(context, asset_url=asset_url)
@@ -124,6 +147,7 @@ class RenderedReport:
     page_count: int
     # Signed sessions whose note failed its hash check; the report names them.
     tampered_session_ids: tuple[int, ...] = ()
+    recommendations: str = ""
 
 
 def generate_report(
@@ -135,6 +159,7 @@ def generate_report(
     member: StaffMember,
     *,
     copy_to: Path | None = None,
+    recommendations: str = "",
 ) -> Report:
     """Generate a progress report as ``member``, the case's counsellor: the one way a report is
     made, for the Reports page (through its job), the API, the CLI and the report jobs.
@@ -149,11 +174,21 @@ def generate_report(
     the request is refused (see ``check_request``); OSError if ``copy_to`` cannot be written
     (nothing is then recorded).
     """
-    return _record(render_report(case, start, end, audience, narrative, member), member, copy_to)
+    rendered = render_report(
+        case, start, end, audience, narrative, member, recommendations=recommendations
+    )
+    return _record(rendered, member, copy_to)
 
 
 def render_report(
-    case: Case, start: date, end: date, audience: str, narrative: str, member: StaffMember
+    case: Case,
+    start: date,
+    end: date,
+    audience: str,
+    narrative: str,
+    member: StaffMember,
+    *,
+    recommendations: str = "",
 ) -> RenderedReport:
     """The read-and-render half of ``generate_report``: the PDF, neither stored nor recorded.
 
@@ -161,8 +196,11 @@ def render_report(
     nothing pending that must not be committed. Raises ReportError as ``generate_report`` does.
     """
     _check_author(case, member)
-    check_request(start, end, audience, narrative)
-    context = report_context(case, start, end, audience, narrative, member)
+    check_request(start, end, audience, narrative, recommendations)
+    recommendations = printed_recommendations(audience, recommendations)
+    context = report_context(
+        case, start, end, audience, narrative, member, recommendations=recommendations
+    )
     html = build_report_html(context)
     case_id, member_id = case.id, member.id
     # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
@@ -181,6 +219,7 @@ def render_report(
         data=bytes(data),
         page_count=getattr(data, "page_count", 0),
         tampered_session_ids=_tampered_ids(context),
+        recommendations=recommendations,
     )
 
 
@@ -198,6 +237,7 @@ def _record(rendered: RenderedReport, member: StaffMember, copy_to: Path | None)
         period_start=rendered.start,
         period_end=rendered.end,
         narrative=rendered.narrative,
+        recommendations=rendered.recommendations,
         generated_by_id=rendered.member_id,
         generated_at=rendered.generated_at,
         sha256=hashlib.sha256(data).hexdigest(),

@@ -36,3 +36,11 @@ class ReportCreateSchema(In):
     period_start = Day(metadata={"description": "Default: the day the case opened."})
     period_end = Day(metadata={"description": "Default: today, or the day the case closed."})
     narrative = Text(max_length=MAX_NARRATIVE_LENGTH, load_default="")
+    recommendations = Text(
+        max_length=MAX_NARRATIVE_LENGTH,
+        load_default="",
+        metadata={
+            "description": "The counsellor's recommendations: printed in the referrer report "
+            "and the clinical record, not in the client report."
+        },
+    )

@@ -71,7 +71,13 @@ def preview(case_id: int):
     form = ReportForm()
     if form.validate_on_submit():
         with refusal_shown_on(form):
-            html = operations.preview_html(case, *form.request(), member, _asset_url)
+            html = operations.preview_html(
+                case,
+                *form.request(),
+                member,
+                _asset_url,
+                recommendations=form.recommendations.data or "",
+            )
             return Response(html, mimetype="text/html")
     return _page(case, member, form, refused="preview")
 
@@ -85,7 +91,9 @@ def generate(case_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             queue.check_reachable()
-            job = jobs.start_single_report(member, case, *form.request())
+            job = jobs.start_single_report(
+                member, case, *form.request(), form.recommendations.data or ""
+            )
             queue.enqueue_after_request(job.id)
             flash("The report is being generated; it is listed here when it is ready.", "success")
             return redirect(url_for(".index", case_id=case.id))

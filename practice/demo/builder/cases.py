@@ -22,7 +22,7 @@ from practice.demo.builder.rows import RowBuffer
 from practice.demo.builder.scripts_and_measures import Assignment, MeasureRecorder, ScriptTracker
 from practice.demo.builder.sessions import SessionWriter
 from practice.demo.builder.staff import Counsellor
-from practice.demo.story import cast
+from practice.demo.story import cast, referrals
 from practice.demo.story.cast import IMPROVING, Person
 from practice.demo.story.notes import Story
 from practice.demo.vocabulary import Vocabulary
@@ -154,6 +154,7 @@ class PracticeBuilder:
                 "closed_on": closed_on,
                 "presenting_concerns": concern,
                 "goals": "\n".join(goals),
+                **referrals.referral(case_id, plan.kind),
                 "eft_stage": stage,
                 "version": 1,
                 "created_at": _at(opened_on, 9),
