@@ -40,7 +40,7 @@ from practice.reports import charts, pdf
 from practice.reports.case_charts import case_charts, plain_trend, svg_data_uri
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
-from practice.sessions.operations import note_intact
+from practice.sessions.signed_notes import note_intact
 
 __all__ = [
     "AUDIENCE_LABELS",

@@ -40,7 +40,7 @@ from practice.models import (
 )
 from practice.moments import balance
 from practice.scripts import adoption
-from practice.sessions.operations import note_intact
+from practice.sessions.signed_notes import note_intact
 from practice.supervision import flags
 from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import make_test_app
@@ -319,14 +319,16 @@ DIGESTED = (
     MeasureResponse,
     Addendum,
 )
-# Set by the clock or a salted hash, or a digest over a staff id: the same practice differs here.
+# Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
+# practice differs here.
 UNDIGESTED = {"practice_session": {"note_sha256"}}
 # Recomputed when observations got a status (partner absent and no opportunity instead of
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
-# early and fewer notes were left overdue (the supervisor flags must tell a believable story).
+# early and fewer notes were left overdue (the supervisor flags must tell a believable story),
+# and when signed notes got a seal version (keyed seals).
 PINNED_DIGESTS = {
-    (1.5, 4): "08cfb4881623aa62a2105592e1d927e16253914f45c7cf1d1ad458bdbeb60ce5",
-    (1, None): "416c989932f54fdc8585526693305aa857b7f0c08ab15aed39248f5a1616bcbb",
+    (1.5, 4): "c38e2edf54fd98d436ab7411efb99dc310f92efc9e2ef1014c4a381c0f8d9394",
+    (1, None): "20012ca410f544567f82867ad82237fbaf1ce7f339c2df969ff7a35f6e3362c6",
 }
 
 
