@@ -101,3 +101,23 @@ def loose_modes(paths: Iterable[Path]) -> list[tuple[Path, int]]:
             if mode & _OTHERS:
                 found.append((candidate, mode))
     return found
+
+
+def sqlite_path(url: object) -> Path | None:
+    """The file of a SQLite database URL (a SQLAlchemy URL), or None (another database, or one
+    in memory)."""
+    if getattr(url, "get_backend_name", lambda: "")() != "sqlite":
+        return None
+    database = getattr(url, "database", None)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def prepare_sqlite(database: Path) -> None:
+    """Create a new SQLite database file 0600 before SQLite does (SQLite would create it
+    0644 less the umask); its -wal and -shm files take the database file's mode."""
+    if database.exists():
+        return
+    ensure_dir(database.parent)
+    touch(database)
