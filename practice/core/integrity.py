@@ -88,6 +88,11 @@ def load_key(app: Flask | None = None) -> bytes:
     return key
 
 
+def use_key(key: bytes, app: Flask | None = None) -> None:
+    """Use ``key`` from now on in this process (a rotation, before the new key is installed)."""
+    (app or current_app).extensions[_CACHE] = key
+
+
 def forget_cached_key(app: Flask | None = None) -> None:
     """Drop the cached key, so that the next use reads the setting or file again."""
     (app or current_app).extensions.pop(_CACHE, None)

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from practice import audit
@@ -128,7 +127,7 @@ def rotate(new_key_text: str) -> ResealResult:
     except audit_anchor.AnchorError as error:
         raise IntegrityError(str(error)) from error
     result = _reseal_all(old_key, new_key)
-    current_app.extensions["practice_integrity_key"] = new_key
+    integrity.use_key(new_key)
     detail = {**_detail(result), "previous_key_id": integrity.key_id(old_key)}
     audit.record("integrity_key_rotated", object_type="Practice", detail=detail)
     audit_anchor.remember_head(path, new_key)
