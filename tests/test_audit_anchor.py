@@ -309,3 +309,32 @@ def test_rotating_the_key_reseals_rechains_and_is_recorded(
     finally:
         key_file.write_text(old_text)
         integrity.forget_cached_key(app)
+
+
+def test_rotating_a_key_set_in_the_environment(app, runner, record, anchor, db, monkeypatch):
+    from practice.core import integrity
+
+    old, new = "a" * 64, "b" * 64
+    monkeypatch.setitem(app.config, "PRACTICE_INTEGRITY_KEY", old)
+    integrity.forget_cached_key(app)
+    try:
+        anchor.unlink(missing_ok=True)
+        record()
+        assert _verify(runner, anchor).exit_code == 0
+        refused = runner.invoke(args=["practice", "integrity", "rotate-key"])
+        assert refused.exit_code == 1 and "--new-key-env" in refused.output
+        monkeypatch.setenv("PRACTICE_NEW_KEY", new)
+        args = ["practice", "integrity", "rotate-key", "--new-key-env", "PRACTICE_NEW_KEY"]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert "Now set PRACTICE_INTEGRITY_KEY to the new key" in result.output
+        # Until the setting changes, nothing checks out: the data is sealed under the new key.
+        integrity.forget_cached_key(app)
+        assert _verify(runner, anchor).exit_code == 1
+        monkeypatch.setitem(app.config, "PRACTICE_INTEGRITY_KEY", new)
+        integrity.forget_cached_key(app)
+        verified = _verify(runner, anchor)
+        assert verified.exit_code == 0, verified.output
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "integrity_key_rotated"))
+    finally:
+        integrity.forget_cached_key(app)

@@ -156,10 +156,12 @@ def reseal_command() -> None:
     """Seal under the key what was sealed without one before keyed seals (run once after the
     upgrade): signed notes whose old unkeyed seal still matches, the audit chain (checked
     first; a broken one is refused), the anchor, and plaintext two-factor secrets."""
-    try:
-        result = integrity_ops.reseal()
-    except integrity_ops.IntegrityError as error:
-        raise click.ClickException(str(error)) from error
+    with unit_of_work():
+        try:
+            result = integrity_ops.reseal()
+        except integrity_ops.IntegrityError as error:
+            raise click.ClickException(str(error)) from error
+    integrity_ops.reanchor()
     _report(result)
 
 
@@ -199,6 +201,7 @@ def rotate_key_command(new_key_env: str | None) -> None:
                 staged.unlink(missing_ok=True)
             integrity.forget_cached_key()
             raise click.ClickException(str(error)) from error
+    integrity_ops.reanchor()
     _report(result)
     if staged is not None:
         path = integrity_ops.install_key_file(staged)

@@ -99,22 +99,28 @@ def _legacy_anchor(path: Path) -> audit_anchor.Head | None:
 def reseal() -> ResealResult:
     """Give keyed seals to notes, events and secrets sealed without the key; audited.
 
-    Raises IntegrityError, changing nothing, if the audit chain or its anchor do not check out.
+    Flushes; the caller commits, then re-anchors (``reanchor``). Raises IntegrityError,
+    changing nothing, if the audit chain or its anchor do not check out.
     """
     key = integrity.load_key()
-    path = audit_anchor.default_path()
-    _check_anchor(path, key)
+    _check_anchor(audit_anchor.default_path(), key)
     result = _reseal_all(key, key)
     audit.record("integrity_resealed", object_type="Practice", detail=_detail(result))
-    audit_anchor.remember_head(path, key)
     return result
+
+
+def reanchor() -> audit_anchor.Head | None:
+    """Append the re-chained head to the anchor, under the key now in use: once the re-seal is
+    committed, so that the anchor never remembers an event a failed commit took back."""
+    return audit_anchor.remember_head(audit_anchor.default_path())
 
 
 def rotate(new_key_text: str) -> ResealResult:
     """Re-seal everything under the key ``new_key_text`` and record it; flushes.
 
-    The key is used from here on in this process; the caller commits, then installs the key
-    where the app reads it (``install_key_file``) or tells the operator to set it. Raises
+    The key is used from here on in this process; the caller commits, re-anchors
+    (``reanchor``), then installs the key where the app reads it (``install_key_file``) or
+    tells the operator to set it. Raises
     IntegrityError, changing nothing, if the chain, its anchor or a secret do not check out.
     """
     old_key = integrity.load_key()
@@ -130,7 +136,6 @@ def rotate(new_key_text: str) -> ResealResult:
     integrity.use_key(new_key)
     detail = {**_detail(result), "previous_key_id": integrity.key_id(old_key)}
     audit.record("integrity_key_rotated", object_type="Practice", detail=detail)
-    audit_anchor.remember_head(path, new_key)
     return result
 
 
