@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from practice.accounts.totp import ENCRYPTED
 from practice.audit import trail
 from practice.core import migrate
-from practice.models import AuditEvent, TherapySession
+from practice.models import Account, AuditEvent, RecoveryCode, TherapySession
 from practice.sessions import signed_notes
 from tests.conftest import make_test_app
 from tests.databases import fresh_database
@@ -18,6 +19,7 @@ from tests.test_observation_status_migration import ROWS, filler
 
 SIGNED_AT = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
 OCCURRED_AT = datetime(2026, 1, 6, 17, 5, tzinfo=UTC)
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOTE = {"note_data": "Signed data.", "note_assessment": "Assessed.", "note_plan": "Planned."}
 
 
@@ -25,6 +27,18 @@ def _old_rows(connection: sa.Connection) -> None:
     """A signed note and an audit event as revision 0008 left them: unkeyed SHA-256s."""
     metadata = sa.MetaData()
     for name, values in ROWS[:4]:  # staff, case, partner, session
+        table = sa.Table(name, metadata, autoload_with=connection)
+        row = dict(values)
+        for column in table.c:
+            if column.name not in row and not column.nullable:
+                row[column.name] = filler(column)
+        connection.execute(table.insert().values(**row))
+    # An account with two-factor on (a plaintext secret) and a recovery code referring to it:
+    # SQLite recreates the account table to widen the secret's column.
+    for name, values in (
+        ("practice_account", {"id": 1, "email": "a@example.com", "totp_secret": SECRET}),
+        ("practice_recovery_code", {"id": 1, "account_id": 1, "used_at": None}),
+    ):
         table = sa.Table(name, metadata, autoload_with=connection)
         row = dict(values)
         for column in table.c:
@@ -83,6 +97,13 @@ def test_old_seals_read_as_unkeyed_until_resealed(backend, tmp_path):
             with engine.begin() as connection:
                 _old_rows(connection)
             migrate.upgrade()
+            if backend == "sqlite":  # enforcement is back on the pooled connection
+                with engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            kept = (
+                db.scalar(sa.select(Account.totp_secret)),
+                db.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)),
+            )
             note = db.get(TherapySession, 1)
             before = (
                 note.note_seal_version,
@@ -97,12 +118,16 @@ def test_old_seals_read_as_unkeyed_until_resealed(backend, tmp_path):
         with app.app_context():
             note = db.get(TherapySession, 1)
             after = (note.note_seal_version, signed_notes.seal_status(note))
+            stored = db.scalar(sa.select(Account.totp_secret))
             actions = db.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
             db.remove()
             engine.dispose()
+    assert kept == (SECRET, 1)  # the recreated account table kept its rows and references
     assert before == (1, signed_notes.UNKEYED, 1, [1])
     assert resealed.exit_code == 0, resealed.output
     assert "Sealed 1 signed note(s), re-chained 1 audit event(s)" in resealed.output
+    assert "encrypted 1 two-factor secret(s)" in resealed.output
     assert verified.exit_code == 0, verified.output
     assert after == (signed_notes.SEAL_KEYED, signed_notes.INTACT)
     assert actions == ["case_viewed", "integrity_resealed"]
+    assert stored.startswith(ENCRYPTED) and SECRET not in stored

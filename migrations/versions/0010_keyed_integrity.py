@@ -24,6 +24,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # On SQLite the column changes recreate their tables: the migration environment turns
+    # foreign-key enforcement off for them and checks the keys before committing.
     with op.batch_alter_table("practice_session") as batch:
         batch.add_column(sa.Column("note_seal_version", sa.SmallInteger(), nullable=True))
     op.execute("UPDATE practice_session SET note_seal_version = 1 WHERE note_sha256 IS NOT NULL")
