@@ -23,7 +23,8 @@ def audit_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="File remembering the newest verified event "
-    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json].",
+    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json]; the app starts the "
+    "default one with the log's first event, so another file must be a copy of it.",
 )
 def audit_verify(anchor_path: Path | None) -> None:
     """Check the keyed hash chain of the audit log; exits 1 if any row was edited or removed.
