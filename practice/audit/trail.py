@@ -171,13 +171,13 @@ def unkeyed_count() -> int:
 
 def rechain(old_key: bytes, new_key: bytes, batch_size: int = 1000) -> int:
     """Re-chain the whole log under ``new_key`` after checking it under its old seals (the
-    unkeyed ones, and keyed ones under ``old_key``); returns how many events it rewrote.
+    unkeyed ones, and keyed ones under ``old_key``); returns how many events it changed.
 
     Raises ChainError, changing nothing, when an event does not check out: a tampered log is
     never blessed with the new key. Flushes; the caller commits.
     """
     previous_old, previous_new, rewritten = "", "", 0
-    for event in _all_events(batch_size):
+    for seen, event in enumerate(_all_events(batch_size), start=1):
         if not _links(event, previous_old, old_key):
             raise ChainError(
                 f"Event #{event.id} does not check out under its old seal: the log was "
@@ -189,8 +189,8 @@ def rechain(old_key: bytes, new_key: bytes, batch_size: int = 1000) -> int:
         event.chain_version = CHAIN_KEYED
         event.row_hash = row_mac(event, new_key)
         previous_new = event.row_hash
-        rewritten += 1
-        if rewritten % batch_size == 0:
+        rewritten += event.row_hash != previous_old
+        if seen % batch_size == 0:
             db.flush()
     db.flush()
     return rewritten
