@@ -45,6 +45,9 @@ class Config:
     PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
     # The file `practice audit verify` remembers the newest verified event in.
     PRACTICE_AUDIT_ANCHOR = os.environ.get("PRACTICE_AUDIT_ANCHOR") or None
+    # The integrity key (64 hex digits): seals signed notes, chains the audit log, encrypts
+    # two-factor secrets. Unset: instance/integrity.key, created on first use.
+    PRACTICE_INTEGRITY_KEY = os.environ.get("PRACTICE_INTEGRITY_KEY") or None
 
     def __init__(self) -> None:
         url = database_url(os.environ.get("DATABASE_URL"))

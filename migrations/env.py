@@ -28,12 +28,39 @@ def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         with current_app.extensions["sqlalchemy"].engine.connect() as connection:
-            _run(connection)
+            if connection.dialect.name == "sqlite":
+                _run_without_foreign_keys(connection)
+            else:
+                _run(connection)
     else:
         _run(connection)
 
 
-def _run(connection) -> None:
+def _run_without_foreign_keys(connection) -> None:
+    """Run the migrations on SQLite as its own procedure for changing a table says.
+
+    SQLite changes a column by recreating its table; dropping the old one while foreign keys
+    are enforced fails (or empties other tables) when rows refer to it. So enforcement is
+    turned off before the transaction begins (the PRAGMA does nothing inside one), the keys
+    are checked before the migrations commit, and enforcement is on again afterwards.
+    """
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _run(connection, check_foreign_keys=True)
+        # Ended here, so that enforcement can be turned on again (not inside a transaction).
+        if connection.in_transaction():
+            connection.commit()
+    except BaseException:
+        if connection.in_transaction():
+            connection.rollback()
+        raise
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _run(connection, check_foreign_keys: bool = False) -> None:
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -45,6 +72,10 @@ def _run(connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if check_foreign_keys:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"The migration left rows with broken foreign keys: {broken}")
 
 
 run_migrations()

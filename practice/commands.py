@@ -46,6 +46,7 @@ for _command in (
     record_commands.backup_command,
     record_commands.restore_command,
     record_commands.purge_expired,
+    record_commands.integrity_group,
     account_commands.create_user,
     account_commands.token_group,
     audit_commands.audit_group,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
+from practice.core import integrity, private_files
 from practice.core.settings import DEFAULTS, HostSetupError, PracticeState
+
+logger = logging.getLogger("practice.files")
 
 
 class Practice:
@@ -52,6 +58,7 @@ class Practice:
         _exempt_api_from_host_csrf(app)
         # Also when the host sets up CSRFProtect after the tracker: this runs before its check.
         app.before_request(lambda: _exempt_api_from_host_csrf(app))
+        warn_about_loose_modes(app)
 
 
 def _check_host(app: Flask) -> None:
@@ -141,3 +148,41 @@ def _configure_sqlite(app: Flask) -> None:
             if engine.dialect.name == "sqlite":
                 sa.event.listen(engine, "connect", on_connect)
                 sa.event.listen(engine, "begin", on_begin)
+                database = private_files.sqlite_path(engine.url)
+                if database is not None:
+                    private_files.prepare_sqlite(database)
+
+
+def private_paths(app: Flask) -> list[Path]:
+    """What only the tracker's user may read: the instance folder (its keys, anchor, queue),
+    the SQLite database and its -wal/-shm, the report store and the audit anchor."""
+    paths = [Path(app.instance_path), integrity.key_path(app)]
+    with app.app_context():
+        for engine in app.extensions["sqlalchemy"].engines.values():
+            database = private_files.sqlite_path(engine.url)
+            if database is not None:
+                paths += private_files.sqlite_files(database)
+    for setting in ("PRACTICE_REPORT_DIR", "PRACTICE_AUDIT_ANCHOR"):
+        if app.config.get(setting):
+            paths.append(Path(app.config[setting]))
+    paths.append(Path(app.instance_path) / "reports")
+    return paths
+
+
+def warn_about_loose_modes(app: Flask) -> list[Path]:
+    """Log a warning for each private file or folder that others may read, write or enter
+    (created before modes were enforced, or by hand); returns them. Never raises."""
+    try:
+        loose = private_files.loose_modes(private_paths(app))
+    except OSError as error:
+        logger.warning("Could not check the modes of the private files: %s", error)
+        return []
+    for path, mode in loose:
+        wanted = private_files.DIR_MODE if stat.S_ISDIR(path.stat().st_mode) else 0o600
+        logger.warning(
+            "%s has mode %s: others may read it. It holds clinical data or its keys: chmod %s it.",
+            path,
+            oct(mode),
+            oct(wanted)[2:],
+        )
+    return [path for path, _mode in loose]

@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
 
 from practice.accounts.models import Account
+from practice.core import private_files
 from practice.core.database import Base
 from practice.extension import Practice
 from practice.web.request_log import init_logging
@@ -52,7 +53,7 @@ def _default_instance_path() -> str:
 
 def configure_defaults(app: Flask) -> None:
     """SQLite in the instance folder and a secret key kept there, unless configured."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_files.ensure_dir(Path(app.instance_path))
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'practice.db'}"
     )
@@ -83,9 +84,7 @@ def _instance_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    private_files.create_exclusive(path, key.encode())
     return key
 
 

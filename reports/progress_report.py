@@ -52,7 +52,7 @@ from practice.reports.charts.looks import partner_colour
 from practice.reports.client_words import ClientWords, client_words
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
-from practice.sessions.operations import note_intact
+from practice.sessions.signed_notes import note_intact
 
 __all__ = [
     "AUDIENCE_LABELS",

@@ -23,6 +23,7 @@ from werkzeug.routing import Rule
 
 from practice.accounts.tokens import create_token
 from practice.core.database import Base
+from practice.core.integrity import load_key
 from practice.models import (
     Addendum,
     MeasureResponse,
@@ -40,7 +41,7 @@ from practice.models import (
     SupervisionComment,
 )
 from practice.reporting import operations as reports
-from practice.sessions.operations import note_digest
+from practice.sessions.signed_notes import seal
 
 # Placed in every clinical text field of the owner's case: a response to anyone out of scope
 # must never contain it. Also the case's reference, which lists show.
@@ -307,7 +308,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
     signed.status = NoteStatus.SIGNED
     signed.signed_by_id = owner.id
     signed.signed_at = datetime(2026, 2, 3, 17, 0, tzinfo=UTC)
-    signed.note_sha256 = note_digest(signed)
+    seal(signed, load_key(app))
     signed.review_status = ReviewStatus.PENDING
     pursuer, withdrawer = case.partners
     moment_type = db.scalars(select(MomentType).order_by(MomentType.id)).first()

@@ -33,6 +33,8 @@ from tests.databases import fresh_database
 pytestmark = pytest.mark.slow
 
 AUDIT = AuditEvent.__table__.name
+# The integrity key goes with the backups: a restore verifies the chain under the same key.
+KEY = "backup-test-integrity-key-0123456789"
 
 
 @dataclass
@@ -68,7 +70,7 @@ def seeded(backend, tmp_path_factory) -> Iterator[Flask]:
     """An app on a migrated database of ``backend`` holding a small demo practice."""
     tmp = tmp_path_factory.mktemp(f"backup-{backend}")
     with fresh_database(backend, tmp) as url:
-        app = make_test_app(url, tmp / "instance")
+        app = make_test_app(url, tmp / "instance", PRACTICE_INTEGRITY_KEY=KEY)
         with app.app_context():
             migrate.upgrade()
             demo.seed_demo(scale=0.1, sessions_per_case=4)
@@ -82,7 +84,7 @@ def seeded(backend, tmp_path_factory) -> Iterator[Flask]:
 def new_app(backend, tmp_path) -> Iterator[Flask]:
     """An app on a new, empty database of ``backend`` (not even migrated)."""
     with fresh_database(backend, tmp_path) as url:
-        app = make_test_app(url, tmp_path / "instance")
+        app = make_test_app(url, tmp_path / "instance", PRACTICE_INTEGRITY_KEY=KEY)
         yield app
         _dispose(app)
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from practice.core.integrity import load_key
 from practice.models import (
     Addendum,
     AuditEvent,
@@ -26,7 +27,7 @@ from practice.models import (
     ScriptObservation,
     SupervisionComment,
 )
-from practice.sessions.operations import note_digest
+from practice.sessions.signed_notes import seal
 from tests.conftest import PASSWORD
 
 NOTE = "Zanzibar lighthouse argument"
@@ -42,14 +43,14 @@ def store(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def record(db, case, counsellor, supervisor, make_session, store):
+def record(app, db, case, counsellor, supervisor, make_session, store):
     """A case with a signed note and addendum, a voided moment, a script, CSI-4, a comment
     and a stored report (plus one whose file is missing)."""
     signed = make_session(case, note_data=NOTE)
     signed.status = NoteStatus.SIGNED
     signed.signed_by_id = counsellor.id
     signed.signed_at = datetime(2026, 1, 6, 17, tzinfo=UTC)
-    signed.note_sha256 = note_digest(signed)
+    seal(signed, load_key(app))
     db.add(Addendum(therapy_session=signed, author_id=counsellor.id, text="addendum text"))
     pursue = db.scalar(select(MomentType).where(MomentType.key == "pursue"))
     db.add(

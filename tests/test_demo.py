@@ -40,7 +40,7 @@ from practice.models import (
 )
 from practice.moments import balance
 from practice.scripts import adoption
-from practice.sessions.operations import note_intact
+from practice.sessions.signed_notes import note_intact
 from practice.supervision import flags
 from practice.supervision.dashboard import caseload_dashboard
 from tests.conftest import make_test_app
@@ -334,15 +334,17 @@ DIGESTED = (
     MeasureResponse,
     Addendum,
 )
-# Set by the clock or a salted hash, or a digest over a staff id: the same practice differs here.
+# Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
+# practice differs here.
 UNDIGESTED = {"practice_session": {"note_sha256"}}
 # Recomputed when observations got a status (partner absent and no opportunity instead of
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
-# and when cases got a referrer and a referral question (two in three demo cases have one).
+# and when cases got a referrer and a referral question (two in three demo cases have one),
+# and when signed notes got a seal version (keyed seals).
 PINNED_DIGESTS = {
-    (1.5, 4): "3982f427522799faa3db3d51e6d9c9d0d40e9e194fc252e37ad3109f898f049e",
-    (1, None): "a279a6b867efbff4ec3462c591de76b23aa850d7ad69623680a79ce5e35457a6",
+    (1.5, 4): "0eebc5b8710d29844bc4b9727ff402ce05be2eb863e890f3570acd8486815ba7",
+    (1, None): "acf7e91ac361ceca0ffcf39ec136fb984f862b49d94c41c0f6c395194bf637ba",
 }
 
 

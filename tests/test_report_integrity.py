@@ -10,12 +10,12 @@ import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from practice.models import AuditEvent, NoteStatus, TherapySession
 from practice.reporting import operations as reports
 from practice.reports.progress_report import report_context
-from practice.sessions.operations import note_digest
+from practice.sessions.signed_notes import SEAL_UNKEYED, legacy_digest, seal
 from tests.conftest import PASSWORD, Auth
 from tests.test_api_support import API, bearer, issue_token
 
@@ -29,13 +29,24 @@ def _signed(db, make_session, case, day: int, data: str) -> TherapySession:
     session.status = NoteStatus.SIGNED
     session.signed_by_id = case.counsellor_id
     session.signed_at = datetime(2026, 2, day, 17, tzinfo=UTC)
-    session.note_sha256 = note_digest(session)
+    seal(session)
     db.commit()
     return session
 
 
+# How a database writer changes a signed note: the text alone; the text with the unkeyed
+# SHA-256 recomputed (which passed as intact before keyed seals); and that, with the seal
+# version set back to the unkeyed one. None of them can make the keyed seal without the key.
+FORGERIES = {"edited": "tampered", "rehashed": "tampered", "downgraded": "unkeyed"}
+
+
+@pytest.fixture(params=FORGERIES)
+def forgery(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def tampered(db, app, case, make_session):
+def tampered(db, app, case, make_session, forgery):
     """Two signed sessions; the note of the first was changed in the database afterwards."""
     with app.app_context():
         forged = _signed(db, make_session, case, 3, "ORIGINALTEXT")
@@ -46,6 +57,13 @@ def tampered(db, app, case, make_session):
     )
     db.commit()
     db.expire_all()
+    if forgery != "edited":
+        values = {"note_sha256": legacy_digest(db.get(TherapySession, forged.id))}
+        if forgery == "downgraded":
+            values["note_seal_version"] = SEAL_UNKEYED
+        db.execute(update(TherapySession).where(TherapySession.id == forged.id).values(values))
+        db.commit()
+        db.expire_all()
     return forged, intact
 
 
@@ -158,7 +176,9 @@ READS = {
 
 
 @pytest.mark.parametrize("way", READS)
-def test_reading_a_tampered_note_warns_and_audits_the_failure(app, db, case, tampered, way):
+def test_reading_a_tampered_note_warns_and_audits_the_failure(
+    app, db, case, tampered, forgery, way
+):
     read, role, where = READS[way]
     member = case.counsellor if role == "counsellor" else case.counsellor.supervisor
     forged, intact = tampered
@@ -174,11 +194,12 @@ def test_reading_a_tampered_note_warns_and_audits_the_failure(app, db, case, tam
     else:
         assert PAGE_WARNING in shown.get_data(as_text=True)
         assert PAGE_WARNING not in fine.get_data(as_text=True)
-    failed = (str(forged.id), case.id, member.id, "failed", {"where": where})
+    detail = {"where": where, "seal": FORGERIES[forgery]}
+    failed = (str(forged.id), case.id, member.id, "failed", detail)
     assert _integrity_failures(db) == [failed]
 
 
-def test_the_case_export_flags_and_audits_a_tampered_note(app, db, case, tampered):
+def test_the_case_export_flags_and_audits_a_tampered_note(app, db, case, tampered, forgery):
     forged, intact = tampered
     browser = app.test_client()
     auth = Auth(browser)
@@ -189,5 +210,6 @@ def test_the_case_export_flags_and_audits_a_tampered_note(app, db, case, tampere
         record = json.loads(archive.read("case.json"))
     intact_by_id = {row["id"]: row["note_intact"] for row in record["sessions"]}
     assert (intact_by_id[forged.id], intact_by_id[intact.id]) == (False, True)
-    failed = (str(forged.id), case.id, case.counsellor.id, "failed", {"where": "case_export"})
+    detail = {"where": "case_export", "seal": FORGERIES[forgery]}
+    failed = (str(forged.id), case.id, case.counsellor.id, "failed", detail)
     assert _integrity_failures(db) == [failed]

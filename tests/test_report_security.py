@@ -16,6 +16,7 @@ from datetime import date
 
 import pytest
 
+from practice.core.integrity import load_key
 from practice.models import Role
 from practice.reporting import operations as reports
 from practice.reports import pdf
@@ -180,7 +181,7 @@ def test_attachment_detector_sees_a_real_attachment(tmp_path):
 
 
 @pytest.fixture
-def hostile_case(db, make_staff, listener):
+def hostile_case(app, db, make_staff, listener):
     port, _ = listener
     payload = hostile(port)
     everything = "".join(payload.values())
@@ -189,6 +190,7 @@ def hostile_case(db, make_staff, listener):
         db,
         counsellor,
         reference="C-0666",
+        seal_key=load_key(app),
         # Partner names hold 60 characters at most: one hostile tag each.
         partners=(payload["file_image"], payload["http_image"][:60]),
         goals=everything,

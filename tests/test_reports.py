@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from practice.core.integrity import load_key
 from practice.core.unit_of_work import atomic, on_rollback, unit_of_work
 from practice.models import (
     Account,
@@ -46,7 +47,7 @@ from practice.reports.progress_report import (
     build_report_html,
     report_context,
 )
-from practice.sessions.operations import note_digest
+from practice.sessions.signed_notes import seal
 from tests.conftest import make_test_app
 
 START = date(2026, 1, 5)
@@ -78,7 +79,9 @@ def note_marker(i: int) -> str:
     return f"NOTEMARK{i:02d}"
 
 
-def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts) -> Case:
+def build_couple(
+    db, counsellor: StaffMember, reference: str = "C-0900", *, seal_key: bytes, **texts
+) -> Case:
     """Twelve weekly sessions with moments, two scripts, CSI-4 twice, notes and an addendum.
 
     ``texts`` may override ``partners``, ``goals``, ``concerns`` and ``note`` (a format string
@@ -120,7 +123,7 @@ def build_couple(db, counsellor: StaffMember, reference: str = "C-0900", **texts
         sessions.append(session)
         db.flush()
         if session.signed_at is not None:  # signed as the app signs: with the note's hash
-            session.note_sha256 = note_digest(session)
+            seal(session, seal_key)
         for key, intensity, partner in (("pursue", esc, alex), ("softening", de, sam)):
             db.add(
                 Moment(
@@ -215,8 +218,8 @@ def people(make_staff):
 
 
 @pytest.fixture
-def couple(db, people) -> Case:
-    return build_couple(db, people["counsellor"])
+def couple(app, db, people) -> Case:
+    return build_couple(db, people["counsellor"], seal_key=load_key(app))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from practice.models import (
     TherapySession,
 )
 from practice.sessions import operations as service
+from practice.sessions import signed_notes
 from practice.sessions.operations import NoteConflict, SessionDetails, SessionError
 from practice.sessions.signed_notes import NoteSigned, require_draft
 from tests.conftest import PASSWORD, Auth
@@ -605,7 +606,7 @@ def test_an_empty_note_cannot_be_signed(client, auth, counsellor, draft, db):
     assert _reload(db, draft.id).status == NoteStatus.DRAFT
 
 
-def test_signing_locks_the_note(client, auth, counsellor, case, draft, db):
+def test_signing_locks_the_note(app, client, auth, counsellor, case, draft, db):
     received = []
 
     def listener(sender, **kwargs):
@@ -623,7 +624,9 @@ def test_signing_locks_the_note(client, auth, counsellor, case, draft, db):
     assert signed.status == NoteStatus.SIGNED
     assert signed.signed_by_id == counsellor.id
     assert abs(signed.signed_at - utcnow()) < timedelta(minutes=1)
-    assert signed.note_sha256 == service.note_digest(signed)
+    assert signed.note_seal_version == signed_notes.SEAL_KEYED
+    with app.app_context():
+        assert signed_notes.note_intact(signed)
     assert signed.review_status == ReviewStatus.PENDING
     assert received == [(draft.id, counsellor.id)]
     assert _actions(db, "note_signed")[0].object_id == str(draft.id)
@@ -714,7 +717,14 @@ def test_a_tampered_signed_note_is_flagged(app, client, auth, counsellor, draft,
     assert "no longer matches" in client.get(f"/sessions/{draft.id}").get_data(as_text=True)
 
 
-# --- note_digest -----------------------------------------------------------------------------
+# --- note_seal -------------------------------------------------------------------------------
+
+
+KEY = b"k" * 32
+
+
+def _seal(therapy_session: TherapySession, key: bytes = KEY) -> str:
+    return signed_notes.note_seal(therapy_session, key)
 
 
 def _signed_copy(**overrides) -> TherapySession:
@@ -728,13 +738,13 @@ def _signed_copy(**overrides) -> TherapySession:
     return TherapySession(**values)
 
 
-def test_note_digest_is_stable():
-    first = service.note_digest(_signed_copy())
-    assert first == service.note_digest(_signed_copy())
+def test_note_seal_is_stable():
+    first = _seal(_signed_copy())
+    assert first == _seal(_signed_copy())
     assert re.fullmatch(r"[0-9a-f]{64}", first)
     # The same instant written in another time zone has the same canonical (UTC) form.
     same_instant = datetime(2026, 8, 12, 16, 2, tzinfo=timezone(timedelta(hours=2)))
-    assert service.note_digest(_signed_copy(signed_at=same_instant)) == first
+    assert _seal(_signed_copy(signed_at=same_instant)) == first
 
 
 @pytest.mark.parametrize(
@@ -748,13 +758,33 @@ def test_note_digest_is_stable():
         {"signed_at": datetime(2026, 8, 12, 14, 3, tzinfo=UTC)},
     ],
 )
-def test_note_digest_changes_with_every_part(change):
-    assert service.note_digest(_signed_copy(**change)) != service.note_digest(_signed_copy())
+def test_note_seal_changes_with_every_part(change):
+    assert _seal(_signed_copy(**change)) != _seal(_signed_copy())
 
 
-def test_note_digest_needs_a_signed_note():
+def test_a_note_seal_needs_the_key():
+    """The seal is keyed: the unkeyed SHA-256 a database writer can recompute is not it, and
+    neither is the seal under another key."""
+    note = _signed_copy()
+    assert _seal(note) != _seal(note, b"other key" * 4)
+    assert _seal(note) != signed_notes.legacy_digest(note)
+    signed_notes.seal(note, KEY)
+    assert signed_notes.seal_status(note, KEY) == signed_notes.INTACT
+    assert signed_notes.seal_status(note, b"other key" * 4) == signed_notes.TAMPERED
+
+
+def test_an_unkeyed_seal_is_never_intact():
+    note = _signed_copy(note_seal_version=signed_notes.SEAL_UNKEYED)
+    note.note_sha256 = signed_notes.legacy_digest(note)
+    assert signed_notes.seal_status(note, KEY) == signed_notes.UNKEYED
+    assert not signed_notes.note_intact(note, KEY)
+    note.note_data = "changed"
+    assert signed_notes.seal_status(note, KEY) == signed_notes.TAMPERED
+
+
+def test_note_seal_needs_a_signed_note():
     with pytest.raises(ValueError):
-        service.note_digest(TherapySession(id=1, **NOTE))
+        _seal(TherapySession(id=1, **NOTE))
 
 
 # --- Addenda ---------------------------------------------------------------------------------

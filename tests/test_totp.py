@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from practice.accounts.tokens import create_token
-from practice.accounts.totp import DRIFT_STEPS, matching_step
+from practice.accounts.totp import (
+    DRIFT_STEPS,
+    ENCRYPTED,
+    matching_step,
+    open_secret,
+    seal_secret,
+)
 from practice.core.database import utcnow
 from practice.models import Account, AuditEvent, RecoveryCode
 from practice.web import session_limits
@@ -19,6 +25,12 @@ RECOVERY = re.compile(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>")
 
 def _account(db, member) -> Account:
     return db.scalar(select(Account).where(Account.email == member.email))
+
+
+def _clear(app, stored: str) -> str:
+    """A stored secret in clear, decrypted with the integrity key (outside the database)."""
+    with app.app_context():
+        return open_secret(stored)
 
 
 @pytest.fixture
@@ -45,12 +57,15 @@ def _actions(db, action: str) -> list[AuditEvent]:
     return db.scalars(query).all()
 
 
-def test_enrolment_shows_a_qr_code_and_needs_a_current_code(client, auth, make_staff, db):
+def test_enrolment_shows_a_qr_code_and_needs_a_current_code(app, client, auth, make_staff, db):
     me = make_staff()
     auth.login(me)
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page
-    secret = _account(db, me).totp_pending_secret
+    stored = _account(db, me).totp_pending_secret
+    secret = _clear(app, stored)
+    # Encrypted at rest: the column does not hold the secret an authenticator app is given.
+    assert stored.startswith(ENCRYPTED) and secret not in stored
     assert secret and " ".join(secret[i : i + 4] for i in range(0, 32, 4)) in page
     wrong = auth.post("/account/two-factor", {"code": "000000"})
     assert "That code was not accepted" in wrong.get_data(as_text=True)
@@ -60,7 +75,8 @@ def test_enrolment_shows_a_qr_code_and_needs_a_current_code(client, auth, make_s
     assert right.status_code == 200
     assert len(RECOVERY.findall(right.get_data(as_text=True))) == 10
     account = _account(db, me)
-    assert account.totp_secret == secret and account.totp_pending_secret is None
+    assert account.totp_secret.startswith(ENCRYPTED) and secret not in account.totp_secret
+    assert _clear(app, account.totp_secret) == secret and account.totp_pending_secret is None
     assert len(_actions(db, "totp_enabled")) == 1
     # The confirming code is spent: it cannot open a new sign-in. (The same code, not now():
     # a 30-second step may have passed, and the next step's code is rightly accepted.)
@@ -146,14 +162,14 @@ def test_mandatory_two_factor_sends_the_user_to_enrol(
     assert api.status_code == 403
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "requires two-factor sign-in" in page
-    secret = _account(db, me).totp_pending_secret
+    secret = _clear(app, _account(db, me).totp_pending_secret)
     token = auth.csrf_token("/account/two-factor")
     code = pyotp.TOTP(secret).now()
     client.post("/account/two-factor", data={"code": code, "csrf_token": token})
     assert client.get("/").status_code == 200
     refused = auth.post("/account/two-factor/disable", {"password": PASSWORD})
     assert refused.status_code == 302
-    assert _account(db, me).totp_secret == secret
+    assert _clear(app, _account(db, me).totp_secret) == secret
 
 
 def test_mandatory_two_factor_refuses_the_token_of_a_member_who_has_not_enrolled(
@@ -177,14 +193,14 @@ def test_mandatory_two_factor_refuses_the_token_of_a_member_who_has_not_enrolled
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
 
 
-def test_turning_two_factor_off_needs_the_password(client, auth, with_totp, db):
+def test_turning_two_factor_off_needs_the_password(app, client, auth, with_totp, db):
     me, secret = with_totp()
     auth.login(me)
     _send_code(auth, pyotp.TOTP(secret).now())
     auth.post("/account/recovery-codes", {"recovery_password": PASSWORD})
     wrong = auth.post("/account/two-factor/disable", {"password": "not my password"})
     assert "That is not your password" in wrong.get_data(as_text=True)
-    assert _account(db, me).totp_secret == secret
+    assert _clear(app, _account(db, me).totp_secret) == secret
     right = auth.post("/account/two-factor/disable", {"password": PASSWORD})
     assert right.status_code == 302
     assert _account(db, me).totp_secret is None
@@ -225,3 +241,35 @@ def test_new_recovery_codes_need_the_password_and_replace_the_old(client, auth, 
     auth.logout()
     auth.login(me)
     assert "not accepted" in _send_code(auth, first[0]).get_data(as_text=True)
+
+
+def test_a_plaintext_secret_from_before_is_encrypted_on_its_next_use(
+    app, client, auth, with_totp, db
+):
+    me, secret = with_totp()  # stored in plaintext, as before encryption at rest
+    assert _account(db, me).totp_secret == secret
+    auth.login(me)
+    assert _send_code(auth, pyotp.TOTP(secret).now()).status_code == 302
+    db.expire_all()
+    stored = _account(db, me).totp_secret
+    assert stored.startswith(ENCRYPTED) and secret not in stored
+    assert _clear(app, stored) == secret
+
+
+def test_reseal_encrypts_plaintext_secrets(app, runner, with_totp, db):
+    me, secret = with_totp()
+    result = runner.invoke(args=["practice", "integrity", "reseal"])
+    assert result.exit_code == 0, result.output
+    assert "encrypted 1 two-factor secret(s)" in result.output
+    db.expire_all()
+    stored = _account(db, me).totp_secret
+    assert secret not in stored and _clear(app, stored) == secret
+
+
+def test_a_secret_that_does_not_decrypt_signs_nobody_in(app, client, auth, with_totp, db):
+    me, secret = with_totp()
+    with app.app_context():
+        _account(db, me).totp_secret = seal_secret(secret, b"another key" * 4)
+        db.commit()
+    auth.login(me)
+    assert "not accepted" in _send_code(auth, pyotp.TOTP(secret).now()).get_data(as_text=True)

@@ -33,10 +33,12 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, password change and deactivation so older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Encrypted with a key outside the database (``practice.accounts.totp``); a plaintext one
+    # from before is encrypted on its next use or by ``practice integrity reseal``.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A secret shown for enrolment, promoted to ``totp_secret`` once a code from it is confirmed.
-    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(255))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

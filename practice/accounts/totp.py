@@ -4,6 +4,11 @@ A code is accepted once: the step it belongs to is stored, and that step and ear
 are refused afterwards (RFC 6238 section 5.2). One step of clock drift either way is allowed.
 Recovery codes, each usable once, stand in for a lost phone.
 
+The secrets are stored encrypted (Fernet, with a key derived from the integrity key, which lives
+outside the database), so a copy of the database alone does not let anyone make codes. A secret
+stored in plaintext before that is encrypted on its next use, or by ``practice integrity
+reseal``.
+
 The functions that write run in a savepoint (``@atomic``) and never commit; a wrong code is
 answered with False, not raised, so that the caller's record of the failure stays.
 """
@@ -12,22 +17,90 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime
 
 import pyotp
 import segno
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from practice import audit
 from practice.accounts.models import Account, RecoveryCode
+from practice.core import integrity
 from practice.core.database import db, utcnow
 from practice.core.unit_of_work import atomic
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
+# What an encrypted secret starts with; a stored secret without it is a plaintext one from
+# before encryption (base32 never holds a colon).
+ENCRYPTED = "fernet:"
+
+logger = logging.getLogger(__name__)
+
+
+class SecretUnreadable(Exception):
+    """A stored secret does not decrypt under the integrity key."""
+
+
+def seal_secret(secret: str, key: bytes | None = None) -> str:
+    """``secret`` encrypted for storage, under the integrity key (or ``key``)."""
+    token = Fernet(integrity.fernet_key(key)).encrypt(secret.encode())
+    return ENCRYPTED + token.decode()
+
+
+def open_secret(stored: str, key: bytes | None = None) -> str:
+    """The secret a stored value holds (a plaintext one from before is returned as it is).
+
+    Raises SecretUnreadable when it does not decrypt (the key changed without a rotation).
+    """
+    if not stored.startswith(ENCRYPTED):
+        return stored
+    try:
+        return Fernet(integrity.fernet_key(key)).decrypt(stored[len(ENCRYPTED) :]).decode()
+    except InvalidToken as error:
+        raise SecretUnreadable("The two-factor secret does not decrypt with this key.") from error
+
+
+def is_encrypted(stored: str | None) -> bool:
+    return stored is None or stored.startswith(ENCRYPTED)
+
+
+def _active_secret(account: Account) -> str | None:
+    """The account's secret in clear; a plaintext one is encrypted now (on its next use)."""
+    try:
+        secret = open_secret(account.totp_secret)
+    except SecretUnreadable:
+        logger.warning("The two-factor secret of account %s does not decrypt.", account.id)
+        return None
+    if not is_encrypted(account.totp_secret):
+        account.totp_secret = seal_secret(secret)
+    return secret
+
+
+def reencrypt_all(old_key: bytes, new_key: bytes) -> int:
+    """Store every secret encrypted under ``new_key`` (read with ``old_key``, or plaintext);
+    returns how many values were written. Flushes; the caller commits. Raises
+    SecretUnreadable, for the caller to roll back, when one does not decrypt."""
+    written = 0
+    accounts = db.scalars(
+        select(Account).where(
+            or_(Account.totp_secret.is_not(None), Account.totp_pending_secret.is_not(None))
+        )
+    )
+    for account in accounts:
+        for column in ("totp_secret", "totp_pending_secret"):
+            stored = getattr(account, column)
+            if stored is None or (old_key == new_key and is_encrypted(stored)):
+                continue
+            setattr(account, column, seal_secret(open_secret(stored, old_key), new_key))
+            written += 1
+    db.flush()
+    return written
 
 
 def _normalise(code: str) -> str:
@@ -59,7 +132,8 @@ def verify_code(account: Account, code: str, now: datetime | None = None) -> boo
     """
     if not account.totp_secret:
         return False
-    step = matching_step(account.totp_secret, code, now)
+    secret = _active_secret(account)
+    step = matching_step(secret, code, now) if secret else None
     if step is None:
         return False
     result = db.execute(
@@ -79,10 +153,16 @@ def verify_code(account: Account, code: str, now: datetime | None = None) -> boo
 
 @atomic
 def start_enrolment(account: Account) -> str:
-    """The secret to show for enrolment; kept until confirmed so a reload shows the same."""
-    if account.totp_pending_secret is None:
-        account.totp_pending_secret = pyotp.random_base32()
-    return account.totp_pending_secret
+    """The secret to show for enrolment; kept (encrypted) until confirmed so a reload shows
+    the same."""
+    if account.totp_pending_secret is not None:
+        try:
+            return open_secret(account.totp_pending_secret)
+        except SecretUnreadable:
+            pass  # the key changed: start over with a new secret
+    secret = pyotp.random_base32()
+    account.totp_pending_secret = seal_secret(secret)
+    return secret
 
 
 @atomic
@@ -90,11 +170,14 @@ def confirm_enrolment(account: Account, code: str, now: datetime | None = None) 
     """Turn two-factor sign-in on if ``code`` comes from the pending secret, with fresh
     recovery codes, returned once for display; audited. None, changing nothing, for a code
     that does not match."""
-    secret = account.totp_pending_secret
+    try:
+        secret = open_secret(account.totp_pending_secret) if account.totp_pending_secret else None
+    except SecretUnreadable:
+        secret = None
     step = matching_step(secret, code, now) if secret else None
     if step is None:
         return None
-    account.totp_secret = secret
+    account.totp_secret = seal_secret(secret)
     account.totp_pending_secret = None
     account.totp_last_counter = step  # the confirming code cannot sign in afterwards
     audit.record("totp_enabled", obj=account)

@@ -17,7 +17,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from practice.cases import eft
 from practice.core.database import MAX_ID
-from practice.sessions.operations import note_intact
+from practice.sessions.signed_notes import note_intact
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50

@@ -8,6 +8,7 @@ import click
 
 from practice import audit
 from practice.audit import anchor as audit_anchor
+from practice.audit import trail
 
 
 @click.group("audit")
@@ -22,16 +23,24 @@ def audit_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="File remembering the newest verified event "
-    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json].",
+    "[default: PRACTICE_AUDIT_ANCHOR, else instance/audit-anchor.json]; the app starts the "
+    "default one with the log's first event, so another file must be a copy of it.",
 )
 def audit_verify(anchor_path: Path | None) -> None:
-    """Check the hash chain of the audit log; exits 1 if any row was edited or removed.
+    """Check the keyed hash chain of the audit log; exits 1 if any row was edited or removed.
 
     The newest rows leave no broken link when removed, so the newest verified event is
-    remembered in the anchor file, and a later run fails if the chain no longer reaches it.
-    Run it regularly (cron) and keep the anchor where the database's users cannot write.
+    remembered in the anchor file (MACed with the integrity key), and a later run fails if the
+    chain no longer reaches it, or if the anchor is gone while the log holds events. Run it
+    regularly (cron); the anchor may be an append-only file.
     """
     path = anchor_path or audit_anchor.default_path()
+    unkeyed = trail.unkeyed_count()
+    if unkeyed:
+        raise click.ClickException(
+            f"{unkeyed:,} audit event(s) are chained without the integrity key (from before "
+            "keyed chaining) and prove nothing: run `flask practice integrity reseal`."
+        )
     broken = list(audit.broken_links())
     if broken:
         raise click.ClickException(
@@ -41,7 +50,10 @@ def audit_verify(anchor_path: Path | None) -> None:
         audit_anchor.verify(path)
     except audit_anchor.AnchorError as error:
         raise click.ClickException(str(error)) from error
-    head = audit_anchor.remember_head(path)
+    try:
+        head = audit_anchor.remember_head(path)
+    except OSError as error:
+        raise click.ClickException(f"Cannot append to the anchor {path}: {error}") from error
     if head is None:
         click.echo("Audit chain intact. No events yet.")
         return

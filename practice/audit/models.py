@@ -14,6 +14,9 @@ class AuditEvent(Base):
     """Who did what to which object, when and from where. Never holds clinical text.
 
     ``row_hash`` covers this row and ``prev_hash``, so an edited or deleted row breaks the chain.
+    Version 2 (``chain_version``) is HMAC-SHA256 under the integrity key, kept outside the
+    database; version 1, an unkeyed SHA-256 from before, is re-chained by ``practice integrity
+    reseal`` and never verifies as it is.
     """
 
     __tablename__ = "practice_audit_event"
@@ -38,3 +41,4 @@ class AuditEvent(Base):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     row_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    chain_version: Mapped[int] = mapped_column(sa.SmallInteger, default=2)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, select
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.audit import anchor as audit_anchor
+from practice.audit import trail as audit_trail
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case
 from practice.core.database import db
@@ -177,6 +178,8 @@ class ChainCheck:
     # Against the newest event `practice audit verify` last verified (None: no anchor yet).
     anchored_at: int | None = None
     anchor_problem: str | None = None
+    # Events still chained without the key (before `practice integrity reseal`).
+    unkeyed: int = 0
 
     @property
     def intact(self) -> bool:
@@ -307,8 +310,9 @@ def verify_chain(limit: int = 20) -> ChainCheck:
     return ChainCheck(
         broken=first[:limit],
         more=len(first) > limit,
-        anchored_at=anchored_at,
+        anchored_at=anchored_at or None,
         anchor_problem=problem,
+        unkeyed=audit_trail.unkeyed_count(),
     )
 
 

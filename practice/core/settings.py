@@ -61,6 +61,10 @@ DEFAULTS: dict[str, Any] = {
     # Where `practice audit verify` remembers the newest verified audit event (a path; None:
     # the instance folder). Best kept where the database's users cannot write.
     "PRACTICE_AUDIT_ANCHOR": None,
+    # The key that seals signed notes, chains the audit log and encrypts two-factor secrets
+    # (practice.core.integrity): 64 hex digits, never stored in the database. None: the
+    # environment variable of the same name, else <instance>/integrity.key, made on first use.
+    "PRACTICE_INTEGRITY_KEY": None,
 }
 
 

@@ -1,6 +1,6 @@
-"""``flask practice upgrade-db``, ``make-migration``, ``backup``, ``restore`` and
-``purge-expired``: keeping the database: its schema, its backups and how long its records are
-kept.
+"""``flask practice upgrade-db``, ``make-migration``, ``backup``, ``restore``,
+``purge-expired`` and ``integrity reseal``/``rotate-key``: keeping the database: its schema, its
+backups, how long its records are kept and the seals that show a change.
 
 Each command runs in one unit of work (``practice.commands``); ``purge-expired`` commits each
 purged case on its own as well, so that a failure part-way keeps the purges already done.
@@ -8,6 +8,7 @@ purged case on its own as well, so that a failure part-way keeps the purges alre
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -15,9 +16,10 @@ from alembic import command
 
 from practice.audit import anchor as audit_anchor
 from practice.cases.operations import today
-from practice.core import migrate
+from practice.core import integrity, migrate
 from practice.core.unit_of_work import unit_of_work
 from practice.records import backup, retention
+from practice.records import integrity as integrity_ops
 
 
 @click.command("upgrade-db")
@@ -129,3 +131,80 @@ def purge_expired(years: int | None, dry_run: bool, yes: bool) -> None:
         with unit_of_work():
             swept = retention.remove_orphaned_files(orphaned_files)
         click.echo(f"Removed {swept} stored report file(s) that no report referred to.")
+
+
+@click.group("integrity")
+def integrity_group() -> None:
+    """Seals under the integrity key: re-seal after the upgrade, rotate the key."""
+
+
+def _report(result: integrity_ops.ResealResult) -> None:
+    click.echo(
+        f"Sealed {result.notes:,} signed note(s), re-chained {result.events:,} audit event(s), "
+        f"encrypted {result.secrets:,} two-factor secret(s) under key {result.key_id}."
+    )
+    if result.tampered_notes:
+        shown = ", ".join(str(i) for i in result.tampered_notes[:20])
+        click.echo(
+            f"{len(result.tampered_notes)} signed note(s) did not match their old seal and "
+            f"stay marked as tampered: sessions {shown}."
+        )
+
+
+@integrity_group.command("reseal")
+def reseal_command() -> None:
+    """Seal under the key what was sealed without one before keyed seals (run once after the
+    upgrade): signed notes whose old unkeyed seal still matches, the audit chain (checked
+    first; a broken one is refused), the anchor, and plaintext two-factor secrets."""
+    with unit_of_work():
+        try:
+            result = integrity_ops.reseal()
+        except integrity_ops.IntegrityError as error:
+            raise click.ClickException(str(error)) from error
+    integrity_ops.reanchor()
+    _report(result)
+
+
+@integrity_group.command("rotate-key")
+@click.option(
+    "--new-key-env",
+    default=None,
+    metavar="NAME",
+    help="Read the new key from this environment variable (needed when the key is set by "
+    "PRACTICE_INTEGRITY_KEY); by default a new key is generated into the key file.",
+)
+def rotate_key_command(new_key_env: str | None) -> None:
+    """Re-seal every signed note, re-chain and re-anchor the audit log and re-encrypt the
+    two-factor secrets under a new integrity key, and record the rotation in the audit log.
+
+    Stop the app first. With the key in the instance file, the new key replaces it (the old
+    one is kept as integrity.key.previous); with PRACTICE_INTEGRITY_KEY, give the new key in
+    another variable and set PRACTICE_INTEGRITY_KEY to it before starting the app again.
+    """
+    configured = integrity.configured_key() is not None
+    if new_key_env:
+        new_key = os.environ.get(new_key_env, "")
+        if not new_key:
+            raise click.ClickException(f"The environment variable {new_key_env} is not set.")
+    elif configured:
+        raise click.ClickException(
+            "The key is set by PRACTICE_INTEGRITY_KEY: give the new key with --new-key-env."
+        )
+    else:
+        new_key = integrity.new_key_text()
+    staged = None if configured else integrity_ops.stage_key_file(new_key)
+    with unit_of_work():
+        try:
+            result = integrity_ops.rotate(new_key)
+        except (integrity_ops.IntegrityError, integrity.IntegrityKeyError) as error:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            integrity.forget_cached_key()
+            raise click.ClickException(str(error)) from error
+    integrity_ops.reanchor()
+    _report(result)
+    if staged is not None:
+        path = integrity_ops.install_key_file(staged)
+        click.echo(f"The new key is in {path}; back it up now (the old one: {path}.previous).")
+    else:
+        click.echo("Now set PRACTICE_INTEGRITY_KEY to the new key and start the app again.")

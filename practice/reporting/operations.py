@@ -26,6 +26,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.queries import visible_cases
+from practice.core import private_files
 from practice.core.database import db
 from practice.core.errors import Refused
 from practice.core.signals import report_generated
@@ -251,7 +252,7 @@ def _record(rendered: RenderedReport, member: StaffMember, copy_to: Path | None)
     on_rollback(functools.partial(discard_file, storage_path))
     report.storage_path = storage_path
     if copy_to is not None:
-        Path(copy_to).write_bytes(data)
+        private_files.write_private(Path(copy_to), data)
     audit.record(
         "report_generated",
         obj=report,
@@ -274,7 +275,7 @@ def report_dir() -> Path:
     """The folder that holds the stored PDFs (created, private to the process's user)."""
     configured = current_app.config.get("PRACTICE_REPORT_DIR")
     folder = Path(configured) if configured else Path(current_app.instance_path) / "reports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_files.ensure_dir(folder)
     return folder.resolve()
 
 

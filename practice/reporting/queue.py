@@ -38,6 +38,7 @@ from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 from redis import ConnectionPool, Redis
 
+from practice.core import private_files
 from practice.core.unit_of_work import unit_of_work
 from practice.reporting import batches, jobs
 from practice.reporting.jobs import JobError
@@ -141,7 +142,8 @@ def _build(app: Flask) -> ReportQueue:
     else:
         path = queue_file(app)
         if not options["immediate"]:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # It names the cases whose reports are queued: private, as the database is.
+            private_files.prepare_sqlite(path)
         huey = SqliteHuey(filename=str(path), **options)
     thread = app.config.get("PRACTICE_REPORT_WORKER_THREAD")
     if options["immediate"]:

@@ -69,8 +69,11 @@ class TherapySession(Base):
     status: Mapped[str] = mapped_column(sa.String(8), default=NoteStatus.DRAFT, index=True)
     signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # SHA-256 over the canonical form of the signed note, checked whenever it is shown.
+    # The seal over the canonical form of the signed note, checked whenever it is shown:
+    # HMAC-SHA256 under the integrity key (seal version 2), or an unkeyed SHA-256 made before
+    # keyed seals (version 1, never shown as intact; ``practice integrity reseal``).
     note_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    note_seal_version: Mapped[int | None] = mapped_column(sa.SmallInteger)
     review_status: Mapped[str] = mapped_column(
         sa.String(14), default=ReviewStatus.NOT_REQUIRED, index=True
     )

@@ -28,8 +28,9 @@ from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.signals import attendance_changed, note_signed
 from practice.core.unit_of_work import atomic
+from practice.sessions import signed_notes
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
-from practice.sessions.signed_notes import NOTE_FIELDS, note_digest, note_intact, require_draft
+from practice.sessions.signed_notes import NOTE_FIELDS, require_draft
 
 MIN_DURATION, MAX_DURATION = 1, 600
 MAX_ADDENDUM_LENGTH = 5_000
@@ -279,12 +280,15 @@ def note_intact_audited(therapy_session: TherapySession, where: str) -> bool | N
     """
     if not therapy_session.is_signed:
         return None
-    intact = note_intact(therapy_session)
-    if not intact:
+    status = signed_notes.seal_status(therapy_session)
+    if status != signed_notes.INTACT:
         audit.record(
-            "note_integrity_failed", obj=therapy_session, outcome="failed", detail={"where": where}
+            "note_integrity_failed",
+            obj=therapy_session,
+            outcome="failed",
+            detail={"where": where, "seal": status},
         )
-    return intact
+    return status == signed_notes.INTACT
 
 
 @atomic
@@ -306,9 +310,9 @@ def sign_note(
         raise SessionError("The note is empty. Write the note before signing it.")
     therapy_session.status = NoteStatus.SIGNED
     therapy_session.signed_by_id = member.id
-    # Whole seconds, so the digest's timestamp reads back identically on every database.
+    # Whole seconds, so the seal's timestamp reads back identically on every database.
     therapy_session.signed_at = utcnow().replace(microsecond=0)
-    therapy_session.note_sha256 = note_digest(therapy_session)
+    signed_notes.seal(therapy_session)
     therapy_session.review_status = (
         ReviewStatus.PENDING if member.supervisor_id is not None else ReviewStatus.NOT_REQUIRED
     )

@@ -55,12 +55,19 @@ class SessionSchema(SessionSummarySchema):
     note_assessment = fields.String()
     note_plan = fields.String()
     signed_by_id = nullable(fields.Integer)
-    note_sha256 = nullable(fields.String)
+    note_sha256 = nullable(
+        fields.String,
+        metadata={
+            "description": "The signed note's seal: HMAC-SHA256 under a key the server keeps "
+            "outside the database (it cannot be recomputed from the note alone)."
+        },
+    )
     note_intact = nullable(
         NoteIntact,
         metadata={
-            "description": "Whether the note still matches `note_sha256`; null for a draft. "
-            "False: it was changed after signing, and each read of it is audited as such."
+            "description": "Whether the note still matches its keyed seal; null for a draft. "
+            "False: it was changed after signing (or sealed without the key and not yet "
+            "re-sealed), and each read of it is audited as such."
         },
     )
     cosigned_by_id = nullable(fields.Integer)

@@ -30,7 +30,7 @@ from practice.sessions.models import (
     TherapySession,
     session_attendance,
 )
-from practice.sessions.signed_notes import note_digest
+from practice.sessions.signed_notes import SEAL_KEYED, note_seal
 
 
 class SessionWriter:
@@ -232,8 +232,8 @@ class SessionWriter:
             note_plan = ""  # still being written
         digest = None
         if not is_draft:
-            # The signed note's canonical digest, so the notes read as intact.
-            digest = note_digest(
+            # The signed note's keyed seal, so the notes read as intact.
+            digest = note_seal(
                 TherapySession(
                     id=row["id"],
                     note_data=data,
@@ -254,6 +254,7 @@ class SessionWriter:
                 "signed_by_id": None if is_draft else counsellor.id,
                 "signed_at": None if is_draft else signed_at,
                 "note_sha256": digest,
+                "note_seal_version": None if is_draft else SEAL_KEYED,
                 "review_status": review_status,
                 "cosigned_by_id": supervisor if cosigned_at else None,
                 "cosigned_at": cosigned_at,
