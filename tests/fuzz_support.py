@@ -365,7 +365,7 @@ def edit_staff_body(db: Session, w: World) -> dict:
 
 
 def token_body(db: Session, w: World) -> dict:
-    return {"name": "Fuzz script"}
+    return {"name": "Fuzz script", "expires_in_days": "30", "password": PASSWORD}
 
 
 def autosave_body(db: Session, w: World) -> dict:

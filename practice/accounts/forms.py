@@ -3,7 +3,14 @@ and two-factor forms, personal API tokens, and the administrators' staff forms."
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -17,7 +24,7 @@ from wtforms.validators import (
 
 from practice.accounts.models import Role
 from practice.accounts.passwords import MAX_LENGTH, password_problem
-from practice.accounts.tokens import MAX_NAME_LENGTH
+from practice.accounts.tokens import DEFAULT_EXPIRY_DAYS, EXPIRY_CHOICES_DAYS, MAX_NAME_LENGTH
 from practice.web.forms import PracticeForm, strip_whitespace
 
 _SIX_DIGITS = Regexp(r"^\s*\d{3}\s*\d{3}\s*$", message="Enter the 6-digit code from your app.")
@@ -99,8 +106,14 @@ class RecoveryCodesForm(PracticeForm):
     submit = SubmitField("Make new recovery codes")
 
 
+def _lifetime(days: int) -> str:
+    label = "1 year" if days == 365 else f"{days} days"
+    return f"{label} (recommended)" if days == DEFAULT_EXPIRY_DAYS else label
+
+
 class NewTokenForm(PracticeForm):
-    """Name a new personal API token."""
+    """Name a new personal API token, its lifetime and scope; asks for the password again, so
+    that a session left open cannot mint a credential that outlives it."""
 
     name = StringField(
         "Name",
@@ -110,6 +123,14 @@ class NewTokenForm(PracticeForm):
             Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
         ],
     )
+    expires_in_days = SelectField(
+        "Expires after",
+        coerce=int,
+        choices=[SelectChoice(days, _lifetime(days)) for days in EXPIRY_CHOICES_DAYS],
+        default=DEFAULT_EXPIRY_DAYS,
+    )
+    read_only = BooleanField("Read-only: the token may read, but change nothing")
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Create token")
 
 

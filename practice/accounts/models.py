@@ -120,8 +120,13 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Noted at most once a minute (``tokens.LAST_USE_PRECISION``), not written on every request.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every token ends: at most a year after it was made (``tokens.MAX_EXPIRY_DAYS``).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A read-only token is refused any request but GET, HEAD and OPTIONS.
+    read_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     staff: Mapped[StaffMember] = relationship()
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from practice.core.errors import Conflict, NotFound, PracticeError
 from practice.core.unit_of_work import rollback_request
+from practice.web.access import ReadOnlyTokenRefused
 from practice.web.error_pages import audit_refusal
 
 # The catch-all route of URLs no route answers: refused, but not an access decision.
@@ -82,6 +83,8 @@ def _handle_http(error: HTTPException) -> Response:
     else:
         # Werkzeug's own descriptions (e.g. of a 400 from the CSRF gate) are ours or generic.
         message = MESSAGES.get(status) or error.description or error.name
+        if isinstance(error, ReadOnlyTokenRefused):
+            message = error.description
         response = error_response(status, CODES.get(status, "error"), message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="practice"'

@@ -13,12 +13,24 @@ from typing import TypeVar
 from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.tokens import staff_for_token
 from practice.core.database import db
 
 F = TypeVar("F", bound=Callable)
+
+# What a read-only API token may send: methods that change nothing.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlyTokenRefused(Forbidden):
+    """A read-only API token sent a request that may change something (403)."""
+
+    description = (
+        "This API token is read-only: it may only read (GET). Use a token with write scope."
+    )
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,9 @@ def enforce_policy():
     member = load_current_staff()
     if member is None:
         abort(403)
+    token = g.get("practice_api_token")
+    if token is not None and token.read_only and request.method not in READ_ONLY_METHODS:
+        raise ReadOnlyTokenRefused()
     if policy.roles and member.role not in policy.roles:
         abort(403)
     return None
