@@ -17,7 +17,7 @@ from werkzeug.exceptions import Forbidden
 
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.tokens import staff_for_token
-from practice.core.database import db
+from practice.core.database import MAX_ID, db
 
 F = TypeVar("F", bound=Callable)
 
@@ -150,3 +150,17 @@ def enforce_policy():
     if policy.roles and member.role not in policy.roles:
         abort(403)
     return None
+
+
+def ids_in_range() -> None:
+    """Blueprint ``before_request`` hook, after the policy: a record id in the URL outside
+    1..MAX_ID names nothing, and is never sent to the database (PostgreSQL refuses a number past
+    its ``integer``, SQLite one past 64 bits): 404, audited like any other refused URL.
+
+    One place for every route of the tracker, pages and API alike; a URL converter that refused
+    such a number would leave the URL unrouted, and so unaudited (and the API's catch-all would
+    answer it).
+    """
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_ID:
+            abort(404)

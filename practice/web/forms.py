@@ -1,9 +1,19 @@
 """The base of the tracker's forms, and the small forms several areas share."""
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
 
+from practice.core.database import MAX_ID
 from practice.core.voiding import MAX_VOID_REASON
 
 NUL_MESSAGE = "Remove the null character (\\0) from this text: it cannot be stored."
@@ -25,22 +35,58 @@ def refuse_nul(value):
     return value
 
 
+NO_SUCH_RECORD = "This form refers to a record that does not exist. Reload the page and try again."
+NUMBER_TOO_LARGE = f"Enter a number from {-MAX_ID - 1} to {MAX_ID}."
+
+
+def id_in_range(_form, field) -> None:
+    """A record id the database can hold (1..MAX_ID): a larger one names nothing, and sent to
+    PostgreSQL it would fail the query (a 500) instead of being refused."""
+    if not field.errors and field.data is not None and not 1 <= field.data <= MAX_ID:
+        raise ValidationError(NO_SUCH_RECORD)
+
+
+def integer_in_range(_form, field) -> None:
+    """A number an ``integer`` column can hold (a version, a count)."""
+    if not field.errors and field.data is not None and not -MAX_ID - 1 <= field.data <= MAX_ID:
+        raise ValidationError(NUMBER_TOO_LARGE)
+
+
 class _RefuseNulMeta:
-    """Form options: every field of the form runs ``refuse_nul`` before its own filters."""
+    """Form options: every field of the form runs ``refuse_nul`` before its own filters, and
+    every integer field is kept to the database's range (ids to 1..MAX_ID)."""
 
     def bind_field(self, form, unbound_field, options):
         # Enclosing fields take no filters; the fields of the forms they hold have their own.
         if not issubclass(unbound_field.field_class, FormField | FieldList):
             filters = (refuse_nul, *unbound_field.kwargs.get("filters", ()))
             options = {**options, "filters": filters}
+        if issubclass(unbound_field.field_class, IntegerField):
+            name = options.get("name") or ""
+            in_range = id_in_range if name.endswith("_id") else integer_in_range
+            validators = (*unbound_field.kwargs.get("validators", ()), in_range)
+            options = {**options, "validators": validators}
         return super().bind_field(form, unbound_field, options)
 
 
 class PracticeForm(FlaskForm):
-    """The base of the tracker's forms (CSRF from Flask-WTF; NUL refused on every field)."""
+    """The base of the tracker's forms (CSRF from Flask-WTF; NUL refused on every field;
+    integers kept to the database's range)."""
 
     class Meta(_RefuseNulMeta):
         pass
+
+    def validate(self, extra_validators=None) -> bool:
+        """As WTForms does; errors of hidden fields, which no label shows, go above the form."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if (
+                isinstance(field.widget, HiddenInput)
+                and field.errors
+                and field.name != "csrf_token"
+            ):
+                self.form_errors.extend(e for e in field.errors if e not in self.form_errors)
+        return valid
 
 
 class PracticeSubform(Form):
