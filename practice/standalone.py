@@ -16,6 +16,7 @@ from practice.accounts.models import Account
 from practice.core.database import Base
 from practice.extension import Practice
 from practice.web.request_log import init_logging
+from practice.web.urls import relative_location, trusted_hosts
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -42,6 +43,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         app, url_prefix=app.config.get("PRACTICE_URL_PREFIX", ""), manages_accounts=True
     )
     register_error_pages(app)
+    app.after_request(relative_location)
     init_logging(app)
     return app
 
@@ -63,6 +65,10 @@ def configure_defaults(app: Flask) -> None:
                 "so sessions and CSRF tokens survive restarts and are shared by workers."
             )
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # Requests naming another host are refused (400) before routing; unset, any host is served.
+    hosts = trusted_hosts(app.config.get("PRACTICE_TRUSTED_HOSTS"))
+    if hosts is not None:
+        app.config["TRUSTED_HOSTS"] = hosts
     # Flask's own defaults already hold these keys (SameSite as None), so setdefault would
     # not reach them: a session cookie out of scripts' reach, not sent on cross-site POSTs.
     app.config["SESSION_COOKIE_HTTPONLY"] = True

@@ -93,3 +93,15 @@ def test_sqlite_enforces_foreign_keys(app, db):
     with pytest.raises(sa.exc.IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_trusted_hosts_come_from_the_environment(config_module, tmp_path, monkeypatch):
+    monkeypatch.delenv("PRACTICE_TRUSTED_HOSTS", raising=False)
+    config = config_module()
+    assert (
+        create_app(config.config_from_env(), instance_path=str(tmp_path)).config["TRUSTED_HOSTS"]
+        is None
+    )
+    config = config_module(PRACTICE_TRUSTED_HOSTS=" Tracker.Example.org , .example.net ")
+    app = create_app(config.config_from_env(), instance_path=str(tmp_path))
+    assert app.config["TRUSTED_HOSTS"] == ["tracker.example.org", ".example.net"]

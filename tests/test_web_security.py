@@ -282,3 +282,48 @@ def test_pages_hold_no_inline_script(app, scenario):
                 if not src.startswith("/static/"):
                     failures.append(f"{path}: script from {src}")
     assert failures == [], "\n".join(failures)
+
+
+# --- Hosts: trusted host names, redirects that never name a host ------------------------------
+
+
+def _standalone(tmp_path, **overrides):
+    from tests.conftest import make_test_app
+
+    return make_test_app(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "instance", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [("/cases//1", "/cases/1"), ("/cases//1?x=1", "/cases/1?x=1"), ("/api/v1", "/api/v1/")],
+)
+def test_routing_redirects_are_relative_whatever_the_host_header(tmp_path, path, target):
+    client = _standalone(tmp_path).test_client()
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 308
+    assert response.headers["Location"] == target
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+def test_only_trusted_hosts_are_served(tmp_path):
+    client = _standalone(tmp_path, PRACTICE_TRUSTED_HOSTS="tracker.example.org").test_client()
+    for path in ("/cases//1", "/login", "/healthz"):
+        refused = client.get(path, headers={"Host": "evil.example"})
+        assert refused.status_code == 400
+        assert "evil.example" not in refused.headers.get("Location", "")
+    assert client.get("/login", headers={"Host": "tracker.example.org"}).status_code == 200
+    moved = client.get("/cases//1", headers={"Host": "tracker.example.org"})
+    assert (moved.status_code, moved.headers["Location"]) == (308, "/cases/1")
+
+
+def test_redirects_to_other_sites_are_left_alone(tmp_path):
+    app = _standalone(tmp_path)
+
+    @app.route("/elsewhere")
+    def elsewhere():
+        from flask import redirect
+
+        return redirect("https://other.example/x")
+
+    response = app.test_client().get("/elsewhere")
+    assert response.headers["Location"] == "https://other.example/x"
