@@ -11,7 +11,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from practice.models import Role
 from practice.web.urls import safe_next_url
 from tests.conftest import PASSWORD, Auth
 from tests.matrix_support import (
@@ -327,3 +329,55 @@ def test_redirects_to_other_sites_are_left_alone(tmp_path):
 
     response = app.test_client().get("/elsewhere")
     assert response.headers["Location"] == "https://other.example/x"
+
+
+# --- Sessions: CSRF secret renewed, flashes without client names --------------------------------
+
+
+def _csrf_secret(client) -> str | None:
+    with client.session_transaction() as stored:
+        return stored.get("csrf_token")
+
+
+def test_the_csrf_secret_is_renewed_at_sign_in_and_sign_out(client, auth, make_staff):
+    member = make_staff(Role.COUNSELLOR)
+    before = auth.csrf_token("/login")
+    secret_before = _csrf_secret(client)
+    auth.login(member)
+    assert secret_before is not None and _csrf_secret(client) is None
+    # A token from before the sign-in (a page left open, a fixated session) is refused.
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    during = auth.csrf_token("/")
+    secret_during = _csrf_secret(client)
+    assert auth.logout().status_code == 302
+    assert _csrf_secret(client) is None
+    auth.login(member)
+    assert auth.csrf_token("/") and _csrf_secret(client) not in (None, secret_during)
+    assert client.post("/logout", data={"csrf_token": during}).status_code == 400
+
+
+def _flashed(client) -> str:
+    with client.session_transaction() as stored:
+        return " ".join(message for _category, message in stored.get("_flashes", []))
+
+
+def test_flash_messages_carry_no_client_names(client, auth, db, case, make_session):
+    from practice.models import Script
+
+    visit = make_session(case)
+    partner = case.partners[0]
+    script = db.scalars(select(Script).where(Script.active.is_(True))).first()
+    auth.login(case.counsellor)
+    auth.post(
+        f"/sessions/{visit.id}/scripts",
+        {"partner_id": str(partner.id), "script_id": str(script.id), "assign": "Assign script"},
+    )
+    flashes = _flashed(client)  # read before the next page shows (and drops) them
+    auth.post(
+        f"/cases/{case.id}/score-sharing",
+        {"partner_id": str(partner.id), "audience": "partner", "given_on": "2026-01-05"},
+    )
+    flashes += " " + _flashed(client)
+    assert "assigned" in flashes and "consent" in flashes
+    for person in case.partners:
+        assert person.display_name not in flashes

@@ -67,12 +67,14 @@ class CodeForm(PracticeForm):
 
 
 class EnrolForm(PracticeForm):
-    """Confirms the authenticator app holds the new secret before two-factor is turned on."""
+    """Confirms the authenticator app holds the new secret before two-factor is turned on, and
+    asks for the password: a session left open must not tie the account to someone's phone."""
 
     code = StringField(
         "Code shown by the app",
         validators=[DataRequired(message="Enter the 6-digit code from your app."), _SIX_DIGITS],
     )
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Turn on two-factor sign-in")
 
 
