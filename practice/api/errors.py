@@ -27,6 +27,7 @@ CODES = {
     409: "conflict",
     415: "unsupported_media_type",
     422: "invalid",
+    429: "too_many_requests",
     500: "server_error",
 }
 MESSAGES = {
@@ -115,6 +116,8 @@ def _handle_refusal(error: PracticeError) -> Response:
         audit_refusal(404)
         return error_response(404, "not_found", MESSAGES[404])
     fields = {name: [message] for name, message in error.fields.items()}
+    if getattr(error, "status", None) == 429:  # a limit of the practice (report jobs)
+        return error_response(429, "too_many_requests", str(error), fields)
     if isinstance(error, Conflict):
         return error_response(
             409, "version_conflict", str(error), fields, current_version=error.current_version
