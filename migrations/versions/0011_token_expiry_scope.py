@@ -1,4 +1,4 @@
-"""api tokens: an expiry and an optional read-only scope
+"""api tokens: an expiry and an optional read-only scope; anonymous sign-in failures counted
 
 Revision ID: 0011
 Revises: 0008
@@ -12,6 +12,11 @@ but never less than 14 days from the upgrade: no token lives for ever (the point
 a forgotten, leaked token stops working by itself), while a program still using an old one gets
 two weeks to be given a new one instead of failing the moment the upgrade runs. They keep their
 full (read and write) scope, as they had it when they were made.
+
+The login throttle's row of an address also counts its failed sign-ins that named no account
+(``anonymous_failures``) since the one audit row of its current window
+(``anonymous_audited_at``): such guesses are audited once per window with their count, not one
+row each.
 """
 
 from collections.abc import Sequence
@@ -55,9 +60,17 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("practice_api_token", schema=None) as batch_op:
         batch_op.alter_column("expires_at", existing_type=sa.DateTime(), nullable=False)
+    with op.batch_alter_table("practice_login_throttle", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("anonymous_audited_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("anonymous_failures", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("practice_login_throttle", schema=None) as batch_op:
+        batch_op.drop_column("anonymous_failures")
+        batch_op.drop_column("anonymous_audited_at")
     with op.batch_alter_table("practice_api_token", schema=None) as batch_op:
         batch_op.drop_column("read_only")
         batch_op.drop_column("expires_at")

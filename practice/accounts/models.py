@@ -142,6 +142,12 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed sign-ins naming no account from this address: audited as one row per window with
+    # their count (``login_throttle.anonymous_failures_to_audit``), so that guessing names
+    # cannot grow the audit log without bound. When the last such row was written, and how
+    # many failures came since.
+    anonymous_audited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymous_failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<LoginThrottle {self.id}>"
