@@ -11,6 +11,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler
 
 from practice.accounts.models import Account
 from practice.core.database import Base
@@ -43,6 +44,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         app, url_prefix=app.config.get("PRACTICE_URL_PREFIX", ""), manages_accounts=True
     )
     register_error_pages(app)
+    quiet_development_server()
     app.after_request(relative_location)
     init_logging(app)
     return app
@@ -113,6 +115,23 @@ def load_account(session_id: str) -> Account | None:
     if account is None or not account.active or account.session_version != int(version):
         return None
     return account
+
+
+SERVER_NAME_ANNOUNCED = "practice"
+
+
+def _unversioned(_handler: WSGIRequestHandler) -> str:
+    return SERVER_NAME_ANNOUNCED
+
+
+def quiet_development_server() -> None:
+    """The development server (``flask run``) names no versions in its ``Server`` header.
+
+    Werkzeug's handler would send ``Werkzeug/3.x Python/3.y``: a map for whoever looks for a
+    known flaw. The standalone app owns its process, so the handler class may be told; under
+    gunicorn (``Server: gunicorn``, no version) this changes nothing.
+    """
+    WSGIRequestHandler.version_string = _unversioned  # type: ignore[method-assign]
 
 
 def register_error_pages(app: Flask) -> None:

@@ -381,3 +381,31 @@ def test_flash_messages_carry_no_client_names(client, auth, db, case, make_sessi
     assert "assigned" in flashes and "consent" in flashes
     for person in case.partners:
         assert person.display_name not in flashes
+
+
+# --- The development server names no versions ----------------------------------------------------
+
+
+def test_the_development_server_announces_no_versions(tmp_path):
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = _standalone(tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            header = response.headers["Server"]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/nowhere", timeout=5)
+        except urllib.error.HTTPError as error:
+            missing = error.headers["Server"]
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert header == missing == "practice"
+    assert "Werkzeug" not in header and "Python" not in header
