@@ -53,6 +53,10 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     ),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ("UnprocessableEntity", "The request does not match this document; `fields` say where."),
+    429: (
+        "TooManyRequests",
+        "A limit of the practice: too many reports waiting, running or made in the last minute.",
+    ),
 }
 TAGS = {
     "Cases": "Cases and the people in them.",

@@ -36,7 +36,7 @@ from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.unit_of_work import atomic
 from practice.reporting import operations
-from practice.reporting.models import Audience, JobStatus, ReportJob
+from practice.reporting.models import Audience, JobStatus, Report, ReportJob
 
 MAX_ERROR_LENGTH = 1000
 AUDIENCES = tuple(a.value for a in Audience)
@@ -55,6 +55,8 @@ HANDED_BACK = "the batch was handed back to the queue."
 GAVE_UP = "the queue gave up on it; start a new batch for the rest."
 NOT_TAKEN = "The report queue did not take this job; nothing was generated. Start it again."
 MORE_NOT_SHOWN = "… (more failures not shown)"
+# Reports rendered in a request (the API's) count against the member's limit this long.
+RECENT_REPORTS = timedelta(minutes=1)
 
 
 class JobError(Refused):
@@ -91,6 +93,24 @@ def unfinished_jobs(member: StaffMember) -> list[ReportJob]:
 def _is_batch(job: ReportJob) -> bool:
     # A single report (the Reports page) carries its author; a batch does not.
     return "author_id" not in (job.parameters or {})
+
+
+def check_report_rate(member: StaffMember) -> None:
+    """Refuse a report rendered in the request (the API's) when ``member`` has, waiting or
+    running, or made in the last minute, ``PRACTICE_REPORT_JOBS_PER_USER`` reports: one
+    account cannot keep the web workers rendering. Raises TooManyJobs."""
+    limit = int(current_app.config["PRACTICE_REPORT_JOBS_PER_USER"])
+    recent = db.scalar(
+        select(func.count(Report.id)).where(
+            Report.generated_by_id == member.id,
+            Report.generated_at > utcnow() - RECENT_REPORTS,
+        )
+    )
+    if len(unfinished_jobs(member)) + (recent or 0) >= limit:
+        raise TooManyJobs(
+            f"You have {limit} reports waiting, running or made in the last minute, as many as "
+            "the practice allows at once. Try again in a minute."
+        )
 
 
 def check_job_limits(member: StaffMember, *, batch: bool) -> None:
