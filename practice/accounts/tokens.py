@@ -148,8 +148,3 @@ def staff_for_token(secret: str) -> tuple[StaffMember, ApiToken] | None:
     if record.last_used_at is None or now - record.last_used_at >= LAST_USE_PRECISION:
         record.last_used_at = now
     return member, record
-
-
-def is_expired(record: ApiToken) -> bool:
-    """Whether ``record`` has passed its expiry (for the tokens page)."""
-    return record.expires_at <= utcnow()
