@@ -80,7 +80,7 @@ def test_a_comment_parent_id_out_of_range_is_a_form_error(
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "does not exist" in html and "A reply." in html
+    assert "The comment you answered could not be found." in html and "A reply." in html
     assert db.scalar(select(func.count()).select_from(SupervisionComment)) == 0
 
 
@@ -101,3 +101,30 @@ def test_a_page_number_out_of_range_is_no_error(client, auth, case, number):
     auth.login(case.counsellor)
     assert client.get(f"/comments?page={number}").status_code == 200
     assert client.get(f"/cases?page={number}").status_code == 200
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+def test_hidden_ids_out_of_range_in_other_forms_are_refused_without_a_500(
+    client, auth, db, case, make_session, number
+):
+    from practice.models import Script, ScriptAssignment
+
+    visit = make_session(case)
+    partner = case.partners[0]
+    script = db.scalars(select(Script).where(Script.active.is_(True))).first()
+    auth.login(case.counsellor)
+    assigned = auth.post(
+        f"/sessions/{visit.id}/scripts",
+        {"partner_id": number, "script_id": str(script.id), "assign": "Assign script"},
+    )
+    assert assigned.status_code == 200
+    assert db.scalar(select(func.count()).select_from(ScriptAssignment)) == 0
+    auth.post(
+        f"/sessions/{visit.id}/scripts",
+        {"partner_id": str(partner.id), "script_id": str(script.id), "assign": "Assign script"},
+    )
+    assignment = db.scalars(select(ScriptAssignment)).one()
+    retired = auth.post(f"/assignments/{assignment.id}/retire", {"session_id": number})
+    assert retired.status_code == 302
+    db.expire_all()
+    assert db.get(ScriptAssignment, assignment.id).retired_session_id is None

@@ -130,9 +130,7 @@ def _sharing_page(case: Case, posted: GiveConsentForm | WithdrawConsentForm | No
         if posted_key not in {(line.partner.id, line.audience) for line in lines}:
             # Sent for a row that is not on the page: its messages go above the rows.
             posted_key = None
-            # (A hidden field's error is among the form's own too: shown once.)
-            stray = [*posted.form_errors, *(e for f in posted for e in f.errors)]
-            stray_errors = list(dict.fromkeys(stray))
+            stray_errors = [*posted.form_errors, *(e for f in posted for e in f.errors)]
     audit.record("score_sharing_viewed", obj=case)
     return render_template(
         "practice/measures/score_sharing.html",

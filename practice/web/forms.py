@@ -7,11 +7,13 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import HiddenInput
 
 from practice.core.database import MAX_ID
 from practice.core.voiding import MAX_VOID_REASON
@@ -37,34 +39,38 @@ def refuse_nul(value):
 
 NO_SUCH_RECORD = "This form refers to a record that does not exist. Reload the page and try again."
 NUMBER_TOO_LARGE = f"Enter a number from {-MAX_ID - 1} to {MAX_ID}."
+# Fields whose (coerced) values may be whole numbers: each is kept to the database's range.
+_NUMBER_FIELDS = (IntegerField, SelectField, SelectMultipleField, RadioField)
 
 
-def id_in_range(_form, field) -> None:
-    """A record id the database can hold (1..MAX_ID): a larger one names nothing, and sent to
-    PostgreSQL it would fail the query (a 500) instead of being refused."""
-    if not field.errors and field.data is not None and not 1 <= field.data <= MAX_ID:
-        raise ValidationError(NO_SUCH_RECORD)
+def _fits(value: object) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True  # not a number: other validators judge it
+    return -MAX_ID - 1 <= value <= MAX_ID
 
 
 def integer_in_range(_form, field) -> None:
-    """A number an ``integer`` column can hold (a version, a count)."""
-    if not field.errors and field.data is not None and not -MAX_ID - 1 <= field.data <= MAX_ID:
-        raise ValidationError(NUMBER_TOO_LARGE)
+    """Every whole number of ``field`` fits the database's ``integer``: a larger one names
+    nothing, and sent to the database it would fail the query (a 500) instead of being refused.
+    A record id (a field named ``…_id``) out of range is a record that does not exist."""
+    if field.errors:
+        return
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    if not all(_fits(value) for value in values):
+        raise ValidationError(NO_SUCH_RECORD if field.name.endswith("_id") else NUMBER_TOO_LARGE)
 
 
 class _RefuseNulMeta:
     """Form options: every field of the form runs ``refuse_nul`` before its own filters, and
-    every integer field is kept to the database's range (ids to 1..MAX_ID)."""
+    every whole number a field reads is kept to the database's range."""
 
     def bind_field(self, form, unbound_field, options):
         # Enclosing fields take no filters; the fields of the forms they hold have their own.
         if not issubclass(unbound_field.field_class, FormField | FieldList):
             filters = (refuse_nul, *unbound_field.kwargs.get("filters", ()))
             options = {**options, "filters": filters}
-        if issubclass(unbound_field.field_class, IntegerField):
-            name = options.get("name") or ""
-            in_range = id_in_range if name.endswith("_id") else integer_in_range
-            validators = (*unbound_field.kwargs.get("validators", ()), in_range)
+        if issubclass(unbound_field.field_class, _NUMBER_FIELDS):
+            validators = (*unbound_field.kwargs.get("validators", ()), integer_in_range)
             options = {**options, "validators": validators}
         return super().bind_field(form, unbound_field, options)
 
@@ -75,18 +81,6 @@ class PracticeForm(FlaskForm):
 
     class Meta(_RefuseNulMeta):
         pass
-
-    def validate(self, extra_validators=None) -> bool:
-        """As WTForms does; errors of hidden fields, which no label shows, go above the form."""
-        valid = super().validate(extra_validators)
-        for field in self:
-            if (
-                isinstance(field.widget, HiddenInput)
-                and field.errors
-                and field.name != "csrf_token"
-            ):
-                self.form_errors.extend(e for e in field.errors if e not in self.form_errors)
-        return valid
 
 
 class PracticeSubform(Form):
