@@ -43,6 +43,10 @@ class Config:
     )
     # One JSON object per log line (for a log collector) instead of plain text.
     PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
+    # The host names this tracker answers to, comma-separated ("tracker.example.org"; a
+    # leading dot admits subdomains): a request with any other Host header is refused (400),
+    # so no page or redirect is ever built from a forged one. Unset: any host.
+    PRACTICE_TRUSTED_HOSTS = os.environ.get("PRACTICE_TRUSTED_HOSTS") or None
     # The file `practice audit verify` remembers the newest verified event in.
     PRACTICE_AUDIT_ANCHOR = os.environ.get("PRACTICE_AUDIT_ANCHOR") or None
     # The integrity key (64 hex digits): seals signed notes, chains the audit log, encrypts

@@ -11,12 +11,14 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler
 
 from practice.accounts.models import Account
 from practice.core import private_files
 from practice.core.database import Base
 from practice.extension import Practice
 from practice.web.request_log import init_logging
+from practice.web.urls import relative_location, trusted_hosts
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -43,6 +45,8 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         app, url_prefix=app.config.get("PRACTICE_URL_PREFIX", ""), manages_accounts=True
     )
     register_error_pages(app)
+    quiet_development_server()
+    app.after_request(relative_location)
     init_logging(app)
     return app
 
@@ -64,6 +68,10 @@ def configure_defaults(app: Flask) -> None:
                 "so sessions and CSRF tokens survive restarts and are shared by workers."
             )
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # Requests naming another host are refused (400) before routing; unset, any host is served.
+    hosts = trusted_hosts(app.config.get("PRACTICE_TRUSTED_HOSTS"))
+    if hosts is not None:
+        app.config["TRUSTED_HOSTS"] = hosts
     # Flask's own defaults already hold these keys (SameSite as None), so setdefault would
     # not reach them: a session cookie out of scripts' reach, not sent on cross-site POSTs.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -106,6 +114,23 @@ def load_account(session_id: str) -> Account | None:
     if account is None or not account.active or account.session_version != int(version):
         return None
     return account
+
+
+SERVER_NAME_ANNOUNCED = "practice"
+
+
+def _unversioned(_handler: WSGIRequestHandler) -> str:
+    return SERVER_NAME_ANNOUNCED
+
+
+def quiet_development_server() -> None:
+    """The development server (``flask run``) names no versions in its ``Server`` header.
+
+    Werkzeug's handler would send ``Werkzeug/3.x Python/3.y``: a map for whoever looks for a
+    known flaw. The standalone app owns its process, so the handler class may be told; under
+    gunicorn (``Server: gunicorn``, no version) this changes nothing.
+    """
+    WSGIRequestHandler.version_string = _unversioned  # type: ignore[method-assign]
 
 
 def register_error_pages(app: Flask) -> None:

@@ -71,6 +71,7 @@ from practice.sessions.forms import (
     SignForm,
 )
 from practice.sessions.operations import sign_note
+from practice.supervision.comments import new_comment
 from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
 from practice.web.forms import ConfirmForm, ExportConfirmForm, VoidForm
 from tests.conftest import PASSWORD
@@ -99,6 +100,7 @@ class World:
     spare_type: int  # retired and brought back by the fuzzer
     staff_target: int  # a counsellor the administrator edits
     token: int  # an API token of the counsellor
+    comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -381,7 +383,7 @@ def edit_staff_body(db: Session, w: World) -> dict:
 
 
 def token_body(db: Session, w: World) -> dict:
-    return {"name": "Fuzz script"}
+    return {"name": "Fuzz script", "expires_in_days": "30", "password": PASSWORD}
 
 
 def autosave_body(db: Session, w: World) -> dict:
@@ -416,6 +418,7 @@ DEFAULT_TARGETS = {
     "type_id": "moment_type",
     "member_id": "staff_target",
     "token_id": "token",
+    "comment_id": "comment",
 }
 
 
@@ -550,6 +553,7 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.audit_log.export_csv": FormRoute((ExportConfirmForm,), "admin", examples=6),
     "practice.tokens.create": FormRoute((NewTokenForm,), "counsellor"),
     "practice.tokens.revoke": FormRoute((ConfirmForm,), "counsellor", examples=4),
+    "practice.review.mark_read": FormRoute((ConfirmForm,), "counsellor", examples=4),
     "practice.sessions.void": FormRoute(
         (VoidForm,), "counsellor", targets={"session_id": "spare_session"}, examples=8
     ),
@@ -896,7 +900,13 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         _secret, token = create_token(db.get(StaffMember, counsellor.id), "fuzz")
         db.flush()
         world["token"] = token.id
+        question = new_comment(
+            db.get(StaffMember, practice.supervisor.id),
+            db.get(Case, practice.case.id),
+            "Which moment opened the session?",
+        )
+        world["comment"] = question.id
         note = db.get(TherapySession, to_sign.id)
         sign_note(note, note.case.counsellor)
         db.commit()
-    return World(**world, ids=sorted({*ids, world["token"]}))
+    return World(**world, ids=sorted({*ids, world["token"], world["comment"]}))

@@ -187,6 +187,7 @@ ACCESS: dict[str, str] = {
     "practice.review.comment_session": "read",
     "practice.review.inbox": "staff",
     "practice.review.open_comment": "read",
+    "practice.review.mark_read": "read",
     "practice.supervision.dashboard": "reviewer",
     "practice.supervision.export_csv": "reviewer",
     "practice.supervision.summary_pdf": "reviewer",

@@ -110,3 +110,18 @@ def test_the_caseload_filters_and_pages(practice, api_as):
 def test_counsellors_have_no_caseload_view(practice, api_as):
     response = api_as(practice.counsellor).get("/caseload")
     assert response.status_code == 403
+
+
+def test_reports_made_in_the_request_are_limited_per_member_with_429(app, db, practice, api_as):
+    app.config["PRACTICE_REPORT_JOBS_PER_USER"] = 2
+    api = api_as(practice.counsellor)
+    path = f"/cases/{practice.case.id}/reports"
+    request = {"audience": "clinical", "period_start": "2026-01-05", "period_end": "2026-03-01"}
+    assert [api.post(path, json=request).status_code for _ in range(2)] == [201, 201]
+    refused = api.post(path, json=request)
+    assert refused.status_code == 429
+    error = refused.get_json()["error"]
+    assert error["code"] == "too_many_requests" and "in the last minute" in error["message"]
+    assert len(db.scalars(select(Report.id)).all()) == 2
+    # The limit is the member's, not the token's: a new token is held back too.
+    assert api_as(practice.counsellor).post(path, json=request).status_code == 429

@@ -1,11 +1,15 @@
 """Personal API tokens: the page (list, create shown once, revoke) and ``flask practice token``."""
 
 import re
+from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from practice.accounts.tokens import token_digest
-from practice.models import ApiToken, Role
+from practice.accounts.tokens import TokenError, create_token, token_digest
+from practice.core.database import utcnow
+from practice.models import ApiToken, Case, Role
+from tests.conftest import PASSWORD
 from tests.test_api_support import API, audit_actions, bearer, issue_token
 
 PAGE = "/account/tokens"
@@ -31,7 +35,7 @@ def test_the_page_lists_only_your_own_tokens(client, auth, app, db, make_staff):
 def test_a_token_is_created_and_shown_once(client, auth, db, make_staff):
     me = make_staff(Role.COUNSELLOR)
     auth.login(me)
-    response = auth.post(PAGE, {"name": "Practice calendar"})
+    response = auth.post(PAGE, {"name": "Practice calendar", "password": PASSWORD})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "only time it is shown" in html
@@ -45,7 +49,7 @@ def test_a_token_is_created_and_shown_once(client, auth, db, make_staff):
 
 def test_a_token_needs_a_name(client, auth, db, make_staff):
     auth.login(make_staff(Role.COUNSELLOR))
-    response = auth.post(PAGE, {"name": "  "})
+    response = auth.post(PAGE, {"name": "  ", "password": PASSWORD})
     assert response.status_code == 200
     assert "Name the token" in response.get_data(as_text=True)
     assert db.scalar(select(ApiToken.id)) is None
@@ -76,7 +80,9 @@ def test_a_token_cannot_manage_tokens(client, app, db, make_staff):
     me = make_staff(Role.COUNSELLOR)
     secret = issue_token(app, db, me)
     assert client.get(PAGE, headers=bearer(secret)).status_code == 403
-    created = client.post(PAGE, data={"name": "minted"}, headers=bearer(secret))
+    created = client.post(
+        PAGE, data={"name": "minted", "password": PASSWORD}, headers=bearer(secret)
+    )
     assert created.status_code == 403
     assert len(db.scalars(select(ApiToken).where(ApiToken.staff_id == me.id)).all()) == 1
 
@@ -107,3 +113,138 @@ def test_the_cli_refuses_an_unknown_or_inactive_member(db, make_staff, runner):
     result = runner.invoke(args=["practice", "token", "create", gone.email])
     assert result.exit_code == 1
     assert "No active staff member" in result.output
+
+
+# --- Asked for the password again; expiry, scope and last use -------------------------------
+
+
+def test_creating_a_token_asks_for_the_password_again(client, auth, db, make_staff):
+    me = make_staff(Role.COUNSELLOR)
+    auth.login(me)
+    for password in ("", "not my password"):
+        response = auth.post(PAGE, {"name": "Calendar", "password": password})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "only time it is shown" not in html
+        assert 'value="Calendar"' in html  # the form is shown again, filled in
+    assert "No token was created" in html
+    assert db.scalar(select(ApiToken.id)) is None
+    assert "login_failed" in audit_actions(db)
+
+
+def test_a_token_expires_after_the_chosen_days_shown_on_the_page(client, auth, db, make_staff):
+    me = make_staff(Role.COUNSELLOR)
+    auth.login(me)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert '<option selected value="90">' in html
+    response = auth.post(PAGE, {"name": "Short", "password": PASSWORD, "expires_in_days": "7"})
+    assert response.status_code == 200
+    stored = db.scalar(select(ApiToken).where(ApiToken.staff_id == me.id))
+    assert (stored.expires_at - stored.created_at) == timedelta(days=7)
+    assert stored.expires_at.strftime("%d %b %Y") in response.get_data(as_text=True)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Expires (UTC)" in page and stored.expires_at.strftime("%d %b %Y") in page
+
+
+def test_the_default_expiry_is_90_days(app, db, make_staff):
+    secret = issue_token(app, db, make_staff(Role.COUNSELLOR))
+    stored = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    assert stored.expires_at - stored.created_at == timedelta(days=90)
+
+
+@pytest.mark.parametrize("days", ["366", "0", "-1", "abc", "3650"])
+def test_a_token_lasts_at_most_a_year(client, auth, db, make_staff, days):
+    auth.login(make_staff(Role.COUNSELLOR))
+    response = auth.post(PAGE, {"name": "Long", "password": PASSWORD, "expires_in_days": days})
+    assert response.status_code == 200
+    assert "only time it is shown" not in response.get_data(as_text=True)
+    assert db.scalar(select(ApiToken.id)) is None
+
+
+def test_the_operation_refuses_a_lifetime_over_a_year(app, db, make_staff):
+    member = make_staff(Role.COUNSELLOR)
+    with app.test_request_context(), pytest.raises(TokenError):
+        create_token(member, "t", expires_in_days=366)
+
+
+def test_an_expired_token_is_refused_with_401(app, client, db, make_staff):
+    secret = issue_token(app, db, make_staff(Role.COUNSELLOR))
+    assert client.get(f"{API}/cases", headers=bearer(secret)).status_code == 200
+    stored = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    stored.expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    response = client.get(f"{API}/cases", headers=bearer(secret))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert client.get("/", headers=bearer(secret)).status_code == 401
+
+
+def test_an_expired_token_shows_as_expired(client, auth, app, db, make_staff):
+    me = make_staff(Role.COUNSELLOR)
+    issue_token(app, db, me, "Old sync")
+    db.scalar(select(ApiToken)).expires_at = utcnow() - timedelta(days=1)
+    db.commit()
+    auth.login(me)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Expired" in html and "Revoke<span" not in html
+
+
+def test_a_read_only_token_reads_but_is_refused_changes(client, auth, app, db, make_staff):
+    me = make_staff(Role.COUNSELLOR)
+    auth.login(me)
+    response = auth.post(PAGE, {"name": "Reader", "password": PASSWORD, "read_only": "y"})
+    secret = _SECRET.search(response.get_data(as_text=True)).group(1)
+    assert db.scalar(select(ApiToken.read_only)) is True
+    assert "Read only" in client.get(PAGE).get_data(as_text=True)
+    auth.logout()
+    assert client.get(f"{API}/cases", headers=bearer(secret)).status_code == 200
+    before = db.scalar(select(func.count()).select_from(Case))
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)(
+            f"{API}/cases", json={"reference": "C-1"}, headers=bearer(secret)
+        )
+        assert response.status_code == 403, method
+        error = response.get_json()["error"]
+        assert error["code"] == "forbidden" and "read-only" in error["message"]
+    assert db.scalar(select(func.count()).select_from(Case)) == before
+    # Pages too: a plain POST with the token is refused.
+    assert client.post("/logout", headers=bearer(secret)).status_code == 403
+    assert "access_denied" in audit_actions(db) or "denied" in str(audit_actions(db))
+
+
+def test_a_full_token_still_writes(client, app, db, make_staff):
+    secret = issue_token(app, db, make_staff(Role.COUNSELLOR))
+    response = client.post(f"{API}/cases", json={}, headers=bearer(secret))
+    assert response.status_code == 422  # past the scope check, refused by the schema
+
+
+def test_last_use_is_noted_at_most_once_a_minute(app, client, db, make_staff):
+    secret = issue_token(app, db, make_staff(Role.COUNSELLOR))
+
+    def last_used():
+        db.expire_all()
+        return db.scalar(select(ApiToken.last_used_at))
+
+    assert last_used() is None
+    client.get(f"{API}/cases", headers=bearer(secret))
+    first = last_used()
+    assert first is not None
+    client.get(f"{API}/cases", headers=bearer(secret))
+    assert last_used() == first  # within the minute: not written again
+    stale = utcnow() - timedelta(minutes=2)
+    db.scalar(select(ApiToken)).last_used_at = stale
+    db.commit()
+    client.get(f"{API}/cases", headers=bearer(secret))
+    assert last_used() >= first
+
+
+def test_the_cli_takes_an_expiry_and_read_only(app, db, make_staff, runner):
+    me = make_staff(Role.COUNSELLOR, email="cli.scope@test.example")
+    result = runner.invoke(
+        args=["practice", "token", "create", me.email, "--expires-in-days", "30", "--read-only"]
+    )
+    assert result.exit_code == 0, result.output
+    stored = db.scalar(select(ApiToken).where(ApiToken.staff_id == me.id))
+    assert stored.read_only and stored.expires_at - stored.created_at == timedelta(days=30)
+    too_long = ["practice", "token", "create", me.email, "--expires-in-days", "400"]
+    assert runner.invoke(args=too_long).exit_code != 0

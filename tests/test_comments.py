@@ -102,6 +102,11 @@ def test_comment_reply_and_unread_counts_on_both_sides(
     opened = client.get(f"/comments/{question.id}")
     assert opened.status_code == 302
     assert opened.headers["Location"].endswith(f"/sessions/{session.id}#comment-{question.id}")
+    assert _badge(client) == 1  # a GET changes nothing
+    page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert f'action="/comments/{question.id}/read"' in page
+    marked = auth.post(f"/comments/{question.id}/read")
+    assert marked.headers["Location"] == opened.headers["Location"]
     assert _badge(client) == 0
     assert 'class="inbox-item is-unread"' not in client.get("/comments").get_data(as_text=True)
 
@@ -117,7 +122,7 @@ def test_comment_reply_and_unread_counts_on_both_sides(
     assert _badge(client) == 1
     inbox = client.get("/comments").get_data(as_text=True)
     assert "replied" in inbox and ANSWER in inbox
-    client.get(f"/comments/{answer.id}")
+    auth.post(f"/comments/{answer.id}/read")
     assert _badge(client) == 0
     page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert page.index(QUESTION) < page.index(ANSWER)
@@ -140,10 +145,12 @@ def test_case_comments_live_on_the_case_page(client, auth, db, counsellor, super
     assert "case discussion" in inbox
     opened = client.get(f"/comments/{comment.id}")
     assert opened.headers["Location"].endswith(f"/cases/{case.id}#comment-{comment.id}")
+    assert _badge(client) == 1
+    auth.post(f"/comments/{comment.id}/read")
     assert _badge(client) == 0
 
 
-def test_opening_marks_the_whole_discussion_read(
+def test_marking_read_marks_the_whole_discussion_and_opening_marks_nothing(
     client, auth, db, counsellor, supervisor, case, session
 ):
     first = _comment(db, case, supervisor, "First.", session=session)
@@ -152,8 +159,12 @@ def test_opening_marks_the_whole_discussion_read(
     auth.login(counsellor)
     assert _badge(client) == 3
     client.get(f"/comments/{first.id}")
+    assert _badge(client) == 3
+    assert db.scalar(select(func.count()).select_from(CommentRead)) == 0
+    assert client.get(f"/comments/{first.id}/read").status_code == 405
+    auth.post(f"/comments/{first.id}/read")
     assert _badge(client) == 1
-    client.get(f"/comments/{elsewhere.id}")
+    auth.post(f"/comments/{elsewhere.id}/read")
     assert _badge(client) == 0
     assert db.scalar(select(func.count()).select_from(CommentRead)) == 3
 
@@ -337,6 +348,7 @@ ROUTES = {
     "comment_session": ("POST", "/sessions/{session}/comments"),
     "inbox": ("GET", "/comments"),
     "open_comment": ("GET", "/comments/{comment}"),
+    "mark_read": ("POST", "/comments/{comment}/read"),
 }
 EXPECTED = {
     "comment_case": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
@@ -347,6 +359,8 @@ EXPECTED = {
               "admin": 200},
     "open_comment": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
                      "other_supervisor": 404, "admin": 302},
+    "mark_read": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
+                  "other_supervisor": 404, "admin": 302},
 }  # fmt: skip
 
 
@@ -377,4 +391,5 @@ def test_comment_route_access(
     response = client.get(path) if method == "GET" else auth.post(path, data)
     assert response.status_code == EXPECTED[route][role]
     added = len(_comments(db)) - before
-    assert added == (1 if method == "POST" and response.status_code == 302 else 0)
+    writes = method == "POST" and route != "mark_read"
+    assert added == (1 if writes and response.status_code == 302 else 0)

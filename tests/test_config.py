@@ -118,3 +118,15 @@ def test_a_bad_clinical_threshold_stops_the_start_with_its_name(tmp_path, key, b
     settings = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", key: bad}
     with pytest.raises(HostSetupError, match=key):
         create_app(settings, instance_path=str(tmp_path))
+
+
+def test_trusted_hosts_come_from_the_environment(config_module, tmp_path, monkeypatch):
+    monkeypatch.delenv("PRACTICE_TRUSTED_HOSTS", raising=False)
+    config = config_module()
+    assert (
+        create_app(config.config_from_env(), instance_path=str(tmp_path)).config["TRUSTED_HOSTS"]
+        is None
+    )
+    config = config_module(PRACTICE_TRUSTED_HOSTS=" Tracker.Example.org , .example.net ")
+    app = create_app(config.config_from_env(), instance_path=str(tmp_path))
+    assert app.config["TRUSTED_HOSTS"] == ["tracker.example.org", ".example.net"]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -168,3 +169,55 @@ def test_successful_probes_stay_out_of_the_access_log(server):
     lines = _json_lines_until(log, lambda found: _line(found, "gunicorn.access", "after-probes"))
     assert _line(lines, "gunicorn.access", "after-probes")["status"] == 404
     assert not [line for line in lines if str(line.get("request_id", "")).startswith("probe-")]
+
+
+def test_a_forged_line_in_the_path_stays_one_json_line(server):
+    base, _process, log = server
+    fake = '{"logger":"gunicorn.access","path":"/admin","request_id":"forged"}'
+    assert _get(f"{base}/x%0a{urllib.parse.quote(fake)}", {"X-Request-ID": "crlf-1"})[0] == 404
+    lines = _json_lines_until(log, lambda found: _line(found, "gunicorn.access", "crlf-1"))
+    assert not [line for line in lines if line.get("request_id") == "forged"]
+    assert _line(lines, "gunicorn.access", "crlf-1")["path"] == "/x\n" + fake
+    assert _line(lines, "practice.request", "crlf-1")["path"] == "/x\n" + fake
+
+
+def _plain_access_logger(tmp_path, monkeypatch):
+    from gunicorn.config import Config
+
+    from practice.web.gunicorn_logging import PracticeLogger
+
+    monkeypatch.delenv("PRACTICE_LOG_JSON", raising=False)
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    namespace: dict = {}
+    exec((REPO / "gunicorn.conf.py").read_text(), namespace)
+    cfg.set("access_log_format", namespace["access_log_format"])
+    return PracticeLogger(cfg)
+
+
+def test_the_plain_access_log_escapes_control_characters(tmp_path, monkeypatch):
+    import datetime
+    from types import SimpleNamespace
+
+    logger = _plain_access_logger(tmp_path, monkeypatch)
+    response = SimpleNamespace(
+        status="404 NOT FOUND", status_code=404, sent=9, headers=[("X-Request-ID", "r1")]
+    )
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/x%0afake",
+        "PATH_INFO": '/x\n127.0.0.1 [01/Jan/2026] "GET /admin HTTP/1.1" 200\r\x1b\\',
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    logger.access(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0, 0, 5))
+    logger.error("bad request line %s", "GET /\nforged line")
+    for handler in logger.access_log.handlers + logger.error_log.handlers:
+        handler.flush()
+    access = (tmp_path / "access.log").read_text().splitlines()
+    assert len(access) == 1
+    assert '/x\\n127.0.0.1 [01/Jan/2026] \\"GET /admin' in access[0]
+    assert '\\r\\x1b\\\\ HTTP/1.1" 404' in access[0]
+    errors = (tmp_path / "error.log").read_text().splitlines()
+    assert len(errors) == 1 and errors[0].endswith("GET /\\nforged line")

@@ -812,7 +812,9 @@ class Live:
             "/login",
             data={"email": "live@test.example", "password": PASSWORD, "csrf_token": token},
         )
-        client.csrf = token
+        # Signing in renews the CSRF secret: the login page's token is spent.
+        page = client.get("/").get_data(as_text=True)
+        client.csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
         return client
 
     def start_batch(self, **data) -> int:
@@ -1063,3 +1065,44 @@ def test_a_single_report_on_redis_is_rendered_by_the_worker(live, redis_url):
     assert practice.report_count() == 1
     page = client.get(f"/cases/{case_id}/reports").get_data(as_text=True)
     assert "Reports in preparation" not in page and "Client" in page
+
+
+# --- Limits: one batch at a time, a cap on waiting jobs per member ----------------------------
+
+
+def test_a_second_batch_waits_for_the_first_one(client, auth, db, counsellor, case, queued):
+    auth.login(counsellor)
+    auth.post("/jobs", {"audience": "client"})
+    assert db.scalar(select(func.count(ReportJob.id))) == 1
+    refused = auth.post("/jobs", {"audience": "clinical"})
+    assert refused.status_code == 200
+    assert "previous batch of reports is still waiting or running" in refused.get_data(as_text=True)
+    assert db.scalar(select(func.count(ReportJob.id))) == 1
+    assert queued.run() == []
+    assert auth.post("/jobs", {"audience": "clinical"}).status_code == 302
+    assert db.scalar(select(func.count(ReportJob.id))) == 2
+
+
+def test_waiting_jobs_per_member_are_capped(app, app_context, db, counsellor, case, queued):
+    app.config["PRACTICE_REPORT_JOBS_PER_USER"] = 3
+    start = (case.opened_on, date.today(), "clinical", "")
+    for _ in range(3):
+        jobs.start_single_report(counsellor, case, *start)
+    with pytest.raises(jobs.TooManyJobs, match="3 reports waiting or running"):
+        jobs.start_single_report(counsellor, case, *start)
+    with pytest.raises(jobs.TooManyJobs):
+        jobs.start_report_batch(counsellor, jobs.BatchParams("client"))
+    assert db.scalar(select(func.count(ReportJob.id))) == 3
+
+
+def test_a_limit_refusal_answers_429_in_the_api_shape(app):
+    from practice.api.errors import _handle_refusal
+
+    with app.test_request_context("/api/v1/cases/1/reports", method="POST"):
+        response = _handle_refusal(jobs.TooManyJobs("Too many."))
+    assert response.status_code == 429
+    assert response.get_json()["error"] == {
+        "code": "too_many_requests",
+        "message": "Too many.",
+        "fields": {},
+    }

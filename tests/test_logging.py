@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -147,3 +148,49 @@ def test_an_exception_is_logged_by_type_never_by_message(tmp_path, capsys):
     assert error["request_id"] == "boom-1"
     assert any("in boom" in frame for frame in error["exception"]["stack"])
     assert _requests(captured)[-1]["status"] == 500
+
+
+FORGED = "2026-01-01T00:00:00.000Z INFO practice.request: request path=/admin status=200"
+
+
+def test_a_path_with_an_encoded_new_line_writes_one_escaped_plain_line(client, capsys):
+    capsys.readouterr()
+    client.get("/x%0a" + FORGED.replace(" ", "%20") + "%0d%1b[2J%7f%e2%80%a8")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert not [line for line in lines if line.startswith("2026-01-01T00:00:00.000Z")]
+    request_lines = [line for line in lines if "practice.request" in line]
+    assert len(request_lines) == 1
+    line = request_lines[0]
+    assert "path=/x\\n2026-01-01T00:00:00.000Z" in line
+    assert "\\r\\x1b[2J\\x7f\\u2028" in line
+    assert not any(ch in line for ch in "\r\x1b\x7f\u2028")
+
+
+def test_a_backslash_in_a_path_cannot_pass_for_an_escape(client, capsys):
+    capsys.readouterr()
+    client.get("/x%5cn")
+    line = next(line for line in capsys.readouterr().err.splitlines() if "practice.request" in line)
+    assert "path=/x\\\\n " in line
+
+
+def test_json_lines_escape_every_control_character(client, json_logs):
+    client.get("/x%0afake%7f%c2%85%e2%80%a8")
+    captured = json_logs.readouterr().err
+    raw = next(line for line in captured.splitlines() if '"practice.request"' in line)
+    assert not any(ch in raw for ch in "\n\r\x7f\x85\u2028")
+    assert _requests(captured)[-1]["path"] == "/x\nfake\x7f\x85\u2028"
+
+
+def test_the_logged_exception_place_is_escaped():
+    from practice.web.request_log import PracticeFormatter
+
+    try:
+        raise ValueError("x")
+    except ValueError:
+        import sys
+
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("practice.x", logging.ERROR, "f", 1, "bad\nline", (), exc_info)
+    text = PracticeFormatter().format(record)
+    assert text.splitlines()[0].endswith("bad\\nline")
+    assert all(line.startswith("  ") for line in text.splitlines()[1:])

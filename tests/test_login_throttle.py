@@ -183,3 +183,44 @@ def test_simultaneous_wrong_passwords_all_count_and_lock_the_account(own_databas
         assert dict(outcomes.all()) == {"denied": 5, "locked": 3}
         assert accounts_service.authenticate(email, PASSWORD) is None
         db.rollback()
+
+
+def test_failures_naming_no_account_are_audited_once_a_window_with_their_count(
+    login, make_staff, small_limits, later, db
+):
+    def anonymous_rows() -> list[AuditEvent]:
+        db.expire_all()
+        query = select(AuditEvent).where(
+            AuditEvent.action == "login_failed", AuditEvent.object_type == ""
+        )
+        return db.scalars(query.order_by(AuditEvent.id)).all()
+
+    for n in range(2):
+        login(f"guess{n}@test.example", "some-wrong-guess", "192.0.2.40")
+    for n in range(30):  # blocked after the third: the rest are throttled, counted only
+        login(f"more{n}@test.example", "some-wrong-guess", "192.0.2.40")
+    rows = anonymous_rows()
+    assert len(rows) == 1
+    assert rows[0].detail == {"unknown_account_attempts": 1}
+    assert rows[0].remote_addr == "192.0.2.40"
+    # Another address has its own row.
+    login("guess@test.example", "some-wrong-guess", "198.51.100.41")
+    assert len(anonymous_rows()) == 2
+    later(small_limits["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"] + 1)
+    later(small_limits["PRACTICE_LOGIN_ADDRESS_BLOCK_SECONDS"] + 1)
+    login("again@test.example", "some-wrong-guess", "192.0.2.40")
+    rows = [row for row in anonymous_rows() if row.remote_addr == "192.0.2.40"]
+    assert len(rows) == 2
+    # Every failure counted: the 31 held back in the first window, and this one.
+    assert rows[1].detail == {"unknown_account_attempts": 32}
+    # A known account's failures are still audited one by one.
+    me = make_staff()
+    login(me.email, "some-wrong-guess", "203.0.113.50")
+    login(me.email, "some-wrong-guess", "203.0.113.50")
+    db.expire_all()
+    known = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "login_failed", AuditEvent.object_type == "Account"
+        )
+    ).all()
+    assert len(known) == 2

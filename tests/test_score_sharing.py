@@ -258,7 +258,7 @@ def test_the_counsellor_records_withdraws_and_records_again_on_the_page(
     response = give_on_page(auth, case, alex, PARTNER, GIVEN)
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Alex&#39;s consent was recorded from 10 Mar 2026." in html
+    assert "The partner&#39;s consent was recorded from 10 Mar 2026." in html
     assert "Shared</span> since 10 Mar 2026" in html
     assert html.count(">Record withdrawal</button>") == 1
     assert html.count(">Record consent</button>") == 3

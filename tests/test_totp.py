@@ -67,11 +67,14 @@ def test_enrolment_shows_a_qr_code_and_needs_a_current_code(app, client, auth, m
     # Encrypted at rest: the column does not hold the secret an authenticator app is given.
     assert stored.startswith(ENCRYPTED) and secret not in stored
     assert secret and " ".join(secret[i : i + 4] for i in range(0, 32, 4)) in page
-    wrong = auth.post("/account/two-factor", {"code": "000000"})
+    wrong = auth.post("/account/two-factor", {"code": "000000", "password": PASSWORD})
     assert "That code was not accepted" in wrong.get_data(as_text=True)
     assert _account(db, me).totp_secret is None
     confirming = pyotp.TOTP(secret).now()
-    right = auth.post("/account/two-factor", {"code": confirming})
+    no_password = auth.post("/account/two-factor", {"code": confirming, "password": "wrong"})
+    assert "That is not your password" in no_password.get_data(as_text=True)
+    assert _account(db, me).totp_secret is None
+    right = auth.post("/account/two-factor", {"code": confirming, "password": PASSWORD})
     assert right.status_code == 200
     assert len(RECOVERY.findall(right.get_data(as_text=True))) == 10
     account = _account(db, me)
@@ -165,7 +168,9 @@ def test_mandatory_two_factor_sends_the_user_to_enrol(
     secret = _clear(app, _account(db, me).totp_pending_secret)
     token = auth.csrf_token("/account/two-factor")
     code = pyotp.TOTP(secret).now()
-    client.post("/account/two-factor", data={"code": code, "csrf_token": token})
+    client.post(
+        "/account/two-factor", data={"code": code, "password": PASSWORD, "csrf_token": token}
+    )
     assert client.get("/").status_code == 200
     refused = auth.post("/account/two-factor/disable", {"password": PASSWORD})
     assert refused.status_code == 302

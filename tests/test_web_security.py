@@ -11,7 +11,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from practice.models import Role
 from practice.web.urls import safe_next_url
 from tests.conftest import PASSWORD, Auth
 from tests.matrix_support import (
@@ -282,3 +284,128 @@ def test_pages_hold_no_inline_script(app, scenario):
                 if not src.startswith("/static/"):
                     failures.append(f"{path}: script from {src}")
     assert failures == [], "\n".join(failures)
+
+
+# --- Hosts: trusted host names, redirects that never name a host ------------------------------
+
+
+def _standalone(tmp_path, **overrides):
+    from tests.conftest import make_test_app
+
+    return make_test_app(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "instance", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [("/cases//1", "/cases/1"), ("/cases//1?x=1", "/cases/1?x=1"), ("/api/v1", "/api/v1/")],
+)
+def test_routing_redirects_are_relative_whatever_the_host_header(tmp_path, path, target):
+    client = _standalone(tmp_path).test_client()
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 308
+    assert response.headers["Location"] == target
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+def test_only_trusted_hosts_are_served(tmp_path):
+    client = _standalone(tmp_path, PRACTICE_TRUSTED_HOSTS="tracker.example.org").test_client()
+    for path in ("/cases//1", "/login", "/healthz"):
+        refused = client.get(path, headers={"Host": "evil.example"})
+        assert refused.status_code == 400
+        assert "evil.example" not in refused.headers.get("Location", "")
+    assert client.get("/login", headers={"Host": "tracker.example.org"}).status_code == 200
+    moved = client.get("/cases//1", headers={"Host": "tracker.example.org"})
+    assert (moved.status_code, moved.headers["Location"]) == (308, "/cases/1")
+
+
+def test_redirects_to_other_sites_are_left_alone(tmp_path):
+    app = _standalone(tmp_path)
+
+    @app.route("/elsewhere")
+    def elsewhere():
+        from flask import redirect
+
+        return redirect("https://other.example/x")
+
+    response = app.test_client().get("/elsewhere")
+    assert response.headers["Location"] == "https://other.example/x"
+
+
+# --- Sessions: CSRF secret renewed, flashes without client names --------------------------------
+
+
+def _csrf_secret(client) -> str | None:
+    with client.session_transaction() as stored:
+        return stored.get("csrf_token")
+
+
+def test_the_csrf_secret_is_renewed_at_sign_in_and_sign_out(client, auth, make_staff):
+    member = make_staff(Role.COUNSELLOR)
+    before = auth.csrf_token("/login")
+    secret_before = _csrf_secret(client)
+    auth.login(member)
+    assert secret_before is not None and _csrf_secret(client) is None
+    # A token from before the sign-in (a page left open, a fixated session) is refused.
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    during = auth.csrf_token("/")
+    secret_during = _csrf_secret(client)
+    assert auth.logout().status_code == 302
+    assert _csrf_secret(client) is None
+    auth.login(member)
+    assert auth.csrf_token("/") and _csrf_secret(client) not in (None, secret_during)
+    assert client.post("/logout", data={"csrf_token": during}).status_code == 400
+
+
+def _flashed(client) -> str:
+    with client.session_transaction() as stored:
+        return " ".join(message for _category, message in stored.get("_flashes", []))
+
+
+def test_flash_messages_carry_no_client_names(client, auth, db, case, make_session):
+    from practice.models import Script
+
+    visit = make_session(case)
+    partner = case.partners[0]
+    script = db.scalars(select(Script).where(Script.active.is_(True))).first()
+    auth.login(case.counsellor)
+    auth.post(
+        f"/sessions/{visit.id}/scripts",
+        {"partner_id": str(partner.id), "script_id": str(script.id), "assign": "Assign script"},
+    )
+    flashes = _flashed(client)  # read before the next page shows (and drops) them
+    auth.post(
+        f"/cases/{case.id}/score-sharing",
+        {"partner_id": str(partner.id), "audience": "partner", "given_on": "2026-01-05"},
+    )
+    flashes += " " + _flashed(client)
+    assert "assigned" in flashes and "consent" in flashes
+    for person in case.partners:
+        assert person.display_name not in flashes
+
+
+# --- The development server names no versions ----------------------------------------------------
+
+
+def test_the_development_server_announces_no_versions(tmp_path):
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = _standalone(tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            header = response.headers["Server"]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/nowhere", timeout=5)
+        except urllib.error.HTTPError as error:
+            missing = error.headers["Server"]
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert header == missing == "practice"
+    assert "Werkzeug" not in header and "Python" not in header

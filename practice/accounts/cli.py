@@ -83,7 +83,15 @@ def token_group() -> None:
 @token_group.command("create")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-def token_create(email: str, name: str) -> None:
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, tokens.MAX_EXPIRY_DAYS),
+    default=tokens.DEFAULT_EXPIRY_DAYS,
+    show_default=True,
+    help="After how many days the token stops working.",
+)
+@click.option("--read-only", is_flag=True, help="The token may read but change nothing.")
+def token_create(email: str, name: str, expires_in_days: int, read_only: bool) -> None:
     """Create an API token for the active staff member EMAIL and print it on the last line.
 
     The token is shown this once only: the tracker stores its SHA-256, never the token.
@@ -92,8 +100,14 @@ def token_create(email: str, name: str) -> None:
     if member is None or not member.active:
         raise click.ClickException(f"No active staff member with email {email}.")
     try:
-        secret, record = tokens.create_token(member, name)
+        secret, record = tokens.create_token(
+            member, name, expires_in_days=expires_in_days, read_only=read_only
+        )
     except tokens.TokenError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"API token “{record.name}” for {member.email}; copy it now, it is not shown again:")
+    scope = "read-only" if read_only else "read and write"
+    click.echo(
+        f"API token “{record.name}” for {member.email} ({scope}, expires "
+        f"{record.expires_at:%Y-%m-%d %H:%M} UTC); copy it now, it is not shown again:"
+    )
     click.echo(secret)

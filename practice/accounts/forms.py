@@ -3,7 +3,14 @@ and two-factor forms, personal API tokens, and the administrators' staff forms."
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -17,7 +24,7 @@ from wtforms.validators import (
 
 from practice.accounts.models import Role
 from practice.accounts.passwords import MAX_LENGTH, password_problem
-from practice.accounts.tokens import MAX_NAME_LENGTH
+from practice.accounts.tokens import DEFAULT_EXPIRY_DAYS, EXPIRY_CHOICES_DAYS, MAX_NAME_LENGTH
 from practice.web.forms import PracticeForm, strip_whitespace
 
 _SIX_DIGITS = Regexp(r"^\s*\d{3}\s*\d{3}\s*$", message="Enter the 6-digit code from your app.")
@@ -70,12 +77,14 @@ class CodeForm(PracticeForm):
 
 
 class EnrolForm(PracticeForm):
-    """Confirms the authenticator app holds the new secret before two-factor is turned on."""
+    """Confirms the authenticator app holds the new secret before two-factor is turned on, and
+    asks for the password: a session left open must not tie the account to someone's phone."""
 
     code = StringField(
         "Code shown by the app",
         validators=[DataRequired(message="Enter the 6-digit code from your app."), _SIX_DIGITS],
     )
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Turn on two-factor sign-in")
 
 
@@ -109,8 +118,14 @@ class RecoveryCodesForm(PracticeForm):
     submit = SubmitField("Make new recovery codes")
 
 
+def _lifetime(days: int) -> str:
+    label = "1 year" if days == 365 else f"{days} days"
+    return f"{label} (recommended)" if days == DEFAULT_EXPIRY_DAYS else label
+
+
 class NewTokenForm(PracticeForm):
-    """Name a new personal API token."""
+    """Name a new personal API token, its lifetime and scope; asks for the password again, so
+    that a session left open cannot mint a credential that outlives it."""
 
     name = StringField(
         "Name",
@@ -120,6 +135,14 @@ class NewTokenForm(PracticeForm):
             Length(max=MAX_NAME_LENGTH, message=f"Keep the name to {MAX_NAME_LENGTH} characters."),
         ],
     )
+    expires_in_days = SelectField(
+        "Expires after",
+        coerce=int,
+        choices=[SelectChoice(days, _lifetime(days)) for days in EXPIRY_CHOICES_DAYS],
+        default=DEFAULT_EXPIRY_DAYS,
+    )
+    read_only = BooleanField("Read-only: the token may read, but change nothing")
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Create token")
 
 

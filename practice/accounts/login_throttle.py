@@ -69,6 +69,30 @@ def clear(key: str) -> None:
         db.flush()
 
 
+@atomic
+def anonymous_failures_to_audit(address: str, now: datetime | None = None) -> int | None:
+    """Note a failed sign-in from ``address`` that named no account; how many such failures
+    to audit now in one row, or None when this one is only counted.
+
+    The first one of a window (``PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS``) is audited at once,
+    carrying the failures counted since the previous row; the rest of the window is counted
+    only. So each address adds at most one audit row per window, and no failure goes
+    uncounted (the latest ones are in the next row, and meanwhile in this table).
+    """
+    now = now or utcnow()
+    window = timedelta(seconds=current_app.config["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"])
+    row = _row_for(address, now)
+    counted = row.anonymous_failures or 0
+    if row.anonymous_audited_at is not None and row.anonymous_audited_at + window > now:
+        row.anonymous_failures = counted + 1
+        db.flush()
+        return None
+    row.anonymous_audited_at = now
+    row.anonymous_failures = 0
+    db.flush()
+    return counted + 1
+
+
 def _row_for(address: str, now: datetime) -> LoginThrottle:
     query = select(LoginThrottle).where(LoginThrottle.address == address).with_for_update()
     row = db.scalar(query)

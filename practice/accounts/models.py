@@ -122,8 +122,13 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Noted at most once a minute (``tokens.LAST_USE_PRECISION``), not written on every request.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every token ends: at most a year after it was made (``tokens.MAX_EXPIRY_DAYS``).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A read-only token is refused any request but GET, HEAD and OPTIONS.
+    read_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     staff: Mapped[StaffMember] = relationship()
 
@@ -139,6 +144,12 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed sign-ins naming no account from this address: audited as one row per window with
+    # their count (``login_throttle.anonymous_failures_to_audit``), so that guessing names
+    # cannot grow the audit log without bound. When the last such row was written, and how
+    # many failures came since.
+    anonymous_audited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymous_failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<LoginThrottle {self.id}>"

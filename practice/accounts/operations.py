@@ -64,12 +64,12 @@ def authenticate(email: str, password: str, address: str | None = None) -> Accou
     now = utcnow()
     if address is not None and login_throttle.address_blocked(address, now):
         verify_password(_DUMMY_HASH, password)
-        _audit_failure(account, email, "throttled")
+        _audit_failure_once_a_window(account, email, "throttled", address, now)
         return None
     if account is None:
         verify_password(_DUMMY_HASH, password)
         _count_address_failure(address, now)
-        _audit_failure(None, email, "denied")
+        _audit_failure_once_a_window(None, email, "denied", address, now)
         return None
     locked = _locked(account, now)
     # Verified even when locked, so the time taken does not tell a locked account apart.
@@ -219,14 +219,33 @@ def _clear_failures(account: Account) -> None:
     set_committed_value(account, "locked_until", None)
 
 
-def _audit_failure(account: Account | None, email: str, outcome: str, step: str = "") -> None:
+def _audit_failure_once_a_window(
+    account: Account | None, email: str, outcome: str, address: str | None, now: datetime
+) -> None:
+    """Audit a failure; one naming no account, per address, as one row per window with a
+    count (anyone can send such guesses, each would otherwise be a row of the log)."""
+    if account is not None or address is None:
+        _audit_failure(account, email, outcome)
+        return
+    attempts = login_throttle.anonymous_failures_to_audit(address, now)
+    if attempts is not None:
+        # The name last tried stands for the lot; ``attempts`` counts them since the last row.
+        _audit_failure(None, email, outcome, attempts=attempts)
+
+
+def _audit_failure(
+    account: Account | None, email: str, outcome: str, step: str = "", attempts: int = 0
+) -> None:
+    detail: dict = {"step": step} if step else {}
+    if attempts:
+        detail["unknown_account_attempts"] = attempts
     audit.record(
         "login_failed",
         object_type="Account" if account is not None else "",
         object_id=account.id if account is not None else "",
         actor_label=email,
         outcome=outcome,
-        detail={"step": step} if step else None,
+        detail=detail or None,
     )
 
 

@@ -137,11 +137,18 @@ def enrol():
     secret = totp.start_enrolment(own)
     form = EnrolForm()
     if form.validate_on_submit():
-        codes = totp.confirm_enrolment(own, form.code.data)
-        if codes is not None:
-            flash("Two-factor sign-in is on. You will be asked for a code at sign-in.", "success")
-            return _show_recovery_codes(codes)
-        form.code.errors.append(CODE_REFUSED)
+        # Checked first, and counted towards the lock-out when wrong (the page answers 200,
+        # so the request keeps that record).
+        if not reauth.confirm_password(form.password.data):
+            form.password.errors.append("That is not your password.")
+        else:
+            codes = totp.confirm_enrolment(own, form.code.data)
+            if codes is not None:
+                flash(
+                    "Two-factor sign-in is on. You will be asked for a code at sign-in.", "success"
+                )
+                return _show_recovery_codes(codes)
+            form.code.errors.append(CODE_REFUSED)
     uri = totp.provisioning_uri(own, secret)
     return render_template(
         "practice/security/enrol.html",

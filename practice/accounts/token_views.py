@@ -2,7 +2,8 @@
 
 A token's secret is shown once, on the page that answers its creation, and never again: only its
 SHA-256 is stored. Token-authenticated requests cannot reach this page, so a leaked token cannot
-mint others that would outlive its revocation.
+mint others that would outlive its revocation; creating one asks for the password again, so a
+browser session left open cannot either.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from practice.accounts import tokens
+from practice.accounts import reauth, tokens
 from practice.accounts.forms import NewTokenForm
 from practice.accounts.models import ApiToken
-from practice.core.database import db
+from practice.core.database import db, utcnow
 from practice.web import access
 from practice.web.forms import ConfirmForm
 from practice.web.refusals import refusal_shown_on
@@ -32,6 +33,7 @@ def _index(form: NewTokenForm):
     return render_template(
         "practice/tokens/index.html",
         tokens=tokens.tokens_of(member),
+        now=utcnow(),
         form=form,
         revoke=ConfirmForm(formdata=None),
     )
@@ -50,8 +52,18 @@ def create():
     _browser_only()
     form = NewTokenForm()
     if form.validate():
+        # A wrong password counts towards the lock-out and is audited (``confirm_password``);
+        # the page answers normally, so the request keeps that record.
+        if not reauth.confirm_password(form.password.data):
+            form.password.errors.append("That is not your password. No token was created.")
+            return _index(form)
         with refusal_shown_on(form):
-            secret, record = tokens.create_token(access.current_staff(), form.name.data)
+            secret, record = tokens.create_token(
+                access.current_staff(),
+                form.name.data,
+                expires_in_days=form.expires_in_days.data,
+                read_only=form.read_only.data,
+            )
             return render_template("practice/tokens/created.html", secret=secret, token=record)
     return _index(form)
 

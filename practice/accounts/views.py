@@ -60,6 +60,7 @@ def logout():
     account = current_user._get_current_object() if signed_in else None
     operations.sign_out(member, account)
     logout_user()
+    session_limits.renew_csrf_secret()
     flash("You are signed out.", "info")
     if state(current_app).manages_accounts:
         return redirect(url_for("practice.accounts.login"))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from practice.core.errors import Conflict, NotFound, PracticeError
 from practice.core.unit_of_work import rollback_request
+from practice.web.access import ReadOnlyTokenRefused
 from practice.web.error_pages import audit_refusal
 
 # The catch-all route of URLs no route answers: refused, but not an access decision.
@@ -26,6 +27,7 @@ CODES = {
     409: "conflict",
     415: "unsupported_media_type",
     422: "invalid",
+    429: "too_many_requests",
     500: "server_error",
 }
 MESSAGES = {
@@ -82,6 +84,8 @@ def _handle_http(error: HTTPException) -> Response:
     else:
         # Werkzeug's own descriptions (e.g. of a 400 from the CSRF gate) are ours or generic.
         message = MESSAGES.get(status) or error.description or error.name
+        if isinstance(error, ReadOnlyTokenRefused):
+            message = error.description
         response = error_response(status, CODES.get(status, "error"), message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="practice"'
@@ -112,6 +116,8 @@ def _handle_refusal(error: PracticeError) -> Response:
         audit_refusal(404)
         return error_response(404, "not_found", MESSAGES[404])
     fields = {name: [message] for name, message in error.fields.items()}
+    if getattr(error, "status", None) == 429:  # a limit of the practice (report jobs)
+        return error_response(429, "too_many_requests", str(error), fields)
     if isinstance(error, Conflict):
         return error_response(
             409, "version_conflict", str(error), fields, current_version=error.current_version

@@ -38,7 +38,11 @@ ID_SOURCES = {
 # Status -> (name in components.responses, description).
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The body is not valid JSON (or a browser request lacks its CSRF token)."),
-    401: ("Unauthorized", "No valid API token: send 'Authorization: Bearer <token>'."),
+    401: (
+        "Unauthorized",
+        "No valid API token (missing, unknown, revoked or expired): send "
+        "'Authorization: Bearer <token>'.",
+    ),
     403: ("Forbidden", "Not allowed: read-only access, the wrong role, or a wrong password."),
     404: ("NotFound", "No such record, or not yours to see."),
     409: (
@@ -49,6 +53,10 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     ),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ("UnprocessableEntity", "The request does not match this document; `fields` say where."),
+    429: (
+        "TooManyRequests",
+        "A limit of the practice: too many reports waiting, running or made in the last minute.",
+    ),
 }
 TAGS = {
     "Cases": "Cases and the people in them.",
@@ -66,7 +74,9 @@ TAGS = {
 DESCRIPTION = """\
 The couples-cycle case tracker's API. Authenticate with a personal API token (create one on the
 "API tokens" page or with `flask practice token create EMAIL`) sent as
-`Authorization: Bearer <token>`. You see and change exactly what you could on the pages: your own
+`Authorization: Bearer <token>`. A token expires (90 days unless chosen otherwise, at most a year;
+an expired token answers 401) and may be read-only: such a token is refused every method but GET,
+HEAD and OPTIONS with 403. You see and change exactly what you could on the pages: your own
 cases as a counsellor (only a case's counsellor changes it), your supervisees' too, read-only, as a
 supervisor. Records out of your scope answer 404. Every read of clinical data and every change is
 recorded in the audit log.

@@ -29,15 +29,14 @@ from practice import audit
 from practice.api import errors
 from practice.api.errors import MESSAGES, ApiError
 from practice.core import pagination
-from practice.core.database import MAX_ID
 from practice.web import access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(bp)
 
-# Path converter for record ids. Its range is checked after the policy (``ids_in_range``): a
-# converter that refused a number would make werkzeug give up on the URL rather than fall back
-# to the catch-all route, and the host would answer.
+# Path converter for record ids. Its range is checked after the policy, for pages and API alike
+# (``practice.web.access.ids_in_range``): a converter that refused a number would make werkzeug
+# give up on the URL rather than fall back to the catch-all route, and the host would answer.
 ID = "int"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # What the catch-all route answers (with 404 or 405): every method a client may send.
@@ -215,14 +214,6 @@ def allowed_methods() -> list[str]:
     if "GET" in allowed:
         allowed.append("HEAD")
     return [*allowed, "OPTIONS"] if allowed else []
-
-
-@bp.before_request
-def ids_in_range() -> None:
-    """A record id outside 1..2**31-1 names nothing (and is not sent to the database)."""
-    for name, value in (request.view_args or {}).items():
-        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
-            raise ApiError(404, "not_found", MESSAGES[404])
 
 
 @bp.before_request

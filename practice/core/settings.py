@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_REPORT_WORKER_THREAD": None,
     # Run each report job where and when it is asked for (tests, no background work at all).
     "PRACTICE_REPORT_QUEUE_IMMEDIATE": False,
+    # Per staff member: report jobs waiting or running at once (one batch among them at most),
+    # so that one account cannot fill the queue and starve everyone else's reports.
+    "PRACTICE_REPORT_JOBS_PER_USER": 10,
     "PRACTICE_MAX_NOTE_LENGTH": 20_000,
     "PRACTICE_LOGIN_MAX_FAILURES": 5,
     "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,

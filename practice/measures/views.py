@@ -155,7 +155,8 @@ def score_sharing(case_id: int):
                     case, form.partner_id.data, form.audience.data, form.given_on.data, member
                 )
                 done = f"recorded from {record.given_on:%d %b %Y}"
-            flash(f"{record.partner.display_name}'s consent was {done}.", "success")
+            # No client's name: the flash travels in the (signed, not encrypted) cookie.
+            flash(f"The partner's consent was {done}.", "success")
             return redirect(url_for(".score_sharing", case_id=case.id))
     return _sharing_page(case, form)
 

@@ -11,7 +11,7 @@ from practice.api.routing import ID, body, bp, created, operation, page_body, pa
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.operations import today
 from practice.cases.scoping import case_for_editor, case_for_viewer
-from practice.reporting import operations
+from practice.reporting import jobs, operations
 from practice.reporting.models import Report
 from practice.reporting.schemas import ReportCreateSchema, ReportSchema
 from practice.web import access
@@ -45,16 +45,18 @@ def reports_list(case_id: int, args: dict):
     description=(
         "Only the case's counsellor. Renders the PDF for the audience (clinical, client or "
         "referrer) and period, stores it and answers with its record; the PDF is at "
-        "`/reports/{report_id}/download`."
+        "`/reports/{report_id}/download`. At most `PRACTICE_REPORT_JOBS_PER_USER` (10) "
+        "reports of yours may be waiting, running or made in the last minute: more answer 429."
     ),
     body=ReportCreateSchema,
     status=201,
     returns=ReportSchema,
-    errors=(409,),
+    errors=(409, 429),
 )
 def report_create(case_id: int):
     member = access.current_staff()
     case = case_for_editor(member, case_id)
+    jobs.check_report_rate(member)
     data = body()
     default_start, default_end = operations.default_period(case, today())
     start = data.get("period_start", default_start)

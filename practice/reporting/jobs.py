@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from practice import audit
@@ -35,7 +36,7 @@ from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.unit_of_work import atomic
 from practice.reporting import operations
-from practice.reporting.models import Audience, JobStatus, ReportJob
+from practice.reporting.models import Audience, JobStatus, Report, ReportJob
 
 MAX_ERROR_LENGTH = 1000
 AUDIENCES = tuple(a.value for a in Audience)
@@ -54,10 +55,73 @@ HANDED_BACK = "the batch was handed back to the queue."
 GAVE_UP = "the queue gave up on it; start a new batch for the rest."
 NOT_TAKEN = "The report queue did not take this job; nothing was generated. Start it again."
 MORE_NOT_SHOWN = "… (more failures not shown)"
+# Reports rendered in a request (the API's) count against the member's limit this long.
+RECENT_REPORTS = timedelta(minutes=1)
 
 
 class JobError(Refused):
     """A batch that cannot be started; the message says why."""
+
+
+class TooManyJobs(JobError):
+    """The member has as many report jobs waiting or running as they may (the API's 429)."""
+
+    status = 429
+
+
+BATCH_RUNNING = (
+    "Your previous batch of reports is still waiting or running. Start a new one once it has "
+    "finished (see its progress below)."
+)
+
+
+def _too_many(limit: int) -> str:
+    return (
+        f"You already have {limit} reports waiting or running, as many as the practice allows "
+        "at once. Start more once some have finished."
+    )
+
+
+def unfinished_jobs(member: StaffMember) -> list[ReportJob]:
+    """``member``'s jobs still waiting or running."""
+    query = select(ReportJob).where(
+        ReportJob.created_by_id == member.id, ReportJob.status.in_(UNFINISHED)
+    )
+    return list(db.scalars(query))
+
+
+def _is_batch(job: ReportJob) -> bool:
+    # A single report (the Reports page) carries its author; a batch does not.
+    return "author_id" not in (job.parameters or {})
+
+
+def check_report_rate(member: StaffMember) -> None:
+    """Refuse a report rendered in the request (the API's) when ``member`` has, waiting or
+    running, or made in the last minute, ``PRACTICE_REPORT_JOBS_PER_USER`` reports: one
+    account cannot keep the web workers rendering. Raises TooManyJobs."""
+    limit = int(current_app.config["PRACTICE_REPORT_JOBS_PER_USER"])
+    recent = db.scalar(
+        select(func.count(Report.id)).where(
+            Report.generated_by_id == member.id,
+            Report.generated_at > utcnow() - RECENT_REPORTS,
+        )
+    )
+    if len(unfinished_jobs(member)) + (recent or 0) >= limit:
+        raise TooManyJobs(
+            f"You have {limit} reports waiting, running or made in the last minute, as many as "
+            "the practice allows at once. Try again in a minute."
+        )
+
+
+def check_job_limits(member: StaffMember, *, batch: bool) -> None:
+    """Refuse a new job when ``member`` has ``PRACTICE_REPORT_JOBS_PER_USER`` jobs waiting or
+    running, or (for a batch) a batch of theirs has not finished; raises TooManyJobs."""
+    waiting = unfinished_jobs(member)
+    if batch and any(_is_batch(job) for job in waiting):
+        raise TooManyJobs(BATCH_RUNNING)
+    limit = int(current_app.config["PRACTICE_REPORT_JOBS_PER_USER"])
+    if len(waiting) >= limit:
+        raise TooManyJobs(_too_many(limit))
 
 
 @dataclass(frozen=True)
@@ -109,6 +173,7 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
     parameters or no active cases.
     """
     check_params(params)
+    check_job_limits(member, batch=True)
     cases = batch_cases_for(member)
     if not cases:
         raise JobError("There are no active cases to report on.")
@@ -142,6 +207,7 @@ def start_single_report(
     operations.check_request(start, end, audience, narrative, recommendations)
     if member.id != case.counsellor_id:
         raise operations.ReportError("Only the case's counsellor generates its reports.")
+    check_job_limits(member, batch=False)
     return _start_job(
         member,
         [case],

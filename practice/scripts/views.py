@@ -112,11 +112,12 @@ def _assign(therapy_session: TherapySession):
                 therapy_session, form.partner_id.data, form.script_id.data
             )
             partner, script = assignment.partner, assignment.script
-            flash(f"The script was assigned to {partner.display_name}.", "success")
+            # No client's name in a flash: it travels in the (signed, not encrypted) cookie.
+            flash("The script was assigned.", "success")
             if operations.role_mismatch(script, partner):
                 flash(
-                    f"Note: this script is written for a {script.intended_role}, and "
-                    f"{partner.display_name} is the {partner.cycle_role} in the cycle.",
+                    f"Note: this script is written for a {script.intended_role}, and this "
+                    f"partner is the {partner.cycle_role} in the cycle.",
                     "info",
                 )
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))

@@ -268,12 +268,14 @@ def comment_for_viewer(member: StaffMember, comment_id: int) -> SupervisionComme
 
 
 @atomic
-def open_comment(member: StaffMember, comment: SupervisionComment) -> int:
-    """Mark the discussion a comment belongs to as read by ``member``; audited.
+def open_comment(member: StaffMember, comment: SupervisionComment, *, mark_read: bool) -> int:
+    """``member`` opened a comment (audited); with ``mark_read``, its whole discussion is
+    marked read by them. Opening (a GET) never marks: only the explicit "Mark as read" (a
+    POST) or writing in the discussion does.
 
     Returns how many comments were newly marked read.
     """
-    marked = mark_place_read(member, comment.case_id, comment.session_id)
+    marked = mark_place_read(member, comment.case_id, comment.session_id) if mark_read else 0
     audit.record(
         "comments_viewed",
         obj=comment,

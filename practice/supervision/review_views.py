@@ -174,9 +174,22 @@ def inbox():
 @bp.route("/comments/<int:comment_id>")
 @access.staff
 def open_comment(comment_id: int):
+    """Go to a comment where it lives; a GET changes nothing (it stays unread)."""
     member = access.current_staff()
     comment = comments.comment_for_viewer(member, comment_id)
     if comment is None:
         abort(404)
-    comments.open_comment(member, comment)
+    comments.open_comment(member, comment, mark_read=False)
+    return redirect(_place_url(comment.case_id, comment.session_id, comment.id))
+
+
+@bp.route("/comments/<int:comment_id>/read", methods=["POST"])
+@access.staff
+def mark_read(comment_id: int):
+    """Mark the discussion of a comment read (the button by its unread summary)."""
+    member = access.current_staff()
+    comment = comments.comment_for_viewer(member, comment_id)
+    if comment is None:
+        abort(404)
+    comments.open_comment(member, comment, mark_read=True)
     return redirect(_place_url(comment.case_id, comment.session_id, comment.id))

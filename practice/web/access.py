@@ -13,12 +13,24 @@ from typing import TypeVar
 from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.tokens import staff_for_token
-from practice.core.database import db
+from practice.core.database import MAX_ID, db
 
 F = TypeVar("F", bound=Callable)
+
+# What a read-only API token may send: methods that change nothing.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlyTokenRefused(Forbidden):
+    """A read-only API token sent a request that may change something (403)."""
+
+    description = (
+        "This API token is read-only: it may only read (GET). Use a token with write scope."
+    )
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,23 @@ def enforce_policy():
     member = load_current_staff()
     if member is None:
         abort(403)
+    token = g.get("practice_api_token")
+    if token is not None and token.read_only and request.method not in READ_ONLY_METHODS:
+        raise ReadOnlyTokenRefused()
     if policy.roles and member.role not in policy.roles:
         abort(403)
     return None
+
+
+def ids_in_range() -> None:
+    """Blueprint ``before_request`` hook, after the policy: a record id in the URL outside
+    1..MAX_ID names nothing, and is never sent to the database (PostgreSQL refuses a number past
+    its ``integer``, SQLite one past 64 bits): 404, audited like any other refused URL.
+
+    One place for every route of the tracker, pages and API alike; a URL converter that refused
+    such a number would leave the URL unrouted, and so unaudited (and the API's catch-all would
+    answer it).
+    """
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_ID:
+            abort(404)

@@ -46,6 +46,7 @@ blueprint = Blueprint(
 )
 blueprint.before_request(session_limits.enforce_session_limits)
 blueprint.before_request(access.enforce_policy)
+blueprint.before_request(access.ids_in_range)
 blueprint.before_request(protect_unsafe_methods)
 # The request owns its transaction: committed once the view (or an error handler) has answered.
 blueprint.after_request(outage.commit_or_unavailable)

@@ -1,9 +1,21 @@
 """The base of the tracker's forms, and the small forms several areas share."""
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from practice.core.database import MAX_ID
 from practice.core.voiding import MAX_VOID_REASON
 
 NUL_MESSAGE = "Remove the null character (\\0) from this text: it cannot be stored."
@@ -25,19 +37,47 @@ def refuse_nul(value):
     return value
 
 
+NO_SUCH_RECORD = "This form refers to a record that does not exist. Reload the page and try again."
+NUMBER_TOO_LARGE = f"Enter a number from {-MAX_ID - 1} to {MAX_ID}."
+# Fields whose (coerced) values may be whole numbers: each is kept to the database's range.
+_NUMBER_FIELDS = (IntegerField, SelectField, SelectMultipleField, RadioField)
+
+
+def _fits(value: object) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True  # not a number: other validators judge it
+    return -MAX_ID - 1 <= value <= MAX_ID
+
+
+def integer_in_range(_form, field) -> None:
+    """Every whole number of ``field`` fits the database's ``integer``: a larger one names
+    nothing, and sent to the database it would fail the query (a 500) instead of being refused.
+    A record id (a field named ``…_id``) out of range is a record that does not exist."""
+    if field.errors:
+        return
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    if not all(_fits(value) for value in values):
+        raise ValidationError(NO_SUCH_RECORD if field.name.endswith("_id") else NUMBER_TOO_LARGE)
+
+
 class _RefuseNulMeta:
-    """Form options: every field of the form runs ``refuse_nul`` before its own filters."""
+    """Form options: every field of the form runs ``refuse_nul`` before its own filters, and
+    every whole number a field reads is kept to the database's range."""
 
     def bind_field(self, form, unbound_field, options):
         # Enclosing fields take no filters; the fields of the forms they hold have their own.
         if not issubclass(unbound_field.field_class, FormField | FieldList):
             filters = (refuse_nul, *unbound_field.kwargs.get("filters", ()))
             options = {**options, "filters": filters}
+        if issubclass(unbound_field.field_class, _NUMBER_FIELDS):
+            validators = (*unbound_field.kwargs.get("validators", ()), integer_in_range)
+            options = {**options, "validators": validators}
         return super().bind_field(form, unbound_field, options)
 
 
 class PracticeForm(FlaskForm):
-    """The base of the tracker's forms (CSRF from Flask-WTF; NUL refused on every field)."""
+    """The base of the tracker's forms (CSRF from Flask-WTF; NUL refused on every field;
+    integers kept to the database's range)."""
 
     class Meta(_RefuseNulMeta):
         pass

@@ -2,15 +2,19 @@
 
 Named by ``logger_class`` in gunicorn.conf.py. Like the app's own request log, a line holds
 the path without its query string and the request id, never the request line or referrer.
+Every line, access or error, plain or JSON, has its control characters escaped
+(``practice.core.log_text``): a path such as ``/x%0a<fake line>`` cannot add a line.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 from datetime import UTC, datetime
 
 from gunicorn.glogging import Logger
+
+from practice.core.log_text import escape_control, json_line
 
 # Load balancers and orchestrators ask these every few seconds; a success says nothing new.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
@@ -26,8 +30,35 @@ def _status_code(resp) -> int:
         return 0
 
 
+class _EscapingFormatter(logging.Formatter):
+    """Wraps gunicorn's formatter: the finished text (traceback included) on one line.
+
+    Backslashes are left alone: the access line's values are escaped already (``atoms``), and
+    a JSON line's escapes must stay valid JSON."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_control(self.inner.format(record), backslashes=False)
+
+
 class PracticeLogger(Logger):
-    """Skips successful health probes; writes JSON lines when ``PRACTICE_LOG_JSON=1``."""
+    """Skips successful health probes; writes JSON lines when ``PRACTICE_LOG_JSON=1``;
+    escapes control characters in every line."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not isinstance(handler.formatter, _EscapingFormatter):
+                    handler.setFormatter(_EscapingFormatter(handler.formatter))
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        """gunicorn's values for ``access_log_format``, every text escaped (path, headers)."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: escape_control(v) if isinstance(v, str) else v for key, v in atoms.items()}
 
     def access(self, resp, req, environ, request_time) -> None:
         status = _status_code(resp)
@@ -54,6 +85,6 @@ class PracticeLogger(Logger):
             "request_id": request_id,
         }
         try:
-            self.access_log.info(json.dumps(line))
+            self.access_log.info(json_line(line))
         except Exception:  # as gunicorn's own access(): a log line never fails a request
             self.exception("access log line")

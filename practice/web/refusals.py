@@ -58,6 +58,8 @@ def status_of(error: PracticeError) -> int:
     """The HTTP status that answers ``error`` when no view expected it."""
     if isinstance(error, NotFound):
         return 404
+    if getattr(error, "status", None) == 429:  # a limit of the practice (report jobs)
+        return 429
     if isinstance(error, Conflict | Refused):
         return 409
     return 400

@@ -8,7 +8,6 @@ which may carry clinical text. ``PRACTICE_LOG_JSON`` turns the lines into JSON o
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -19,6 +18,8 @@ from time import perf_counter
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_app_context, request
+
+from practice.core.log_text import escape_control, json_line
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a proxy or load balancer may hand us as a request id; anything else is replaced, so a
@@ -83,17 +84,24 @@ class PracticeFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = _exception_summary(record.exc_info)
         if self._wants_json():
-            return json.dumps(entry, default=str, separators=(",", ":"))
+            return json_line(entry, default=str, separators=(",", ":"))
+        # Every value escaped: a path like ``/x%0a<fake line>`` stays on its own line.
         extra = " ".join(
-            f"{key}={value}"
+            f"{escape_control(key)}={escape_control(value)}"
             for key, value in entry.items()
             if key not in ("time", "level", "logger", "message", "exception")
         )
-        line = f"{entry['time']} {entry['level'].upper()} {record.name}: {entry['message']} {extra}"
+        line = (
+            f"{entry['time']} {entry['level'].upper()} {escape_control(record.name)}: "
+            f"{escape_control(entry['message'])} {extra}"
+        ).rstrip()
         if "exception" in entry:
+            # The one multi-line form, made here: each continuation line is indented, and
+            # what goes into it is escaped.
             summary = entry["exception"]
-            line += f"\n  {summary['type']}\n  " + "\n  ".join(summary["stack"])
-        return line.rstrip()
+            parts = [escape_control(summary["type"]), *map(escape_control, summary["stack"])]
+            line += "\n  " + "\n  ".join(parts)
+        return line
 
 
 class _RequestIdFilter(logging.Filter):
@@ -156,6 +164,12 @@ def init_logging(app: Flask) -> None:
         logger.setLevel(logging.INFO)
         logger.propagate = False
     # The development server's own access lines include query strings; ours replace them.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Its warnings and errors go through our formatter, escaped like every other line.
+    werkzeug_logger = logging.getLogger("werkzeug")
+    werkzeug_logger.setLevel(logging.WARNING)
+    for old in list(werkzeug_logger.handlers):
+        werkzeug_logger.removeHandler(old)
+    werkzeug_logger.addHandler(handler)
+    werkzeug_logger.propagate = False
     app.before_request(_start_request)
     app.after_request(_finish_request)

@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -47,9 +47,20 @@ def _seconds(value: Any) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def renew_csrf_secret() -> None:
+    """Forget the session's CSRF secret (Flask-WTF keeps it in the session and caches it for
+    the request), so that the next form gets a new one: a token seen before a sign-in or
+    sign-out (on a shared computer, in a page left open) is worth nothing after it."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
+
+
 def begin_session(account: Any) -> None:
-    """Sign ``account`` in (never with a remember-me cookie) and start the session's clock."""
+    """Sign ``account`` in (never with a remember-me cookie) and start the session's clock,
+    with a new CSRF secret."""
     session.pop(PENDING, None)
+    renew_csrf_secret()
     login_user(account, remember=False)
     now = _now()
     session[AUTH_AT] = now
@@ -58,7 +69,9 @@ def begin_session(account: Any) -> None:
 
 
 def renew_session(account: Any) -> None:
-    """Re-issue the session for ``account``'s new session version, keeping its clock."""
+    """Re-issue the session for ``account``'s new session version, keeping its clock (with a
+    new CSRF secret)."""
+    renew_csrf_secret()
     login_user(account, remember=False)
     session[OWNER] = account.get_id()
 
@@ -178,6 +191,7 @@ def _end_expired_session() -> Response:
         session[REENTRY] = True
         return _ask_for_reentry()
     logout_user()
+    renew_csrf_secret()
     for key in (AUTH_AT, SEEN_AT, OWNER, PENDING):
         session.pop(key, None)
     if _wants_json():
