@@ -221,3 +221,18 @@ def test_the_plain_access_log_escapes_control_characters(tmp_path, monkeypatch):
     assert '\\r\\x1b\\\\ HTTP/1.1" 404' in access[0]
     errors = (tmp_path / "error.log").read_text().splitlines()
     assert len(errors) == 1 and errors[0].endswith("GET /\\nforged line")
+
+
+def test_the_error_log_names_an_exception_by_type_and_place_never_by_message(tmp_path, monkeypatch):
+    logger = _plain_access_logger(tmp_path, monkeypatch)
+    try:
+        raise ValueError("Sam said he felt abandoned")  # as a database error repeats a row
+    except ValueError:
+        logger.exception("Error handling request %s", "/sessions/7")
+    for handler in logger.error_log.handlers:
+        handler.flush()
+    errors = (tmp_path / "error.log").read_text().splitlines()
+    assert len(errors) == 1
+    assert "Error handling request /sessions/7" in errors[0]
+    assert "exception=builtins.ValueError at " in errors[0]
+    assert "test_gunicorn.py" in errors[0] and "abandoned" not in errors[0]

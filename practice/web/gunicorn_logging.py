@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from gunicorn.glogging import Logger
 
 from practice.core.log_text import escape_control, json_line
+from practice.web.request_log import exception_summary
 
 # Load balancers and orchestrators ask these every few seconds; a success says nothing new.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
@@ -31,7 +32,9 @@ def _status_code(resp) -> int:
 
 
 class _EscapingFormatter(logging.Formatter):
-    """Wraps gunicorn's formatter: the finished text (traceback included) on one line.
+    """Wraps gunicorn's formatter: the finished text on one line, and an exception by its type
+    and place only, never its message (a database error's message repeats the row it refused,
+    a note's text, say).
 
     Backslashes are left alone: the access line's values are escaped already (``atoms``), and
     a JSON line's escapes must stay valid JSON."""
@@ -41,7 +44,14 @@ class _EscapingFormatter(logging.Formatter):
         self.inner = inner or logging.Formatter()
 
     def format(self, record: logging.LogRecord) -> str:
-        return escape_control(self.inner.format(record), backslashes=False)
+        summary = None
+        if record.exc_info and record.exc_info[0] is not None:
+            summary = exception_summary(record.exc_info)
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        text = self.inner.format(record)
+        if summary is not None:
+            text += f" exception={summary['type']} at {' < '.join(reversed(summary['stack']))}"
+        return escape_control(text, backslashes=False)
 
 
 class PracticeLogger(Logger):

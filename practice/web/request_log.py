@@ -46,7 +46,7 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def _exception_summary(exc_info) -> dict:
+def exception_summary(exc_info) -> dict:
     """The exception's type and where it was raised, without its message or values.
 
     Messages of database errors repeat the row they refused (a note's text, say).
@@ -82,7 +82,7 @@ class PracticeFormatter(logging.Formatter):
         if request_id and "request_id" not in entry:
             entry["request_id"] = request_id
         if record.exc_info and record.exc_info[0] is not None:
-            entry["exception"] = _exception_summary(record.exc_info)
+            entry["exception"] = exception_summary(record.exc_info)
         if self._wants_json():
             return json_line(entry, default=str, separators=(",", ":"))
         # Every value escaped: a path like ``/x%0a<fake line>`` stays on its own line.
