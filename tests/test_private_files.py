@@ -109,3 +109,14 @@ def test_start_up_warns_about_looser_modes(tmp_path, files_log):
     instance.chmod(0o700)
     _standalone(instance)
     assert not [r for r in caplog.records if r.name == "practice.files"]
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_not_started_there(tmp_path):
+    from practice.core import private_files
+
+    mistyped = tmp_path / "no-such-folder" / "practice.db"
+    private_files.prepare_sqlite(mistyped)
+    assert not mistyped.parent.exists()
+
+    private_files.prepare_sqlite(tmp_path / "practice.db")
+    assert stat.S_IMODE((tmp_path / "practice.db").stat().st_mode) == 0o600

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from practice.cases import operations as cases
+from practice.core.integrity import load_key
 from practice.models import Case, Report, ReportJob
 from practice.reporting import operations as reports
 from practice.reports.progress_report import build_report_html, report_context
@@ -33,9 +34,9 @@ REFERRAL = {
 
 
 @pytest.fixture
-def referred(db, counsellor):
+def referred(app, db, counsellor):
     """The couple of ``test_reports`` (12 sessions; Alex missed the 4th), referred."""
-    case = build_couple(db, counsellor, reference="F-0001")
+    case = build_couple(db, counsellor, reference="F-0001", seal_key=load_key(app))
     for name, value in REFERRAL.items():
         setattr(case, name, value)
     db.commit()

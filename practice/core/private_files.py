@@ -116,8 +116,10 @@ def sqlite_path(url: object) -> Path | None:
 
 def prepare_sqlite(database: Path) -> None:
     """Create a new SQLite database file 0600 before SQLite does (SQLite would create it
-    0644 less the umask); its -wal and -shm files take the database file's mode."""
-    if database.exists():
+    0644 less the umask); its -wal and -shm files take the database file's mode.
+
+    A folder that does not exist is not made: a mistyped path must fail as SQLite fails, not
+    start an empty database somewhere unexpected."""
+    if database.exists() or not database.parent.is_dir():
         return
-    ensure_dir(database.parent)
     touch(database)
