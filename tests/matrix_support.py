@@ -145,6 +145,7 @@ ACCESS: dict[str, str] = {
     "practice.cases.add_partner": "edit",
     "practice.cases.change_status": "edit",
     "practice.case_page.show": "read",
+    "practice.case_page.chart": "read",
     "practice.sessions.new": "edit",
     "practice.sessions.show": "read",
     "practice.sessions.save_note": "edit",

@@ -1,6 +1,6 @@
 """The case page: scoped access, the timeline, and charts drawn from the case's data."""
 
-import base64
+import html
 import re
 from datetime import UTC, datetime
 
@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from practice.cases import chart_cache
 from practice.models import (
     AuditEvent,
     MeasureResponse,
@@ -19,6 +20,7 @@ from practice.models import (
     ScriptObservation,
 )
 from practice.progress.case_progress import case_progress
+from practice.reports.case_charts import case_charts
 
 
 @pytest.fixture
@@ -102,10 +104,19 @@ def test_progress_over_a_period_takes_whole_utc_days(app, app_context, couple):
     ]
 
 
-def chart_svgs(page: str) -> list[str]:
-    """The SVG documents of the charts, which the page embeds as data: images."""
-    encoded = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
-    return [base64.b64decode(item).decode() for item in encoded]
+def chart_urls(page: str) -> list[str]:
+    """The URLs of the page's charts, which it loads as sized images."""
+    return [html.unescape(url) for url in re.findall(r'<img src="(/cases/[^"]+\.svg[^"]*)"', page)]
+
+
+def chart_svgs(client, page: str) -> list[str]:
+    """The SVG documents of the page's charts, fetched as the browser would."""
+    svgs = []
+    for url in chart_urls(page):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        svgs.append(response.get_data(as_text=True))
+    return svgs
 
 
 def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple, db):
@@ -115,7 +126,7 @@ def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple,
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "C-0500" in page
-    svgs = chart_svgs(page)
+    svgs = chart_svgs(client, page)
     assert len(svgs) == 4
     assert all(svg.startswith("<svg") for svg in svgs)
     for label in ("06 Jan", "13 Jan", "20 Jan", "27 Jan"):
@@ -131,11 +142,11 @@ def test_counsellor_sees_timeline_and_charts_with_the_data(client, auth, couple,
 def test_charts_change_when_a_moment_is_added(client, auth, couple, db, types):
     case, sessions, counsellor, _ = couple
     auth.login(counsellor)
-    before = chart_svgs(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    before = chart_svgs(client, client.get(f"/cases/{case.id}").get_data(as_text=True))
     tag(db, sessions[3], types["criticism"], 4)
     db.commit()
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    after = chart_svgs(page)
+    after = chart_svgs(client, page)
     assert before[0] != after[0] and before[1] != after[1]  # balance and share charts
     assert before[2:] == after[2:]  # adoption and CSI-4 unchanged
     assert "50 %" in page  # last session now 4 / (4 + 4)
@@ -168,7 +179,7 @@ def test_empty_case_page(client, auth, make_staff, make_case):
     auth.login(counsellor)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "No sessions recorded yet." in page
-    assert all("No data yet" in svg for svg in chart_svgs(page))
+    assert all("No data yet" in svg for svg in chart_svgs(client, page))
 
 
 def test_anonymous_is_redirected(client, couple):
@@ -223,3 +234,86 @@ def test_the_page_issues_the_same_number_of_statements_whatever_the_history(
         )
     db.commit()
     assert count_statements(app, client, path) == before
+    chart = chart_urls(client.get(path).get_data(as_text=True))[0]
+    chart_before = count_statements(app, client, chart)
+    for _ in range(3):
+        make_session(case)
+    db.commit()
+    chart = chart_urls(client.get(path).get_data(as_text=True))[0]
+    assert count_statements(app, client, path) == before
+    assert count_statements(app, client, chart) == chart_before
+
+
+# --- Charts: loaded by their own URL, scoped, audited, drawn once per state -------------------
+
+
+def test_the_page_holds_sized_placeholders_not_drawn_charts(client, auth, couple):
+    case, _sessions, counsellor, _ = couple
+    auth.login(counsellor)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "data:image/svg" not in page
+    images = re.findall(r'<img src="/cases/[^"]+"[^>]*>', page)
+    assert len(images) == 4
+    for image in images:
+        assert re.search(r'width="\d+" height="\d+"', image) and 'loading="lazy"' in image
+
+
+def test_a_chart_is_read_under_the_pages_scope_and_audited(client, auth, couple, db, make_staff):
+    case, _sessions, counsellor, supervisor = couple
+    auth.login(counsellor)
+    urls = chart_urls(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    auth.logout()
+    for role in (Role.COUNSELLOR, Role.SUPERVISOR):
+        auth.login(make_staff(role))
+        assert all(client.get(url).status_code == 404 for url in urls)
+        auth.logout()
+    assert client.get(urls[0]).status_code == 302  # anonymous: to the sign-in page
+    assert not db.scalar(select(AuditEvent).where(AuditEvent.action == "case_chart_viewed"))
+
+    auth.login(supervisor)
+    response = client.get(urls[1])
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case_chart_viewed"))
+    assert event.case_id == case.id and event.actor_id == supervisor.id
+    assert event.detail == {"chart": "deescalation_share"}
+    assert client.get(f"/cases/{case.id}/charts/nonesuch.svg").status_code == 404
+
+
+def test_a_chart_is_drawn_once_per_state_of_the_case(
+    client, auth, couple, db, types, make_session, monkeypatch
+):
+    case, sessions, counsellor, _ = couple
+    drawn = []
+
+    def counting(progress):
+        drawn.append(progress.case.id)
+        return case_charts(progress)
+
+    chart_cache.clear()
+    monkeypatch.setattr(chart_cache, "case_charts", counting)
+    auth.login(counsellor)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    first = chart_svgs(client, page)
+    assert chart_svgs(client, client.get(f"/cases/{case.id}").get_data(as_text=True)) == first
+    assert drawn == [case.id]  # four charts, twice each: drawn once
+
+    tag(db, sessions[3], types["criticism"], 4)  # a new moment
+    db.commit()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    second = chart_svgs(client, page)
+    assert second[0] != first[0] and len(drawn) == 2
+
+    make_session(case)  # a new session: a new point on every timeline
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    third = chart_svgs(client, page)
+    assert third[0] != second[0] and len(drawn) == 3
+
+
+def test_each_state_has_its_own_chart_urls(client, auth, couple, make_session):
+    case, _sessions, counsellor, _ = couple
+    auth.login(counsellor)
+    before = chart_urls(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert before == chart_urls(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    make_session(case)
+    after = chart_urls(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert all(b != a for b, a in zip(before, after, strict=True))

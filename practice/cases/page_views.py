@@ -1,17 +1,20 @@
-"""The case page: the case's details, its progress figures and charts, and its sessions."""
+"""The case page: the case's details, its progress figures and charts, and its sessions.
+
+The page does not draw its charts: it holds sized placeholders whose ``<img>`` load each chart
+from its own URL (scoped and audited like the page), drawn once per state of the case's figures
+(``chart_cache``), so the page answers before any chart is drawn."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from practice import audit
-from practice.cases import eft
+from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
-from practice.reports.case_charts import case_charts, svg_data_uri
 from practice.scripts import adoption
 from practice.sessions.operations import voided_sessions
 from practice.supervision import panels
@@ -26,14 +29,15 @@ def show(case_id: int):
     member = access.current_staff()
     case = case_for_viewer(member, case_id)
     progress = case_progress(case)
-    charts = case_charts(progress)
+    digest = chart_cache.progress_digest(progress)
     audit.record("case_viewed", obj=case)
     return render_template(
         "practice/cases/show.html",
         case=case,
         eft_stage=eft.stage(case.eft_stage),
         progress=progress,
-        charts={name: svg_data_uri(svg) for name, svg in vars(charts).items()},
+        chart_version=digest,
+        chart_sizes=chart_cache.chart_sizes(case.id, digest),
         can_edit=can_edit(member, case),
         voided_sessions=voided_sessions(case),
         trend_threshold=balance.TREND_THRESHOLD,
@@ -43,4 +47,35 @@ def show(case_id: int):
         score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
+    )
+
+
+# Charts may carry their own <style> (an SVG loaded as an image is its own document), nothing else.
+_CHART_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'"
+)
+
+
+@access.staff
+def chart(case_id: int, name: str):
+    """One of the case page's charts, as the case stands now; ``v`` (the figures' digest) only
+    tells the browser's URLs apart, the chart is always the current one."""
+    member = access.current_staff()
+    case = case_for_viewer(member, case_id)
+    if name not in chart_cache.CHART_NAMES:
+        abort(404)
+    progress = case_progress(case)
+    digest = chart_cache.progress_digest(progress)
+    svg = getattr(chart_cache.charts_for(progress, digest), name)
+    audit.record("case_chart_viewed", obj=case, detail={"chart": name})
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = _CHART_CSP
+    return response
+
+
+# One fixed URL per chart (its name a default, not a variable): the case id is the only thing a
+# request chooses.
+for _name in chart_cache.CHART_NAMES:
+    bp.add_url_rule(
+        f"/cases/<int:case_id>/charts/{_name}.svg", view_func=chart, defaults={"name": _name}
     )

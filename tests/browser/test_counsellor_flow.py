@@ -190,7 +190,7 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     # 8. The case page: the session is signed, and the four charts are drawn.
     page.goto(case_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-    charts = page.locator('.chart-grid img[src^="data:image/svg+xml"]')
+    charts = page.locator('.chart-grid img[src*="/charts/"]')
     expect(charts).to_have_count(4)
     for i in range(4):
         assert charts.nth(i).get_attribute("alt")

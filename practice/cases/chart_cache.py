@@ -1,0 +1,84 @@
+"""The case page's progress charts, drawn once per state of the case's data.
+
+Drawing the four SVG charts costs far more than reading the figures they show, so they are kept
+in a small in-memory LRU per process, keyed on the case and a digest of the figures: any change
+that alters a chart (a session, a moment, a measure, an adoption, a voiding, a renamed partner)
+changes the digest, so a stale chart is never served and nothing has to be invalidated by hand.
+The page names the digest in each chart's URL so that the browser fetches the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import fields
+
+from practice.progress.case_progress import CaseProgress
+from practice.reports.case_charts import CaseCharts, case_charts
+from practice.reports.charts.looks import HEIGHT, WIDTH
+
+CHART_NAMES: tuple[str, ...] = tuple(field.name for field in fields(CaseCharts))
+MAX_ENTRIES = 256  # cases; four charts of 8–15 kB each, so a few MB at most
+
+_VIEWBOX = re.compile(r'viewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"')
+_lock = threading.Lock()
+_charts: OrderedDict[tuple[int, str], CaseCharts] = OrderedDict()
+
+
+def progress_digest(progress: CaseProgress) -> str:
+    """A short digest of everything the charts are drawn from (the figures, not the case row)."""
+    figures = (
+        [(p.id, p.position, p.display_name) for p in progress.partners],
+        progress.sessions,
+        progress.adoption,
+        progress.csi4,
+    )
+    return hashlib.sha256(repr(figures).encode()).hexdigest()[:20]
+
+
+def cached(case_id: int, digest: str) -> CaseCharts | None:
+    """The charts drawn for this case at this digest, if this process still holds them."""
+    with _lock:
+        found = _charts.get((case_id, digest))
+        if found is not None:
+            _charts.move_to_end((case_id, digest))
+        return found
+
+
+def charts_for(progress: CaseProgress, digest: str | None = None) -> CaseCharts:
+    """The case's charts, drawn only if this state of its figures has not been drawn before."""
+    digest = digest or progress_digest(progress)
+    key = (progress.case.id, digest)
+    found = cached(*key)
+    if found is not None:
+        return found
+    drawn = case_charts(progress)  # outside the lock: two first requests may both draw
+    with _lock:
+        _charts[key] = drawn
+        _charts.move_to_end(key)
+        while len(_charts) > MAX_ENTRIES:
+            _charts.popitem(last=False)
+    return drawn
+
+
+def chart_sizes(case_id: int, digest: str) -> dict[str, tuple[int, int]]:
+    """Each chart's width and height for its placeholder: the drawn chart's own if held, else
+    the usual frame (the browser corrects it when the chart arrives)."""
+    drawn = cached(case_id, digest)
+    sizes = {}
+    for name in CHART_NAMES:
+        match = _VIEWBOX.search(getattr(drawn, name)[:400]) if drawn else None
+        sizes[name] = (
+            (round(float(match.group(1))), round(float(match.group(2))))
+            if match
+            else (WIDTH, HEIGHT)
+        )
+    return sizes
+
+
+def clear() -> None:
+    """Forget every drawn chart (tests)."""
+    with _lock:
+        _charts.clear()
