@@ -2,7 +2,10 @@
 
 import html
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -269,6 +272,8 @@ def test_a_chart_is_read_under_the_pages_scope_and_audited(client, auth, couple,
         auth.logout()
     assert client.get(urls[0]).status_code == 302  # anonymous: to the sign-in page
     assert not db.scalar(select(AuditEvent).where(AuditEvent.action == "case_chart_viewed"))
+    denied = db.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
+    assert sum(e.detail["endpoint"] == "practice.case_page.chart" for e in denied) == 2 * 4
 
     auth.login(supervisor)
     response = client.get(urls[1])
@@ -317,3 +322,23 @@ def test_each_state_has_its_own_chart_urls(client, auth, couple, make_session):
     make_session(case)
     after = chart_urls(client.get(f"/cases/{case.id}").get_data(as_text=True))
     assert all(b != a for b, a in zip(before, after, strict=True))
+
+
+def test_charts_asked_for_together_are_drawn_once(monkeypatch):
+    """The page's four images arrive at once: one request draws, the others wait for it."""
+    drawn = []
+
+    def slow(progress):
+        drawn.append(progress.case.id)
+        time.sleep(0.05)
+        return chart_cache.CaseCharts("a", "b", "c", "d")
+
+    chart_cache.clear()
+    monkeypatch.setattr(chart_cache, "case_charts", slow)
+    progress = SimpleNamespace(case=SimpleNamespace(id=987654))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: chart_cache.charts_for(progress, "d1"), range(4)))
+    assert drawn == [987654] and len(set(results)) == 1
+    assert chart_cache.chart_sizes(987654, "d1")["csi4"] == (720, 360)  # no viewBox: the frame
+    chart_cache.charts_for(progress, "d2")
+    assert drawn == [987654, 987654]

@@ -25,6 +25,7 @@ MAX_ENTRIES = 256  # cases; four charts of 8–15 kB each, so a few MB at most
 _VIEWBOX = re.compile(r'viewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"')
 _lock = threading.Lock()
 _charts: OrderedDict[tuple[int, str], CaseCharts] = OrderedDict()
+_drawing: dict[tuple[int, str], threading.Lock] = {}  # one lock per chart set being drawn
 
 
 def progress_digest(progress: CaseProgress) -> str:
@@ -48,19 +49,28 @@ def cached(case_id: int, digest: str) -> CaseCharts | None:
 
 
 def charts_for(progress: CaseProgress, digest: str | None = None) -> CaseCharts:
-    """The case's charts, drawn only if this state of its figures has not been drawn before."""
+    """The case's charts, drawn only if this state of its figures has not been drawn before.
+
+    The page's four images arrive together: one request draws, the others wait for it.
+    """
     digest = digest or progress_digest(progress)
     key = (progress.case.id, digest)
     found = cached(*key)
     if found is not None:
         return found
-    drawn = case_charts(progress)  # outside the lock: two first requests may both draw
     with _lock:
-        _charts[key] = drawn
-        _charts.move_to_end(key)
-        while len(_charts) > MAX_ENTRIES:
-            _charts.popitem(last=False)
-    return drawn
+        drawing = _drawing.setdefault(key, threading.Lock())
+    with drawing:
+        found = cached(*key)
+        if found is None:
+            found = case_charts(progress)
+            with _lock:
+                _charts[key] = found
+                while len(_charts) > MAX_ENTRIES:
+                    _charts.popitem(last=False)
+    with _lock:
+        _drawing.pop(key, None)
+    return found
 
 
 def chart_sizes(case_id: int, digest: str) -> dict[str, tuple[int, int]]:
