@@ -194,6 +194,12 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     expect(charts).to_have_count(4)
     for i in range(4):
         assert charts.nth(i).get_attribute("alt")
+        # Loaded lazily from its own URL: drawn once scrolled to (the chart's CSP allows its
+        # own styles).
+        charts.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=charts.nth(i).element_handle()
+        )
     expect(page.locator("table.data tbody tr")).to_have_count(1)
     expect(page.locator("table.data tbody .note-status")).to_have_text("Signed")
     screenshots.take(page, "case-page")
