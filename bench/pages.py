@@ -29,7 +29,7 @@ from practice.core import migrate
 from practice.core.database import db
 from practice.core.unit_of_work import unit_of_work
 from practice.demo import seed as demo
-from practice.models import Case, StaffMember, TherapySession
+from practice.models import Case, CaseStatus, StaffMember, TherapySession
 from practice.standalone import create_app
 
 TARGET_MS = 150
@@ -60,7 +60,16 @@ def prepare(app: Flask, scale: float) -> dict:
                 .order_by(sessions.desc(), Case.id)
                 .limit(1)
             ).one()
+            supervisor = db.scalar(sa.select(StaffMember).where(StaffMember.email == SUPERVISOR))
+            scope = sa.select(StaffMember.id).where(StaffMember.supervisor_id == supervisor.id)
+            caseload = db.scalar(
+                sa.select(sa.func.count(Case.id)).where(
+                    sa.or_(Case.counsellor_id == supervisor.id, Case.counsellor_id.in_(scope)),
+                    Case.status == CaseStatus.ACTIVE,
+                )
+            )
             return {
+                "caseload": caseload,
                 "case_id": case_id,
                 "case_sessions": history,
                 "practice_cases": db.scalar(sa.select(sa.func.count(Case.id))),
@@ -156,7 +165,8 @@ def main() -> None:
                 figures = measure(app, size["case_id"], args.requests)
             print(
                 f"  practice: {size['practice_cases']:,} cases, {size['practice_sessions']:,} "
-                f"sessions; case page of case {size['case_id']} ({size['case_sessions']} sessions)"
+                f"sessions; case page of case {size['case_id']} ({size['case_sessions']} sessions);"
+                f" {SUPERVISOR}'s dashboard: {size['caseload']} active cases"
             )
             key = f"s{scale:g}"
             for name, figure in figures.items():
