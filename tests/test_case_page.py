@@ -342,3 +342,23 @@ def test_charts_asked_for_together_are_drawn_once(monkeypatch):
     assert chart_cache.chart_sizes(987654, "d1")["csi4"] == (720, 360)  # no viewBox: the frame
     chart_cache.charts_for(progress, "d2")
     assert drawn == [987654, 987654]
+
+
+def test_placeholders_take_the_size_of_the_charts_drawn(
+    client, auth, db, make_staff, make_case, make_session
+):
+    counsellor = make_staff()
+    case = make_case(counsellor)
+    case_id = case.id
+    auth.login(counsellor)
+    chart_cache.clear()
+
+    def heights() -> list[str]:
+        page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+        return re.findall(r'<img src="/cases/[^"]+"[^>]* height="(\d+)"', page)
+
+    assert heights() == ["360"] * 4  # nothing drawn yet: the usual frame
+    chart_svgs(client, client.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert heights() == ["110"] * 4  # "No data yet": the short frame
+    make_session(db.get(type(case), case_id))  # a new state, not drawn: the latest drawn sizes
+    assert heights() == ["110"] * 4

@@ -74,9 +74,13 @@ def charts_for(progress: CaseProgress, digest: str | None = None) -> CaseCharts:
 
 
 def chart_sizes(case_id: int, digest: str) -> dict[str, tuple[int, int]]:
-    """Each chart's width and height for its placeholder: the drawn chart's own if held, else
-    the usual frame (the browser corrects it when the chart arrives)."""
-    drawn = cached(case_id, digest)
+    """Each chart's width and height for its placeholder, so that the page does not move when
+    the charts arrive: the drawn chart's own if held, else those of the case's latest drawn
+    charts (a change seldom resizes them), else the usual frame."""
+    with _lock:
+        drawn = _charts.get((case_id, digest))
+        if drawn is None:
+            drawn = next((c for (k, _), c in reversed(_charts.items()) if k == case_id), None)
     sizes = {}
     for name in CHART_NAMES:
         match = _VIEWBOX.search(getattr(drawn, name)[:400]) if drawn else None
