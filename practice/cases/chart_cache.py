@@ -10,6 +10,7 @@ The page names the digest in each chart's URL so that the browser fetches the ne
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -23,20 +24,23 @@ CHART_NAMES: tuple[str, ...] = tuple(field.name for field in fields(CaseCharts))
 MAX_ENTRIES = 256  # cases; four charts of 8–15 kB each, so a few MB at most
 
 _VIEWBOX = re.compile(r'viewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"')
+_KEY = os.urandom(16)
 _lock = threading.Lock()
 _charts: OrderedDict[tuple[int, str], CaseCharts] = OrderedDict()
 _drawing: dict[tuple[int, str], threading.Lock] = {}  # one lock per chart set being drawn
 
 
 def progress_digest(progress: CaseProgress) -> str:
-    """A short digest of everything the charts are drawn from (the figures, not the case row)."""
+    """A short digest of everything the charts are drawn from (the figures, not the case row),
+    keyed with this process's own secret: it shows in URLs, and nothing may be guessed back from
+    it."""
     figures = (
         [(p.id, p.position, p.display_name) for p in progress.partners],
         progress.sessions,
         progress.adoption,
         progress.csi4,
     )
-    return hashlib.sha256(repr(figures).encode()).hexdigest()[:20]
+    return hashlib.blake2b(repr(figures).encode(), key=_KEY, digest_size=10).hexdigest()
 
 
 def cached(case_id: int, digest: str) -> CaseCharts | None:
