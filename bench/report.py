@@ -14,13 +14,31 @@ on average), picks the case with the sessions nearest 60, and measures:
 - ``peak_mb``: peak resident memory (ru_maxrss) of a fresh process that renders one report;
   target <= 250.
 
-The figures are printed, then ``key=value`` pairs on the last line.
+First, on the standard demo practice (``seed_demo()``), the figures of the "first render" of
+issue 17, interleaved round by round so that other work on a shared machine slows them alike:
+
+- ``first_s``: the default clinical report of C-0001 (its default period) rendered from nothing,
+  as the app does (``render_report``: context, charts, HTML, tagged PDF), median of warm runs;
+- ``table_s``: the 100-row reference table through WeasyPrint with the same settings (packaged
+  assets only, the same font configuration, PDF/UA-1), called directly so that the yardstick
+  does not move when the app's own rendering code changes;
+- ``chromium_s``: if ``/usr/bin/chromium`` exists, headless Chromium printing the same report
+  HTML (stylesheets inlined), warm (one browser, a tab per print, through Playwright; the
+  ``--print-to-pdf`` command line, a process per print, without it), an outside yardstick only:
+  the app never uses it;
+- the ratios ``first_s / table_s`` and ``chromium_s / first_s``; the first two also in CPU time
+  of this process, steadier than the clock on a machine shared with other work.
+
+``--render-only`` stops there. The figures are printed, then ``key=value`` pairs on the last line
+of each part.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,11 +56,19 @@ from practice.demo import seed as demo
 from practice.models import Case, TherapySession
 from practice.reporting import batch_processes, batches
 from practice.reporting import operations as reports
-from practice.reports.pdf import PDF_OPTIONS, AssetFetcher, render_pdf
+from practice.reports.pdf import (
+    PDF_OPTIONS,
+    AssetFetcher,
+    _font_config,
+    asset_path,
+    render_pdf,
+)
 from practice.reports.progress_report import build_report_html, report_context
 from practice.standalone import create_app
 
 TARGET_SESSIONS = 60
+FIRST_RENDER_CASE = "C-0001"
+CHROMIUM = Path("/usr/bin/chromium")
 TODAY = demo.DEMO_TODAY
 
 PEAK_SCRIPT = """
@@ -78,6 +104,164 @@ def reference_html(rows: int = 100) -> str:
         "<h1>Reference table</h1><table><thead><tr><th>#</th><th>Session</th><th>Note</th>"
         f"<th>Share</th></tr></thead><tbody>{body}</tbody></table></body></html>"
     )
+
+
+def inline_stylesheets(html: str) -> str:
+    """The report's HTML with its packaged stylesheets inlined, for a browser that cannot load
+    ``practice-asset:`` URLs; charts are data URIs already."""
+
+    def inline(match: re.Match) -> str:
+        return f"<style>{asset_path(match.group(1)).read_text()}</style>"
+
+    return re.sub(r'<link rel="stylesheet" href="practice-asset:///([^"]+)">', inline, html)
+
+
+class ChromiumPrinter:
+    """Headless Chromium printing an HTML file to PDF, kept warm between prints (one browser,
+    a fresh tab per print, through Playwright, a development dependency); the command line
+    ``chromium --headless --print-to-pdf`` (a fresh process each time) if Playwright is absent."""
+
+    def __init__(self) -> None:
+        self.mode = "command line, a fresh process per print"
+        self._playwright = self._browser = None
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            return
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        self.mode = "warm browser, a fresh tab per print"
+
+    def print(self, html_file: Path, pdf_file: Path) -> None:
+        if self._browser is None:
+            subprocess.run(
+                [
+                    str(CHROMIUM),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf_file}",
+                    html_file.as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        else:
+            page = self._browser.new_page()
+            page.goto(html_file.as_uri())
+            page.pdf(path=str(pdf_file), prefer_css_page_size=True)
+            page.close()
+        if not pdf_file.stat().st_size:
+            raise SystemExit("chromium printed nothing")
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._playwright.stop()
+
+
+def first_render_figures(repeat: int) -> None:
+    """Issue 17's first-render figures on the standard demo: report, table, Chromium, ratios."""
+    with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/first.db", "SECRET_KEY": "bench"},
+            instance_path=tmp,
+        )
+        with app.app_context():
+            migrate.upgrade()
+            demo.seed_demo()
+            db.commit()
+            case_id = db.scalar(select(Case.id).where(Case.reference == FIRST_RENDER_CASE))
+
+            def first_render():
+                case = db.get(Case, case_id)
+                start, end = reports.default_period(case, TODAY)
+                rendered = reports.render_report(case, start, end, "clinical", "", case.counsellor)
+                db.rollback()
+                return rendered
+
+            case = db.get(Case, case_id)
+            start, end = reports.default_period(case, TODAY)
+            html = build_report_html(
+                report_context(case, start, end, "clinical", "", case.counsellor)
+            )
+            db.rollback()
+            reference = reference_html()
+            html_file = Path(tmp) / "report.html"
+            html_file.write_text(inline_stylesheets(html))
+            pdf_file = Path(tmp) / "chromium.pdf"
+
+            def table():
+                # WeasyPrint itself with the app's settings, not ``render_pdf``: the yardstick
+                # stays put when the app's rendering around WeasyPrint gets faster.
+                document = HTML(string=reference, url_fetcher=AssetFetcher()).render(
+                    font_config=_font_config(), **PDF_OPTIONS
+                )
+                document.write_pdf(**PDF_OPTIONS)
+                return document
+
+            runs = {"first": first_render, "table": table}
+            printer = ChromiumPrinter() if shutil.which(str(CHROMIUM)) else None
+            if printer is not None:
+                runs["chromium"] = lambda: printer.print(html_file, pdf_file)
+            try:
+                results = {name: run() for name, run in runs.items()}  # warm-up, and outputs
+                times: dict[str, list[float]] = {name: [] for name in runs}
+                cpu: dict[str, list[float]] = {name: [] for name in runs}
+                for _ in range(repeat):
+                    for name, run in runs.items():
+                        started, started_cpu = time.perf_counter(), time.process_time()
+                        run()
+                        times[name].append(time.perf_counter() - started)
+                        cpu[name].append(time.process_time() - started_cpu)
+            finally:
+                if printer is not None:
+                    printer.close()
+    median = {name: statistics.median(values) for name, values in times.items()}
+    # CPU time of this process: far steadier than the clock when other work shares the cores
+    # (Chromium's own processes are not in it, so it has no CPU figure).
+    median_cpu = {name: statistics.median(cpu[name]) for name in ("first", "table")}
+    pages = results["first"].page_count
+    table_pages = len(results["table"].pages)
+    print(
+        f"{FIRST_RENDER_CASE}, clinical, {start} to {end}: {pages} pages; median of {repeat} "
+        "warm runs, interleaved"
+    )
+    cpu_ratio = median_cpu["first"] / median_cpu["table"]
+    print(
+        f"First render of the default report: {median['first']:.3f} s "
+        f"(CPU {median_cpu['first']:.3f} s)"
+    )
+    print(
+        f"Reference table (100 rows, {table_pages} pages, same settings): {median['table']:.3f} s"
+        f" (CPU {median_cpu['table']:.3f} s)   first render / table "
+        f"{median['first'] / median['table']:.2f} (CPU {cpu_ratio:.2f})"
+    )
+    pairs = (
+        f"case={FIRST_RENDER_CASE} pages={pages} first_s={median['first']:.3f} "
+        f"table_s={median['table']:.3f} first_per_table={median['first'] / median['table']:.2f} "
+        f"first_cpu_s={median_cpu['first']:.3f} table_cpu_s={median_cpu['table']:.3f} "
+        f"first_per_table_cpu={cpu_ratio:.2f}"
+    )
+    if "chromium" in median:
+        print(
+            f"Chromium print of the same HTML ({printer.mode}; an outside yardstick): "
+            f"{median['chromium']:.3f} s"
+            f"   chromium / first render {median['chromium'] / median['first']:.2f}, "
+            f"chromium / table {median['chromium'] / median['table']:.2f}"
+        )
+        pairs += (
+            f" chromium_s={median['chromium']:.3f} "
+            f"chromium_per_first={median['chromium'] / median['first']:.2f} "
+            f"chromium_per_table={median['chromium'] / median['table']:.2f}"
+        )
+    else:
+        print(f"Chromium: {CHROMIUM} not found, not measured")
+    print(f"{pairs} cpus={multiprocessing.cpu_count()} today={date.today().isoformat()}")
 
 
 def timed(function, repeat: int) -> tuple[float, object]:
@@ -122,7 +306,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="Warm runs per measurement.")
     parser.add_argument("--batch", type=int, default=8, help="Reports per batch run.")
     parser.add_argument("--rounds", type=int, default=3, help="Batch runs per process count.")
+    parser.add_argument(
+        "--render-only", action="store_true", help="Only the first-render figures (issue 17)."
+    )
     args = parser.parse_args()
+
+    first_render_figures(args.repeat)
+    if args.render_only:
+        return
+    print()
 
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         url = f"sqlite:///{tmp}/bench.db"
