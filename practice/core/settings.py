@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # Per staff member: report jobs waiting or running at once (one batch among them at most),
     # so that one account cannot fill the queue and starve everyone else's reports.
     "PRACTICE_REPORT_JOBS_PER_USER": 10,
+    # Prepare a case's default report on the queue when what it shows changes (a note signed,
+    # an addendum, a moment tagged on a signed session): practice.reporting.prerender.
+    "PRACTICE_PRERENDER_REPORTS": True,
     "PRACTICE_MAX_NOTE_LENGTH": 20_000,
     "PRACTICE_LOGIN_MAX_FAILURES": 5,
     "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,
