@@ -192,3 +192,16 @@ def test_the_reports_tab_shows_the_report_being_prepared_then_ready(
     download = client.get(f"/cases/{practice.case.id}/reports/latest")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
     assert len(renders) == 1
+
+
+def test_prepared_reports_do_not_count_against_the_members_limit(
+    app, practice, api_as, prerendering, renders, monkeypatch
+):
+    api = api_as(practice.counsellor)
+    _sign(api, practice.session.id)
+    assert len(renders) == 1
+    monkeypatch.setitem(app.config, "PRACTICE_REPORT_JOBS_PER_USER", 1)
+    # A report of a period of its own still renders in the request, as before.
+    made = api.post(f"/cases/{practice.case.id}/reports", json={"audience": "client"})
+    assert made.status_code == 201
+    assert len(renders) == 2

@@ -110,6 +110,8 @@ def check_report_rate(member: StaffMember) -> None:
         select(func.count(Report.id)).where(
             Report.generated_by_id == member.id,
             Report.generated_at > utcnow() - RECENT_REPORTS,
+            # Default reports the practice prepared by itself are not the member's asking.
+            Report.inputs_digest.is_(None),
         )
     )
     if len(unfinished_jobs(member)) + (recent or 0) >= limit:
