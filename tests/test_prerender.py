@@ -14,7 +14,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from practice.models import Report
+from practice.models import MomentType, Report
 from practice.reporting import jobs, operations, prerender, queue
 from practice.reporting.models import JobStatus, ReportJob
 from tests.conftest import PASSWORD
@@ -91,7 +91,8 @@ def test_unchanged_inputs_are_never_rendered_twice(
     assert len(renders) == 1
     # Another preparation of the same inputs (a second signal, a page asking) renders nothing.
     with app.test_request_context():
-        job = jobs.start_default_report(practice.case, practice.counsellor)
+        job, new = jobs.start_default_report(practice.case, practice.counsellor)
+        assert new
         job_id = job.id
         db.commit()
         queue.enqueue(job_id)
@@ -161,7 +162,7 @@ def test_the_reports_tab_shows_the_report_being_prepared_then_ready(
 ):
     # The queue does not run the job yet: the report is waiting to be prepared.
     enqueue_after_request = queue.enqueue_after_request
-    monkeypatch.setattr(prerender.queue, "enqueue_after_request", lambda _job_id: None)
+    monkeypatch.setattr(prerender.queue, "enqueue_after_request", lambda *_args: None)
     _sign(api_as(practice.counsellor), practice.session.id)
     job = db.scalar(select(ReportJob))
     assert job.status == JobStatus.QUEUED
@@ -205,3 +206,31 @@ def test_prepared_reports_do_not_count_against_the_members_limit(
     made = api.post(f"/cases/{practice.case.id}/reports", json={"audience": "client"})
     assert made.status_code == 201
     assert len(renders) == 2
+
+
+def _tag(db, api, session_id: int, minute: int):
+    type_id = db.scalar(select(MomentType.id).where(MomentType.key == "withdraw"))
+    body = {"moment_type_id": type_id, "minute": minute, "intensity": 2}
+    response = api.post(f"/sessions/{session_id}/moments", json=body)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_burst_of_draft_changes_shares_one_later_job_and_signing_does_not_wait(
+    app, db, practice, api_as, prerendering, renders
+):
+    api = api_as(practice.counsellor)
+    # Tagging live at a draft: one job for the burst, held by the queue to run later.
+    for minute in (5, 6, 7):
+        _tag(db, api, practice.session.id, minute)
+    (delayed,) = db.scalars(select(ReportJob)).all()
+    assert delayed.parameters["delayed"] is True and delayed.status == JobStatus.QUEUED
+    assert renders == []
+    # Signing prepares it at once, in a job of its own.
+    _sign(api, practice.session.id)
+    assert len(renders) == 1
+    assert _default(api, practice.case.id).status_code == 200
+    # The delayed job, when it runs, finds the inputs unchanged and renders nothing.
+    with app.test_request_context():
+        queue.enqueue(delayed.id)
+    assert db.get(ReportJob, delayed.id, populate_existing=True).status == JobStatus.FINISHED
+    assert len(renders) == 1

@@ -233,16 +233,21 @@ def start_single_report(
 
 
 @atomic
-def start_default_report(case: Case, member: StaffMember | None = None) -> ReportJob:
+def start_default_report(
+    case: Case, member: StaffMember | None = None, *, delayed: bool = False
+) -> tuple[ReportJob, bool]:
     """Record a job that prepares ``case``'s default report (clinical, whole case to today) as
     its counsellor; ``member``, who caused it (signed a note, asked for the report), is the
-    audit's actor. A job still waiting for the case is reused: it reads the inputs when it
-    runs. Flushes; the caller enqueues the job once it is committed.
+    audit's actor. ``delayed``: the caller enqueues it to run a little later (a draft being
+    edited). A job still waiting for the case is reused, as it reads the inputs when it runs,
+    unless it is a delayed one and this one is not. Returns (the job, whether it is new): the
+    caller enqueues a new job once it is committed (a reused one is on the queue already).
+    Flushes.
     """
     waiting = default_job_in_hand(case, waiting_only=True)
-    if waiting is not None:
-        return waiting
-    return _start_job(
+    if waiting is not None and (delayed or not waiting.parameters.get("delayed")):
+        return waiting, False
+    job = _start_job(
         case.counsellor,
         [case],
         {
@@ -251,9 +256,11 @@ def start_default_report(case: Case, member: StaffMember | None = None) -> Repor
             "to": None,
             "author_id": case.counsellor_id,
             "default": True,
+            "delayed": delayed,
         },
         actor=member,
     )
+    return job, True
 
 
 def default_job_in_hand(case: Case, *, waiting_only: bool = False) -> ReportJob | None:

@@ -21,7 +21,12 @@ from flask import current_app, has_request_context
 
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
-from practice.core.signals import case_record_changed, moment_tagged, note_signed
+from practice.core.signals import (
+    attendance_changed,
+    case_record_changed,
+    moment_tagged,
+    note_signed,
+)
 from practice.reporting import jobs, operations, queue
 from practice.reporting.models import Report, ReportJob
 
@@ -44,8 +49,9 @@ def ask_default(case: Case, member: StaffMember) -> DefaultReport:
     report = operations.stored_default_report(case, digest)
     if report is not None:
         return DefaultReport(report, None)
-    job = jobs.start_default_report(case, member)
-    queue.enqueue_after_request(job.id)
+    job, new = jobs.start_default_report(case, member)
+    if new:
+        queue.enqueue_after_request(job.id)
     return DefaultReport(None, job)
 
 
@@ -58,13 +64,22 @@ def peek_default(case: Case) -> DefaultReport:
     return DefaultReport(None, jobs.default_job_in_hand(case))
 
 
-def prepare_after_request(case: Case, member: StaffMember | None = None) -> None:
+def prepare_after_request(
+    case: Case, member: StaffMember | None = None, *, draft: bool = False
+) -> None:
     """Queue the preparation of ``case``'s default report once the request has committed;
-    nothing outside a request (CLI, demo) or when ``PRACTICE_PRERENDER_REPORTS`` is off."""
-    if not has_request_context() or not current_app.config.get("PRACTICE_PRERENDER_REPORTS"):
+    nothing outside a request (CLI, demo) or when ``PRACTICE_PRERENDER_REPORTS`` is off.
+
+    ``draft``: a change to a draft session (tagged live, answers autosaved), which comes in
+    bursts: the job runs ``PRACTICE_PRERENDER_DELAY_SECONDS`` later and the burst shares it.
+    """
+    config = current_app.config if has_request_context() else {}
+    if not config.get("PRACTICE_PRERENDER_REPORTS"):
         return
-    job = jobs.start_default_report(case, member)
-    queue.enqueue_after_request(job.id)
+    delay = float(config.get("PRACTICE_PRERENDER_DELAY_SECONDS") or 0) if draft else 0
+    job, new = jobs.start_default_report(case, member, delayed=delay > 0)
+    if new:
+        queue.enqueue_after_request(job.id, delay or None)
 
 
 def _on_note_signed(therapy_session, member: StaffMember | None = None, **_extra) -> None:
@@ -72,17 +87,24 @@ def _on_note_signed(therapy_session, member: StaffMember | None = None, **_extra
 
 
 def _on_moment_tagged(moment, therapy_session=None, member=None, **_extra) -> None:
-    # The report shows the moments of signed sessions only; a draft's wait for its signing.
-    if therapy_session is not None and therapy_session.is_signed:
-        prepare_after_request(therapy_session.case, member)
+    if therapy_session is not None:
+        draft = not therapy_session.is_signed
+        prepare_after_request(therapy_session.case, member, draft=draft)
 
 
-def _on_case_record_changed(case: Case, member: StaffMember | None = None, **_extra) -> None:
-    prepare_after_request(case, member)
+def _on_attendance_changed(therapy_session, **_extra) -> None:
+    prepare_after_request(therapy_session.case, draft=True)
+
+
+def _on_case_record_changed(
+    case: Case, member: StaffMember | None = None, draft: bool = False, **_extra
+) -> None:
+    prepare_after_request(case, member, draft=draft)
 
 
 def connect_signals() -> None:
     """Prepare the default report when what it shows changes (idempotent)."""
     note_signed.connect(_on_note_signed)
     moment_tagged.connect(_on_moment_tagged)
+    attendance_changed.connect(_on_attendance_changed)
     case_record_changed.connect(_on_case_record_changed)
