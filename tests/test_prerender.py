@@ -216,9 +216,11 @@ def _tag(db, api, session_id: int, minute: int):
 
 
 def test_a_burst_of_draft_changes_shares_one_later_job_and_signing_does_not_wait(
-    app, db, practice, api_as, prerendering, renders
+    app, db, practice, api_as, prerendering, renders, monkeypatch
 ):
     api = api_as(practice.counsellor)
+    # The queue holds a later job as scheduled (the tests' immediate queue never runs it).
+    monkeypatch.setattr(prerender.queue, "is_immediate", lambda: False)
     # Tagging live at a draft: one job for the burst, held by the queue to run later.
     for minute in (5, 6, 7):
         _tag(db, api, practice.session.id, minute)
@@ -234,3 +236,11 @@ def test_a_burst_of_draft_changes_shares_one_later_job_and_signing_does_not_wait
         queue.enqueue(delayed.id)
     assert db.get(ReportJob, delayed.id, populate_existing=True).status == JobStatus.FINISHED
     assert len(renders) == 1
+
+
+def test_with_an_immediate_queue_a_draft_change_prepares_nothing(
+    db, practice, api_as, prerendering, renders
+):
+    _tag(db, api_as(practice.counsellor), practice.session.id, 5)
+    assert renders == []
+    assert db.scalar(select(func.count(ReportJob.id))) == 0

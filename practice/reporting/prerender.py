@@ -71,10 +71,15 @@ def prepare_after_request(
     nothing outside a request (CLI, demo) or when ``PRACTICE_PRERENDER_REPORTS`` is off.
 
     ``draft``: a change to a draft session (tagged live, answers autosaved), which comes in
-    bursts: the job runs ``PRACTICE_PRERENDER_DELAY_SECONDS`` later and the burst shares it.
+    bursts: the job runs ``PRACTICE_PRERENDER_DELAY_SECONDS`` later and the burst shares it
+    (with an immediate queue, nothing: the signing prepares it).
     """
     config = current_app.config if has_request_context() else {}
     if not config.get("PRACTICE_PRERENDER_REPORTS"):
+        return
+    if draft and queue.is_immediate():
+        # No consumer runs a later job, and rendering now would hold up each live tag: the
+        # signing prepares it.
         return
     delay = float(config.get("PRACTICE_PRERENDER_DELAY_SECONDS") or 0) if draft else 0
     job, new = jobs.start_default_report(case, member, delayed=delay > 0)

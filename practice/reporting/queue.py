@@ -278,6 +278,11 @@ def ensure_worker_thread() -> None:
         log.exception("could not start the report queue's consumer thread")
 
 
+def is_immediate() -> bool:
+    """Whether jobs run where they are enqueued (``PRACTICE_REPORT_QUEUE_IMMEDIATE``)."""
+    return bool(report_queue().huey.immediate)
+
+
 def runs_in_background_here() -> bool:
     """Whether this web process runs queued jobs itself (immediately or in its thread)."""
     queue = report_queue()
