@@ -85,8 +85,9 @@ RETRY_AFTER = 2
     description=(
         "The default report: clinical, from the day the case opened to today (or the day it "
         "closed), as the case's counsellor generates it with no narrative. It is prepared in "
-        "the background whenever what it shows changes (a note signed or amended, a moment "
-        "tagged on a signed session), and stored with the digest of its inputs. When the "
+        "the background whenever what it shows changes (a note signed or amended at once; "
+        "answers, adoption levels, moments or attendance recorded at a draft a little later), "
+        "and stored with the digest of its inputs. When the "
         "stored copy matches the current inputs, this answers 200 with its bytes, checked "
         "against the recorded SHA-256 first (`Content-Location` names its record). Otherwise "
         "it answers 202: the report is being prepared; ask again at `Location` after "

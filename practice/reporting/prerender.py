@@ -14,7 +14,6 @@ default report works either way.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context
@@ -29,8 +28,6 @@ from practice.core.signals import (
 )
 from practice.reporting import jobs, operations, queue
 from practice.reporting.models import Report, ReportJob
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,10 +46,16 @@ def ask_default(case: Case, member: StaffMember) -> DefaultReport:
     report = operations.stored_default_report(case, digest)
     if report is not None:
         return DefaultReport(report, None)
+    return DefaultReport(None, start_preparing(case, member))
+
+
+def start_preparing(case: Case, member: StaffMember | None) -> ReportJob:
+    """The job preparing ``case``'s default report now: one waiting already, else a new one,
+    enqueued once the request has committed it."""
     job, new = jobs.start_default_report(case, member)
     if new:
         queue.enqueue_after_request(job.id)
-    return DefaultReport(None, job)
+    return job
 
 
 def peek_default(case: Case) -> DefaultReport:

@@ -49,7 +49,7 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
     in_hand = jobs.single_reports_in_hand(member, case)
     latest = prerender.peek_default(case)
     if latest.report is None and latest.job is None and _prepares_by_itself():
-        latest = prerender.ask_default(case, member)
+        latest = prerender.DefaultReport(None, prerender.start_preparing(case, member))
     page = render_template(
         "practice/reports/index.html",
         case=case,
