@@ -41,6 +41,9 @@ class Config:
         if os.environ.get("PRACTICE_REPORT_WORKER_THREAD", "") == ""
         else os.environ["PRACTICE_REPORT_WORKER_THREAD"] == "1"
     )
+    # 0: do not prepare a case's default report on the queue when a note is signed or amended
+    # (asking for it still prepares it). Default: prepared.
+    PRACTICE_PRERENDER_REPORTS = os.environ.get("PRACTICE_PRERENDER_REPORTS", "") != "0"
     # One JSON object per log line (for a log collector) instead of plain text.
     PRACTICE_LOG_JSON = os.environ.get("PRACTICE_LOG_JSON", "") == "1"
     # The host names this tracker answers to, comma-separated ("tracker.example.org"; a

@@ -41,6 +41,9 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "TESTING": True,
         # Report jobs run where they are asked for, on the test's connection (no consumer).
         "PRACTICE_REPORT_QUEUE_IMMEDIATE": True,
+        # Signing a note would render a PDF in every test that signs one; the tests of the
+        # prepared default report turn it on.
+        "PRACTICE_PRERENDER_REPORTS": False,
     }
     config.update(overrides)
     return create_app(config, instance_path=str(instance_path))

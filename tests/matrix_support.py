@@ -176,6 +176,8 @@ ACCESS: dict[str, str] = {
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
     "practice.reports.download": "read",
+    # The default report: served when prepared, else asked for on the queue; never rendered here.
+    "practice.reports.latest": "read",
     "practice.jobs.index": "staff",
     "practice.jobs.create": "staff",
     "practice.jobs.status": "own or admin",
@@ -247,6 +249,7 @@ ACCESS: dict[str, str] = {
     "practice.api.report_create": "edit",
     "practice.api.report_read": "read",
     "practice.api.report_download": "read",
+    "practice.api.report_default": "read",
     "practice.api.caseload": "reviewer",
     "practice.api.moment_types_list": "staff",
     "practice.api.moment_type_read": "staff",

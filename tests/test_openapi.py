@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 40
+    assert len(documented) == 41
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -214,6 +214,11 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "GET", "/cases/{case_id}/reports", case_id=case_id)
     api.call(c, "GET", "/reports/{report_id}", report_id=report_id)
     api.call(c, "GET", "/reports/{report_id}/download", report_id=report_id)
+    # The default report: being prepared (202), then, prepared on the queue, its bytes.
+    pending = api.call(c, "GET", "/cases/{case_id}/reports/default", case_id=case_id)
+    assert pending.status_code == 202 and pending.headers["Location"].endswith("/default")
+    ready = api.call(c, "GET", "/cases/{case_id}/reports/default", case_id=case_id)
+    assert ready.status_code == 200
     api.call("supervisor", "GET", "/caseload")
 
     documented = {

@@ -179,6 +179,19 @@ def _operation(described: Operation, operation_id: str, has_path_parameters: boo
         "tags": [described.tag],
         "responses": {str(described.status): _success(described)},
     }
+    if described.accepted is not None:
+        operation["responses"]["202"] = {
+            "description": "Not ready yet: being prepared. Ask again at `Location` after "
+            "`Retry-After` seconds.",
+            "headers": {
+                "Location": {"description": "Where to ask again.", "schema": {"type": "string"}},
+                "Retry-After": {
+                    "description": "Seconds to wait before asking again.",
+                    "schema": {"type": "integer"},
+                },
+            },
+            "content": {"application/json": {"schema": described.accepted}},
+        }
     if described.description:
         operation["description"] = described.description
     if described.query is not None:

@@ -66,6 +66,8 @@ class Operation:
     returns: type[Schema] | None = None
     media_type: str = "application/json"
     errors: tuple[int, ...] = field(default_factory=tuple)
+    # A 202 answer with this body and a ``Location`` to poll: the result is not ready yet.
+    accepted: type[Schema] | None = None
 
 
 def operation(
@@ -79,13 +81,14 @@ def operation(
     returns: type[Schema] | None = None,
     media_type: str = "application/json",
     errors: Sequence[int] = (),
+    accepted: type[Schema] | None = None,
 ) -> Callable:
     """Document a view and validate its query: the loaded arguments are passed to the view as
     ``args``. The view reads its body with ``body()`` once it has loaded and authorised what it
     changes, so that a read-only user gets 403 whatever they send. Place it below the policy
     decorator."""
     spec = Operation(
-        summary, tag, description, body, query, status, returns, media_type, tuple(errors)
+        summary, tag, description, body, query, status, returns, media_type, tuple(errors), accepted
     )
 
     def decorator(view: Callable) -> Callable:

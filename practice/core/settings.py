@@ -41,6 +41,12 @@ DEFAULTS: dict[str, Any] = {
     # Per staff member: report jobs waiting or running at once (one batch among them at most),
     # so that one account cannot fill the queue and starve everyone else's reports.
     "PRACTICE_REPORT_JOBS_PER_USER": 10,
+    # Prepare a case's default report on the queue when what it shows changes (a note signed,
+    # an addendum, a moment tagged on a signed session): practice.reporting.prerender.
+    "PRACTICE_PRERENDER_REPORTS": True,
+    # A change to a draft (a moment tagged live, answers autosaved) prepares it this much later,
+    # so that a burst of changes shares one render.
+    "PRACTICE_PRERENDER_DELAY_SECONDS": 30,
     "PRACTICE_MAX_NOTE_LENGTH": 20_000,
     "PRACTICE_LOGIN_MAX_FAILURES": 5,
     "PRACTICE_LOGIN_LOCK_SECONDS": 15 * 60,

@@ -13,6 +13,11 @@ receivers run inside the request, before its commit, so they must not commit eit
 - ``moment_tagged``: a cycle moment was recorded (Moments tab, live mode or API). Sender: the
   flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form", "live"
   or "api").
+- ``case_record_changed``: something a case's reports show changed other than by the signals
+  above (an addendum to a signed note; CSI-4 answers or adoption levels recorded at a draft).
+  Sender: the ``Case``. Keywords ``what`` (``"addendum"``, ``"measure"``, ``"adoption"``),
+  ``member`` (who changed it, when known) and ``draft`` (True for a draft's change, which
+  comes in bursts). The reporting area prepares the default report again.
 - ``report_generated``: a progress report PDF was generated and recorded. Sender: the
   flushed ``Report``. Keyword ``member``: the ``StaffMember`` it was generated as.
 """
@@ -28,4 +33,7 @@ attendance_changed = signals.signal(
     "attendance-changed", doc="Who attended a draft session was changed."
 )
 moment_tagged = signals.signal("moment-tagged", doc="A cycle moment was tagged in a session.")
+case_record_changed = signals.signal(
+    "case-record-changed", doc="Something a case's reports show changed."
+)
 report_generated = signals.signal("report-generated", doc="A progress report PDF was generated.")

@@ -20,6 +20,7 @@ from practice.cases.models import Case, Partner
 from practice.cases.operations import latest_opening_date
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.measures import consent
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
@@ -95,6 +96,7 @@ def record_csi4(
             "partner_id": partner.id,
         },
     )
+    case_record_changed.send(therapy_session.case, member=recorded_by, what="measure", draft=True)
     return response
 
 

@@ -82,16 +82,20 @@ def _generate_one(
             case = db.get(Case, case_id) if case_id is not None else None  # None: purged
             if case is None:
                 raise ReportError("The case no longer exists.")
-            start, end = _period(case, params)
-            operations.generate_report(
-                case,
-                start,
-                end,
-                params["audience"],
-                params.get("narrative") or "",
-                _author(case, params),
-                recommendations=params.get("recommendations") or "",
-            )
+            if params.get("default"):
+                # Renders only when no stored copy matches the inputs as they are now.
+                operations.prepare_default_report(case)
+            else:
+                start, end = _period(case, params)
+                operations.generate_report(
+                    case,
+                    start,
+                    end,
+                    params["audience"],
+                    params.get("narrative") or "",
+                    _author(case, params),
+                    recommendations=params.get("recommendations") or "",
+                )
             counted = jobs.count_case(job_id, ticket, position, done=1)
         except Exception as error:
             if not isinstance(error, Refused):

@@ -83,11 +83,17 @@ def _too_many(limit: int) -> str:
 
 
 def unfinished_jobs(member: StaffMember) -> list[ReportJob]:
-    """``member``'s jobs still waiting or running."""
+    """``member``'s jobs still waiting or running, not counting the default reports the
+    practice prepares by itself (those are not the member's to limit)."""
     query = select(ReportJob).where(
         ReportJob.created_by_id == member.id, ReportJob.status.in_(UNFINISHED)
     )
-    return list(db.scalars(query))
+    return [job for job in db.scalars(query) if not is_default_job(job)]
+
+
+def is_default_job(job: ReportJob) -> bool:
+    """Whether ``job`` prepares a case's default report (``start_default_report``)."""
+    return bool((job.parameters or {}).get("default"))
 
 
 def _is_batch(job: ReportJob) -> bool:
@@ -104,6 +110,8 @@ def check_report_rate(member: StaffMember) -> None:
         select(func.count(Report.id)).where(
             Report.generated_by_id == member.id,
             Report.generated_at > utcnow() - RECENT_REPORTS,
+            # Default reports the practice prepared by itself are not the member's asking.
+            Report.inputs_digest.is_(None),
         )
     )
     if len(unfinished_jobs(member)) + (recent or 0) >= limit:
@@ -224,7 +232,58 @@ def start_single_report(
     )
 
 
-def _start_job(member: StaffMember, cases: Sequence[Case], parameters: dict) -> ReportJob:
+@atomic
+def start_default_report(
+    case: Case, member: StaffMember | None = None, *, delayed: bool = False
+) -> tuple[ReportJob, bool]:
+    """Record a job that prepares ``case``'s default report (clinical, whole case to today) as
+    its counsellor; ``member``, who caused it (signed a note, asked for the report), is the
+    audit's actor. ``delayed``: the caller enqueues it to run a little later (a draft being
+    edited). A job still waiting for the case is reused, as it reads the inputs when it runs,
+    unless it is a delayed one and this one is not. Returns (the job, whether it is new): the
+    caller enqueues a new job once it is committed (a reused one is on the queue already).
+    Flushes.
+    """
+    waiting = default_job_in_hand(case, waiting_only=True)
+    if waiting is not None and (delayed or not waiting.parameters.get("delayed")):
+        return waiting, False
+    job = _start_job(
+        case.counsellor,
+        [case],
+        {
+            "audience": operations.DEFAULT_AUDIENCE.value,
+            "from": None,
+            "to": None,
+            "author_id": case.counsellor_id,
+            "default": True,
+            "delayed": delayed,
+        },
+        actor=member,
+    )
+    return job, True
+
+
+def default_job_in_hand(case: Case, *, waiting_only: bool = False) -> ReportJob | None:
+    """The newest job preparing ``case``'s default report that is waiting (or running,
+    unless ``waiting_only``); None if there is none."""
+    statuses = (JobStatus.QUEUED,) if waiting_only else UNFINISHED
+    query = (
+        select(ReportJob)
+        .where(ReportJob.status.in_(statuses), ReportJob.total == 1)
+        .order_by(ReportJob.id.desc())
+    )
+    for job in db.scalars(query):
+        if is_default_job(job) and job.parameters.get("case_ids") == [case.id]:
+            return job
+    return None
+
+
+def _start_job(
+    member: StaffMember,
+    cases: Sequence[Case],
+    parameters: dict,
+    actor: StaffMember | None = None,
+) -> ReportJob:
     job = ReportJob(
         created_by_id=member.id,
         status=JobStatus.QUEUED,
@@ -245,7 +304,7 @@ def _start_job(member: StaffMember, cases: Sequence[Case], parameters: dict) -> 
     audit.record(
         "report_job_started",
         obj=job,
-        actor=member,
+        actor=actor or member,
         case_id=cases[0].id if len(cases) == 1 else None,
         detail={
             "job_id": job.id,
@@ -253,6 +312,7 @@ def _start_job(member: StaffMember, cases: Sequence[Case], parameters: dict) -> 
             "audience": parameters["audience"],
             "from": parameters["from"],
             "to": parameters["to"],
+            **({"default": True} if parameters.get("default") else {}),
         },
     )
     return job
@@ -275,7 +335,9 @@ def single_reports_in_hand(member: StaffMember, case: Case) -> list[ReportJob]:
     return [
         job
         for job in db.scalars(query)
-        if job.parameters.get("case_ids") == [case.id] and "author_id" in job.parameters
+        if job.parameters.get("case_ids") == [case.id]
+        and "author_id" in job.parameters
+        and not is_default_job(job)
     ]
 
 
@@ -504,11 +566,19 @@ def jobs_for(member: StaffMember, limit: int = 50) -> list[tuple[ReportJob, str]
 
 
 def job_for_viewer(member: StaffMember, job_id: int) -> ReportJob | None:
-    """The job if ``member`` started it or is an admin; None otherwise."""
+    """The job if ``member`` started it or is an admin, or (a default report's job) may see
+    its case; None otherwise."""
     job = db.get(ReportJob, job_id)
-    if job is None or (job.created_by_id != member.id and not member.is_admin):
+    if job is None:
         return None
-    return job
+    if job.created_by_id == member.id or member.is_admin:
+        return job
+    if is_default_job(job):
+        visible = visible_cases(member).with_only_columns(Case.id)
+        case_ids = job.parameters.get("case_ids") or []
+        if db.scalar(visible.where(Case.id.in_(case_ids)).limit(1)) is not None:
+            return job
+    return None
 
 
 def failures(job: ReportJob) -> list[str]:

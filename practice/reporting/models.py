@@ -28,7 +28,10 @@ class Report(Base):
     """A PDF as generated; the stored bytes hash to ``sha256``."""
 
     __tablename__ = "practice_report"
-    __table_args__ = (sa.CheckConstraint(check_in("audience", Audience), name="audience"),)
+    __table_args__ = (
+        sa.CheckConstraint(check_in("audience", Audience), name="audience"),
+        sa.Index("ix_practice_report_case_digest", "case_id", "inputs_digest"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_case.id"), index=True)
@@ -46,6 +49,9 @@ class Report(Base):
     page_count: Mapped[int] = mapped_column(default=0)
     # Relative to the instance folder's report store; never a user-supplied path.
     storage_path: Mapped[str] = mapped_column(sa.String(255))
+    # A prepared default report's: the SHA-256 of its HTML with the "generated on" time left
+    # out (``practice.reporting.prerender``); None for every other report.
+    inputs_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class ReportJob(Base):

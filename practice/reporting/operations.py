@@ -16,7 +16,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import abort, current_app
@@ -37,6 +37,14 @@ from practice.reports.progress_report import build_report_html, report_context
 
 MAX_NARRATIVE_LENGTH = 10_000
 AUDIENCES = tuple(a.value for a in Audience)
+# The default report: the one the Reports tab and the API's ``/reports/default`` serve,
+# prepared in the background (``practice.reporting.prerender``). Clinical, from the day the
+# case opened to today (``default_period``), generated as the case's counsellor, with no
+# narrative or recommendations.
+DEFAULT_AUDIENCE = Audience.CLINICAL
+# What the digest of a report's inputs puts in place of its "generated on" time, so that two
+# renders of the same inputs have the same digest.
+_PINNED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class ReportError(Refused):
@@ -149,6 +157,8 @@ class RenderedReport:
     # Signed sessions whose note failed its hash check; the report names them.
     tampered_session_ids: tuple[int, ...] = ()
     recommendations: str = ""
+    # A prepared default report's ``inputs_digest``; None for any other.
+    inputs_digest: str | None = None
 
 
 def generate_report(
@@ -202,6 +212,13 @@ def render_report(
     context = report_context(
         case, start, end, audience, narrative, member, recommendations=recommendations
     )
+    return _render(case, member, context, narrative)
+
+
+def _render(
+    case: Case, member: StaffMember, context: dict, narrative: str, digest: str | None = None
+) -> RenderedReport:
+    """Draw the PDF of ``context`` (ending the read transaction first)."""
     html = build_report_html(context)
     case_id, member_id = case.id, member.id
     # WeasyPrint takes a second or more and reads nothing: end the reading transaction first,
@@ -211,17 +228,67 @@ def render_report(
     data = render_pdf(html)
     return RenderedReport(
         case_id=case_id,
-        audience=audience,
-        start=start,
-        end=end,
+        audience=context["audience"],
+        start=context["period_start"],
+        end=context["period_end"],
         narrative=narrative,
         member_id=member_id,
         generated_at=context["generated_at"],
         data=bytes(data),
         page_count=getattr(data, "page_count", 0),
         tampered_session_ids=_tampered_ids(context),
-        recommendations=recommendations,
+        recommendations=context["recommendations"],
+        inputs_digest=digest,
     )
+
+
+# --- The default report, prepared before it is asked for ------------------------------------
+
+
+def inputs_digest(context: dict) -> str:
+    """The SHA-256 of the report's HTML with its "generated on" time pinned: the same for two
+    renders of the same inputs, different as soon as anything the report shows differs (a
+    signed note, an addendum, a measure, the period's last day, consent, the page size)."""
+    pinned = {**context, "generated_at": _PINNED_TIME, "generated_local": _PINNED_TIME}
+    return hashlib.sha256(build_report_html(pinned).encode("utf-8")).hexdigest()
+
+
+def _default_context(case: Case) -> dict:
+    start, end = default_period(case, date.today())
+    return report_context(case, start, end, DEFAULT_AUDIENCE, "", case.counsellor)
+
+
+def default_digest(case: Case) -> str:
+    """The digest of the case's default report as it would be rendered now (reads, renders
+    no PDF: tens of milliseconds)."""
+    return inputs_digest(_default_context(case))
+
+
+def stored_default_report(case: Case, digest: str) -> Report | None:
+    """The newest stored default report of ``case`` made from inputs with ``digest``."""
+    return db.scalar(
+        select(Report)
+        .where(Report.case_id == case.id, Report.inputs_digest == digest)
+        .order_by(Report.id.desc())
+        .limit(1)
+    )
+
+
+def prepare_default_report(case: Case) -> tuple[Report, bool]:
+    """The case's default report for its current inputs: the stored copy when one matches
+    (nothing rendered), else rendered, stored and recorded as the case's counsellor, as
+    ``generate_report`` records any report. Returns (report, rendered now).
+
+    For the report queue's job: ends the read transaction before rendering.
+    """
+    context = _default_context(case)
+    digest = inputs_digest(context)
+    stored = stored_default_report(case, digest)
+    if stored is not None:
+        return stored, False
+    member = case.counsellor
+    rendered = _render(case, member, context, "", digest)
+    return _record(rendered, member, None), True
 
 
 @atomic
@@ -245,6 +312,7 @@ def _record(rendered: RenderedReport, member: StaffMember, copy_to: Path | None)
         size_bytes=len(data),
         page_count=rendered.page_count,
         storage_path="",
+        inputs_digest=rendered.inputs_digest,
     )
     db.add(report)
     db.flush()  # the id names the file
@@ -263,6 +331,7 @@ def _record(rendered: RenderedReport, member: StaffMember, copy_to: Path | None)
             "report_id": report.id,
             "pages": report.page_count,
             "integrity_failures": len(rendered.tampered_session_ids),
+            **({"prepared": True} if rendered.inputs_digest else {}),
         },
     )
     _audit_integrity(rendered.case_id, rendered.tampered_session_ids, member, "report")

@@ -225,9 +225,10 @@ def _ping_redis(url: str) -> None:
         client.close()
 
 
-def enqueue_after_request(job_id: int) -> None:
-    """Enqueue the job once the current request has committed it (``enqueue_requested``)."""
-    g.setdefault(_REQUESTED, []).append(job_id)
+def enqueue_after_request(job_id: int, delay: float | None = None) -> None:
+    """Enqueue the job once the current request has committed it (``enqueue_requested``); with
+    ``delay``, to run that many seconds later (the queue holds it as scheduled meanwhile)."""
+    g.setdefault(_REQUESTED, []).append((job_id, delay))
 
 
 def enqueue_requested(_error: BaseException | None = None) -> None:
@@ -238,17 +239,18 @@ def enqueue_requested(_error: BaseException | None = None) -> None:
     not enqueued stays recorded, and the sweep hands it to the queue later.
     """
     requested = g.pop(_REQUESTED, [])
-    for job_id in requested:
+    for job_id, delay in requested:
         try:
-            enqueue(job_id)
+            enqueue(job_id, delay)
         except Exception:
             log.exception("report job %s could not be enqueued", job_id)
     if requested:
         ensure_worker_thread()
 
 
-def enqueue(job_id: int) -> None:
-    """Put a committed job on the queue under its ticket; a job rolled back or ended is skipped.
+def enqueue(job_id: int, delay: float | None = None) -> None:
+    """Put a committed job on the queue under its ticket (``delay`` seconds from now, if given);
+    a job rolled back or ended is skipped.
 
     If the queue does not take it, the job is failed with the reason (``jobs.NOT_TAKEN``).
     """
@@ -258,7 +260,7 @@ def enqueue(job_id: int) -> None:
     if ticket is None:
         return
     try:
-        queue.huey.enqueue(queue.report_job.s(job_id, id=ticket))
+        queue.huey.enqueue(queue.report_job.s(job_id, id=ticket, delay=delay or None))
     except Exception:
         log.exception("report job %s: the queue did not take it", job_id)
         with unit_of_work():
@@ -274,6 +276,11 @@ def ensure_worker_thread() -> None:
         report_queue().ensure_worker_thread()
     except Exception:  # the page still shows; jobs wait until a consumer runs
         log.exception("could not start the report queue's consumer thread")
+
+
+def is_immediate() -> bool:
+    """Whether jobs run where they are enqueued (``PRACTICE_REPORT_QUEUE_IMMEDIATE``)."""
+    return bool(report_queue().huey.immediate)
 
 
 def runs_in_background_here() -> bool:

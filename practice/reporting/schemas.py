@@ -44,3 +44,9 @@ class ReportCreateSchema(In):
             "and the clinical record, not in the client report."
         },
     )
+
+
+class ReportPreparingSchema(Out):
+    status = fields.String(metadata={"description": "`preparing`."})
+    job_id = fields.Integer(metadata={"description": "The report job preparing it."})
+    job_status = fields.String(metadata={"description": "`queued` or `running`."})

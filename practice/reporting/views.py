@@ -10,14 +10,25 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
-from practice.reporting import jobs, operations, queue
+from practice.reporting import jobs, operations, prerender, queue
 from practice.reporting.forms import ReportForm
+from practice.reporting.models import Report
 from practice.reporting.operations import MAX_NARRATIVE_LENGTH
 from practice.reports import pdf
 from practice.web import access
@@ -36,6 +47,9 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
     ``refused``: the form (``preview`` or ``generate``) being shown again, with its errors.
     """
     in_hand = jobs.single_reports_in_hand(member, case)
+    latest = prerender.peek_default(case)
+    if latest.report is None and latest.job is None and _prepares_by_itself():
+        latest = prerender.DefaultReport(None, prerender.start_preparing(case, member))
     page = render_template(
         "practice/reports/index.html",
         case=case,
@@ -45,9 +59,22 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
         max_narrative=MAX_NARRATIVE_LENGTH,
         jobs_in_hand=[(job, jobs.progress(job)) for job in in_hand],
         period_label=jobs.period_label,
+        latest=latest,
+        latest_progress=jobs.progress(latest.job) if latest.job else None,
     )
     audit.record("reports_listed", obj=case, detail={"page": refused} if refused else None)
     return page
+
+
+def _prepares_by_itself() -> bool:
+    return bool(current_app.config.get("PRACTICE_PRERENDER_REPORTS"))
+
+
+def _pdf_response(data: bytes, report: Report, case: Case) -> Response:
+    name = _UNSAFE_FILENAME.sub("_", operations.download_name(report, case.reference))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _asset_url(name: str) -> str:
@@ -100,17 +127,30 @@ def generate(case_id: int):
     return _page(case, member, form, refused="generate")
 
 
+@bp.route("/cases/<int:case_id>/reports/latest")
+@access.staff
+def latest(case_id: int):
+    """The case's default report (clinical, whole case to today): the stored copy when it
+    matches the current inputs, else back to the Reports tab, where it shows being prepared.
+    Never renders in the request."""
+    member = access.current_staff()
+    case = case_for_viewer(member, case_id)
+    asked = prerender.ask_default(case, member)
+    if asked.report is not None:
+        with refusal_flashed():
+            return _pdf_response(operations.read_report(asked.report, member), asked.report, case)
+    else:
+        flash("The latest clinical report is being prepared; it shows here when ready.", "success")
+    return redirect(url_for(".index", case_id=case.id))
+
+
 @bp.route("/reports/<int:report_id>/download")
 @access.staff
 def download(report_id: int):
     member = access.current_staff()
     report, case = operations.report_for_viewer(member, report_id)
     with refusal_flashed():
-        data = operations.read_report(report, member)
-        name = _UNSAFE_FILENAME.sub("_", operations.download_name(report, case.reference))
-        response = Response(data, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return _pdf_response(operations.read_report(report, member), report, case)
     return redirect(url_for(".index", case_id=case.id))
 
 

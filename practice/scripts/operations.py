@@ -19,7 +19,7 @@ from practice import audit
 from practice.cases.models import CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
-from practice.core.signals import attendance_changed
+from practice.core.signals import attendance_changed, case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.scripts.adoption import (
     ABSENT,
@@ -272,6 +272,7 @@ def record_adoption(
             "absent_assignment_ids": sorted(a.id for a in absent),
         },
     )
+    case_record_changed.send(therapy_session.case, what="adoption", draft=True)
 
 
 def _clean_entry(entry: ObservationInput) -> ObservationInput:

@@ -26,7 +26,7 @@ from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
-from practice.core.signals import attendance_changed, note_signed
+from practice.core.signals import attendance_changed, case_record_changed, note_signed
 from practice.core.unit_of_work import atomic
 from practice.sessions import signed_notes
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
@@ -358,6 +358,7 @@ def add_addendum(therapy_session: TherapySession, member: StaffMember, text: str
     audit.record(
         "addendum_added", obj=therapy_session, detail={"addendum_id": addendum.id, **detail}
     )
+    case_record_changed.send(therapy_session.case, member=member, what="addendum")
     return addendum
 
 

@@ -22,7 +22,7 @@ from practice.moments import api as moment_api
 from practice.moments import live_views, vocabulary_views
 from practice.moments import views as moment_views
 from practice.reporting import api as report_api
-from practice.reporting import job_views
+from practice.reporting import job_views, prerender, queue
 from practice.reporting import views as report_views
 from practice.scripts import api as script_api
 from practice.scripts import views as script_views
@@ -51,6 +51,10 @@ blueprint.before_request(protect_unsafe_methods)
 # The request owns its transaction: committed once the view (or an error handler) has answered.
 blueprint.after_request(outage.commit_or_unavailable)
 blueprint.after_request(security_headers)
+# Report jobs a request recorded (a default report to prepare after a note is signed) are put
+# on the report queue once the request has committed them.
+blueprint.teardown_request(queue.enqueue_requested)
+prerender.connect_signals()
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)
 blueprint.context_processor(supervision_panels.comment_badge)
