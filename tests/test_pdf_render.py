@@ -51,7 +51,9 @@ def test_a_host_freeze_is_left_alone():
     try:
         frozen = gc.get_freeze_count()
         render_pdf(HTML)
-        assert gc.get_freeze_count() >= frozen
+        # Still frozen: the render did not unfreeze the host's objects. (A few frozen objects
+        # may be freed meanwhile by their reference counts, so the count is not exact.)
+        assert gc.get_freeze_count() > frozen // 2
     finally:
         gc.unfreeze()
 
