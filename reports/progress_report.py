@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,19 +37,19 @@ from sqlalchemy.orm import selectinload
 
 from practice.accounts.models import StaffMember
 from practice.cases import eft
-from practice.cases.models import Case, CaseKind
+from practice.cases.models import Case
 from practice.core.database import db, utcnow
-from practice.measures import change, csi4, sharing
-from practice.measures.consent import ShareAudience
+from practice.measures import csi4
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
-from practice.reports import charts, pdf
 from practice.reports import client_words as client_text
-from practice.reports.case_charts import case_charts, plain_trend, svg_data_uri
+from practice.reports import pdf, report_csi4
+from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
-from practice.reports.client_words import ClientWords, client_words
+from practice.reports.client_words import client_words
+from practice.reports.report_charts import report_charts
 from practice.scripts import adoption
 from practice.sessions.models import Addendum, Modality, TherapySession
 from practice.sessions.signed_notes import note_intact
@@ -176,9 +176,9 @@ def report_context(
     words = client_words(case.kind)
     rci = reliable_change_index(config)
     # Consent is read on the day the report is made: a withdrawal counts from its own day.
-    shown = _shown_partners(case, audience, generated_local.date())
-    case_change = _csi4_change(case, end, rci)
-    csi4_rows = _csi4_rows(case_change, partners, shown, words if client else None)
+    shown = report_csi4.shown_partners(case, audience, generated_local.date())
+    case_change = report_csi4.csi4_change(case, end, rci)
+    csi4_rows = report_csi4.csi4_rows(case_change, partners, shown, words if client else None)
     return {
         "practice_name": config["PRACTICE_NAME"],
         "page_stylesheet": PAGE_SIZES[page_size],
@@ -229,7 +229,7 @@ def report_context(
         "charts": (
             []
             if audience == Audience.REFERRER
-            else _charts(progress, words if client else None, shown)
+            else report_charts(progress, words if client else None, shown)
         ),
         "sessions": sessions,
         "adoption": adoption_rows,
@@ -237,7 +237,7 @@ def report_context(
         "adoption_levels": adoption.ADOPTION_LEVELS,
         "adoption_rule": adoption.ADOPTION_RULE,
         "csi4": csi4_rows,
-        "csi4_couple": _couple_csi4(case_change, csi4_rows, words if client else None),
+        "csi4_couple": report_csi4.couple_csi4(case_change, csi4_rows, words if client else None),
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "csi4_rci": rci,
         "csi4_real_change": client_text.real_change_explained(rci),
@@ -400,107 +400,6 @@ def _by_partner(rows: list[dict], names: list[str]) -> list[dict]:
     return [{"partner": name, "scripts": grouped.get(name, [])} for name in names]
 
 
-def _csi4_change(case: Case, end: date, rci: float) -> change.CaseChange | None:
-    """Each partner's CSI-4 from their baseline to their latest reading by the period's end,
-    judged by reliable change as the case page judges it; None before the first session."""
-    through = _last_session_by(case, end)
-    return change.case_change(case, rci, through=through) if through is not None else None
-
-
-def _csi4_rows(
-    case_change: change.CaseChange | None,
-    partners: list,
-    shown: set[int],
-    words: ClientWords | None,
-) -> list[dict]:
-    """Each partner's CSI-4 row: baseline, latest, change and its verdict, in the clinician's
-    words or the clients' (``words``).
-
-    ``shown``: the partners whose scores this audience may read; the others' rows hold no
-    score, only that they are kept private.
-    """
-    rci = case_change.rci if case_change else 0
-    judged = {p.partner_id: p for p in case_change.partners} if case_change else {}
-    rows = []
-    for partner in partners:
-        row: dict = {
-            "partner": partner.display_name,
-            "shown": partner.id in shown,
-            "count": 0,
-        }
-        found = judged.get(partner.id)
-        verdict = found.change if found else None
-        if verdict is None:
-            # Never measured: there is no score to keep private, and saying so tells none.
-            row["shown"] = True
-        if verdict is None or not row["shown"]:
-            rows.append(row)
-            continue
-        row |= {
-            "count": verdict.readings,
-            "first": verdict.baseline,
-            "first_on": found.baseline_at.date(),
-            "latest": verdict.latest,
-            "latest_on": found.latest_at.date(),
-            "change": verdict.change,
-            "change_text": change.signed(verdict.change),
-            "below_cutoff": verdict.below_cutoff,
-            "category": verdict.category,
-            "slide": verdict.slide,
-        }
-        if words is not None:
-            row["verdict"] = client_text.change_words(verdict.category)
-            row["slide_text"] = client_text.SLIDE_WORDS if verdict.slide else ""
-            row["standing"] = client_text.standing_words(verdict.below_cutoff)
-        else:
-            row["verdict"] = verdict.label
-            row["explanation"] = found.explanation(rci)
-            row["slide_text"] = found.slide_explanation(rci) or ""
-            row["standing"] = "Below" if verdict.below_cutoff else "At or above"
-        rows.append(row)
-    return rows
-
-
-def _couple_csi4(
-    case_change: change.CaseChange | None, rows: list[dict], words: ClientWords | None
-) -> str | None:
-    """The couple's CSI-4 course in words, or None: only for a couple whose partners' scores are
-    all shown (the pair's verdict would otherwise tell a hidden score's direction)."""
-    if case_change is None or not rows or not all(row["shown"] for row in rows):
-        return None
-    key = case_change.couple  # None for an individual or a family
-    if key is None:
-        return None
-    return client_text.COUPLE_WORDS[key] if words is not None else csi4.COUPLE_LABELS[key]
-
-
-def _last_session_by(case: Case, end: date) -> TherapySession | None:
-    """The case's last (unvoided) session on or before ``end``: what a report can look back on."""
-    return db.scalars(
-        select(TherapySession)
-        .where(
-            TherapySession.case_id == case.id,
-            TherapySession.voided_at.is_(None),
-            TherapySession.starts_at <= datetime.combine(end, time.max, UTC),
-        )
-        .order_by(TherapySession.starts_at.desc(), TherapySession.id.desc())
-        .limit(1)
-    ).first()
-
-
-def _shown_partners(case: Case, audience: str, on: date) -> set[int]:
-    """Whose CSI-4 scores a report for ``audience`` may show on the day ``on``: the clinical
-    record everyone's; an individual client their own; otherwise those whose consent to the
-    other partner (client report) or to a referrer (referrer report) is in force that day."""
-    everyone = {partner.id for partner in case.partners}
-    if audience == Audience.CLINICAL:
-        return everyone
-    if audience == Audience.CLIENT and case.kind == CaseKind.INDIVIDUAL:
-        return everyone
-    share_with = ShareAudience.PARTNER if audience == Audience.CLIENT else ShareAudience.REFERRER
-    return sharing.partners_sharing(case, share_with, on) & everyone
-
-
 def _stage(case: Case, progress: CaseProgress) -> dict:
     staged = [point.eft_stage for point in progress.sessions if point.eft_stage]
     return {
@@ -510,94 +409,6 @@ def _stage(case: Case, progress: CaseProgress) -> dict:
         "at_end": staged[-1] if staged else None,
         "names": eft.NAMES,
     }
-
-
-def _charts(progress: CaseProgress, words: ClientWords | None, shown: set[int]) -> list[dict]:
-    """The case page's four SVG charts, embedded as the case page embeds them: data-URI images;
-    ``words``: the clients' words (the client report), or None for the clinician's.
-
-    As ``<img>`` WeasyPrint draws the SVG with its SVG renderer, still as vectors, about twice as
-    fast as inline SVG run through the HTML cascade; the alt text tags the figure for screen
-    readers; and the browser preview shows it under the page's CSP.
-    """
-    client = words is not None
-    svgs = case_charts(
-        progress,
-        id_prefix="report",
-        words=words.chart_words if client else charts.CLINICAL,
-        alphabetical=client,
-        csi4_shown=shown,
-    )
-    trend = progress.trend
-    if client:
-        levels = [name.lower() for name in words.chart_words.adoption_levels]
-        captions = {
-            "cycle_balance": (
-                "Each pair of bars is one session: the harder moments, when the pattern took "
-                f"over, and the calmer ones, {words.reaching}, each counted by how strong it was."
-            ),
-            "deescalation_share": (
-                "Per session, the calmer moments as a share of all the moments noted, counted "
-                f"by how strong they were. Over the last {balance.TREND_WINDOW} sessions: "
-                f"{plain_trend(trend.label)}."
-            ),
-            "adoption": (
-                "How each new way of talking was used, session by session: "
-                f"{', '.join(levels[:-1])} or {levels[-1]}. A ring marks where it became part of "
-                "your routine: used on your own at two sessions in a row."
-            ),
-            "csi4": (
-                f"How satisfied {words.you_each} felt, session by session, from 0 to 21; above "
-                "the dashed line usually means feeling content with the relationship."
-            ),
-        }
-        titles = {
-            "cycle_balance": words.chart_words.balance_title,
-            "deescalation_share": words.chart_words.share_title,
-            "adoption": words.chart_words.adoption_title,
-            "csi4": words.chart_words.csi4_title,
-        }
-    else:
-        captions = {
-            "cycle_balance": (
-                "Escalating and de-escalating load per session (moments weighted by intensity)."
-            ),
-            "deescalation_share": (
-                "Per session, the de-escalation share: de-escalating load ÷ (escalating + "
-                f"de-escalating load). Trend over the last {balance.TREND_WINDOW} sessions that "
-                f"have one: {trend.label}."
-            ),
-            "adoption": (
-                f"Scripts: {adoption.adoption_scale()}. A ring marks where a script counts as "
-                f"adopted (level {adoption.ADOPTED_LEVEL} or more at two sessions in a row)."
-            ),
-            "csi4": (
-                f"Couples Satisfaction Index (CSI-4, {csi4.CSI4_MIN_TOTAL}–{csi4.CSI4_MAX_TOTAL}) "
-                "per partner; below "
-                f"{csi4.CSI4_CUTOFF:g} (dashed line) suggests notable dissatisfaction with the "
-                "relationship."
-            ),
-        }
-        titles = {
-            "cycle_balance": "Cycle balance per session",
-            "deescalation_share": "De-escalation share per session",
-            "adoption": "Script adoption",
-            "csi4": "Couples Satisfaction Index (CSI-4)",
-        }
-    kept_private = not any(line.partner_id in shown for line in progress.csi4)
-    # The clients get no chart that only says there is nothing to draw.
-    nothing_to_draw = client and not progress.csi4
-    return [
-        {
-            "key": key,
-            "title": titles[key],
-            "caption": captions[key],
-            "src": svg_data_uri(svg),
-        }
-        for key, svg in vars(svgs).items()
-        # No one's scores to draw: no chart that would only say so.
-        if not (key == "csi4" and ((progress.csi4 and kept_private) or nothing_to_draw))
-    ]
 
 
 # --- Jinja environment ----------------------------------------------------------------------

@@ -45,7 +45,7 @@ from practice.models import (
     Role,
     StaffMember,
 )
-from practice.reporting import batches, jobs, operations, queue
+from practice.reporting import batches, job_limits, jobs, operations, queue
 from tests.conftest import BACKENDS, PASSWORD, make_test_app
 from tests.databases import fresh_database, on_ci
 
@@ -1088,9 +1088,9 @@ def test_waiting_jobs_per_member_are_capped(app, app_context, db, counsellor, ca
     start = (case.opened_on, date.today(), "clinical", "")
     for _ in range(3):
         jobs.start_single_report(counsellor, case, *start)
-    with pytest.raises(jobs.TooManyJobs, match="3 reports waiting or running"):
+    with pytest.raises(job_limits.TooManyJobs, match="3 reports waiting or running"):
         jobs.start_single_report(counsellor, case, *start)
-    with pytest.raises(jobs.TooManyJobs):
+    with pytest.raises(job_limits.TooManyJobs):
         jobs.start_report_batch(counsellor, jobs.BatchParams("client"))
     assert db.scalar(select(func.count(ReportJob.id))) == 3
 
@@ -1099,7 +1099,7 @@ def test_a_limit_refusal_answers_429_in_the_api_shape(app):
     from practice.api.errors import _handle_refusal
 
     with app.test_request_context("/api/v1/cases/1/reports", method="POST"):
-        response = _handle_refusal(jobs.TooManyJobs("Too many."))
+        response = _handle_refusal(job_limits.TooManyJobs("Too many."))
     assert response.status_code == 429
     assert response.get_json()["error"] == {
         "code": "too_many_requests",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.models import MomentType, Report
-from practice.reporting import jobs, operations, prerender, queue
+from practice.reporting import job_limits, job_progress, jobs, operations, prerender, queue
 from practice.reporting.models import JobStatus, ReportJob
 from tests.conftest import PASSWORD
 from tests.test_api_support import audit_actions
@@ -69,7 +69,7 @@ def test_signing_prepares_the_report_and_asking_serves_the_stored_bytes(
     assert stored.audience == "clinical" and stored.generated_by_id == practice.counsellor.id
     assert (stored.period_start, stored.narrative) == (practice.case.opened_on, "")
     job = db.scalar(select(ReportJob).order_by(ReportJob.id.desc()))
-    assert jobs.is_default_job(job) and job.status == JobStatus.FINISHED
+    assert job_limits.is_default_job(job) and job.status == JobStatus.FINISHED
 
     for _ in range(2):
         response = _default(api, practice.case.id)
@@ -178,8 +178,8 @@ def test_the_reports_tab_shows_the_report_being_prepared_then_ready(
     assert client.get(f"/jobs/{job.id}.json").get_json()["active"] is True
     # Whoever sees the case follows the job; the other counsellor does not.
     with app.test_request_context():
-        assert jobs.job_for_viewer(practice.supervisor, job.id) is not None
-        assert jobs.job_for_viewer(practice.other, job.id) is None
+        assert job_progress.job_for_viewer(practice.supervisor, job.id) is not None
+        assert job_progress.job_for_viewer(practice.other, job.id) is None
     assert renders == []
     # Still one job: asking again reuses the one waiting.
     assert db.scalar(select(func.count(ReportJob.id))) == 1

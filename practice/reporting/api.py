@@ -11,7 +11,7 @@ from practice.api.routing import ID, body, bp, created, operation, page_body, pa
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.operations import today
 from practice.cases.scoping import case_for_editor, case_for_viewer
-from practice.reporting import jobs, operations, prerender
+from practice.reporting import job_limits, operations, prerender
 from practice.reporting.models import Report
 from practice.reporting.schemas import ReportCreateSchema, ReportPreparingSchema, ReportSchema
 from practice.web import access
@@ -56,7 +56,7 @@ def reports_list(case_id: int, args: dict):
 def report_create(case_id: int):
     member = access.current_staff()
     case = case_for_editor(member, case_id)
-    jobs.check_report_rate(member)
+    job_limits.check_report_rate(member)
     data = body()
     default_start, default_end = operations.default_period(case, today())
     start = data.get("period_start", default_start)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
 from practice.accounts.models import StaffMember
-from practice.reporting import jobs, queue
+from practice.reporting import job_progress, jobs, queue
 from practice.reporting.forms import ReportBatchForm
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
@@ -26,10 +26,12 @@ def _page(member: StaffMember, form: ReportBatchForm) -> str:
     return render_template(
         "practice/jobs/index.html",
         form=form,
-        jobs=[(job, name, jobs.progress(job)) for job, name in jobs.jobs_for(member)],
+        jobs=[
+            (job, name, job_progress.progress(job)) for job, name in job_progress.jobs_for(member)
+        ],
         case_count=jobs.batch_case_count(member),
         runs_here=queue.runs_in_background_here(),
-        period_label=jobs.period_label,
+        period_label=job_progress.period_label,
     )
 
 
@@ -58,7 +60,7 @@ def create():
 @bp.route("/jobs/<int:job_id>.json")
 @access.staff
 def status(job_id: int):
-    job = jobs.job_for_viewer(access.current_staff(), job_id)
+    job = job_progress.job_for_viewer(access.current_staff(), job_id)
     if job is None:
         abort(404)
-    return jsonify(jobs.progress(job))
+    return jsonify(job_progress.progress(job))

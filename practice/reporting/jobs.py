@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from practice import audit
@@ -33,14 +32,18 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseStatus
 from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
-from practice.core.errors import Refused
 from practice.core.unit_of_work import atomic
 from practice.reporting import operations
-from practice.reporting.models import Audience, JobStatus, Report, ReportJob
+from practice.reporting.job_limits import (
+    UNFINISHED,
+    JobError,
+    check_job_limits,
+    is_default_job,
+)
+from practice.reporting.models import Audience, JobStatus, ReportJob
 
 MAX_ERROR_LENGTH = 1000
 AUDIENCES = tuple(a.value for a in Audience)
-UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 # Runs that may claim a job: the first, then three more after a worker stopped or a run failed
 # beyond one case (the database gone); the job is failed with its reason after that.
 MAX_ATTEMPTS = 4
@@ -56,80 +59,6 @@ GAVE_UP = "the queue gave up on it; start a new batch for the rest."
 NOT_TAKEN = "The report queue did not take this job; nothing was generated. Start it again."
 MORE_NOT_SHOWN = "… (more failures not shown)"
 # Reports rendered in a request (the API's) count against the member's limit this long.
-RECENT_REPORTS = timedelta(minutes=1)
-
-
-class JobError(Refused):
-    """A batch that cannot be started; the message says why."""
-
-
-class TooManyJobs(JobError):
-    """The member has as many report jobs waiting or running as they may (the API's 429)."""
-
-    status = 429
-
-
-BATCH_RUNNING = (
-    "Your previous batch of reports is still waiting or running. Start a new one once it has "
-    "finished (see its progress below)."
-)
-
-
-def _too_many(limit: int) -> str:
-    return (
-        f"You already have {limit} reports waiting or running, as many as the practice allows "
-        "at once. Start more once some have finished."
-    )
-
-
-def unfinished_jobs(member: StaffMember) -> list[ReportJob]:
-    """``member``'s jobs still waiting or running, not counting the default reports the
-    practice prepares by itself (those are not the member's to limit)."""
-    query = select(ReportJob).where(
-        ReportJob.created_by_id == member.id, ReportJob.status.in_(UNFINISHED)
-    )
-    return [job for job in db.scalars(query) if not is_default_job(job)]
-
-
-def is_default_job(job: ReportJob) -> bool:
-    """Whether ``job`` prepares a case's default report (``start_default_report``)."""
-    return bool((job.parameters or {}).get("default"))
-
-
-def _is_batch(job: ReportJob) -> bool:
-    # A single report (the Reports page) carries its author; a batch does not.
-    return "author_id" not in (job.parameters or {})
-
-
-def check_report_rate(member: StaffMember) -> None:
-    """Refuse a report rendered in the request (the API's) when ``member`` has, waiting or
-    running, or made in the last minute, ``PRACTICE_REPORT_JOBS_PER_USER`` reports: one
-    account cannot keep the web workers rendering. Raises TooManyJobs."""
-    limit = int(current_app.config["PRACTICE_REPORT_JOBS_PER_USER"])
-    recent = db.scalar(
-        select(func.count(Report.id)).where(
-            Report.generated_by_id == member.id,
-            Report.generated_at > utcnow() - RECENT_REPORTS,
-            # Default reports the practice prepared by itself are not the member's asking.
-            Report.inputs_digest.is_(None),
-        )
-    )
-    if len(unfinished_jobs(member)) + (recent or 0) >= limit:
-        raise TooManyJobs(
-            f"You have {limit} reports waiting, running or made in the last minute, as many as "
-            "the practice allows at once. Try again in a minute."
-        )
-
-
-def check_job_limits(member: StaffMember, *, batch: bool) -> None:
-    """Refuse a new job when ``member`` has ``PRACTICE_REPORT_JOBS_PER_USER`` jobs waiting or
-    running, or (for a batch) a batch of theirs has not finished; raises TooManyJobs."""
-    waiting = unfinished_jobs(member)
-    if batch and any(_is_batch(job) for job in waiting):
-        raise TooManyJobs(BATCH_RUNNING)
-    limit = int(current_app.config["PRACTICE_REPORT_JOBS_PER_USER"])
-    if len(waiting) >= limit:
-        raise TooManyJobs(_too_many(limit))
 
 
 @dataclass(frozen=True)
@@ -546,89 +475,3 @@ def hand_over(job: ReportJob, ticket: str) -> bool:
         job.error = _with_reason(job.error, f"{WORKER_STOPPED}; {HANDED_BACK}")
         db.flush()
     return True
-
-
-# --- Reading jobs ----------------------------------------------------------------------------
-
-
-def jobs_for(member: StaffMember, limit: int = 50) -> list[tuple[ReportJob, str]]:
-    """The newest jobs ``member`` may see (their own; an admin's: everyone's) with the name of
-    whoever started each."""
-    query = (
-        select(ReportJob, StaffMember.display_name)
-        .join(StaffMember, StaffMember.id == ReportJob.created_by_id)
-        .order_by(ReportJob.created_at.desc(), ReportJob.id.desc())
-        .limit(limit)
-    )
-    if not member.is_admin:
-        query = query.where(ReportJob.created_by_id == member.id)
-    return list(db.execute(query))
-
-
-def job_for_viewer(member: StaffMember, job_id: int) -> ReportJob | None:
-    """The job if ``member`` started it or is an admin, or (a default report's job) may see
-    its case; None otherwise."""
-    job = db.get(ReportJob, job_id)
-    if job is None:
-        return None
-    if job.created_by_id == member.id or member.is_admin:
-        return job
-    if is_default_job(job):
-        visible = visible_cases(member).with_only_columns(Case.id)
-        case_ids = job.parameters.get("case_ids") or []
-        if db.scalar(visible.where(Case.id.in_(case_ids)).limit(1)) is not None:
-            return job
-    return None
-
-
-def failures(job: ReportJob) -> list[str]:
-    """The recorded reasons, one per failed case or job-level problem."""
-    return [line for line in (job.error or "").split("\n") if line]
-
-
-_STATUS_LABELS = {
-    JobStatus.QUEUED: "◷ Waiting",
-    JobStatus.RUNNING: "▶ Running",
-    JobStatus.FINISHED: "✓ Finished",
-    JobStatus.FAILED: "✗ Failed",
-}
-
-
-def status_label(job: ReportJob) -> str:
-    """The job's status in words, with a symbol so colour is never the only sign."""
-    label = _STATUS_LABELS.get(JobStatus(job.status), job.status)
-    if job.status == JobStatus.FINISHED and job.failed:
-        label += ", with failures"
-    return label
-
-
-def period_label(job: ReportJob) -> str:
-    """``Clinical, 05 Jan 2026 to today`` or ``Client, whole case``."""
-    params = job.parameters or {}
-    audience = str(params.get("audience", "")).capitalize()
-    start, end = params.get("from"), params.get("to")
-    if not start and not end:
-        return f"{audience}, whole case"
-    first = f"{date.fromisoformat(start):%d %b %Y}" if start else "case opened"
-    last = f"{date.fromisoformat(end):%d %b %Y}" if end else "today"
-    return f"{audience}, {first} to {last}"
-
-
-def progress(job: ReportJob) -> dict[str, Any]:
-    """What the jobs page shows of a job, as JSON-ready values."""
-    handled = job.done + job.failed
-    return {
-        "id": job.id,
-        "status": job.status,
-        "status_label": status_label(job),
-        "handled": handled,
-        "total": job.total,
-        "done": job.done,
-        "failed": job.failed,
-        "percent": round(100 * handled / job.total) if job.total else 100,
-        "failures": failures(job),
-        "created_at": job.created_at.isoformat() if job.created_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "finished_label": f"{job.finished_at:%d %b %Y, %H:%M} UTC" if job.finished_at else "—",
-        "active": job.status in UNFINISHED,
-    }

@@ -41,7 +41,7 @@ from redis import ConnectionPool, Redis
 from practice.core import private_files
 from practice.core.unit_of_work import unit_of_work
 from practice.reporting import batches, jobs
-from practice.reporting.jobs import JobError
+from practice.reporting.job_limits import JobError
 from practice.reporting.models import JobStatus
 
 log = logging.getLogger(__name__)

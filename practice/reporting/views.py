@@ -26,7 +26,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
-from practice.reporting import jobs, operations, prerender, queue
+from practice.reporting import job_progress, jobs, operations, prerender, queue
 from practice.reporting.forms import ReportForm
 from practice.reporting.models import Report
 from practice.reporting.operations import MAX_NARRATIVE_LENGTH
@@ -57,10 +57,10 @@ def _page(case: Case, member: StaffMember, form: ReportForm, refused: str = "") 
         reports=operations.reports_of_case(case),
         can_edit=can_edit(member, case),
         max_narrative=MAX_NARRATIVE_LENGTH,
-        jobs_in_hand=[(job, jobs.progress(job)) for job in in_hand],
-        period_label=jobs.period_label,
+        jobs_in_hand=[(job, job_progress.progress(job)) for job in in_hand],
+        period_label=job_progress.period_label,
         latest=latest,
-        latest_progress=jobs.progress(latest.job) if latest.job else None,
+        latest_progress=job_progress.progress(latest.job) if latest.job else None,
     )
     audit.record("reports_listed", obj=case, detail={"page": refused} if refused else None)
     return page
