@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test check install db demo lint format clean wheel-check
+.PHONY: run serve test check install db demo lint format clean wheel-check messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,10 @@ clean:
 # (tests/wheel_floors.txt), serving the main paths; about a minute with a warm pip cache.
 wheel-check: install
 	$(BIN)/pytest -q -p no:cacheprovider tests/test_wheel.py
+
+# The catalogue template of every marked message (practice/translations/practice.pot), from which
+# a translator starts a language: pybabel init -i practice/translations/practice.pot
+#   -d practice/translations -D practice -l de
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project couples-cycle-practice \
+		-o practice/translations/practice.pot .

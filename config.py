@@ -23,7 +23,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Couples Cycle Practice")
     PRACTICE_PAGE_SIZE = os.environ.get("PRACTICE_PAGE_SIZE", "A4")
-    PRACTICE_TIME_ZONE = os.environ.get("PRACTICE_TIME_ZONE", "UTC")
+    # The practice's IANA time zone; unset: the server's. PRACTICE_TIME_ZONE is the old name.
+    PRACTICE_TIMEZONE = (
+        os.environ.get("PRACTICE_TIMEZONE") or os.environ.get("PRACTICE_TIME_ZONE") or None
+    )
+    PRACTICE_LOCALE = os.environ.get("PRACTICE_LOCALE") or "en_GB"
     PRACTICE_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PRACTICE_IDLE_MINUTES", 30)))
     PRACTICE_SESSION_LIFETIME = timedelta(hours=float(os.environ.get("PRACTICE_SESSION_HOURS", 12)))
     # Every account must set up two-factor sign-in (an authenticator app) before working.

@@ -43,13 +43,17 @@ class Practice:
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         _check_clinical_settings(app)
+        _check_local_settings(app)
         url_prefix = url_prefix.rstrip("/")
         app.extensions["practice"] = PracticeState(url_prefix, manages_accounts, reauthenticate)
 
         from practice.commands import practice_cli
         from practice.web.blueprint import blueprint
 
+        from practice.web.localisation import init_babel
+
         app.register_blueprint(blueprint, url_prefix=url_prefix or None)
+        init_babel(app)
         app.cli.add_command(practice_cli)
         if _wants_sqlite_tuning(app, manages_accounts):
             _configure_sqlite(app)
@@ -83,6 +87,17 @@ def _check_clinical_settings(app: Flask) -> None:
     try:
         Thresholds.from_config(app.config)
     except (TypeError, ValueError) as error:
+        raise HostSetupError(f"The practice tracker's settings: {error}") from None
+
+
+def _check_local_settings(app: Flask) -> None:
+    """Settle the practice's time zone and locale (``practice.core.local_time``), refusing to
+    start on an unknown one rather than show every page in the wrong time."""
+    from practice.core import local_time
+
+    try:
+        local_time.check_settings(app.config)
+    except ValueError as error:
         raise HostSetupError(f"The practice tracker's settings: {error}") from None
 
 

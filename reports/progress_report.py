@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -38,6 +38,7 @@ from sqlalchemy.orm import selectinload
 from practice.accounts.models import StaffMember
 from practice.cases import eft
 from practice.cases.models import Case
+from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.measures import csi4
 from practice.measures.settings import reliable_change_index
@@ -331,13 +332,9 @@ def _addenda(session_ids: list[int], zone: tzinfo) -> dict[int, list[dict]]:
 
 
 def report_zone(config: Mapping[str, Any]) -> tzinfo:
-    """The practice's time zone (``PRACTICE_TIME_ZONE``, UTC by default), in which a report
-    shows times. Raises ValueError for a name that is not a known IANA zone."""
-    name = str(config.get("PRACTICE_TIME_ZONE") or "UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"PRACTICE_TIME_ZONE must be an IANA time zone, not {name!r}") from None
+    """The practice's time zone (``PRACTICE_TIMEZONE``), in which a report shows times whoever
+    asks for it. Raises ValueError for a name that is not a known IANA zone."""
+    return local_time.practice_zone(config)
 
 
 def _attendance(sessions: list[dict], names: list[str]) -> dict:

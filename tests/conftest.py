@@ -44,6 +44,9 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         # Signing a note would render a PDF in every test that signs one; the tests of the
         # prepared default report turn it on.
         "PRACTICE_PRERENDER_REPORTS": False,
+        # Pages show times in the practice's zone (by default the server's): the tests of
+        # other zones set their own.
+        "PRACTICE_TIMEZONE": "UTC",
     }
     config.update(overrides)
     return create_app(config, instance_path=str(instance_path))

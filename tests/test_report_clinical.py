@@ -56,7 +56,7 @@ def clinical(app, case, narrative: str = "") -> tuple[dict, str]:
 def test_addenda_print_in_full_in_order_with_author_and_local_time(
     app, case_with_addenda, counsellor, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "PRACTICE_TIME_ZONE", "Europe/Berlin")
+    monkeypatch.setitem(app.config, "PRACTICE_TIMEZONE", "Europe/Berlin")
     context, page = clinical(app, case_with_addenda)
     text = report_words(page)
     first = f"Addendum by {counsellor.display_name}, 20 Jan 2026 at 18:00 CET"
@@ -76,7 +76,7 @@ def test_times_are_utc_without_a_practice_time_zone(app, case_with_addenda, coun
 
 
 def test_an_unknown_time_zone_is_refused(app, case_with_addenda, monkeypatch):
-    monkeypatch.setitem(app.config, "PRACTICE_TIME_ZONE", "Mars/Olympus")
+    monkeypatch.setitem(app.config, "PRACTICE_TIMEZONE", "Mars/Olympus")
     with pytest.raises(ValueError, match="IANA time zone"):
         clinical(app, case_with_addenda)
 

@@ -25,8 +25,14 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_CSP_EXTRA": {},
     "PRACTICE_USER_ID_ATTRIBUTE": "id",
     "PRACTICE_PAGE_SIZE": "A4",
-    # The practice's time zone (an IANA name): reports show times in it.
-    "PRACTICE_TIME_ZONE": "UTC",
+    # The practice's time zone (an IANA name; None: the server's zone). Pages, forms, exports
+    # and reports show and take times in it, unless a member chose their own zone. The old
+    # name PRACTICE_TIME_ZONE is still read when this one is unset (deprecated).
+    # practice.core.local_time settles and checks it when the tracker starts.
+    "PRACTICE_TIMEZONE": None,
+    # How dates and times are written and which translation is used (a member may choose
+    # their own).
+    "PRACTICE_LOCALE": "en_GB",
     "PRACTICE_REPORT_DIR": None,  # default: <instance>/reports
     # The report queue (practice.reporting.queue): Redis when set, else a SQLite file.
     "PRACTICE_REDIS_URL": None,

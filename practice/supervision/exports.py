@@ -16,6 +16,7 @@ from flask import current_app
 
 from practice.accounts.models import Role, StaffMember
 from practice.cases import eft
+from practice.core import local_time
 from practice.measures import csi4
 from practice.reports import pdf, progress_report
 from practice.supervision.dashboard import CaseLine, Dashboard, csi4_change_words
@@ -87,7 +88,7 @@ def csv_row(line: CaseLine) -> list[object]:
             line.counsellor,
             line.reference,
             line.session_count,
-            line.last_session_at.date().isoformat() if line.last_session_at else "",
+            _local_day(line.last_session_at),
             line.eft_stage or "",
             line.trend.label,
             round(slope * 100, 1) if slope is not None else "",
@@ -102,6 +103,13 @@ def csv_row(line: CaseLine) -> list[object]:
             " | ".join(flag_text(flag) for flag in line.flags),
         )
     ]
+
+
+def _local_day(moment) -> str:
+    """A moment's day in the practice's zone (ISO), as the pages show it; empty for none."""
+    if moment is None:
+        return ""
+    return local_time.local_day(moment, local_time.practice_zone(current_app.config)).isoformat()
 
 
 def caseload_csv(board: Dashboard) -> str:
@@ -127,6 +135,7 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
     if page_size not in PAGE_CLASSES:
         raise ValueError(f"PRACTICE_PAGE_SIZE must be A4 or Letter, not {page_size!r}")
     generated = board.generated_at
+    generated_local = local_time.to_local(generated, local_time.practice_zone(config))
     # Over every active case in scope, like the per-counsellor lines, whatever the filters.
     flagged = sum(summary.flagged for summary in board.summaries)
     rules = describe_thresholds(board.thresholds)
@@ -134,10 +143,11 @@ def summary_context(board: Dashboard, member: StaffMember) -> dict:
     return {
         "practice_name": config["PRACTICE_NAME"],
         "page_class": PAGE_CLASSES[page_size],
-        "title": f"Caseload summary, {day(generated)}",
+        "title": f"Caseload summary, {day(generated_local)}",
         "scope": scope_label(member),
         "generated_by": member.display_name,
         "generated_at": generated,
+        "generated_local": generated_local,
         "filtered": board.query.filtered,
         "total": board.total,
         "shown": len(board.lines),

@@ -32,7 +32,7 @@ from practice.supervision import api as caseload_api
 from practice.supervision import panels as supervision_panels
 from practice.supervision import review_views
 from practice.supervision import views as supervision_views
-from practice.web import access, error_pages, health, outage, session_limits
+from practice.web import access, error_pages, health, localisation, outage, session_limits
 from practice.web.csrf import protect_unsafe_methods
 from practice.web.headers import security_headers
 from practice.web.template_globals import template_globals
@@ -58,6 +58,9 @@ prerender.connect_signals()
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)
 blueprint.context_processor(supervision_panels.comment_badge)
+blueprint.context_processor(localisation.zone_globals)
+for name, template_filter in localisation.FILTERS.items():
+    blueprint.add_app_template_filter(template_filter, name)
 
 # The API's route modules attach their views to the API's blueprint when imported (above).
 API_ROUTES = (
