@@ -49,7 +49,6 @@ class Practice:
 
         from practice.commands import practice_cli
         from practice.web.blueprint import blueprint
-
         from practice.web.localisation import init_babel
 
         app.register_blueprint(blueprint, url_prefix=url_prefix or None)

@@ -29,7 +29,6 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select

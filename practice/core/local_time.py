@@ -47,7 +47,7 @@ def server_zone_name() -> str:
         import tzlocal
 
         name = tzlocal.get_localzone_name()
-    except Exception:  # noqa: BLE001 - any failure to read the system means: not known
+    except Exception:
         return FALLBACK_ZONE
     return name if name and is_zone_name(name) else FALLBACK_ZONE
 
@@ -77,14 +77,9 @@ def is_locale_name(name: str | None) -> bool:
 @functools.cache
 def zone_names() -> tuple[str, ...]:
     """Every IANA zone a member may choose, sorted (the legacy aliases left out)."""
-    return tuple(
-        sorted(
-            name
-            for name in available_timezones()
-            if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right"))
-        )
-        + [FALLBACK_ZONE]
-    )
+    legacy = ("Etc/", "SystemV/", "US/", "posix", "right")
+    chosen = sorted(n for n in available_timezones() if "/" in n and not n.startswith(legacy))
+    return (*chosen, FALLBACK_ZONE)
 
 
 def practice_zone_name(config: Mapping[str, Any]) -> str:
@@ -219,9 +214,7 @@ def format_clock(moment: datetime, zone: ZoneInfo, locale: Locale, with_zone: bo
     return f"{text} {zone_abbreviation(moment, zone)}" if with_zone else text
 
 
-def format_moment(
-    moment: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = True
-) -> str:
+def format_moment(moment: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = True) -> str:
     """A day and time in ``zone`` as the locale joins them ("03 Mar 2026, 14:05 AEDT")."""
     joined = str(locale.datetime_formats.get("medium", "{1} {0}"))
     return joined.replace("{1}", format_day(moment, zone, locale)).replace(

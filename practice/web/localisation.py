@@ -27,7 +27,7 @@ def _member():
 
     try:
         return load_current_staff()
-    except Exception:  # noqa: BLE001 - an error page of a failed database still shows times
+    except Exception:
         return None
 
 
