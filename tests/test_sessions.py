@@ -93,7 +93,7 @@ def _sign(app, db, session: TherapySession, member) -> TherapySession:
 def test_new_session_form_defaults_to_all_partners(client, auth, counsellor, case):
     auth.login(counsellor)
     page = client.get(f"/cases/{case.id}/sessions/new").get_data(as_text=True)
-    assert "Start (UTC)" in page
+    assert "Start (UTC)" not in page and "in your local time (UTC)" in page
     assert page.count('type="checkbox"') == 2
     assert page.count("checked") == 2
     assert 'value="50"' in page
@@ -400,7 +400,7 @@ def test_autosave_saves_and_returns_the_new_version(client, auth, counsellor, dr
     assert response.status_code == 200
     body = response.get_json()
     assert body["version"] == 2
-    assert re.fullmatch(r"\d\d:\d\d", body["saved_at"])
+    assert re.fullmatch(r"\d\d:\d\d UTC", body["saved_at"])
     assert _reload(db, draft.id).note_assessment == NOTE["note_assessment"]
     assert _actions(db, "note_saved")[0].detail == {"version": 2}
     again = _autosave(client, auth, draft.id, {"version": 2, **NOTE, "note_plan": "more"})

@@ -10,6 +10,7 @@ from practice.accounts.models import StaffMember
 from practice.audit.search import KNOWN_OUTCOMES, AuditFilters
 from practice.core.database import MAX_ID
 from practice.web.forms import PracticeForm
+from practice.web.localisation import current_zone
 
 _ID = Regexp(r"^\d{1,10}$", message="Enter a number, such as 42.")
 _DATE_FORMATS = ["%Y-%m-%d"]
@@ -118,4 +119,5 @@ class AuditFilterForm(PracticeForm):
             remote_addr=self.remote_addr.data or "",
             start=self.start.data,
             end=self.end.data,
+            zone=current_zone().key,
         )

@@ -12,9 +12,10 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, func, select
 
@@ -24,6 +25,7 @@ from practice.audit import anchor as audit_anchor
 from practice.audit import trail as audit_trail
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case
+from practice.core import local_time
 from practice.core.database import db
 
 PAGE_SIZE = 50
@@ -48,6 +50,8 @@ CSV_HEADER = (
     "Detail",
     "Previous hash",
     "Row hash",
+    # The time again in the zone of whoever exported, with its offset (ISO 8601).
+    "Local time",
 )
 
 
@@ -55,7 +59,7 @@ CSV_HEADER = (
 class AuditFilters:
     """The validated filters of a search; empty values filter nothing.
 
-    Dates are whole UTC days, both inclusive.
+    Dates are whole days in ``zone`` (the viewer's IANA zone; UTC when empty), both inclusive.
     """
 
     actor_id: int | None = None
@@ -68,6 +72,7 @@ class AuditFilters:
     remote_addr: str = ""
     start: date | None = None
     end: date | None = None
+    zone: str = ""
 
     def args(self) -> dict[str, str]:
         """The filters in use as query-string arguments (also the audit detail: no clinical
@@ -75,6 +80,8 @@ class AuditFilters:
         names = {"start": "from", "end": "to"}
         values: dict[str, str] = {}
         for spec in fields(self):
+            if spec.name == "zone":
+                continue  # the viewer's, not a filter they chose
             value = getattr(self, spec.name)
             if value not in (None, ""):
                 key = names.get(spec.name, spec.name)
@@ -103,10 +110,11 @@ class AuditFilters:
             clauses.append(event.outcome == self.outcome)
         if self.remote_addr:
             clauses.append(event.remote_addr.startswith(self.remote_addr, autoescape=True))
+        zone = ZoneInfo(self.zone) if self.zone else UTC
         if self.start is not None:
-            clauses.append(event.occurred_at >= datetime.combine(self.start, time(), UTC))
+            clauses.append(event.occurred_at >= local_time.day_start(self.start, zone))
         if self.end is not None and self.end < date.max:
-            next_day = datetime.combine(self.end + timedelta(days=1), time(), UTC)
+            next_day = local_time.day_start(self.end + timedelta(days=1), zone)
             clauses.append(event.occurred_at < next_day)
         return clauses
 
@@ -322,8 +330,9 @@ def _cell(value: object) -> object:
     return value
 
 
-def csv_row(line: AuditLine) -> list[object]:
-    """One event as CSV cells in the order of ``CSV_HEADER``, safe to open in a spreadsheet."""
+def csv_row(line: AuditLine, zone: ZoneInfo | None = None) -> list[object]:
+    """One event as CSV cells in the order of ``CSV_HEADER``, safe to open in a spreadsheet:
+    the time in UTC (as the chain holds it) and, last, in ``zone`` with its offset."""
     values = (
         line.id,
         line.occurred_at.astimezone(UTC).isoformat(),
@@ -340,6 +349,7 @@ def csv_row(line: AuditLine) -> list[object]:
         line.detail_text,
         line.prev_hash,
         line.row_hash,
+        local_time.iso_local(line.occurred_at, zone) if zone is not None else "",
     )
     return [_cell(value) for value in values]
 
@@ -349,8 +359,9 @@ def csv_chunks(filters: AuditFilters) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    zone = ZoneInfo(filters.zone) if filters.zone else UTC
     for count, line in enumerate(iter_lines(filters), start=1):
-        writer.writerow(csv_row(line))
+        writer.writerow(csv_row(line, zone))
         if count % EXPORT_BATCH == 0:
             yield out.getvalue()
             out.seek(0)

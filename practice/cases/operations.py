@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +20,7 @@ from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases import eft
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
+from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.unit_of_work import atomic
@@ -122,8 +124,11 @@ def may_open_cases(member: StaffMember) -> bool:
 
 
 def today() -> date:
-    """The current date in UTC, the default for dates the counsellor may change."""
-    return utcnow().date()
+    """The current date in the practice's zone (UTC outside an app), the default for dates the
+    counsellor may change."""
+    if not has_app_context():
+        return utcnow().date()
+    return local_time.today_in(local_time.practice_zone(current_app.config), utcnow())
 
 
 def latest_opening_date() -> date:

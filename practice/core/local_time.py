@@ -15,7 +15,7 @@ import functools
 import re
 import warnings
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -161,6 +161,12 @@ def today_in(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC moment a day begins in ``zone`` (where the clocks skip midnight, the moment
+    they show the first time after it)."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
 def from_local(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     """The UTC moment of a wall-clock time entered in ``zone``.
 
@@ -204,6 +210,13 @@ def format_day(value: date | datetime, zone: ZoneInfo, locale: Locale) -> str:
     return babel_dates.format_date(
         local_day(value, zone), _padded_day(locale.date_formats["medium"].pattern), locale
     )
+
+
+def format_day_month(value: date | datetime, zone: ZoneInfo, locale: Locale) -> str:
+    """A day without its year, for tight spaces: "03 Mar", "Mar 03", "03. März"."""
+    found = locale.datetime_skeletons.get("MMMd")
+    pattern = _padded_day(found.pattern if found is not None else "d MMM")
+    return babel_dates.format_date(local_day(value, zone), pattern, locale)
 
 
 def format_clock(moment: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = True) -> str:

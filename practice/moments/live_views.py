@@ -28,6 +28,7 @@ from practice.cases import scoping
 from practice.cases.models import Case
 from practice.core.database import utcnow
 from practice.core.errors import Conflict, NotFound, PracticeError
+from practice.core.i18n import _
 from practice.core.unit_of_work import rollback_request
 from practice.moments import operations, vocabulary
 from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS, SessionTally
@@ -35,6 +36,7 @@ from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
 from practice.web.error_pages import audit_refusal, refusal_page, render_error
+from practice.web.localisation import local_time_of_day
 from practice.web.refusals import refusal_flashed
 
 bp = Blueprint("live", __name__)
@@ -198,7 +200,10 @@ def start(session_id: int):
     therapy_session = scoping.session_for_editor(member, session_id)
     with refusal_flashed():
         operations.start_clock(therapy_session, utcnow())
-        flash(f"Clock started at {therapy_session.starts_at:%H:%M} UTC.", "success")
+        flash(
+            _("Clock started at %(time)s.", time=local_time_of_day(therapy_session.starts_at)),
+            "success",
+        )
     return redirect(url_for(".screen", session_id=session_id))
 
 

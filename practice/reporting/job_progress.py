@@ -13,6 +13,7 @@ from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.reporting.job_limits import UNFINISHED, is_default_job
 from practice.reporting.models import JobStatus, ReportJob
+from practice.web.localisation import local_date, local_datetime
 
 
 def jobs_for(member: StaffMember, limit: int = 50) -> list[tuple[ReportJob, str]]:
@@ -73,8 +74,8 @@ def period_label(job: ReportJob) -> str:
     start, end = params.get("from"), params.get("to")
     if not start and not end:
         return f"{audience}, whole case"
-    first = f"{date.fromisoformat(start):%d %b %Y}" if start else "case opened"
-    last = f"{date.fromisoformat(end):%d %b %Y}" if end else "today"
+    first = local_date(date.fromisoformat(start)) if start else "case opened"
+    last = local_date(date.fromisoformat(end)) if end else "today"
     return f"{audience}, {first} to {last}"
 
 
@@ -93,6 +94,6 @@ def progress(job: ReportJob) -> dict[str, Any]:
         "failures": failures(job),
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "finished_label": f"{job.finished_at:%d %b %Y, %H:%M} UTC" if job.finished_at else "—",
+        "finished_label": local_datetime(job.finished_at),
         "active": job.status in UNFINISHED,
     }

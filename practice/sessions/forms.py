@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
 from typing import Any, NamedTuple
 
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -41,7 +39,7 @@ from practice.sessions.operations import (
     max_note_length,
 )
 from practice.web.autosave import PayloadError
-from practice.web.forms import NUL_MESSAGE, PracticeForm
+from practice.web.forms import NUL_MESSAGE, LocalDateTimeField, PracticeForm
 
 MODALITY_CHOICES = [
     SelectChoice(Modality.IN_PERSON.value, "In person"),
@@ -76,8 +74,8 @@ def _note_length(form, field) -> None:
 class SessionDetailsForm(PracticeForm):
     """When a session took place, how, who came, and the EFT stage."""
 
-    starts_at = DateTimeLocalField(
-        "Start (UTC)",
+    starts_at = LocalDateTimeField(
+        "Start",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[InputRequired("Enter the date and time the session started.")],
     )
@@ -109,9 +107,9 @@ class SessionDetailsForm(PracticeForm):
         self.attendance.choices = [SelectChoice(p.id, p.display_name) for p in partners]
 
     def details(self) -> SessionDetails:
-        """The validated entries as SessionDetails (the start read as UTC)."""
+        """The validated entries as SessionDetails (the start, entered in local time, in UTC)."""
         return SessionDetails(
-            starts_at=self.starts_at.data.replace(tzinfo=UTC),
+            starts_at=self.starts_at.data,
             duration_minutes=self.duration_minutes.data,
             modality=self.modality.data,
             attendee_ids=list(self.attendance.data or []),

@@ -41,7 +41,7 @@ from practice.sessions.forms import (
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 from practice.supervision import panels
-from practice.web import access
+from practice.web import access, localisation
 from practice.web.forms import VoidForm
 from practice.web.refusals import refusal_shown_on
 
@@ -112,7 +112,7 @@ def new(case_id: int):
     form = SessionDetailsForm()
     form.set_partners(case.partners)
     if not form.is_submitted():
-        form.starts_at.data = utcnow().replace(second=0, microsecond=0, tzinfo=None)
+        form.starts_at.data = utcnow().replace(second=0, microsecond=0)
         form.attendance.data = [p.id for p in case.partners]
         # A new session starts at the case's current stage (eft.CASE_STAGE_RULE).
         form.eft_stage.data = case.eft_stage
@@ -192,7 +192,7 @@ def autosave(session_id: int):
         return _json_error(409, "signed", str(refusal), current_version=therapy_session.version)
     except Refused as refusal:
         return _json_error(400, "invalid", str(refusal), current_version=therapy_session.version)
-    saved_at = therapy_session.updated_at.astimezone(UTC).strftime("%H:%M")
+    saved_at = localisation.local_time_of_day(therapy_session.updated_at)
     base = operations.draft_digest(operations.note_fields(therapy_session))
     return jsonify(version=therapy_session.version, base=base, saved_at=saved_at)
 
@@ -227,7 +227,7 @@ def edit(session_id: int):
 
 def _details_of(therapy_session: TherapySession) -> dict:
     return {
-        "starts_at": therapy_session.starts_at.astimezone(UTC).replace(tzinfo=None),
+        "starts_at": therapy_session.starts_at.astimezone(UTC),
         "duration_minutes": therapy_session.duration_minutes,
         "modality": therapy_session.modality,
         "attendance": [p.id for p in therapy_session.attendees],

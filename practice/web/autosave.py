@@ -9,9 +9,11 @@ conflict, nothing changed either way.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Response, jsonify
+
+from practice.web import localisation
 
 
 class PayloadError(ValueError):
@@ -36,5 +38,6 @@ def whole_number(value: object) -> bool:
 
 
 def saved_at(moment: datetime) -> str:
-    """When something was saved, as the status line shows it (HH:MM, UTC)."""
-    return moment.astimezone(UTC).strftime("%H:%M")
+    """When something was saved, as the status line shows it: the time of day in the viewer's
+    zone, named ("14:05 AEDT"); formatted here so the page's script needs no zone data."""
+    return localisation.local_time_of_day(moment)

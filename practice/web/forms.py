@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
@@ -15,8 +16,39 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from practice.core import local_time
 from practice.core.database import MAX_ID
 from practice.core.voiding import MAX_VOID_REASON
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time entered as the viewer's wall clock shows it (their zone, else the
+    practice's), held as an aware UTC datetime: ``data`` is UTC, the input shows local time.
+
+    A time the clocks skipped (the hour lost when daylight saving starts) is refused with a
+    message; one that occurs twice is read as its first occurrence (``local_time.from_local``).
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            from practice.web.localisation import current_zone
+
+            try:
+                self.data = local_time.from_local(self.data, current_zone())
+            except local_time.NonexistentLocalTime as error:
+                self.data = None
+                raise ValueError(str(error)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data is None:
+            return ""
+        from practice.web.localisation import local_input
+
+        return local_input(self.data)
+
 
 NUL_MESSAGE = "Remove the null character (\\0) from this text: it cannot be stored."
 

@@ -71,6 +71,13 @@ def local_date(value: date | datetime | None) -> str:
     return local_time.format_day(value, current_zone(), current_locale())
 
 
+def local_day_month(value: date | datetime | None) -> str:
+    """A day without its year in the viewer's zone: "03 Mar"; "—" for none."""
+    if value is None:
+        return "—"
+    return local_time.format_day_month(value, current_zone(), current_locale())
+
+
 def local_time_of_day(value: datetime | None, with_zone: bool = True) -> str:
     """A moment's time of day in the viewer's zone: "14:05 AEDT"; "—" for none."""
     if value is None:
@@ -109,6 +116,7 @@ FILTERS = {
     "local_datetime": local_datetime,
     "local_date": local_date,
     "local_time": local_time_of_day,
+    "local_day_month": local_day_month,
     "local_iso": local_iso,
     "local_input": local_input,
     "time_element": time_element,

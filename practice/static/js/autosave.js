@@ -174,7 +174,7 @@
         failed = false;
         forgetLocally();
         hideProblem();
-        setStatus("Saved " + data.saved_at + " UTC");
+        setStatus("Saved " + data.saved_at);
         return;
       }
       failed = true;

@@ -123,7 +123,7 @@
         };
       },
       saved: function (data) {
-        return "Saved " + data.saved_at + " UTC · total " + data.total;
+        return "Saved " + data.saved_at + " · total " + data.total;
       }
     },
     adoption: {
@@ -149,7 +149,7 @@
         };
       },
       saved: function (data) {
-        return "Saved " + data.saved_at + " UTC";
+        return "Saved " + data.saved_at;
       }
     }
   };
