@@ -212,6 +212,7 @@ ACCESS: dict[str, str] = {
     "practice.security.enrol": "staff",
     "practice.security.disable_two_factor": "staff",
     "practice.security.recovery_codes": "staff",
+    "practice.security.local_preferences": "staff",
     "practice.tokens.index": "staff",
     "practice.tokens.create": "staff",
     "practice.tokens.revoke": "own",

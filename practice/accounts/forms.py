@@ -3,6 +3,7 @@ and two-factor forms, personal API tokens, and the administrators' staff forms."
 
 from __future__ import annotations
 
+from babel import Locale
 from wtforms import (
     BooleanField,
     EmailField,
@@ -25,6 +26,8 @@ from wtforms.validators import (
 from practice.accounts.models import Role
 from practice.accounts.passwords import MAX_LENGTH, password_problem
 from practice.accounts.tokens import DEFAULT_EXPIRY_DAYS, EXPIRY_CHOICES_DAYS, MAX_NAME_LENGTH
+from practice.core import local_time
+from practice.core.i18n import _, _l
 from practice.web.forms import PracticeForm, strip_whitespace
 
 _SIX_DIGITS = Regexp(r"^\s*\d{3}\s*\d{3}\s*$", message="Enter the 6-digit code from your app.")
@@ -171,3 +174,33 @@ class EditStaffForm(PracticeForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     supervisor_id = SelectField("Supervisor", coerce=int, validators=[Optional()])
     submit = SubmitField("Save")
+
+
+class LocalPreferencesForm(PracticeForm):
+    """The member's own time zone and locale; the first choice of each keeps the practice's."""
+
+    time_zone = SelectField(
+        _l("Time zone"),
+        validate_choice=True,
+        description=_l("Times are shown and entered in this zone."),
+    )
+    locale = SelectField(
+        _l("Dates and language"),
+        validate_choice=True,
+        description=_l("How dates and times are written."),
+    )
+    submit = SubmitField(_l("Save time and language"))
+
+    def offer(self, practice_zone: str, practice_locale: str) -> None:
+        """Offer every IANA zone and the offered locales, after the practice's own."""
+        self.time_zone.choices = [
+            SelectChoice("", _("The practice's zone (%(zone)s)", zone=practice_zone))
+        ] + [SelectChoice(name, name) for name in local_time.zone_names()]
+        self.locale.choices = [
+            SelectChoice("", _("The practice's (%(locale)s)", locale=_locale_name(practice_locale)))
+        ] + [SelectChoice(code, _locale_name(code)) for code in local_time.OFFERED_LOCALES]
+
+
+def _locale_name(code: str) -> str:
+    """A locale in its own language: "English (United Kingdom)", "Deutsch (Deutschland)"."""
+    return Locale.parse(code).get_display_name(code) or code

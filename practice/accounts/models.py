@@ -93,6 +93,10 @@ class StaffMember(Base):
     )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The member's own IANA time zone and locale for what they see and enter; None: the
+    # practice's (PRACTICE_TIMEZONE, PRACTICE_LOCALE). practice.core.local_time reads them.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
 
     supervisor: Mapped[StaffMember | None] = relationship(
         remote_side=[id], back_populates="supervisees"

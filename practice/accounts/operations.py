@@ -27,6 +27,7 @@ from practice.accounts.passwords import (
     verify_password,
 )
 from practice.accounts.queries import account_of, staff_for_account
+from practice.core import local_time
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
 from practice.core.unit_of_work import atomic
@@ -363,6 +364,30 @@ def create_staff(
 def _require_supervising_role(supervisor: StaffMember | None) -> None:
     if supervisor is not None and supervisor.role not in SUPERVISING_ROLES:
         raise AccountError("The chosen supervisor does not hold the supervisor role.")
+
+
+@atomic
+def set_local_preferences(member: StaffMember, time_zone: str | None, locale: str | None) -> None:
+    """Set the member's own time zone and locale (None or empty: the practice's); audited as
+    ``preferences_changed`` with the values before and after (names of zones, never clinical).
+
+    Raises AccountError for a zone or locale that is not on offer.
+    """
+    time_zone = time_zone or None
+    locale = locale or None
+    if time_zone is not None and time_zone not in local_time.zone_names():
+        raise AccountError("Choose a time zone from the list.")
+    if locale is not None and locale not in local_time.OFFERED_LOCALES:
+        raise AccountError("Choose a language and region from the list.")
+    before = {"time_zone": member.time_zone, "locale": member.locale}
+    member.time_zone = time_zone
+    member.locale = locale
+    db.flush()
+    audit.record(
+        "preferences_changed",
+        obj=member,
+        detail={"before": before, "after": {"time_zone": time_zone, "locale": locale}},
+    )
 
 
 @atomic

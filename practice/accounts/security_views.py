@@ -23,12 +23,14 @@ from practice.accounts.forms import (
     CodeForm,
     DisableTwoFactorForm,
     EnrolForm,
+    LocalPreferencesForm,
     PasswordChangeForm,
     RecoveryCodesForm,
 )
 from practice.accounts.models import Account
 from practice.accounts.views import sign_in
 from practice.core.database import db, utcnow
+from practice.core.i18n import _
 from practice.core.settings import state
 from practice.web import access, session_limits
 from practice.web.refusals import refusal_shown_on
@@ -87,15 +89,57 @@ def login_code():
 @access.staff
 def account():
     if not state(current_app).manages_accounts:
-        return render_template("practice/security/host_account.html")
+        return _host_account_page()
     own = _own_account()
     return _account_page(own)
 
 
-def _account_page(own: Account, password_form=None, disable_form=None, recovery_form=None) -> str:
+def _preferences_form(form: LocalPreferencesForm | None = None) -> LocalPreferencesForm:
+    """The time zone and locale form, filled with the member's choices when first shown."""
+    if form is None:
+        member = access.current_staff()
+        form = LocalPreferencesForm(
+            data={"time_zone": member.time_zone or "", "locale": member.locale or ""}
+        )
+    config = current_app.config
+    form.offer(config["PRACTICE_TIMEZONE"], config["PRACTICE_LOCALE"])
+    return form
+
+
+def _host_account_page(preferences_form: LocalPreferencesForm | None = None) -> str:
+    return render_template(
+        "practice/security/host_account.html",
+        preferences_form=_preferences_form(preferences_form),
+    )
+
+
+@bp.route("/account/time-and-language", methods=["POST"])
+@access.staff
+def local_preferences():
+    form = _preferences_form(LocalPreferencesForm())
+    if form.validate_on_submit():
+        with refusal_shown_on(form):
+            operations.set_local_preferences(
+                access.current_staff(), form.time_zone.data, form.locale.data
+            )
+            flash(_("Your time zone and language are saved."), "success")
+            return redirect(url_for(".account"))
+    if not state(current_app).manages_accounts:
+        return _host_account_page(form)
+    return _account_page(_own_account(), preferences_form=form)
+
+
+def _account_page(
+    own: Account,
+    password_form=None,
+    disable_form=None,
+    recovery_form=None,
+    preferences_form: LocalPreferencesForm | None = None,
+) -> str:
     return render_template(
         "practice/security/account.html",
         account=own,
+        preferences_form=_preferences_form(preferences_form),
         password_form=password_form or PasswordChangeForm(),
         disable_form=disable_form or DisableTwoFactorForm(),
         recovery_form=recovery_form or RecoveryCodesForm(),

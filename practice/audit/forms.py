@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 from practice.accounts.models import StaffMember
 from practice.audit.search import KNOWN_OUTCOMES, AuditFilters
 from practice.core.database import MAX_ID
+from practice.core.i18n import _l
 from practice.web.forms import PracticeForm
 from practice.web.localisation import current_zone
 
@@ -80,8 +81,8 @@ class AuditFilterForm(PracticeForm):
             Regexp(r"^[0-9A-Fa-f:.]+$", message="Enter an IP address or its start, e.g. 10.0."),
         ],
     )
-    start = _DayField("From (UTC)", format=_DATE_FORMATS, validators=[Optional()], name="from")
-    end = _DayField("To (UTC)", format=_DATE_FORMATS, validators=[Optional()], name="to")
+    start = _DayField(_l("From"), format=_DATE_FORMATS, validators=[Optional()], name="from")
+    end = _DayField(_l("To"), format=_DATE_FORMATS, validators=[Optional()], name="to")
 
     def set_choices(
         self, staff: list[StaffMember], actions: list[str], object_types: list[str]

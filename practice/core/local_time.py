@@ -28,6 +28,29 @@ DEPRECATED_ZONE_SETTING = "PRACTICE_TIME_ZONE"
 LOCALE_SETTING = "PRACTICE_LOCALE"
 DEFAULT_LOCALE = "en_GB"
 FALLBACK_ZONE = "UTC"
+# The locales a member may choose for dates and times (and, once catalogues exist, words).
+OFFERED_LOCALES = (
+    "en_GB",
+    "en_US",
+    "en_AU",
+    "en_NZ",
+    "en_CA",
+    "en_IE",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "fr_CA",
+    "nl_NL",
+    "es_ES",
+    "it_IT",
+    "pt_BR",
+    "sv_SE",
+    "da_DK",
+    "nb_NO",
+    "fi_FI",
+    "pl_PL",
+)
 
 
 class HasLocalPreferences(Protocol):

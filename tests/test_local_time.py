@@ -1,0 +1,339 @@
+"""Local time: the practice's zone (PRACTICE_TIMEZONE, the server's by default), each member's
+own, entry in local time across daylight-saving changes, and pages that never say UTC."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from practice.core import local_time
+from practice.core.settings import HostSetupError
+from practice.models import AuditEvent, Role, StaffMember, TherapySession
+from tests.conftest import make_test_app
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+BERLIN = ZoneInfo("Europe/Berlin")
+# 2 Mar 2026 23:30 UTC is 3 Mar 10:30 in Sydney (AEDT, UTC+11) and 3 Mar 00:30 in Berlin (CET).
+KNOWN = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+
+
+# --- The zone and the conversions (no app) ----------------------------------------------------
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused():
+    # Sydney's clocks went from 02:00 to 03:00 on Sunday 4 Oct 2026; Berlin's on 29 Mar 2026.
+    with pytest.raises(local_time.NonexistentLocalTime, match="Australia/Sydney"):
+        local_time.from_local(datetime(2026, 10, 4, 2, 30), SYDNEY)
+    with pytest.raises(local_time.NonexistentLocalTime):
+        local_time.from_local(datetime(2026, 3, 29, 2, 30), BERLIN)
+    # Either side of the gap is fine: 01:59 AEST (+10) and 03:00 AEDT (+11).
+    assert local_time.from_local(datetime(2026, 10, 4, 1, 59), SYDNEY) == datetime(
+        2026, 10, 3, 15, 59, tzinfo=UTC
+    )
+    assert local_time.from_local(datetime(2026, 10, 4, 3, 0), SYDNEY) == datetime(
+        2026, 10, 3, 16, 0, tzinfo=UTC
+    )
+
+
+def test_a_time_repeated_when_the_clocks_go_back_is_its_first_occurrence():
+    # Sydney went from 03:00 AEDT back to 02:00 AEST on Sunday 5 Apr 2026: 02:30 happened at
+    # 15:30 UTC (AEDT, +11) and again at 16:30 UTC (AEST, +10). The first is taken.
+    assert local_time.from_local(datetime(2026, 4, 5, 2, 30), SYDNEY) == datetime(
+        2026, 4, 4, 15, 30, tzinfo=UTC
+    )
+    # Berlin: 25 Oct 2026 02:30 CEST (+2) is 00:30 UTC.
+    assert local_time.from_local(datetime(2026, 10, 25, 2, 30), BERLIN) == datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    "wall_clock",
+    [datetime(2026, 3, 3, 10, 30), datetime(2026, 7, 1, 9, 0), datetime(2026, 10, 4, 3, 0)],
+)
+def test_local_entry_round_trips(wall_clock):
+    moment = local_time.from_local(wall_clock, SYDNEY)
+    assert moment.tzinfo is UTC
+    assert local_time.to_local(moment, SYDNEY).replace(tzinfo=None) == wall_clock
+
+
+def test_the_default_zone_is_the_servers(monkeypatch):
+    import tzlocal
+
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Europe/Berlin")
+    assert local_time.practice_zone_name({}) == "Europe/Berlin"
+    config: dict = {}
+    local_time.check_settings(config)
+    assert config["PRACTICE_TIMEZONE"] == "Europe/Berlin"
+    assert config["PRACTICE_LOCALE"] == "en_GB"
+
+
+def test_a_server_zone_that_cannot_be_read_falls_back_to_utc(monkeypatch):
+    import tzlocal
+
+    def broken():
+        raise OSError("no zone")
+
+    monkeypatch.setattr(tzlocal, "get_localzone_name", broken)
+    assert local_time.server_zone_name() == "UTC"
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Not/AZone")
+    assert local_time.server_zone_name() == "UTC"
+
+
+def test_the_old_setting_name_still_works_and_warns():
+    config = {"PRACTICE_TIME_ZONE": "Europe/Berlin"}
+    with pytest.warns(DeprecationWarning, match="PRACTICE_TIMEZONE"):
+        local_time.check_settings(config)
+    assert config["PRACTICE_TIMEZONE"] == "Europe/Berlin"
+    # The new name wins when both are set, without a warning.
+    both = {"PRACTICE_TIMEZONE": "Australia/Sydney", "PRACTICE_TIME_ZONE": "Europe/Berlin"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        local_time.check_settings(both)
+    assert local_time.practice_zone(both) == SYDNEY
+
+
+@pytest.mark.parametrize(
+    "config, setting",
+    [
+        ({"PRACTICE_TIMEZONE": "Mars/Olympus"}, "PRACTICE_TIMEZONE"),
+        ({"PRACTICE_TIMEZONE": "UTC", "PRACTICE_LOCALE": "xx_YY_ZZ"}, "PRACTICE_LOCALE"),
+    ],
+)
+def test_an_unknown_zone_or_locale_is_refused_at_start(config, setting):
+    with pytest.raises(ValueError, match=setting):
+        local_time.check_settings(dict(config))
+
+
+def test_the_app_refuses_to_start_on_an_unknown_zone(tmp_path):
+    with pytest.raises(HostSetupError, match="PRACTICE_TIMEZONE must be an IANA time zone"):
+        make_test_app("sqlite://", tmp_path, PRACTICE_TIMEZONE="Mars/Olympus")
+
+
+class Member:
+    def __init__(self, time_zone=None, locale=None):
+        self.time_zone, self.locale = time_zone, locale
+
+
+def test_a_members_own_zone_and_locale_win_over_the_practices():
+    config = {"PRACTICE_TIMEZONE": "Australia/Sydney", "PRACTICE_LOCALE": "en_GB"}
+    assert local_time.zone_for(config) == SYDNEY
+    assert local_time.zone_for(config, Member()) == SYDNEY
+    assert local_time.zone_for(config, Member("Europe/Berlin")) == BERLIN
+    assert str(local_time.locale_for(config, Member(locale="de_DE"))) == "de_DE"
+    # A choice that is no longer a known zone falls back to the practice's.
+    assert local_time.zone_for(config, Member("Gone/Away")) == SYDNEY
+
+
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        ("en_GB", "03 Mar 2026, 10:30 AEDT"),
+        ("en_US", "Mar 03, 2026, 10:30\u202fAM AEDT"),
+        ("de_DE", "03.03.2026, 10:30 AEDT"),
+    ],
+)
+def test_a_moment_is_written_for_the_locale_with_its_zone(locale, expected):
+    shown = local_time.format_moment(KNOWN, SYDNEY, local_time.locale_for({}, Member(None, locale)))
+    assert shown.replace("\u202f", " ") == expected.replace("\u202f", " ")
+
+
+def test_the_day_is_the_local_day():
+    en = local_time.locale_for({"PRACTICE_LOCALE": "en_GB"})
+    assert local_time.format_day(KNOWN, SYDNEY, en) == "03 Mar 2026"
+    assert local_time.format_day(KNOWN, ZoneInfo("UTC"), en) == "02 Mar 2026"
+    assert local_time.iso_local(KNOWN, SYDNEY) == "2026-03-03T10:30:00+11:00"
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sydney(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PRACTICE_TIMEZONE", "Australia/Sydney")
+
+
+@pytest.fixture
+def known_session(make_session, case):
+    return make_session(case, starts_at=KNOWN)
+
+
+def _page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def _visible(html: str) -> str:
+    """The page's text and attribute values, without its scripts' code."""
+    return re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+
+
+def test_the_counsellors_pages_show_sydney_time_and_never_utc(
+    client, auth, counsellor, case, known_session, sydney
+):
+    auth.login(counsellor)
+    session_id = known_session.id
+    pages = {
+        path: _visible(_page(client, path))
+        for path in (
+            "/",
+            "/cases",
+            f"/cases/{case.id}",
+            f"/sessions/{session_id}",
+            f"/sessions/{session_id}/edit",
+            f"/sessions/{session_id}/live",
+            f"/cases/{case.id}/reports",
+            f"/cases/{case.id}/sessions/new",
+        )
+    }
+    for path, html in pages.items():
+        assert "UTC" not in html, path
+    session_page = pages[f"/sessions/{session_id}"]
+    assert "03 Mar 2026, 10:30 AEDT" in session_page
+    assert 'value="2026-03-03T10:30"' in pages[f"/sessions/{session_id}/edit"]
+    assert "10:30 AEDT on 03 Mar 2026" in pages[f"/sessions/{session_id}/live"]
+    assert "03 Mar 2026" in pages[f"/cases/{case.id}"]
+
+
+def test_the_supervisors_and_administrators_pages_never_say_utc(
+    client, auth, supervisor, make_staff, known_session, sydney
+):
+    auth.login(supervisor)
+    for path in ("/", "/supervision", "/review", f"/sessions/{known_session.id}"):
+        assert "UTC" not in _visible(_page(client, path)), path
+    auth.logout()
+    auth.login(make_staff(Role.ADMIN))
+    audit_page = _visible(_page(client, "/admin/audit"))
+    assert "UTC" not in audit_page
+    assert "Times are in Australia/Sydney" in audit_page
+    assert re.search(r"\d\d \w{3} 20\d\d, \d\d:\d\d AE[DS]T", audit_page)
+
+
+def test_a_members_own_zone_overrides_the_practices(
+    client, auth, db, counsellor, known_session, sydney
+):
+    counsellor.time_zone = "Europe/Berlin"
+    db.commit()
+    auth.login(counsellor)
+    page = _page(client, f"/sessions/{known_session.id}")
+    assert "03 Mar 2026, 00:30 CET" in page and "AEDT" not in page
+
+
+def test_a_session_is_entered_in_local_time(client, auth, db, counsellor, case, sydney):
+    auth.login(counsellor)
+    data = {
+        "starts_at": "2026-03-03T10:30",
+        "duration_minutes": "50",
+        "modality": "video",
+        "attendance": [str(p.id) for p in case.partners],
+        "eft_stage": "1",
+    }
+    response = auth.post(f"/cases/{case.id}/sessions/new", data)
+    assert response.status_code == 302
+    stored = db.scalar(select(TherapySession).where(TherapySession.case_id == case.id))
+    assert stored.starts_at == KNOWN
+    edit = _page(client, f"/sessions/{stored.id}/edit")
+    assert 'value="2026-03-03T10:30"' in edit
+
+
+def test_a_skipped_local_time_is_refused_with_the_form_kept(
+    client, auth, db, counsellor, case, sydney
+):
+    auth.login(counsellor)
+    data = {
+        "starts_at": "2026-10-04T02:30",
+        "duration_minutes": "50",
+        "modality": "video",
+        "attendance": [str(p.id) for p in case.partners],
+        "eft_stage": "1",
+    }
+    response = auth.post(f"/cases/{case.id}/sessions/new", data)
+    assert response.status_code in (200, 400)
+    page = response.get_data(as_text=True)
+    assert "does not exist in Australia/Sydney" in page
+    assert 'value="2026-10-04T02:30"' in page
+    assert db.scalar(select(TherapySession).where(TherapySession.case_id == case.id)) is None
+
+
+def test_autosave_status_is_local_time(client, auth, counsellor, known_session, sydney):
+    auth.login(counsellor)
+    response = client.post(
+        f"/sessions/{known_session.id}/autosave",
+        json={"version": known_session.version, "note_data": "Named the cycle."},
+        headers={"X-CSRFToken": auth.csrf_token("/")},
+    )
+    assert response.status_code == 200
+    assert re.fullmatch(r"\d\d:\d\d AE[DS]T", response.get_json()["saved_at"])
+
+
+def _choices(db, member) -> tuple:
+    db.expire_all()
+    stored = db.get(StaffMember, member.id)
+    return stored.time_zone, stored.locale
+
+
+def test_a_member_chooses_their_zone_and_locale_audited(client, auth, db, counsellor):
+    auth.login(counsellor)
+    response = auth.post(
+        "/account/time-and-language", {"time_zone": "Europe/Berlin", "locale": "de_DE"}
+    )
+    assert response.status_code == 302
+    assert _choices(db, counsellor) == ("Europe/Berlin", "de_DE")
+    event = db.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "preferences_changed")
+        .order_by(AuditEvent.id.desc())
+    )
+    assert event.actor_id == counsellor.id
+    assert event.detail["after"] == {"time_zone": "Europe/Berlin", "locale": "de_DE"}
+    # Back to the practice's.
+    auth.post("/account/time-and-language", {"time_zone": "", "locale": ""})
+    assert _choices(db, counsellor) == (None, None)
+
+
+def test_an_unknown_zone_is_refused_and_nothing_changes(client, auth, db, counsellor):
+    auth.login(counsellor)
+    response = auth.post("/account/time-and-language", {"time_zone": "Mars/Olympus", "locale": ""})
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert _choices(db, counsellor) == (None, None)
+
+
+# --- Translation ----------------------------------------------------------------------------------
+
+
+def test_extraction_finds_the_marked_messages(tmp_path):
+    from pathlib import Path
+
+    from babel.messages.frontend import CommandLineInterface
+
+    root = Path(__file__).resolve().parent.parent
+    pot = tmp_path / "practice.pot"
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            str(root),
+        ]
+    )
+    text = pot.read_text()
+    for message in (
+        "Time and language",  # a template's {{ _() }}
+        "Save time and language",  # a form label, lazily
+        "Clock started at %(time)s.",  # a flash message
+        "Your time zone and language are saved.",
+    ):
+        assert f'msgid "{message}"' in text, message
