@@ -265,7 +265,12 @@ def test_autosave_status_is_local_time(client, auth, counsellor, known_session, 
     auth.login(counsellor)
     response = client.post(
         f"/sessions/{known_session.id}/autosave",
-        json={"version": known_session.version, "note_data": "Named the cycle."},
+        json={
+            "version": known_session.version,
+            "note_data": "Named the cycle.",
+            "note_assessment": "",
+            "note_plan": "",
+        },
         headers={"X-CSRFToken": auth.csrf_token("/")},
     )
     assert response.status_code == 200
