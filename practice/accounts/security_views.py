@@ -61,7 +61,7 @@ def login_code():
     account = db.get(Account, pending["account"]) if pending else None
     if account is None or account.session_version != pending["version"]:
         session_limits.clear_pending_login()
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("practice.accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -176,7 +176,7 @@ def change_password():
 def enrol():
     own = _own_account()
     if own.totp_secret:
-        flash("Two-factor sign-in is already on.", "info")
+        flash(_("Two-factor sign-in is already on."), "info")
         return redirect(url_for(".account"))
     secret = totp.start_enrolment(own)
     form = EnrolForm()
@@ -209,12 +209,12 @@ def disable_two_factor():
     own = _own_account()
     form = DisableTwoFactorForm()
     if current_app.config["PRACTICE_TOTP_REQUIRED"]:
-        flash("This practice requires two-factor sign-in; it cannot be turned off.", "error")
+        flash(_("This practice requires two-factor sign-in; it cannot be turned off."), "error")
         return redirect(url_for(".account"))
     if form.validate_on_submit():
         if reauth.confirm_password(form.password.data):
             totp.disable(own)
-            flash("Two-factor sign-in is off.", "success")
+            flash(_("Two-factor sign-in is off."), "success")
             return redirect(url_for(".account"))
         form.password.errors.append("That is not your password.")
     return _account_page(own, disable_form=form)

@@ -10,6 +10,7 @@ from practice.accounts.forms import EditStaffForm, NewStaffForm
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.queries import account_of, all_staff, supervisors
 from practice.core.database import db
+from practice.core.i18n import _
 from practice.core.settings import state
 from practice.web import access
 from practice.web.forms import ConfirmForm
@@ -48,7 +49,14 @@ def staff():
                 user_id=None if manages_accounts else form.user_id.data,
                 supervisor=_supervisor(form.supervisor_id.data),
             )
-            flash(f"{member.display_name} was added as {member.role}.", "success")
+            flash(
+                _(
+                    "%(display_name)s was added as %(role)s.",
+                    display_name=member.display_name,
+                    role=member.role,
+                ),
+                "success",
+            )
             return redirect(url_for(".staff"))
     return render_template(
         "practice/admin/staff.html",
@@ -68,7 +76,14 @@ def edit_staff(member_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             operations.change_role(member, form.role.data, _supervisor(form.supervisor_id.data))
-            flash(f"{member.display_name} is now {member.role}.", "success")
+            flash(
+                _(
+                    "%(display_name)s is now %(role)s.",
+                    display_name=member.display_name,
+                    role=member.role,
+                ),
+                "success",
+            )
             return redirect(url_for(".staff"))
     return render_template(
         "practice/admin/edit_staff.html",

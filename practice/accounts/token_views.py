@@ -15,6 +15,7 @@ from practice.accounts import reauth, tokens
 from practice.accounts.forms import NewTokenForm
 from practice.accounts.models import ApiToken
 from practice.core.database import db, utcnow
+from practice.core.i18n import _
 from practice.web import access
 from practice.web.forms import ConfirmForm
 from practice.web.refusals import refusal_shown_on
@@ -79,5 +80,8 @@ def revoke(token_id: int):
     if record is None:
         abort(404)
     tokens.revoke_token(record, member)
-    flash(f"The token “{record.name}” was revoked; programs using it are now refused.", "success")
+    flash(
+        _("The token “%(name)s” was revoked; programs using it are now refused.", name=record.name),
+        "success",
+    )
     return redirect(url_for(".index"))

@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 from practice.accounts import operations, reauth
 from practice.accounts.forms import LoginForm, ResumeForm
 from practice.accounts.models import Account
+from practice.core.i18n import _
 from practice.core.settings import state
 from practice.web import access, session_limits
 from practice.web.urls import safe_next_url
@@ -61,7 +62,7 @@ def logout():
     operations.sign_out(member, account)
     logout_user()
     session_limits.renew_csrf_secret()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     if state(current_app).manages_accounts:
         return redirect(url_for("practice.accounts.login"))
     return redirect("/")

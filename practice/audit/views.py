@@ -26,6 +26,7 @@ from practice.accounts.reauth import export_password_confirmed
 from practice.audit import search as audit_search
 from practice.audit.forms import AuditFilterForm
 from practice.core.database import utcnow
+from practice.core.i18n import _
 from practice.web import access
 from practice.web.forms import ExportConfirmForm
 
@@ -72,7 +73,7 @@ def export_csv():
     """The filtered log as CSV, once the administrator has given their password again."""
     form = _filter_form()
     if not form.validate():
-        flash("Correct the filters before exporting.", "error")
+        flash(_("Correct the filters before exporting."), "error")
         query = request.query_string.decode()
         return redirect(url_for(".index") + (f"?{query}" if query else ""))
     filters = form.filters()

@@ -25,6 +25,7 @@ from practice.cases.models import Case, CaseKind
 from practice.cases.operations import VersionConflict
 from practice.cases.queries import STATUS_FILTERS, case_list, own_caseload
 from practice.cases.scoping import case_for_editor
+from practice.core.i18n import _
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
 
@@ -100,7 +101,7 @@ def new():
     elif form.validate():
         with refusal_shown_on(form):
             case = operations.open_case(member, form.new_case())
-            flash(f"Case {case.reference} was opened.", "success")
+            flash(_("Case %(reference)s was opened.", reference=case.reference), "success")
             return redirect(_case_page(case.id))
     return render_template(
         "practice/cases/new.html",
@@ -124,7 +125,10 @@ def edit(case_id: int):
             with refusal_shown_on(form):
                 changed = operations.update_case(case, form.changes(), form.version.data)
                 outcome = "changes saved" if changed else "nothing changed"
-                flash(f"{case.reference}: {outcome}.", "success")
+                flash(
+                    _("%(reference)s: %(outcome)s.", reference=case.reference, outcome=outcome),
+                    "success",
+                )
                 return redirect(_case_page(case.id))
         except VersionConflict as error:
             conflict = operations.differences(error.saved, form.changes())
@@ -144,7 +148,7 @@ def add_partner(case_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             operations.add_partner(case, form.details())
-            flash(f"A person was added to {case.reference}.", "success")
+            flash(_("A person was added to %(reference)s.", reference=case.reference), "success")
             return redirect(_case_page(case.id))
     _record_view(case, "add_partner")
     return render_template(
@@ -163,7 +167,10 @@ def change_status(case_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             operations.change_status(case, form.action.data, form.reason.data)
-            flash(f"{case.reference} is now {case.status}.", "success")
+            flash(
+                _("%(reference)s is now %(status)s.", reference=case.reference, status=case.status),
+                "success",
+            )
             return redirect(_case_page(case.id))
     _record_view(case, "status")
     return render_template(

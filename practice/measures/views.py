@@ -30,6 +30,7 @@ from practice.cases.scoping import (
     session_for_viewer,
 )
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.measures import change, csi4, operations, queries, sharing
 from practice.measures.forms import (
     SCALE_ENDS,
@@ -61,7 +62,7 @@ def session_measures(session_id: int):
         with refusal_shown_on(form):
             answers = form.answers().items()
             operations.record_csi4_answers(therapy_session, answers, recorded_by=member)
-            flash("The CSI-4 answers were saved.", "success")
+            flash(_("The CSI-4 answers were saved."), "success")
             return redirect(url_for(".session_measures", session_id=therapy_session.id))
     return _render_tab(therapy_session, form)
 
@@ -156,7 +157,7 @@ def score_sharing(case_id: int):
                 )
                 done = f"recorded from {record.given_on:%d %b %Y}"
             # No client's name: the flash travels in the (signed, not encrypted) cookie.
-            flash(f"The partner's consent was {done}.", "success")
+            flash(_("The partner's consent was %(done)s.", done=done), "success")
             return redirect(url_for(".score_sharing", case_id=case.id))
     return _sharing_page(case, form)
 

@@ -13,6 +13,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases import scoping
 from practice.core.database import db
+from practice.core.i18n import _
 from practice.moments import operations, vocabulary
 from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS
 from practice.moments.forms import MomentForm
@@ -66,7 +67,7 @@ def session_moments(session_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             moment = operations.add_moment(therapy_session, member, _data(form))
-            flash(f"Moment added at minute {moment.minute}.", "success")
+            flash(_("Moment added at minute %(minute)s.", minute=moment.minute), "success")
             return _back_to_tab(therapy_session)
         status = _refused_status(therapy_session)
     listed = operations.session_moments(therapy_session)
@@ -99,7 +100,7 @@ def edit(moment_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             operations.update_moment(moment, _data(form))
-            flash(f"Moment at minute {moment.minute} saved.", "success")
+            flash(_("Moment at minute %(minute)s saved.", minute=moment.minute), "success")
             return _back_to_tab(therapy_session)
         status = _refused_status(therapy_session)
     audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
@@ -121,13 +122,13 @@ def remove(moment_id: int):
     moment, therapy_session = _moment_for_editor(member, moment_id)
     if therapy_session.is_signed:
         # No form to offer: nothing of a signed note's moments can be removed.
-        flash("This note is signed, so its moments can no longer change.", "error")
+        flash(_("This note is signed, so its moments can no longer change."), "error")
         return _back_to_tab(therapy_session)
     form = VoidForm()
     if request.method == "POST":
         with refusal_shown_on(form):
             operations.remove_moment(moment, form.reason.data or "", member)
-            flash(f"Moment at minute {moment.minute} removed.", "success")
+            flash(_("Moment at minute %(minute)s removed.", minute=moment.minute), "success")
             return _back_to_tab(therapy_session)
     audit.record("moment_viewed", obj=moment, case_id=therapy_session.case_id)
     return render_template(

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from practice.accounts.models import Role
 from practice.core.database import db
+from practice.core.i18n import _
 from practice.moments import vocabulary
 from practice.moments.forms import MomentTypeForm
 from practice.moments.models import MomentType
@@ -57,7 +58,7 @@ def new():
     if form.validate_on_submit():
         with refusal_shown_on(form):
             moment_type = vocabulary.create_type(_data(form))
-            flash(f"“{moment_type.label}” was added.", "success")
+            flash(_("“%(label)s” was added.", label=moment_type.label), "success")
             return redirect(url_for(".index"))
     return _render_form(form, None)
 
@@ -70,7 +71,7 @@ def edit(type_id: int):
     if form.validate_on_submit():
         with refusal_shown_on(form):
             vocabulary.update_type(moment_type, _data(form))
-            flash(f"“{moment_type.label}” was saved.", "success")
+            flash(_("“%(label)s” was saved.", label=moment_type.label), "success")
             return redirect(url_for(".index"))
     return _render_form(form, moment_type)
 
@@ -82,5 +83,5 @@ def retire(type_id: int):
     with refusal_flashed():
         vocabulary.set_active(moment_type, not moment_type.active)
         state = "brought back" if moment_type.active else "retired; its moments are kept"
-        flash(f"“{moment_type.label}” was {state}.", "success")
+        flash(_("“%(label)s” was %(state)s.", label=moment_type.label, state=state), "success")
     return redirect(url_for(".index"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
 from practice.accounts.models import StaffMember
+from practice.core.i18n import _
 from practice.reporting import job_progress, jobs, queue
 from practice.reporting.forms import ReportBatchForm
 from practice.web import access
@@ -52,7 +53,10 @@ def create():
             queue.check_reachable()
             job = jobs.start_report_batch(member, form.params())
             queue.enqueue_after_request(job.id)
-            flash(f"Report job {job.id} started: {job.total} case(s).", "success")
+            flash(
+                _("Report job %(id)s started: %(total)s case(s).", id=job.id, total=job.total),
+                "success",
+            )
             return redirect(url_for(".index"))
     return _page(member, form)
 

@@ -26,6 +26,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
+from practice.core.i18n import _
 from practice.reporting import job_progress, jobs, operations, prerender, queue
 from practice.reporting.forms import ReportForm
 from practice.reporting.models import Report
@@ -122,7 +123,9 @@ def generate(case_id: int):
                 member, case, *form.request(), form.recommendations.data or ""
             )
             queue.enqueue_after_request(job.id)
-            flash("The report is being generated; it is listed here when it is ready.", "success")
+            flash(
+                _("The report is being generated; it is listed here when it is ready."), "success"
+            )
             return redirect(url_for(".index", case_id=case.id))
     return _page(case, member, form, refused="generate")
 
@@ -140,7 +143,9 @@ def latest(case_id: int):
         with refusal_flashed():
             return _pdf_response(operations.read_report(asked.report, member), asked.report, case)
     else:
-        flash("The latest clinical report is being prepared; it shows here when ready.", "success")
+        flash(
+            _("The latest clinical report is being prepared; it shows here when ready."), "success"
+        )
     return redirect(url_for(".index", case_id=case.id))
 
 

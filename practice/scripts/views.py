@@ -14,6 +14,7 @@ from practice.accounts.models import Role
 from practice.cases.scoping import can_edit, case_for_editor, session_for_editor, session_for_viewer
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.scripts import operations, queries
 from practice.scripts.adoption import (
     ADOPTION_LEVELS,
@@ -50,7 +51,7 @@ def library():
     if form.validate_on_submit():
         with refusal_shown_on(form):
             operations.create_script(form.text.data, form.intended_role.data, form.category.data)
-            flash("The script was added to the library.", "success")
+            flash(_("The script was added to the library."), "success")
             return redirect(url_for(".library"))
     return render_template(
         "practice/scripts/library.html",
@@ -71,7 +72,7 @@ def edit_script(script_id: int):
             operations.update_script(
                 script, form.text.data, form.intended_role.data, form.category.data
             )
-            flash("The script was saved.", "success")
+            flash(_("The script was saved."), "success")
             return redirect(url_for(".library"))
     return render_template("practice/scripts/edit.html", form=form, script=script)
 
@@ -82,9 +83,9 @@ def retire_script(script_id: int):
     script = db.get(Script, script_id) or abort(404)
     operations.toggle_script(script)
     if script.active:
-        flash("The script is back in the library and can be assigned again.", "success")
+        flash(_("The script is back in the library and can be assigned again."), "success")
     else:
-        flash("The script was retired; partners already working on it keep it.", "success")
+        flash(_("The script was retired; partners already working on it keep it."), "success")
     return redirect(url_for(".library"))
 
 
@@ -113,7 +114,7 @@ def _assign(therapy_session: TherapySession):
             )
             partner, script = assignment.partner, assignment.script
             # No client's name in a flash: it travels in the (signed, not encrypted) cookie.
-            flash("The script was assigned.", "success")
+            flash(_("The script was assigned."), "success")
             if operations.role_mismatch(script, partner):
                 flash(
                     f"Note: this script is written for a {script.intended_role}, and this "
@@ -129,7 +130,7 @@ def _record(therapy_session: TherapySession):
     if form.validate():
         with refusal_shown_on(form):
             operations.record_adoption(therapy_session, form.observations_given())
-            flash("Adoption levels were saved for this session.", "success")
+            flash(_("Adoption levels were saved for this session."), "success")
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))
     return _render_tab(therapy_session, adoption=form)
 
@@ -225,12 +226,12 @@ def retire_assignment(assignment_id: int):
     form = RetireAssignmentForm()
     back = assignment.assigned_session_id
     if not form.validate():
-        flash("The session to retire the script at was missing. Reload the page.", "error")
+        flash(_("The session to retire the script at was missing. Reload the page."), "error")
         return redirect(url_for(".session_scripts", session_id=back))
     therapy_session = session_for_viewer(member, form.session_id.data)
     with refusal_flashed():
         operations.retire_assignment(assignment, therapy_session)
-        flash("The script was retired; its adoption history is kept.", "success")
+        flash(_("The script was retired; its adoption history is kept."), "success")
     if therapy_session.case_id == assignment.case_id:
         back = therapy_session.id
     return redirect(url_for(".session_scripts", session_id=back))

@@ -18,6 +18,7 @@ from practice.cases import scoping
 from practice.cases.models import CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.core.i18n import _
 from practice.measures.queries import session_csi4
 from practice.scripts.adoption import ABSENT
 from practice.scripts.operations import open_assignments
@@ -119,7 +120,7 @@ def new(case_id: int):
     elif form.validate():
         with refusal_shown_on(form):
             therapy_session = operations.record_session(case, member, form.details())
-            flash("Session recorded. Write the note below.", "success")
+            flash(_("Session recorded. Write the note below."), "success")
             return redirect(url_for(".show", session_id=therapy_session.id))
     closed = case.status == CaseStatus.CLOSED
     page = render_template("practice/sessions/new.html", form=form, case=case, closed=closed)
@@ -153,7 +154,7 @@ def save_note(session_id: int):
             operations.save_note(
                 therapy_session, form.fields(), form.version.data, form.note_base.data or None
             )
-            flash("Note saved.", "success")
+            flash(_("Note saved."), "success")
             return redirect(url_for(".show", session_id=therapy_session.id))
     except Conflict:
         return _conflict_page(therapy_session, form)
@@ -203,7 +204,7 @@ def edit(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
     if therapy_session.is_signed:
-        flash("This note is signed; its details can no longer change.", "error")
+        flash(_("This note is signed; its details can no longer change."), "error")
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = EditSessionForm(data=_details_of(therapy_session))
     form.set_partners(therapy_session.case.partners)
@@ -212,7 +213,7 @@ def edit(session_id: int):
         try:
             with refusal_shown_on(form):
                 operations.update_details(therapy_session, form.details(), form.version.data)
-                flash("Session details saved.", "success")
+                flash(_("Session details saved."), "success")
                 return redirect(url_for(".show", session_id=therapy_session.id))
         except Conflict:
             db.refresh(therapy_session)
@@ -242,7 +243,7 @@ def sign(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
     if therapy_session.is_signed:
-        flash("This note is already signed.", "info")
+        flash(_("This note is already signed."), "info")
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = SignForm(data={"version": therapy_session.version})
     missing = _missing_before_signing(therapy_session)
@@ -258,7 +259,7 @@ def sign(session_id: int):
             try:
                 with refusal_shown_on(form):
                     operations.sign_note(therapy_session, member, form.version.data)
-                    flash("Note signed. Later corrections are addenda.", "success")
+                    flash(_("Note signed. Later corrections are addenda."), "success")
                     return redirect(url_for(".show", session_id=therapy_session.id))
             except Conflict:
                 db.refresh(therapy_session)
@@ -302,13 +303,13 @@ def add_addendum(session_id: int):
     member = access.current_staff()
     therapy_session = scoping.session_for_editor(member, session_id)
     if not therapy_session.is_signed:
-        flash("Addenda are for signed notes; edit the draft note instead.", "error")
+        flash(_("Addenda are for signed notes; edit the draft note instead."), "error")
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = AddendumForm()
     if form.validate():
         with refusal_shown_on(form):
             operations.add_addendum(therapy_session, member, form.text.data)
-            flash("Addendum added.", "success")
+            flash(_("Addendum added."), "success")
             return redirect(url_for(".show", session_id=therapy_session.id, _anchor="addenda"))
     return _note_page(therapy_session, member, addendum_form=form)
 
@@ -321,11 +322,11 @@ def void(session_id: int):
     form = VoidForm()
     form.submit.label.text = "Void session"
     if therapy_session.is_signed:
-        flash("A signed note cannot be voided; add an addendum instead.", "error")
+        flash(_("A signed note cannot be voided; add an addendum instead."), "error")
         return redirect(url_for(".show", session_id=therapy_session.id))
     if request.method == "POST":
         with refusal_shown_on(form):
             operations.void_session(therapy_session, member, form.reason.data or "")
-            flash("Session voided. It stays in the case's history with your reason.", "success")
+            flash(_("Session voided. It stays in the case's history with your reason."), "success")
             return redirect(url_for("practice.case_page.show", case_id=therapy_session.case_id))
     return _render("void.html", therapy_session, "void", form=form)

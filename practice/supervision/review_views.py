@@ -15,6 +15,7 @@ from practice.accounts.models import Role
 from practice.accounts.reauth import confirm_password
 from practice.cases import scoping
 from practice.cases.models import Case
+from practice.core.i18n import _
 from practice.sessions import operations as session_operations
 from practice.sessions.models import TherapySession
 from practice.supervision import comments, cosign
@@ -92,7 +93,7 @@ def cosign_note(session_id: int):
         else:
             with refusal_shown_on(form):
                 cosign.cosign_note(therapy_session, member, **form.as_read())
-                flash("Note co-signed.", "success")
+                flash(_("Note co-signed."), "success")
                 return redirect(url_for(".queue"))
     return _review_page(therapy_session, cosign_form=form)
 
@@ -106,7 +107,7 @@ def return_note(session_id: int):
     if form.validate():
         with refusal_shown_on(form):
             cosign.return_note(therapy_session, member, form.comment.data, **form.as_read())
-            flash("Note returned to its counsellor with your comment.", "success")
+            flash(_("Note returned to its counsellor with your comment."), "success")
             return redirect(url_for(".queue"))
     return _review_page(therapy_session, return_form=form)
 
@@ -132,7 +133,7 @@ def _comment(case: Case, therapy_session: TherapySession | None):
                 # Shown again as a new comment, which the user can send as it stands.
                 form.parent_id.data = None
                 raise
-            flash("Reply added." if form.parent_id.data else "Comment added.", "success")
+            flash(_("Reply added." if form.parent_id.data else "Comment added."), "success")
             return redirect(_place_url(case.id, comment.session_id, comment.id))
     discussion = comments.thread(member, case.id, therapy_session.id if therapy_session else None)
     body = render_template(

@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from practice.accounts.queries import account_of
+from practice.core.i18n import _
 from practice.core.settings import state
 from practice.web.access import bearer_token, load_current_staff, policy_of
 from practice.web.urls import safe_next_url
@@ -271,5 +272,5 @@ def _require_enrolment() -> Response | None:
         return None
     if _wants_json():
         return _two_factor_required()
-    flash("This practice requires two-factor sign-in. Set it up to continue.", "info")
+    flash(_("This practice requires two-factor sign-in. Set it up to continue."), "info")
     return redirect(url_for("practice.security.enrol"))
