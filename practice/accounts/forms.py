@@ -53,30 +53,30 @@ class ResumeForm(PracticeForm):
     """Host mode: the password that resumes the tracker after its part of the session expired."""
 
     password = PasswordField(
-        "Your password",
+        _l("Your password"),
         validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
     )
-    submit = SubmitField("Go on")
+    submit = SubmitField(_l("Go on"))
 
 
 class LoginForm(PracticeForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Sign in"))
 
 
 class CodeForm(PracticeForm):
     """The second step of signing in: a code from the authenticator app or a recovery code."""
 
     code = StringField(
-        "Code from your authenticator app",
+        _l("Code from your authenticator app"),
         validators=[
             DataRequired(message="Enter the 6-digit code from your app."),
             Length(max=20),
             _CODE_OR_RECOVERY,
         ],
     )
-    submit = SubmitField("Verify")
+    submit = SubmitField(_l("Verify"))
 
 
 class EnrolForm(PracticeForm):
@@ -84,31 +84,35 @@ class EnrolForm(PracticeForm):
     asks for the password: a session left open must not tie the account to someone's phone."""
 
     code = StringField(
-        "Code shown by the app",
+        _l("Code shown by the app"),
         validators=[DataRequired(message="Enter the 6-digit code from your app."), _SIX_DIGITS],
     )
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    submit = SubmitField("Turn on two-factor sign-in")
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class PasswordChangeForm(PracticeForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
-    new_password = PasswordField("New password", validators=[DataRequired(), _meets_policy])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), _meets_policy])
     confirm_password = PasswordField(
-        "New password again",
+        _l("New password again"),
         validators=[
             DataRequired(),
             EqualTo("new_password", message="The two new passwords are not the same."),
         ],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class DisableTwoFactorForm(PracticeForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    submit = SubmitField("Turn off two-factor sign-in")
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    submit = SubmitField(_l("Turn off two-factor sign-in"))
 
 
 class RecoveryCodesForm(PracticeForm):
@@ -116,9 +120,9 @@ class RecoveryCodesForm(PracticeForm):
 
     # Its own name: the account page also holds the two-factor form's ``password``.
     recovery_password = PasswordField(
-        "Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
-    submit = SubmitField("Make new recovery codes")
+    submit = SubmitField(_l("Make new recovery codes"))
 
 
 def _lifetime(days: int) -> str:
@@ -131,7 +135,7 @@ class NewTokenForm(PracticeForm):
     that a session left open cannot mint a credential that outlives it."""
 
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[strip_whitespace],
         validators=[
             DataRequired("Name the token, e.g. after the program that will use it."),
@@ -139,14 +143,16 @@ class NewTokenForm(PracticeForm):
         ],
     )
     expires_in_days = SelectField(
-        "Expires after",
+        _l("Expires after"),
         coerce=int,
         choices=[SelectChoice(days, _lifetime(days)) for days in EXPIRY_CHOICES_DAYS],
         default=DEFAULT_EXPIRY_DAYS,
     )
-    read_only = BooleanField("Read-only: the token may read, but change nothing")
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    submit = SubmitField("Create token")
+    read_only = BooleanField(_l("Read-only: the token may read, but change nothing"))
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    submit = SubmitField(_l("Create token"))
 
 
 # Administrators' staff pages
@@ -157,23 +163,23 @@ ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 class NewStaffForm(PracticeForm):
     """Add a staff member; in the standalone app this also creates their login."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.COUNSELLOR.value)
-    supervisor_id = SelectField("Supervisor", coerce=int, validators=[Optional()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.COUNSELLOR.value)
+    supervisor_id = SelectField(_l("Supervisor"), coerce=int, validators=[Optional()])
     # Standalone only: the first password, which the person changes later.
-    password = PasswordField("Initial password", validators=[Optional(), _meets_policy])
+    password = PasswordField(_l("Initial password"), validators=[Optional(), _meets_policy])
     # Host-app only: the host's id for this user.
-    user_id = StringField("Host user id", validators=[Optional(), Length(max=64)])
-    submit = SubmitField("Add staff member")
+    user_id = StringField(_l("Host user id"), validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Add staff member"))
 
 
 class EditStaffForm(PracticeForm):
     """Change a staff member's role and supervisor."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    supervisor_id = SelectField("Supervisor", coerce=int, validators=[Optional()])
-    submit = SubmitField("Save")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    supervisor_id = SelectField(_l("Supervisor"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Save"))
 
 
 class LocalPreferencesForm(PracticeForm):

@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 from practice.accounts.models import StaffMember
 from practice.audit.search import KNOWN_OUTCOMES, AuditFilters
 from practice.core.database import MAX_ID
-from practice.core.i18n import _l
+from practice.core.i18n import _, _l
 from practice.web.forms import PracticeForm
 from practice.web.localisation import current_zone
 
@@ -20,7 +20,7 @@ _DATE_MESSAGE = "Enter a date as YYYY-MM-DD."
 
 def _id_in_range(form, field) -> None:
     if field.data and field.data.isdigit() and not 1 <= int(field.data) <= MAX_ID:
-        raise ValidationError("No record has that id.")
+        raise ValidationError(_("No record has that id."))
 
 
 def _choices_with_current(values: list[str], current: str | None, blank: str) -> list:
@@ -47,33 +47,35 @@ class AuditFilterForm(PracticeForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    actor_id = SelectField("Staff member", validators=[Optional(), _ID], validate_choice=False)
+    actor_id = SelectField(_l("Staff member"), validators=[Optional(), _ID], validate_choice=False)
     actor = StringField(
-        "Actor email contains",
+        _l("Actor email contains"),
         filters=[lambda v: v.strip().lower() if v else v],
         validators=[Optional(), Length(max=254)],
     )
-    action = SelectField("Action", validators=[Optional(), Length(max=40)], validate_choice=False)
+    action = SelectField(
+        _l("Action"), validators=[Optional(), Length(max=40)], validate_choice=False
+    )
     object_type = SelectField(
-        "Object type",
+        _l("Object type"),
         validators=[Optional(), Regexp(r"^\w{1,30}$", message="Choose an object type.")],
         validate_choice=False,
     )
     object_id = StringField(
-        "Object id", filters=[lambda v: v.strip() if v else v], validators=[Optional(), _ID]
+        _l("Object id"), filters=[lambda v: v.strip() if v else v], validators=[Optional(), _ID]
     )
     case_id = StringField(
-        "Case id",
+        _l("Case id"),
         filters=[lambda v: v.strip() if v else v],
         validators=[Optional(), _ID, _id_in_range],
     )
     outcome = SelectField(
-        "Outcome",
+        _l("Outcome"),
         validators=[Optional(), Regexp(r"^[a-z_]{1,10}$", message="Choose an outcome.")],
         validate_choice=False,
     )
     remote_addr = StringField(
-        "Address starts with",
+        _l("Address starts with"),
         filters=[lambda v: v.strip() if v else v],
         validators=[
             Optional(),
@@ -101,7 +103,7 @@ class AuditFilterForm(PracticeForm):
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError("The “to” date is before the “from” date.")
+            raise ValidationError(_("The “to” date is before the “from” date."))
 
     def filters(self) -> AuditFilters:
         """The validated filters; only call after ``validate()`` returned True."""

@@ -46,6 +46,7 @@ from practice.cases.queries import (
     STATUS_FILTERS,
     CaseListQuery,
 )
+from practice.core.i18n import _, _l
 from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
 
 KIND_CHOICES = [
@@ -82,14 +83,14 @@ def _text(label: str) -> TextAreaField:
 
 
 def _stage() -> SelectField:
-    return SelectField("Current EFT stage", choices=STAGE_CHOICES, coerce=_optional_int)
+    return SelectField(_l("Current EFT stage"), choices=STAGE_CHOICES, coerce=_optional_int)
 
 
 class PartnerForm(PracticeSubform):
     """One person in a case (a row of a case form, or the add-a-partner form)."""
 
     display_name = StringField(
-        "First name or initials",
+        _l("First name or initials"),
         filters=[strip_whitespace],
         validators=[
             DataRequired("Enter a first name or initials."),
@@ -97,7 +98,7 @@ class PartnerForm(PracticeSubform):
         ],
     )
     pronouns = StringField(
-        "Pronouns (optional)",
+        _l("Pronouns (optional)"),
         filters=[strip_whitespace],
         validators=[
             Optional(),
@@ -106,7 +107,9 @@ class PartnerForm(PracticeSubform):
             ),
         ],
     )
-    cycle_role = SelectField("Cycle role", choices=ROLE_CHOICES, default=CycleRole.UNCLEAR.value)
+    cycle_role = SelectField(
+        _l("Cycle role"), choices=ROLE_CHOICES, default=CycleRole.UNCLEAR.value
+    )
 
     def details(self) -> PartnerDetails:
         return PartnerDetails(
@@ -125,9 +128,9 @@ class PartnerEditForm(PartnerForm):
 class NewCaseForm(PracticeForm):
     """Open a case: its kind, date, concerns, goals, stage and the people in it."""
 
-    kind = SelectField("Kind of case", choices=KIND_CHOICES, default=CaseKind.COUPLE.value)
+    kind = SelectField(_l("Kind of case"), choices=KIND_CHOICES, default=CaseKind.COUPLE.value)
     opened_on = DateField(
-        "Opened on",
+        _l("Opened on"),
         default=today,
         validators=[InputRequired("Enter the date the case opened.")],
     )
@@ -136,13 +139,13 @@ class NewCaseForm(PracticeForm):
     eft_stage = _stage()
     # One more than any kind allows, so an over-long list is reported rather than cut short.
     partners = FieldList(FormField(PartnerForm), min_entries=1, max_entries=MAX_PARTNERS + 1)
-    submit = SubmitField("Open case")
+    submit = SubmitField(_l("Open case"))
 
     def validate_opened_on(self, field) -> None:
         if field.data and field.data > latest_opening_date():
-            raise ValidationError("The opening date cannot be in the future.")
+            raise ValidationError(_("The opening date cannot be in the future."))
         if field.data and field.data < date(1900, 1, 1):
-            raise ValidationError("Enter a date after 1900.")
+            raise ValidationError(_("Enter a date after 1900."))
 
     def validate_partners(self, field) -> None:
         if self.kind.data in PARTNER_LIMITS:
@@ -182,7 +185,7 @@ class EditCaseForm(PracticeForm):
     partners = FieldList(FormField(PartnerEditForm), min_entries=0, max_entries=MAX_PARTNERS + 1)
     # A string field, so that after a conflict the page can carry the new version.
     version = HiddenField(filters=[_optional_int], validators=[DataRequired()])
-    submit = SubmitField("Save changes")
+    submit = SubmitField(_l("Save changes"))
 
     def changes(self) -> CaseEdit:
         return CaseEdit(
@@ -199,19 +202,19 @@ class EditCaseForm(PracticeForm):
 class AddPartnerForm(PracticeForm, PartnerForm):
     """Add a person to a case."""
 
-    submit = SubmitField("Add to case")
+    submit = SubmitField(_l("Add to case"))
 
 
 class StatusForm(PracticeForm):
     """Pause, close or reopen a case, with the reason."""
 
     action = RadioField(
-        "Change",
+        _l("Change"),
         choices=[SelectChoice(action, label) for action, label in STATUS_ACTIONS.items()],
         validators=[InputRequired("Choose a change.")],
     )
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         filters=[strip_whitespace],
         validators=[
             DataRequired("Give a reason for the change."),
@@ -220,7 +223,7 @@ class StatusForm(PracticeForm):
             ),
         ],
     )
-    submit = SubmitField("Change status")
+    submit = SubmitField(_l("Change status"))
 
 
 def list_query(args: Mapping[str, str]) -> CaseListQuery:

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from practice.core.i18n import _l
 from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_ITEMS, Csi4Item
 from practice.web.autosave import PayloadError, whole_number
@@ -106,7 +107,7 @@ class Csi4Form(PracticeForm):
     """The CSI-4 at this session for every partner of the case."""
 
     partners = FieldList(FormField(PartnerCsi4), min_entries=0)
-    submit = SubmitField("Save CSI-4")
+    submit = SubmitField(_l("Save CSI-4"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -139,18 +140,18 @@ class GiveConsentForm(_ConsentForm):
     """A partner's consent to share their scores, dated the day they gave it."""
 
     given_on = DateField(
-        "Consent given on", validators=[InputRequired(message="Enter the day it was given.")]
+        _l("Consent given on"), validators=[InputRequired(message="Enter the day it was given.")]
     )
-    give = SubmitField("Record consent")
+    give = SubmitField(_l("Record consent"))
 
 
 class WithdrawConsentForm(_ConsentForm):
     """The withdrawal of a partner's consent, dated the day they withdrew it."""
 
     withdrawn_on = DateField(
-        "Withdrawn on", validators=[InputRequired(message="Enter the day it was withdrawn.")]
+        _l("Withdrawn on"), validators=[InputRequired(message="Enter the day it was withdrawn.")]
     )
-    withdraw = SubmitField("Record withdrawal")
+    withdraw = SubmitField(_l("Record withdrawal"))
 
 
 def csi4_autosave_payload(payload: object) -> tuple[int, list[int]]:

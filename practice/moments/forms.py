@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from practice.cases.models import Case
+from practice.core.i18n import _l
 from practice.moments.balance import VALENCE_LABELS
 from practice.moments.models import MomentType
 from practice.moments.operations import DEFAULT_INTENSITY, MAX_CONTEXT, together_label
@@ -54,19 +55,19 @@ class MomentForm(PracticeForm):
     """
 
     moment_type_id = SelectField(
-        "Moment type", coerce=_optional_int, validate_choice=False, validators=[InputRequired()]
+        _l("Moment type"), coerce=_optional_int, validate_choice=False, validators=[InputRequired()]
     )
-    partner_id = SelectField("Partner", coerce=_optional_int, validate_choice=False)
+    partner_id = SelectField(_l("Partner"), coerce=_optional_int, validate_choice=False)
     minute = WholeNumberField(
-        "Minute into the session", validators=[InputRequired("Give the minute.")]
+        _l("Minute into the session"), validators=[InputRequired("Give the minute.")]
     )
     intensity = WholeNumberField(
-        "Intensity (1 mild – 5 intense)",
+        _l("Intensity (1 mild – 5 intense)"),
         default=DEFAULT_INTENSITY,
         validators=[InputRequired("Give the intensity, 1 to 5.")],
     )
     context = TextAreaField(
-        "Context or quote (optional)",
+        _l("Context or quote (optional)"),
         validators=[
             Optional(),
             Length(
@@ -75,7 +76,7 @@ class MomentForm(PracticeForm):
             ),
         ],
     )
-    submit = SubmitField("Add moment")
+    submit = SubmitField(_l("Add moment"))
 
     def set_choices(self, types: list[MomentType], case: Case, current: MomentType | None) -> None:
         """Active types grouped by valence (plus a retired current one), and the case's
@@ -106,13 +107,13 @@ class MomentTypeForm(PracticeForm):
     refused form shows all its problems at once rather than one round at a time.
     """
 
-    label = StringField("Label")
-    description = TextAreaField("Description (optional)")
+    label = StringField(_l("Label"))
+    description = TextAreaField(_l("Description (optional)"))
     valence = SelectField(
-        "Valence",
+        _l("Valence"),
         choices=[SelectChoice(str(value), words) for value, words in VALENCE_LABELS.items()],
         validate_choice=False,
     )
-    colour = ColorField("Colour", default="#555555")
-    shortcut = StringField("Keyboard shortcut in live mode (optional)")
-    submit = SubmitField("Save moment type")
+    colour = ColorField(_l("Colour"), default="#555555")
+    shortcut = StringField(_l("Keyboard shortcut in live mode (optional)"))
+    submit = SubmitField(_l("Save moment type"))

@@ -9,6 +9,7 @@ from wtforms import DateField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from practice.core.i18n import _, _l
 from practice.reporting.jobs import BatchParams
 from practice.reporting.operations import MAX_NARRATIVE_LENGTH
 from practice.web.forms import PracticeForm
@@ -22,7 +23,7 @@ AUDIENCE_CHOICES = [
 
 def _after_start(form, field) -> None:
     if form.period_start.data and field.data and field.data < form.period_start.data:
-        raise ValidationError("The period must end on or after the day it starts.")
+        raise ValidationError(_("The period must end on or after the day it starts."))
 
 
 def _narrative_length(form, field) -> None:
@@ -36,16 +37,18 @@ def _narrative_length(form, field) -> None:
 class ReportForm(PracticeForm):
     """What a progress report covers; the buttons are plain <button>s in the template."""
 
-    period_start = DateField("From", validators=[InputRequired("Enter the first day.")])
-    period_end = DateField("To", validators=[InputRequired("Enter the last day."), _after_start])
+    period_start = DateField(_l("From"), validators=[InputRequired("Enter the first day.")])
+    period_end = DateField(
+        _l("To"), validators=[InputRequired("Enter the last day."), _after_start]
+    )
     audience = RadioField(
-        "Audience",
+        _l("Audience"),
         choices=AUDIENCE_CHOICES,
         default="clinical",
         validators=[InputRequired("Choose who the report is for.")],
     )
-    narrative = TextAreaField("Narrative", validators=[_narrative_length])
-    recommendations = TextAreaField("Recommendations", validators=[_narrative_length])
+    narrative = TextAreaField(_l("Narrative"), validators=[_narrative_length])
+    recommendations = TextAreaField(_l("Recommendations"), validators=[_narrative_length])
 
     def request(self) -> tuple[date, date, str, str]:
         """(start, end, audience, narrative) as the operations take them."""
@@ -61,13 +64,13 @@ class ReportBatchForm(PracticeForm):
     """Audience and (optional) period of every report of a report job."""
 
     audience = RadioField(
-        "Audience",
+        _l("Audience"),
         choices=AUDIENCE_CHOICES,
         default="clinical",
         validators=[InputRequired("Choose who the reports are for.")],
     )
-    period_start = DateField("From (optional)", validators=[Optional()])
-    period_end = DateField("To (optional)", validators=[Optional(), _after_start])
+    period_start = DateField(_l("From (optional)"), validators=[Optional()])
+    period_end = DateField(_l("To (optional)"), validators=[Optional(), _after_start])
 
     def params(self) -> BatchParams:
         return BatchParams(self.audience.data, self.period_start.data, self.period_end.data)

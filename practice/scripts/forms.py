@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from practice.cases.models import Partner
+from practice.core.i18n import _l
 from practice.scripts.adoption import (
     ADOPTION_LEVELS,
     MAX_LEVEL,
@@ -48,7 +49,7 @@ class ScriptForm(PracticeForm):
     """Add a script to the library or change one."""
 
     text = TextAreaField(
-        "Words of the script",
+        _l("Words of the script"),
         filters=[strip_whitespace],
         validators=[
             DataRequired("Write the script's words."),
@@ -56,20 +57,20 @@ class ScriptForm(PracticeForm):
         ],
     )
     intended_role = SelectField(
-        "Written for",
+        _l("Written for"),
         choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],
         default=ScriptRole.EITHER.value,
         invalid_choice_message="Choose pursuer, withdrawer or either partner.",
     )
     category = StringField(
-        "Category",
+        _l("Category"),
         filters=[strip_whitespace],
         validators=[
             DataRequired("Give the script a category."),
             Length(max=MAX_CATEGORY, message=f"Keep it to {MAX_CATEGORY} characters."),
         ],
     )
-    submit = SubmitField("Add script")
+    submit = SubmitField(_l("Add script"))
 
 
 def _whole_number(value: object) -> int:
@@ -87,20 +88,20 @@ class AssignForm(PracticeForm):
     """
 
     partner_id = SelectField(
-        "Partner",
+        _l("Partner"),
         coerce=_whole_number,
         validate_choice=False,
         invalid_value_message="Choose a partner.",
         validators=[DataRequired("Choose a partner.")],
     )
     script_id = SelectField(
-        "Script",
+        _l("Script"),
         coerce=_whole_number,
         validate_choice=False,
         invalid_value_message="Choose a script.",
         validators=[DataRequired("Choose a script.")],
     )
-    assign = SubmitField("Assign script")
+    assign = SubmitField(_l("Assign script"))
 
     def set_choices(self, partners: list[Partner], scripts: list[Script]) -> None:
         self.partner_id.choices = [SelectChoice(0, "Choose a partner…")] + [
@@ -133,7 +134,7 @@ class AdoptionEntry(PracticeSubform):
 
     assignment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     level = RadioField(
-        "Adoption level",
+        _l("Adoption level"),
         coerce=_outcome,
         choices=[
             *(SelectChoice(level, f"{level} {label}") for level, label in ADOPTION_LEVELS.items()),
@@ -144,7 +145,7 @@ class AdoptionEntry(PracticeSubform):
         validators=[Optional(), _outcome_known],
     )
     note = TextAreaField(
-        "Note (optional)",
+        _l("Note (optional)"),
         filters=[strip_whitespace],
         validators=[
             Length(
@@ -174,7 +175,7 @@ class AdoptionForm(PracticeForm):
     partner attended."""
 
     observations = FieldList(FormField(AdoptionEntry), min_entries=0)
-    record = SubmitField("Save adoption levels")
+    record = SubmitField(_l("Save adoption levels"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -195,7 +196,7 @@ class RetireAssignmentForm(PracticeForm):
     """The Retire button of an assignment; carries the session it is retired at."""
 
     session_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    retire = SubmitField("Retire")
+    retire = SubmitField(_l("Retire"))
 
 
 def adoption_autosave_payload(payload: object) -> tuple[int, ObservationInput]:

@@ -29,6 +29,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from practice.cases import eft
 from practice.cases.models import Partner
+from practice.core.i18n import _, _l
 from practice.sessions.models import Modality
 from practice.sessions.operations import (
     MAX_ADDENDUM_LENGTH,
@@ -59,7 +60,7 @@ def _optional_int(value: Any) -> int | None:
 
 def _at_least_one(form, field) -> None:
     if not field.data:
-        raise ValidationError("Tick at least one partner who attended.")
+        raise ValidationError(_("Tick at least one partner who attended."))
 
 
 def _note_length(form, field) -> None:
@@ -75,12 +76,12 @@ class SessionDetailsForm(PracticeForm):
     """When a session took place, how, who came, and the EFT stage."""
 
     starts_at = LocalDateTimeField(
-        "Start",
+        _l("Start"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[InputRequired("Enter the date and time the session started.")],
     )
     duration_minutes = IntegerField(
-        "Duration (minutes)",
+        _l("Duration (minutes)"),
         default=50,
         validators=[
             InputRequired("Enter the duration in minutes."),
@@ -91,16 +92,18 @@ class SessionDetailsForm(PracticeForm):
             ),
         ],
     )
-    modality = SelectField("Modality", choices=MODALITY_CHOICES, default=Modality.IN_PERSON.value)
+    modality = SelectField(
+        _l("Modality"), choices=MODALITY_CHOICES, default=Modality.IN_PERSON.value
+    )
     attendance = SelectMultipleField(
-        "Who attended",
+        _l("Who attended"),
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validators=[_at_least_one],
     )
-    eft_stage = SelectField("EFT stage", choices=EFT_STAGE_CHOICES, coerce=_optional_int)
-    submit = SubmitField("Save session")
+    eft_stage = SelectField(_l("EFT stage"), choices=EFT_STAGE_CHOICES, coerce=_optional_int)
+    submit = SubmitField(_l("Save session"))
 
     def set_partners(self, partners: list[Partner]) -> None:
         """Offer the case's partners as attendance choices."""
@@ -146,16 +149,16 @@ _BASE_LOST = "The form lost track of the note it started from. Copy your text an
 class NoteForm(PracticeForm):
     """The DAP note of a draft, with the version it was loaded at."""
 
-    note_data = TextAreaField("Data", validators=[_note_length])
-    note_assessment = TextAreaField("Assessment", validators=[_note_length])
-    note_plan = TextAreaField("Plan", validators=[_note_length])
+    note_data = TextAreaField(_l("Data"), validators=[_note_length])
+    note_assessment = TextAreaField(_l("Assessment"), validators=[_note_length])
+    note_plan = TextAreaField(_l("Plan"), validators=[_note_length])
     version = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired("The form lost its version. Copy your text and reload.")],
     )
     # draft_digest of the note this editor started from (sessions.operations.save_note).
     note_base = HiddenField(validators=[Optional(), Regexp(DIGEST_PATTERN, message=_BASE_LOST)])
-    submit = SubmitField("Save note")
+    submit = SubmitField(_l("Save note"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -170,17 +173,19 @@ class SignForm(PracticeForm):
     """Signing asks for the password again."""
 
     password = PasswordField(
-        "Enter your password to sign",
+        _l("Enter your password to sign"),
         validators=[DataRequired("Enter your password to sign."), Length(max=256)],
     )
     # Asked only when the page lists something missing (``before_signing``).
-    confirm_missing = BooleanField("I have read what is missing above and sign the note as it is")
+    confirm_missing = BooleanField(
+        _l("I have read what is missing above and sign the note as it is")
+    )
     # The version of the note shown: a note changed meanwhile is not signed unread.
     version = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired("The form lost its version. Reload the page and try again.")],
     )
-    submit = SubmitField("Sign note")
+    submit = SubmitField(_l("Sign note"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -192,7 +197,7 @@ class AddendumForm(PracticeForm):
     """A correction or addition to a signed note."""
 
     text = TextAreaField(
-        "Addendum",
+        _l("Addendum"),
         validators=[
             DataRequired("Write the addendum before adding it."),
             Length(
@@ -201,7 +206,7 @@ class AddendumForm(PracticeForm):
             ),
         ],
     )
-    submit = SubmitField("Add addendum")
+    submit = SubmitField(_l("Add addendum"))
 
 
 _LABELS = {

@@ -6,6 +6,7 @@ from wtforms import IntegerField, PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from practice.core.i18n import _l
 from practice.supervision.comments import MAX_COMMENT_LENGTH, normalise_body
 from practice.web.forms import PracticeForm
 
@@ -41,10 +42,10 @@ class CosignForm(_ReviewForm):
     """Co-signing asks for the password again."""
 
     password = PasswordField(
-        "Your password",
+        _l("Your password"),
         validators=[DataRequired("Enter your password to co-sign."), Length(max=256)],
     )
-    submit = SubmitField("Co-sign note")
+    submit = SubmitField(_l("Co-sign note"))
 
 
 def _comment_field(label: str, required: str) -> TextAreaField:
@@ -67,7 +68,7 @@ class ReturnForm(_ReviewForm):
     comment = _comment_field(
         "What should the counsellor change?", "Write a comment saying why you return the note."
     )
-    submit = SubmitField("Return to the counsellor")
+    submit = SubmitField(_l("Return to the counsellor"))
 
 
 class CommentForm(PracticeForm):
@@ -75,7 +76,7 @@ class CommentForm(PracticeForm):
 
     body = _comment_field("Add a comment", "Write the comment before sending it.")
     parent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    submit = SubmitField("Add comment")
+    submit = SubmitField(_l("Add comment"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from practice.core import local_time
 from practice.core.database import MAX_ID
+from practice.core.i18n import _l
 from practice.core.voiding import MAX_VOID_REASON
 
 
@@ -125,8 +126,8 @@ class PracticeSubform(Form):
 class VoidForm(PracticeForm):
     """The reason for taking a record back; kept with the record, shown in its history."""
 
-    reason = StringField("Reason (required, kept with the record)")
-    submit = SubmitField("Remove")
+    reason = StringField(_l("Reason (required, kept with the record)"))
+    submit = SubmitField(_l("Remove"))
 
     max_length = MAX_VOID_REASON
 
@@ -135,13 +136,13 @@ class ExportConfirmForm(PracticeForm):
     """Exports ask for the password again, as signing does."""
 
     password = PasswordField(
-        "Enter your password to export",
+        _l("Enter your password to export"),
         validators=[DataRequired("Enter your password to export."), Length(max=256)],
     )
-    submit = SubmitField("Download")
+    submit = SubmitField(_l("Download"))
 
 
 class ConfirmForm(PracticeForm):
     """A button's form: it carries the CSRF token only, the action asks for nothing else."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
