@@ -23,7 +23,11 @@ from practice.core.i18n import DOMAIN_NAME, TRANSLATIONS
 def _member():
     if not has_request_context():
         return None
+    from practice.web import outage_state
     from practice.web.access import load_current_staff
+
+    if outage_state.database_down():
+        return None  # an error page of a failed database asks it nothing
 
     try:
         return load_current_staff()
