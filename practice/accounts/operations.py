@@ -30,6 +30,7 @@ from practice.accounts.queries import account_of, staff_for_account
 from practice.core import local_time
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.unit_of_work import atomic
 
 # Verified against when the email is unknown, so both answers take the same time.
@@ -337,7 +338,7 @@ def create_staff(
         if problem:
             raise AccountError(problem)
         if db.scalar(select(Account.id).where(func.lower(Account.email) == email)):
-            raise AccountError("An account with this email already exists.")
+            raise AccountError(_("An account with this email already exists."))
         account = Account(
             email=email, display_name=display_name, password_hash=hash_password(password)
         )
@@ -345,9 +346,9 @@ def create_staff(
         db.flush()
         user_id = str(account.id)
     if not user_id:
-        raise AccountError("A host user id or a password is needed.")
+        raise AccountError(_("A host user id or a password is needed."))
     if db.scalar(select(StaffMember.id).where(StaffMember.user_id == user_id)):
-        raise AccountError("That user already has a staff record.")
+        raise AccountError(_("That user already has a staff record."))
     member = StaffMember(
         user_id=user_id,
         email=email,
@@ -363,7 +364,7 @@ def create_staff(
 
 def _require_supervising_role(supervisor: StaffMember | None) -> None:
     if supervisor is not None and supervisor.role not in SUPERVISING_ROLES:
-        raise AccountError("The chosen supervisor does not hold the supervisor role.")
+        raise AccountError(_("The chosen supervisor does not hold the supervisor role."))
 
 
 @atomic
@@ -376,9 +377,9 @@ def set_local_preferences(member: StaffMember, time_zone: str | None, locale: st
     time_zone = time_zone or None
     locale = locale or None
     if time_zone is not None and time_zone not in local_time.zone_names():
-        raise AccountError("Choose a time zone from the list.")
+        raise AccountError(_("Choose a time zone from the list."))
     if locale is not None and locale not in local_time.OFFERED_LOCALES:
-        raise AccountError("Choose a language and region from the list.")
+        raise AccountError(_("Choose a language and region from the list."))
     before = {"time_zone": member.time_zone, "locale": member.locale}
     member.time_zone = time_zone
     member.locale = locale
@@ -398,7 +399,7 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
     """
     role = Role(role)
     if supervisor is not None and supervisor.id == member.id:
-        raise AccountError("Nobody can supervise themselves.")
+        raise AccountError(_("Nobody can supervise themselves."))
     _require_supervising_role(supervisor)
     before = {"role": member.role, "supervisor_id": member.supervisor_id}
     member.role = role
@@ -422,7 +423,7 @@ def set_active(member: StaffMember, active: bool, by: StaffMember | None = None)
     Raises AccountError when ``by``, the administrator acting, would deactivate themselves.
     """
     if not active and by is not None and by.id == member.id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     member.active = active
     account = account_of(member)
     if account is not None:
@@ -444,7 +445,7 @@ def reset_two_factor(member: StaffMember) -> None:
     """
     account = account_of(member)
     if account is None or not account.totp_secret:
-        raise AccountError("This person has no two-factor sign-in to reset.")
+        raise AccountError(_("This person has no two-factor sign-in to reset."))
     totp.disable(account)
     end_sessions(account)
     audit.record("two_factor_reset", obj=member)

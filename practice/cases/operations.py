@@ -23,6 +23,7 @@ from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.core.i18n import _
 from practice.core.unit_of_work import atomic
 
 REFERENCE_PREFIX = "C-"
@@ -208,13 +209,13 @@ def _check_stage(stage: int | None) -> None:
 def _check_partner(details: PartnerDetails) -> None:
     name = details.display_name.strip()
     if not name:
-        raise CaseError("Every partner needs a first name or initials.")
+        raise CaseError(_("Every partner needs a first name or initials."))
     if len(name) > MAX_NAME_LENGTH:
         raise CaseError(f"A partner's name can be at most {MAX_NAME_LENGTH} characters.")
     if details.pronouns and len(details.pronouns.strip()) > MAX_PRONOUNS_LENGTH:
         raise CaseError(f"Pronouns can be at most {MAX_PRONOUNS_LENGTH} characters.")
     if details.cycle_role not in set(CycleRole):
-        raise CaseError("The cycle role is pursuer, withdrawer, mixed or unclear.")
+        raise CaseError(_("The cycle role is pursuer, withdrawer, mixed or unclear."))
 
 
 def _apply_partner(partner: Partner, details: PartnerDetails) -> list[str]:
@@ -240,11 +241,11 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
     too few partners for the kind, an invalid field, or when no free reference was found.
     """
     if not may_open_cases(counsellor):
-        raise CaseError("Only counsellors and supervisors open cases, for their own caseload.")
+        raise CaseError(_("Only counsellors and supervisors open cases, for their own caseload."))
     if data.kind not in set(CaseKind):
-        raise CaseError("The kind of case is couple, individual or family.")
+        raise CaseError(_("The kind of case is couple, individual or family."))
     if data.opened_on > latest_opening_date():
-        raise CaseError("The opening date cannot be in the future.")
+        raise CaseError(_("The opening date cannot be in the future."))
     _check_text("Presenting concerns", data.presenting_concerns)
     _check_text("Goals", data.goals)
     _check_stage(data.eft_stage)
@@ -283,7 +284,7 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
             detail={"reference": case.reference, "kind": case.kind, "partners": len(data.partners)},
         )
         return case
-    raise CaseError("No free case reference could be assigned just now. Please try again.")
+    raise CaseError(_("No free case reference could be assigned just now. Please try again."))
 
 
 def editable_values(case: Case) -> CaseEdit:
@@ -315,7 +316,7 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
     _check_referral(data)
     partners = {p.id: p for p in case.partners}
     if not set(data.partners) <= set(partners):
-        raise CaseError("One of the partners does not belong to this case.")
+        raise CaseError(_("One of the partners does not belong to this case."))
     for details in data.partners.values():
         _check_partner(details)
     if case.version != expected_version:
@@ -356,9 +357,9 @@ def add_partner(case: Case, data: PartnerDetails) -> Partner:
     _fewest, most = PARTNER_LIMITS[CaseKind(case.kind)]
     if len(case.partners) >= most:
         if case.kind == CaseKind.COUPLE:
-            raise CaseError("A couple case already has its two partners.")
+            raise CaseError(_("A couple case already has its two partners."))
         if case.kind == CaseKind.INDIVIDUAL:
-            raise CaseError("An individual case has one person only.")
+            raise CaseError(_("An individual case has one person only."))
         raise CaseError(f"A family case holds at most {most} people.")
     _check_partner(data)
     position = max((p.position for p in case.partners), default=-1) + 1
@@ -385,10 +386,10 @@ def change_status(case: Case, action: str, reason: str) -> None:
     over-long reason.
     """
     if action not in TRANSITIONS:
-        raise CaseError("Choose whether to pause, close or reopen the case.")
+        raise CaseError(_("Choose whether to pause, close or reopen the case."))
     reason = reason.strip()
     if not reason:
-        raise CaseError("Give a reason for the change.")
+        raise CaseError(_("Give a reason for the change."))
     if len(reason) > MAX_REASON_LENGTH:
         raise CaseError(f"The reason can be at most {MAX_REASON_LENGTH} characters.")
     sources, target, past = TRANSITIONS[action]

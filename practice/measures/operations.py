@@ -20,6 +20,7 @@ from practice.cases.models import Case, Partner
 from practice.cases.operations import latest_opening_date
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.measures import consent
@@ -52,7 +53,7 @@ def record_csi4(
     require_draft(therapy_session, "CSI-4 answers")
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != therapy_session.case_id:
-        raise MeasureError("That partner is not in this case.")
+        raise MeasureError(_("That partner is not in this case."))
     items = list(items)
     try:
         total = csi4_total(items)

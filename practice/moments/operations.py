@@ -22,6 +22,7 @@ from practice.cases.models import CaseKind, Partner
 from practice.core import voiding
 from practice.core.database import MAX_ID, db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.numbers import check_whole_number
 from practice.core.signals import moment_tagged
 from practice.core.unit_of_work import atomic
@@ -73,7 +74,7 @@ def together_label(kind: str) -> str:
 def _check_open(therapy_session: TherapySession) -> None:
     require_draft(therapy_session, "moments")
     if therapy_session.voided_at is not None:
-        raise MomentError("This session was voided; its moments cannot change.")
+        raise MomentError(_("This session was voided; its moments cannot change."))
 
 
 def _whole_number(value: Any, low: int, high: int) -> bool:
@@ -184,7 +185,7 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
     therapy_session = moment.therapy_session
     _check_open(therapy_session)
     if moment.voided_at is not None:
-        raise MomentError("This moment was removed and can no longer be edited.")
+        raise MomentError(_("This moment was removed and can no longer be edited."))
     moment_type, partner, context = _validate(therapy_session, data, moment.moment_type_id)
     values = {
         "moment_type_id": moment_type.id,
@@ -217,7 +218,7 @@ def remove_moment(
     therapy_session = moment.therapy_session
     _check_open(therapy_session)
     if moment.voided_at is not None:
-        raise MomentError("This moment was removed already.")
+        raise MomentError(_("This moment was removed already."))
     try:
         reason = voiding.clean_reason(reason)
     except ValueError as error:

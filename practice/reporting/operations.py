@@ -29,6 +29,7 @@ from practice.cases.queries import visible_cases
 from practice.core import private_files
 from practice.core.database import db
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import report_generated
 from practice.core.unit_of_work import atomic, on_rollback, release_transaction
 from practice.reporting.models import Audience, Report
@@ -58,7 +59,7 @@ def check_request(
     if audience not in AUDIENCES:
         raise ReportError(f"Choose an audience: {', '.join(AUDIENCES)}.")
     if end < start:
-        raise ReportError("The period must end on or after the day it starts.")
+        raise ReportError(_("The period must end on or after the day it starts."))
     if len(narrative) > MAX_NARRATIVE_LENGTH:
         raise ReportError(
             f"The narrative is {len(narrative):,} characters long; the limit is "
@@ -79,7 +80,7 @@ def printed_recommendations(audience: str, recommendations: str) -> str:
 
 def _check_author(case: Case, member: StaffMember) -> None:
     if member.id != case.counsellor_id:
-        raise ReportError("Only the case's counsellor generates its reports.")
+        raise ReportError(_("Only the case's counsellor generates its reports."))
 
 
 def default_period(case: Case, today: date) -> tuple[date, date]:
@@ -366,7 +367,7 @@ def stored_file(report: Report) -> Path:
     folder = report_dir()
     path = (folder / report.storage_path).resolve()
     if not report.storage_path or not path.is_relative_to(folder) or path == folder:
-        raise ReportError("The report's stored file is not in the report store.")
+        raise ReportError(_("The report's stored file is not in the report store."))
     return path
 
 
@@ -385,9 +386,9 @@ def read_report(report: Report, member: StaffMember) -> bytes:
     try:
         data = stored_file(report).read_bytes()
     except OSError as error:
-        raise ReportError("The stored PDF of this report is missing.") from error
+        raise ReportError(_("The stored PDF of this report is missing.")) from error
     if hashlib.sha256(data).hexdigest() != report.sha256:
-        raise ReportError("The stored PDF no longer matches its recorded SHA-256.")
+        raise ReportError(_("The stored PDF no longer matches its recorded SHA-256."))
     audit.record(
         "report_downloaded",
         obj=report,

@@ -19,6 +19,7 @@ from practice import audit
 from practice.cases.models import CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import attendance_changed, case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.scripts.adoption import (
@@ -103,15 +104,15 @@ def _clean_script(text: str, intended_role: str, category: str) -> tuple[str, st
     text = (text or "").strip()
     category = (category or "").strip()
     if not text:
-        raise ScriptError("Write the script's words.")
+        raise ScriptError(_("Write the script's words."))
     if len(text) > MAX_SCRIPT_TEXT:
         raise ScriptError(f"Keep the script to {MAX_SCRIPT_TEXT} characters or fewer.")
     if not category:
-        raise ScriptError("Give the script a category.")
+        raise ScriptError(_("Give the script a category."))
     if len(category) > MAX_CATEGORY:
         raise ScriptError(f"Keep the category to {MAX_CATEGORY} characters or fewer.")
     if intended_role not in {role.value for role in ScriptRole}:
-        raise ScriptError("Choose whom the script is for: pursuer, withdrawer or either.")
+        raise ScriptError(_("Choose whom the script is for: pursuer, withdrawer or either."))
     return text, intended_role, category
 
 
@@ -120,7 +121,7 @@ def _refuse_duplicate(text: str, other_than: Script | None = None) -> None:
     if other_than is not None:
         query = query.where(Script.id != other_than.id)
     if db.scalar(query.limit(1)) is not None:
-        raise ScriptError("A script with these words is already in the library.")
+        raise ScriptError(_("A script with these words is already in the library."))
 
 
 # --- Assignments and adoption --------------------------------------------------------------------
@@ -148,12 +149,12 @@ def assign_script(
     require_draft(therapy_session, "scripts and adoption levels")
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != therapy_session.case_id:
-        raise ScriptError("That partner is not in this case.")
+        raise ScriptError(_("That partner is not in this case."))
     script = db.get(Script, script_id)
     if script is None:
-        raise ScriptError("That script is not in the library.")
+        raise ScriptError(_("That script is not in the library."))
     if not script.active:
-        raise ScriptError("That script is retired and can no longer be assigned.")
+        raise ScriptError(_("That script is retired and can no longer be assigned."))
     duplicate = db.scalar(
         select(ScriptAssignment.id).where(
             ScriptAssignment.partner_id == partner.id,
@@ -207,7 +208,7 @@ def record_adoption(
     attended = {partner.id for partner in therapy_session.attendees}
     absent = [a for a in open_assignments(therapy_session) if a.partner_id not in attended]
     if not entries and not absent:
-        raise ScriptError("Choose a level, or “no opportunity”, for at least one script.")
+        raise ScriptError(_("Choose a level, or “no opportunity”, for at least one script."))
     assignments = {
         a.id: a
         for a in db.scalars(
@@ -365,12 +366,12 @@ def retire_assignment(assignment: ScriptAssignment, therapy_session: TherapySess
     assignment is already retired, and NoteSigned if the session's note is signed.
     """
     if therapy_session.case_id != assignment.case_id:
-        raise ScriptError("That session is not of this assignment's case.")
+        raise ScriptError(_("That session is not of this assignment's case."))
     require_draft(therapy_session, "scripts and adoption levels")
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise ScriptError("This script was already retired.")
+        raise ScriptError(_("This script was already retired."))
     if therapy_session.starts_at < assignment.assigned_session.starts_at:
-        raise ScriptError("A script cannot be retired at a session before it was assigned.")
+        raise ScriptError(_("A script cannot be retired at a session before it was assigned."))
     assignment.status = AssignmentStatus.RETIRED
     assignment.retired_session_id = therapy_session.id
     assignment.retired_at = utcnow()
@@ -380,11 +381,11 @@ def retire_assignment(assignment: ScriptAssignment, therapy_session: TherapySess
 
 def _check_recordable(assignment: ScriptAssignment | None, therapy_session: TherapySession) -> None:
     if assignment is None or assignment.case_id != therapy_session.case_id:
-        raise ScriptError("An adoption level was sent for a script that is not in this case.")
+        raise ScriptError(_("An adoption level was sent for a script that is not in this case."))
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise ScriptError("A retired script cannot get new adoption levels.")
+        raise ScriptError(_("A retired script cannot get new adoption levels."))
     if assignment.assigned_session.starts_at > therapy_session.starts_at:
-        raise ScriptError("A script cannot be observed at a session before it was assigned.")
+        raise ScriptError(_("A script cannot be observed at a session before it was assigned."))
 
 
 def _check_level(level: object) -> None:

@@ -26,6 +26,7 @@ from practice.cases.models import Case, CaseStatus, Partner
 from practice.core import voiding
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.core.i18n import _
 from practice.core.signals import attendance_changed, case_record_changed, note_signed
 from practice.core.unit_of_work import atomic
 from practice.sessions import signed_notes
@@ -74,30 +75,30 @@ def max_note_length() -> int:
 def _check_details(case: Case, data: SessionDetails) -> list[Partner]:
     """The partners attending, after checking ``data`` against the case; raises SessionError."""
     if case.status == CaseStatus.CLOSED:
-        raise SessionError("This case is closed. Reopen the case to record a session.")
+        raise SessionError(_("This case is closed. Reopen the case to record a session."))
     if data.starts_at.tzinfo is None:
-        raise SessionError("The start time needs a time zone (UTC).")
+        raise SessionError(_("The start time needs a time zone (UTC)."))
     if data.starts_at.astimezone(UTC).date() < case.opened_on:
         raise SessionError(
             f"The session cannot start before the case was opened "
             f"({case.opened_on.strftime('%d %b %Y')})."
         )
     if data.starts_at > utcnow() + MAX_FUTURE:
-        raise SessionError("The session cannot start more than a day from now.")
+        raise SessionError(_("The session cannot start more than a day from now."))
     if not MIN_DURATION <= data.duration_minutes <= MAX_DURATION:
         raise SessionError(
             f"The duration must be between {MIN_DURATION} and {MAX_DURATION} minutes."
         )
     if data.modality not in {m.value for m in Modality}:
-        raise SessionError("Choose in person, video or phone.")
+        raise SessionError(_("Choose in person, video or phone."))
     if problem := eft.stage_problem(data.eft_stage):
         raise SessionError(problem)
     partners = {p.id: p for p in case.partners}
     wanted = set(data.attendee_ids)
     if not wanted:
-        raise SessionError("Tick at least one partner who attended.")
+        raise SessionError(_("Tick at least one partner who attended."))
     if not wanted <= partners.keys():
-        raise SessionError("Only partners of this case can attend its sessions.")
+        raise SessionError(_("Only partners of this case can attend its sessions."))
     return [p for p in case.partners if p.id in wanted]
 
 
@@ -105,7 +106,7 @@ def _check_details(case: Case, data: SessionDetails) -> list[Partner]:
 def record_session(case: Case, member: StaffMember, data: SessionDetails) -> TherapySession:
     """Record a draft session of ``case`` by its counsellor ``member``; raises SessionError."""
     if case.counsellor_id != member.id:
-        raise SessionError("Only the case's counsellor can record its sessions.")
+        raise SessionError(_("Only the case's counsellor can record its sessions."))
     attendees = _check_details(case, data)
     therapy_session = TherapySession(
         case=case,
@@ -305,9 +306,9 @@ def sign_note(
     if expected_version is not None:
         _current_version(therapy_session, expected_version)
     if therapy_session.case.counsellor_id != member.id:
-        raise SessionError("Only the case's counsellor can sign this note.")
+        raise SessionError(_("Only the case's counsellor can sign this note."))
     if not any((getattr(therapy_session, name) or "").strip() for name in NOTE_FIELDS):
-        raise SessionError("The note is empty. Write the note before signing it.")
+        raise SessionError(_("The note is empty. Write the note before signing it."))
     therapy_session.status = NoteStatus.SIGNED
     therapy_session.signed_by_id = member.id
     # Whole seconds, so the seal's timestamp reads back identically on every database.
@@ -332,12 +333,12 @@ def add_addendum(therapy_session: TherapySession, member: StaffMember, text: str
     case's counsellor.
     """
     if not therapy_session.is_signed:
-        raise SessionError("Addenda are for signed notes; edit the draft note instead.")
+        raise SessionError(_("Addenda are for signed notes; edit the draft note instead."))
     if therapy_session.case.counsellor_id != member.id:
-        raise SessionError("Only the case's counsellor can add an addendum.")
+        raise SessionError(_("Only the case's counsellor can add an addendum."))
     text = (text or "").strip()
     if not text:
-        raise SessionError("Write the addendum before adding it.")
+        raise SessionError(_("Write the addendum before adding it."))
     if len(text) > MAX_ADDENDUM_LENGTH:
         raise SessionError(f"An addendum can hold at most {MAX_ADDENDUM_LENGTH:,} characters.")
     addendum = Addendum(
@@ -385,11 +386,11 @@ def void_session(
     case's counsellor, or an empty or over-long reason.
     """
     if therapy_session.case.counsellor_id != member.id:
-        raise SessionError("Only the case's counsellor can void its sessions.")
+        raise SessionError(_("Only the case's counsellor can void its sessions."))
     if therapy_session.is_signed:
-        raise SessionError("A signed note cannot be voided; add an addendum instead.")
+        raise SessionError(_("A signed note cannot be voided; add an addendum instead."))
     if therapy_session.voided_at is not None:
-        raise SessionError("This session was voided already.")
+        raise SessionError(_("This session was voided already."))
     try:
         reason = voiding.clean_reason(reason)
     except ValueError as error:

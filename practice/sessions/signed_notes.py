@@ -17,6 +17,7 @@ from datetime import UTC
 
 from practice.core import integrity
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.sessions.models import TherapySession
 
 NOTE_FIELDS = ("note_data", "note_assessment", "note_plan")
@@ -40,7 +41,7 @@ def require_draft(therapy_session: TherapySession, what: str | None = None) -> N
     if not therapy_session.is_signed:
         return
     if what is None:
-        raise NoteSigned("This note is signed; add an addendum instead.")
+        raise NoteSigned(_("This note is signed; add an addendum instead."))
     raise NoteSigned(
         f"This session's note is signed, so its {what} can no longer change. "
         "Add an addendum to the note instead."

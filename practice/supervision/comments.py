@@ -21,6 +21,7 @@ from practice.cases.models import Case
 from practice.cases.queries import visible_cases
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.pagination import Page, window
 from practice.core.unit_of_work import atomic
 from practice.sessions.models import TherapySession
@@ -86,7 +87,7 @@ def check_body(body: str | None) -> str:
     """The normalised comment text; raises CommentError if it is empty or too long."""
     text = normalise_body(body)
     if not text:
-        raise CommentError("Write the comment before sending it.")
+        raise CommentError(_("Write the comment before sending it."))
     if len(text) > MAX_COMMENT_LENGTH:
         raise CommentError(
             f"A comment can hold at most {MAX_COMMENT_LENGTH:,} characters; "
@@ -185,7 +186,7 @@ def new_comment(
     text = check_body(body)
     session_id = therapy_session.id if therapy_session is not None else None
     if therapy_session is not None and therapy_session.case_id != case.id:
-        raise CommentError("That session belongs to another case.")
+        raise CommentError(_("That session belongs to another case."))
     root_id = None
     if parent_id is not None:
         parent = db.get(SupervisionComment, parent_id)

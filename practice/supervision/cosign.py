@@ -23,6 +23,7 @@ from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.pagination import Page, window
 from practice.core.unit_of_work import atomic
 from practice.sessions.models import Addendum, NoteStatus, ReviewStatus, TherapySession
@@ -161,7 +162,7 @@ def review_refusal(member: StaffMember, therapy_session: TherapySession) -> str 
         .where(TherapySession.id == therapy_session.id)
     ).one()
     *holds, review_status = row
-    for (_, refusal), held in zip(rules, holds, strict=True):
+    for (_check, refusal), held in zip(rules, holds, strict=True):
         if not held:
             return _NOT_PENDING.get(review_status, refusal) if refusal is _NOT_WAITING else refusal
     return None
@@ -189,7 +190,7 @@ def _check_reviewable(
     if refusal is not None:
         raise CosignError(refusal)
     if expected_version is not None and expected_version != therapy_session.version:
-        raise CosignError("The note changed since you opened it. Read it again below.")
+        raise CosignError(_("The note changed since you opened it. Read it again below."))
     if addenda_seen is not None and addenda_seen != addenda_count(therapy_session):
         raise CosignError(
             "An addendum was added since you opened this note. Read it below, then decide."
