@@ -61,6 +61,7 @@ blueprint.context_processor(supervision_panels.comment_badge)
 blueprint.context_processor(localisation.zone_globals)
 for name, template_filter in localisation.FILTERS.items():
     blueprint.add_app_template_filter(template_filter, name)
+blueprint.add_app_template_global(localisation.local_zone, "local_zone")
 
 # The API's route modules attach their views to the API's blueprint when imported (above).
 API_ROUTES = (

@@ -110,6 +110,11 @@ def time_element(value: datetime | None, with_zone: bool = True) -> Markup:
     )
 
 
+def local_zone() -> str:
+    """The viewer's zone's IANA name; a Jinja global, so imported macros reach it too."""
+    return current_zone().key
+
+
 def zone_globals() -> dict:
     """What scripts need to show the clock in the viewer's zone: its IANA name and locale."""
     zone = current_zone()
