@@ -37,6 +37,7 @@ from practice.accounts.forms import (
     DisableTwoFactorForm,
     EditStaffForm,
     EnrolForm,
+    LocalPreferencesForm,
     NewStaffForm,
     NewTokenForm,
     PasswordChangeForm,
@@ -552,6 +553,9 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.admin.reset_two_factor": FormRoute((ConfirmForm,), "admin", examples=4),
     "practice.audit_log.export_csv": FormRoute((ExportConfirmForm,), "admin", examples=6),
     "practice.tokens.create": FormRoute((NewTokenForm,), "counsellor"),
+    "practice.security.local_preferences": FormRoute(
+        (LocalPreferencesForm,), "counsellor", examples=8
+    ),
     "practice.tokens.revoke": FormRoute((ConfirmForm,), "counsellor", examples=4),
     "practice.review.mark_read": FormRoute((ConfirmForm,), "counsellor", examples=4),
     "practice.sessions.void": FormRoute(
