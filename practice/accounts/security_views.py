@@ -157,7 +157,7 @@ def change_password():
         address = operations.client_address(request.remote_addr)
         # Checked apart from the change, so a refused change keeps the wrong guess counted.
         if not operations.confirm_current_password(own, form.current_password.data, address):
-            form.current_password.errors.append("The current password is not right.")
+            form.current_password.errors.append(_("The current password is not right."))
             return _account_page(own, password_form=form)
         with refusal_shown_on(form):
             operations.change_password(own, form.new_password.data)
@@ -184,7 +184,7 @@ def enrol():
         # Checked first, and counted towards the lock-out when wrong (the page answers 200,
         # so the request keeps that record).
         if not reauth.confirm_password(form.password.data):
-            form.password.errors.append("That is not your password.")
+            form.password.errors.append(_("That is not your password."))
         else:
             codes = totp.confirm_enrolment(own, form.code.data)
             if codes is not None:
@@ -216,7 +216,7 @@ def disable_two_factor():
             totp.disable(own)
             flash(_("Two-factor sign-in is off."), "success")
             return redirect(url_for(".account"))
-        form.password.errors.append("That is not your password.")
+        form.password.errors.append(_("That is not your password."))
     return _account_page(own, disable_form=form)
 
 
@@ -231,7 +231,7 @@ def recovery_codes():
         if reauth.confirm_password(form.recovery_password.data):
             codes = totp.new_recovery_codes(own)
             return _show_recovery_codes(codes)
-        form.recovery_password.errors.append("That is not your password.")
+        form.recovery_password.errors.append(_("That is not your password."))
     return _account_page(own, recovery_form=form)
 
 

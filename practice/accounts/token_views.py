@@ -56,7 +56,7 @@ def create():
         # A wrong password counts towards the lock-out and is audited (``confirm_password``);
         # the page answers normally, so the request keeps that record.
         if not reauth.confirm_password(form.password.data):
-            form.password.errors.append("That is not your password. No token was created.")
+            form.password.errors.append(_("That is not your password. No token was created."))
             return _index(form)
         with refusal_shown_on(form):
             secret, record = tokens.create_token(

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from practice.core.i18n import _l
+from practice.core.i18n import _, _l
 from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_ITEMS, Csi4Item
 from practice.web.autosave import PayloadError, whole_number
@@ -98,7 +98,7 @@ class PartnerCsi4(PracticeSubform):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and self.answered and None in self.items:
-            self.form_errors.append("Answer all four items, or leave all four blank.")
+            self.form_errors.append(_("Answer all four items, or leave all four blank."))
             return False
         return valid
 
@@ -112,9 +112,11 @@ class Csi4Form(PracticeForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if any(entry.partner_id.errors for entry in self.partners):
-            self.form_errors.append("The form did not match this case's partners. Reload the page.")
+            self.form_errors.append(
+                _("The form did not match this case's partners. Reload the page.")
+            )
         elif valid and not any(entry.answered for entry in self.partners):
-            self.form_errors.append("Answer the four items for at least one partner.")
+            self.form_errors.append(_("Answer the four items for at least one partner."))
             return False
         return valid
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from practice.cases.models import Partner
-from practice.core.i18n import _l
+from practice.core.i18n import _, _l
 from practice.scripts.adoption import (
     ADOPTION_LEVELS,
     MAX_LEVEL,
@@ -158,7 +158,7 @@ class AdoptionEntry(PracticeSubform):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and self.note.data and self.level.data is None:
-            self.level.errors.append("Choose a level, or “no opportunity”, to go with the note.")
+            self.level.errors.append(_("Choose a level, or “no opportunity”, to go with the note."))
             return False
         return valid
 
@@ -180,7 +180,9 @@ class AdoptionForm(PracticeForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if any(entry.assignment_id.errors for entry in self.observations):
-            self.form_errors.append("The form did not match this case's scripts. Reload the page.")
+            self.form_errors.append(
+                _("The form did not match this case's scripts. Reload the page.")
+            )
         return valid
 
     def observations_given(self) -> dict[int, ObservationInput]:

@@ -145,7 +145,7 @@ def save_note(session_id: int):
     form = NoteForm()
     if therapy_session.is_signed:
         # Shown back read-only, so text typed in a stale tab can be copied into an addendum.
-        form.form_errors.append("This note is signed; add an addendum instead.")
+        form.form_errors.append(_("This note is signed; add an addendum instead."))
         return _note_page(therapy_session, member, unsaved_form=form)
     if not form.validate():
         return _note_page(therapy_session, member, note_form=form)
@@ -219,8 +219,10 @@ def edit(session_id: int):
             db.refresh(therapy_session)
             form.version.raw_data = [str(therapy_session.version)]
             form.form_errors.append(
-                "Someone else changed this session since you opened it. Compare the details "
-                "as saved now with yours below, then save again to keep yours."
+                _(
+                    "Someone else changed this session since you opened it. Compare the details "
+                    "as saved now with yours below, then save again to keep yours."
+                )
             )
             status = 409
     return _render("edit.html", therapy_session, "edit", status, form=form, conflict=status == 409)
@@ -250,11 +252,11 @@ def sign(session_id: int):
     if form.validate_on_submit():
         if missing and not form.confirm_missing.data:
             form.confirm_missing.errors.append(
-                "Tick this box to sign with what is listed missing, or record it first."
+                _("Tick this box to sign with what is listed missing, or record it first.")
             )
         elif not confirm_password(form.password.data):
             audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
-            form.form_errors.append("That password is not right. The note was not signed.")
+            form.form_errors.append(_("That password is not right. The note was not signed."))
         else:
             try:
                 with refusal_shown_on(form):
@@ -265,8 +267,10 @@ def sign(session_id: int):
                 db.refresh(therapy_session)
                 form.version.raw_data = [str(therapy_session.version)]
                 form.form_errors.append(
-                    "The note changed since you opened this page, so it was not signed. "
-                    "Read it again below, then sign."
+                    _(
+                        "The note changed since you opened this page, so it was not signed. "
+                        "Read it again below, then sign."
+                    )
                 )
     note = operations.note_fields(therapy_session)
     return _render("sign.html", therapy_session, "sign", note=note, form=form, missing=missing)

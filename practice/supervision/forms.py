@@ -6,7 +6,7 @@ from wtforms import IntegerField, PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from practice.core.i18n import _l
+from practice.core.i18n import _, _l
 from practice.supervision.comments import MAX_COMMENT_LENGTH, normalise_body
 from practice.web.forms import PracticeForm
 
@@ -81,5 +81,5 @@ class CommentForm(PracticeForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.parent_id.errors:
-            self.form_errors.append("The comment you answered could not be found.")
+            self.form_errors.append(_("The comment you answered could not be found."))
         return valid

@@ -89,7 +89,7 @@ def cosign_note(session_id: int):
         if not confirm_password(form.password.data):
             # Kept: the page answers normally, so the request commits this record.
             audit.record("note_cosign_failed", obj=therapy_session, outcome="denied")
-            form.form_errors.append("That password is not right. The note was not co-signed.")
+            form.form_errors.append(_("That password is not right. The note was not co-signed."))
         else:
             with refusal_shown_on(form):
                 cosign.cosign_note(therapy_session, member, **form.as_read())
