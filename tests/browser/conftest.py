@@ -188,6 +188,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             # its tests and, through the Flask-SQLAlchemy object every test app shares, reach
             # the database connection the other tests are using.
             "PRACTICE_REPORT_QUEUE_IMMEDIATE": True,
+            # The flows type and read times as UTC wall-clock times.
+            "PRACTICE_TIMEZONE": "UTC",
         },
         instance_path=str(tmp / "instance"),
     )
