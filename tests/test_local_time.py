@@ -342,3 +342,41 @@ def test_extraction_finds_the_marked_messages(tmp_path):
         "Your time zone and language are saved.",
     ):
         assert f'msgid "{message}"' in text, message
+
+
+# --- The audit log ------------------------------------------------------------------------------
+
+
+def test_the_audit_log_filters_by_local_days_and_exports_local_time(app, db, make_staff):
+    from unittest import mock
+
+    from practice import audit
+    from practice.audit import search as audit_search
+    from practice.audit.search import AuditFilters
+
+    admin = make_staff(Role.ADMIN)
+    ids = []
+    # 2 Mar 12:59 UTC is 2 Mar 23:59 in Sydney; KNOWN (2 Mar 23:30 UTC) is 3 Mar 10:30 there.
+    for at in (datetime(2026, 3, 2, 12, 59, tzinfo=UTC), KNOWN):
+        with (
+            app.test_request_context(),
+            mock.patch("practice.audit.trail.utcnow", return_value=at),
+        ):
+            ids.append(audit.record("zone_probe", actor=admin).id)
+            db.commit()
+    with app.app_context():
+        third_in_sydney = AuditFilters(
+            action="zone_probe",
+            start=datetime(2026, 3, 3).date(),
+            end=datetime(2026, 3, 3).date(),
+            zone="Australia/Sydney",
+        )
+        assert [line.id for line in audit_search.iter_lines(third_in_sydney)] == [ids[1]]
+        second_in_utc = AuditFilters(
+            action="zone_probe", start=datetime(2026, 3, 2).date(), end=datetime(2026, 3, 2).date()
+        )
+        assert sorted(line.id for line in audit_search.iter_lines(second_in_utc)) == ids
+        rows = "".join(audit_search.csv_chunks(third_in_sydney)).splitlines()
+    assert rows[0].endswith(",Local time")
+    assert "2026-03-02T23:30:00+00:00" in rows[1]
+    assert rows[1].endswith(",2026-03-03T10:30:00+11:00")
