@@ -73,8 +73,11 @@ def login_code():
             if passed == "recovery_code":
                 left = totp.recovery_codes_left(account)
                 flash(
-                    f"You used a recovery code; {left} left. Make new ones on your account "
-                    "page if you are running low.",
+                    _(
+                        "You used a recovery code; %(left)s left. Make new ones on your account "
+                        "page if you are running low.",
+                        left=left,
+                    ),
                     "info",
                 )
             return redirect(next_url or url_for("practice.cases.home"))

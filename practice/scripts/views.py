@@ -117,8 +117,12 @@ def _assign(therapy_session: TherapySession):
             flash(_("The script was assigned."), "success")
             if operations.role_mismatch(script, partner):
                 flash(
-                    f"Note: this script is written for a {script.intended_role}, and this "
-                    f"partner is the {partner.cycle_role} in the cycle.",
+                    _(
+                        "Note: this script is written for a %(intended)s, and this partner is "
+                        "the %(role)s in the cycle.",
+                        intended=script.intended_role,
+                        role=partner.cycle_role,
+                    ),
                     "info",
                 )
             return redirect(url_for(".session_scripts", session_id=therapy_session.id))
