@@ -362,3 +362,19 @@ def test_placeholders_take_the_size_of_the_charts_drawn(
     assert heights() == ["110"] * 4  # "No data yet": the short frame
     make_session(db.get(type(case), case_id))  # a new state, not drawn: the latest drawn sizes
     assert heights() == ["110"] * 4
+
+
+def test_a_phone_gets_the_charts_drawn_narrower(client, auth, couple):
+    """Below 40rem the page's <picture> asks for each chart drawn 400 units wide: its labels keep
+    their size, so on a phone they read at about twice the size of the usual chart's."""
+    case, _sessions, counsellor, _ = couple
+    chart_cache.clear()
+    auth.login(counsellor)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    sources = re.findall(r'<source media="\(max-width: 40rem\)" srcset="([^"]+)"', page)
+    assert len(sources) == 4 and all("size=narrow" in url for url in sources)
+    narrow = client.get(html.unescape(sources[0])).get_data(as_text=True)
+    usual = client.get(chart_urls(page)[0]).get_data(as_text=True)
+    assert re.search(r'viewBox="0 0 400 ', narrow) and re.search(r'viewBox="0 0 720 ', usual)
+    again = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert re.search(r'size=narrow" width="400" height="\d+">', again)

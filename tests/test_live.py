@@ -11,7 +11,9 @@ from sqlalchemy import event, func, select
 from practice.core.signals import moment_tagged
 from practice.models import AuditEvent, Moment, MomentType, NoteStatus, Role, TherapySession
 from practice.moments import operations
+from practice.moments.live_views import grid_blocks
 from practice.moments.operations import live_minute
+from practice.moments.vocabulary import live_shortcuts
 
 COLUMN_HEADER = re.compile(r'<th scope="col">(?:<svg class="partner-swatch".*?</svg>)?(\w+)</th>')
 
@@ -464,3 +466,51 @@ def test_each_tag_sends_moment_tagged(app_context, db, counsellor, session):
     assert received == [
         (moment, {"therapy_session": session, "member": counsellor, "source": "live"})
     ]
+
+
+# --- Keys and the grid's tables (pure) ----------------------------------------------------------
+
+
+def test_types_without_a_letter_get_the_letters_left_then_shift_letters():
+    # 24 types own every letter but "q", "v" and the undo key "z": the first type without a
+    # letter gets "q", the next "v", then the second row starts at "A" (Shift+a).
+    owned = [c for c in "abcdefghijklmnoprstuwxy"]
+    types = [(n, letter) for n, letter in enumerate(owned, start=1)]
+    types += [(101, None), (102, None), (103, None), (104, None)]
+    keys = live_shortcuts(types)
+    assert [keys[n] for n in (101, 102, 103, 104)] == ["q", "v", "A", "B"]
+    assert all(keys[n] == letter for n, letter in types[: len(owned)])
+    assert len(set(keys.values())) == len(keys) == len(types)
+    assert "z" not in keys.values() and "Z" not in keys.values()
+
+
+def test_a_letter_claimed_twice_goes_to_the_first_type_and_the_alphabet_can_run_out():
+    keys = live_shortcuts([(1, "s"), (2, "s"), (3, None)])
+    assert keys == {1: "s", 2: "a", 3: "b"}
+    # 25 first-row and 25 second-row keys (z and Z kept for undo): a 51st type has none.
+    many = live_shortcuts([(n, None) for n in range(51)])
+    assert len(many) == 50 and 50 not in many
+    assert many[24] == "y" and many[25] == "A" and many[49] == "Y"
+
+
+def test_a_long_valence_group_is_split_into_near_equal_tables():
+    groups = [("escalating", "Escalating", list(range(11))), ("neutral", "Neutral", [1, 2, 3])]
+    blocks = grid_blocks(groups, max_rows=6)
+    assert [(b["valence"], len(b["types"]), b["continued"]) for b in blocks] == [
+        ("escalating", 6, False),
+        ("escalating", 5, True),
+        ("neutral", 3, False),
+    ]
+    assert blocks[0]["types"] + blocks[1]["types"] == list(range(11))
+    # Exactly six rows stay one table; seven become four and three.
+    assert len(grid_blocks([("neutral", "Neutral", list(range(6)))], max_rows=6)) == 1
+    seven = grid_blocks([("neutral", "Neutral", list(range(7)))], max_rows=6)
+    assert [len(b["types"]) for b in seven] == [4, 3]
+
+
+def test_the_keyboard_starts_on_the_first_partner(client, auth, db, counsellor, session):
+    auth.login(counsellor)
+    page = client.get(f"/sessions/{session.id}/live").get_data(as_text=True)
+    pressed = re.findall(r'data-key="(\d)" data-name="(\w+)" aria-pressed="true"', page)
+    assert pressed == [("1", "Alex")]
+    assert 'id="live-start-dialog"' in page and 'aria-labelledby="live-start-title"' in page

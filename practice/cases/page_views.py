@@ -6,7 +6,7 @@ from its own URL (scoped and audited like the page), drawn once per state of the
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
 from practice import audit
 from practice.cases import chart_cache, eft
@@ -15,6 +15,7 @@ from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
+from practice.reports.charts.looks import NARROW_WIDTH, WIDTH
 from practice.scripts import adoption
 from practice.sessions.operations import voided_sessions
 from practice.supervision import panels
@@ -38,6 +39,7 @@ def show(case_id: int):
         progress=progress,
         chart_version=digest,
         chart_sizes=chart_cache.chart_sizes(case.id, digest),
+        narrow_chart_sizes=chart_cache.chart_sizes(case.id, digest, NARROW_WIDTH),
         can_edit=can_edit(member, case),
         voided_sessions=voided_sessions(case),
         trend_threshold=balance.TREND_THRESHOLD,
@@ -59,12 +61,14 @@ _CHART_CSP = (
 @access.staff
 def chart(case_id: int, name: str):
     """One of the case page's charts, as the case stands now; ``v`` (the figures' digest) only
-    tells the browser's URLs apart, the chart is always the current one."""
+    tells the browser's URLs apart, the chart is always the current one. ``size=narrow`` draws
+    it for a phone (the page's <picture> asks for it below 40rem); any other value is ignored."""
     member = access.current_staff()
     case = case_for_viewer(member, case_id)
     progress = case_progress(case)
     digest = chart_cache.progress_digest(progress)
-    svg = getattr(chart_cache.charts_for(progress, digest), name)
+    width = NARROW_WIDTH if request.args.get("size") == "narrow" else WIDTH
+    svg = getattr(chart_cache.charts_for(progress, digest, width), name)
     audit.record("case_chart_viewed", obj=case, detail={"chart": name})
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = _CHART_CSP

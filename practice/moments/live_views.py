@@ -133,6 +133,30 @@ def _columns(case: Case) -> list[dict]:
     return columns
 
 
+# A valence group longer than this is split into near-equal tables, so the tables flow into the
+# screen's columns (two on a tablet in portrait, three in landscape) and every button fits on the
+# first screen.
+GRID_ROWS = 6
+
+
+def grid_blocks(groups: list[tuple[str, str, list]], max_rows: int = GRID_ROWS) -> list[dict]:
+    """The tables of the tagging grid: each valence group in ``ceil(n / max_rows)`` parts of
+    near-equal length (11 types in 6 and 5, 8 in 4 and 4), the parts after the first marked as
+    continued."""
+    blocks = []
+    for valence, words, types in groups:
+        parts = max(1, -(-len(types) // max_rows))
+        size, extra = divmod(len(types), parts)
+        start = 0
+        for n in range(parts):
+            end = start + size + (1 if n < extra else 0)
+            blocks.append(
+                {"valence": valence, "words": words, "types": types[start:end], "continued": n > 0}
+            )
+            start = end
+    return blocks
+
+
 def _recent(therapy_session: TherapySession) -> list[dict]:
     """The latest moments of the session, newest first, as the screen lists them."""
     kind = therapy_session.case.kind
@@ -175,6 +199,7 @@ def screen(session_id: int):
     therapy_session = scoping.session_for_editor(member, session_id)
     case = therapy_session.case
     columns = _columns(case)
+    types = vocabulary.active_types()
     audit.record("live_viewed", obj=therapy_session)
     return render_template(
         "practice/live/screen.html",
@@ -182,8 +207,11 @@ def screen(session_id: int):
         case=case,
         can_edit=True,
         columns=columns,
-        default_key=next((c["key"] for c in columns if c["partner_id"] is None), "1"),
-        groups=vocabulary.group_by_valence(vocabulary.active_types()),
+        # The keyboard starts on the first partner: "Both" is the rarer target, and a tap meant
+        # for one partner and saved for both is the harder mistake to notice.
+        default_key="1",
+        blocks=grid_blocks(vocabulary.group_by_valence(types)),
+        shortcuts=vocabulary.live_shortcuts([(t.id, t.shortcut) for t in types]),
         valence_labels=VALENCE_LABELS,
         min_share_load=MIN_SHARE_LOAD,
         tally=operations.session_tally(therapy_session),

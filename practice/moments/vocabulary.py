@@ -24,6 +24,10 @@ from practice.moments.models import MomentType
 # Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
 UNDO_KEY = "z"
 LIVE_CONTROL_KEYS = frozenset({UNDO_KEY})
+# Live mode's keys for types without a letter of their own: the letters left over, then a
+# second row, Shift with a letter, so a vocabulary longer than the alphabet still gets a key each.
+_FIRST_ROW = tuple(chr(c) for c in range(ord("a"), ord("z") + 1))
+_SECOND_ROW = tuple(letter.upper() for letter in _FIRST_ROW)
 
 MAX_LABEL = 60
 MAX_DESCRIPTION = 300
@@ -79,6 +83,33 @@ def group_by_valence(types: list[MomentType]) -> list[tuple[str, str, list[Momen
         if members:
             groups.append((str(valence), words, members))
     return groups
+
+
+def live_shortcuts(
+    types: list[tuple[int, str | None]], reserved: frozenset[str] = LIVE_CONTROL_KEYS
+) -> dict[int, str]:
+    """The live-mode key of each type, by id, for ``(id, shortcut)`` pairs in display order.
+
+    A type keeps its own letter (the first one, should two types claim it); the others get, in
+    order, the letters no type and no control key uses, then Shift with a letter (an uppercase
+    key, shown as such). Only a vocabulary of more than 50 active types leaves some without one.
+    Why here and not stored: the key of a type without a letter follows from the vocabulary, so a
+    type added, retired or given a letter moves the others' keys without a migration.
+    """
+    taken = {key.lower() for key in reserved} | {key.upper() for key in reserved}
+    keys: dict[int, str] = {}
+    for type_id, own in types:
+        if own and own not in taken:
+            keys[type_id] = own
+            taken.add(own)
+    free = (key for key in (*_FIRST_ROW, *_SECOND_ROW) if key not in taken)
+    for type_id, _own in types:
+        if type_id not in keys:
+            key = next(free, None)
+            if key is None:
+                break
+            keys[type_id] = key
+    return keys
 
 
 def slugify(label: str) -> str:

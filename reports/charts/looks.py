@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 # The viewBox is 720 units wide. Printed 16 cm wide (A4 less margins) one unit is about 0.6 pt,
@@ -17,6 +20,31 @@ SWATCH_WIDTH = 34  # legend swatch: a stretch of line with its marker
 MARKER_RADIUS = 4.5
 MARGIN = 16
 MAX_X_LABELS = 16  # beyond this, only evenly spread session labels are written
+# A phone's chart: the same drawing on a narrower viewBox, so that its 14-unit labels, shown
+# about 340 px wide, read at about 12 px rather than 6 px (the case page picks it below 40rem).
+NARROW_WIDTH = 400
+
+_width: ContextVar[int] = ContextVar("chart_width", default=WIDTH)
+
+
+def chart_width() -> int:
+    """The width of the viewBox the charts drawn now get: WIDTH unless ``drawn_at`` says."""
+    return _width.get()
+
+
+@contextmanager
+def drawn_at(width: int) -> Iterator[None]:
+    """Draw the charts made inside this block ``width`` units wide (labels keep their size)."""
+    token = _width.set(width)
+    try:
+        yield
+    finally:
+        _width.reset(token)
+
+
+def max_x_labels() -> int:
+    """How many session labels fit along the x axis at the current width."""
+    return max(4, round(MAX_X_LABELS * chart_width() / WIDTH))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,12 +25,14 @@ from practice.reports.charts.looks import (
     LEGEND_ROW,
     MARGIN,
     MARKER_RADIUS,
-    MAX_X_LABELS,
     PURPLE,
     SWATCH_WIDTH,
+    TITLE_FONT,
     VERMILION,
     WIDTH,
     Look,
+    chart_width,
+    max_x_labels,
 )
 from practice.reports.charts.svg import Svg
 
@@ -131,8 +134,8 @@ def _config(chart_id: str, title: str) -> pygal.Config:
             f"chart_id must be a letter then letters, digits, '-' or '_' (got {chart_id!r})"
         )
     config = pygal.Config()
-    config.title = title
-    config.width = WIDTH
+    config.title = _wrapped_title(title)
+    config.width = chart_width()
     config.style = _STYLE
     config.css = [f"file://{_CSS_FILE}"]
     config.js = []  # pygal's default loads its tooltip script from kozea.github.io
@@ -147,6 +150,15 @@ def _config(chart_id: str, title: str) -> pygal.Config:
     return config
 
 
+def _wrapped_title(title: str) -> str:
+    """The title broken into lines that fit a narrow chart (pygal measures it at the label size,
+    chart.css draws it larger and bold); the usual width keeps pygal's own wrapping."""
+    if chart_width() >= WIDTH:
+        return title
+    per_line = int((chart_width() - 2 * MARGIN) / (0.62 * TITLE_FONT))
+    return "\n".join(textwrap.wrap(title, per_line)) or title
+
+
 def _make_chart(chart_class: type, config: pygal.Config, chart_id: str, **options: object):
     chart = chart_class(config, **options)
     # pygal draws a random uuid for the root id and its CSS scope; the caller's id keeps the
@@ -158,12 +170,12 @@ def _make_chart(chart_class: type, config: pygal.Config, chart_id: str, **option
 def _x_label_options(labels: Sequence[str]) -> dict:
     """Thin session labels out when there are many; tilt them when they do not fit side by side."""
     options: dict = {}
-    every = math.ceil(len(labels) / MAX_X_LABELS)
+    every = math.ceil(len(labels) / max_x_labels())
     if every > 1:
         options["x_labels_major_every"] = every
         options["show_minor_x_labels"] = False
     longest = max(len(label) for label in labels)
-    slot = every * (WIDTH - 200) / len(labels)  # the plot is the width less axis labels
+    slot = every * (chart_width() - 200) / len(labels)  # the plot is the width less axis labels
     if 0.6 * LABEL_FONT * longest > 0.9 * slot:
         options["x_label_rotation"] = 320  # -40 degrees, read bottom-left to top-right
     return options
@@ -186,7 +198,7 @@ def _legend_chars(columns: int) -> int:
 
 def _legend_column_width(columns: int) -> float:
     # Legends span the chart's full width, less the swatch and a gap in each column.
-    return (WIDTH - 2 * MARGIN) / columns - SWATCH_WIDTH - 16
+    return (chart_width() - 2 * MARGIN) / columns - SWATCH_WIDTH - 16
 
 
 _STYLE = Style(

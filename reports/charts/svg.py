@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from practice.reports.charts.looks import MARGIN, MARKER_RADIUS, SWATCH_WIDTH, WIDTH, Look
+from practice.reports.charts.looks import MARGIN, MARKER_RADIUS, SWATCH_WIDTH, Look, chart_width
 
 SVG_NS = "http://www.w3.org/2000/svg"
 # Classes that only pygal's (disabled) tooltip script reads.
@@ -90,7 +90,7 @@ class Svg:
         The legend is moved to the chart's left margin and spread over its full width, so that
         long script texts fit.
         """
-        column_width = (WIDTH - 2 * MARGIN) / columns
+        column_width = (chart_width() - 2 * MARGIN) / columns
         for legends in self.groups("legends"):
             _, y = legends.get("transform", "translate(0, 0)")[10:-1].split(",")
             legends.set("transform", f"translate({MARGIN}, {y.strip()})")

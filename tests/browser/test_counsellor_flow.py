@@ -159,6 +159,7 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     other_tab = page.context.new_page()
     other_tab.goto(f"{session_url}/live")
     other_tab.get_by_role("button", name="Start clock now").click()
+    other_tab.get_by_role("button", name="Move the start to now").click()
     expect(other_tab.get_by_text(re.compile(r"^Clock started at"))).to_be_visible()
     other_tab.close()
     with page.expect_response(

@@ -1,9 +1,12 @@
 /* Live-session mode: the running clock, tapping and keyboard tagging, undo and the tally.
  *
- * Every tap is sent at once (fetch, JSON); the server computes the minute from its own clock,
- * so the page only shows what the server confirms. Keys: digits choose the target (1..n a
- * partner, 0 both), a type's letter tags it, the undo key undoes this counsellor's last tap.
- * Keys are ignored while focus is in a text field, and with Ctrl, Alt or Meta held.
+ * Every tap is sent at once (fetch, JSON); the server computes the minute from its own clock.
+ * The tapped button shows at once that the tap is on its way, then that the server saved it
+ * (or that it did not), so a tap on a tablet is acknowledged in the same frame. Keys: digits
+ * choose the target (1..n a partner, 0 both), a type's key tags it (a letter, or Shift with a
+ * letter for the second row), Shift with 1..5 sets the intensity, the undo key undoes this
+ * counsellor's last tap. Keys are ignored while focus is in a text field or a dialog is open,
+ * and with Ctrl, Alt or Meta held.
  */
 (function () {
   "use strict";
@@ -115,6 +118,14 @@
     return checked ? Number(checked.value) : 3;
   }
 
+  function setIntensity(level) {
+    var radio = root.querySelector('input[name="live-intensity"][value="' + level + '"]');
+    if (radio) {
+      radio.checked = true;
+      say("Intensity " + level + " for the next taps.");
+    }
+  }
+
   // --- Talking to the server. ---
   // A network failure or a 5xx is the server's, not the sign-in's. A tap is not kept to send
   // later: the server dates it by its own clock when it arrives.
@@ -214,29 +225,44 @@
   }
 
   // --- Tagging and undo. ---
-  function flashButton(button) {
+  // A button's data-state: "sending" from the tap (in the same frame), then "saved" once the
+  // server confirms or "failed" if it does not; the state clears after a moment.
+  var SHOWN_FOR_MS = 1200;
+
+  function markButton(button, state) {
     if (!button) {
       return;
     }
-    button.classList.remove("just-tagged");
-    // Reading offsetWidth restarts the CSS animation when the same button is tapped again.
-    void button.offsetWidth;
-    button.classList.add("just-tagged");
+    window.clearTimeout(button._liveTimer);
+    button.setAttribute("data-state", state);
+    if (state !== "sending") {
+      button._liveTimer = window.setTimeout(function () {
+        button.removeAttribute("data-state");
+      }, SHOWN_FOR_MS);
+    }
   }
 
   function tag(typeId, partnerRaw, button) {
-    flashButton(button);
-    say("Saving\u2026");
+    markButton(button, "sending");
+    var label = button ? button.getAttribute("data-label") : "";
+    say("Saving " + label + "\u2026");
     var body = {
       moment_type_id: Number(typeId),
       partner_id: partnerValue(partnerRaw),
       intensity: intensity(),
     };
-    send(urls.tag, "POST", body).then(function (data) {
-      say(describe(data.moment) + " \u2014 saved");
-      showTally(data.tally);
-      addRecent(data.moment);
-    }, complain);
+    send(urls.tag, "POST", body).then(
+      function (data) {
+        markButton(button, "saved");
+        say(describe(data.moment) + " \u2014 saved");
+        showTally(data.tally);
+        addRecent(data.moment);
+      },
+      function (error) {
+        markButton(button, "failed");
+        complain(error);
+      }
+    );
   }
 
   function undo() {
@@ -304,10 +330,20 @@
     if (typingIn(event.target)) {
       return;
     }
+    if (dialog && dialog.open) {
+      return;
+    }
+    var level = /^(?:Digit|Numpad)([1-5])$/.exec(event.code || "");
+    if (event.shiftKey && level) {
+      event.preventDefault();
+      setIntensity(level[1]);
+      return;
+    }
     if (!event.key || event.key.length !== 1) {
       return;
     }
-    var key = event.key.toLowerCase();
+    // Shift picks the second row of keys, whatever Caps Lock says.
+    var key = event.shiftKey ? event.key.toUpperCase() : event.key.toLowerCase();
     if (key >= "0" && key <= "9") {
       var target = targetForKey(key);
       if (target) {
@@ -328,6 +364,50 @@
       tag(typeId, partnerRaw, buttonFor(typeId, partnerRaw));
     }
   });
+
+  // --- Start clock now: asked first, since it moves the session's recorded start. ---
+  var startForm = document.getElementById("live-start-form");
+  var dialog = document.getElementById("live-start-dialog");
+  if (startForm && dialog && typeof dialog.showModal === "function") {
+    var startButton = startForm.querySelector('button[type="submit"]');
+    startForm.addEventListener("submit", function (event) {
+      if (startForm.getAttribute("data-confirmed") === "true") {
+        return;
+      }
+      event.preventDefault();
+      dialog.showModal();
+      document.getElementById("live-start-cancel").focus();
+    });
+    document.getElementById("live-start-confirm").addEventListener("click", function () {
+      startForm.setAttribute("data-confirmed", "true");
+      dialog.close();
+      startForm.submit();
+    });
+    document.getElementById("live-start-cancel").addEventListener("click", function () {
+      dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      if (startForm.getAttribute("data-confirmed") !== "true" && startButton) {
+        startButton.focus();
+      }
+    });
+  }
+
+  // --- First screen: on a short screen (a tablet in landscape) the tagging grid is scrolled
+  // into view, the session's header above it, when it would otherwise end below the fold. ---
+  function bringGridIntoView() {
+    var grids = root.querySelector(".live-grids");
+    var dock = document.querySelector(".live-dock");
+    if (!grids || window.location.hash || window.scrollY > 0) {
+      return;
+    }
+    var fold = window.innerHeight - (dock ? dock.offsetHeight : 0);
+    if (grids.getBoundingClientRect().bottom > fold) {
+      var top = root.getBoundingClientRect().top + window.scrollY;
+      window.scrollTo(0, Math.max(0, top - 8));
+    }
+  }
+  bringGridIntoView();
 
   // A tablet that slept, or a page restored from the back/forward cache, shows stale figures.
   document.addEventListener("visibilitychange", function () {
