@@ -276,3 +276,26 @@ def test_renewing_the_feed_kills_the_old_address(client, auth, counsellor, case,
     assert {"calendar_feed_created", "calendar_feed_renewed", "calendar_feed_stopped"} <= set(
         actions(db)
     )
+
+
+def test_the_dashboard_flag_reads_planned_and_missed_appointments(
+    app_context, supervisor, counsellor, case, make_session, db
+):
+    from practice.supervision.dashboard import caseload_dashboard
+
+    now = utcnow()
+    make_session(case, starts_at=now - timedelta(days=30))
+    plan(
+        db,
+        case,
+        now - timedelta(days=7),
+        status="no_show",
+    )
+
+    def reason() -> str | None:
+        (line,) = caseload_dashboard(supervisor, now=now).lines
+        return next((f.reason for f in line.flags if f.kind == "no_recent_session"), None)
+
+    assert reason() == "no session for 30 days (1 appointment since cancelled or missed)"
+    plan(db, case, now + timedelta(days=3))
+    assert reason() is None
