@@ -10,6 +10,7 @@ from practice.accounts import security_views, staff_views, token_views
 from practice.accounts import views as account_views
 from practice.api import docs as api_docs
 from practice.api import routing as api
+from practice.appointments import api as appointment_api
 from practice.appointments import views as appointment_views
 from practice.audit import views as audit_views
 from practice.cases import api as case_api
@@ -65,6 +66,7 @@ API_ROUTES = (
     api_docs,
     case_api,
     session_api,
+    appointment_api,
     moment_api,
     script_api,
     measure_api,
