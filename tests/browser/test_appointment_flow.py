@@ -59,6 +59,11 @@ def test_a_planned_appointment_becomes_the_session_record_in_one_click(
     expect(page.get_by_text("Attended", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Open the session")).to_be_visible()
 
+    # The caseload at a glance shows the case's next session (the demo's plan continues).
+    page.goto(f"{base}/")
+    expect(page.get_by_role("columnheader", name=re.compile("Next session"))).to_be_visible()
+    screenshots.take(page, "my-cases")
+
     # A phone: the caseload list and the appointment page fit the width.
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/")
