@@ -17,6 +17,7 @@ from practice.appointments.models import Appointment, AppointmentStatus, Cancell
 from practice.appointments.rules import DEFAULT_LATE_HOURS, is_late_cancellation
 from practice.cases.models import Case, CaseStatus
 from practice.core.database import db
+from practice.demo.builder.rows import IdAllocator
 from practice.sessions.models import TherapySession
 
 # Appointments are planned up to this far ahead of the demo's "now".
@@ -84,11 +85,16 @@ def write_appointments(now: datetime) -> int:
                 missed += 1
             starts += WEEK
     if values:
+        # Ids assigned here, as the builder does (``rows.IdAllocator``): the same whatever a
+        # database's sequence has handed out before.
+        ids = IdAllocator([Appointment])
         for row in values:
+            row["id"] = ids.take(Appointment)
             for key in ("cancelled_by", "notice_at", "late", "session_id", "outcome_by_id"):
                 row.setdefault(key, None)
             row.setdefault("outcome_at", None)
         db.execute(sa.insert(Appointment), values)
+        ids.advance_sequences()
     return len(values)
 
 
