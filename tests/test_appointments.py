@@ -299,3 +299,41 @@ def test_the_dashboard_flag_reads_planned_and_missed_appointments(
     assert reason() == "no session for 30 days (1 appointment since cancelled or missed)"
     plan(db, case, now + timedelta(days=3))
     assert reason() is None
+
+
+def test_the_notice_period_comes_from_the_practice_s_setting(
+    app, client, auth, counsellor, case, db, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PRACTICE_LATE_CANCELLATION_HOURS", 48)
+    appointment = plan(db, case, utcnow() + timedelta(hours=30))
+    auth.login(counsellor)
+    auth.post(
+        f"/appointments/{appointment.id}/outcome",
+        {"status": "cancelled", "cancelled_by": "counsellor"},
+    )
+    assert reload(db, appointment).late is True
+
+
+def test_a_planned_appointment_can_be_moved_but_a_stale_form_changes_nothing(
+    client, auth, counsellor, case, db
+):
+    start = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    appointment = plan(db, case, start)
+    auth.login(counsellor)
+    html = page(client.get(f"/appointments/{appointment.id}/edit"))
+    assert f'value="{local(start)}"' in html
+    moved = start + timedelta(hours=2)
+    form = {"starts_at": local(moved), "duration_minutes": "80", "mode": "phone", "version": "1"}
+    assert auth.post(f"/appointments/{appointment.id}/edit", form).status_code == 302
+    appointment = reload(db, appointment)
+    assert (appointment.starts_at, appointment.duration_minutes, appointment.mode) == (
+        moved,
+        80,
+        "phone",
+    )
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "appointment_changed"))
+    assert set(event.detail["changed"]) == {"starts_at", "duration_minutes", "mode"}
+    stale = auth.post(f"/appointments/{appointment.id}/edit", form | {"duration_minutes": "30"})
+    assert stale.status_code == 200
+    assert "changed elsewhere" in page(stale)
+    assert reload(db, appointment).duration_minutes == 80
