@@ -213,6 +213,10 @@ def test_the_week_lists_own_appointments_by_reference(client, auth, counsellor, 
     html = page(client.get("/appointments"))
     assert case.reference in html
     assert "Alex" not in html
+    for odd in ("0001-01-01", "9999-12-31", "2026-02-30", "x"):
+        assert client.get(f"/appointments?from={odd}").status_code == 200
+    later = page(client.get("/appointments?from=2027-01-04"))
+    assert "Monday 04 Jan" in later and case.reference not in later
 
 
 # --- The calendar feed ---------------------------------------------------------------------------

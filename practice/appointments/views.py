@@ -145,11 +145,13 @@ def make_session(appointment_id: int):
 
 
 def _week_start(raw: str | None, today: date) -> date:
-    """The first day shown: ``from`` (an ISO date) if well formed, else today."""
+    """The first day shown: ``from`` (an ISO date within a century of today) if well formed,
+    else today. The bounds keep the previous and next weeks' dates computable."""
     try:
-        return date.fromisoformat(raw) if raw and len(raw) == 10 else today
+        first = date.fromisoformat(raw) if raw and len(raw) == 10 else today
     except ValueError:
         return today
+    return first if abs((first - today).days) <= 36_500 else today
 
 
 @bp.route("/appointments")
