@@ -59,6 +59,8 @@ class Config:
     # The integrity key (64 hex digits): seals signed notes, chains the audit log, encrypts
     # two-factor secrets. Unset: instance/integrity.key, created on first use.
     PRACTICE_INTEGRITY_KEY = os.environ.get("PRACTICE_INTEGRITY_KEY") or None
+    # A cancellation is late when its notice comes less than this many hours before the start.
+    PRACTICE_LATE_CANCELLATION_HOURS = float(os.environ.get("PRACTICE_LATE_CANCELLATION_HOURS", 24))
 
     def __init__(self) -> None:
         url = database_url(os.environ.get("DATABASE_URL"))

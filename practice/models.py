@@ -8,6 +8,12 @@ from practice.accounts.models import (
     Role,
     StaffMember,
 )
+from practice.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    CancelledBy,
+)
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
@@ -34,9 +40,13 @@ __all__ = [
     "Account",
     "Addendum",
     "ApiToken",
+    "Appointment",
+    "AppointmentStatus",
     "AssignmentStatus",
     "Audience",
     "AuditEvent",
+    "CalendarFeed",
+    "CancelledBy",
     "Case",
     "CaseKind",
     "CaseStatus",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from hypothesis import strategies as st
@@ -45,6 +45,8 @@ from practice.accounts.forms import (
     ResumeForm,
 )
 from practice.accounts.tokens import create_token
+from practice.appointments.forms import AppointmentForm, ConvertForm, OutcomeForm
+from practice.appointments.models import Appointment
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
@@ -102,6 +104,7 @@ class World:
     staff_target: int  # a counsellor the administrator edits
     token: int  # an API token of the counsellor
     comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
+    appointment: int = 0  # a planned appointment of the case, begun an hour ago
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -212,6 +215,15 @@ def type_count(db: Session, w: World) -> int:
 
 def staff_count(db: Session, w: World) -> int:
     return _count(db, StaffMember.id)
+
+
+def appointment_count(db: Session, w: World) -> int:
+    return _count(db, Appointment.id, Appointment.case_id == w.case)
+
+
+def appointment_row(db: Session, w: World) -> tuple:
+    a = Appointment
+    return _row(db, a, w.appointment, a.starts_at, a.duration_minutes, a.mode, a.status, a.version)
 
 
 def redirected(status: int) -> bool:
@@ -399,6 +411,19 @@ def void_body(db: Session, w: World) -> dict:
     return {"reason": "Tagged in error."}
 
 
+def appointment_body(db: Session, w: World) -> dict:
+    return {"starts_at": "2026-03-20T10:00", "duration_minutes": "50", "mode": "video"}
+
+
+def edit_appointment_body(db: Session, w: World) -> dict:
+    return appointment_body(db, w) | {"version": _version(db, Appointment, w.appointment)}
+
+
+def outcome_body(db: Session, w: World) -> dict:
+    version = _version(db, Appointment, w.appointment)
+    return {"status": "cancelled", "cancelled_by": "partner_b", "version": version}
+
+
 def sign_body(db: Session, w: World) -> dict:
     return {
         "password": PASSWORD,
@@ -420,6 +445,7 @@ DEFAULT_TARGETS = {
     "member_id": "staff_target",
     "token_id": "token",
     "comment_id": "comment",
+    "appointment_id": "appointment",
 }
 
 
@@ -472,6 +498,25 @@ FORM_ROUTES: dict[str, FormRoute] = {
         accepted=json_accepted,
     ),
     "practice.sessions.edit": FormRoute((EditSessionForm,), "counsellor", snapshot=session_row),
+    # The caseload's search: filters and a term in the body, never in the URL.
+    "practice.cases.home": FormRoute(
+        (), "counsellor", extra=("q", "status", "trend", "flag", "sort", "resort"), examples=8
+    ),
+    # Appointments: changed, then given an outcome, then (refused, being no longer planned, or
+    # made into a session) converted.
+    "practice.appointments.new": FormRoute(
+        (AppointmentForm,), "counsellor", snapshot=appointment_count
+    ),
+    "practice.appointments.edit": FormRoute(
+        (AppointmentForm,), "counsellor", snapshot=appointment_row
+    ),
+    "practice.appointments.outcome": FormRoute(
+        (OutcomeForm,), "counsellor", snapshot=appointment_row
+    ),
+    "practice.appointments.make_session": FormRoute((ConvertForm,), "counsellor", examples=4),
+    "practice.appointments.calendar_page": FormRoute(
+        (ConfirmForm,), "counsellor", extra=("action",), examples=4
+    ),
     "practice.sessions.sign": FormRoute(
         (SignForm,),
         "counsellor",
@@ -587,6 +632,9 @@ VALID_BODIES = {
     "practice.live.tag": live_tag_body,
     "practice.moments.remove": void_body,
     "practice.sessions.edit": edit_session_body,
+    "practice.appointments.new": appointment_body,
+    "practice.appointments.edit": edit_appointment_body,
+    "practice.appointments.outcome": outcome_body,
     "practice.sessions.sign": sign_body,
     "practice.sessions.add_addendum": addendum_body,
     "practice.moments.session_moments": moment_body,
@@ -910,7 +958,17 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
             "Which moment opened the session?",
         )
         world["comment"] = question.id
+        appointment = Appointment(
+            case_id=practice.case.id,
+            starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1),
+            created_by_id=counsellor.id,
+        )
+        db.add(appointment)
+        db.flush()
+        world["appointment"] = appointment.id
         note = db.get(TherapySession, to_sign.id)
         sign_note(note, note.case.counsellor)
         db.commit()
-    return World(**world, ids=sorted({*ids, world["token"], world["comment"]}))
+    return World(
+        **world, ids=sorted({*ids, world["token"], world["comment"], world["appointment"]})
+    )

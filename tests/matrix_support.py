@@ -26,6 +26,7 @@ from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.models import (
     Addendum,
+    Appointment,
     MeasureResponse,
     Moment,
     MomentType,
@@ -76,6 +77,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "member_id": ("owner staff record",),
     "type_id": ("moment type",),
     "script_id": ("script",),
+    "appointment_id": ("appointment",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -125,6 +127,8 @@ CLASSES: dict[str, dict[str, str]] = {
     "own or admin": _outcomes(HIDE, owner=ALLOW, admin=ALLOW),
     # The API's catch-all for URLs no route answers.
     "unrouted": _outcomes(HIDE),
+    # A calendar feed answers its secret only, whoever asks: without it, there is nothing.
+    "secret": {actor: HIDE for actor in ACTORS},
 }
 
 # Endpoint → access class; "read/edit" is read for GET and edit for the unsafe methods.
@@ -205,6 +209,15 @@ ACCESS: dict[str, str] = {
     "practice.audit_log.index": "admin",
     "practice.audit_log.export_csv": "admin",
     "practice.case_export.export": "export",
+    # Appointments: read with the case, planned and changed by A alone; one's own week and feed.
+    "practice.appointments.new": "edit",
+    "practice.appointments.show": "read",
+    "practice.appointments.edit": "edit",
+    "practice.appointments.outcome": "edit",
+    "practice.appointments.make_session": "edit",
+    "practice.appointments.agenda": "staff",
+    "practice.appointments.calendar_page": "staff",
+    "practice.appointments.calendar_feed": "secret",
     # One's own account: the password and the second sign-in step.
     "practice.security.login_code": "public",
     "practice.security.account": "staff",
@@ -229,6 +242,12 @@ ACCESS: dict[str, str] = {
     "practice.api.session_read": "read",
     "practice.api.session_update": "edit",
     "practice.api.session_sign": "edit",
+    "practice.api.appointments_list": "read",
+    "practice.api.appointment_create": "edit",
+    "practice.api.appointment_read": "read",
+    "practice.api.appointment_update": "edit",
+    "practice.api.appointment_outcome": "edit",
+    "practice.api.appointment_convert": "edit",
     "practice.api.moments_list": "read",
     "practice.api.moment_create": "edit",
     "practice.api.moment_read": "read",
@@ -377,7 +396,12 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         total=1,
         parameters={"audience": "client", "case_ids": [case.id], "references": [REFERENCE]},
     )
-    db.add_all([observation, measure, addendum, comment, report, job])
+    appointment = Appointment(
+        case_id=case.id,
+        starts_at=datetime(2026, 2, 17, 15, 0, tzinfo=UTC),
+        created_by_id=owner.id,
+    )
+    db.add_all([observation, measure, addendum, comment, report, job, appointment])
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -407,6 +431,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "owner staff record": owner.id,
         "moment type": moment_type.id,
         "script": script.id,
+        "appointment": appointment.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

@@ -861,5 +861,5 @@ def test_reading_a_case_list_is_audited_with_its_size_only(client, auth, db, cas
         ("caseload_listed", counsellor.id),
         ("cases_listed", counsellor.id),
     ]
-    assert events[0].detail == {"cases": 1}
+    assert events[0].detail == {"cases": 1, "shown": 1, "searched": False}
     assert events[1].detail == {"cases": 1, "page": 1, "status": "all"}

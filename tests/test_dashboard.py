@@ -683,7 +683,10 @@ def test_the_legend_states_the_configured_thresholds(
     auth.login(supervisor)
     page = client.get("/supervision").get_data(as_text=True)
     legend = page.split('class="flag-legend"')[1].split("</details>")[0]
-    assert "No session for 14 days or more. Since: the last session" in legend
+    assert (
+        "No session for 14 days or more (a cancelled or missed appointment is no session), "
+        "unless the next planned appointment is at most 14 days away. Since: the last session"
+    ) in legend
     assert "A partner&#39;s latest CSI-4 total is 4 or lower" in legend
     assert "3 points or more below their first (baseline) total" in legend
     assert "a change of 3 points or more is reliable" in legend

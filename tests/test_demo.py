@@ -21,6 +21,7 @@ from practice.measures import csi4
 from practice.models import (
     Account,
     Addendum,
+    Appointment,
     AuditEvent,
     Case,
     CaseStatus,
@@ -321,6 +322,28 @@ def test_command_seeds_a_small_practice_once(app, runner, db):
         assert db.scalar(sa.select(sa.func.count(TherapySession.id))) == sessions
 
 
+def test_active_cases_have_upcoming_appointments_and_the_history_shows_each_outcome(
+    app_context, db
+):
+    seed_demo(scale=0.5)
+    appointments = db.scalars(sa.select(Appointment)).all()
+    upcoming = [a for a in appointments if a.status == "planned"]
+    assert upcoming and all(a.starts_at > DEMO_NOW for a in upcoming)
+    assert all(a.case.status == CaseStatus.ACTIVE for a in upcoming)
+    assert any(a.status == "cancelled" and a.late for a in appointments)
+    assert any(a.status == "cancelled" and not a.late for a in appointments)
+    assert any(a.status == "no_show" and a.starts_at < DEMO_NOW for a in appointments)
+    attended = [a for a in appointments if a.status == "attended"]
+    assert attended and all(a.therapy_session.starts_at == a.starts_at for a in attended)
+    # The ids were assigned by the seed; one planned afterwards takes the next.
+    later = Appointment(
+        case=upcoming[0].case, starts_at=DEMO_NOW, created_by_id=upcoming[0].created_by_id
+    )
+    db.add(later)
+    db.flush()
+    assert later.id == max(a.id for a in appointments) + 1
+
+
 # The tables the demo fills, each row in id order; staff, moment types and scripts are named by
 # email, key and text, since their ids come from sequences that differ between databases.
 DIGESTED = (
@@ -333,6 +356,7 @@ DIGESTED = (
     Moment,
     MeasureResponse,
     Addendum,
+    Appointment,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -341,10 +365,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}}
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
 # and when cases got a referrer and a referral question (two in three demo cases have one),
-# and when signed notes got a seal version (keyed seals).
+# and when signed notes got a seal version (keyed seals), and when the demo got appointments
+# (the practice_appointment table joined the digest; the other rows are unchanged).
 PINNED_DIGESTS = {
-    (1.5, 4): "0eebc5b8710d29844bc4b9727ff402ce05be2eb863e890f3570acd8486815ba7",
-    (1, None): "acf7e91ac361ceca0ffcf39ec136fb984f862b49d94c41c0f6c395194bf637ba",
+    (1.5, 4): "a68c89b1fc35635d9ef879736925dcd2ee5bf53829f5c6005f2530373c12d9c9",
+    (1, None): "3a91f1dd1106b1caa795931d15484113975d0752ae1e2751dd34b68703c7f73e",
 }
 
 

@@ -206,6 +206,41 @@ def test_a_case_without_sessions_counts_from_its_opening():
     assert flags.no_recent_session_flag(new, NOW.date(), DEFAULT) is None
 
 
+def test_a_next_appointment_at_most_21_days_away_keeps_the_case_unflagged():
+    last = NOW - timedelta(days=30)  # 2 Aug
+    stale = CaseSummary(opened_on=date(2026, 1, 5), last_session_at=last)
+    soon = dataclasses.replace(stale, next_appointment_at=NOW + timedelta(days=21))
+    assert flags.no_recent_session_flag(soon, NOW.date(), DEFAULT) is None
+    later = dataclasses.replace(stale, next_appointment_at=NOW + timedelta(days=22))  # 23 Sep
+    flag = flags.no_recent_session_flag(later, NOW.date(), DEFAULT)
+    assert flag.reason == "no session for 30 days; next planned on 23 Sep 2026"
+    assert flag.since == d("2026-08-02")
+
+
+def test_cancelled_and_missed_appointments_are_no_session_but_are_named():
+    last = NOW - timedelta(days=25)  # 7 Aug
+    summary = CaseSummary(
+        opened_on=date(2026, 1, 5),
+        last_session_at=last,
+        # One before the last session (not counted), two after it.
+        missed_appointments=(
+            last - timedelta(days=7),
+            last + timedelta(days=7),
+            last + timedelta(days=14),
+        ),
+    )
+    flag = flags.no_recent_session_flag(summary, NOW.date(), DEFAULT)
+    assert flag.reason == "no session for 25 days (2 appointments since cancelled or missed)"
+    assert flag.since == d("2026-08-07")
+    # A missed appointment 20 days after opening does not reset the count from the opening.
+    opened = NOW.date() - timedelta(days=21)
+    never = CaseSummary(opened_on=opened, missed_appointments=(NOW - timedelta(days=1),))
+    flag = flags.no_recent_session_flag(never, NOW.date(), DEFAULT)
+    assert flag.reason == (
+        "no session since the case opened, 21 days ago (1 appointment since cancelled or missed)"
+    )
+
+
 # --- De-escalation share worsening -----------------------------------------------------------
 
 

@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 41
+    assert len(documented) == 47
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -157,6 +157,23 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "GET", "/sessions/{session_id}", session_id=session_id)
     note = {"version": session["version"], "note_data": "Both spoke about the cycle."}
     api.call(c, "PATCH", "/sessions/{session_id}", note, session_id=session_id)
+
+    # Appointments: planned, moved, one cancelled, one made into its session record.
+    planned = {"starts_at": "2026-01-19T10:00:00Z", "mode": "video"}
+    appointment = api.call(
+        c, "POST", "/cases/{case_id}/appointments", planned, case_id=case_id
+    ).get_json()
+    appointment_id = appointment["id"]
+    api.call(c, "GET", "/cases/{case_id}/appointments", case_id=case_id)
+    api.call(c, "GET", "/appointments/{appointment_id}", appointment_id=appointment_id)
+    moved = {"version": appointment["version"], "duration_minutes": 60}
+    api.call(c, "PATCH", "/appointments/{appointment_id}", moved, appointment_id=appointment_id)
+    api.call(c, "POST", "/appointments/{appointment_id}/session", {}, appointment_id=appointment_id)
+    other = api.call(
+        c, "POST", "/cases/{case_id}/appointments", planned, case_id=case_id
+    ).get_json()["id"]
+    cancel = {"status": "cancelled", "cancelled_by": "both"}
+    api.call(c, "POST", "/appointments/{appointment_id}/outcome", cancel, appointment_id=other)
 
     # Moments and the vocabulary.
     types = api.call(c, "GET", "/moment-types").get_json()["items"]

@@ -61,6 +61,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
 TAGS = {
     "Cases": "Cases and the people in them.",
     "Sessions": "Sessions, their DAP notes and signing.",
+    "Appointments": "Sessions planned ahead, what became of each, and turning one into its "
+    "session record.",
     "Moments": "Cycle moments observed in sessions.",
     "Moment types": "The practice's vocabulary of cycle moments.",
     "Scripts": "The script library, assignments and adoption levels.",

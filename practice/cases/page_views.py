@@ -9,8 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from practice import audit
+from practice.appointments import rules as appointment_rules
+from practice.appointments.queries import case_appointments
 from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
+from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -49,6 +52,9 @@ def show(case_id: int):
         score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
+        appointments=case_appointments(case),
+        appointment_rules=appointment_rules,
+        appointment_now=utcnow(),
     )
 
 

@@ -7,7 +7,7 @@ that asked for it; a stale edit shows the saved values beside the user's.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from practice import audit
 from practice.accounts.models import Role
@@ -23,9 +23,13 @@ from practice.cases.forms import (
 )
 from practice.cases.models import Case, CaseKind
 from practice.cases.operations import VersionConflict
-from practice.cases.queries import STATUS_FILTERS, case_list, own_caseload
+from practice.cases.queries import STATUS_FILTERS, case_list
 from practice.cases.scoping import case_for_editor
 from practice.core.i18n import _
+from practice.core.database import utcnow
+from practice.supervision import caseload_glance
+from practice.supervision.dashboard import FLAG_FILTERS, TREND_FILTERS
+from practice.supervision.flags import FLAG_KINDS, Thresholds
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
 
@@ -55,15 +59,40 @@ def _record_view(case: Case, view: str) -> None:
     audit.record("case_viewed", obj=case, detail={"view": view})
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @access.staff
 def home():
     member = access.current_staff()
-    cases = own_caseload(member)
-    # A list of case references is a read of the caseload too: audited with its size only.
-    audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
+    # Filters and order come from the query string; a search term (a reference or a partner's
+    # name) only from a POST body, so that no name reaches a URL, a history or a log.
+    if request.method == "POST":
+        args = {**request.form, "sort": request.form.get("resort") or request.form.get("sort")}
+        query = caseload_glance.glance_query(args, request.form.get("q", ""))
+    else:
+        query = caseload_glance.glance_query(request.args)
+    thresholds = Thresholds.from_config(current_app.config)
+    glance = caseload_glance.caseload_glance(member, query, thresholds, utcnow())
+    # A list of case references is a read of the caseload too: audited with counts and
+    # filter values only (whether a search was made, never its term).
+    audit.record(
+        "caseload_listed",
+        object_type="Caseload",
+        detail={
+            "cases": glance.total,
+            "shown": len(glance.rows),
+            **query.args(),
+            "searched": bool(query.search),
+        },
+    )
     return render_template(
-        "practice/home.html", cases=cases, may_open=operations.may_open_cases(member)
+        "practice/home.html",
+        glance=glance,
+        query=query,
+        status_filters=STATUS_FILTERS,
+        trend_filters=TREND_FILTERS,
+        flag_filters=FLAG_FILTERS,
+        flag_kinds=FLAG_KINDS,
+        may_open=operations.may_open_cases(member),
     )
 
 

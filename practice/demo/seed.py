@@ -24,6 +24,7 @@ from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, Partner
 from practice.core.database import db
+from practice.demo.builder.appointments import write_appointments
 from practice.demo.builder.cases import PracticeBuilder
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
@@ -149,6 +150,7 @@ def seed_demo(
     builder = PracticeBuilder(rng, vocabulary, sessions_per_case or SESSIONS_PER_CASE, DEMO_NOW)
     builder.build_cases(n_cases, counsellors)
     builder.finish()
+    appointments = write_appointments(DEMO_NOW)
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
@@ -162,6 +164,7 @@ def seed_demo(
             "cases": count[Case],
             "sessions": count[TherapySession],
             "moments": count[Moment],
+            "appointments": appointments,
         },
     )
     db.flush()

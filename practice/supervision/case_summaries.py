@@ -106,6 +106,10 @@ class CaseSummary:
     drafts: tuple[DraftNote, ...] = ()
     assignments: tuple[AssignmentSummary, ...] = ()
     csi4: tuple[Csi4Reading, ...] = field(default_factory=tuple)
+    # The start of the next planned appointment, if one is planned (``practice.appointments``),
+    # and the starts of the appointments cancelled or missed so far: neither is a session.
+    next_appointment_at: datetime | None = None
+    missed_appointments: tuple[datetime, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

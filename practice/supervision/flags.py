@@ -224,7 +224,9 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         "first (baseline) total: a reliable deterioration",
         CSI4_SLIDE: f"a partner's latest CSI-4 total is {rci} points or more below their best so "
         "far, though not reliably below their baseline",
-        NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more",
+        NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more (a cancelled or "
+        "missed appointment is no session), unless the next planned appointment is at most "
+        f"{t.no_session_days} days away",
         DEESCALATION_WORSENING: "the de-escalation share's trend over the last "
         f"{t.trend_window} sessions that have one is worsening (a slope below "
         f"−{balance.TREND_THRESHOLD * 100:g} points per session, unless the share stays at "
@@ -291,7 +293,13 @@ def unsigned_note_flag(drafts: Sequence[DraftNote], now: datetime, t: Thresholds
 
 def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> Flag | None:
     """An active case without a session for ``no_session_days`` days or more; since its last
-    session (or its opening)."""
+    session (or its opening).
+
+    Appointments count as follows: a cancelled or missed appointment is no session (the couple
+    was not seen), so it never resets the count, though the reason names how many there were
+    since the last session; a case whose next planned appointment is at most
+    ``no_session_days`` days away is not flagged, since the gap is already being closed. A
+    session planned further out leaves the flag standing, with its date in the reason."""
     if summary.last_session_at is not None:
         since = summary.last_session_at.date()
     else:
@@ -299,9 +307,20 @@ def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> 
     days = (today - since).days
     if days < t.no_session_days:
         return None
+    upcoming = summary.next_appointment_at
+    if upcoming is not None and (upcoming.date() - today).days <= t.no_session_days:
+        return None
     if summary.last_session_at is not None:
-        return Flag(NO_RECENT_SESSION, f"no session for {days} days", since)
-    return Flag(NO_RECENT_SESSION, f"no session since the case opened, {days} days ago", since)
+        reason = f"no session for {days} days"
+        missed = [m for m in summary.missed_appointments if m > summary.last_session_at]
+    else:
+        reason = f"no session since the case opened, {days} days ago"
+        missed = list(summary.missed_appointments)
+    if missed:
+        reason += f" ({_plural(len(missed), 'appointment')} since cancelled or missed)"
+    if upcoming is not None:
+        reason += f"; next planned on {day(upcoming)}"
+    return Flag(NO_RECENT_SESSION, reason, since)
 
 
 def _worsening_run(shared: Sequence[SessionLoad]) -> int | None:

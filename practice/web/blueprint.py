@@ -10,6 +10,8 @@ from practice.accounts import security_views, staff_views, token_views
 from practice.accounts import views as account_views
 from practice.api import docs as api_docs
 from practice.api import routing as api
+from practice.appointments import api as appointment_api
+from practice.appointments import views as appointment_views
 from practice.audit import views as audit_views
 from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
@@ -68,6 +70,7 @@ API_ROUTES = (
     api_docs,
     case_api,
     session_api,
+    appointment_api,
     moment_api,
     script_api,
     measure_api,
@@ -82,6 +85,7 @@ for area in (
     case_page_views,
     case_export_views,
     session_views,
+    appointment_views,
     moment_views,
     live_views,
     script_views,
