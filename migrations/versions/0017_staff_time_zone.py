@@ -1,7 +1,7 @@
 """staff: each member's own time zone and locale
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-03
 
 Times are stored in UTC and shown and entered in local time: the practice's zone
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
