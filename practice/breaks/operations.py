@@ -162,7 +162,7 @@ def record_account(
     Raises BreakError as :func:`check_account` does, and for a teller or session of another case.
     """
     if told_by is not None and told_by.case_id != case.id:
-        raise _refuse("told_by_id", "That partner is not in this case.")
+        raise _refuse("told_by", "That partner is not in this case.")
     if session is not None and session.case_id != case.id:
         raise _refuse("session_id", "That session is not of this case.")
     if source not in set(AccountSource):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template
 
 from practice import audit
+from practice.breaks import queries as break_queries
 from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.measures import change, csi4, sharing
@@ -47,6 +48,8 @@ def show(case_id: int):
         score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
+        breaks=break_queries.case_breaks(case),
+        break_local=break_queries.local,
     )
 
 
