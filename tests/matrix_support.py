@@ -26,6 +26,8 @@ from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.models import (
     Addendum,
+    BreakAccount,
+    BreakEpisode,
     MeasureResponse,
     Moment,
     MomentType,
@@ -76,6 +78,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "member_id": ("owner staff record",),
     "type_id": ("moment type",),
     "script_id": ("script",),
+    "account_id": ("break account",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -172,6 +175,11 @@ ACCESS: dict[str, str] = {
     "practice.measures.autosave_csi4": "edit",
     # Each partner's consent to share their scores: read with the case, changed by A alone.
     "practice.measures.score_sharing": "read/edit",
+    # A case's breaks: read with the case, recorded and corrected by A alone.
+    "practice.breaks.timeline": "read",
+    "practice.breaks.new": "edit",
+    "practice.breaks.edit": "edit",
+    "practice.breaks.live_break": "edit",
     "practice.reports.index": "read",
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
@@ -239,6 +247,9 @@ ACCESS: dict[str, str] = {
     "practice.api.score_consents_list": "read",
     "practice.api.score_consent_give": "edit",
     "practice.api.score_consent_withdraw": "edit",
+    "practice.api.breaks_list": "read",
+    "practice.api.breaks_create": "edit",
+    "practice.api.breaks_update": "edit",
     "practice.api.observations_list": "read",
     "practice.api.observations_put": "edit",
     "practice.api.assignments_list": "read",
@@ -376,7 +387,21 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         total=1,
         parameters={"audience": "client", "case_ids": [case.id], "references": [REFERENCE]},
     )
-    db.add_all([observation, measure, addendum, comment, report, job])
+    episode = BreakEpisode(
+        case_id=case.id,
+        called_by_id=withdrawer.id,
+        called_at=datetime(2026, 2, 8, 20, 0, tzinfo=UTC),
+    )
+    break_account = BreakAccount(
+        episode=episode,
+        case_id=case.id,
+        told_by_id=withdrawer.id,
+        source="counsellor",
+        called_by_id=withdrawer.id,
+        called_at=episode.called_at,
+        recorded_by_id=owner.id,
+    )
+    db.add_all([observation, measure, addendum, comment, report, job, episode, break_account])
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -406,6 +431,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "owner staff record": owner.id,
         "moment type": moment_type.id,
         "script": script.id,
+        "break account": break_account.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",
