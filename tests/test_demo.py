@@ -22,6 +22,8 @@ from practice.models import (
     Account,
     Addendum,
     AuditEvent,
+    BreakAccount,
+    BreakEpisode,
     Case,
     CaseStatus,
     MeasureResponse,
@@ -333,6 +335,8 @@ DIGESTED = (
     Moment,
     MeasureResponse,
     Addendum,
+    BreakEpisode,
+    BreakAccount,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -341,10 +345,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}}
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
 # and when cases got a referrer and a referral question (two in three demo cases have one),
-# and when signed notes got a seal version (keyed seals).
+# and when signed notes got a seal version (keyed seals), and when couples got breaks (the
+# showcase, every fifth couple and one flagged worsening couple; drawn apart from the rest).
 PINNED_DIGESTS = {
-    (1.5, 4): "0eebc5b8710d29844bc4b9727ff402ce05be2eb863e890f3570acd8486815ba7",
-    (1, None): "acf7e91ac361ceca0ffcf39ec136fb984f862b49d94c41c0f6c395194bf637ba",
+    (1.5, 4): "a77531369fbe7c59117ce31d11d12bb34666902396875e9975f5cd98ab58434f",
+    (1, None): "ad54a06cb08a40deaec3c50ae854ceae3fbde6e5ae07ec84ce4a5965841cee1d",
 }
 
 
@@ -389,3 +394,23 @@ def test_seed_2026_gives_the_same_practice_as_it_always_has(
 ):
     seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
     assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]
+
+
+def test_demo_couples_take_breaks_and_mostly_come_back(app_context, db):
+    from practice.breaks import queries as break_queries
+
+    seed_demo(scale=1, seed=2026)
+    cases = {c.reference: c for c in db.scalars(sa.select(Case))}
+    showcase = break_queries.case_breaks(cases["C-0001"], now=DEMO_NOW)
+    # Maya and Tom: a couple of unreturned breaks early on, then mostly protective ones.
+    assert showcase.counts["unreturned"] == 2 and showcase.flag is None
+    assert showcase.counts["protective"] > len(showcase.episodes) / 2
+    oldest_first = [ep.kind for ep in reversed(showcase.episodes)]
+    assert "unreturned" in oldest_first[:5] and "unreturned" not in oldest_first[5:]
+    assert any(ep.differing for ep in showcase.episodes)  # both accounts, where they differ
+    flagged = [
+        ref
+        for ref, case in cases.items()
+        if break_queries.case_breaks(case, now=DEMO_NOW).flag is not None
+    ]
+    assert len(flagged) == 1 and flagged != ["C-0001"]
