@@ -107,6 +107,8 @@ def test_edit_an_account(client, auth, counsellor, case, db):
 def test_from_a_session_and_live(client, auth, counsellor, case, make_session, db):
     therapy_session = make_session(case, starts_at=datetime.now(UTC) - timedelta(minutes=10))
     auth.login(counsellor)
+    note_page = page(client.get(f"/sessions/{therapy_session.id}"))
+    assert f"/cases/{case.id}/breaks/new?session_id={therapy_session.id}" in note_page
     response = auth.post(
         f"/cases/{case.id}/breaks/new?session_id={therapy_session.id}", _form(case)
     )
