@@ -143,3 +143,27 @@ def test_the_supervisor_reads_but_does_not_edit(client, auth, supervisor, counse
     auth.login(supervisor)
     assert client.get(f"/cases/{case.id}/breaks").status_code == 200
     assert client.get(f"/breaks/accounts/{account.id}/edit").status_code == 403
+
+
+def test_unreturned_breaks_reach_the_supervisors_dashboard(
+    client, auth, supervisor, counsellor, case, db
+):
+    auth.login(counsellor)
+    for days in (5, 3):
+        called = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+        data = _form(
+            case,
+            called_at=called,
+            promised_return_at="",
+            resumed_at="",
+            resumed_by_id="",
+            with_invitation=None,
+            outcome="not_resumed",
+        )
+        assert auth.post(f"/cases/{case.id}/breaks/new", data).status_code == 302
+    assert "2 breaks not returned to within 24 hours" in page(client.get(f"/cases/{case.id}"))
+    auth.logout()
+    auth.login(supervisor)
+    dashboard = page(client.get("/supervision"))
+    assert "Breaks not returned" in dashboard
+    assert "2 breaks not returned to within 24 hours in the last 14 days" in dashboard
