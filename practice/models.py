@@ -15,6 +15,7 @@ from practice.appointments.models import (
     CancelledBy,
 )
 from practice.audit.models import AuditEvent
+from practice.breaks.models import AccountSource, BreakAccount, BreakEpisode, BreakOutcome
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
@@ -38,6 +39,7 @@ from practice.supervision.models import CommentRead, SupervisionComment
 
 __all__ = [
     "Account",
+    "AccountSource",
     "Addendum",
     "ApiToken",
     "Appointment",
@@ -45,6 +47,9 @@ __all__ = [
     "AssignmentStatus",
     "Audience",
     "AuditEvent",
+    "BreakAccount",
+    "BreakEpisode",
+    "BreakOutcome",
     "CalendarFeed",
     "CancelledBy",
     "Case",

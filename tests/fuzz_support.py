@@ -47,10 +47,13 @@ from practice.accounts.forms import (
 from practice.accounts.tokens import create_token
 from practice.appointments.forms import AppointmentForm, ConvertForm, OutcomeForm
 from practice.appointments.models import Appointment
+from practice.breaks.forms import BreakAccountForm, LiveBreakForm
+from practice.breaks.operations import record_partner_account
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
+    BreakAccount,
     Case,
     MeasureResponse,
     Moment,
@@ -105,6 +108,7 @@ class World:
     token: int  # an API token of the counsellor
     comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
     appointment: int = 0  # a planned appointment of the case, begun an hour ago
+    break_account: int = 0  # an account of a break in the case, which the fuzzer edits
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -203,6 +207,12 @@ def consents_of_case(db: Session, w: World) -> tuple:
         c.case_id == w.case
     )
     return tuple(db.execute(query.order_by(c.id)).all())
+
+
+def breaks_of_case(db: Session, w: World) -> tuple:
+    a = BreakAccount
+    query = select(a.id, a.version, a.called_at, a.resumed_at, a.outcome).where(a.case_id == w.case)
+    return tuple(db.execute(query.order_by(a.id)).all())
 
 
 def script_count(db: Session, w: World) -> int:
@@ -345,6 +355,20 @@ def adoption_autosave_body(db: Session, w: World) -> dict:
 def consent_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[0]
     return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
+
+
+def break_body(db: Session, w: World) -> dict:
+    first, second = _partners(db, w.case)[:2]
+    return {
+        "told_by": str(second),
+        "called_by_id": str(second),
+        "called_at": "2026-03-10T20:00",
+        "with_script": "y",
+        "heart_rate": "110",
+        "resumed_at": "2026-03-10T20:45",
+        "resumed_by_id": str(first),
+        "outcome": "calmer",
+    }
 
 
 def report_body(db: Session, w: World) -> dict:
@@ -575,6 +599,16 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.score_sharing": FormRoute(
         (GiveConsentForm, WithdrawConsentForm), "counsellor", snapshot=consents_of_case
     ),
+    "practice.breaks.new": FormRoute((BreakAccountForm,), "counsellor", snapshot=breaks_of_case),
+    "practice.breaks.edit": FormRoute(
+        (BreakAccountForm,),
+        "counsellor",
+        targets={"account_id": "break_account"},
+        extra=("version",),
+        snapshot=breaks_of_case,
+    ),
+    # A partner called a break in live mode: one select and a tick.
+    "practice.breaks.live_break": FormRoute((LiveBreakForm,), "counsellor", examples=8),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -646,6 +680,8 @@ VALID_BODIES = {
     "practice.measures.autosave_csi4": csi4_autosave_body,
     "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
+    "practice.breaks.new": break_body,
+    "practice.breaks.edit": break_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,
@@ -968,7 +1004,26 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         world["appointment"] = appointment.id
         note = db.get(TherapySession, to_sign.id)
         sign_note(note, note.case.counsellor)
+        couple = db.get(Case, practice.case.id)
+        told = couple.partners[1]
+        episode = record_partner_account(
+            couple,
+            told,
+            called_by=told,
+            called_at=datetime(2026, 3, 3, 20, 0, tzinfo=UTC),
+            with_script=True,
+            flooding=False,
+            heart_rate=None,
+            promised_return_at=None,
+            resumed_at=None,
+            resumed_by=None,
+            with_invitation=False,
+            outcome=None,
+        )
+        world["break_account"] = episode.accounts[0].id
         db.commit()
     return World(
         **world, ids=sorted({*ids, world["token"], world["comment"], world["appointment"]})
     )
+    ids = {*ids, world["token"], world["comment"], world["break_account"]}
+    return World(**world, ids=sorted(ids))

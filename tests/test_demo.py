@@ -23,6 +23,8 @@ from practice.models import (
     Addendum,
     Appointment,
     AuditEvent,
+    BreakAccount,
+    BreakEpisode,
     Case,
     CaseStatus,
     MeasureResponse,
@@ -357,6 +359,8 @@ DIGESTED = (
     MeasureResponse,
     Addendum,
     Appointment,
+    BreakEpisode,
+    BreakAccount,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -414,3 +418,23 @@ def test_seed_2026_gives_the_same_practice_as_it_always_has(
 ):
     seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
     assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]
+
+
+def test_demo_couples_take_breaks_and_mostly_come_back(app_context, db):
+    from practice.breaks import queries as break_queries
+
+    seed_demo(scale=1, seed=2026)
+    cases = {c.reference: c for c in db.scalars(sa.select(Case))}
+    showcase = break_queries.case_breaks(cases["C-0001"], now=DEMO_NOW)
+    # Maya and Tom: a couple of unreturned breaks early on, then mostly protective ones.
+    assert showcase.counts["unreturned"] == 2 and showcase.flag is None
+    assert showcase.counts["protective"] > len(showcase.episodes) / 2
+    oldest_first = [ep.kind for ep in reversed(showcase.episodes)]
+    assert "unreturned" in oldest_first[:5] and "unreturned" not in oldest_first[5:]
+    assert any(ep.differing for ep in showcase.episodes)  # both accounts, where they differ
+    flagged = [
+        ref
+        for ref, case in cases.items()
+        if break_queries.case_breaks(case, now=DEMO_NOW).flag is not None
+    ]
+    assert len(flagged) == 1 and flagged != ["C-0001"]

@@ -15,6 +15,8 @@ from practice.core.database import Base
 from practice.models import (
     Addendum,
     AuditEvent,
+    BreakAccount,
+    BreakEpisode,
     Case,
     CaseStatus,
     CommentRead,
@@ -67,6 +69,12 @@ CASE_TABLES = {
         CommentRead.comment_id.in_(ids["comment"])
     ),
     "practice_report": lambda ids: select(Report.id).where(Report.case_id.in_(ids["case"])),
+    "practice_break_episode": lambda ids: select(BreakEpisode.id).where(
+        BreakEpisode.case_id.in_(ids["case"])
+    ),
+    "practice_break_account": lambda ids: select(BreakAccount.id).where(
+        BreakAccount.case_id.in_(ids["case"])
+    ),
 }
 
 
@@ -115,6 +123,24 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 partner_id=case.partners[0].id,
                 audience="referrer",
                 given_on=date(2010, 1, 6),
+                recorded_by_id=counsellor.id,
+            )
+        )
+        episode = BreakEpisode(
+            case_id=case.id,
+            called_by_id=case.partners[1].id,
+            called_at=datetime(2010, 1, 8, 20, tzinfo=UTC),
+        )
+        db.add(episode)
+        db.add(
+            BreakAccount(
+                episode=episode,
+                case_id=case.id,
+                told_by_id=case.partners[1].id,
+                source="session",
+                session_id=session.id,
+                called_by_id=case.partners[1].id,
+                called_at=episode.called_at,
                 recorded_by_id=counsellor.id,
             )
         )

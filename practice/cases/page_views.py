@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from practice import audit
 from practice.appointments import rules as appointment_rules
 from practice.appointments.queries import case_appointments
+from practice.breaks import queries as break_queries
 from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.core.database import utcnow
@@ -55,6 +56,8 @@ def show(case_id: int):
         appointments=case_appointments(case),
         appointment_rules=appointment_rules,
         appointment_now=utcnow(),
+        breaks=break_queries.case_breaks(case),
+        break_local=break_queries.local,
     )
 
 

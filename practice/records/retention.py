@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from practice import audit
+from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core.database import db
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
@@ -112,6 +113,13 @@ def purge_case(case_id: int, years: int) -> Purged:
             (ScoreSharingConsent.case_id == case_id)
             | ScoreSharingConsent.partner_id.in_(partner_ids)
         ),
+        # Accounts of breaks before their episodes, both before the sessions and partners.
+        delete(BreakAccount).where(
+            (BreakAccount.case_id == case_id)
+            | BreakAccount.session_id.in_(therapy_session_ids)
+            | BreakAccount.told_by_id.in_(partner_ids)
+        ),
+        delete(BreakEpisode).where(BreakEpisode.case_id == case_id),
         delete(Moment).where(Moment.session_id.in_(therapy_session_ids)),
         delete(Addendum).where(Addendum.session_id.in_(therapy_session_ids)),
         delete(session_attendance).where(session_attendance.c.session_id.in_(therapy_session_ids)),

@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from practice.breaks.rules import BreakFacts
 from practice.moments import balance
 from practice.scripts import adoption
 
@@ -110,6 +111,9 @@ class CaseSummary:
     # and the starts of the appointments cancelled or missed so far: neither is a session.
     next_appointment_at: datetime | None = None
     missed_appointments: tuple[datetime, ...] = ()
+    # The case's breaks (each episode by its chosen account), oldest first: those the break flag
+    # may look at (``practice.breaks.queries.flag_lookback``).
+    breaks: tuple[BreakFacts, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

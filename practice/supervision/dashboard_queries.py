@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from practice.accounts.models import StaffMember
 from practice.appointments.queries import missed_starts, next_planned
+from practice.breaks.queries import facts_by_case, flag_lookback
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.queries import visible_cases
 from practice.core.database import db
@@ -50,7 +51,7 @@ class ActiveCase:
 
 
 def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
-    """Every active case ``member`` may see, with its summary, in ten statements.
+    """Every active case ``member`` may see, with its summary, in eleven statements.
 
     Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
     their supervisees', an admin every case.
@@ -103,6 +104,7 @@ def case_summaries(
     readings = _csi4_readings(numbers)
     upcoming = next_planned(visible, now)
     missed = missed_starts(visible, now)
+    breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
     found = {}
     for case_id, opened_on in opened.items():
         loads = sessions.get(case_id, [])
@@ -115,6 +117,7 @@ def case_summaries(
             csi4=tuple(readings.get(case_id, ())),
             next_appointment_at=upcoming.get(case_id),
             missed_appointments=tuple(missed.get(case_id, ())),
+            breaks=tuple(sorted(breaks.get(case_id, ()), key=lambda b: b.called_at)),
         )
         found[case_id] = (summary, counts.get(case_id, 0))
     return found

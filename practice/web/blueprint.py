@@ -13,6 +13,8 @@ from practice.api import routing as api
 from practice.appointments import api as appointment_api
 from practice.appointments import views as appointment_views
 from practice.audit import views as audit_views
+from practice.breaks import api as break_api
+from practice.breaks import views as break_views
 from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
@@ -74,6 +76,7 @@ API_ROUTES = (
     moment_api,
     script_api,
     measure_api,
+    break_api,
     report_api,
     caseload_api,
 )
@@ -84,6 +87,7 @@ for area in (
     case_views,
     case_page_views,
     case_export_views,
+    break_views,
     session_views,
     appointment_views,
     moment_views,
