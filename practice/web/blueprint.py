@@ -24,6 +24,7 @@ from practice.moments import views as moment_views
 from practice.reporting import api as report_api
 from practice.reporting import job_views, prerender, queue
 from practice.reporting import views as report_views
+from practice.safety import operations as safety_operations
 from practice.scripts import api as script_api
 from practice.scripts import views as script_views
 from practice.sessions import api as session_api
@@ -55,6 +56,8 @@ blueprint.after_request(security_headers)
 # on the report queue once the request has committed them.
 blueprint.teardown_request(queue.enqueue_requested)
 prerender.connect_signals()
+# A threat or contempt moment at the top intensity makes a rescreen due.
+safety_operations.connect_signals()
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)
 blueprint.context_processor(supervision_panels.comment_badge)
