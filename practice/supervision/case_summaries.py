@@ -106,6 +106,11 @@ class CaseSummary:
     drafts: tuple[DraftNote, ...] = ()
     assignments: tuple[AssignmentSummary, ...] = ()
     csi4: tuple[Csi4Reading, ...] = field(default_factory=tuple)
+    # Safety (only in summaries for the case's counsellor and their supervisor): the days the
+    # open rescreens fell due, and the days of joint notes signed without a current screen
+    # that the supervisor has not co-signed yet.
+    rescreens_due: tuple[date, ...] = ()
+    screen_overrides: tuple[date, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

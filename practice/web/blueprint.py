@@ -24,7 +24,9 @@ from practice.moments import views as moment_views
 from practice.reporting import api as report_api
 from practice.reporting import job_views, prerender, queue
 from practice.reporting import views as report_views
+from practice.safety import api as safety_api
 from practice.safety import operations as safety_operations
+from practice.safety import views as safety_views
 from practice.scripts import api as script_api
 from practice.scripts import views as script_views
 from practice.sessions import api as session_api
@@ -70,6 +72,7 @@ API_ROUTES = (
     moment_api,
     script_api,
     measure_api,
+    safety_api,
     report_api,
     caseload_api,
 )
@@ -85,6 +88,7 @@ for area in (
     live_views,
     script_views,
     measure_views,
+    safety_views,
     report_views,
     job_views,
     supervision_views,
