@@ -103,9 +103,7 @@ def test_joint_signing_needs_a_covering_screen_for_each_partner():
 
 def test_a_decision_against_joint_work_blocks_joint_signing():
     for decision in (s.ScreenDecision.INDIVIDUAL_ONLY, s.ScreenDecision.REFER):
-        problems = s.joint_signing_problems(
-            [_partner(1, "Alex", _screen(5, decision))], DAY, 90
-        )
+        problems = s.joint_signing_problems([_partner(1, "Alex", _screen(5, decision))], DAY, 90)
         assert len(problems) == 1 and "not joint work" in problems[0]
     plan = _partner(1, "Alex", _screen(5, s.ScreenDecision.JOINT_WITH_PLAN))
     assert s.joint_signing_problems([plan], DAY, 90) == []
