@@ -39,6 +39,8 @@ from practice.models import (
     session_attendance,
 )
 from practice.moments import balance
+from practice.safety import operations as safety
+from practice.safety.models import SafetyScreen
 from practice.scripts import adoption
 from practice.sessions.signed_notes import note_intact
 from practice.supervision import flags
@@ -333,6 +335,7 @@ DIGESTED = (
     Moment,
     MeasureResponse,
     Addendum,
+    SafetyScreen,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -341,10 +344,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}}
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
 # and when cases got a referrer and a referral question (two in three demo cases have one),
-# and when signed notes got a seal version (keyed seals).
+# and when signed notes got a seal version (keyed seals), and when couples got safety screens
+# (the sessions' rows are as they were: the screens come from a generator of their own).
 PINNED_DIGESTS = {
-    (1.5, 4): "0eebc5b8710d29844bc4b9727ff402ce05be2eb863e890f3570acd8486815ba7",
-    (1, None): "acf7e91ac361ceca0ffcf39ec136fb984f862b49d94c41c0f6c395194bf637ba",
+    (1.5, 4): "3812265cd6b7d0c467bc9950031fab195ab0254a71a9136f3977ab6d2a22e46e",
+    (1, None): "12a8a115dcd4ef8e43dfbd210e86f2435b697f5d85e3d8fe179f66c05bacfbe4",
 }
 
 
@@ -389,3 +393,25 @@ def test_seed_2026_gives_the_same_practice_as_it_always_has(
 ):
     seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
     assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]
+
+
+def test_every_joint_demo_session_was_screened_for_and_one_couple_has_a_safety_plan(
+    app_context, db
+):
+    seed_demo()
+    couples = db.scalars(sa.select(Case).where(Case.kind == "couple")).all()
+    assert couples
+    for case in couples:
+        screens = db.scalars(sa.select(SafetyScreen).where(SafetyScreen.case_id == case.id)).all()
+        assert {s.partner_id for s in screens} == {p.id for p in case.partners}, case.reference
+        assert all(case.opened_on <= s.screened_on for s in screens)
+        for therapy_session in case.sessions:
+            # Signed notes were signed with current screens; drafts can be signed as they are.
+            assert safety.joint_signing_problems(therapy_session) == [], case.reference
+            assert min(s.screened_on for s in screens) < therapy_session.starts_at.date()
+    plans = db.scalars(
+        sa.select(SafetyScreen.case_id).where(SafetyScreen.decision == "joint_with_plan")
+    ).all()
+    assert len(set(plans)) == 1
+    afraid = db.scalars(sa.select(SafetyScreen).where(SafetyScreen.afraid.is_(True))).all()
+    assert len(afraid) == 1 and afraid[0].case_id == plans[0] and afraid[0].total == 10
