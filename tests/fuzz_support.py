@@ -62,6 +62,8 @@ from practice.models import (
 from practice.moments.forms import MomentForm, MomentTypeForm
 from practice.reporting.forms import ReportForm
 from practice.reporting.job_views import ReportBatchForm
+from practice.safety.forms import ScreenForm
+from practice.safety.models import SafetyScreen
 from practice.scripts.forms import AdoptionForm, AssignForm, RetireAssignmentForm, ScriptForm
 from practice.sessions.forms import (
     AddendumForm,
@@ -101,6 +103,7 @@ class World:
     staff_target: int  # a counsellor the administrator edits
     token: int  # an API token of the counsellor
     comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
+    partner: int = 0  # the case's first partner, whom the fuzzer screens
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -199,6 +202,12 @@ def consents_of_case(db: Session, w: World) -> tuple:
         c.case_id == w.case
     )
     return tuple(db.execute(query.order_by(c.id)).all())
+
+
+def screens_of_case(db: Session, w: World) -> tuple:
+    s = SafetyScreen
+    query = select(s.id, s.partner_id, s.screened_on, s.hurt, s.insult, s.threaten, s.scream)
+    return tuple(db.execute(query.where(s.case_id == w.case).order_by(s.id)).all())
 
 
 def script_count(db: Session, w: World) -> int:
@@ -329,6 +338,11 @@ def adoption_autosave_body(db: Session, w: World) -> dict:
     return {"assignment_id": w.assignment, "level": 2, "note": "Used it at home."}
 
 
+def screen_body(db: Session, w: World) -> dict:
+    answers = {"hurt": "1", "insult": "2", "threaten": "1", "scream": "2"}
+    return {"screened_on": "2026-03-10", **answers, "afraid": "no", "decision": "joint_ok"}
+
+
 def consent_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[0]
     return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
@@ -419,6 +433,7 @@ DEFAULT_TARGETS = {
     "member_id": "staff_target",
     "token_id": "token",
     "comment_id": "comment",
+    "partner_id": "partner",
 }
 
 
@@ -529,6 +544,9 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.score_sharing": FormRoute(
         (GiveConsentForm, WithdrawConsentForm), "counsellor", snapshot=consents_of_case
     ),
+    "practice.safety.screen_partner": FormRoute(
+        (ScreenForm,), "counsellor", snapshot=screens_of_case
+    ),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -594,6 +612,7 @@ VALID_BODIES = {
     "practice.measures.autosave_csi4": csi4_autosave_body,
     "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
+    "practice.safety.screen_partner": screen_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,
@@ -895,6 +914,7 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         moment_type=moment_type.id,
         spare_type=spare_type.id,
         staff_target=practice.other.id,
+        partner=practice.case.partners[0].id,
     )
     with app.test_request_context():
         _secret, token = create_token(db.get(StaffMember, counsellor.id), "fuzz")
