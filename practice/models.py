@@ -20,6 +20,7 @@ from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
+from practice.safety.models import RescreenDue, SafetyScreen, ScreenOverride
 from practice.scripts.models import (
     AssignmentStatus,
     Script,
@@ -68,9 +69,12 @@ __all__ = [
     "RecoveryCode",
     "Report",
     "ReportJob",
+    "RescreenDue",
     "ReviewStatus",
     "Role",
+    "SafetyScreen",
     "ScoreSharingConsent",
+    "ScreenOverride",
     "Script",
     "ScriptAssignment",
     "ScriptObservation",

@@ -42,6 +42,8 @@ from practice.models import (
     session_attendance,
 )
 from practice.moments import balance
+from practice.safety import operations as safety
+from practice.safety.models import SafetyScreen
 from practice.scripts import adoption
 from practice.sessions.signed_notes import note_intact
 from practice.supervision import flags
@@ -361,6 +363,7 @@ DIGESTED = (
     Appointment,
     BreakEpisode,
     BreakAccount,
+    SafetyScreen,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -438,3 +441,25 @@ def test_demo_couples_take_breaks_and_mostly_come_back(app_context, db):
         if break_queries.case_breaks(case, now=DEMO_NOW).flag is not None
     ]
     assert len(flagged) == 1 and flagged != ["C-0001"]
+
+
+def test_every_joint_demo_session_was_screened_for_and_one_couple_has_a_safety_plan(
+    app_context, db
+):
+    seed_demo()
+    couples = db.scalars(sa.select(Case).where(Case.kind == "couple")).all()
+    assert couples
+    for case in couples:
+        screens = db.scalars(sa.select(SafetyScreen).where(SafetyScreen.case_id == case.id)).all()
+        assert {s.partner_id for s in screens} == {p.id for p in case.partners}, case.reference
+        assert all(case.opened_on <= s.screened_on for s in screens)
+        for therapy_session in case.sessions:
+            # Signed notes were signed with current screens; drafts can be signed as they are.
+            assert safety.joint_signing_problems(therapy_session) == [], case.reference
+            assert min(s.screened_on for s in screens) < therapy_session.starts_at.date()
+    plans = db.scalars(
+        sa.select(SafetyScreen.case_id).where(SafetyScreen.decision == "joint_with_plan")
+    ).all()
+    assert len(set(plans)) == 1
+    afraid = db.scalars(sa.select(SafetyScreen).where(SafetyScreen.afraid.is_(True))).all()
+    assert len(afraid) == 1 and afraid[0].case_id == plans[0] and afraid[0].total == 10

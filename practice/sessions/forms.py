@@ -30,6 +30,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from practice.cases import eft
 from practice.cases.models import Partner
 from practice.core.i18n import _, _l
+from practice.safety.screening import MAX_OVERRIDE_REASON
 from practice.sessions.models import Modality
 from practice.sessions.operations import (
     MAX_ADDENDUM_LENGTH,
@@ -40,7 +41,13 @@ from practice.sessions.operations import (
     max_note_length,
 )
 from practice.web.autosave import PayloadError
-from practice.web.forms import NUL_MESSAGE, LocalDateTimeField, PracticeForm
+from practice.web.forms import (
+    NUL_MESSAGE,
+    LocalDateTimeField,
+    PracticeForm,
+    refuse_nul,
+    strip_whitespace,
+)
 
 MODALITY_CHOICES = [
     SelectChoice(Modality.IN_PERSON.value, "In person"),
@@ -179,6 +186,12 @@ class SignForm(PracticeForm):
     # Asked only when the page lists something missing (``before_signing``).
     confirm_missing = BooleanField(
         _l("I have read what is missing above and sign the note as it is")
+    )
+    # Asked only when a joint note lacks a current safety screen (``practice.safety``).
+    override_reason = TextAreaField(
+        _l("Reason to sign without a current safety screen (your supervisor is told)"),
+        filters=[strip_whitespace, refuse_nul],
+        validators=[Length(max=MAX_OVERRIDE_REASON)],
     )
     # The version of the note shown: a note changed meanwhile is not signed unread.
     version = IntegerField(

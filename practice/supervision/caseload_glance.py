@@ -146,7 +146,13 @@ def caseload_glance(
             .order_by(Partner.case_id, Partner.position, Partner.id)
         ):
             names[case_id].append(initials(name))
-    summaries = case_summaries({row[0]: row[3] for row in found}, thresholds, now)
+    # Every case here is the member's own, so its safety figures are theirs to read.
+    summaries = case_summaries(
+        {row[0]: row[3] for row in found},
+        thresholds,
+        now,
+        safety_readable={row[0] for row in found},
+    )
     rows = []
     for case_id, reference, status, _opened in found:
         summary, _count = summaries[case_id]

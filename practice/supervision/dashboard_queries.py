@@ -10,6 +10,7 @@ and flags. The sessions' cycle balance is summed in SQL beside the rule it must 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,9 +25,10 @@ from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.safety.models import RescreenDue, ScreenOverride
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
-from practice.sessions.models import NoteStatus, TherapySession
+from practice.sessions.models import NoteStatus, ReviewStatus, TherapySession
 from practice.supervision.case_summaries import (
     AssignmentSummary,
     CaseSummary,
@@ -51,7 +53,7 @@ class ActiveCase:
 
 
 def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
-    """Every active case ``member`` may see, with its summary, in eleven statements.
+    """Every active case ``member`` may see, with its summary, in thirteen statements.
 
     Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
     their supervisees', an admin every case.
@@ -67,15 +69,23 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
             Case.eft_stage,
             Case.counsellor_id,
             counsellor.display_name,
+            counsellor.supervisor_id,
         )
         .join(counsellor, counsellor.id == Case.counsellor_id)
     )
     cases = db.execute(query).all()
+    # Safety flags only where the member may read the screens: their own cases, their
+    # supervisees' (``Sensitivity.SAFETY``), never an administrator's view of everyone's.
+    safety_readable = [
+        row[0] for row in cases if member.id in (row.counsellor_id, row.supervisor_id)
+    ]
     # The ids themselves, not the scope's subquery: its OR over the supervisees makes
     # PostgreSQL overestimate it tenfold and scan every moment of the practice.
-    summaries = case_summaries({row[0]: row[2] for row in cases}, thresholds, now)
+    summaries = case_summaries(
+        {row[0]: row[2] for row in cases}, thresholds, now, safety_readable=set(safety_readable)
+    )
     found = []
-    for case_id, reference, _opened_on, eft_stage, counsellor_id, counsellor_name in cases:
+    for case_id, reference, _opened_on, eft_stage, counsellor_id, counsellor_name, _ in cases:
         summary, session_count = summaries[case_id]
         found.append(
             ActiveCase(
@@ -92,10 +102,14 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
 
 
 def case_summaries(
-    opened: dict[int, date], thresholds: Thresholds, now: datetime
+    opened: dict[int, date],
+    thresholds: Thresholds,
+    now: datetime,
+    safety_readable: Collection[int] = frozenset(),
 ) -> dict[int, tuple[CaseSummary, int]]:
     """Per case (id -> opening day): its summary and its number of held sessions, in nine
-    statements whatever the number of cases. The caller has checked the scope."""
+    statements whatever the number of cases. The caller has checked the scope; safety
+    figures only for the cases in ``safety_readable`` (``Sensitivity.SAFETY``)."""
     visible = list(opened)
     sessions, counts = recent_session_loads(visible, thresholds, now)
     unsigned = _drafts(visible, now)
@@ -105,6 +119,7 @@ def case_summaries(
     upcoming = next_planned(visible, now)
     missed = missed_starts(visible, now)
     breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
+    dues, overrides = _safety([case_id for case_id in visible if case_id in safety_readable])
     found = {}
     for case_id, opened_on in opened.items():
         loads = sessions.get(case_id, [])
@@ -118,9 +133,35 @@ def case_summaries(
             next_appointment_at=upcoming.get(case_id),
             missed_appointments=tuple(missed.get(case_id, ())),
             breaks=tuple(sorted(breaks.get(case_id, ()), key=lambda b: b.called_at)),
+            rescreens_due=tuple(dues.get(case_id, ())),
+            screen_overrides=tuple(overrides.get(case_id, ())),
         )
         found[case_id] = (summary, counts.get(case_id, 0))
     return found
+
+
+def _safety(readable: list[int]) -> tuple[dict[int, list[date]], dict[int, list[date]]]:
+    """Per case: the days its open rescreens fell due, and the days of its joint notes signed
+    without a current screen and not yet co-signed (two statements)."""
+    dues: dict[int, list[date]] = defaultdict(list)
+    overrides: dict[int, list[date]] = defaultdict(list)
+    for case_id, due_since in db.execute(
+        select(RescreenDue.case_id, RescreenDue.due_since).where(
+            RescreenDue.case_id.in_(readable), RescreenDue.closed_by_screen_id.is_(None)
+        )
+    ):
+        dues[case_id].append(due_since.date())
+    for case_id, starts_at in db.execute(
+        select(ScreenOverride.case_id, TherapySession.starts_at)
+        .join(TherapySession, TherapySession.id == ScreenOverride.session_id)
+        .where(
+            ScreenOverride.case_id.in_(readable),
+            TherapySession.review_status != ReviewStatus.COSIGNED,
+            TherapySession.voided_at.is_(None),
+        )
+    ):
+        overrides[case_id].append(starts_at.date())
+    return dues, overrides
 
 
 def _drafts(visible: list[int], now: datetime) -> dict[int, list[DraftNote]]:
