@@ -538,7 +538,7 @@ def test_the_dashboard_issues_the_same_number_of_statements_whatever_the_caseloa
         shown = rows(client.get("/supervision").get_data(as_text=True))
         assert len(shown) == (2 if name == "small" else 12)
     assert counts["small"] == counts["large"]
-    assert counts["small"] <= 20
+    assert counts["small"] <= 24  # appointments, breaks and safety screens add theirs
 
 
 # --- The cycle balance in SQL agrees with the rule -----------------------------------------------

@@ -472,25 +472,26 @@ def test_each_tag_sends_moment_tagged(app_context, db, counsellor, session):
 
 
 def test_types_without_a_letter_get_the_letters_left_then_shift_letters():
-    # 24 types own every letter but "q", "v" and the undo key "z": the first type without a
-    # letter gets "q", the next "v", then the second row starts at "A" (Shift+a).
-    owned = [c for c in "abcdefghijklmnoprstuwxy"]
+    # 22 types own every letter but "q", "v", the undo key "z" and the break key "j": the first
+    # type without a letter gets "q", the next "v", then the second row starts at "A" (Shift+a).
+    owned = [c for c in "abcdefghiklmnoprstuwxy"]
     types = [(n, letter) for n, letter in enumerate(owned, start=1)]
     types += [(101, None), (102, None), (103, None), (104, None)]
     keys = live_shortcuts(types)
     assert [keys[n] for n in (101, 102, 103, 104)] == ["q", "v", "A", "B"]
     assert all(keys[n] == letter for n, letter in types[: len(owned)])
     assert len(set(keys.values())) == len(keys) == len(types)
-    assert "z" not in keys.values() and "Z" not in keys.values()
+    assert not {"z", "Z", "j", "J"} & set(keys.values())
 
 
 def test_a_letter_claimed_twice_goes_to_the_first_type_and_the_alphabet_can_run_out():
     keys = live_shortcuts([(1, "s"), (2, "s"), (3, None)])
     assert keys == {1: "s", 2: "a", 3: "b"}
-    # 25 first-row and 25 second-row keys (z and Z kept for undo): a 51st type has none.
-    many = live_shortcuts([(n, None) for n in range(51)])
-    assert len(many) == 50 and 50 not in many
-    assert many[24] == "y" and many[25] == "A" and many[49] == "Y"
+    # 24 first-row and 24 second-row keys (z and Z kept for undo, j and J for a break): a 49th
+    # type has none.
+    many = live_shortcuts([(n, None) for n in range(49)])
+    assert len(many) == 48 and 48 not in many
+    assert many[23] == "y" and many[24] == "A" and many[47] == "Y"
 
 
 def test_a_long_valence_group_is_split_into_near_equal_tables():

@@ -14,6 +14,7 @@ from practice import audit
 from practice.core.database import Base
 from practice.models import (
     Addendum,
+    Appointment,
     AuditEvent,
     BreakAccount,
     BreakEpisode,
@@ -75,6 +76,9 @@ CASE_TABLES = {
     ),
     "practice_break_account": lambda ids: select(BreakAccount.id).where(
         BreakAccount.case_id.in_(ids["case"])
+    ),
+    "practice_appointment": lambda ids: select(Appointment.id).where(
+        Appointment.case_id.in_(ids["case"])
     ),
     "practice_safety_screen": lambda ids: select(SafetyScreen.id).where(
         SafetyScreen.case_id.in_(ids["case"])
@@ -152,6 +156,16 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 called_by_id=case.partners[1].id,
                 called_at=episode.called_at,
                 recorded_by_id=counsellor.id,
+            )
+        )
+        # The appointment the session was made from.
+        db.add(
+            Appointment(
+                case_id=case.id,
+                starts_at=session.starts_at,
+                status="attended",
+                session_id=session.id,
+                created_by_id=counsellor.id,
             )
         )
         # make_case and make_session screened both partners; a rescreen and an override too.

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from practice import audit
+from practice.appointments.models import Appointment
 from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.core.database import db
@@ -129,6 +130,10 @@ def purge_case(case_id: int, years: int) -> Purged:
         ),
         delete(SafetyScreen).where(
             (SafetyScreen.case_id == case_id) | SafetyScreen.partner_id.in_(partner_ids)
+        ),
+        # Appointments before the session records some of them became.
+        delete(Appointment).where(
+            (Appointment.case_id == case_id) | Appointment.session_id.in_(therapy_session_ids)
         ),
         delete(Moment).where(Moment.session_id.in_(therapy_session_ids)),
         delete(Addendum).where(Addendum.session_id.in_(therapy_session_ids)),
