@@ -9,7 +9,15 @@ from practice.accounts.models import (
     StaffMember,
 )
 from practice.audit.models import AuditEvent
-from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
+from practice.cases.models import (
+    BreakGlass,
+    Case,
+    CaseAssignment,
+    CaseKind,
+    CaseStatus,
+    CycleRole,
+    Partner,
+)
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -37,7 +45,9 @@ __all__ = [
     "AssignmentStatus",
     "Audience",
     "AuditEvent",
+    "BreakGlass",
     "Case",
+    "CaseAssignment",
     "CaseKind",
     "CaseStatus",
     "CommentRead",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template
 
 from practice import audit
-from practice.cases import chart_cache, eft
+from practice.accounts.models import Role
+from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
@@ -47,6 +48,10 @@ def show(case_id: int):
         score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
+        break_glass_notices=break_glass.unacknowledged(member, case.id),
+        break_glass_reader=member.role == Role.ADMIN,
+        may_reassign=handover.may_reassign(member, case),
+        history=handover.history(case),
     )
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from practice import audit
 from practice.accounts.models import Role
-from practice.cases import operations
+from practice.cases import break_glass, operations
 from practice.cases.forms import (
     STATUS_ACTIONS,
     AddPartnerForm,
@@ -62,7 +62,10 @@ def home():
     # A list of case references is a read of the caseload too: audited with its size only.
     audit.record("caseload_listed", object_type="Caseload", detail={"cases": len(cases)})
     return render_template(
-        "practice/home.html", cases=cases, may_open=operations.may_open_cases(member)
+        "practice/home.html",
+        cases=cases,
+        may_open=operations.may_open_cases(member),
+        break_glass_notices=break_glass.unacknowledged(member),
     )
 
 

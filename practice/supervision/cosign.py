@@ -1,7 +1,7 @@
 """Co-signature of supervisees' signed notes: the queue, co-signing and returning a note.
 
 A signed note of a counsellor who has a supervisor waits in review (``pending``). The
-counsellor's supervisor, or an administrator, co-signs it or returns it with a comment; nobody
+counsellor's supervisor co-signs it or returns it with a comment; nobody
 reviews a note they signed or a case they carry. Who may review which note is written once, as
 SQL conditions (``_review_rules``) that both the queue and the check of a single note use.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -87,7 +87,7 @@ class ReviewPanel:
     cosigned_at: datetime | None
     # The latest comment that returned the note, while it stays returned.
     returned: ThreadComment | None
-    # The viewer reviews notes (supervisor or admin): show them why they may not, if so.
+    # The viewer reviews notes (a supervisor): show them why they may not, if so.
     reviewer: bool
     refusal: str | None
     version: int
@@ -134,12 +134,9 @@ def _review_rules(member: StaffMember) -> list[tuple[ColumnElement[bool], str]]:
     The conditions read a session, its case and the case's counsellor (as ``_notes()`` joins
     them), in the order their refusals are told.
     """
-    if member.role == Role.ADMIN:
-        theirs: ColumnElement[bool] = true()
-    elif member.role == Role.SUPERVISOR:
-        theirs = StaffMember.supervisor_id == member.id
-    else:
-        theirs = false()
+    # Administrators read no clinical record, so they co-sign nothing (least privilege).
+    supervisor = member.role == Role.SUPERVISOR
+    theirs: ColumnElement[bool] = StaffMember.supervisor_id == member.id if supervisor else false()
     return [
         (TherapySession.status == NoteStatus.SIGNED, "This note is not signed yet."),
         (TherapySession.voided_at.is_(None), "This session was voided; it needs no review."),
@@ -147,7 +144,7 @@ def _review_rules(member: StaffMember) -> list[tuple[ColumnElement[bool], str]]:
             and_(TherapySession.signed_by_id != member.id, Case.counsellor_id != member.id),
             "You cannot review your own note; your own supervisor co-signs it.",
         ),
-        (theirs, "Only the counsellor's supervisor or an administrator can review this note."),
+        (theirs, "Only the counsellor's supervisor can review this note."),
         (TherapySession.review_status == ReviewStatus.PENDING, _NOT_WAITING),
     ]
 
@@ -213,7 +210,7 @@ def cosign_note(
     expected_version: int | None = None,
     addenda_seen: int | None = None,
 ) -> TherapySession:
-    """Co-sign a pending note as its counsellor's supervisor or an administrator.
+    """Co-sign a pending note as its counsellor's supervisor.
 
     The caller has confirmed the password. With ``expected_version`` / ``addenda_seen``, only
     the note as the reviewer read it is co-signed. Raises CosignError when ``member`` may not
@@ -385,7 +382,7 @@ def review_panel(
     if therapy_session.review_status == ReviewStatus.RETURNED:
         returning = [c for top in discussion for c in (top, *top.replies) if c.returns_note]
         returned = max(returning, key=lambda c: (c.created_at, c.id), default=None)
-    reviewer = member.role in (Role.SUPERVISOR, Role.ADMIN)
+    reviewer = member.role == Role.SUPERVISOR
     refusal = review_refusal(member, therapy_session) if reviewer else "Not a reviewer."
     if reviewer and refusal is None and addenda_seen is None:
         addenda_seen = addenda_count(therapy_session)

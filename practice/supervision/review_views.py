@@ -25,7 +25,8 @@ from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("review", __name__)
 
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+# Administrators read no clinical record and co-sign nothing (least privilege).
+REVIEWERS = (Role.SUPERVISOR,)
 
 
 def _page_number() -> int:

@@ -12,6 +12,7 @@ from practice.api import docs as api_docs
 from practice.api import routing as api
 from practice.audit import views as audit_views
 from practice.cases import api as case_api
+from practice.cases import break_glass_views, handover_views
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
@@ -88,6 +89,8 @@ for area in (
     review_views,
     vocabulary_views,
     staff_views,
+    handover_views,
+    break_glass_views,
     audit_views,
     health,
     api,
