@@ -187,6 +187,8 @@ ACCESS: dict[str, str] = {
     "practice.review.queue": "reviewer",
     "practice.review.session": "review",
     "practice.review.cosign": "review",
+    # Several notes co-signed with one password: the ticked notes are named in the body.
+    "practice.review.cosign_batch": "reviewer",
     "practice.review.return_note": "review",
     # Whoever may read a case may discuss it (the counsellor answers the supervisor).
     "practice.review.comment_case": "read",

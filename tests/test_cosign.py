@@ -232,7 +232,7 @@ def test_addendum_after_cosignature_puts_the_note_back_in_the_queue(
     auth.login(supervisor)
     assert _queue_ids(client) == [signed_note.id]
     row = re.search(
-        r"<tr>\s*<th scope=\"row\"[^>]*>.*?</tr>", client.get("/review").get_data(True), re.S
+        r"<tr>\s*<td><input type=\"checkbox\".*?</tr>", client.get("/review").get_data(True), re.S
     )
     assert "(since an addendum)" in row.group(0)
     assert '<td class="num">1</td>' in row.group(0)

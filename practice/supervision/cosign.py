@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
+from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.pagination import Page, window
@@ -61,6 +62,13 @@ class QueueRow:
     waiting_since: datetime
     waiting: str
     addenda_count: int
+    # The note's version as listed, so a batch co-signs only the notes as they stood.
+    version: int = 1
+
+    @property
+    def batch_value(self) -> str:
+        """The value of the note's box in the batch form: ``session id:version:addenda``."""
+        return f"{self.session_id}:{self.version}:{self.addenda_count}"
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,74 @@ def cosign_note(
 
 
 @atomic
+def cosign_with_comment(
+    therapy_session: TherapySession,
+    member: StaffMember,
+    comment: str | None,
+    *,
+    expected_version: int | None = None,
+    addenda_seen: int | None = None,
+) -> TherapySession:
+    """Co-sign as ``cosign_note`` does and, with a ``comment``, add it to the session's
+    discussion: both or (a refusal of either) neither."""
+    cosign_note(
+        therapy_session, member, expected_version=expected_version, addenda_seen=addenda_seen
+    )
+    if comment:
+        comments.add_comment(member, therapy_session.case, comment, therapy_session=therapy_session)
+    return therapy_session
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One note of a batch co-signature, as the queue showed it to the reviewer."""
+
+    session_id: int
+    version: int
+    addenda_seen: int
+
+
+@atomic
+def cosign_many(member: StaffMember, items: list[BatchItem]) -> list[TherapySession]:
+    """Co-sign several notes in one pass (the caller has confirmed the password once).
+
+    All or none: each note is checked and co-signed (and audited) in turn inside one savepoint;
+    the first refusal undoes the co-signatures already made in the pass and raises CosignError
+    naming the note, so no note is left signed half-way through a batch. A note out of
+    ``member``'s scope is refused like one they may not review, without saying more.
+    """
+    if not items:
+        raise CosignError("Tick the notes to co-sign.")
+    if len({item.session_id for item in items}) != len(items):
+        raise CosignError("A note was ticked twice. Reload the queue and try again.")
+    in_scope = visible_cases(member).with_only_columns(Case.id)
+    visible = select(TherapySession).where(
+        TherapySession.id.in_([item.session_id for item in items]),
+        TherapySession.case_id.in_(in_scope),
+    )
+    found = {note.id: note for note in db.scalars(visible)}
+    signed = []
+    for item in items:
+        note = found.get(item.session_id)
+        if note is None:
+            raise CosignError("A ticked note is not one you can co-sign. Nothing was co-signed.")
+        label = f"{note.case.reference}, session of {note.starts_at:%d %b %Y}"
+        try:
+            signed.append(
+                cosign_note(
+                    note,
+                    member,
+                    expected_version=item.version,
+                    addenda_seen=item.addenda_seen,
+                )
+            )
+        except CosignError as refusal:
+            raise CosignError(f"{label}: {refusal} Nothing was co-signed.") from refusal
+    audit.record("notes_cosigned_in_batch", detail={"session_ids": [n.id for n in signed]})
+    return signed
+
+
+@atomic
 def return_note(
     therapy_session: TherapySession,
     member: StaffMember,
@@ -290,6 +366,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
             TherapySession.signed_at,
             addenda.c.last,
             func.coalesce(addenda.c.n, 0),
+            TherapySession.version,
         )
         .outerjoin(addenda, addenda.c.session_id == TherapySession.id)
         .order_by(since, TherapySession.id)
@@ -298,7 +375,8 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
     )
     now = utcnow()
     queue = []
-    for session_id, case_id, reference, counsellor, starts_at, signed_at, last, count in rows:
+    for row in rows:
+        session_id, case_id, reference, counsellor, starts_at, signed_at, last, count, version = row
         waiting_since = max(signed_at, last) if last is not None else signed_at
         queue.append(
             QueueRow(
@@ -311,6 +389,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
                 waiting_since=waiting_since,
                 waiting=waiting_label(waiting_since, now),
                 addenda_count=count,
+                version=version,
             )
         )
     return Page(queue, shown)
