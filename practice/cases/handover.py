@@ -20,8 +20,9 @@ from practice import audit
 from practice.accounts import operations as accounts
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case, CaseAssignment, CaseStatus
+from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
-from practice.core.errors import Refused
+from practice.core.errors import NotFound, Refused
 from practice.core.unit_of_work import atomic
 
 MAX_REASON_LENGTH = 500
@@ -51,6 +52,18 @@ def may_reassign(actor: StaffMember, case: Case) -> bool:
     if actor.role == Role.SUPERVISOR:
         return case.counsellor_id == actor.id or case.counsellor.supervisor_id == actor.id
     return False
+
+
+def case_to_reassign(member: StaffMember, case_id: int) -> Case:
+    """The case ``member`` may hand over: any case for an administrator (who sees its reference
+    and counsellor, not its record), a case in scope for a supervisor. Raises NotFound else."""
+    if member.role == Role.ADMIN:
+        case = db.get(Case, case_id)
+    else:
+        case = db.scalar(visible_cases(member).where(Case.id == case_id))
+    if case is None or not may_reassign(member, case):
+        raise NotFound()
+    return case
 
 
 def targets(actor: StaffMember, leaving: StaffMember) -> list[StaffMember]:

@@ -12,10 +12,7 @@ from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases import handover
 from practice.cases.handover_forms import ReassignForm, case_field, choices, handover_form
-from practice.cases.models import Case
-from practice.cases.queries import visible_cases
 from practice.core.database import db
-from practice.core.errors import NotFound
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
 
@@ -49,23 +46,11 @@ def deactivate(member_id: int):
     )
 
 
-def _case_to_reassign(member: StaffMember, case_id: int) -> Case:
-    """Any case for an administrator (who sees its reference, not its record); a case in scope
-    for a supervisor. Out of reach: NotFound."""
-    if member.role == Role.ADMIN:
-        case = db.get(Case, case_id)
-    else:
-        case = db.scalar(visible_cases(member).where(Case.id == case_id))
-    if case is None or not handover.may_reassign(member, case):
-        raise NotFound()
-    return case
-
-
 @bp.route("/cases/<int:case_id>/reassign", methods=["GET", "POST"])
 @access.roles(Role.SUPERVISOR, Role.ADMIN)
 def reassign(case_id: int):
     member = access.current_staff()
-    case = _case_to_reassign(member, case_id)
+    case = handover.case_to_reassign(member, case_id)
     form = ReassignForm()
     form.to_counsellor_id.choices = choices(handover.targets(member, case.counsellor))
     if form.validate_on_submit():

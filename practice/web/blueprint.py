@@ -31,7 +31,7 @@ from practice.sessions import api as session_api
 from practice.sessions import views as session_views
 from practice.supervision import api as caseload_api
 from practice.supervision import panels as supervision_panels
-from practice.supervision import review_views
+from practice.supervision import review_api, review_views
 from practice.supervision import views as supervision_views
 from practice.web import access, error_pages, health, outage, session_limits
 from practice.web.csrf import protect_unsafe_methods
@@ -70,6 +70,7 @@ API_ROUTES = (
     measure_api,
     report_api,
     caseload_api,
+    review_api,
 )
 
 for area in (
