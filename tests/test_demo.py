@@ -23,6 +23,7 @@ from practice.models import (
     Addendum,
     AuditEvent,
     Case,
+    CaseAssignment,
     CaseStatus,
     MeasureResponse,
     Moment,
@@ -244,20 +245,25 @@ def test_most_demo_couples_share_scores_with_each_other_and_some_keep_them_priva
 
 def test_the_demo_dashboard_flags_a_minority_each_with_a_severity_and_a_date(app_context, db):
     seed_demo()
-    admin = db.scalar(sa.select(StaffMember).where(StaffMember.role == Role.ADMIN))
-    board = caseload_dashboard(admin, now=DEMO_NOW)
-    lines = board.lines
+    # Administrators see no case: the supervisors' dashboards together cover the practice.
+    supervisors = db.scalars(sa.select(StaffMember).where(StaffMember.role == Role.SUPERVISOR))
+    boards = [caseload_dashboard(member, now=DEMO_NOW) for member in supervisors]
+    for board in boards:
+        # Sorted by severity: the flagged cases first.
+        shown = [line for line in board.lines if line.flags]
+        assert board.lines[: len(shown)] == shown
+    lines = [line for board in boards for line in board.lines]
     flagged = [line for line in lines if line.flags]
-    assert len(lines) == board.total == 32
+    assert len(lines) == sum(board.total for board in boards) == 32
     # Most active cases are unflagged: the worsening couples, a stuck one, and a few notes,
     # gaps and scripts not taken up are what a supervisor is shown.
     assert 0 < len(flagged) < len(lines) / 2
     assert len(flagged) == 12
     assert {line.severity for line in flagged} == set(flags.SEVERITY_ORDER)
-    # Sorted by severity: the flagged cases first, most severe first.
-    assert lines[: len(flagged)] == flagged
-    ranks = [flags.severity_rank(line.severity) for line in flagged]
-    assert ranks == sorted(ranks)
+    # Most severe first, on each supervisor's dashboard.
+    for board in boards:
+        ranks = [flags.severity_rank(line.severity) for line in board.lines if line.flags]
+        assert ranks == sorted(ranks)
     assert next(line for line in lines if line.reference == "C-0001").flags == ()
     history = dict(
         db.execute(sa.select(Case.id, Case.opened_on).where(Case.status == CaseStatus.ACTIVE)).all()
@@ -333,6 +339,7 @@ DIGESTED = (
     Moment,
     MeasureResponse,
     Addendum,
+    CaseAssignment,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -341,10 +348,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}}
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
 # and when cases got a referrer and a referral question (two in three demo cases have one),
-# and when signed notes got a seal version (keyed seals).
+# and when signed notes got a seal version (keyed seals), and when one case came to have been
+# handed over at its opening (a case assignment, now digested too).
 PINNED_DIGESTS = {
-    (1.5, 4): "0eebc5b8710d29844bc4b9727ff402ce05be2eb863e890f3570acd8486815ba7",
-    (1, None): "acf7e91ac361ceca0ffcf39ec136fb984f862b49d94c41c0f6c395194bf637ba",
+    (1.5, 4): "580c6508f8a8f3be9d28d212812ee65e7b81614ba2a1d85eba63c9d0f7ab1737",
+    (1, None): "8992d40cc5da06d1929d069562731dd1f34543b6dc9d7188097792bedf1b70a7",
 }
 
 
@@ -389,3 +397,13 @@ def test_seed_2026_gives_the_same_practice_as_it_always_has(
 ):
     seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
     assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]
+
+
+def test_one_case_was_handed_over_with_its_reason(app_context, db):
+    seed_demo(scale=0.5)
+    (handing,) = db.scalars(sa.select(CaseAssignment)).all()
+    case = db.get(Case, handing.case_id)
+    assert case.counsellor.email == "counsellor@example.com"
+    assert handing.to_counsellor_id == case.counsellor_id
+    assert handing.from_counsellor.email == "counsellor2@example.com"
+    assert "reduced their hours" in handing.reason
