@@ -97,6 +97,7 @@ def test_an_opening_lets_the_admin_read_audited_and_read_only(client, auth, db, 
     page = client.get(f"/cases/{case.id}")
     assert page.status_code == 200
     assert "under a break-glass opening" in page.get_data(as_text=True)
+    assert "Add comment" not in page.get_data(as_text=True)
     session_id = case.sessions[0].id
     assert client.get(f"/sessions/{session_id}").status_code == 200
     reads = db.scalars(
