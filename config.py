@@ -32,6 +32,8 @@ class Config:
     PRACTICE_SESSION_LIFETIME = timedelta(hours=float(os.environ.get("PRACTICE_SESSION_HOURS", 12)))
     # Every account must set up two-factor sign-in (an authenticator app) before working.
     PRACTICE_TOTP_REQUIRED = os.environ.get("PRACTICE_TOTP_REQUIRED", "") == "1"
+    # How long an administrator's break-glass opening of one case's record lasts.
+    PRACTICE_BREAK_GLASS_MINUTES = int(os.environ.get("PRACTICE_BREAK_GLASS_MINUTES", 60))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
     # The report queue runs on this Redis when set; on a SQLite file in the instance folder

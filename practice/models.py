@@ -16,7 +16,15 @@ from practice.appointments.models import (
 )
 from practice.audit.models import AuditEvent
 from practice.breaks.models import AccountSource, BreakAccount, BreakEpisode, BreakOutcome
-from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
+from practice.cases.models import (
+    BreakGlass,
+    Case,
+    CaseAssignment,
+    CaseKind,
+    CaseStatus,
+    CycleRole,
+    Partner,
+)
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -50,10 +58,12 @@ __all__ = [
     "AuditEvent",
     "BreakAccount",
     "BreakEpisode",
+    "BreakGlass",
     "BreakOutcome",
     "CalendarFeed",
     "CancelledBy",
     "Case",
+    "CaseAssignment",
     "CaseKind",
     "CaseStatus",
     "CommentRead",

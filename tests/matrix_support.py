@@ -115,25 +115,30 @@ CLASSES: dict[str, dict[str, str]] = {
     "caseload": _outcomes(ALLOW, admin=FORBID),
     # Accounts, vocabulary, script library.
     "admin": _outcomes(FORBID, admin=ALLOW),
-    # Supervision dashboards and the co-signature queue, across caseloads.
-    "reviewer": _outcomes(FORBID, their_supervisor=ALLOW, other_supervisor=ALLOW, admin=ALLOW),
-    # Reading A's case: A, A's supervisor, admins. Everyone else: it does not exist.
-    "read": _outcomes(ALLOW, **_OTHER),
+    # Supervision dashboards and the co-signature queue, across caseloads: supervisors only
+    # (administrators read no clinical record and co-sign nothing).
+    "reviewer": _outcomes(FORBID, their_supervisor=ALLOW, other_supervisor=ALLOW),
+    # Reading A's case: A and A's supervisor. Everyone else, admins included (without a
+    # break-glass opening, which the scenario has none of): it does not exist.
+    "read": _outcomes(ALLOW, admin=HIDE, **_OTHER),
     # Changing A's case: A alone. Readers in scope are refused; others see nothing.
-    "edit": _outcomes(FORBID, owner=ALLOW, **_OTHER),
-    # Reviewing A's notes: A's supervisor and admins; counsellors by role; S2 sees nothing.
-    "review": _outcomes(FORBID, their_supervisor=ALLOW, admin=ALLOW, other_supervisor=HIDE),
-    # A case's full export: its counsellor and admins (records requests), not supervisors.
-    "export": _outcomes(FORBID, owner=ALLOW, admin=ALLOW, **_OTHER),
-    # Personal things of A (API tokens): nobody else, admins included.
+    "edit": _outcomes(FORBID, owner=ALLOW, admin=HIDE, **_OTHER),
+    # Reviewing A's notes: A's supervisor; counsellors and admins by role; S2 sees nothing.
+    "review": _outcomes(FORBID, their_supervisor=ALLOW, other_supervisor=HIDE),
+    # A case's full export: its counsellor alone; supervisors review only; admins see nothing.
+    "export": _outcomes(FORBID, owner=ALLOW, admin=HIDE, **_OTHER),
+    # Personal things of A (API tokens, report batches): nobody else, admins included.
     "own": _outcomes(HIDE, owner=ALLOW),
     # A's report batch: A and admins (who run batches across the practice).
     "own or admin": _outcomes(HIDE, owner=ALLOW, admin=ALLOW),
     # A case's safety screens (``Sensitivity.SAFETY``): read by A and A's supervisor only;
-    # an admin, who may read the case, is refused; everyone else sees nothing.
-    "safety": _outcomes(FORBID, owner=ALLOW, their_supervisor=ALLOW, **_OTHER),
+    # everyone else sees nothing (an admin, even with a break-glass opening, is refused).
+    "safety": _outcomes(FORBID, owner=ALLOW, their_supervisor=ALLOW, admin=HIDE, **_OTHER),
     # Recording a screen: A alone; A's supervisor and admins are refused.
-    "safety edit": _outcomes(FORBID, owner=ALLOW, **_OTHER),
+    "safety edit": _outcomes(FORBID, owner=ALLOW, admin=HIDE, **_OTHER),
+    # Handing A's case over: A's supervisor and admins (who see its reference, not its
+    # record); counsellors by role; S2 sees nothing.
+    "reassign": _outcomes(FORBID, their_supervisor=ALLOW, admin=ALLOW, other_supervisor=HIDE),
     # The API's catch-all for URLs no route answers.
     "unrouted": _outcomes(HIDE),
     # A calendar feed answers its secret only, whoever asks: without it, there is nothing.
@@ -198,10 +203,12 @@ ACCESS: dict[str, str] = {
     "practice.reports.latest": "read",
     "practice.jobs.index": "staff",
     "practice.jobs.create": "staff",
-    "practice.jobs.status": "own or admin",
+    "practice.jobs.status": "own",
     "practice.review.queue": "reviewer",
     "practice.review.session": "review",
     "practice.review.cosign": "review",
+    # Several notes co-signed with one password: the ticked notes are named in the body.
+    "practice.review.cosign_batch": "reviewer",
     "practice.review.return_note": "review",
     # Whoever may read a case may discuss it (the counsellor answers the supervisor).
     "practice.review.comment_case": "read",
@@ -220,6 +227,11 @@ ACCESS: dict[str, str] = {
     "practice.admin.edit_staff": "admin",
     "practice.admin.toggle_active": "admin",
     "practice.admin.reset_two_factor": "admin",
+    "practice.handover.deactivate": "admin",
+    "practice.handover.reassign": "reassign",
+    "practice.break_glass.index": "admin",
+    # The notice of an administrator's break-glass opening: acknowledged by A alone.
+    "practice.break_glass.acknowledge": "edit",
     "practice.audit_log.index": "admin",
     "practice.audit_log.export_csv": "admin",
     "practice.case_export.export": "export",
@@ -292,6 +304,11 @@ ACCESS: dict[str, str] = {
     "practice.api.report_download": "read",
     "practice.api.report_default": "read",
     "practice.api.caseload": "reviewer",
+    "practice.api.session_cosign": "review",
+    "practice.api.cosign_batch": "reviewer",
+    "practice.api.session_comments": "read",
+    "practice.api.session_comment_create": "read",
+    "practice.api.case_reassign": "reassign",
     "practice.api.moment_types_list": "staff",
     "practice.api.moment_type_read": "staff",
     "practice.api.moment_type_create": "admin",

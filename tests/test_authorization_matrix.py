@@ -75,9 +75,10 @@ def test_the_access_table_matches_the_declared_policies(app, app_context):
     policy_roles = {
         "public": None,
         "admin": {"admin"},
-        "reviewer": {"supervisor", "admin"},
+        "reviewer": {"supervisor"},
         "caseload": {"counsellor", "supervisor"},
-        "review": {"supervisor", "admin"},
+        "review": {"supervisor"},
+        "reassign": {"supervisor", "admin"},
     }
     problems = []
     for rule in tracker_rules(app):

@@ -170,10 +170,10 @@ def test_others_get_not_found(client, auth, couple, make_staff, role):
     assert client.get(f"/cases/{case.id}").status_code == 404
 
 
-def test_admin_reads_any_case(client, auth, couple, make_staff):
+def test_admin_reads_no_case_without_break_glass(client, auth, couple, make_staff):
     case, *_ = couple
     auth.login(make_staff(Role.ADMIN))
-    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert client.get(f"/cases/{case.id}").status_code == 404
 
 
 def test_empty_case_page(client, auth, make_staff, make_case):

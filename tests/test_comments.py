@@ -306,7 +306,8 @@ def test_unread_counts_stay_within_scope(
         assert service.unread_count(members[counsellor.id]) == 1
         assert service.unread_count(members[supervisor.id]) == 0
         assert service.unread_count(members[other_counsellor.id]) == 1  # not the voided one
-        assert service.unread_count(members[admin.id]) == 2
+        # Administrators read no supervision comments (least privilege).
+        assert service.unread_count(members[admin.id]) == 0
         page = service.inbox(members[counsellor.id])
         assert [item.comment_id for item in page.items] == [mine.id]
         assert service.comment_for_viewer(members[other_counsellor.id], mine.id) is None
@@ -352,15 +353,15 @@ ROUTES = {
 }
 EXPECTED = {
     "comment_case": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
-                     "other_supervisor": 404, "admin": 302},
+                     "other_supervisor": 404, "admin": 404},
     "comment_session": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
-                        "other_supervisor": 404, "admin": 302},
+                        "other_supervisor": 404, "admin": 404},
     "inbox": {"owner": 200, "other_counsellor": 200, "supervisor": 200, "other_supervisor": 200,
               "admin": 200},
     "open_comment": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
-                     "other_supervisor": 404, "admin": 302},
+                     "other_supervisor": 404, "admin": 404},
     "mark_read": {"owner": 302, "other_counsellor": 404, "supervisor": 302,
-                  "other_supervisor": 404, "admin": 302},
+                  "other_supervisor": 404, "admin": 404},
 }  # fmt: skip
 
 

@@ -44,7 +44,7 @@ USER_OF_CLASS = {
     "review": SUPERVISOR,
     "export": OWNER,
     "own": OWNER,
-    "own or admin": OWNER,
+    "reassign": SUPERVISOR,
     "unrouted": OWNER,
     "safety": OWNER,
     "safety edit": OWNER,

@@ -168,7 +168,7 @@ def test_screen_access(client, auth, db, counsellor, supervisor, session, make_s
     assert client.get(path).status_code == 403
     auth.logout()
     auth.login(make_staff(Role.ADMIN))
-    assert client.get(path).status_code == 403
+    assert client.get(path).status_code == 404
     auth.logout()
     auth.login(make_staff(Role.COUNSELLOR))
     assert client.get(path).status_code == 404

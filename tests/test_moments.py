@@ -12,6 +12,7 @@ from practice.moments import operations
 from practice.moments.balance import CycleBalance
 from practice.moments.operations import MomentData, MomentError
 from practice.sessions.signed_notes import NoteSigned
+from tests.break_glass_support import open_break_glass
 
 
 def type_id(db, key: str) -> int:
@@ -358,8 +359,11 @@ def test_supervisor_reads_but_cannot_change(
     assert len(standing(db, session)) == 1
 
 
-def test_admin_reads_read_only(client, auth, db, make_staff, session):
-    auth.login(make_staff(Role.ADMIN))
+def test_admin_reads_read_only_under_break_glass(client, auth, db, make_staff, session):
+    admin = make_staff(Role.ADMIN)
+    auth.login(admin)
+    assert client.get(f"/sessions/{session.id}/moments").status_code == 404
+    open_break_glass(db, admin, session.case)
     page = client.get(f"/sessions/{session.id}/moments").get_data(as_text=True)
     assert "Cycle moments" in page and "Add a moment" not in page
 

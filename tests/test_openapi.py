@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 52  # appointments 6; breaks 3; safety screens 2
+    assert len(documented) == 57  # appointments 6; breaks 3; safety screens 2; review 5
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -262,6 +262,21 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     ready = api.call(c, "GET", "/cases/{case_id}/reports/default", case_id=case_id)
     assert ready.status_code == 200
     api.call("supervisor", "GET", "/caseload")
+
+    # Supervision: a comment, the co-signature with a comment, a batch with nothing left to
+    # co-sign (409), and a hand-over by an administrator.
+    comment = {"body": "Good pacing."}
+    s = "supervisor"
+    api.call(s, "POST", "/sessions/{session_id}/comments", comment, session_id=session_id)
+    api.call(c, "GET", "/sessions/{session_id}/comments", session_id=session_id)
+    cosign = {"password": PASSWORD, "comment": "Co-signed."}
+    state = api.call(s, "POST", "/sessions/{session_id}/cosign", cosign, session_id=session_id)
+    assert state.get_json()["review_status"] == "cosigned"
+    note = {"session_id": session_id, "version": state.get_json()["version"], "addenda_seen": 0}
+    again = api.call(s, "POST", "/review/cosign", {"password": PASSWORD, "notes": [note]})
+    assert again.status_code == 409
+    handing = {"to_counsellor_id": practice.other.id, "reason": "Caseload balance."}
+    api.call("admin", "POST", "/cases/{case_id}/reassign", handing, case_id=practice.case.id)
 
     documented = {
         (method.upper(), path)

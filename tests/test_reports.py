@@ -590,12 +590,13 @@ def test_a_copy_that_cannot_be_written_records_nothing(app, db, couple, store, t
 
 # --- Access (both databases) -----------------------------------------------------------------
 
-# (method, path template, expected status for: owner, supervisor, admin, other counsellor)
+# (method, path template, expected status for: owner, supervisor, admin, other counsellor);
+# administrators read no clinical record (without a break-glass opening): nothing is there.
 ROUTES = [
-    ("get", "/cases/{case}/reports", (200, 200, 200, 404)),
-    ("get", "/reports/{report}/download", (200, 200, 200, 404)),
-    ("post", "/cases/{case}/reports/preview", (200, 403, 403, 404)),
-    ("post", "/cases/{case}/reports", (200, 403, 403, 404)),
+    ("get", "/cases/{case}/reports", (200, 200, 404, 404)),
+    ("get", "/reports/{report}/download", (200, 200, 404, 404)),
+    ("post", "/cases/{case}/reports/preview", (200, 403, 404, 404)),
+    ("post", "/cases/{case}/reports", (200, 403, 404, 404)),
 ]
 ROLES = ["counsellor", "supervisor", "admin", "other"]
 

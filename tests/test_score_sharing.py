@@ -17,6 +17,7 @@ from practice.measures.consent import ShareAudience, in_force
 from practice.measures.operations import ConsentError
 from practice.measures.sharing import partners_sharing, shared_with
 from practice.models import AuditEvent, CaseKind, Role, ScoreSharingConsent
+from tests.break_glass_support import open_break_glass
 from tests.test_api_support import ApiClient, issue_token
 
 PARTNER, REFERRER = ShareAudience.PARTNER.value, ShareAudience.REFERRER.value
@@ -340,7 +341,8 @@ def test_the_case_page_says_whose_scores_are_shared(client, auth, counsellor, ca
     [
         ("counsellor", 200, 302),  # the case's own counsellor: reads and records
         ("supervisor", 200, 403),  # their supervisor: reads only
-        ("admin", 200, 403),  # an administrator: reads only
+        ("admin", 404, 404),  # an administrator: no clinical record without break-glass
+        ("admin under break-glass", 200, 403),  # then reads only
         ("other counsellor", 404, 404),  # out of scope: the case does not exist for them
         ("other supervisor", 404, 404),
     ],
@@ -352,9 +354,11 @@ def test_who_may_read_and_change_consent_on_the_page(
         "counsellor": counsellor,
         "supervisor": supervisor,
         "admin": make_staff(Role.ADMIN),
+        "admin under break-glass": make_staff(Role.ADMIN),
         "other counsellor": make_staff(Role.COUNSELLOR),
         "other supervisor": make_staff(Role.SUPERVISOR),
     }
+    open_break_glass(db, members["admin under break-glass"], case)
     auth.login(members[who])
     response = client.get(f"/cases/{case.id}/score-sharing")
     assert response.status_code == read
@@ -423,7 +427,8 @@ def test_the_api_lists_gives_and_withdraws(app, client, db, case, counsellor):
     [
         ("counsellor", 200, 201),
         ("supervisor", 200, 403),
-        ("admin", 200, 403),
+        ("admin", 404, 404),
+        ("admin under break-glass", 200, 403),
         ("other counsellor", 404, 404),
         ("other supervisor", 404, 404),
     ],
@@ -435,9 +440,11 @@ def test_who_may_read_and_change_consent_in_the_api(
         "counsellor": counsellor,
         "supervisor": supervisor,
         "admin": make_staff(Role.ADMIN),
+        "admin under break-glass": make_staff(Role.ADMIN),
         "other counsellor": make_staff(Role.COUNSELLOR),
         "other supervisor": make_staff(Role.SUPERVISOR),
     }
+    open_break_glass(db, members["admin under break-glass"], case)
     api = ApiClient(client, issue_token(app, db, members[who]))
     path = f"/cases/{case.id}/score-consents"
     assert api.get(path).status_code == read

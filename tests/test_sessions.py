@@ -23,6 +23,7 @@ from practice.sessions import operations as service
 from practice.sessions import signed_notes
 from practice.sessions.operations import NoteConflict, SessionDetails, SessionError
 from practice.sessions.signed_notes import NoteSigned, require_draft
+from tests.break_glass_support import open_break_glass
 from tests.conftest import PASSWORD, Auth
 
 NOTE = {
@@ -917,8 +918,11 @@ def test_supervisor_cannot_autosave(client, auth, supervisor, draft, db):
     assert _autosave(client, auth, draft.id, {"version": 1, **NOTE}).status_code == 403
 
 
-def test_admin_reads_but_does_not_edit(client, auth, make_staff, draft, db):
-    auth.login(make_staff(Role.ADMIN))
+def test_admin_reads_only_under_break_glass_and_does_not_edit(client, auth, make_staff, draft, db):
+    admin = make_staff(Role.ADMIN)
+    auth.login(admin)
+    assert client.get(f"/sessions/{draft.id}").status_code == 404
+    open_break_glass(db, admin, draft.case)
     assert client.get(f"/sessions/{draft.id}").status_code == 200
     assert auth.post(f"/sessions/{draft.id}/note", {**NOTE, "version": 1}).status_code == 403
 

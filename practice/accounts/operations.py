@@ -27,6 +27,7 @@ from practice.accounts.passwords import (
     verify_password,
 )
 from practice.accounts.queries import account_of, staff_for_account
+from practice.cases.models import Case, CaseStatus
 from practice.core import local_time
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
@@ -415,15 +416,34 @@ def change_role(member: StaffMember, role: Role | str, supervisor: StaffMember |
     )
 
 
+def _open_case_count(member: StaffMember) -> int:
+    """How many cases (active or paused) ``member`` carries as counsellor."""
+    query = select(func.count(Case.id)).where(
+        Case.counsellor_id == member.id, Case.status != CaseStatus.CLOSED
+    )
+    return db.scalar(query) or 0
+
+
 @atomic
 def set_active(member: StaffMember, active: bool, by: StaffMember | None = None) -> None:
     """Deactivate or reactivate a staff member; deactivation also ends their sessions and
     revokes their API tokens, so a reactivation does not bring old tokens back.
 
-    Raises AccountError when ``by``, the administrator acting, would deactivate themselves.
+    Raises AccountError when ``by``, the administrator acting, would deactivate themselves, or
+    when ``member`` still carries open cases (hand-over first: ``practice.cases.handover``).
     """
     if not active and by is not None and by.id == member.id:
         raise AccountError(_("You cannot deactivate your own account."))
+    if not active:
+        carried = _open_case_count(member)
+        if carried:
+            raise AccountError(
+                _(
+                    "%(name)s carries %(count)d open case(s): hand them over first.",
+                    name=member.display_name,
+                    count=carried,
+                )
+            )
     member.active = active
     account = account_of(member)
     if account is not None:

@@ -9,6 +9,7 @@ from practice.accounts import operations
 from practice.accounts.forms import EditStaffForm, NewStaffForm
 from practice.accounts.models import Role, StaffMember
 from practice.accounts.queries import account_of, all_staff, supervisors
+from practice.cases import handover
 from practice.core.database import db
 from practice.core.i18n import _
 from practice.core.settings import state
@@ -114,6 +115,9 @@ def reset_two_factor(member_id: int):
 @access.roles(Role.ADMIN)
 def toggle_active(member_id: int):
     member = _member(member_id)
+    if member.active and handover.open_cases_of(member):
+        # Nobody leaves cases behind: ask where each goes first.
+        return redirect(url_for("practice.handover.deactivate", member_id=member.id))
     with refusal_flashed():
         operations.set_active(member, not member.active, by=access.current_staff())
         flash(

@@ -76,6 +76,7 @@ TAGS = {
     ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
+    "Supervision": "Co-signature, a session's comments, and handing a case over.",
 }
 DESCRIPTION = """\
 The couples-cycle case tracker's API. Authenticate with a personal API token (create one on the

@@ -37,8 +37,9 @@ SCHEMA_VERSION = "2"
 
 
 def may_export(member: StaffMember, case: Case) -> bool:
-    """The case's own counsellor and administrators export a case; supervisors review only."""
-    return member.is_admin or case.counsellor_id == member.id
+    """The case's own counsellor exports a case; supervisors review only, and administrators
+    read no clinical record (a break-glass opening lets them read it, not take it away)."""
+    return case.counsellor_id == member.id
 
 
 def filename(case: Case, when: date) -> str:

@@ -99,3 +99,46 @@ class Partner(Base):
 
     def __repr__(self) -> str:
         return f"<Partner {self.id} of case {self.case_id}>"
+
+
+class CaseAssignment(Base):
+    """A case handed from one counsellor to another: who, when, by whom and why.
+
+    Rows are never changed or deleted; the case's history lists them beside its sessions.
+    """
+
+    __tablename__ = "practice_case_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_case.id"), index=True)
+    from_counsellor_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    to_counsellor_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    from_counsellor: Mapped[StaffMember] = relationship(foreign_keys=[from_counsellor_id])
+    to_counsellor: Mapped[StaffMember] = relationship(foreign_keys=[to_counsellor_id])
+    assigned_by: Mapped[StaffMember] = relationship(foreign_keys=[assigned_by_id])
+
+
+class BreakGlass(Base):
+    """An administrator's time-limited read of one case's clinical record, with its reason.
+
+    While ``expires_at`` lies ahead, the case is in the administrator's scope (read only);
+    the case's counsellor sees the opening until they acknowledge it.
+    """
+
+    __tablename__ = "practice_break_glass"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_case.id"), index=True)
+    admin_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
+
+    case: Mapped[Case] = relationship()
+    admin: Mapped[StaffMember] = relationship(foreign_keys=[admin_id])

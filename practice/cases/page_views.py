@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from practice import audit
+from practice.accounts.models import Role
 from practice.appointments import rules as appointment_rules
 from practice.appointments.queries import case_appointments
 from practice.breaks import queries as break_queries
-from practice.cases import chart_cache, eft
+from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
@@ -69,6 +70,10 @@ def show(case_id: int):
         break_local=break_queries.local,
         safety_panel=safety_panel,
         safety_screening=screening,
+        break_glass_notices=break_glass.unacknowledged(member, case.id),
+        break_glass_reader=member.role == Role.ADMIN,
+        may_reassign=handover.may_reassign(member, case),
+        history=handover.history(case),
     )
 
 

@@ -1,7 +1,8 @@
 """Which cases a staff member may see, and the rows of their caseload and of the case list.
 
 Every list and every single case a member loads is drawn from ``visible_cases``: their own, their
-supervisees', or all of them for an administrator. Lists show references, never names.
+supervisees', or, for an administrator, none but those they opened by break-glass
+(``practice.cases.break_glass``) while the opening runs. Lists show references, never names.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from practice.accounts.models import Role, StaffMember
-from practice.cases.models import Case, CaseStatus
-from practice.core.database import db
+from practice.cases.models import BreakGlass, Case, CaseStatus
+from practice.core.database import db, utcnow
 from practice.core.pagination import Page, window
 from practice.sessions.models import TherapySession
 
@@ -28,10 +29,18 @@ DEFAULT_SORT = "reference"
 
 
 def visible_cases(member: StaffMember) -> Select[tuple[Case]]:
-    """A query for the cases ``member`` may see: their own, their supervisees', or all (admin)."""
+    """A query for the cases ``member`` may see: their own, their supervisees', or (an
+    administrator, who reads no clinical record otherwise) those of their running break-glass
+    openings."""
     query = select(Case)
     if member.role == Role.ADMIN:
-        return query
+        now = utcnow()
+        opened = select(BreakGlass.case_id).where(
+            BreakGlass.admin_id == member.id,
+            BreakGlass.opened_at <= now,
+            BreakGlass.expires_at > now,
+        )
+        return query.where(Case.id.in_(opened))
     if member.role == Role.SUPERVISOR:
         supervisees = select(StaffMember.id).where(StaffMember.supervisor_id == member.id)
         return query.where(

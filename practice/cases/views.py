@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from practice import audit
 from practice.accounts.models import Role
-from practice.cases import operations
+from practice.cases import break_glass, operations
 from practice.cases.forms import (
     STATUS_ACTIONS,
     AddPartnerForm,
@@ -93,6 +93,7 @@ def home():
         flag_filters=FLAG_FILTERS,
         flag_kinds=FLAG_KINDS,
         may_open=operations.may_open_cases(member),
+        break_glass_notices=break_glass.unacknowledged(member),
     )
 
 

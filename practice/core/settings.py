@@ -75,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
     "PRACTICE_SQLITE_PRAGMAS": None,
     # Closed cases are purged this many years after closing (flask practice purge-expired).
     "PRACTICE_RETENTION_YEARS": 7,
+    # How long an administrator's break-glass opening of one case's record lasts, in minutes.
+    "PRACTICE_BREAK_GLASS_MINUTES": 60,
     # Where `practice audit verify` remembers the newest verified audit event (a path; None:
     # the instance folder). Best kept where the database's users cannot write.
     "PRACTICE_AUDIT_ANCHOR": None,

@@ -17,12 +17,13 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from datetime import time as time_of_day
 
 import sqlalchemy as sa
 
 from practice import audit
 from practice.accounts.models import Role, StaffMember
-from practice.cases.models import Case, Partner
+from practice.cases.models import Case, CaseAssignment, CaseStatus, Partner
 from practice.core.database import db
 from practice.demo.builder.appointments import write_appointments
 from practice.demo.builder.cases import PracticeBuilder
@@ -114,6 +115,48 @@ class DemoSummary:
         ]
 
 
+HANDOVER_REASON = (
+    "Intake by {previous}, who then reduced their hours; the couple can only come in the "
+    "evening, which {current} covers."
+)
+
+
+def _hand_over_one_case() -> CaseAssignment | None:
+    """One case of the first counsellor came from the second, at its opening: the hand-over
+    (with its reason) shows in the case's history. Chosen without the seed's random numbers,
+    so the rest of the practice stays as it was; None when the practice has one counsellor."""
+    current = db.scalar(
+        sa.select(StaffMember).where(StaffMember.email == demo_email(Role.COUNSELLOR, 1))
+    )
+    previous = db.scalar(
+        sa.select(StaffMember).where(StaffMember.email == demo_email(Role.COUNSELLOR, 2))
+    )
+    if current is None or previous is None:
+        return None
+    case = db.scalar(
+        sa.select(Case)
+        .where(
+            Case.counsellor_id == current.id,
+            Case.status == CaseStatus.ACTIVE,
+            Case.reference != SHOWCASE_REFERENCE,
+        )
+        .order_by(Case.reference)
+        .limit(1)
+    )
+    if case is None:
+        return None
+    handing = CaseAssignment(
+        case_id=case.id,
+        from_counsellor_id=previous.id,
+        to_counsellor_id=current.id,
+        assigned_by_id=current.supervisor_id or current.id,
+        reason=HANDOVER_REASON.format(previous=previous.display_name, current=current.display_name),
+        assigned_at=datetime.combine(case.opened_on, time_of_day(17, 0), tzinfo=UTC),
+    )
+    db.add(handing)
+    return handing
+
+
 def has_staff() -> bool:
     """Whether the database already holds any staff member (then the demo is not seeded)."""
     return db.scalar(sa.select(StaffMember.id).limit(1)) is not None
@@ -151,6 +194,7 @@ def seed_demo(
     builder.build_cases(n_cases, counsellors)
     builder.finish()
     appointments = write_appointments(DEMO_NOW)
+    _hand_over_one_case()
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(

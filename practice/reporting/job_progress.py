@@ -25,18 +25,17 @@ def jobs_for(member: StaffMember, limit: int = 50) -> list[tuple[ReportJob, str]
         .order_by(ReportJob.created_at.desc(), ReportJob.id.desc())
         .limit(limit)
     )
-    if not member.is_admin:
-        query = query.where(ReportJob.created_by_id == member.id)
+    query = query.where(ReportJob.created_by_id == member.id)
     return list(db.execute(query))
 
 
 def job_for_viewer(member: StaffMember, job_id: int) -> ReportJob | None:
-    """The job if ``member`` started it or is an admin, or (a default report's job) may see
+    """The job if ``member`` started it, or (a default report's job) may see
     its case; None otherwise."""
     job = db.get(ReportJob, job_id)
     if job is None:
         return None
-    if job.created_by_id == member.id or member.is_admin:
+    if job.created_by_id == member.id:
         return job
     if is_default_job(job):
         visible = visible_cases(member).with_only_columns(Case.id)

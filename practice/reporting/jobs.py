@@ -109,6 +109,9 @@ def start_report_batch(member: StaffMember, params: BatchParams) -> ReportJob:
     Flushes; the caller enqueues the job once it is committed. Raises JobError for refused
     parameters or no active cases.
     """
+    if member.is_admin:
+        # Least privilege: administrators read no clinical record, so they make no reports.
+        raise JobError("Administrators do not generate clinical reports.")
     check_params(params)
     check_job_limits(member, batch=True)
     cases = batch_cases_for(member)

@@ -81,7 +81,7 @@ def _csi4_body(number: int, change: Csi4Change) -> dict:
 
 
 @bp.route("/caseload")
-@access.roles(Role.SUPERVISOR, Role.ADMIN)
+@access.roles(Role.SUPERVISOR)
 @operation(
     "The supervisor's caseload with its flags",
     tag="Caseload",

@@ -303,10 +303,15 @@ def excerpt(body: str, length: int = EXCERPT_LENGTH) -> str:
     return flat[:length].rsplit(" ", 1)[0] + "…"
 
 
-def inbox(member: StaffMember, page: int = 1) -> InboxPage:
-    """Comments by others on cases ``member`` may see, newest first, one page (three queries)."""
+def inbox(member: StaffMember, page: int = 1, *, mine: bool = False) -> InboxPage:
+    """Comments by others on cases ``member`` may see, newest first, one page (three queries).
+
+    ``mine``: the comments ``member`` wrote instead (a supervisor looks back over what they
+    said before a supervision hour); still only on cases they may see now.
+    """
+    author = SupervisionComment.author_id
     by_others = select(SupervisionComment.id).where(
-        _in_scope(member), SupervisionComment.author_id != member.id
+        _in_scope(member), author == member.id if mine else author != member.id
     )
     shown = window(by_others, page, INBOX_PAGE_SIZE)
     unread = unread_count(member)

@@ -1,7 +1,7 @@
 """Co-signature of supervisees' signed notes: the queue, co-signing and returning a note.
 
 A signed note of a counsellor who has a supervisor waits in review (``pending``). The
-counsellor's supervisor, or an administrator, co-signs it or returns it with a comment; nobody
+counsellor's supervisor co-signs it or returns it with a comment; nobody
 reviews a note they signed or a case they carry. Who may review which note is written once, as
 SQL conditions (``_review_rules``) that both the queue and the check of a single note use.
 
@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm.exc import StaleDataError
 
 from practice import audit
 from practice.accounts.models import Role, StaffMember
 from practice.cases.models import Case
+from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.i18n import _
@@ -62,6 +63,13 @@ class QueueRow:
     waiting_since: datetime
     waiting: str
     addenda_count: int
+    # The note's version as listed, so a batch co-signs only the notes as they stood.
+    version: int = 1
+
+    @property
+    def batch_value(self) -> str:
+        """The value of the note's box in the batch form: ``session id:version:addenda``."""
+        return f"{self.session_id}:{self.version}:{self.addenda_count}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ class ReviewPanel:
     cosigned_at: datetime | None
     # The latest comment that returned the note, while it stays returned.
     returned: ThreadComment | None
-    # The viewer reviews notes (supervisor or admin): show them why they may not, if so.
+    # The viewer reviews notes (a supervisor): show them why they may not, if so.
     reviewer: bool
     refusal: str | None
     version: int
@@ -135,12 +143,9 @@ def _review_rules(member: StaffMember) -> list[tuple[ColumnElement[bool], str]]:
     The conditions read a session, its case and the case's counsellor (as ``_notes()`` joins
     them), in the order their refusals are told.
     """
-    if member.role == Role.ADMIN:
-        theirs: ColumnElement[bool] = true()
-    elif member.role == Role.SUPERVISOR:
-        theirs = StaffMember.supervisor_id == member.id
-    else:
-        theirs = false()
+    # Administrators read no clinical record, so they co-sign nothing (least privilege).
+    supervisor = member.role == Role.SUPERVISOR
+    theirs: ColumnElement[bool] = StaffMember.supervisor_id == member.id if supervisor else false()
     return [
         (TherapySession.status == NoteStatus.SIGNED, "This note is not signed yet."),
         (TherapySession.voided_at.is_(None), "This session was voided; it needs no review."),
@@ -148,7 +153,7 @@ def _review_rules(member: StaffMember) -> list[tuple[ColumnElement[bool], str]]:
             and_(TherapySession.signed_by_id != member.id, Case.counsellor_id != member.id),
             "You cannot review your own note; your own supervisor co-signs it.",
         ),
-        (theirs, "Only the counsellor's supervisor or an administrator can review this note."),
+        (theirs, "Only the counsellor's supervisor can review this note."),
         (TherapySession.review_status == ReviewStatus.PENDING, _NOT_WAITING),
     ]
 
@@ -214,7 +219,7 @@ def cosign_note(
     expected_version: int | None = None,
     addenda_seen: int | None = None,
 ) -> TherapySession:
-    """Co-sign a pending note as its counsellor's supervisor or an administrator.
+    """Co-sign a pending note as its counsellor's supervisor.
 
     The caller has confirmed the password. With ``expected_version`` / ``addenda_seen``, only
     the note as the reviewer read it is co-signed. Raises CosignError when ``member`` may not
@@ -231,6 +236,74 @@ def cosign_note(
         detail={"signed_by_id": therapy_session.signed_by_id, "version": therapy_session.version},
     )
     return therapy_session
+
+
+@atomic
+def cosign_with_comment(
+    therapy_session: TherapySession,
+    member: StaffMember,
+    comment: str | None,
+    *,
+    expected_version: int | None = None,
+    addenda_seen: int | None = None,
+) -> TherapySession:
+    """Co-sign as ``cosign_note`` does and, with a ``comment``, add it to the session's
+    discussion: both or (a refusal of either) neither."""
+    cosign_note(
+        therapy_session, member, expected_version=expected_version, addenda_seen=addenda_seen
+    )
+    if comment:
+        comments.add_comment(member, therapy_session.case, comment, therapy_session=therapy_session)
+    return therapy_session
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One note of a batch co-signature, as the queue showed it to the reviewer."""
+
+    session_id: int
+    version: int
+    addenda_seen: int
+
+
+@atomic
+def cosign_many(member: StaffMember, items: list[BatchItem]) -> list[TherapySession]:
+    """Co-sign several notes in one pass (the caller has confirmed the password once).
+
+    All or none: each note is checked and co-signed (and audited) in turn inside one savepoint;
+    the first refusal undoes the co-signatures already made in the pass and raises CosignError
+    naming the note, so no note is left signed half-way through a batch. A note out of
+    ``member``'s scope is refused like one they may not review, without saying more.
+    """
+    if not items:
+        raise CosignError("Tick the notes to co-sign.")
+    if len({item.session_id for item in items}) != len(items):
+        raise CosignError("A note was ticked twice. Reload the queue and try again.")
+    in_scope = visible_cases(member).with_only_columns(Case.id)
+    visible = select(TherapySession).where(
+        TherapySession.id.in_([item.session_id for item in items]),
+        TherapySession.case_id.in_(in_scope),
+    )
+    found = {note.id: note for note in db.scalars(visible)}
+    signed = []
+    for item in items:
+        note = found.get(item.session_id)
+        if note is None:
+            raise CosignError("A ticked note is not one you can co-sign. Nothing was co-signed.")
+        label = f"{note.case.reference}, session of {note.starts_at:%d %b %Y}"
+        try:
+            signed.append(
+                cosign_note(
+                    note,
+                    member,
+                    expected_version=item.version,
+                    addenda_seen=item.addenda_seen,
+                )
+            )
+        except CosignError as refusal:
+            raise CosignError(f"{label}: {refusal} Nothing was co-signed.") from refusal
+    audit.record("notes_cosigned_in_batch", detail={"session_ids": [n.id for n in signed]})
+    return signed
 
 
 @atomic
@@ -294,6 +367,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
             TherapySession.signed_at,
             addenda.c.last,
             func.coalesce(addenda.c.n, 0),
+            TherapySession.version,
         )
         .outerjoin(addenda, addenda.c.session_id == TherapySession.id)
         .order_by(since, TherapySession.id)
@@ -302,7 +376,8 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
     )
     now = utcnow()
     queue = []
-    for session_id, case_id, reference, counsellor, starts_at, signed_at, last, count in rows:
+    for row in rows:
+        session_id, case_id, reference, counsellor, starts_at, signed_at, last, count, version = row
         waiting_since = max(signed_at, last) if last is not None else signed_at
         queue.append(
             QueueRow(
@@ -315,6 +390,7 @@ def cosign_queue(member: StaffMember, page: int = 1) -> Page[QueueRow]:
                 waiting_since=waiting_since,
                 waiting=waiting_label(waiting_since, now),
                 addenda_count=count,
+                version=version,
             )
         )
     return Page(queue, shown)
@@ -386,7 +462,7 @@ def review_panel(
     if therapy_session.review_status == ReviewStatus.RETURNED:
         returning = [c for top in discussion for c in (top, *top.replies) if c.returns_note]
         returned = max(returning, key=lambda c: (c.created_at, c.id), default=None)
-    reviewer = member.role in (Role.SUPERVISOR, Role.ADMIN)
+    reviewer = member.role == Role.SUPERVISOR
     refusal = review_refusal(member, therapy_session) if reviewer else "Not a reviewer."
     if reviewer and refusal is None and addenda_seen is None:
         addenda_seen = addenda_count(therapy_session)

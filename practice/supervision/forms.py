@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from wtforms import IntegerField, PasswordField, SubmitField, TextAreaField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -45,7 +51,43 @@ class CosignForm(_ReviewForm):
         _l("Your password"),
         validators=[DataRequired("Enter your password to co-sign."), Length(max=256)],
     )
+    # A comment left with the co-signature (optional), added to the session's discussion.
+    comment = TextAreaField(
+        _l("Comment for the counsellor (optional)"),
+        filters=[normalise_body],
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_COMMENT_LENGTH,
+                message=f"A comment can hold at most {MAX_COMMENT_LENGTH:,} characters.",
+            ),
+        ],
+    )
     submit = SubmitField(_l("Co-sign note"))
+
+
+class BatchCosignForm(PracticeForm):
+    """Several notes of the queue co-signed at once, with one password entry.
+
+    Each ticked box carries ``session id:version:addenda`` as the queue showed the note, so
+    only the notes as they stood then are co-signed.
+    """
+
+    notes = SelectMultipleField("Notes to co-sign", choices=[], validate_choice=False)
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password to co-sign."), Length(max=256)],
+    )
+    submit = SubmitField("Co-sign the selected notes")
+
+    def selected(self) -> list[tuple[int, int, int]]:
+        """The ticked notes as (session id, version, addenda seen); malformed values left out."""
+        chosen = []
+        for value in self.notes.data or []:
+            parts = str(value).split(":")
+            if len(parts) == 3 and all(p.isdigit() and len(p) <= 9 for p in parts):
+                chosen.append((int(parts[0]), int(parts[1]), int(parts[2])))
+        return chosen
 
 
 def _comment_field(label: str, required: str) -> TextAreaField:

@@ -18,15 +18,21 @@ from practice.cases.models import Case
 from practice.core.i18n import _
 from practice.sessions import operations as session_operations
 from practice.sessions.models import TherapySession
-from practice.supervision import comments, cosign
+from practice.supervision import comments, cosign, review_record
 from practice.supervision.comments import UnknownParent
-from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
+from practice.supervision.forms import BatchCosignForm, CommentForm, CosignForm, ReturnForm
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("review", __name__)
 
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+# Administrators read no clinical record and co-sign nothing (least privilege).
+REVIEWERS = (Role.SUPERVISOR,)
+ADOPTION_STATUS_LABELS = {
+    "observed": "Observed",
+    "no_opportunity": "No opportunity",
+    "absent": "Partner absent",
+}
 
 
 def _page_number() -> int:
@@ -44,13 +50,45 @@ def _place_url(case_id: int, session_id: int | None, comment_id: int | None = No
 # --- Co-signature ------------------------------------------------------------------------------
 
 
+def _queue_page(batch_form: BatchCosignForm | None = None):
+    page = cosign.cosign_queue(access.current_staff(), _page_number())
+    form = batch_form or BatchCosignForm(formdata=None)
+    body = render_template("practice/review/queue.html", page=page, batch_form=form)
+    audit.record("cosign_queue_viewed", detail={"page": page.page, "total": page.total})
+    return body
+
+
 @bp.route("/review")
 @access.roles(*REVIEWERS)
 def queue():
-    page = cosign.cosign_queue(access.current_staff(), _page_number())
-    body = render_template("practice/review/queue.html", page=page)
-    audit.record("cosign_queue_viewed", detail={"page": page.page, "total": page.total})
-    return body
+    return _queue_page()
+
+
+@bp.route("/review/cosign", methods=["POST"], endpoint="cosign_batch")
+@access.roles(*REVIEWERS)
+def cosign_batch():
+    """Co-sign the ticked notes with one password entry: all of them, or none (see
+    ``cosign.cosign_many``)."""
+    member = access.current_staff()
+    form = BatchCosignForm()
+    if form.validate():
+        items = [cosign.BatchItem(*values) for values in form.selected()]
+        if not confirm_password(form.password.data):
+            audit.record(
+                "note_cosign_failed",
+                outcome="denied",
+                detail={"batch": True, "session_ids": [item.session_id for item in items]},
+            )
+            form.form_errors.append("That password is not right. No note was co-signed.")
+        else:
+            with refusal_shown_on(form):
+                signed = cosign.cosign_many(member, items)
+                flash(
+                    f"{len(signed)} {'note' if len(signed) == 1 else 'notes'} co-signed.",
+                    "success",
+                )
+                return redirect(url_for(".queue"))
+    return _queue_page(form)
 
 
 def _review_page(therapy_session: TherapySession, **forms):
@@ -60,6 +98,7 @@ def _review_page(therapy_session: TherapySession, **forms):
     intact = session_operations.note_intact_audited(therapy_session, "review_page")
     forms.setdefault("cosign_form", CosignForm(formdata=None))
     forms.setdefault("return_form", ReturnForm(formdata=None))
+    forms.setdefault("comment_form", CommentForm(formdata=None))
     body = render_template(
         "practice/review/session.html",
         therapy_session=therapy_session,
@@ -67,6 +106,8 @@ def _review_page(therapy_session: TherapySession, **forms):
         addenda=addenda,
         intact=intact,
         panel=cosign.review_panel(member, therapy_session, len(addenda)),
+        record=review_record.session_record(therapy_session),
+        adoption_statuses=ADOPTION_STATUS_LABELS,
         **forms,
     )
     audit.record("note_reviewed", obj=therapy_session)
@@ -92,7 +133,9 @@ def cosign_note(session_id: int):
             form.form_errors.append(_("That password is not right. The note was not co-signed."))
         else:
             with refusal_shown_on(form):
-                cosign.cosign_note(therapy_session, member, **form.as_read())
+                cosign.cosign_with_comment(
+                    therapy_session, member, form.comment.data or None, **form.as_read()
+                )
                 flash(_("Note co-signed."), "success")
                 return redirect(url_for(".queue"))
     return _review_page(therapy_session, cosign_form=form)
@@ -118,6 +161,9 @@ def return_note(session_id: int):
 def _comment(case: Case, therapy_session: TherapySession | None):
     """Add the posted comment to a case or session; re-show it with the reason if refused."""
     member = access.current_staff()
+    if member.role == Role.ADMIN:
+        # A break-glass opening lets an administrator read a case, never write in it.
+        abort(403)
     form = CommentForm()
     if form.validate():
         with refusal_shown_on(form):
@@ -133,7 +179,16 @@ def _comment(case: Case, therapy_session: TherapySession | None):
                 # Shown again as a new comment, which the user can send as it stands.
                 form.parent_id.data = None
                 raise
-            flash(_("Reply added." if form.parent_id.data else "Comment added."), "success")
+            flash(_("Reply added.") if form.parent_id.data else _("Comment added."), "success")
+            if request.form.get("return_to") == "review" and comment.session_id is not None:
+                # Written on the co-signature page: back to it, at the comment.
+                return redirect(
+                    url_for(
+                        ".session",
+                        session_id=comment.session_id,
+                        _anchor=f"comment-{comment.id}",
+                    )
+                )
             return redirect(_place_url(case.id, comment.session_id, comment.id))
     discussion = comments.thread(member, case.id, therapy_session.id if therapy_session else None)
     body = render_template(
@@ -164,10 +219,15 @@ def comment_session(session_id: int):
 @access.staff
 def inbox():
     member = access.current_staff()
-    page = comments.inbox(member, _page_number())
+    mine = request.args.get("show") == "mine"
+    page = comments.inbox(member, _page_number(), mine=mine)
     returned = cosign.returned_notes(member)
-    body = render_template("practice/review/inbox.html", page=page, returned=returned)
+    body = render_template(
+        "practice/review/inbox.html", page=page, returned=returned, showing_mine=mine
+    )
     detail = {"page": page.page, "shown": len(page.items), "returned_notes": len(returned)}
+    if mine:
+        detail["written_by_viewer"] = True
     audit.record("comments_viewed", detail=detail)
     return body
 

@@ -57,7 +57,7 @@ def _attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/supervision")
-@access.roles(Role.SUPERVISOR, Role.ADMIN)
+@access.roles(Role.SUPERVISOR)
 def dashboard():
     member = access.current_staff()
     board = _dashboard(member)
@@ -115,7 +115,7 @@ def _confirm_page(form: ExportConfirmForm, kind: str, board_args: dict):
 
 
 @bp.route("/supervision/export.csv", methods=["GET", "POST"])
-@access.roles(Role.SUPERVISOR, Role.ADMIN)
+@access.roles(Role.SUPERVISOR)
 def export_csv():
     member = access.current_staff()
     confirmed, form = _confirmed(member, "csv")
@@ -130,7 +130,7 @@ def export_csv():
 
 
 @bp.route("/supervision/summary.pdf", methods=["GET", "POST"])
-@access.roles(Role.SUPERVISOR, Role.ADMIN)
+@access.roles(Role.SUPERVISOR)
 def summary_pdf():
     member = access.current_staff()
     confirmed, form = _confirmed(member, "pdf")

@@ -16,6 +16,7 @@ from practice.audit import views as audit_views
 from practice.breaks import api as break_api
 from practice.breaks import views as break_views
 from practice.cases import api as case_api
+from practice.cases import break_glass_views, handover_views
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
@@ -37,7 +38,7 @@ from practice.sessions import api as session_api
 from practice.sessions import views as session_views
 from practice.supervision import api as caseload_api
 from practice.supervision import panels as supervision_panels
-from practice.supervision import review_views
+from practice.supervision import review_api, review_views
 from practice.supervision import views as supervision_views
 from practice.web import access, error_pages, health, localisation, outage, session_limits
 from practice.web.csrf import protect_unsafe_methods
@@ -85,6 +86,7 @@ API_ROUTES = (
     safety_api,
     report_api,
     caseload_api,
+    review_api,
 )
 
 for area in (
@@ -107,6 +109,8 @@ for area in (
     review_views,
     vocabulary_views,
     staff_views,
+    handover_views,
+    break_glass_views,
     audit_views,
     health,
     api,
