@@ -10,6 +10,7 @@ from practice.accounts.models import (
 )
 from practice.audit.models import AuditEvent
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
+from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -38,6 +39,10 @@ __all__ = [
     "Audience",
     "AuditEvent",
     "Case",
+    "Checkin",
+    "CheckinBreak",
+    "CheckinLink",
+    "CheckinScriptAnswer",
     "CaseKind",
     "CaseStatus",
     "CommentRead",
