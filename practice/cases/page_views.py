@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, render_template
 from practice import audit
 from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
+from practice.checkins.views import case_panel as checkin_panel
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -47,6 +48,7 @@ def show(case_id: int):
         score_sharing=sharing.sharing_lines(case),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
+        checkin_panel=checkin_panel(member, case),
     )
 
 

@@ -34,9 +34,7 @@ class MeasureResponse(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("practice_session.id"), index=True
-    )
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_session.id"), index=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_partner.id"), index=True)
     measure: Mapped[str] = mapped_column(sa.String(16), default=CSI4_MEASURE)
     source: Mapped[str] = mapped_column(sa.String(10), default="session", server_default="session")

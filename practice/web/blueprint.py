@@ -15,6 +15,8 @@ from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
+from practice.checkins import public_views as checkin_public_views
+from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
@@ -82,6 +84,8 @@ for area in (
     live_views,
     script_views,
     measure_views,
+    checkin_views,
+    checkin_public_views,
     report_views,
     job_views,
     supervision_views,
