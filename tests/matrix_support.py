@@ -22,6 +22,8 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from practice.accounts.tokens import create_token
+from practice.checkins.models import CheckinLink
+from practice.checkins.rules import token_digest
 from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.models import (
@@ -47,6 +49,8 @@ from practice.sessions.signed_notes import seal
 # must never contain it. Also the case's reference, which lists show.
 MARKER = "Qz7731zebra"
 REFERENCE = "MX-Qz7731"
+# The scenario's check-in link opens with this token (its digest is what is stored).
+CHECKIN_TOKEN = "matrix-checkin-token-0123456789abcdefghijklmnop"
 # Responses may be binary (PDF, zip): compare bytes.
 MARKER_BYTES, REFERENCE_BYTES = MARKER.encode(), REFERENCE.encode()
 
@@ -76,6 +80,8 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "member_id": ("owner staff record",),
     "type_id": ("moment type",),
     "script_id": ("script",),
+    "link_id": ("checkin link",),
+    "token": ("checkin token",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -130,6 +136,11 @@ CLASSES: dict[str, dict[str, str]] = {
 # Endpoint → access class; "read/edit" is read for GET and edit for the unsafe methods.
 ACCESS: dict[str, str] = {
     "practice.static": "public",
+    # A partner's check-in page: no account; the link's token is the key.
+    "practice.checkin_public.checkin": "public",
+    "practice.checkins.issue": "edit",
+    "practice.checkins.revoke": "edit",
+    "practice.checkins.index": "read",
     "practice.accounts.login": "public",
     "practice.accounts.logout": "staff",
     "practice.accounts.resume": "staff",
@@ -376,7 +387,14 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         total=1,
         parameters={"audience": "client", "case_ids": [case.id], "references": [REFERENCE]},
     )
-    db.add_all([observation, measure, addendum, comment, report, job])
+    checkin_link = CheckinLink(
+        case_id=case.id,
+        partner_id=pursuer.id,
+        token_sha256=token_digest(CHECKIN_TOKEN),
+        issued_by_id=owner.id,
+        expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    db.add_all([observation, measure, addendum, comment, report, job, checkin_link])
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -406,6 +424,8 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "owner staff record": owner.id,
         "moment type": moment_type.id,
         "script": script.id,
+        "checkin link": checkin_link.id,
+        "checkin token": CHECKIN_TOKEN,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

@@ -16,9 +16,9 @@ from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
 from practice.checkins import operations, queries
 from practice.checkins.forms import FEAR_QUESTION, IssueLinkForm, RevokeLinkForm
 from practice.checkins.links import checkin_url, qr_svg_data_uri
-from practice.checkins.models import BreakReturn
+from practice.checkins.models import BreakReturn, CheckinLink
 from practice.core.database import db, utcnow
-from practice.core.errors import Refused
+from practice.core.errors import NotFound, Refused
 from practice.scripts.models import ScriptAssignment
 from practice.web import access
 
@@ -70,15 +70,18 @@ def issue(case_id: int):
     )
 
 
-@bp.route("/cases/<int:case_id>/checkin-links/<int:link_id>/revoke", methods=["POST"])
+@bp.route("/checkin-links/<int:link_id>/revoke", methods=["POST"])
 @access.staff
-def revoke(case_id: int, link_id: int):
+def revoke(link_id: int):
     member = access.current_staff()
-    case = case_for_editor(member, case_id)
+    link = db.get(CheckinLink, link_id)
+    if link is None:
+        raise NotFound()
+    case = case_for_editor(member, link.case_id)
     if not RevokeLinkForm().validate():
         abort(400)
     try:
-        operations.revoke_link(case, link_id, member)
+        operations.revoke_link(case, link.id, member)
         flash("The link was revoked: it opens no more.", "success")
     except Refused as refusal:
         flash(str(refusal), "error")
