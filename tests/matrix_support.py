@@ -269,6 +269,10 @@ ACCESS: dict[str, str] = {
     "practice.api.scripts_list": "staff",
     "practice.api.script_read": "staff",
     "practice.api.script_create": "admin",
+    "practice.api.checkin_links_list": "read",
+    "practice.api.checkin_link_issue": "edit",
+    "practice.api.checkin_link_revoke": "edit",
+    "practice.api.checkins_list": "read",
 }
 
 

@@ -15,6 +15,7 @@ from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
+from practice.checkins import api as checkin_api
 from practice.checkins import public_views as checkin_public_views
 from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
@@ -69,6 +70,7 @@ API_ROUTES = (
     moment_api,
     script_api,
     measure_api,
+    checkin_api,
     report_api,
     caseload_api,
 )
