@@ -98,8 +98,11 @@ def _form_data(page: str, **overrides) -> dict:
         "hardest_moment": "6",
         "felt_afraid": "no",
         "break1_called_by": "me",
+        "break1_days_ago": "2",
         "break1_with_script": "yes",
         "break1_returned": "within_day",
+        "break1_resumed_by": "partner+words",
+        "break1_outcome": "calmer",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -142,9 +145,12 @@ def test_a_link_from_the_cli_opens_once_then_answers_410(app, db, runner, case):
     checkin = db.scalar(select(Checkin))
     assert checkin.partner_id == case.partners[1].id
     assert (checkin.pattern_count, checkin.hardest_moment, checkin.felt_afraid) == (3, 6, False)
-    assert [(b.called_by, b.with_script, b.returned) for b in checkin.breaks] == [
-        ("me", True, "within_day")
+    told = [
+        (b.days_ago, b.called_by, b.with_script, b.returned, b.resumed_by, b.with_invitation)
+        for b in checkin.breaks
     ]
+    assert told == [(2, "me", True, "within_day", "partner", True)]
+    assert checkin.breaks[0].outcome == "calmer"
     # Used: the page and a second submission get the plain 410, and nothing more is stored.
     again = client.get(f"/checkin/{token}")
     assert again.status_code == 410

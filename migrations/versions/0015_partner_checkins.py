@@ -118,15 +118,22 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("checkin_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.SmallInteger(), nullable=False),
+        sa.Column("days_ago", sa.SmallInteger(), nullable=False),
         sa.Column("called_by", sa.String(length=8), nullable=False),
         sa.Column("with_script", sa.Boolean(), nullable=True),
         sa.Column("returned", sa.String(length=12), nullable=False),
+        sa.Column("resumed_by", sa.String(length=8), nullable=True),
+        sa.Column("with_invitation", sa.Boolean(), nullable=True),
+        sa.Column("outcome", sa.String(length=8), nullable=True),
         sa.CheckConstraint(
             "called_by IN ('me', 'partner')", name=op.f("ck_practice_checkin_break_called_by")
         ),
         sa.CheckConstraint(
-            "returned IN ('within_day', 'later', 'not_yet')",
+            "returned IN ('early', 'within_day', 'later', 'not_yet')",
             name=op.f("ck_practice_checkin_break_returned"),
+        ),
+        sa.CheckConstraint(
+            "days_ago BETWEEN 0 AND 6", name=op.f("ck_practice_checkin_break_days_ago")
         ),
         sa.ForeignKeyConstraint(
             ["checkin_id"],

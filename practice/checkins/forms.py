@@ -15,7 +15,7 @@ from wtforms.validators import (
 )
 
 from practice.checkins import rules
-from practice.checkins.models import BreakCaller, BreakReturn
+from practice.checkins.models import BreakCaller, BreakOutcome, BreakReturn
 from practice.checkins.operations import BreakAnswer, CheckinAnswers
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.measures.forms import SCALE_ENDS
@@ -24,13 +24,35 @@ from practice.web.forms import PracticeForm
 YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
 CALLED_BY = [("", "No break"), (BreakCaller.ME, "I did"), (BreakCaller.PARTNER, "My partner did")]
 WITH_SCRIPT = [("", "—"), ("yes", "Yes"), ("no", "No")]
+WHEN = [("", "—"), ("0", "Today"), ("1", "Yesterday")] + [
+    (str(n), f"{n} days ago") for n in range(2, 7)
+]
 RETURNED = [
     ("", "—"),
-    (BreakReturn.WITHIN_DAY, "Yes, within a day"),
+    (BreakReturn.EARLY, "Yes, within 20 minutes"),
+    (BreakReturn.WITHIN_DAY, "Yes, after 20 minutes to a day"),
     (BreakReturn.LATER, "Yes, after more than a day"),
     (BreakReturn.NOT_YET, "Not yet"),
 ]
+REACHED_OUT = [
+    ("", "—"),
+    ("me", "I did"),
+    ("me+words", "I did, with the words we practise"),
+    ("partner", "My partner did"),
+    ("partner+words", "My partner did, with the words we practise"),
+]
+WENT = [("", "—"), (BreakOutcome.CALMER, "Calmer"), (BreakOutcome.HARDER, "Harder")]
 CHOOSE_ONE = "Please choose one."
+
+# One row per break told: field name → (question, choices), in the order the page asks them.
+BREAK_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "called_by": ("Who called it?", CALLED_BY),
+    "days_ago": ("When?", WHEN),
+    "with_script": ("With the words you practise?", WITH_SCRIPT),
+    "returned": ("Did you come back to talk?", RETURNED),
+    "resumed_by": ("Who reached out?", REACHED_OUT),
+    "outcome": ("How did it go?", WENT),
+}
 
 # The safety question, word for word (asked of each partner alone).
 FEAR_QUESTION = "Since we last met, have you felt afraid of your partner?"
@@ -79,10 +101,25 @@ class _CheckinBase(PracticeForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for position in range(1, rules.MAX_BREAKS + 1):
-            called = getattr(self, f"break{position}_called_by")
-            returned = getattr(self, f"break{position}_returned")
-            if called.data and not returned.data:
-                returned.errors = [*returned.errors, "Please say whether you came back to talk."]
+            row = {name: getattr(self, f"break{position}_{name}") for name in BREAK_FIELDS}
+            if not row["called_by"].data:
+                continue
+            missing = []
+            if not row["days_ago"].data:
+                missing.append(("days_ago", "Please say when."))
+            if not row["returned"].data:
+                missing.append(("returned", "Please say whether you came back to talk."))
+            elif row["returned"].data != BreakReturn.NOT_YET:
+                if not row["resumed_by"].data:
+                    missing.append(("resumed_by", "Please say who reached out."))
+                if not row["outcome"].data:
+                    missing.append(("outcome", "Please say how it went."))
+            elif row["resumed_by"].data or row["outcome"].data:
+                missing.append(("returned", "You said you have not come back to it yet."))
+            if row["days_ago"].data == "0" and row["returned"].data == BreakReturn.LATER:
+                missing.append(("returned", "A break called today cannot have ended a day later."))
+            for name, message in missing:
+                row[name].errors = [*row[name].errors, message]
                 valid = False
         return valid
 
@@ -90,13 +127,19 @@ class _CheckinBase(PracticeForm):
         """The validated answers, for ``operations.submit_checkin``."""
         breaks = []
         for position in range(1, rules.MAX_BREAKS + 1):
-            called = getattr(self, f"break{position}_called_by").data
-            if called:
+            row = {name: getattr(self, f"break{position}_{name}").data for name in BREAK_FIELDS}
+            if row["called_by"]:
+                resumed = row["returned"] != BreakReturn.NOT_YET
+                reached, _, words = (row["resumed_by"] or "").partition("+")
                 breaks.append(
                     BreakAnswer(
-                        called_by=called,
-                        returned=getattr(self, f"break{position}_returned").data,
-                        with_script=_yes_no(getattr(self, f"break{position}_with_script").data),
+                        called_by=row["called_by"],
+                        returned=row["returned"],
+                        with_script=_yes_no(row["with_script"]),
+                        days_ago=int(row["days_ago"]),
+                        resumed_by=reached if resumed else None,
+                        with_invitation=bool(words) if resumed else None,
+                        outcome=row["outcome"] if resumed else None,
                     )
                 )
         scripts = {
@@ -127,21 +170,12 @@ def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _
         pass
 
     for position in range(1, rules.MAX_BREAKS + 1):
-        setattr(
-            CheckinForm,
-            f"break{position}_called_by",
-            SelectField("Who called it?", choices=CALLED_BY, validators=[Optional()]),
-        )
-        setattr(
-            CheckinForm,
-            f"break{position}_with_script",
-            SelectField("With the words you practise?", choices=WITH_SCRIPT, default=""),
-        )
-        setattr(
-            CheckinForm,
-            f"break{position}_returned",
-            SelectField("Did you come back to talk?", choices=RETURNED, default=""),
-        )
+        for name, (label, choices) in BREAK_FIELDS.items():
+            setattr(
+                CheckinForm,
+                f"break{position}_{name}",
+                SelectField(label, choices=choices, default="", validators=[Optional()]),
+            )
     for assignment_id in script_ids:
         setattr(
             CheckinForm,

@@ -29,11 +29,20 @@ class BreakCaller(StrEnum):
 
 
 class BreakReturn(StrEnum):
-    """Whether the couple came back to the conversation after a break, as a partner tells it."""
+    """Whether the couple came back to the conversation after a break, and after how long, as a
+    partner tells it (the bands of the break rules: under 20 minutes, up to a day, later)."""
 
-    WITHIN_DAY = "within_day"  # came back to it the same day (within 24 hours)
+    EARLY = "early"  # came back to it within 20 minutes
+    WITHIN_DAY = "within_day"  # after 20 minutes, within a day
     LATER = "later"  # came back to it, but after more than a day
     NOT_YET = "not_yet"  # not come back to it yet
+
+
+class BreakOutcome(StrEnum):
+    """How the conversation went when they came back to it."""
+
+    CALMER = "calmer"
+    HARDER = "harder"
 
 
 class CheckinLink(Base):
@@ -114,14 +123,22 @@ class CheckinBreak(Base):
     __table_args__ = (
         sa.CheckConstraint(check_in("called_by", BreakCaller), name="called_by"),
         sa.CheckConstraint(check_in("returned", BreakReturn), name="returned"),
+        sa.CheckConstraint("days_ago BETWEEN 0 AND 6", name="days_ago"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_checkin.id"), index=True)
     position: Mapped[int] = mapped_column(sa.SmallInteger)
+    # How many days before the check-in it was called (0: the same day).
+    days_ago: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     called_by: Mapped[str] = mapped_column(sa.String(8))
     with_script: Mapped[bool | None] = mapped_column()
     returned: Mapped[str] = mapped_column(sa.String(12))
+    # Who reached out to talk again ("me" / "partner"), with the words they practise or not,
+    # and how it went ("calmer" / "harder"); none while they have not come back to it.
+    resumed_by: Mapped[str | None] = mapped_column(sa.String(8))
+    with_invitation: Mapped[bool | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(sa.String(8))
 
     checkin: Mapped[Checkin] = relationship(back_populates="breaks")
 

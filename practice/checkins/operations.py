@@ -56,9 +56,13 @@ class LinkClosed(Exception):
 class BreakAnswer:
     """One break a partner tells of (``practice.checkins.models.CheckinBreak``)."""
 
-    called_by: str
-    returned: str
+    called_by: str  # BreakCaller, from the writer's side: "me" or "partner"
+    returned: str  # BreakReturn
     with_script: bool | None = None
+    days_ago: int = 0
+    resumed_by: str | None = None  # "me" or "partner"; None while not come back to it
+    with_invitation: bool | None = None
+    outcome: str | None = None  # BreakOutcome; None while not come back to it
 
 
 @dataclass(frozen=True)
@@ -280,9 +284,13 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
             CheckinBreak(
                 checkin_id=checkin.id,
                 position=position,
+                days_ago=told.days_ago,
                 called_by=told.called_by,
                 returned=told.returned,
                 with_script=told.with_script,
+                resumed_by=told.resumed_by,
+                with_invitation=told.with_invitation,
+                outcome=told.outcome,
             )
         )
     asked = {assignment.id for assignment in assignments_to_ask(link.case_id)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from practice.checkins import operations, rules, throttle
-from practice.checkins.forms import FEAR_QUESTION, checkin_form
+from practice.checkins.forms import BREAK_FIELDS, FEAR_QUESTION, checkin_form
 from practice.checkins.models import CheckinLink
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.web import access
@@ -64,6 +64,7 @@ def checkin(token: str):
                 csi4_items=CSI4_ITEMS if form.asks_csi4 else (),
                 fear_question=FEAR_QUESTION,
                 max_breaks=rules.MAX_BREAKS,
+                break_fields=list(BREAK_FIELDS),
             ),
             status=status,
         )

@@ -25,7 +25,8 @@ from practice.web import access
 bp = Blueprint("checkins", __name__)
 
 RETURN_WORDS = {
-    BreakReturn.WITHIN_DAY: "came back to talk within a day",
+    BreakReturn.EARLY: "came back to talk within 20 minutes",
+    BreakReturn.WITHIN_DAY: "came back to talk after 20 minutes to a day",
     BreakReturn.LATER: "came back to talk after more than a day",
     BreakReturn.NOT_YET: "not come back to it yet",
 }
