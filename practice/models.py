@@ -9,6 +9,7 @@ from practice.accounts.models import (
     StaffMember,
 )
 from practice.audit.models import AuditEvent
+from practice.breaks.models import AccountSource, BreakAccount, BreakEpisode, BreakOutcome
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
@@ -33,11 +34,15 @@ from practice.supervision.models import CommentRead, SupervisionComment
 
 __all__ = [
     "Account",
+    "AccountSource",
     "Addendum",
     "ApiToken",
     "AssignmentStatus",
     "Audience",
     "AuditEvent",
+    "BreakAccount",
+    "BreakEpisode",
+    "BreakOutcome",
     "Case",
     "CaseKind",
     "CaseStatus",

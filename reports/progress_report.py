@@ -45,6 +45,7 @@ from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import client_words as client_text
+from practice.reports import report_breaks
 from practice.reports import pdf, report_csi4
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
@@ -241,6 +242,12 @@ def report_context(
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "csi4_rci": rci,
         "csi4_real_change": client_text.real_change_explained(rci),
+        # The referrer's letter says nothing of the couple's breaks at home.
+        "breaks": (
+            None
+            if audience == Audience.REFERRER
+            else report_breaks.break_report(case, start, end, zone, client)
+        ),
         "referral": {
             "name": case.referrer_name,
             "organisation": case.referrer_organisation,

@@ -112,6 +112,7 @@ def test_every_kind_has_its_documented_severity():
         "deescalation_worsening": "attention",
         "no_deescalation": "attention",
         "unsigned_note": "attention",
+        "breaks_not_returned": "attention",
         "script_not_adopted": "info",
     }
     assert set(flags.SEVERITIES) == set(flags.FLAG_KINDS)
@@ -574,3 +575,26 @@ def test_the_dashboard_counts_lapsed_scripts_apart_from_adopted_ones():
 
     assert (line.scripts_adopted, line.scripts_lapsed, line.scripts_total) == (1, 1, 3)
     assert line.adoption_summary == "1 of 3 adopted, 1 lapsed"
+
+
+def test_breaks_not_returned_flag_from_the_summary():
+    from practice.breaks.rules import BreakFacts
+
+    now = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
+    one = BreakFacts(called_at=now - timedelta(days=10))
+    two = BreakFacts(called_at=now - timedelta(days=3))
+    back = BreakFacts(
+        called_at=now - timedelta(days=2), resumed_at=now - timedelta(days=2, hours=-1)
+    )
+    t = flags.Thresholds()
+    summary = CaseSummary(opened_on=d("2026-01-05"), breaks=(one, back))
+    assert flags.breaks_flag(summary, now, t) is None  # 1 unreturned in 14 days
+    summary = CaseSummary(opened_on=d("2026-01-05"), breaks=(one, two, back))
+    flag = flags.breaks_flag(summary, now, t)
+    assert flag is not None and flag.kind == "breaks_not_returned"
+    assert flag.since == (now - timedelta(days=10)).date()
+    assert flag.severity == "attention"
+    assert (
+        flags.Thresholds.from_config({"PRACTICE_BREAK_FLAG_UNRETURNED": 3}).breaks.flag_unreturned
+        == 3
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template
 
 from practice import audit
+from practice.breaks import queries as break_queries
 from practice.cases import chart_cache, eft
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.checkins.views import case_panel as checkin_panel
@@ -49,6 +50,8 @@ def show(case_id: int):
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
         checkin_panel=checkin_panel(member, case),
+        breaks=break_queries.case_breaks(case),
+        break_local=break_queries.local,
     )
 
 

@@ -2,8 +2,9 @@
 
 Every ``PRACTICE_*`` key and its default lives here, except the clinical thresholds, whose
 defaults live beside their rules: the supervisor flags' ``PRACTICE_FLAG_*``
-(``practice.supervision.flags.Thresholds``) and ``PRACTICE_CSI4_RELIABLE_CHANGE``
-(``practice.measures.settings``);
+(``practice.supervision.flags.Thresholds``), ``PRACTICE_CSI4_RELIABLE_CHANGE``
+(``practice.measures.settings``) and the break rules' ``PRACTICE_BREAK_*``
+(``practice.breaks.rules.BreakThresholds``);
 ``Practice.init_app`` sets the defaults the host left unset, and keeps the state in
 ``app.extensions["practice"]``.
 """

@@ -188,6 +188,7 @@ def screen(session_id: int):
         recent=_recent(therapy_session),
         clock=_clock(therapy_session),
         undo_key=vocabulary.UNDO_KEY,
+        break_key=vocabulary.BREAK_KEY,
     )
 
 

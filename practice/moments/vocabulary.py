@@ -23,7 +23,9 @@ from practice.moments.models import MomentType
 
 # Keys the live-session screen keeps for itself; no moment type may use them as a shortcut.
 UNDO_KEY = "z"
-LIVE_CONTROL_KEYS = frozenset({UNDO_KEY})
+# Records that a partner called a break (practice.breaks: the live screen's "Break called").
+BREAK_KEY = "j"
+LIVE_CONTROL_KEYS = frozenset({UNDO_KEY, BREAK_KEY})
 
 MAX_LABEL = 60
 MAX_DESCRIPTION = 300
@@ -138,7 +140,8 @@ def _check_shortcut(
         raise _shortcut_refused("The shortcut must be one lowercase letter, a to z.")
     if shortcut in LIVE_CONTROL_KEYS:
         raise _shortcut_refused(
-            f"“{shortcut}” is kept for undo in live mode; choose another letter."
+            f"“{shortcut}” is kept for {'undo' if shortcut == UNDO_KEY else 'a break called'} "
+            "in live mode; choose another letter."
         )
     if not check_taken:
         return

@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from practice.breaks.rules import BreakFacts
 from practice.moments import balance
 from practice.scripts import adoption
 
@@ -106,6 +107,9 @@ class CaseSummary:
     drafts: tuple[DraftNote, ...] = ()
     assignments: tuple[AssignmentSummary, ...] = ()
     csi4: tuple[Csi4Reading, ...] = field(default_factory=tuple)
+    # The case's breaks (each episode by its chosen account), oldest first: those the break flag
+    # may look at (``practice.breaks.queries.flag_lookback``).
+    breaks: tuple[BreakFacts, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

@@ -227,7 +227,7 @@ def caseload_dashboard(
 
 
 def case_lines(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[CaseLine]:
-    """Every active case ``member`` may see, with figures and flags (eight statements)."""
+    """Every active case ``member`` may see, with figures and flags (nine statements)."""
     return [
         _line(case, thresholds, now)
         for case in dashboard_queries.active_cases(member, thresholds, now)

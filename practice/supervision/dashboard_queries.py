@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from practice.accounts.models import StaffMember
+from practice.breaks.queries import facts_by_case, flag_lookback
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.queries import visible_cases
 from practice.core.database import db
@@ -49,7 +50,7 @@ class ActiveCase:
 
 
 def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
-    """Every active case ``member`` may see, with its summary, in eight statements.
+    """Every active case ``member`` may see, with its summary, in nine statements.
 
     Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
     their supervisees', an admin every case.
@@ -77,6 +78,7 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
     numbers = _partner_numbers(visible)
     scripts = _assignments(visible, numbers)
     readings = _csi4_readings(numbers)
+    breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
     found = []
     for case_id, reference, opened_on, eft_stage, counsellor_id, counsellor_name in cases:
         loads = sessions.get(case_id, [])
@@ -87,6 +89,7 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
             drafts=tuple(unsigned.get(case_id, ())),
             assignments=tuple(scripts.get(case_id, ())),
             csi4=tuple(readings.get(case_id, ())),
+            breaks=tuple(sorted(breaks.get(case_id, ()), key=lambda b: b.called_at)),
         )
         found.append(
             ActiveCase(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from practice.breaks import rules as break_rules
 from practice.measures import csi4
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -45,6 +46,7 @@ DEESCALATION_WORSENING = "deescalation_worsening"
 NO_DEESCALATION = "no_deescalation"
 UNSIGNED_NOTE = "unsigned_note"
 SCRIPT_NOT_ADOPTED = "script_not_adopted"
+BREAKS_NOT_RETURNED = "breaks_not_returned"
 
 # Every flag's key and its short name, in the order a case's flags are shown (most severe first).
 FLAG_KINDS: dict[str, str] = {
@@ -55,6 +57,7 @@ FLAG_KINDS: dict[str, str] = {
     DEESCALATION_WORSENING: "De-escalation worsening",
     NO_DEESCALATION: "No de-escalation",
     UNSIGNED_NOTE: "Unsigned note",
+    BREAKS_NOT_RETURNED: "Breaks not returned",
     SCRIPT_NOT_ADOPTED: "Script not adopted",
 }
 
@@ -78,7 +81,8 @@ SEVERITY_MEANINGS: dict[str, str] = {
 #   norms (a CSI-4 far below the cut-off, a fall beyond measurement error from the baseline);
 # - attention: signs that the therapy is stalling or drifting (a reliable loss of gains that
 #   still leaves the partner no worse than at intake, no session for weeks, a worsening or absent
-#   de-escalation in the room) and a note left unsigned past the practice's deadline;
+#   de-escalation in the room), a note left unsigned past the practice's deadline, and breaks
+#   the couple does not come back from (the protocol they practise at home is not holding);
 # - info: a script not taken up, which is common and often means the script, not the couple,
 #   needs changing.
 SEVERITIES: dict[str, str] = {
@@ -89,6 +93,7 @@ SEVERITIES: dict[str, str] = {
     DEESCALATION_WORSENING: ATTENTION,
     NO_DEESCALATION: ATTENTION,
     UNSIGNED_NOTE: ATTENTION,
+    BREAKS_NOT_RETURNED: ATTENTION,
     SCRIPT_NOT_ADOPTED: INFO,
 }
 
@@ -119,6 +124,8 @@ class Thresholds:
     script_not_adopted_sessions: int = 6
     severe_distress: int = csi4.CSI4_SEVERE_DISTRESS
     reliable_change: float = csi4.CSI4_RELIABLE_CHANGE
+    # The break rules' thresholds, ``PRACTICE_BREAK_*`` (``practice.breaks.rules``).
+    breaks: break_rules.BreakThresholds = break_rules.DEFAULT_THRESHOLDS
 
     def __post_init__(self) -> None:
         for name, (key, kind) in CONFIG_KEYS.items():
@@ -144,7 +151,10 @@ class Thresholds:
         Raises ValueError for a value that is not a positive number (or not whole, for counts),
         and as ``practice.measures.settings.reliable_change_index`` does.
         """
-        values: dict[str, Any] = {"reliable_change": reliable_change_index(config)}
+        values: dict[str, Any] = {
+            "reliable_change": reliable_change_index(config),
+            "breaks": break_rules.BreakThresholds.from_config(config),
+        }
         for name, (key, kind) in CONFIG_KEYS.items():
             if key in config:
                 raw = config[key]
@@ -234,6 +244,9 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         "tagged moment is no evidence either way)",
         UNSIGNED_NOTE: f"a note still unsigned more than {t.unsigned_hours:g} hours after its "
         "session ended",
+        BREAKS_NOT_RETURNED: f"{t.breaks.flag_unreturned} or more breaks not returned to within "
+        f"{t.breaks.max_hours:g} hours in {t.breaks.flag_days} days, or fewer than "
+        f"{t.breaks.flag_rate * 100:g} % of the last {t.breaks.flag_last} breaks returned to",
         SCRIPT_NOT_ADOPTED: "an active script not adopted after "
         f"{t.script_not_adopted_sessions} observed sessions",
     }
@@ -252,6 +265,7 @@ def describe_since(t: Thresholds) -> dict[str, str]:
         DEESCALATION_WORSENING: "the session at which the trend turned worsening",
         NO_DEESCALATION: "the first session of the run without a de-escalating moment",
         UNSIGNED_NOTE: "the day the oldest late note became overdue",
+        BREAKS_NOT_RETURNED: "the first of the breaks the flag counts",
         SCRIPT_NOT_ADOPTED: f"the session at which the script reached its "
         f"{_ordinal(t.script_not_adopted_sessions)} observed session without adoption",
     }
@@ -449,6 +463,14 @@ def severe_distress_flags(readings: Sequence[Csi4Reading], t: Thresholds) -> lis
     return flags
 
 
+def breaks_flag(summary: CaseSummary, now: datetime, t: Thresholds) -> Flag | None:
+    """The couple's breaks are not being returned to (``practice.breaks.rules.break_flag``)."""
+    found = break_rules.break_flag(summary.breaks, now, t.breaks)
+    if found is None:
+        return None
+    return Flag(BREAKS_NOT_RETURNED, found.reason, found.since.date())
+
+
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, most severe first (then in the order of ``FLAG_KINDS``).
 
@@ -462,6 +484,7 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
         deescalation_worsening_flag(summary.sessions),
         no_deescalation_flag(summary.sessions, thresholds),
         unsigned_note_flag(summary.drafts, now, thresholds),
+        breaks_flag(summary, now, thresholds),
         *script_not_adopted_flags(summary.assignments, thresholds),
     ]
     return sorted((flag for flag in flags if flag is not None), key=lambda flag: flag.rank)

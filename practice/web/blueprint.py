@@ -11,6 +11,7 @@ from practice.accounts import views as account_views
 from practice.api import docs as api_docs
 from practice.api import routing as api
 from practice.audit import views as audit_views
+from practice.breaks import views as break_views
 from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
@@ -81,6 +82,7 @@ for area in (
     case_views,
     case_page_views,
     case_export_views,
+    break_views,
     session_views,
     moment_views,
     live_views,

@@ -20,6 +20,7 @@
     state: root.getAttribute("data-state-url"),
   };
   var undoKey = root.getAttribute("data-undo-key");
+  var breakKey = root.getAttribute("data-break-key");
   var duration = Number(root.getAttribute("data-duration"));
 
   var statusBox = document.getElementById("live-status");
@@ -319,6 +320,17 @@
     if (key === undoKey) {
       event.preventDefault();
       undo();
+      return;
+    }
+    var breakForm = document.getElementById("live-break");
+    if (breakKey && key === breakKey && breakForm) {
+      // The break's caller is the keyboard target when it is a partner.
+      event.preventDefault();
+      var who = currentTarget && currentTarget.getAttribute("data-target");
+      if (who) {
+        breakForm.elements["called_by_id"].value = who;
+      }
+      breakForm.requestSubmit();
       return;
     }
     var typeId = shortcuts[key];
