@@ -15,6 +15,7 @@ from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, Checkin
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
+from practice.safety.models import RescreenDue, SafetyScreen, ScreenOverride
 from practice.scripts.models import (
     AssignmentStatus,
     Script,
@@ -63,9 +64,12 @@ __all__ = [
     "RecoveryCode",
     "Report",
     "ReportJob",
+    "RescreenDue",
     "ReviewStatus",
     "Role",
+    "SafetyScreen",
     "ScoreSharingConsent",
+    "ScreenOverride",
     "Script",
     "ScriptAssignment",
     "ScriptObservation",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from practice.accounts.passwords import hash_password
@@ -25,6 +26,8 @@ from practice.models import (
     StaffMember,
     TherapySession,
 )
+from practice.safety.models import SafetyScreen
+from practice.safety.screening import DEFAULT_SCREEN_DAYS, ScreenDecision
 from practice.standalone import create_app
 from tests.databases import fresh_database
 
@@ -214,6 +217,7 @@ def make_case(db):
 
     def factory(counsellor: StaffMember, partners=("Alex", "Sam"), **kw) -> Case:
         n = next(counter)
+        screened = kw.pop("screened", True)
         case = Case(
             reference=kw.pop("reference", f"T-{n:04d}"),
             counsellor=counsellor,
@@ -227,10 +231,51 @@ def make_case(db):
                 Partner(display_name=name, cycle_role=roles[position % 2], position=position)
             )
         db.add(case)
+        db.flush()
+        if screened and case.kind == "couple":
+            screen_partners(db, case, case.opened_on)
         db.commit()
         return case
 
     return factory
+
+
+def screen_partners(
+    db, case: Case, on: date, decision: str = ScreenDecision.JOINT_OK, **items
+) -> list[SafetyScreen]:
+    """Record a safety screen of each partner of ``case`` on ``on`` (HITS all "never" unless
+    ``items`` say otherwise, not afraid): what joint notes need before they can be signed."""
+    answers = {"hurt": 1, "insult": 1, "threaten": 1, "scream": 1, **items}
+    screens = [
+        SafetyScreen(
+            case_id=case.id,
+            partner_id=partner.id,
+            screened_on=on,
+            afraid=False,
+            decision=decision,
+            recorded_by_id=case.counsellor_id,
+            **answers,
+        )
+        for partner in case.partners
+    ]
+    db.add_all(screens)
+    db.flush()
+    return screens
+
+
+def _screened_for(db, case: Case, day: date) -> bool:
+    """Whether every partner of ``case`` has a screen within the default window up to ``day``."""
+    earliest = day - timedelta(days=DEFAULT_SCREEN_DAYS)
+    covered = {
+        partner_id
+        for partner_id, screened_on in db.execute(
+            select(SafetyScreen.partner_id, SafetyScreen.screened_on).where(
+                SafetyScreen.case_id == case.id
+            )
+        )
+        if earliest <= screened_on <= day
+    }
+    return {p.id for p in case.partners} <= covered
 
 
 @pytest.fixture
@@ -241,6 +286,7 @@ def make_session(db):
         if starts_at is None:
             base = datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
             starts_at = base + timedelta(weeks=len(case.sessions))
+        screened = kw.pop("screened", True)
         session = TherapySession(
             case=case,
             starts_at=starts_at,
@@ -249,6 +295,10 @@ def make_session(db):
             **kw,
         )
         db.add(session)
+        day = starts_at.date()
+        if screened and case.kind == "couple" and not _screened_for(db, case, day):
+            # A joint session of a couple is signed only with both partners screened.
+            screen_partners(db, case, min(day, max(case.opened_on, day - timedelta(days=1))))
         db.commit()
         return session
 

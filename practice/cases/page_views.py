@@ -11,16 +11,21 @@ from flask import Blueprint, Response, current_app, render_template
 from practice import audit
 from practice.breaks import queries as break_queries
 from practice.cases import chart_cache, eft
-from practice.cases.scoping import can_edit, case_for_viewer
+from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
+from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
+from practice.safety import operations as safety
+from practice.safety import queries as safety_queries
+from practice.safety import screening
 from practice.scripts import adoption
 from practice.sessions.operations import voided_sessions
 from practice.supervision import panels
 from practice.web import access
+from practice.web.access import Sensitivity
 
 bp = Blueprint("case_page", __name__)
 
@@ -32,6 +37,11 @@ def show(case_id: int):
     case = case_for_viewer(member, case_id)
     progress = case_progress(case)
     digest = chart_cache.progress_digest(progress)
+    # Safety screens: only the counsellor and their supervisor see the panel (its read audited).
+    safety_panel = None
+    if may_read_case(member, case, Sensitivity.SAFETY):
+        safety_panel = safety_queries.case_safety(case, safety.local_day(utcnow()))
+        audit.record("safety_status_viewed", obj=case)
     audit.record("case_viewed", obj=case)
     return render_template(
         "practice/cases/show.html",
@@ -52,6 +62,8 @@ def show(case_id: int):
         checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
         break_local=break_queries.local,
+        safety_panel=safety_panel,
+        safety_screening=screening,
     )
 
 

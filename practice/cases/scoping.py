@@ -18,14 +18,27 @@ from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.core.errors import NotFound
 from practice.sessions.models import TherapySession
+from practice.web.access import Sensitivity, may_read
 
 
-def case_for_viewer(member: StaffMember, case_id: int) -> Case:
-    """The case if ``member`` may see it. Raises NotFound otherwise."""
+def case_for_viewer(
+    member: StaffMember, case_id: int, sensitivity: Sensitivity = Sensitivity.CASE
+) -> Case:
+    """The case if ``member`` may see it. Raises NotFound otherwise. For data more sensitive
+    than the case itself (``Sensitivity.SAFETY``), answers 403 to anyone in scope who may not
+    read it (``access.may_read``: an administrator, a supervisor of someone else)."""
     case = db.scalar(visible_cases(member).where(Case.id == case_id))
     if case is None:
         raise NotFound()
+    if not may_read(member, case.counsellor, sensitivity):
+        abort(403)
     return case
+
+
+def may_read_case(member: StaffMember, case: Case, sensitivity: Sensitivity) -> bool:
+    """Whether ``member``, who may see ``case``, may also read its data of ``sensitivity``
+    (what the case page shows of the safety screens)."""
+    return may_read(member, case.counsellor, sensitivity)
 
 
 def case_for_editor(member: StaffMember, case_id: int) -> Case:

@@ -11,7 +11,7 @@ from practice import audit
 from practice.accounts import operations as accounts
 from practice.accounts.models import Account, StaffMember
 from practice.accounts.reauth import confirm_password
-from practice.api.errors import ApiError
+from practice.api.errors import ApiError, refused
 from practice.api.routing import ID, body, bp, created, operation, page_body, paginate, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import (
@@ -22,6 +22,7 @@ from practice.cases.scoping import (
 )
 from practice.core.database import db
 from practice.core.settings import state
+from practice.safety.operations import ScreenMissing
 from practice.sessions import operations
 from practice.sessions.models import TherapySession
 from practice.sessions.operations import NOTE_FIELDS, NoteConflict, SessionDetails
@@ -160,7 +161,11 @@ def _conflict(therapy_session: TherapySession) -> ApiError:
     tag="Sessions",
     description=(
         "Only the case's counsellor, with their password. A signed note never changes; later "
-        "corrections are addenda. A wrong password is refused with 403."
+        "corrections are addenda. A wrong password is refused with 403. A joint note (both "
+        "partners of a couple attended) needs a safety screen of each partner within the "
+        "practice's window (90 days) before the session and no rescreen due: else refused "
+        "(409; the field `override_reason` lists why) unless `override_reason` says why it "
+        "is signed anyway."
     ),
     body=SignSchema,
     returns=SessionSchema,
@@ -175,9 +180,16 @@ def session_sign(session_id: int):
         audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
         raise ApiError(403, "password_incorrect", "That password is not right; nothing was signed.")
     try:
-        operations.sign_note(therapy_session, member, expected_version=data.get("version"))
+        operations.sign_note(
+            therapy_session,
+            member,
+            expected_version=data.get("version"),
+            override_reason=data.get("override_reason"),
+        )
     except NoteConflict:
         raise _conflict(therapy_session) from None
+    except ScreenMissing as refusal:
+        raise refused(str(refusal), {"override_reason": refusal.problems}) from None
     return saved(_session_body(therapy_session))
 
 

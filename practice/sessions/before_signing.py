@@ -6,6 +6,11 @@ an active script of a partner who attended, and an empty part of the DAP note. N
 refuses signing (a note may be signed with nothing else recorded); the counsellor confirms that
 they read the list, then signs.
 
+One thing does refuse signing, and the sign page lists it above the rest: a joint note (both
+partners of a couple attended) without a current safety screen of each partner, or with a
+rescreen due (``practice.safety.screening.joint_signing_problems``, checked again by
+``sign_note``); the counsellor screens them, or signs with a reason their supervisor is shown.
+
 Pure: no Flask, no database. The sign page gathers the facts and calls ``missing_before_signing``.
 """
 

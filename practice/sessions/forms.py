@@ -31,6 +31,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from practice.cases import eft
 from practice.cases.models import Partner
+from practice.safety.screening import MAX_OVERRIDE_REASON
 from practice.sessions.models import Modality
 from practice.sessions.operations import (
     MAX_ADDENDUM_LENGTH,
@@ -41,7 +42,7 @@ from practice.sessions.operations import (
     max_note_length,
 )
 from practice.web.autosave import PayloadError
-from practice.web.forms import NUL_MESSAGE, PracticeForm
+from practice.web.forms import NUL_MESSAGE, PracticeForm, refuse_nul, strip_whitespace
 
 MODALITY_CHOICES = [
     SelectChoice(Modality.IN_PERSON.value, "In person"),
@@ -177,6 +178,12 @@ class SignForm(PracticeForm):
     )
     # Asked only when the page lists something missing (``before_signing``).
     confirm_missing = BooleanField("I have read what is missing above and sign the note as it is")
+    # Asked only when a joint note lacks a current safety screen (``practice.safety``).
+    override_reason = TextAreaField(
+        "Reason to sign without a current safety screen (your supervisor is told)",
+        filters=[strip_whitespace, refuse_nul],
+        validators=[Length(max=MAX_OVERRIDE_REASON)],
+    )
     # The version of the note shown: a note changed meanwhile is not signed unread.
     version = IntegerField(
         widget=HiddenInput(),

@@ -28,6 +28,8 @@ from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.signals import attendance_changed, case_record_changed, note_signed
 from practice.core.unit_of_work import atomic
+from practice.safety import operations as safety
+from practice.safety.screening import check_override_reason
 from practice.sessions import signed_notes
 from practice.sessions.models import Addendum, Modality, NoteStatus, ReviewStatus, TherapySession
 from practice.sessions.signed_notes import NOTE_FIELDS, require_draft
@@ -293,13 +295,20 @@ def note_intact_audited(therapy_session: TherapySession, where: str) -> bool | N
 
 @atomic
 def sign_note(
-    therapy_session: TherapySession, member: StaffMember, expected_version: int | None = None
+    therapy_session: TherapySession,
+    member: StaffMember,
+    expected_version: int | None = None,
+    override_reason: str | None = None,
 ) -> TherapySession:
     """Sign a draft note as its counsellor, locking it; emits ``note_signed``.
 
     The caller has confirmed the password. With ``expected_version``, only the note as the signer
-    read it is signed. Raises SessionError for a signed or empty note, or a signer who is not the
-    case's counsellor; NoteConflict if the note changed since it was read.
+    read it is signed. A joint note (both partners of a couple attended) needs a current safety
+    screen of each partner and no rescreen due (``practice.safety.screening``), or an
+    ``override_reason``, recorded and flagged to the supervisor. Raises SessionError for a
+    signed or empty note, or a signer who is not the case's counsellor; ScreenMissing for a
+    joint note without current screens (SessionError for an override reason that is too long);
+    NoteConflict if the note changed since it was read.
     """
     require_draft(therapy_session)
     if expected_version is not None:
@@ -308,6 +317,14 @@ def sign_note(
         raise SessionError("Only the case's counsellor can sign this note.")
     if not any((getattr(therapy_session, name) or "").strip() for name in NOTE_FIELDS):
         raise SessionError("The note is empty. Write the note before signing it.")
+    screen_problems = safety.joint_signing_problems(therapy_session)
+    if screen_problems:
+        if not (override_reason or "").strip():
+            raise safety.ScreenMissing(screen_problems)
+        try:
+            override_reason = check_override_reason(override_reason)
+        except ValueError as error:
+            raise SessionError(str(error), fields={"override_reason": str(error)}) from None
     therapy_session.status = NoteStatus.SIGNED
     therapy_session.signed_by_id = member.id
     # Whole seconds, so the seal's timestamp reads back identically on every database.
@@ -317,6 +334,8 @@ def sign_note(
         ReviewStatus.PENDING if member.supervisor_id is not None else ReviewStatus.NOT_REQUIRED
     )
     _flush_versioned(therapy_session)
+    if screen_problems:
+        safety.record_override(therapy_session, member, override_reason, screen_problems)
     audit.record(
         "note_signed", obj=therapy_session, detail={"review_status": therapy_session.review_status}
     )

@@ -23,6 +23,7 @@ from practice.cases.operations import (
     MAX_PARTNERS,
 )
 from practice.cases.schemas import PartnerSchema
+from practice.safety.screening import MAX_OVERRIDE_REASON
 from practice.sessions.models import Modality, NoteStatus, ReviewStatus
 from practice.sessions.operations import MAX_DURATION, MIN_DURATION
 
@@ -117,3 +118,14 @@ class SessionUpdateSchema(In):
 class SignSchema(In):
     password = Text(min_length=1, max_length=MAX_PASSWORD_LENGTH, required=True)
     version = version_field(metadata={"description": "Sign only the note as read at this version."})
+    override_reason = Text(
+        min_length=1,
+        max_length=MAX_OVERRIDE_REASON,
+        metadata={
+            "description": (
+                "Only for a joint note without a current safety screen of each partner (or "
+                "with a rescreen due): why it is signed anyway. Recorded and flagged to the "
+                "supervisor."
+            )
+        },
+    )

@@ -19,6 +19,7 @@ from practice.cases.models import CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.measures.queries import session_csi4
+from practice.safety import operations as safety
 from practice.scripts.adoption import ABSENT
 from practice.scripts.operations import open_assignments
 from practice.scripts.queries import session_levels
@@ -246,10 +247,15 @@ def sign(session_id: int):
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = SignForm(data={"version": therapy_session.version})
     missing = _missing_before_signing(therapy_session)
+    screen_problems = safety.joint_signing_problems(therapy_session)
     if form.validate_on_submit():
         if missing and not form.confirm_missing.data:
             form.confirm_missing.errors.append(
                 "Tick this box to sign with what is listed missing, or record it first."
+            )
+        elif screen_problems and not form.override_reason.data:
+            form.override_reason.errors.append(
+                "Screen each partner first, or give a reason to sign without a current screen."
             )
         elif not confirm_password(form.password.data):
             audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
@@ -257,7 +263,12 @@ def sign(session_id: int):
         else:
             try:
                 with refusal_shown_on(form):
-                    operations.sign_note(therapy_session, member, form.version.data)
+                    operations.sign_note(
+                        therapy_session,
+                        member,
+                        form.version.data,
+                        override_reason=form.override_reason.data if screen_problems else None,
+                    )
                     flash("Note signed. Later corrections are addenda.", "success")
                     return redirect(url_for(".show", session_id=therapy_session.id))
             except Conflict:
@@ -268,7 +279,16 @@ def sign(session_id: int):
                     "Read it again below, then sign."
                 )
     note = operations.note_fields(therapy_session)
-    return _render("sign.html", therapy_session, "sign", note=note, form=form, missing=missing)
+    return _render(
+        "sign.html",
+        therapy_session,
+        "sign",
+        note=note,
+        form=form,
+        missing=missing,
+        screen_problems=screen_problems,
+        screen_days=safety.screen_days(),
+    )
 
 
 def _missing_before_signing(therapy_session: TherapySession) -> list[Missing]:

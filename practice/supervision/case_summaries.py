@@ -110,6 +110,11 @@ class CaseSummary:
     # The case's breaks (each episode by its chosen account), oldest first: those the break flag
     # may look at (``practice.breaks.queries.flag_lookback``).
     breaks: tuple[BreakFacts, ...] = ()
+    # Safety (only in summaries for the case's counsellor and their supervisor): the days the
+    # open rescreens fell due, and the days of joint notes signed without a current screen
+    # that the supervisor has not co-signed yet.
+    rescreens_due: tuple[date, ...] = ()
+    screen_overrides: tuple[date, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

@@ -23,9 +23,10 @@ from practice.cases.queries import visible_cases
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.safety.models import RescreenDue, ScreenOverride
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
-from practice.sessions.models import NoteStatus, TherapySession
+from practice.sessions.models import NoteStatus, ReviewStatus, TherapySession
 from practice.supervision.case_summaries import (
     AssignmentSummary,
     CaseSummary,
@@ -50,7 +51,7 @@ class ActiveCase:
 
 
 def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
-    """Every active case ``member`` may see, with its summary, in nine statements.
+    """Every active case ``member`` may see, with its summary, in eleven statements.
 
     Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
     their supervisees', an admin every case.
@@ -66,10 +67,16 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
             Case.eft_stage,
             Case.counsellor_id,
             counsellor.display_name,
+            counsellor.supervisor_id,
         )
         .join(counsellor, counsellor.id == Case.counsellor_id)
     )
     cases = db.execute(query).all()
+    # Safety flags only where the member may read the screens: their own cases, their
+    # supervisees' (``Sensitivity.SAFETY``), never an administrator's view of everyone's.
+    safety_readable = [
+        row[0] for row in cases if member.id in (row.counsellor_id, row.supervisor_id)
+    ]
     # The ids themselves, not the scope's subquery: its OR over the supervisees makes
     # PostgreSQL overestimate it tenfold and scan every moment of the practice.
     visible = [row[0] for row in cases]
@@ -79,8 +86,9 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
     scripts = _assignments(visible, numbers)
     readings = _csi4_readings(numbers)
     breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
+    dues, overrides = _safety(safety_readable)
     found = []
-    for case_id, reference, opened_on, eft_stage, counsellor_id, counsellor_name in cases:
+    for case_id, reference, opened_on, eft_stage, counsellor_id, counsellor_name, _ in cases:
         loads = sessions.get(case_id, [])
         summary = CaseSummary(
             opened_on=opened_on,
@@ -90,6 +98,8 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
             assignments=tuple(scripts.get(case_id, ())),
             csi4=tuple(readings.get(case_id, ())),
             breaks=tuple(sorted(breaks.get(case_id, ()), key=lambda b: b.called_at)),
+            rescreens_due=tuple(dues.get(case_id, ())),
+            screen_overrides=tuple(overrides.get(case_id, ())),
         )
         found.append(
             ActiveCase(
@@ -103,6 +113,30 @@ def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> 
             )
         )
     return found
+
+
+def _safety(readable: list[int]) -> tuple[dict[int, list[date]], dict[int, list[date]]]:
+    """Per case: the days its open rescreens fell due, and the days of its joint notes signed
+    without a current screen and not yet co-signed (two statements)."""
+    dues: dict[int, list[date]] = defaultdict(list)
+    overrides: dict[int, list[date]] = defaultdict(list)
+    for case_id, due_since in db.execute(
+        select(RescreenDue.case_id, RescreenDue.due_since).where(
+            RescreenDue.case_id.in_(readable), RescreenDue.closed_by_screen_id.is_(None)
+        )
+    ):
+        dues[case_id].append(due_since.date())
+    for case_id, starts_at in db.execute(
+        select(ScreenOverride.case_id, TherapySession.starts_at)
+        .join(TherapySession, TherapySession.id == ScreenOverride.session_id)
+        .where(
+            ScreenOverride.case_id.in_(readable),
+            TherapySession.review_status != ReviewStatus.COSIGNED,
+            TherapySession.voided_at.is_(None),
+        )
+    ):
+        overrides[case_id].append(starts_at.date())
+    return dues, overrides
 
 
 def _drafts(visible: list[int], now: datetime) -> dict[int, list[DraftNote]]:

@@ -41,6 +41,8 @@ from practice.supervision.case_summaries import (
 SEVERE_DISTRESS = "severe_distress"
 CSI4_DETERIORATION = "csi4_deterioration"
 CSI4_SLIDE = "csi4_slide"
+RESCREEN_DUE = "rescreen_due"
+SCREEN_OVERRIDE = "screen_override"
 NO_RECENT_SESSION = "no_recent_session"
 DEESCALATION_WORSENING = "deescalation_worsening"
 NO_DEESCALATION = "no_deescalation"
@@ -52,6 +54,8 @@ BREAKS_NOT_RETURNED = "breaks_not_returned"
 FLAG_KINDS: dict[str, str] = {
     SEVERE_DISTRESS: "Severe distress",
     CSI4_DETERIORATION: "CSI-4 deterioration",
+    RESCREEN_DUE: "Safety rescreen due",
+    SCREEN_OVERRIDE: "Signed without safety screen",
     CSI4_SLIDE: "CSI-4 slide",
     NO_RECENT_SESSION: "No recent session",
     DEESCALATION_WORSENING: "De-escalation worsening",
@@ -78,7 +82,8 @@ SEVERITY_MEANINGS: dict[str, str] = {
 }
 # The severity of each kind of flag. Constants, not settings:
 # - urgent: what the partners report about their relationship, judged against the measure's own
-#   norms (a CSI-4 far below the cut-off, a fall beyond measurement error from the baseline);
+#   norms (a CSI-4 far below the cut-off, a fall beyond measurement error from the baseline),
+#   and safety before joint work (a rescreen due, a joint note signed without a current screen);
 # - attention: signs that the therapy is stalling or drifting (a reliable loss of gains that
 #   still leaves the partner no worse than at intake, no session for weeks, a worsening or absent
 #   de-escalation in the room), a note left unsigned past the practice's deadline, and breaks
@@ -88,6 +93,8 @@ SEVERITY_MEANINGS: dict[str, str] = {
 SEVERITIES: dict[str, str] = {
     SEVERE_DISTRESS: URGENT,
     CSI4_DETERIORATION: URGENT,
+    RESCREEN_DUE: URGENT,
+    SCREEN_OVERRIDE: URGENT,
     CSI4_SLIDE: ATTENTION,
     NO_RECENT_SESSION: ATTENTION,
     DEESCALATION_WORSENING: ATTENTION,
@@ -234,6 +241,10 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         "first (baseline) total: a reliable deterioration",
         CSI4_SLIDE: f"a partner's latest CSI-4 total is {rci} points or more below their best so "
         "far, though not reliably below their baseline",
+        RESCREEN_DUE: "a partner's safety rescreen is due (a fear answer in a check-in, or a "
+        "threat or contempt moment at the top intensity) and not yet done",
+        SCREEN_OVERRIDE: "a joint note was signed without a current safety screen of each "
+        "partner (with the counsellor's reason), until the supervisor co-signs it",
         NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more",
         DEESCALATION_WORSENING: "the de-escalation share's trend over the last "
         f"{t.trend_window} sessions that have one is worsening (a slope below "
@@ -261,6 +272,8 @@ def describe_since(t: Thresholds) -> dict[str, str]:
         "below their baseline",
         CSI4_SLIDE: "the reading from which the partner's total has stayed reliably below "
         "their best so far",
+        RESCREEN_DUE: "the day the oldest open rescreen fell due",
+        SCREEN_OVERRIDE: "the day of the oldest such note not yet co-signed",
         NO_RECENT_SESSION: "the last session (or the case's opening, if it has none)",
         DEESCALATION_WORSENING: "the session at which the trend turned worsening",
         NO_DEESCALATION: "the first session of the run without a de-escalating moment",
@@ -471,6 +484,34 @@ def breaks_flag(summary: CaseSummary, now: datetime, t: Thresholds) -> Flag | No
     return Flag(BREAKS_NOT_RETURNED, found.reason, found.since.date())
 
 
+def rescreen_due_flag(due_days: Sequence[date]) -> Flag | None:
+    """A safety rescreen due and not yet done; since the oldest fell due. Words without
+    clinical detail: the reason is on the case's safety page, for its readers only."""
+    if not due_days:
+        return None
+    oldest = min(due_days)
+    count = len(due_days)
+    reason = f"a safety rescreen is due since {day(oldest)}"
+    if count > 1:
+        reason = f"{count} safety rescreens are due, the oldest since {day(oldest)}"
+    return Flag(RESCREEN_DUE, reason, oldest)
+
+
+def screen_override_flag(override_days: Sequence[date]) -> Flag | None:
+    """Joint notes signed without a current safety screen, not yet co-signed; since the oldest."""
+    if not override_days:
+        return None
+    oldest = min(override_days)
+    if len(override_days) == 1:
+        reason = f"the joint note of {day(oldest)} was signed without a current safety screen"
+    else:
+        reason = (
+            f"{len(override_days)} joint notes signed without a current safety screen, "
+            f"the oldest from {day(oldest)}"
+        )
+    return Flag(SCREEN_OVERRIDE, reason, oldest)
+
+
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, most severe first (then in the order of ``FLAG_KINDS``).
 
@@ -480,6 +521,8 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
     flags: list[Flag | None] = [
         *severe_distress_flags(summary.csi4, thresholds),
         *csi4_change_flags(summary.csi4, thresholds),
+        rescreen_due_flag(summary.rescreens_due),
+        screen_override_flag(summary.screen_overrides),
         no_recent_session_flag(summary, now.date(), thresholds),
         deescalation_worsening_flag(summary.sessions),
         no_deescalation_flag(summary.sessions, thresholds),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeVar
 
 from flask import abort, current_app, g, has_request_context, request
@@ -33,12 +34,27 @@ class ReadOnlyTokenRefused(Forbidden):
     )
 
 
+class Sensitivity(StrEnum):
+    """How sensitive the case data a route shows is, and so who of those who may see the case
+    may read it (``practice.cases.scoping.case_for_viewer``).
+
+    ``CASE``: everyone in the case's scope (its counsellor, their supervisor, administrators).
+    ``SAFETY``: the case's counsellor and their supervisor only (safety screens); anyone else
+    in scope, administrators included, is answered 403.
+    """
+
+    CASE = "case"
+    SAFETY = "safety"
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Whether a route needs a signed-in staff member, and which roles it admits."""
+    """Whether a route needs a signed-in staff member, which roles it admits, and how
+    sensitive the case data it shows is."""
 
     public: bool = False
     roles: frozenset[str] = frozenset()
+    sensitivity: Sensitivity = Sensitivity.CASE
 
 
 def _declare(policy: Policy) -> Callable[[F], F]:
@@ -62,6 +78,24 @@ def staff(view: F) -> F:
 def roles(*allowed: Role) -> Callable[[F], F]:
     """Only active staff members holding one of ``allowed``."""
     return _declare(Policy(roles=frozenset(allowed)))
+
+
+def sensitive(level: Sensitivity) -> Callable[[F], F]:
+    """Any active staff member, reading case data of ``level``: the view loads its case with
+    ``case_for_viewer(member, case_id, level)``, which admits only that level's readers."""
+    return _declare(Policy(sensitivity=level))
+
+
+def may_read(member: StaffMember, counsellor: StaffMember, level: Sensitivity) -> bool:
+    """Whether ``member``, who may see a case of ``counsellor``, may read its data of ``level``.
+
+    Safety data: the case's own counsellor and the counsellor's supervisor, whatever their role.
+    """
+    if level == Sensitivity.CASE:
+        return True
+    return member.id == counsellor.id or (
+        counsellor.supervisor_id is not None and member.id == counsellor.supervisor_id
+    )
 
 
 def policy_of(endpoint: str | None) -> Policy | None:

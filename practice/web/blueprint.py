@@ -28,6 +28,9 @@ from practice.moments import views as moment_views
 from practice.reporting import api as report_api
 from practice.reporting import job_views, prerender, queue
 from practice.reporting import views as report_views
+from practice.safety import api as safety_api
+from practice.safety import operations as safety_operations
+from practice.safety import views as safety_views
 from practice.scripts import api as script_api
 from practice.scripts import views as script_views
 from practice.sessions import api as session_api
@@ -59,6 +62,8 @@ blueprint.after_request(security_headers)
 # on the report queue once the request has committed them.
 blueprint.teardown_request(queue.enqueue_requested)
 prerender.connect_signals()
+# A threat or contempt moment at the top intensity makes a rescreen due.
+safety_operations.connect_signals()
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)
 blueprint.context_processor(supervision_panels.comment_badge)
@@ -72,6 +77,7 @@ API_ROUTES = (
     script_api,
     measure_api,
     checkin_api,
+    safety_api,
     report_api,
     caseload_api,
 )
@@ -90,6 +96,7 @@ for area in (
     measure_views,
     checkin_views,
     checkin_public_views,
+    safety_views,
     report_views,
     job_views,
     supervision_views,

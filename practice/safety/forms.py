@@ -1,0 +1,52 @@
+"""The safety screen form: one partner at a time, taken alone (HITS, the fear question, the
+decision and the day)."""
+
+from __future__ import annotations
+
+from wtforms import DateField, RadioField, SubmitField
+from wtforms.validators import InputRequired
+
+from practice.safety.screening import (
+    DECISION_LABELS,
+    FEAR_QUESTION,
+    HITS_ANSWERS,
+    HITS_ITEMS,
+    HITS_QUESTIONS,
+)
+from practice.web.forms import PracticeForm
+
+
+def _hits_item(name: str) -> RadioField:
+    return RadioField(
+        HITS_QUESTIONS[name],
+        choices=[(value, f"{value} · {label}") for value, label in HITS_ANSWERS.items()],
+        coerce=int,
+        validators=[InputRequired(message="Choose how often, from 1 (never) to 5.")],
+    )
+
+
+class ScreenForm(PracticeForm):
+    """One partner's safety screen."""
+
+    screened_on = DateField(
+        "Screened on", validators=[InputRequired(message="Enter the day of the screen.")]
+    )
+    hurt = _hits_item("hurt")
+    insult = _hits_item("insult")
+    threaten = _hits_item("threaten")
+    scream = _hits_item("scream")
+    afraid = RadioField(
+        FEAR_QUESTION,
+        choices=[("no", "No"), ("yes", "Yes")],
+        validators=[InputRequired(message="Answer the fear question.")],
+    )
+    decision = RadioField(
+        "Decision",
+        choices=[(value.value, label) for value, label in DECISION_LABELS.items()],
+        validators=[InputRequired(message="Choose what the screen decided.")],
+    )
+    submit = SubmitField("Record the screen")
+
+    def items(self) -> list[int]:
+        """The four HITS answers in order (hurt, insult, threaten, scream)."""
+        return [self[name].data for name in HITS_ITEMS]
