@@ -105,6 +105,8 @@ def test_bad_thresholds_are_refused_with_the_key_named(key, value):
 def test_every_kind_has_its_documented_severity():
     assert flags.SEVERITY_ORDER == ("urgent", "attention", "info")
     assert flags.SEVERITIES == {
+        "rescreen_due": "urgent",
+        "screen_override": "urgent",
         "severe_distress": "urgent",
         "csi4_deterioration": "urgent",
         "csi4_slide": "attention",
