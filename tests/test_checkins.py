@@ -375,3 +375,50 @@ def test_neither_the_client_report_nor_the_other_partner_sees_a_check_in(app, db
             )
             for words in (FEAR_QUESTION, "afraid", "check-in", "Check-in", "77"):
                 assert words not in html, (audience, words)
+
+
+# --- What a check-in tells the break and safety areas -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("band", "kind"),
+    [("early", "early"), ("within_day", "protective"), ("later", "unreturned")],
+)
+def test_each_return_band_lands_in_the_same_kind_of_break(band, kind):
+    from practice.breaks import rules as break_rules
+
+    for days_ago in (0, 1, 6):
+        called, resumed = rules.break_times(T0, days_ago, band)
+        assert resumed <= T0 and called <= T0 - timedelta(days=days_ago)
+        facts = break_rules.BreakFacts(called_at=called, resumed_at=resumed)
+        assert break_rules.classify(facts, T0) == kind
+    assert rules.break_times(T0, 2, "not_yet") == (T0 - timedelta(days=2), None)
+
+
+def test_a_break_row_without_its_return_is_shown_again_with_the_reason(app, db, case):
+    token, _ = _issue(app, db, case)
+    client = app.test_client()
+    page = client.get(f"/checkin/{token}").get_data(as_text=True)
+    response = client.post(f"/checkin/{token}", data=_form_data(page, break1_outcome=""))
+    assert response.status_code == 400
+    assert "Please say how it went." in response.get_data(as_text=True)
+    assert _count(db, Checkin) == 0
+
+
+def test_breaks_become_the_partners_accounts_and_fear_makes_a_rescreen_due(app, db, case):
+    from practice.breaks.models import BreakAccount
+    from practice.safety.models import RescreenDue
+
+    token, _ = _issue(app, db, case, 1)
+    assert _submit(app.test_client(), token, felt_afraid="yes").status_code == 200
+    checkin = db.scalar(select(Checkin))
+    account = db.scalar(select(BreakAccount))
+    sam = case.partners[1]
+    assert (account.checkin_id, account.told_by_id, account.called_by_id) == (
+        checkin.id,
+        sam.id,
+        sam.id,
+    )
+    assert account.resumed_at - account.called_at == timedelta(hours=2)
+    due = db.scalar(select(RescreenDue))
+    assert (due.partner_id, due.reason) == (sam.id, "checkin_fear")

@@ -20,9 +20,13 @@ from sqlalchemy import func, select, update
 
 from practice import audit
 from practice.accounts.models import StaffMember
+from practice.breaks.models import BreakOutcome as EpisodeOutcome
+from practice.breaks.operations import record_partner_account
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.checkins import rules
 from practice.checkins.models import (
+    BreakCaller,
+    BreakOutcome,
     Checkin,
     CheckinBreak,
     CheckinLink,
@@ -34,6 +38,8 @@ from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
 from practice.measures.models import MeasureResponse
+from practice.safety.operations import mark_rescreen_due
+from practice.safety.screening import RescreenReason
 from practice.scripts.models import AssignmentStatus, ScriptAssignment
 
 # What an audit row shows as the actor of a partner's check-in: nobody signed in.
@@ -320,6 +326,7 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
         db.flush()
         checkin.csi4_response_id = response.id
     db.flush()
+    db.refresh(checkin, ["breaks"])
     audit.record(
         "checkin_received",
         obj=checkin,
@@ -332,5 +339,47 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
 
 
 def _pass_on(case: Case, checkin: Checkin, now: datetime) -> None:
-    """What a check-in tells other areas: the breaks it tells of, and a fear that makes a
-    safety rescreen due. (Wired where those areas exist.)"""
+    """What a check-in tells other areas: each break it tells of becomes this partner's account
+    of a break episode (``practice.breaks``), and a "yes" to the fear question makes a safety
+    rescreen due (``practice.safety``). A break the break rules refuse (one dated before the
+    case opened) stays in the check-in only."""
+    writer = db.get(Partner, checkin.partner_id)
+    others = [p for p in case.partners if p.id != writer.id]
+
+    def who(side: str | None) -> Partner | None:
+        if side is None:
+            return None
+        if side == BreakCaller.ME or not others:
+            return writer
+        return others[0]
+
+    for told in checkin.breaks:
+        called_at, resumed_at = rules.break_times(now, told.days_ago, told.returned)
+        try:
+            record_partner_account(
+                case,
+                writer,
+                called_by=who(told.called_by),
+                called_at=called_at,
+                with_script=bool(told.with_script),
+                flooding=False,
+                heart_rate=None,
+                promised_return_at=None,
+                resumed_at=resumed_at,
+                resumed_by=who(told.resumed_by) if resumed_at is not None else None,
+                with_invitation=bool(told.with_invitation) if resumed_at is not None else False,
+                outcome=_OUTCOMES[told.outcome] if resumed_at is not None else _NOT_RESUMED,
+                checkin_id=checkin.id,
+                actor=None,
+            )
+        except Refused:
+            continue
+    if checkin.felt_afraid:
+        mark_rescreen_due(case, writer, RescreenReason.CHECKIN_FEAR, now, actor=None)
+
+
+_OUTCOMES = {
+    BreakOutcome.CALMER: EpisodeOutcome.RESUMED_CALMER,
+    BreakOutcome.HARDER: EpisodeOutcome.RESUMED_ESCALATED,
+}
+_NOT_RESUMED = EpisodeOutcome.NOT_RESUMED

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # Bytes of randomness in a token: 32 (256 bits), more than the 128 the design asks.
 TOKEN_BYTES = 32
@@ -66,3 +66,31 @@ def corroborates(
 def breaks_told(called_by: list[str | None]) -> int:
     """How many breaks a check-in tells of: the rows with someone named as calling it."""
     return sum(1 for who in called_by if who)
+
+
+# How long after the break a partner's band puts the return, for the break rules, which judge
+# the time between a break and its return (protective: 20 minutes to 24 hours). A check-in
+# asks for the band, not the minute: each band's time is one that falls inside it.
+RETURN_AFTER: dict[str, timedelta | None] = {
+    "early": timedelta(minutes=10),  # "within 20 minutes": early
+    "within_day": timedelta(hours=2),  # "20 minutes to a day": protective
+    "later": timedelta(hours=36),  # "more than a day": not returned within 24 hours
+    "not_yet": None,
+}
+
+
+def break_times(
+    submitted_at: datetime, days_ago: int, returned: str
+) -> tuple[datetime, datetime | None]:
+    """When a break told in a check-in was called and resumed, as the break rules read them:
+    called ``days_ago`` days before the check-in (the same time of day), resumed after its
+    band's time; moved earlier when that return would fall after the check-in was sent.
+
+    Raises KeyError for an unknown band."""
+    after = RETURN_AFTER[returned]
+    called_at = submitted_at - timedelta(days=days_ago)
+    if after is None:
+        return called_at, None
+    if called_at + after > submitted_at:
+        called_at = submitted_at - after
+    return called_at, called_at + after
