@@ -1,0 +1,120 @@
+"""The demo's check-ins: three couples whose partners check in between their last sessions,
+each through their own link, as a partner would (``practice.checkins.operations``).
+
+C-0001 (Maya and Tom) is the showcase: the withdrawer's breaks go from walking out without a
+word and not coming back, to "I need time to process this, but I'm open to talk soon" and a
+return within the day, invited back with "When would be a good time…?"; each confirms the
+other's words at home, and the hardest moments soften. C-0003 improves more slowly; C-0006 is
+stuck: breaks called without the words and not returned to. Nobody answers yes to the fear
+question. One link of C-0001 is still open and one was revoked, so the case page shows each
+state. Deterministic for a seed; written after the rest of the practice.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from practice.cases.models import Case, CycleRole, Partner
+from practice.checkins import operations
+from practice.checkins.operations import BreakAnswer, CheckinAnswers
+from practice.core.database import db
+from practice.sessions.models import TherapySession
+
+# Case reference → how far the couple gets over its check-in rounds (0: stuck, 1: the most).
+STORIES = {"C-0001": 1.0, "C-0003": 0.6, "C-0006": 0.0}
+ROUNDS = 4
+
+
+def add_checkins(rng: random.Random, now: datetime) -> tuple[int, int]:
+    """Add the demo's check-ins (those of the cases in ``STORIES`` that exist at this scale
+    and are active); returns how many, and how many of them hold a CSI-4. Flushes."""
+    count = csi4 = 0
+    for reference, reach in STORIES.items():
+        case = db.scalar(sa.select(Case).where(Case.reference == reference))
+        if case is None or case.status != "active" or len(case.partners) != 2:
+            continue
+        starts = list(
+            db.scalars(
+                sa.select(TherapySession.starts_at)
+                .where(TherapySession.case_id == case.id, TherapySession.voided_at.is_(None))
+                .order_by(TherapySession.starts_at)
+            )
+        )[-(ROUNDS + 1) :]
+        for round_number, started in enumerate(starts[:-1]):
+            progress = reach * round_number / max(1, ROUNDS - 1)
+            sent = started + timedelta(days=3, hours=11)
+            for offset, partner in enumerate(_by_role(case)):
+                issued = started + timedelta(hours=1)
+                token, _link = operations.issue_link(case, partner.id, case.counsellor, issued)
+                answers = _answers(rng, case, partner, progress, round_number)
+                operations.submit_checkin(token, answers, sent + timedelta(minutes=40 * offset))
+                count += 1
+                csi4 += answers.csi4 is not None
+        if reference == "C-0001":
+            _leave_links(case, now)
+    db.flush()
+    return count, csi4
+
+
+def _by_role(case: Case) -> list[Partner]:
+    """The pursuer first, then the withdrawer (the order they check in on the evening)."""
+    return sorted(case.partners, key=lambda p: (p.cycle_role != CycleRole.PURSUER, p.position))
+
+
+def _answers(
+    rng: random.Random, case: Case, partner: Partner, progress: float, round_number: int
+) -> CheckinAnswers:
+    withdrawer = partner.cycle_role == CycleRole.WITHDRAWER
+    pattern = max(0, round(5 - 4 * progress + rng.choice((-1, 0, 0, 1))))
+    hardest = min(10, max(1, round(8 - 5 * progress + rng.choice((-1, 0, 1)))))
+    # The withdrawer calls the break; each tells it from their side.
+    if progress < 0.3:
+        told = BreakAnswer(
+            called_by="me" if withdrawer else "partner",
+            returned="not_yet" if progress == 0 else "later",
+            with_script=False,
+            days_ago=2,
+            resumed_by=None if progress == 0 else ("me" if not withdrawer else "partner"),
+            with_invitation=None if progress == 0 else False,
+            outcome=None if progress == 0 else "harder",
+        )
+    else:
+        told = BreakAnswer(
+            called_by="me" if withdrawer else "partner",
+            returned="within_day",
+            with_script=True,
+            days_ago=2,
+            resumed_by="partner" if withdrawer else "me",
+            with_invitation=True,
+            outcome="calmer",
+        )
+    scripts = {
+        assignment.id: (progress >= 0.3, progress >= 0.5)
+        for assignment in operations.assignments_to_ask(case.id)
+    }
+    csi4 = None
+    if (round_number + 1) % 4 == 0:
+        base = 2 + round(2 * progress)
+        csi4 = [min(6, base + 1), base, base, min(5, base)]
+    return CheckinAnswers(
+        pattern_count=pattern,
+        hardest_moment=hardest,
+        felt_afraid=False,
+        breaks=[told],
+        scripts=scripts,
+        csi4=csi4,
+    )
+
+
+def _leave_links(case: Case, now: datetime) -> None:
+    """An open link for the pursuer, issued the day before, and a revoked one for the other."""
+    pursuer, withdrawer = _by_role(case)
+    operations.issue_link(case, pursuer.id, case.counsellor, now - timedelta(days=1))
+    _token, link = operations.issue_link(
+        case, withdrawer.id, case.counsellor, now - timedelta(days=2)
+    )
+    link.revoked_at = now - timedelta(days=1, hours=20)
+    link.revoked_by_id = case.counsellor_id
