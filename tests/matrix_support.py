@@ -82,6 +82,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "script_id": ("script",),
     "link_id": ("checkin link",),
     "token": ("checkin token",),
+    "partner_id": ("partner",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -129,6 +130,11 @@ CLASSES: dict[str, dict[str, str]] = {
     "own": _outcomes(HIDE, owner=ALLOW),
     # A's report batch: A and admins (who run batches across the practice).
     "own or admin": _outcomes(HIDE, owner=ALLOW, admin=ALLOW),
+    # A case's safety screens (``Sensitivity.SAFETY``): read by A and A's supervisor only;
+    # an admin, who may read the case, is refused; everyone else sees nothing.
+    "safety": _outcomes(FORBID, owner=ALLOW, their_supervisor=ALLOW, **_OTHER),
+    # Recording a screen: A alone; A's supervisor and admins are refused.
+    "safety edit": _outcomes(FORBID, owner=ALLOW, **_OTHER),
     # The API's catch-all for URLs no route answers.
     "unrouted": _outcomes(HIDE),
 }
@@ -216,6 +222,8 @@ ACCESS: dict[str, str] = {
     "practice.audit_log.index": "admin",
     "practice.audit_log.export_csv": "admin",
     "practice.case_export.export": "export",
+    "practice.safety.case_screens": "safety",
+    "practice.safety.screen_partner": "safety edit",
     # One's own account: the password and the second sign-in step.
     "practice.security.login_code": "public",
     "practice.security.account": "staff",
@@ -250,6 +258,8 @@ ACCESS: dict[str, str] = {
     "practice.api.score_consents_list": "read",
     "practice.api.score_consent_give": "edit",
     "practice.api.score_consent_withdraw": "edit",
+    "practice.api.safety_screens_list": "safety",
+    "practice.api.safety_screen_create": "safety edit",
     "practice.api.observations_list": "read",
     "practice.api.observations_put": "edit",
     "practice.api.assignments_list": "read",
@@ -282,6 +292,10 @@ def access_class(endpoint: str, method: str) -> str:
     if declared == "read/edit":
         return "edit" if method in UNSAFE_METHODS else "read"
     return declared
+
+
+# Classes whose routes read case data of ``Sensitivity.SAFETY`` (their policy says so).
+SAFETY_CLASSES = ("safety", "safety edit")
 
 
 class UnmappedVariable(LookupError):
@@ -464,11 +478,15 @@ def urls_for(app: Flask, rule: Rule, scenario: Scenario) -> list[tuple[str, str]
     variables = sorted(rule.arguments - set(rule.defaults or {}))
     if not variables:
         return [("-", _build(rule, {}))]
+    for name in variables:
+        if name not in VARIABLES:
+            raise UnmappedVariable(f"{rule.rule} ({rule.endpoint}): no object for <{name}>")
     if len(variables) > 1:
-        raise UnmappedVariable(f"{rule.rule}: more than one variable; extend urls_for")
+        # A case and one of its own objects (a partner): each variable's first object.
+        kinds = {name: VARIABLES[name][0] for name in variables}
+        values = {name: scenario.value(kind) for name, kind in kinds.items()}
+        return [(" + ".join(kinds.values()), _build(rule, values))]
     name = variables[0]
-    if name not in VARIABLES:
-        raise UnmappedVariable(f"{rule.rule} ({rule.endpoint}): no object for <{name}>")
     return [(kind, _build(rule, {name: scenario.value(kind)})) for kind in VARIABLES[name]]
 
 

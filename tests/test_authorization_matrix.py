@@ -31,6 +31,7 @@ from tests.matrix_support import (
     OTHER_COUNSELLOR,
     OTHER_SUPERVISOR,
     REFERENCE_BYTES,
+    SAFETY_CLASSES,
     UNSAFE_METHODS,
     access_class,
     build_scenario,
@@ -95,6 +96,9 @@ def test_the_access_table_matches_the_declared_policies(app, app_context):
                 problems.append(f"{rule.endpoint}: roles {sorted(policy.roles)} vs {declared}")
         elif policy.roles:  # the other classes admit any staff member; scoping does the rest
             problems.append(f"{rule.endpoint}: roles {sorted(policy.roles)} vs {declared}")
+        sensitive = policy.sensitivity == access.Sensitivity.SAFETY
+        if sensitive != (declared in SAFETY_CLASSES):
+            problems.append(f"{rule.endpoint}: sensitivity {policy.sensitivity} vs {declared}")
     assert problems == []
 
 

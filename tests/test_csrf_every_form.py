@@ -46,6 +46,8 @@ USER_OF_CLASS = {
     "own": OWNER,
     "own or admin": OWNER,
     "unrouted": OWNER,
+    "safety": OWNER,
+    "safety edit": OWNER,
 }
 
 

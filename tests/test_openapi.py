@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 45
+    assert len(documented) == 47
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -208,6 +208,15 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "GET", "/cases/{case_id}/checkin-links", case_id=case_id)
     api.call(c, "POST", "/checkin-links/{link_id}/revoke", link_id=link["id"])
     api.call(c, "GET", "/cases/{case_id}/checkins", case_id=case_id)
+    screen = {
+        "partner_id": partner_id,
+        "screened_on": "2026-01-11",
+        "items": [1, 2, 1, 1],
+        "afraid": False,
+        "decision": "joint_ok",
+    }
+    api.call(c, "POST", "/cases/{case_id}/safety-screens", screen, case_id=case_id)
+    api.call(c, "GET", "/cases/{case_id}/safety-screens", case_id=case_id)
     retire = {"session_id": session_id}
     api.call(c, "POST", "/assignments/{assignment_id}/retire", retire, assignment_id=assignment_id)
 

@@ -33,6 +33,7 @@ from practice.models import (
     session_attendance,
 )
 from practice.records import retention
+from practice.safety.models import RescreenDue, SafetyScreen, ScreenOverride
 
 # Every table holding rows of a case, and how to count a case's rows in it.
 CASE_TABLES = {
@@ -67,6 +68,15 @@ CASE_TABLES = {
         CommentRead.comment_id.in_(ids["comment"])
     ),
     "practice_report": lambda ids: select(Report.id).where(Report.case_id.in_(ids["case"])),
+    "practice_safety_screen": lambda ids: select(SafetyScreen.id).where(
+        SafetyScreen.case_id.in_(ids["case"])
+    ),
+    "practice_rescreen_due": lambda ids: select(RescreenDue.id).where(
+        RescreenDue.case_id.in_(ids["case"])
+    ),
+    "practice_screen_override": lambda ids: select(ScreenOverride.id).where(
+        ScreenOverride.case_id.in_(ids["case"])
+    ),
 }
 
 
@@ -116,6 +126,20 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 audience="referrer",
                 given_on=date(2010, 1, 6),
                 recorded_by_id=counsellor.id,
+            )
+        )
+        # make_case and make_session screened both partners; a rescreen and an override too.
+        db.add(
+            RescreenDue(
+                case_id=case.id,
+                partner_id=case.partners[0].id,
+                reason="checkin_fear",
+                due_since=datetime(2010, 1, 7, tzinfo=UTC),
+            )
+        )
+        db.add(
+            ScreenOverride(
+                case_id=case.id, session_id=session.id, reason="r", signed_by_id=counsellor.id
             )
         )
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")

@@ -26,6 +26,7 @@ from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
 from practice.reporting.models import Report, ReportJob
+from practice.safety.models import RescreenDue, SafetyScreen, ScreenOverride
 from practice.scripts.models import ScriptAssignment, ScriptObservation
 from practice.sessions.models import Addendum, TherapySession, session_attendance
 from practice.supervision.models import CommentRead, SupervisionComment
@@ -111,6 +112,15 @@ def purge_case(case_id: int, years: int) -> Purged:
         delete(ScoreSharingConsent).where(
             (ScoreSharingConsent.case_id == case_id)
             | ScoreSharingConsent.partner_id.in_(partner_ids)
+        ),
+        delete(RescreenDue).where(
+            (RescreenDue.case_id == case_id) | RescreenDue.partner_id.in_(partner_ids)
+        ),
+        delete(ScreenOverride).where(
+            (ScreenOverride.case_id == case_id) | ScreenOverride.session_id.in_(therapy_session_ids)
+        ),
+        delete(SafetyScreen).where(
+            (SafetyScreen.case_id == case_id) | SafetyScreen.partner_id.in_(partner_ids)
         ),
         delete(Moment).where(Moment.session_id.in_(therapy_session_ids)),
         delete(Addendum).where(Addendum.session_id.in_(therapy_session_ids)),

@@ -20,7 +20,7 @@ _WHO = (
 )
 
 
-def _screen_body(screen: SafetyScreen) -> dict:
+def _screen_values(screen: SafetyScreen) -> dict:
     values = {
         name: getattr(screen, name)
         for name in (
@@ -35,7 +35,11 @@ def _screen_body(screen: SafetyScreen) -> dict:
             "recorded_at",
         )
     }
-    return SafetyScreenSchema().dump({**values, "positive": screening.hits_positive(screen.total)})
+    return {**values, "positive": screening.hits_positive(screen.total)}
+
+
+def _screen_body(screen: SafetyScreen) -> dict:
+    return SafetyScreenSchema().dump(_screen_values(screen))
 
 
 @bp.route(f"/cases/<{ID}:case_id>/safety-screens")
@@ -52,7 +56,7 @@ def _screen_body(screen: SafetyScreen) -> dict:
 )
 def safety_screens_list(case_id: int, args: dict):
     case = case_for_viewer(access.current_staff(), case_id, Sensitivity.SAFETY)
-    screens = [_screen_body(screen) for screen in operations.screens_of_case(case.id)]
+    screens = [_screen_values(screen) for screen in operations.screens_of_case(case.id)]
     rows, total = paginate_list(screens, args)
     payload = page_body(rows, total, args)
     payload["open_rescreens"] = [

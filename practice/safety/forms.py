@@ -4,6 +4,7 @@ decision and the day)."""
 from __future__ import annotations
 
 from wtforms import DateField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from practice.safety.screening import (
@@ -19,7 +20,9 @@ from practice.web.forms import PracticeForm
 def _hits_item(name: str) -> RadioField:
     return RadioField(
         HITS_QUESTIONS[name],
-        choices=[(value, f"{value} · {label}") for value, label in HITS_ANSWERS.items()],
+        choices=[
+            SelectChoice(value, f"{value} · {label}") for value, label in HITS_ANSWERS.items()
+        ],
         coerce=int,
         validators=[InputRequired(message="Choose how often, from 1 (never) to 5.")],
     )
@@ -37,12 +40,12 @@ class ScreenForm(PracticeForm):
     scream = _hits_item("scream")
     afraid = RadioField(
         FEAR_QUESTION,
-        choices=[("no", "No"), ("yes", "Yes")],
+        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
         validators=[InputRequired(message="Answer the fear question.")],
     )
     decision = RadioField(
         "Decision",
-        choices=[(value.value, label) for value, label in DECISION_LABELS.items()],
+        choices=[SelectChoice(value.value, label) for value, label in DECISION_LABELS.items()],
         validators=[InputRequired(message="Choose what the screen decided.")],
     )
     submit = SubmitField("Record the screen")

@@ -126,6 +126,20 @@ def draft_with_note(client: FlaskClient, token: str) -> tuple[int, int]:
         headers=bearer,
     )
     assert case.status_code == 201, case.get_data(as_text=True)
+    # Each partner screened alone (through the API): a joint note is signed only after.
+    for partner in case.get_json()["partners"]:
+        screened = client.post(
+            f"/practice/api/v1/cases/{case.get_json()['id']}/safety-screens",
+            json={
+                "partner_id": partner["id"],
+                "screened_on": "2026-01-20",
+                "items": [1, 1, 1, 1],
+                "afraid": False,
+                "decision": "joint_ok",
+            },
+            headers=bearer,
+        )
+        assert screened.status_code == 201, screened.get_data(as_text=True)
     session = client.post(
         f"/practice/api/v1/cases/{case.get_json()['id']}/sessions",
         json={"starts_at": "2026-02-03T15:00:00Z"},

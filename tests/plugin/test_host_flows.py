@@ -48,6 +48,19 @@ def test_a_host_user_works_a_case_from_opening_to_report(host):
         partner_ids = [str(i) for i in host_app.db.session.scalars(query)]
     assert len(partner_ids) == 2
 
+    # Screen each partner alone before joint work: a joint note is signed only after.
+    for partner_id in partner_ids:
+        screened = browser.post(
+            f"/practice/cases/{case_id}/safety/partners/{partner_id}/screen",
+            {
+                "screened_on": datetime.now(UTC).date().isoformat(),
+                **dict.fromkeys(("hurt", "insult", "threaten", "scream"), "1"),
+                "afraid": "no",
+                "decision": "joint_ok",
+            },
+        )
+        assert screened.status_code == 302, screened.get_data(as_text=True)
+
     # Record a session starting now, and tag it live (JSON with the page's CSRF header).
     recorded = browser.post(
         f"/practice/cases/{case_id}/sessions/new",
