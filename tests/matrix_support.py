@@ -28,6 +28,8 @@ from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.models import (
     Addendum,
+    BreakAccount,
+    BreakEpisode,
     MeasureResponse,
     Moment,
     MomentType,
@@ -83,6 +85,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "link_id": ("checkin link",),
     "token": ("checkin token",),
     "partner_id": ("partner",),
+    "account_id": ("break account",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -189,6 +192,11 @@ ACCESS: dict[str, str] = {
     "practice.measures.autosave_csi4": "edit",
     # Each partner's consent to share their scores: read with the case, changed by A alone.
     "practice.measures.score_sharing": "read/edit",
+    # A case's breaks: read with the case, recorded and corrected by A alone.
+    "practice.breaks.timeline": "read",
+    "practice.breaks.new": "edit",
+    "practice.breaks.edit": "edit",
+    "practice.breaks.live_break": "edit",
     "practice.reports.index": "read",
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
@@ -260,6 +268,9 @@ ACCESS: dict[str, str] = {
     "practice.api.score_consent_withdraw": "edit",
     "practice.api.safety_screens_list": "safety",
     "practice.api.safety_screen_create": "safety edit",
+    "practice.api.breaks_list": "read",
+    "practice.api.breaks_create": "edit",
+    "practice.api.breaks_update": "edit",
     "practice.api.observations_list": "read",
     "practice.api.observations_put": "edit",
     "practice.api.assignments_list": "read",
@@ -412,7 +423,23 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         issued_by_id=owner.id,
         expires_at=datetime(2099, 1, 1, tzinfo=UTC),
     )
-    db.add_all([observation, measure, addendum, comment, report, job, checkin_link])
+    episode = BreakEpisode(
+        case_id=case.id,
+        called_by_id=withdrawer.id,
+        called_at=datetime(2026, 2, 8, 20, 0, tzinfo=UTC),
+    )
+    break_account = BreakAccount(
+        episode=episode,
+        case_id=case.id,
+        told_by_id=withdrawer.id,
+        source="counsellor",
+        called_by_id=withdrawer.id,
+        called_at=episode.called_at,
+        recorded_by_id=owner.id,
+    )
+    db.add_all(
+        [observation, measure, addendum, comment, report, job, checkin_link, episode, break_account]
+    )
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -444,6 +471,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "script": script.id,
         "checkin link": checkin_link.id,
         "checkin token": CHECKIN_TOKEN,
+        "break account": break_account.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

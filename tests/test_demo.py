@@ -22,6 +22,8 @@ from practice.models import (
     Account,
     Addendum,
     AuditEvent,
+    BreakAccount,
+    BreakEpisode,
     Case,
     CaseStatus,
     Checkin,
@@ -339,6 +341,8 @@ DIGESTED = (
     Checkin,
     CheckinBreak,
     CheckinScriptAnswer,
+    BreakEpisode,
+    BreakAccount,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -347,11 +351,13 @@ UNDIGESTED = {"practice_session": {"note_sha256"}}
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
 # and when cases got a referrer and a referral question (two in three demo cases have one),
-# and when signed notes got a seal version (keyed seals), and when CSI-4 answers got a source
-# and three couples' partners checked in between their last sessions (their check-ins digested).
+# and when signed notes got a seal version (keyed seals), and when couples got breaks (the
+# showcase, every fifth couple and one flagged worsening couple; drawn apart from the rest),
+# and when CSI-4 answers got a source and three couples' partners checked in between their
+# last sessions (their check-ins digested).
 PINNED_DIGESTS = {
-    (1.5, 4): "01159eddf847994a6c86c70ccda41768f4536d4d4cd7f4c93651de4027e38922",
-    (1, None): "5bb3a80ba15f0ab23979496c725413a3451df1cfb7bc373b64b6e4cd0b8abd82",
+    (1.5, 4): "TBD",
+    (1, None): "TBD",
 }
 
 
@@ -396,3 +402,23 @@ def test_seed_2026_gives_the_same_practice_as_it_always_has(
 ):
     seed_demo(scale=scale, seed=2026, sessions_per_case=sessions_per_case)
     assert practice_digest(db) == PINNED_DIGESTS[(scale, sessions_per_case)]
+
+
+def test_demo_couples_take_breaks_and_mostly_come_back(app_context, db):
+    from practice.breaks import queries as break_queries
+
+    seed_demo(scale=1, seed=2026)
+    cases = {c.reference: c for c in db.scalars(sa.select(Case))}
+    showcase = break_queries.case_breaks(cases["C-0001"], now=DEMO_NOW)
+    # Maya and Tom: a couple of unreturned breaks early on, then mostly protective ones.
+    assert showcase.counts["unreturned"] == 2 and showcase.flag is None
+    assert showcase.counts["protective"] > len(showcase.episodes) / 2
+    oldest_first = [ep.kind for ep in reversed(showcase.episodes)]
+    assert "unreturned" in oldest_first[:5] and "unreturned" not in oldest_first[5:]
+    assert any(ep.differing for ep in showcase.episodes)  # both accounts, where they differ
+    flagged = [
+        ref
+        for ref, case in cases.items()
+        if break_queries.case_breaks(case, now=DEMO_NOW).flag is not None
+    ]
+    assert len(flagged) == 1 and flagged != ["C-0001"]

@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 47
+    assert len(documented) == 50  # breaks 3, check-ins 4, safety screens 2
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -217,6 +217,22 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     }
     api.call(c, "POST", "/cases/{case_id}/safety-screens", screen, case_id=case_id)
     api.call(c, "GET", "/cases/{case_id}/safety-screens", case_id=case_id)
+    # Breaks: a partner's account, then a correction.
+    a_break = {
+        "told_by_id": partner_id,
+        "called_by_id": partner_id,
+        "called_at": "2026-01-14T20:00:00Z",
+        "with_script": True,
+        "resumed_at": "2026-01-14T20:40:00+00:00",
+        "resumed_by_id": partner_id,
+        "outcome": "calmer",
+    }
+    episode = api.call(c, "POST", "/cases/{case_id}/breaks", a_break, case_id=case_id).get_json()
+    account = episode["accounts"][0]
+    correction = {**a_break, "version": account["version"], "heart_rate": 104}
+    del correction["told_by_id"]
+    api.call(c, "PUT", "/breaks/accounts/{account_id}", correction, account_id=account["id"])
+    api.call(c, "GET", "/cases/{case_id}/breaks", case_id=case_id)
     retire = {"session_id": session_id}
     api.call(c, "POST", "/assignments/{assignment_id}/retire", retire, assignment_id=assignment_id)
 

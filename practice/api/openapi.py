@@ -68,6 +68,10 @@ TAGS = {
         "CSI-4 answers per partner per session, each case's change from baseline, and each "
         "partner's consent to share their scores."
     ),
+    "Breaks": (
+        "Breaks a partner called and whether the couple came back to talk, with each "
+        "partner's account and the counsellor's own."
+    ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
 }

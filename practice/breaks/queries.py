@@ -71,6 +71,7 @@ class AccountView:
     source: str
     kind: str
     outcome: str
+    kind_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,26 +126,29 @@ def case_breaks(
     t: rules.BreakThresholds | None = None,
     since: datetime | None = None,
 ) -> CaseBreaks:
-    """The case's breaks judged at ``now`` (default: the current time), newest first; ``since``
+    """The case's breaks judged at ``now`` (default: the current time; a ``now`` given also
+    leaves out breaks called after it), newest first; ``since``
     keeps the list to episodes called from then on (the rate and flag still judge all)."""
-    now = now or utcnow()
+    until = now
+    at = now or utcnow()
     t = t or thresholds()
     names = {p.id: p.display_name for p in case.partners}
     views = []
-    for episode in episodes_of(case, until=now):
+    for episode in episodes_of(case, until=until):
         pick = chosen(episode.accounts)
         differing = rules.differing_fields([_compared(a) for a in episode.accounts])
         views.append(
             EpisodeView(
                 episode=episode,
                 chosen=pick,
-                kind=rules.classify(facts(pick), now, t),
+                kind=rules.classify(facts(pick), at, t),
                 accounts=[
                     AccountView(
                         account=a,
                         teller=_teller(a, names),
                         source=SOURCE_LABELS[a.source],
-                        kind=rules.CLASS_LABELS[rules.classify(facts(a), now, t)],
+                        kind=rules.CLASS_LABELS[rules.classify(facts(a), at, t)],
+                        kind_key=rules.classify(facts(a), at, t),
                         outcome=OUTCOME_LABELS.get(a.outcome or "", "Not known yet"),
                     )
                     for a in episode.accounts
@@ -160,8 +164,8 @@ def case_breaks(
     shown = [v for v in views if since is None or v.episode.called_at >= since]
     return CaseBreaks(
         episodes=list(reversed(shown)),
-        rate=rules.return_rate(all_facts, now, t),
-        flag=rules.break_flag(all_facts, now, t),
+        rate=rules.return_rate(all_facts, at, t),
+        flag=rules.break_flag(all_facts, at, t),
         thresholds=t,
         counts=counts,
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from practice import audit
 from practice.accounts.models import StaffMember
+from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import Case
 from practice.cases.operations import CaseError
 from practice.core.database import db, utcnow
@@ -173,6 +174,30 @@ def _report_file(report: Report) -> tuple[bytes | None, str]:
     return data, "included"
 
 
+def _break_account(account: BreakAccount) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "told_by_id": account.told_by_id,
+        "source": account.source,
+        "session_id": account.session_id,
+        "checkin_id": account.checkin_id,
+        "called_by_id": account.called_by_id,
+        "called_at": _iso(account.called_at),
+        "with_script": account.with_script,
+        "flooding": account.flooding,
+        "heart_rate": account.heart_rate,
+        "promised_return_at": _iso(account.promised_return_at),
+        "resumed_at": _iso(account.resumed_at),
+        "resumed_by_id": account.resumed_by_id,
+        "with_invitation": account.with_invitation,
+        "outcome": account.outcome,
+        "recorded_by_id": account.recorded_by_id,
+        "recorded_at": _iso(account.recorded_at),
+        "updated_at": _iso(account.updated_at),
+        "version": account.version,
+    }
+
+
 def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The case's record as a JSON-ready dict, and the report PDFs by their name in the archive.
 
@@ -204,6 +229,12 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
         select(ScoreSharingConsent)
         .where(ScoreSharingConsent.case_id == case.id)
         .order_by(ScoreSharingConsent.id)
+    ).all()
+    episodes = db.scalars(
+        select(BreakEpisode)
+        .where(BreakEpisode.case_id == case.id)
+        .options(selectinload(BreakEpisode.accounts))
+        .order_by(BreakEpisode.called_at, BreakEpisode.id)
     ).all()
     comments = db.scalars(
         select(SupervisionComment)
@@ -280,6 +311,15 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
                 "withdrawal_at": _iso(c.withdrawal_at),
             }
             for c in consents
+        ],
+        "break_episodes": [
+            {
+                "id": e.id,
+                "called_by_id": e.called_by_id,
+                "called_at": _iso(e.called_at),
+                "accounts": [_break_account(a) for a in e.accounts],
+            }
+            for e in episodes
         ],
         "supervision_comments": [
             {

@@ -11,6 +11,7 @@ from practice.accounts import views as account_views
 from practice.api import docs as api_docs
 from practice.api import routing as api
 from practice.audit import views as audit_views
+from practice.breaks import api as break_api
 from practice.breaks import views as break_views
 from practice.cases import api as case_api
 from practice.cases import export_views as case_export_views
@@ -78,6 +79,7 @@ API_ROUTES = (
     measure_api,
     checkin_api,
     safety_api,
+    break_api,
     report_api,
     caseload_api,
 )

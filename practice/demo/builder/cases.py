@@ -15,8 +15,10 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.demo.builder import scripts_and_measures
+from practice.demo.builder.breaks import BreakWriter
 from practice.demo.builder.plans import CasePlan, CasePlanner
 from practice.demo.builder.rows import RowBuffer
 from practice.demo.builder.scripts_and_measures import Assignment, MeasureRecorder, ScriptTracker
@@ -45,6 +47,8 @@ TABLES = (
     ScriptObservation,
     MeasureResponse,
     Addendum,
+    BreakEpisode,
+    BreakAccount,
 )
 # Sessions generated before the buffered rows are written out (always between two cases).
 _FLUSH_SESSIONS = 2_000
@@ -82,6 +86,7 @@ class PracticeBuilder:
         self.sessions = SessionWriter(rng, self.rows, vocabulary, now)
         self.scripts = ScriptTracker(rng, self.rows)
         self.measures = MeasureRecorder(rng, self.rows)
+        self.breaks = BreakWriter(self.rows, now)
 
     def build_cases(self, n_cases: int, counsellors: list[Counsellor]) -> None:
         """Write ``n_cases`` cases, dealt to ``counsellors`` in turn."""
@@ -132,6 +137,7 @@ class PracticeBuilder:
             ),
         )
         stage = 1
+        first_session_id = self.rows.ids.next[TherapySession]
         for index, starts_at in enumerate(starts):
             stage = self._write_session(
                 case,
@@ -174,6 +180,9 @@ class PracticeBuilder:
                 },
             )
         self._write_consents(case_id, people, opened_on, counsellor)
+        self.breaks.write(
+            case_id, plan, pursuer, withdrawer, starts, first_session_id, counsellor.id
+        )
 
     def _write_consents(
         self,
