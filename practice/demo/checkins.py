@@ -1,11 +1,11 @@
 """The demo's check-ins: three couples whose partners check in between their last sessions,
 each through their own link, as a partner would (``practice.checkins.operations``).
 
-C-0001 (Maya and Tom) is the showcase: the withdrawer's breaks go from walking out without a
-word and not coming back, to "I need time to process this, but I'm open to talk soon" and a
-return within the day, invited back with "When would be a good time…?"; each confirms the
-other's words at home, and the hardest moments soften. C-0003 improves more slowly; C-0006 is
-stuck: breaks called without the words and not returned to. Nobody answers yes to the fear
+C-0001 (Maya and Tom) is the showcase, late in its work: the withdrawer's breaks come with
+"I need time to process this, but I'm open to talk soon" and a return within the day, invited
+back with "When would be a good time…?"; each confirms the other's words at home, and the
+hardest moments soften. C-0003 improves more slowly; C-0006 is stuck: breaks called without
+the words, and back at it too soon. Nobody answers yes to the fear
 question. One link of C-0001 is still open and one was revoked, so the case page shows each
 state. Deterministic for a seed; written after the rest of the practice.
 """
@@ -23,8 +23,11 @@ from practice.checkins.operations import BreakAnswer, CheckinAnswers
 from practice.core.database import db
 from practice.sessions.models import TherapySession
 
-# Case reference → how far the couple gets over its check-in rounds (0: stuck, 1: the most).
-STORIES = {"C-0001": 1.0, "C-0003": 0.6, "C-0006": 0.0}
+# Case reference → where the couple stands at its first and last check-in round (0: stuck,
+# 1: the most). Stuck couples come back to talk too soon (within 20 minutes) and it flares up
+# again; none of the demo's check-in breaks goes unreturned, so that the break flags stay the
+# breaks' own story.
+STORIES = {"C-0001": (0.5, 1.0), "C-0003": (0.3, 0.7), "C-0006": (0.0, 0.0)}
 ROUNDS = 4
 
 
@@ -32,7 +35,7 @@ def add_checkins(rng: random.Random, now: datetime) -> tuple[int, int]:
     """Add the demo's check-ins (those of the cases in ``STORIES`` that exist at this scale
     and are active); returns how many, and how many of them hold a CSI-4. Flushes."""
     count = csi4 = 0
-    for reference, reach in STORIES.items():
+    for reference, (first, last) in STORIES.items():
         case = db.scalar(sa.select(Case).where(Case.reference == reference))
         if case is None or case.status != "active" or len(case.partners) != 2:
             continue
@@ -44,7 +47,7 @@ def add_checkins(rng: random.Random, now: datetime) -> tuple[int, int]:
             )
         )[-(ROUNDS + 1) :]
         for round_number, started in enumerate(starts[:-1]):
-            progress = reach * round_number / max(1, ROUNDS - 1)
+            progress = first + (last - first) * round_number / max(1, ROUNDS - 1)
             sent = started + timedelta(days=3, hours=11)
             for offset, partner in enumerate(_by_role(case)):
                 issued = started + timedelta(hours=1)
@@ -72,14 +75,15 @@ def _answers(
     hardest = min(10, max(1, round(8 - 5 * progress + rng.choice((-1, 0, 1)))))
     # The withdrawer calls the break; each tells it from their side.
     if progress < 0.3:
+        # Back at it within minutes, the pursuer reaching, and it flares up again.
         told = BreakAnswer(
             called_by="me" if withdrawer else "partner",
-            returned="not_yet" if progress == 0 else "later",
+            returned="early",
             with_script=False,
             days_ago=2,
-            resumed_by=None if progress == 0 else ("me" if not withdrawer else "partner"),
-            with_invitation=None if progress == 0 else False,
-            outcome=None if progress == 0 else "harder",
+            resumed_by="partner" if withdrawer else "me",
+            with_invitation=False,
+            outcome="harder",
         )
     else:
         told = BreakAnswer(
