@@ -33,6 +33,7 @@ from practice.core.database import db, utcnow
 from practice.demo import seed as demo
 from practice.models import Case, Modality, MomentType, Role
 from practice.moments import operations as moments
+from practice.safety import operations as safety
 from practice.sessions import operations as sessions
 from practice.standalone import create_app
 from tests.databases import on_ci
@@ -255,6 +256,11 @@ def _seed() -> dict:
             ],
         ),
     )
+    # Each partner screened alone before joint work (a joint note is signed only then).
+    for partner in couple.partners:
+        safety.record_screen(
+            couple, partner.id, [1, 1, 1, 1], False, "joint_ok", couple.opened_on, reviewed
+        )
     signed = _record(couple, reviewed, now - timedelta(days=8))
     sessions.save_note(
         signed,
