@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from practice.breaks.models import BreakAccount
 from practice.cases.models import Case, CycleRole, Partner
 from practice.checkins import operations
 from practice.checkins.operations import BreakAnswer, CheckinAnswers
@@ -35,6 +36,7 @@ def add_checkins(rng: random.Random, now: datetime) -> tuple[int, int]:
     """Add the demo's check-ins (those of the cases in ``STORIES`` that exist at this scale
     and are active); returns how many, and how many of them hold a CSI-4. Flushes."""
     count = csi4 = 0
+    _sequences_from_highest_id()
     for reference, (first, last) in STORIES.items():
         case = db.scalar(sa.select(Case).where(Case.reference == reference))
         if case is None or case.status != "active" or len(case.partners) != 2:
@@ -53,13 +55,53 @@ def add_checkins(rng: random.Random, now: datetime) -> tuple[int, int]:
                 issued = started + timedelta(hours=1)
                 token, _link = operations.issue_link(case, partner.id, case.counsellor, issued)
                 answers = _answers(rng, case, partner, progress, round_number)
-                operations.submit_checkin(token, answers, sent + timedelta(minutes=40 * offset))
+                checkin = operations.submit_checkin(
+                    token, answers, sent + timedelta(minutes=40 * offset)
+                )
+                _date_break_accounts(checkin.id, checkin.submitted_at)
                 count += 1
                 csi4 += answers.csi4 is not None
         if reference == "C-0001":
             _leave_links(case, now)
     db.flush()
     return count, csi4
+
+
+# The tables a check-in writes through the ORM, whose ids come from PostgreSQL's sequences.
+_SEQUENCED = (
+    "practice_checkin_link",
+    "practice_checkin",
+    "practice_checkin_break",
+    "practice_checkin_script_answer",
+    "practice_measure_response",
+    "practice_break_episode",
+    "practice_break_account",
+)
+
+
+def _sequences_from_highest_id() -> None:
+    """On PostgreSQL, start each such table's sequence just past its highest id, as SQLite
+    does: the same seed gives the same ids (a sequence keeps counting past rolled-back rows)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for table in _SEQUENCED:
+        db.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+
+
+def _date_break_accounts(checkin_id: int, at: datetime) -> None:
+    """The break accounts a check-in gave (and the episodes they started) dated when it was
+    sent, not when the demo was seeded: the same seed gives the same practice."""
+    for account in db.scalars(sa.select(BreakAccount).where(BreakAccount.checkin_id == checkin_id)):
+        account.recorded_at = account.updated_at = at
+        episode = account.episode
+        if episode.created_at > at:
+            episode.created_at = at
+    db.flush()
 
 
 def _by_role(case: Case) -> list[Partner]:
