@@ -422,3 +422,16 @@ def test_breaks_become_the_partners_accounts_and_fear_makes_a_rescreen_due(app, 
     assert account.resumed_at - account.called_at == timedelta(hours=2)
     due = db.scalar(select(RescreenDue))
     assert (due.partner_id, due.reason) == (sam.id, "checkin_fear")
+
+
+def test_the_fear_answer_is_for_the_counsellor_and_their_supervisor_only(
+    app, db, case, auth, counsellor, supervisor, make_staff
+):
+    token, _ = _issue(app, db, case)
+    assert _submit(app.test_client(), token, felt_afraid="yes").status_code == 200
+    admin = make_staff(Role.ADMIN)
+    for member, shown in ((counsellor, True), (supervisor, True), (admin, False)):
+        auth.login(member)
+        text = auth.client.get(f"/cases/{case.id}/checkins").get_data(as_text=True)
+        assert ("Safety:" in text) is shown, member.role
+        auth.logout()

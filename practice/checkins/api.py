@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from practice.api.routing import ID, body, bp, operation, page_body, paginate_list, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
-from practice.cases.scoping import case_for_editor, case_for_viewer
+from practice.cases.scoping import case_for_editor, case_for_viewer, may_read_case
 from practice.checkins import operations, queries
 from practice.checkins.links import checkin_url
 from practice.checkins.models import Checkin, CheckinLink
@@ -18,6 +18,7 @@ from practice.checkins.schemas import (
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound
 from practice.web import access
+from practice.web.access import Sensitivity
 
 CheckinLinkPageSchema = page_of(CheckinLinkSchema, "CheckinLink")
 CheckinPageSchema = page_of(CheckinSchema, "Checkin")
@@ -41,7 +42,7 @@ def _link_body(link: CheckinLink, url: str | None = None) -> dict:
     return IssuedCheckinLinkSchema().dump({**values, "url": url})
 
 
-def _checkin_body(checkin: Checkin) -> dict:
+def _checkin_body(checkin: Checkin, show_safety: bool) -> dict:
     values = {
         name: getattr(checkin, name)
         for name in (
@@ -55,6 +56,8 @@ def _checkin_body(checkin: Checkin) -> dict:
             "csi4_response_id",
         )
     }
+    if not show_safety:
+        values["felt_afraid"] = None
     values["breaks"] = [
         {"called_by": b.called_by, "with_script": b.with_script, "returned": b.returned}
         for b in checkin.breaks
@@ -135,14 +138,19 @@ def checkin_link_revoke(link_id: int):
     tag="Check-ins",
     description=(
         "What each partner sent through their links, newest first. Each partner's check-in is "
-        "theirs: it is never shown to the other partner nor put in a client or referrer report."
+        "theirs: it is never shown to the other partner nor put in a client or referrer report. "
+        "`felt_afraid` is safety data: null for anyone but the case's counsellor and their "
+        "supervisor."
     ),
     query=PageArgsSchema,
     returns=CheckinPageSchema,
 )
 def checkins_list(case_id: int, args: dict):
-    case = case_for_viewer(access.current_staff(), case_id)
-    rows, total = paginate_list([_checkin_body(c) for c in queries.checkins_of_case(case)], args)
+    member = access.current_staff()
+    case = case_for_viewer(member, case_id)
+    show_safety = may_read_case(member, case, Sensitivity.SAFETY)
+    bodies = [_checkin_body(c, show_safety) for c in queries.checkins_of_case(case)]
+    rows, total = paginate_list(bodies, args)
     return read(
         page_body(rows, total, args), "api_checkins_read", obj=case, detail={"count": len(rows)}
     )

@@ -60,8 +60,12 @@ class CheckinSchema(Out):
     submitted_at = Timestamp()
     pattern_count = fields.Integer()
     hardest_moment = fields.Integer(metadata={"description": "0 (not hard) to 10."})
-    felt_afraid = fields.Boolean(
-        metadata={"description": "Since we last met, have you felt afraid of your partner?"}
+    felt_afraid = nullable(
+        fields.Boolean,
+        metadata={
+            "description": "Since we last met, have you felt afraid of your partner? Null for "
+            "readers other than the case's counsellor and their supervisor."
+        },
     )
     csi4_response_id = nullable(fields.Integer)
     breaks = fields.List(fields.Nested(CheckinBreakSchema))

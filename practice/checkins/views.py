@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from practice import audit
-from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
+from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer, may_read_case
 from practice.checkins import operations, queries
 from practice.checkins.forms import FEAR_QUESTION, IssueLinkForm, RevokeLinkForm
 from practice.checkins.links import checkin_url, qr_svg_data_uri
@@ -21,6 +21,7 @@ from practice.core.database import db, utcnow
 from practice.core.errors import NotFound, Refused
 from practice.scripts.models import ScriptAssignment
 from practice.web import access
+from practice.web.access import Sensitivity
 
 bp = Blueprint("checkins", __name__)
 
@@ -105,6 +106,8 @@ def index(case_id: int):
         return_words=RETURN_WORDS,
         fear_question=FEAR_QUESTION,
         can_edit=can_edit(member, case),
+        # The fear answer is safety data: the case's counsellor and their supervisor only.
+        show_safety=may_read_case(member, case, Sensitivity.SAFETY),
     )
 
 
