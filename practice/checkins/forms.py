@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wtforms import EmailField, IntegerField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -58,6 +59,11 @@ BREAK_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 FEAR_QUESTION = "Since we last met, have you felt afraid of your partner?"
 
 
+def _choices(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as the choices WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
@@ -86,12 +92,12 @@ class _CheckinBase(PracticeForm):
     )
     hardest_moment = RadioField(
         "How hard was the hardest moment? (0 = not hard at all, 10 = the hardest it gets)",
-        choices=[(str(n), str(n)) for n in range(11)],
+        choices=_choices((str(n), str(n)) for n in range(11)),
         validators=[InputRequired(CHOOSE_ONE)],
     )
     felt_afraid = RadioField(
         FEAR_QUESTION,
-        choices=[("no", "No"), ("yes", "Yes")],
+        choices=_choices([("no", "No"), ("yes", "Yes")]),
         validators=[InputRequired(CHOOSE_ONE)],
     )
 
@@ -174,18 +180,22 @@ def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _
             setattr(
                 CheckinForm,
                 f"break{position}_{name}",
-                SelectField(label, choices=choices, default="", validators=[Optional()]),
+                SelectField(label, choices=_choices(choices), default="", validators=[Optional()]),
             )
     for assignment_id in script_ids:
         setattr(
             CheckinForm,
             f"script{assignment_id}_me",
-            RadioField("Did you use it?", choices=YES_NO_UNSURE, validators=[Optional()]),
+            RadioField("Did you use it?", choices=_choices(YES_NO_UNSURE), validators=[Optional()]),
         )
         setattr(
             CheckinForm,
             f"script{assignment_id}_partner",
-            RadioField("Did your partner use it?", choices=YES_NO_UNSURE, validators=[Optional()]),
+            RadioField(
+                "Did your partner use it?",
+                choices=_choices(YES_NO_UNSURE),
+                validators=[Optional()],
+            ),
         )
     if asks_csi4:
         for item in CSI4_ITEMS:
@@ -194,7 +204,7 @@ def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _
                 f"csi4_item{item.number}",
                 RadioField(
                     item.prompt,
-                    choices=_csi4_choices(item),
+                    choices=_choices(_csi4_choices(item)),
                     validators=[InputRequired(CHOOSE_ONE)],
                 ),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from practice import audit
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer, may_read_case
@@ -36,7 +37,7 @@ RETURN_WORDS = {
 def issue_form(case) -> IssueLinkForm:
     """The case page's form to issue a link, with the case's partners to choose from."""
     form = IssueLinkForm()
-    form.partner_id.choices = [(p.id, p.display_name) for p in case.partners]
+    form.partner_id.choices = [SelectChoice(p.id, p.display_name) for p in case.partners]
     return form
 
 
