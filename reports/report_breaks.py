@@ -87,7 +87,9 @@ def client_lines(
     """The clients' words about their breaks in the period: how many pauses, how many they came
     back from, and a warm word on each; nobody named, nothing judged. Pure."""
     total = len(kinds)
-    together = "you" if case_kind == CaseKind.INDIVIDUAL else "you both"
+    together = {CaseKind.INDIVIDUAL: "you", CaseKind.FAMILY: "all of you"}.get(
+        case_kind, "you both"
+    )
     if total == 0:
         return [
             "No breaks were noted in this period. If things get heated, taking time to settle "
@@ -112,7 +114,7 @@ def client_lines(
         lines.append(
             "Taking a break and then coming back is exactly what we are practising: it gives "
             f"{together} time to settle, and coming back shows the conversation matters to "
-            f"{'you' if case_kind == CaseKind.INDIVIDUAL else 'you both'}."
+            f"{together}."
         )
     if invitations:
         lines.append(

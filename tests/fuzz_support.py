@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask
 from hypothesis import strategies as st
@@ -44,10 +44,13 @@ from practice.accounts.forms import (
     ResumeForm,
 )
 from practice.accounts.tokens import create_token
+from practice.breaks.forms import BreakAccountForm, LiveBreakForm
+from practice.breaks.operations import record_partner_account
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
+    BreakAccount,
     Case,
     MeasureResponse,
     Moment,
@@ -101,6 +104,7 @@ class World:
     staff_target: int  # a counsellor the administrator edits
     token: int  # an API token of the counsellor
     comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
+    break_account: int = 0  # an account of a break in the case, which the fuzzer edits
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -199,6 +203,12 @@ def consents_of_case(db: Session, w: World) -> tuple:
         c.case_id == w.case
     )
     return tuple(db.execute(query.order_by(c.id)).all())
+
+
+def breaks_of_case(db: Session, w: World) -> tuple:
+    a = BreakAccount
+    query = select(a.id, a.version, a.called_at, a.resumed_at, a.outcome).where(a.case_id == w.case)
+    return tuple(db.execute(query.order_by(a.id)).all())
 
 
 def script_count(db: Session, w: World) -> int:
@@ -332,6 +342,20 @@ def adoption_autosave_body(db: Session, w: World) -> dict:
 def consent_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[0]
     return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
+
+
+def break_body(db: Session, w: World) -> dict:
+    first, second = _partners(db, w.case)[:2]
+    return {
+        "told_by": str(second),
+        "called_by_id": str(second),
+        "called_at": "2026-03-10T20:00",
+        "with_script": "y",
+        "heart_rate": "110",
+        "resumed_at": "2026-03-10T20:45",
+        "resumed_by_id": str(first),
+        "outcome": "calmer",
+    }
 
 
 def report_body(db: Session, w: World) -> dict:
@@ -529,6 +553,16 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.score_sharing": FormRoute(
         (GiveConsentForm, WithdrawConsentForm), "counsellor", snapshot=consents_of_case
     ),
+    "practice.breaks.new": FormRoute((BreakAccountForm,), "counsellor", snapshot=breaks_of_case),
+    "practice.breaks.edit": FormRoute(
+        (BreakAccountForm,),
+        "counsellor",
+        targets={"account_id": "break_account"},
+        extra=("version",),
+        snapshot=breaks_of_case,
+    ),
+    # A partner called a break in live mode: one select and a tick.
+    "practice.breaks.live_break": FormRoute((LiveBreakForm,), "counsellor", examples=8),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -594,6 +628,8 @@ VALID_BODIES = {
     "practice.measures.autosave_csi4": csi4_autosave_body,
     "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
+    "practice.breaks.new": break_body,
+    "practice.breaks.edit": break_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,
@@ -908,5 +944,23 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         world["comment"] = question.id
         note = db.get(TherapySession, to_sign.id)
         sign_note(note, note.case.counsellor)
+        couple = db.get(Case, practice.case.id)
+        told = couple.partners[1]
+        episode = record_partner_account(
+            couple,
+            told,
+            called_by=told,
+            called_at=datetime(2026, 3, 3, 20, 0, tzinfo=UTC),
+            with_script=True,
+            flooding=False,
+            heart_rate=None,
+            promised_return_at=None,
+            resumed_at=None,
+            resumed_by=None,
+            with_invitation=False,
+            outcome=None,
+        )
+        world["break_account"] = episode.accounts[0].id
         db.commit()
-    return World(**world, ids=sorted({*ids, world["token"], world["comment"]}))
+    ids = {*ids, world["token"], world["comment"], world["break_account"]}
+    return World(**world, ids=sorted(ids))

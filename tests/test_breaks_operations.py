@@ -100,3 +100,34 @@ def test_partner_of_another_case_refused(app_context, db, case, make_case, couns
     other = make_case(counsellor, partners=("Kim", "Lee"))
     with pytest.raises(BreakError):
         tell(case, other.partners[0])
+
+
+def test_recording_signals_the_case_changed(app_context, db, case):
+    from practice.core.signals import case_record_changed
+
+    sent = []
+
+    def receiver(sender, **kw):
+        sent.append((sender, kw.get("what")))
+
+    case_record_changed.connect(receiver)
+    try:
+        episode = tell(case, case.partners[1])
+        operations.update_account(
+            episode.accounts[0],
+            operations.AccountData(
+                called_by=case.partners[1],
+                called_at=CALLED,
+                with_script=False,
+                flooding=False,
+                heart_rate=None,
+                promised_return_at=None,
+                resumed_at=None,
+                resumed_by=None,
+                with_invitation=False,
+                outcome=None,
+            ),
+        )
+    finally:
+        case_record_changed.disconnect(receiver)
+    assert sent == [(case, "break"), (case, "break")]

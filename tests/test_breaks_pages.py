@@ -107,6 +107,8 @@ def test_edit_an_account(client, auth, counsellor, case, db):
 def test_from_a_session_and_live(client, auth, counsellor, case, make_session, db):
     therapy_session = make_session(case, starts_at=datetime.now(UTC) - timedelta(minutes=10))
     auth.login(counsellor)
+    note_page = page(client.get(f"/sessions/{therapy_session.id}"))
+    assert f"/cases/{case.id}/breaks/new?session_id={therapy_session.id}" in note_page
     response = auth.post(
         f"/cases/{case.id}/breaks/new?session_id={therapy_session.id}", _form(case)
     )
@@ -141,3 +143,27 @@ def test_the_supervisor_reads_but_does_not_edit(client, auth, supervisor, counse
     auth.login(supervisor)
     assert client.get(f"/cases/{case.id}/breaks").status_code == 200
     assert client.get(f"/breaks/accounts/{account.id}/edit").status_code == 403
+
+
+def test_unreturned_breaks_reach_the_supervisors_dashboard(
+    client, auth, supervisor, counsellor, case, db
+):
+    auth.login(counsellor)
+    for days in (5, 3):
+        called = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+        data = _form(
+            case,
+            called_at=called,
+            promised_return_at="",
+            resumed_at="",
+            resumed_by_id="",
+            with_invitation=None,
+            outcome="not_resumed",
+        )
+        assert auth.post(f"/cases/{case.id}/breaks/new", data).status_code == 302
+    assert "2 breaks not returned to within 24 hours" in page(client.get(f"/cases/{case.id}"))
+    auth.logout()
+    auth.login(supervisor)
+    dashboard = page(client.get("/supervision"))
+    assert "Breaks not returned" in dashboard
+    assert "2 breaks not returned to within 24 hours in the last 14 days" in dashboard

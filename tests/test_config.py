@@ -98,9 +98,11 @@ def test_sqlite_enforces_foreign_keys(app, db):
 def test_clinical_thresholds_come_from_the_environment(config_module, tmp_path, monkeypatch):
     monkeypatch.setenv("PRACTICE_CSI4_RELIABLE_CHANGE", "4.5")
     monkeypatch.setenv("PRACTICE_FLAG_SEVERE_DISTRESS", "5")
+    monkeypatch.setenv("PRACTICE_BREAK_MIN_MINUTES", "25")
     config = config_module()
     app = create_app(config.config_from_env(), instance_path=str(tmp_path))
     assert app.config["PRACTICE_CSI4_RELIABLE_CHANGE"] == "4.5"
+    assert app.config["PRACTICE_BREAK_MIN_MINUTES"] == "25"
     assert app.config["PRACTICE_FLAG_SEVERE_DISTRESS"] == "5"
 
 
@@ -110,6 +112,8 @@ def test_clinical_thresholds_come_from_the_environment(config_module, tmp_path, 
         ("PRACTICE_CSI4_RELIABLE_CHANGE", "five"),
         ("PRACTICE_CSI4_RELIABLE_CHANGE", "0"),
         ("PRACTICE_FLAG_SEVERE_DISTRESS", "40"),
+        ("PRACTICE_BREAK_FLAG_RATE", "2"),
+        ("PRACTICE_BREAK_MIN_MINUTES", "-5"),
     ],
 )
 def test_a_bad_clinical_threshold_stops_the_start_with_its_name(tmp_path, key, bad):

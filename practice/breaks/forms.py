@@ -100,7 +100,7 @@ class BreakAccountForm(PracticeForm):
     )
     submit = SubmitField("Save the break")
 
-    def __init__(self, partners: Sequence[Partner], *args, with_teller: bool = True, **kwargs):
+    def __init__(self, partners: Sequence[Partner] = (), *args, with_teller: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.partners = list(partners)
         people = [SelectChoice(p.id, p.display_name) for p in self.partners]
@@ -186,6 +186,6 @@ class LiveBreakForm(PracticeForm):
     with_script = BooleanField("With the break script")
     submit = SubmitField("Break called")
 
-    def __init__(self, partners: Sequence[Partner], *args, **kwargs):
+    def __init__(self, partners: Sequence[Partner] = (), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.called_by_id.choices = [SelectChoice(p.id, p.display_name) for p in partners]

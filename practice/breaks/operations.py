@@ -211,7 +211,10 @@ def record_account(
             "checkin_id": checkin_id,
         },
     )
-    case_record_changed.send(case, member=actor, what="break")
+    # A check-in or live mode comes in bursts (both partners, a session's breaks): the default
+    # report is prepared a little later, once for the burst.
+    bursty = source in (AccountSource.CHECKIN, AccountSource.LIVE)
+    case_record_changed.send(case, member=actor, what="break", draft=bursty)
     return account
 
 
