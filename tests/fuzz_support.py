@@ -65,6 +65,8 @@ from practice.models import (
 from practice.moments.forms import MomentForm, MomentTypeForm
 from practice.reporting.forms import ReportForm
 from practice.reporting.job_views import ReportBatchForm
+from practice.safety.forms import ScreenForm
+from practice.safety.models import SafetyScreen
 from practice.scripts.forms import AdoptionForm, AssignForm, RetireAssignmentForm, ScriptForm
 from practice.sessions.forms import (
     AddendumForm,
@@ -105,6 +107,7 @@ class World:
     token: int  # an API token of the counsellor
     comment: int = 0  # the supervisor's comment on the case, which the counsellor marks read
     break_account: int = 0  # an account of a break in the case, which the fuzzer edits
+    partner: int = 0  # the case's first partner, whom the fuzzer screens
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -209,6 +212,12 @@ def breaks_of_case(db: Session, w: World) -> tuple:
     a = BreakAccount
     query = select(a.id, a.version, a.called_at, a.resumed_at, a.outcome).where(a.case_id == w.case)
     return tuple(db.execute(query.order_by(a.id)).all())
+
+
+def screens_of_case(db: Session, w: World) -> tuple:
+    s = SafetyScreen
+    query = select(s.id, s.partner_id, s.screened_on, s.hurt, s.insult, s.threaten, s.scream)
+    return tuple(db.execute(query.where(s.case_id == w.case).order_by(s.id)).all())
 
 
 def script_count(db: Session, w: World) -> int:
@@ -339,6 +348,11 @@ def adoption_autosave_body(db: Session, w: World) -> dict:
     return {"assignment_id": w.assignment, "level": 2, "note": "Used it at home."}
 
 
+def screen_body(db: Session, w: World) -> dict:
+    answers = {"hurt": "1", "insult": "2", "threaten": "1", "scream": "2"}
+    return {"screened_on": "2026-03-10", **answers, "afraid": "no", "decision": "joint_ok"}
+
+
 def consent_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[0]
     return {"partner_id": str(partner), "audience": "referrer", "given_on": "2026-03-10"}
@@ -443,6 +457,7 @@ DEFAULT_TARGETS = {
     "member_id": "staff_target",
     "token_id": "token",
     "comment_id": "comment",
+    "partner_id": "partner",
 }
 
 
@@ -563,6 +578,9 @@ FORM_ROUTES: dict[str, FormRoute] = {
     ),
     # A partner called a break in live mode: one select and a tick.
     "practice.breaks.live_break": FormRoute((LiveBreakForm,), "counsellor", examples=8),
+    "practice.safety.screen_partner": FormRoute(
+        (ScreenForm,), "counsellor", snapshot=screens_of_case
+    ),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -630,6 +648,7 @@ VALID_BODIES = {
     "practice.measures.score_sharing": consent_body,
     "practice.breaks.new": break_body,
     "practice.breaks.edit": break_body,
+    "practice.safety.screen_partner": screen_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,
@@ -931,6 +950,7 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         moment_type=moment_type.id,
         spare_type=spare_type.id,
         staff_target=practice.other.id,
+        partner=practice.case.partners[0].id,
     )
     with app.test_request_context():
         _secret, token = create_token(db.get(StaffMember, counsellor.id), "fuzz")

@@ -105,10 +105,10 @@ def test_bad_thresholds_are_refused_with_the_key_named(key, value):
 def test_every_kind_has_its_documented_severity():
     assert flags.SEVERITY_ORDER == ("urgent", "attention", "info")
     assert flags.SEVERITIES == {
-        "rescreen_due": "urgent",
-        "screen_override": "urgent",
         "severe_distress": "urgent",
         "csi4_deterioration": "urgent",
+        "rescreen_due": "urgent",
+        "screen_override": "urgent",
         "csi4_slide": "attention",
         "no_recent_session": "attention",
         "deescalation_worsening": "attention",
@@ -600,3 +600,23 @@ def test_breaks_not_returned_flag_from_the_summary():
         flags.Thresholds.from_config({"PRACTICE_BREAK_FLAG_UNRETURNED": 3}).breaks.flag_unreturned
         == 3
     )
+
+
+def test_a_rescreen_due_is_flagged_since_the_oldest_without_clinical_detail():
+    assert flags.rescreen_due_flag(()) is None
+    one = flags.rescreen_due_flag((d("2026-08-03"),))
+    assert (one.kind, one.since, one.severity) == ("rescreen_due", d("2026-08-03"), "urgent")
+    assert one.reason == "a safety rescreen is due since 03 Aug 2026"
+    two = flags.rescreen_due_flag((d("2026-08-05"), d("2026-08-03")))
+    assert two.reason == "2 safety rescreens are due, the oldest since 03 Aug 2026"
+
+
+def test_a_joint_note_signed_without_a_screen_is_flagged_until_co_signed():
+    assert flags.screen_override_flag(()) is None
+    one = flags.screen_override_flag((d("2026-08-03"),))
+    assert one.reason == "the joint note of 03 Aug 2026 was signed without a current safety screen"
+    assert (one.kind, one.since) == ("screen_override", d("2026-08-03"))
+    summary = CaseSummary(opened_on=d("2026-08-01"), screen_overrides=(d("2026-08-03"),))
+    now = datetime(2026, 8, 4, 12, tzinfo=UTC)
+    kinds = [f.kind for f in flags.case_flags(summary, now, flags.Thresholds())]
+    assert kinds == ["screen_override"]

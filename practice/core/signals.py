@@ -12,7 +12,8 @@ receivers run inside the request, before its commit, so they must not commit eit
   partner who is no longer among them as "partner absent".)
 - ``moment_tagged``: a cycle moment was recorded (Moments tab, live mode or API). Sender: the
   flushed ``Moment``. Keywords ``therapy_session``, ``member`` and ``source`` ("form", "live"
-  or "api").
+  or "api"). (The safety area makes a rescreen due for a threat or contempt moment at the top
+  intensity: ``practice.safety.operations``.)
 - ``case_record_changed``: something a case's reports show changed other than by the signals
   above (an addendum to a signed note; CSI-4 answers or adoption levels recorded at a draft).
   Sender: the ``Case``. Keywords ``what`` (``"addendum"``, ``"measure"``, ``"adoption"``,

@@ -75,8 +75,8 @@ SEVERITY_ORDER: tuple[str, ...] = (URGENT, ATTENTION, INFO)
 SEVERITY_LABELS: dict[str, str] = {URGENT: "Urgent", ATTENTION: "Attention", INFO: "Info"}
 # What each severity asks of the supervisor, in words (the dashboard's legend).
 SEVERITY_MEANINGS: dict[str, str] = {
-    URGENT: "a partner is in severe distress or reliably worse: look at the case before its "
-    "next session",
+    URGENT: "a partner is in severe distress or reliably worse, or safety before joint work "
+    "needs a look: look at the case before its next session",
     ATTENTION: "the work or its record is drifting: raise it at the next supervision",
     INFO: "worth knowing; not a concern on its own",
 }

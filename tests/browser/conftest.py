@@ -256,8 +256,7 @@ def _seed() -> dict:
             ],
         ),
     )
-    # Each partner screened alone before joint work (a joint note is signed only then).
-    for partner in couple.partners:
+    for partner in couple.partners:  # screened alone at intake, before joint work
         safety.record_screen(
             couple, partner.id, [1, 1, 1, 1], False, "joint_ok", couple.opened_on, reviewed
         )

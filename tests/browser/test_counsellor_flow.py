@@ -88,6 +88,22 @@ def test_counsellor_records_a_session_and_reports_to_the_couple(page, live_serve
     expect(page.locator(".partner-list")).to_contain_text("Lee")
     screenshots.take(page, "case-opened")
 
+    # 2b. Screen each partner alone before joint work (a joint note is signed only after).
+    expect(page.locator(".safety-panel")).to_contain_text("Not screened")
+    for name in ("Jo", "Lee"):
+        page.get_by_role("link", name=f"Screen {name}").first.click()
+        page.wait_for_url(re.compile(r"/safety/partners/\d+/screen$"))
+        for item in ("hurt", "insult", "threaten", "scream"):
+            page.check(f"#{item}-0")
+        page.check("#afraid-0")
+        page.check("#decision-0")
+        if name == "Jo":
+            screenshots.take(page, "safety-screen")
+        page.get_by_role("button", name="Record the screen").click()
+        expect(page.get_by_text(f"The safety screen of {name} was recorded.")).to_be_visible()
+    page.goto(case_url)
+    expect(page.locator(".safety-panel")).not_to_contain_text("Not screened")
+
     # 3. Record a session that starts now.
     page.get_by_role("link", name="Record a session").click()
     page.fill("#starts_at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))

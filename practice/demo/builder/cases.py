@@ -11,6 +11,7 @@ practice (``tests/test_demo.py`` pins it). Rows are written in bulk
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,8 @@ from practice.measures.consent import ShareAudience
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments import balance
 from practice.moments.models import Moment
+from practice.safety.models import SafetyScreen
+from practice.safety.screening import ScreenDecision
 from practice.scripts.models import ScriptAssignment, ScriptObservation
 from practice.sessions.models import Addendum, TherapySession, session_attendance
 
@@ -40,6 +43,7 @@ TABLES = (
     Case,
     Partner,
     ScoreSharingConsent,
+    SafetyScreen,
     TherapySession,
     session_attendance,
     ScriptAssignment,
@@ -52,6 +56,9 @@ TABLES = (
 )
 # Sessions generated before the buffered rows are written out (always between two cases).
 _FLUSH_SESSIONS = 2_000
+# A couple is screened again once its last screen is this old at a coming session, so that
+# every joint session falls within the 90 days a screen covers.
+_RESCREEN_AFTER_DAYS = 80
 
 
 @dataclass
@@ -87,6 +94,8 @@ class PracticeBuilder:
         self.scripts = ScriptTracker(rng, self.rows)
         self.measures = MeasureRecorder(rng, self.rows)
         self.breaks = BreakWriter(self.rows, now)
+        # One couple works jointly with a safety plan (the first stuck or worsening one).
+        self.safety_plan_case: int | None = None
 
     def build_cases(self, n_cases: int, counsellors: list[Counsellor]) -> None:
         """Write ``n_cases`` cases, dealt to ``counsellors`` in turn."""
@@ -183,6 +192,62 @@ class PracticeBuilder:
         self.breaks.write(
             case_id, plan, pursuer, withdrawer, starts, first_session_id, counsellor.id
         )
+        if plan.kind == CaseKind.COUPLE:
+            self._write_screens(case_id, plan, people, opened_on, starts, counsellor)
+
+    def _write_screens(
+        self,
+        case_id: int,
+        plan: CasePlan,
+        people: list[Person],
+        opened_on: date,
+        starts: list[datetime],
+        counsellor: Counsellor,
+    ) -> None:
+        """Each partner's safety screen, taken alone: at intake, before the first session, and
+        again after a session whenever the last screen would be over 80 days old at the next,
+        so every joint note was signed with current screens. Drawn from a generator of the
+        case's own, so the story's random draws stay as they were. Most partners answer
+        "never" or "rarely" and work jointly; the first stuck or worsening couple (not the
+        showcase) works jointly with a safety plan, one partner having been afraid."""
+        rng = random.Random(case_id * 7919 + 2026)
+        with_plan = (
+            self.safety_plan_case is None and not plan.showcase and plan.trajectory != IMPROVING
+        )
+        if with_plan:
+            self.safety_plan_case = case_id
+        days = [opened_on]
+        for previous, coming in itertools.pairwise(starts):
+            if (coming.date() - days[-1]).days > _RESCREEN_AFTER_DAYS:
+                days.append(previous.date())
+        for number, day in enumerate(days):
+            recorded_at = min(self.now, _at(day, 10 if number == 0 else 20))
+            for person in people:
+                items = [rng.choices((1, 2), (85, 15))[0] for _ in range(4)]
+                afraid, decision = False, ScreenDecision.JOINT_OK
+                if with_plan:
+                    decision = ScreenDecision.JOINT_WITH_PLAN
+                    if person.position == 0:
+                        # Insulted sometimes, screamed at fairly often; afraid at intake.
+                        items = [1, 3, 2, 4] if number == 0 else [1, 3, 1, 3]
+                        afraid = number == 0
+                self.rows.add(
+                    SafetyScreen,
+                    {
+                        "id": self.rows.ids.take(SafetyScreen),
+                        "case_id": case_id,
+                        "partner_id": person.id,
+                        "screened_on": day,
+                        "hurt": items[0],
+                        "insult": items[1],
+                        "threaten": items[2],
+                        "scream": items[3],
+                        "afraid": afraid,
+                        "decision": decision,
+                        "recorded_by_id": counsellor.id,
+                        "recorded_at": recorded_at,
+                    },
+                )
 
     def _write_consents(
         self,
