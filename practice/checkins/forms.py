@@ -169,8 +169,16 @@ class _CheckinBase(PracticeForm):
 
 
 def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _CheckinBase:
-    """The form for one link: a pair of questions per assigned script (``script_ids``), and the
-    CSI-4's four items when ``asks_csi4``. ``formdata`` None: the request's form, if posted."""
+    """The form for one link (``checkin_form_class``), read from ``formdata`` when given."""
+    form_class = checkin_form_class(script_ids, asks_csi4)
+    if formdata is None:
+        return form_class()
+    return form_class(formdata=formdata)
+
+
+def checkin_form_class(script_ids: Sequence[int], asks_csi4: bool) -> type[_CheckinBase]:
+    """The form class for one link: a pair of questions per assigned script (``script_ids``),
+    and the CSI-4's four items when ``asks_csi4``."""
 
     class CheckinForm(_CheckinBase):
         pass
@@ -210,9 +218,7 @@ def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _
             )
     CheckinForm.script_ids = tuple(script_ids)
     CheckinForm.asks_csi4 = asks_csi4
-    if formdata is None:
-        return CheckinForm()
-    return CheckinForm(formdata=formdata)
+    return CheckinForm
 
 
 class IssueLinkForm(PracticeForm):
