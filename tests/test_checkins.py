@@ -435,3 +435,70 @@ def test_the_fear_answer_is_for_the_counsellor_and_their_supervisor_only(
         text = auth.client.get(f"/cases/{case.id}/checkins").get_data(as_text=True)
         assert ("Safety:" in text) is shown, member.role
         auth.logout()
+
+
+def test_a_check_in_sends_the_signal_that_prepares_the_default_report_again(app, db, case):
+    from practice.core.signals import case_record_changed
+
+    sent = []
+
+    def listener(sender, **kw):
+        sent.append((sender.id, kw.get("what")))
+
+    token, _ = _issue(app, db, case)
+    case_record_changed.connect(listener)
+    try:
+        with app.app_context():
+            operations.submit_checkin(token, _answers())
+    finally:
+        case_record_changed.disconnect(listener)
+    assert (case.id, "checkin") in sent
+
+
+def test_a_link_is_e_mailed_only_where_smtp_is_set_up_and_in_plain_words(
+    app, db, case, monkeypatch
+):
+    sent = []
+
+    class FakeSmtp:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, user, password):
+            pass
+
+        def send_message(self, message):
+            sent.append(("message", message["To"], message["Subject"], message.get_content()))
+
+    monkeypatch.setattr(operations.smtplib, "SMTP", FakeSmtp)
+    _token, link = _issue(app, db, case)
+    with app.app_context():
+        with pytest.raises(operations.CheckinError):
+            operations.email_link(
+                link, "https://x.example/checkin/t", "a@example.org", case.counsellor
+            )
+        assert sent == []
+        app.config.update(PRACTICE_SMTP_HOST="smtp.example.org", PRACTICE_SMTP_FROM="p@example.org")
+        try:
+            operations.email_link(
+                db.get(CheckinLink, link.id),
+                "https://x.example/checkin/t",
+                "a@example.org",
+                case.counsellor,
+            )
+        finally:
+            app.config.update(PRACTICE_SMTP_HOST=None, PRACTICE_SMTP_FROM=None)
+    (_, to, subject, body) = sent[-1]
+    assert to == "a@example.org" and "https://x.example/checkin/t" in body
+    # The practice's own name is the sender's; nothing else says what the link is for.
+    for word in ("check-in", "counsel", "therapy", "afraid", "partner", case.reference, "Alex"):
+        assert word.lower() not in (subject + body).lower(), word
