@@ -63,6 +63,16 @@ class Config:
     PRACTICE_INTEGRITY_KEY = os.environ.get("PRACTICE_INTEGRITY_KEY") or None
     # A cancellation is late when its notice comes less than this many hours before the start.
     PRACTICE_LATE_CANCELLATION_HOURS = float(os.environ.get("PRACTICE_LATE_CANCELLATION_HOURS", 24))
+    # Partners' check-in links: days valid, the address partners reach, and outgoing mail
+    # (links are e-mailed only with a host and a sender set).
+    PRACTICE_CHECKIN_LINK_DAYS = int(os.environ.get("PRACTICE_CHECKIN_LINK_DAYS") or 7)
+    PRACTICE_PUBLIC_BASE_URL = os.environ.get("PRACTICE_PUBLIC_BASE_URL") or None
+    PRACTICE_SMTP_HOST = os.environ.get("PRACTICE_SMTP_HOST") or None
+    PRACTICE_SMTP_PORT = int(os.environ.get("PRACTICE_SMTP_PORT") or 587)
+    PRACTICE_SMTP_USERNAME = os.environ.get("PRACTICE_SMTP_USERNAME") or None
+    PRACTICE_SMTP_PASSWORD = os.environ.get("PRACTICE_SMTP_PASSWORD") or None
+    PRACTICE_SMTP_STARTTLS = os.environ.get("PRACTICE_SMTP_STARTTLS", "1") != "0"
+    PRACTICE_SMTP_FROM = os.environ.get("PRACTICE_SMTP_FROM") or None
 
     def __init__(self) -> None:
         url = database_url(os.environ.get("DATABASE_URL"))

@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from practice.accounts import cli as account_commands
 from practice.audit import cli as audit_commands
+from practice.checkins import cli as checkin_commands
 from practice.core.unit_of_work import unit_of_work
 from practice.demo import cli as demo_commands
 from practice.records import cli as record_commands
@@ -49,6 +50,7 @@ for _command in (
     record_commands.integrity_group,
     account_commands.create_user,
     account_commands.token_group,
+    checkin_commands.checkin_link,
     audit_commands.audit_group,
     demo_commands.seed_demo,
     report_commands.report_command,

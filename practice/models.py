@@ -25,6 +25,7 @@ from practice.cases.models import (
     CycleRole,
     Partner,
 )
+from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -66,6 +67,10 @@ __all__ = [
     "CaseAssignment",
     "CaseKind",
     "CaseStatus",
+    "Checkin",
+    "CheckinBreak",
+    "CheckinLink",
+    "CheckinScriptAnswer",
     "CommentRead",
     "CycleRole",
     "JobStatus",

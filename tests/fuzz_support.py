@@ -50,6 +50,9 @@ from practice.appointments.models import Appointment
 from practice.breaks.forms import BreakAccountForm, LiveBreakForm
 from practice.breaks.operations import record_partner_account
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
+from practice.checkins.forms import IssueLinkForm, RevokeLinkForm, checkin_form_class
+from practice.checkins.models import Checkin, CheckinLink
+from practice.checkins.operations import issue_link
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
@@ -112,6 +115,8 @@ class World:
     appointment: int = 0  # a planned appointment of the case, begun an hour ago
     break_account: int = 0  # an account of a break in the case, which the fuzzer edits
     partner: int = 0  # the case's first partner, whom the fuzzer screens
+    checkin_link: int = 0  # an open check-in link of the case, which the fuzzer revokes
+    checkin_token: str = ""  # the token of another open link, which the fuzzer checks in with
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -243,6 +248,24 @@ def appointment_count(db: Session, w: World) -> int:
 def appointment_row(db: Session, w: World) -> tuple:
     a = Appointment
     return _row(db, a, w.appointment, a.starts_at, a.duration_minutes, a.mode, a.status, a.version)
+
+
+def checkin_count(db: Session, w: World) -> int:
+    return _count(db, Checkin.id)
+
+
+def checkin_links(db: Session, w: World) -> tuple:
+    query = select(CheckinLink.id, CheckinLink.revoked_at).where(CheckinLink.case_id == w.case)
+    return tuple(db.execute(query.order_by(CheckinLink.id)).all())
+
+
+def shown_or_redirected(status: int) -> bool:
+    """A link issued is shown (200, its address given once); a refusal redirects back."""
+    return status == 200
+
+
+def checked_in(status: int) -> bool:
+    return status == 200
 
 
 def redirected(status: int) -> bool:
@@ -514,6 +537,21 @@ class FormRoute:
 
 
 FORM_ROUTES: dict[str, FormRoute] = {
+    # A partner's check-in, without an account: refused answers (400 re-shown, 410, 429)
+    # store nothing.
+    "practice.checkin_public.checkin": FormRoute(
+        (checkin_form_class((), False),),
+        "counsellor",
+        targets={"token": "checkin_token"},
+        snapshot=checkin_count,
+        accepted=checked_in,
+    ),
+    "practice.checkins.issue": FormRoute(
+        (IssueLinkForm,), "counsellor", snapshot=checkin_links, accepted=shown_or_redirected
+    ),
+    "practice.checkins.revoke": FormRoute(
+        (RevokeLinkForm,), "counsellor", targets={"link_id": "checkin_link"}
+    ),
     "practice.accounts.logout": FormRoute((), "counsellor", examples=3, signs_out=True),
     # Standalone it only redirects; in a host app it asks the host's hook (tests/plugin).
     "practice.accounts.resume": FormRoute((ResumeForm,), "counsellor", examples=4),
@@ -1041,9 +1079,16 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
             outcome=None,
         )
         world["break_account"] = episode.accounts[0].id
+        _token, link = issue_link(couple, couple.partners[0].id, couple.counsellor)
+        world["checkin_link"] = link.id
+        world["checkin_token"], _link = issue_link(couple, told.id, couple.counsellor)
         db.commit()
-    return World(
-        **world, ids=sorted({*ids, world["token"], world["comment"], world["appointment"]})
-    )
-    ids = {*ids, world["token"], world["comment"], world["break_account"]}
+    ids = {
+        *ids,
+        world["token"],
+        world["comment"],
+        world["appointment"],
+        world["break_account"],
+        world["checkin_link"],
+    }
     return World(**world, ids=sorted(ids))

@@ -22,6 +22,8 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from practice.accounts.tokens import create_token
+from practice.checkins.models import CheckinLink
+from practice.checkins.rules import token_digest
 from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.models import (
@@ -50,6 +52,8 @@ from practice.sessions.signed_notes import seal
 # must never contain it. Also the case's reference, which lists show.
 MARKER = "Qz7731zebra"
 REFERENCE = "MX-Qz7731"
+# The scenario's check-in link opens with this token (its digest is what is stored).
+CHECKIN_TOKEN = "matrix-checkin-token-0123456789abcdefghijklmnop"
 # Responses may be binary (PDF, zip): compare bytes.
 MARKER_BYTES, REFERENCE_BYTES = MARKER.encode(), REFERENCE.encode()
 
@@ -80,8 +84,10 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "type_id": ("moment type",),
     "script_id": ("script",),
     "appointment_id": ("appointment",),
-    "account_id": ("break account",),
+    "link_id": ("checkin link",),
+    "token": ("checkin token",),
     "partner_id": ("partner",),
+    "account_id": ("break account",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -148,6 +154,11 @@ CLASSES: dict[str, dict[str, str]] = {
 # Endpoint → access class; "read/edit" is read for GET and edit for the unsafe methods.
 ACCESS: dict[str, str] = {
     "practice.static": "public",
+    # A partner's check-in page: no account; the link's token is the key.
+    "practice.checkin_public.checkin": "public",
+    "practice.checkins.issue": "edit",
+    "practice.checkins.revoke": "edit",
+    "practice.checkins.index": "read",
     "practice.accounts.login": "public",
     "practice.accounts.logout": "staff",
     "practice.accounts.resume": "staff",
@@ -316,6 +327,10 @@ ACCESS: dict[str, str] = {
     "practice.api.scripts_list": "staff",
     "practice.api.script_read": "staff",
     "practice.api.script_create": "admin",
+    "practice.api.checkin_links_list": "read",
+    "practice.api.checkin_link_issue": "edit",
+    "practice.api.checkin_link_revoke": "edit",
+    "practice.api.checkins_list": "read",
 }
 
 
@@ -444,6 +459,13 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         created_by_id=owner.id,
     )
     db.add_all([observation, measure, addendum, comment, report, job, appointment])
+    checkin_link = CheckinLink(
+        case_id=case.id,
+        partner_id=pursuer.id,
+        token_sha256=token_digest(CHECKIN_TOKEN),
+        issued_by_id=owner.id,
+        expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
     episode = BreakEpisode(
         case_id=case.id,
         called_by_id=withdrawer.id,
@@ -458,7 +480,9 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         called_at=episode.called_at,
         recorded_by_id=owner.id,
     )
-    db.add_all([observation, measure, addendum, comment, report, job, episode, break_account])
+    db.add_all(
+        [observation, measure, addendum, comment, report, job, checkin_link, episode, break_account]
+    )
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -489,6 +513,8 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "moment type": moment_type.id,
         "script": script.id,
         "appointment": appointment.id,
+        "checkin link": checkin_link.id,
+        "checkin token": CHECKIN_TOKEN,
         "break account": break_account.id,
         "static file": "practice.css",
         "report asset": "report.css",

@@ -28,6 +28,9 @@ from practice.models import (
     Case,
     CaseAssignment,
     CaseStatus,
+    Checkin,
+    CheckinBreak,
+    CheckinScriptAnswer,
     MeasureResponse,
     Moment,
     MomentType,
@@ -371,6 +374,9 @@ DIGESTED = (
     BreakAccount,
     SafetyScreen,
     CaseAssignment,
+    Checkin,
+    CheckinBreak,
+    CheckinScriptAnswer,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.

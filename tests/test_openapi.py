@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 57  # appointments 6; breaks 3; safety screens 2; review 5
+    assert len(documented) == 61  # appointments 6; breaks 3; check-ins 4; safety 2; review 5
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -218,6 +218,22 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     withdrawal = {"partner_id": partner_id, "audience": "partner", "withdrawn_on": "2026-01-13"}
     api.call(c, "POST", "/cases/{case_id}/score-consents/withdraw", withdrawal, case_id=case_id)
     api.call(c, "GET", "/cases/{case_id}/score-consents", case_id=case_id)
+    link = api.call(
+        c, "POST", "/cases/{case_id}/checkin-links", {"partner_id": partner_id}, case_id=case_id
+    ).get_json()
+    assert "/checkin/" in link["url"] and link["state"] == "open"
+    api.call(c, "GET", "/cases/{case_id}/checkin-links", case_id=case_id)
+    api.call(c, "POST", "/checkin-links/{link_id}/revoke", link_id=link["id"])
+    api.call(c, "GET", "/cases/{case_id}/checkins", case_id=case_id)
+    screen = {
+        "partner_id": partner_id,
+        "screened_on": "2026-01-11",
+        "items": [1, 2, 1, 1],
+        "afraid": False,
+        "decision": "joint_ok",
+    }
+    api.call(c, "POST", "/cases/{case_id}/safety-screens", screen, case_id=case_id)
+    api.call(c, "GET", "/cases/{case_id}/safety-screens", case_id=case_id)
     # Breaks: a partner's account, then a correction.
     a_break = {
         "told_by_id": partner_id,
@@ -234,15 +250,6 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     del correction["told_by_id"]
     api.call(c, "PUT", "/breaks/accounts/{account_id}", correction, account_id=account["id"])
     api.call(c, "GET", "/cases/{case_id}/breaks", case_id=case_id)
-    screen = {
-        "partner_id": partner_id,
-        "screened_on": "2026-01-11",
-        "items": [1, 2, 1, 1],
-        "afraid": False,
-        "decision": "joint_ok",
-    }
-    api.call(c, "POST", "/cases/{case_id}/safety-screens", screen, case_id=case_id)
-    api.call(c, "GET", "/cases/{case_id}/safety-screens", case_id=case_id)
     retire = {"session_id": session_id}
     api.call(c, "POST", "/assignments/{assignment_id}/retire", retire, assignment_id=assignment_id)
 

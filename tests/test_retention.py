@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from practice import audit
+from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import Base
 from practice.models import (
     Addendum,
@@ -18,7 +19,9 @@ from practice.models import (
     AuditEvent,
     BreakAccount,
     BreakEpisode,
+    BreakGlass,
     Case,
+    CaseAssignment,
     CaseStatus,
     CommentRead,
     MeasureResponse,
@@ -71,14 +74,14 @@ CASE_TABLES = {
         CommentRead.comment_id.in_(ids["comment"])
     ),
     "practice_report": lambda ids: select(Report.id).where(Report.case_id.in_(ids["case"])),
-    "practice_break_episode": lambda ids: select(BreakEpisode.id).where(
-        BreakEpisode.case_id.in_(ids["case"])
-    ),
-    "practice_break_account": lambda ids: select(BreakAccount.id).where(
-        BreakAccount.case_id.in_(ids["case"])
-    ),
     "practice_appointment": lambda ids: select(Appointment.id).where(
         Appointment.case_id.in_(ids["case"])
+    ),
+    "practice_case_assignment": lambda ids: select(CaseAssignment.id).where(
+        CaseAssignment.case_id.in_(ids["case"])
+    ),
+    "practice_break_glass": lambda ids: select(BreakGlass.id).where(
+        BreakGlass.case_id.in_(ids["case"])
     ),
     "practice_safety_screen": lambda ids: select(SafetyScreen.id).where(
         SafetyScreen.case_id.in_(ids["case"])
@@ -88,6 +91,24 @@ CASE_TABLES = {
     ),
     "practice_screen_override": lambda ids: select(ScreenOverride.id).where(
         ScreenOverride.case_id.in_(ids["case"])
+    ),
+    "practice_checkin_link": lambda ids: select(CheckinLink.id).where(
+        CheckinLink.case_id.in_(ids["case"])
+    ),
+    "practice_checkin": lambda ids: select(Checkin.id).where(Checkin.case_id.in_(ids["case"])),
+    "practice_checkin_break": lambda ids: select(CheckinBreak.id).where(
+        CheckinBreak.checkin_id.in_(select(Checkin.id).where(Checkin.case_id.in_(ids["case"])))
+    ),
+    "practice_checkin_script_answer": lambda ids: select(CheckinScriptAnswer.id).where(
+        CheckinScriptAnswer.checkin_id.in_(
+            select(Checkin.id).where(Checkin.case_id.in_(ids["case"]))
+        )
+    ),
+    "practice_break_episode": lambda ids: select(BreakEpisode.id).where(
+        BreakEpisode.case_id.in_(ids["case"])
+    ),
+    "practice_break_account": lambda ids: select(BreakAccount.id).where(
+        BreakAccount.case_id.in_(ids["case"])
     ),
 }
 
@@ -140,22 +161,21 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 recorded_by_id=counsellor.id,
             )
         )
-        episode = BreakEpisode(
-            case_id=case.id,
-            called_by_id=case.partners[1].id,
-            called_at=datetime(2010, 1, 8, 20, tzinfo=UTC),
-        )
-        db.add(episode)
         db.add(
-            BreakAccount(
-                episode=episode,
+            CaseAssignment(
                 case_id=case.id,
-                told_by_id=case.partners[1].id,
-                source="session",
-                session_id=session.id,
-                called_by_id=case.partners[1].id,
-                called_at=episode.called_at,
-                recorded_by_id=counsellor.id,
+                from_counsellor_id=counsellor.id,
+                to_counsellor_id=counsellor.id,
+                assigned_by_id=counsellor.id,
+                reason="r",
+            )
+        )
+        db.add(
+            BreakGlass(
+                case_id=case.id,
+                admin_id=counsellor.id,
+                reason="r",
+                expires_at=datetime(2010, 1, 9, tzinfo=UTC),
             )
         )
         # The appointment the session was made from.
@@ -180,6 +200,47 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
         db.add(
             ScreenOverride(
                 case_id=case.id, session_id=session.id, reason="r", signed_by_id=counsellor.id
+            )
+        )
+        # A partner's check-in through a link, with a break and a script answer.
+        link = CheckinLink(
+            case_id=case.id,
+            partner_id=case.partners[1].id,
+            token_sha256=hashlib.sha256(reference.encode()).hexdigest(),
+            issued_by_id=counsellor.id,
+            expires_at=datetime(2010, 1, 14, tzinfo=UTC),
+        )
+        db.add(link)
+        db.flush()
+        checkin = Checkin(
+            case_id=case.id,
+            partner_id=case.partners[1].id,
+            link_id=link.id,
+            number=1,
+            pattern_count=1,
+            hardest_moment=3,
+            felt_afraid=False,
+        )
+        db.add(checkin)
+        db.flush()
+        db.add(CheckinBreak(checkin_id=checkin.id, position=1, called_by="me", returned="later"))
+        db.add(CheckinScriptAnswer(checkin_id=checkin.id, assignment_id=assignment.id))
+        episode = BreakEpisode(
+            case_id=case.id,
+            called_by_id=case.partners[1].id,
+            called_at=datetime(2010, 1, 8, 20, tzinfo=UTC),
+        )
+        db.add(episode)
+        db.add(
+            BreakAccount(
+                episode=episode,
+                case_id=case.id,
+                told_by_id=case.partners[1].id,
+                source="session",
+                session_id=session.id,
+                called_by_id=case.partners[1].id,
+                called_at=episode.called_at,
+                recorded_by_id=counsellor.id,
             )
         )
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")

@@ -1,7 +1,7 @@
 """appointments: planned sessions, their outcomes, and each counsellor's calendar feed
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
 
 ``practice_appointment`` holds sessions planned with a case (start, length, mode) and what
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,14 +30,18 @@ def record_failure(
     now: datetime | None = None,
     max_failures: int | None = None,
     block_seconds: int | None = None,
+    window_seconds: int | None = None,
 ) -> None:
     """Count a failed password or code from ``address``; block it when the window is full.
 
-    ``address`` may also be a key of another kind (``host_user_key``) with its own limits.
+    ``address`` may also be a key of another kind (``host_user_key``, the check-in page's
+    keys) with its own limits.
     """
     now = now or utcnow()
     config = current_app.config
-    window = timedelta(seconds=config["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"])
+    if window_seconds is None:
+        window_seconds = config["PRACTICE_LOGIN_ADDRESS_WINDOW_SECONDS"]
+    window = timedelta(seconds=window_seconds)
     if max_failures is None:
         max_failures = config["PRACTICE_LOGIN_ADDRESS_MAX_FAILURES"]
     if block_seconds is None:

@@ -15,6 +15,7 @@ from practice.appointments.queries import case_appointments
 from practice.breaks import queries as break_queries
 from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
+from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
@@ -66,6 +67,7 @@ def show(case_id: int):
         appointments=case_appointments(case),
         appointment_rules=appointment_rules,
         appointment_now=utcnow(),
+        checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
         break_local=break_queries.local,
         safety_panel=safety_panel,

@@ -84,6 +84,24 @@ DEFAULTS: dict[str, Any] = {
     # (practice.core.integrity): 64 hex digits, never stored in the database. None: the
     # environment variable of the same name, else <instance>/integrity.key, made on first use.
     "PRACTICE_INTEGRITY_KEY": None,
+    # Partners' check-in links (practice.checkins): how many days a link stays valid, and the
+    # address where partners reach the tracker, for links made outside a request (the CLI);
+    # None: the request's own address, else http://localhost:5000.
+    "PRACTICE_CHECKIN_LINK_DAYS": 7,
+    "PRACTICE_PUBLIC_BASE_URL": None,
+    # The public check-in page's rate limits: requests per client address and per link within
+    # the window; past them, refused (429) for the block time.
+    "PRACTICE_CHECKIN_ADDRESS_MAX_REQUESTS": 30,
+    "PRACTICE_CHECKIN_TOKEN_MAX_REQUESTS": 10,
+    "PRACTICE_CHECKIN_WINDOW_SECONDS": 10 * 60,
+    "PRACTICE_CHECKIN_BLOCK_SECONDS": 10 * 60,
+    # Outgoing mail, for check-in links only; None: links are handed over, never e-mailed.
+    "PRACTICE_SMTP_HOST": None,
+    "PRACTICE_SMTP_PORT": 587,
+    "PRACTICE_SMTP_USERNAME": None,
+    "PRACTICE_SMTP_PASSWORD": None,
+    "PRACTICE_SMTP_STARTTLS": True,
+    "PRACTICE_SMTP_FROM": None,
 }
 
 

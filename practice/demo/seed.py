@@ -29,6 +29,7 @@ from practice.demo.builder.appointments import write_appointments
 from practice.demo.builder.cases import PracticeBuilder
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
+from practice.demo.checkins import add_checkins
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
@@ -85,6 +86,7 @@ class DemoSummary:
     measures: int
     addenda: int
     seconds: float
+    checkins: int = 0
 
     def lines(self) -> list[str]:
         """The summary as lines for the command line."""
@@ -95,6 +97,7 @@ class DemoSummary:
             f"{self.addenda:,} addenda",
             f"  {self.assignments:,} script assignments, {self.observations:,} script "
             f"observations, {self.measures:,} CSI-4 responses",
+            f"  {self.checkins:,} check-ins between sessions",
         ]
 
     def credentials(self) -> list[str]:
@@ -195,6 +198,8 @@ def seed_demo(
     builder.finish()
     appointments = write_appointments(DEMO_NOW)
     _hand_over_one_case()
+    # Its own random stream, so that the rest of the practice stays what it always was.
+    checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), DEMO_NOW)
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
@@ -222,7 +227,8 @@ def seed_demo(
         moments=count[Moment],
         assignments=count[ScriptAssignment],
         observations=count[ScriptObservation],
-        measures=count[MeasureResponse],
+        measures=count[MeasureResponse] + checkin_csi4,
+        checkins=checkins,
         addenda=count[Addendum],
         seconds=time.perf_counter() - started,
     )

@@ -19,15 +19,25 @@ if TYPE_CHECKING:
 
 
 class MeasureResponse(Base):
-    """One partner's answers to one measure at one session, with the computed total."""
+    """One partner's answers to one measure, with the computed total: at a session (``source``
+    "session"), or sent by the partner through a check-in link (``source`` "check-in", no
+    session; ``practice.checkins``). Figures per session count only the first kind."""
 
     __tablename__ = "practice_measure_response"
-    __table_args__ = (sa.UniqueConstraint("session_id", "partner_id", "measure"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "partner_id", "measure"),
+        sa.CheckConstraint(
+            "(source = 'session' AND session_id IS NOT NULL) OR "
+            "(source = 'check-in' AND session_id IS NULL)",
+            name="source",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_session.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_session.id"), index=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_partner.id"), index=True)
     measure: Mapped[str] = mapped_column(sa.String(16), default=CSI4_MEASURE)
+    source: Mapped[str] = mapped_column(sa.String(10), default="session", server_default="session")
     items: Mapped[list[int]] = mapped_column(sa.JSON)
     total: Mapped[int] = mapped_column(sa.SmallInteger)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))

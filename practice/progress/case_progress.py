@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import Row, select
 
 from practice.cases.models import Case, Partner
+from practice.checkins.queries import home_reports
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
@@ -212,17 +213,30 @@ def _adoption_lines(
     )
     if end is not None:
         history = history.where(TherapySession.starts_at <= _end_of(end))
-    observations: dict[int, list[adoption.Observation[int]]] = defaultdict(list)
-    dates: dict[int, date] = {}
+    observations: dict[int, list[tuple[datetime, adoption.Observation]]] = defaultdict(list)
+    dates: dict[object, date] = {}
     for assignment_id, session_id, starts_at, status, level in db.execute(
         history.order_by(TherapySession.starts_at, TherapySession.id)
     ):
-        observations[assignment_id].append(adoption.Observation(session_id, status, level))
+        observations[assignment_id].append(
+            (starts_at, adoption.Observation(session_id, status, level))
+        )
         dates[session_id] = starts_at.date()
+    # The other partner's word in a check-in that the script was used at home counts too
+    # (level 3, "reported used at home"), in time order with the sessions.
+    home = home_reports([a.id for a, _, _ in assignments])
     in_period = set(session_ids)
     lines = []
     for assignment, text, _assigned_at in assignments:
-        history_of = observations[assignment.id]
+        reports = [
+            (at, ("checkin", checkin_id))
+            for at, checkin_id in home.get(assignment.id, [])
+            if end is None or at <= _end_of(end)
+        ]
+        for at, key in reports:
+            dates[key] = at.date()
+        timed = observations[assignment.id]
+        history_of = adoption.with_home_reports(timed, reports)
         course = adoption.adoption_course(history_of)
         shown = [o for o in history_of if o.key in in_period]
         lines.append(

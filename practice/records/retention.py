@@ -22,7 +22,8 @@ from sqlalchemy import delete, select
 from practice import audit
 from practice.appointments.models import Appointment
 from practice.breaks.models import BreakAccount, BreakEpisode
-from practice.cases.models import Case, CaseStatus, Partner
+from practice.cases.models import BreakGlass, Case, CaseAssignment, CaseStatus, Partner
+from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import db
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
@@ -94,6 +95,7 @@ def purge_case(case_id: int, years: int) -> Purged:
     therapy_sessions = len(db.scalars(therapy_session_ids).all())
     stored = db.scalars(select(Report.storage_path).where(Report.case_id == case_id))
     files = tuple(path for path in stored if path)
+    checkin_ids = select(Checkin.id).where(Checkin.case_id == case_id)
     statements = [
         delete(CommentRead).where(CommentRead.comment_id.in_(comment_ids)),
         # Replies before the comments they answer, for databases that check row by row.
@@ -101,6 +103,17 @@ def purge_case(case_id: int, years: int) -> Purged:
             SupervisionComment.case_id == case_id, SupervisionComment.parent_id.is_not(None)
         ),
         delete(SupervisionComment).where(SupervisionComment.case_id == case_id),
+        # A partner's check-ins go with their case: their answers, breaks, the check-ins
+        # themselves (before the CSI-4 answers and assignments they name), and the links.
+        delete(CheckinScriptAnswer).where(
+            CheckinScriptAnswer.checkin_id.in_(checkin_ids)
+            | CheckinScriptAnswer.assignment_id.in_(assignment_ids)
+        ),
+        delete(CheckinBreak).where(CheckinBreak.checkin_id.in_(checkin_ids)),
+        delete(Checkin).where((Checkin.case_id == case_id) | Checkin.partner_id.in_(partner_ids)),
+        delete(CheckinLink).where(
+            (CheckinLink.case_id == case_id) | CheckinLink.partner_id.in_(partner_ids)
+        ),
         delete(ScriptObservation).where(
             ScriptObservation.assignment_id.in_(assignment_ids)
             | ScriptObservation.session_id.in_(therapy_session_ids)
@@ -131,6 +144,9 @@ def purge_case(case_id: int, years: int) -> Purged:
         delete(SafetyScreen).where(
             (SafetyScreen.case_id == case_id) | SafetyScreen.partner_id.in_(partner_ids)
         ),
+        # Who carried the case and who opened it by break-glass: the audit trail keeps both.
+        delete(CaseAssignment).where(CaseAssignment.case_id == case_id),
+        delete(BreakGlass).where(BreakGlass.case_id == case_id),
         # Appointments before the session records some of them became.
         delete(Appointment).where(
             (Appointment.case_id == case_id) | Appointment.session_id.in_(therapy_session_ids)

@@ -172,3 +172,29 @@ def adoption_course(observations: Sequence[Observation[K]]) -> AdoptionCourse[K]
         observed_since=len(since),
         used_since=used,
     )
+
+
+# --- Home corroboration -------------------------------------------------------------------------
+
+# The level a partner's report that the other used their script at home counts at.
+HOME_LEVEL = 3
+T = TypeVar("T")
+
+
+def with_home_reports(
+    sessions: Sequence[tuple[T, Observation[K]]], home_reports: Sequence[tuple[T, K]]
+) -> list[Observation[K]]:
+    """The session observations and the home reports of one assignment as one history, in
+    time order (``T``: when each happened; a session before a report at the same time).
+
+    A home report (the other partner's check-in saying the script's owner used it at home) is
+    an observed point at ``HOME_LEVEL`` ("reported used at home"), so ``adoption_course`` counts
+    it like a session: a session at level 2 followed by a home report adopts the script at that
+    session; a session at level 1 followed by one does not."""
+    merged = [(when, 0, index, observation) for index, (when, observation) in enumerate(sessions)]
+    merged += [
+        (when, 1, index, Observation(key, OBSERVED, HOME_LEVEL))
+        for index, (when, key) in enumerate(home_reports)
+    ]
+    merged.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
+    return [observation for *_, observation in merged]

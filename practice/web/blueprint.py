@@ -20,6 +20,9 @@ from practice.cases import break_glass_views, handover_views
 from practice.cases import export_views as case_export_views
 from practice.cases import page_views as case_page_views
 from practice.cases import views as case_views
+from practice.checkins import api as checkin_api
+from practice.checkins import public_views as checkin_public_views
+from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
@@ -84,6 +87,7 @@ API_ROUTES = (
     measure_api,
     break_api,
     safety_api,
+    checkin_api,
     report_api,
     caseload_api,
     review_api,
@@ -102,6 +106,8 @@ for area in (
     live_views,
     script_views,
     measure_views,
+    checkin_views,
+    checkin_public_views,
     safety_views,
     report_views,
     job_views,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from gunicorn.glogging import Logger
 
 from practice.core.log_text import escape_control, json_line
-from practice.web.request_log import exception_summary
+from practice.web.request_log import exception_summary, redact_path
 
 # Load balancers and orchestrators ask these every few seconds; a success says nothing new.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
@@ -66,9 +66,14 @@ class PracticeLogger(Logger):
                     handler.setFormatter(_EscapingFormatter(handler.formatter))
 
     def atoms(self, resp, req, environ, request_time) -> dict:
-        """gunicorn's values for ``access_log_format``, every text escaped (path, headers)."""
+        """gunicorn's values for ``access_log_format``, every text escaped (path, headers) and
+        any check-in token replaced (``redact_path``): the request line, the path and the
+        referrer alike."""
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: escape_control(v) if isinstance(v, str) else v for key, v in atoms.items()}
+        return {
+            key: escape_control(redact_path(v)) if isinstance(v, str) else v
+            for key, v in atoms.items()
+        }
 
     def access(self, resp, req, environ, request_time) -> None:
         status = _status_code(resp)
@@ -88,7 +93,7 @@ class PracticeLogger(Logger):
             "message": "access",
             "remote": environ.get("REMOTE_ADDR", ""),
             "method": environ.get("REQUEST_METHOD", ""),
-            "path": environ.get("PATH_INFO", ""),
+            "path": redact_path(environ.get("PATH_INFO", "")),
             "status": status,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),

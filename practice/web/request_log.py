@@ -27,6 +27,17 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 request_logger = logging.getLogger("practice.request")
+# A partner's check-in link carries its token in the path (``/checkin/<token>``): a log line
+# names the route, never the token.
+_SECRET_PATH = re.compile(r"(/checkin/)[^/?#\s]+")
+REDACTED = "[token]"
+
+
+def redact_path(path: str) -> str:
+    """``path`` with any check-in token replaced by ``[token]``, for every log line."""
+    return _SECRET_PATH.sub(r"\g<1>" + REDACTED, path)
+
+
 # Probes a load balancer sends every few seconds: logged only when they fail.
 _QUIET_ENDPOINTS = frozenset({"practice.health.alive", "practice.health.ready"})
 
@@ -134,7 +145,7 @@ def _finish_request(response: Response) -> Response:
         "request_id": g.get("request_id"),
         "method": request.method,
         # The path only: query strings may carry search terms, and those may be names.
-        "path": request.script_root + request.path,
+        "path": redact_path(request.script_root + request.path),
         "status": response.status_code,
         "duration_ms": round((perf_counter() - started) * 1000, 1) if started else None,
         "remote": request.remote_addr,
