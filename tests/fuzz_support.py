@@ -50,6 +50,7 @@ from practice.appointments.models import Appointment
 from practice.breaks.forms import BreakAccountForm, LiveBreakForm
 from practice.breaks.operations import record_partner_account
 from practice.cases.forms import AddPartnerForm, EditCaseForm, NewCaseForm, StatusForm
+from practice.cases.handover_forms import BreakGlassForm, ReassignForm, _reason_field
 from practice.checkins.forms import IssueLinkForm, RevokeLinkForm, checkin_form_class
 from practice.checkins.models import Checkin, CheckinLink
 from practice.checkins.operations import issue_link
@@ -83,8 +84,8 @@ from practice.sessions.forms import (
 )
 from practice.sessions.operations import sign_note
 from practice.supervision.comments import new_comment
-from practice.supervision.forms import CommentForm, CosignForm, ReturnForm
-from practice.web.forms import ConfirmForm, ExportConfirmForm, VoidForm
+from practice.supervision.forms import BatchCosignForm, CommentForm, CosignForm, ReturnForm
+from practice.web.forms import ConfirmForm, ExportConfirmForm, PracticeForm, VoidForm
 from tests.conftest import PASSWORD
 from tests.test_api_support import seed_practice
 
@@ -536,7 +537,19 @@ class FormRoute:
     valid: Callable[[Session, World], dict] | None = None
 
 
+class HandoverFields(PracticeForm):
+    """The hand-over form's fixed field; its per-case selects depend on the member's cases."""
+
+    reason = _reason_field("Reason", 500)
+
+
 FORM_ROUTES: dict[str, FormRoute] = {
+    # Hand-over and break-glass: administrators (and supervisors for a reassignment).
+    "practice.handover.deactivate": FormRoute((HandoverFields,), "admin"),
+    "practice.handover.reassign": FormRoute((ReassignForm,), "admin"),
+    "practice.break_glass.index": FormRoute((BreakGlassForm,), "admin"),
+    "practice.break_glass.acknowledge": FormRoute((ConfirmForm,), "counsellor", examples=4),
+    "practice.review.cosign_batch": FormRoute((BatchCosignForm,), "supervisor"),
     # A partner's check-in, without an account: refused answers (400 re-shown, 410, 429)
     # store nothing.
     "practice.checkin_public.checkin": FormRoute(
