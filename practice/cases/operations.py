@@ -21,6 +21,7 @@ from practice.cases import eft
 from practice.cases.models import Case, CaseKind, CaseStatus, CycleRole, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
+from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 
 REFERENCE_PREFIX = "C-"
@@ -338,6 +339,8 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
         raise VersionConflict(editable_values(case), case.version) from None
     if changed:
         audit.record("case_updated", obj=case, detail={"fields": changed})
+        # Concerns, goals, the EFT stage and the partners' names all show in its reports.
+        case_record_changed.send(case, what="case")
     return changed
 
 
@@ -363,6 +366,7 @@ def add_partner(case: Case, data: PartnerDetails) -> Partner:
     case.updated_at = utcnow()  # moves the version on, as any change to the case does
     db.flush()
     audit.record("partner_added", obj=partner, case_id=case.id, detail={"partner_id": partner.id})
+    case_record_changed.send(case, what="partner")
     return partner
 
 
@@ -399,6 +403,8 @@ def change_status(case: Case, action: str, reason: str) -> None:
     db.flush()
     # The reason may describe the clients, so only the statuses go to the audit log.
     audit.record("case_status_changed", obj=case, detail={"from": before, "to": target.value})
+    # The status shows in the reports, and closing or reopening moves the default period's end.
+    case_record_changed.send(case, what="status")
 
 
 def has_room_for_partner(case: Case) -> bool:
