@@ -10,10 +10,14 @@ tab shows it being prepared.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from practice.cases import operations as case_operations
+from practice.core.signals import case_record_changed
 from practice.models import MomentType, Report
 from practice.reporting import job_limits, job_progress, jobs, operations, prerender, queue
 from practice.reporting.models import JobStatus, ReportJob
@@ -244,3 +248,85 @@ def test_with_an_immediate_queue_a_draft_change_prepares_nothing(
     _tag(db, api_as(practice.counsellor), practice.session.id, 5)
     assert renders == []
     assert db.scalar(select(func.count(ReportJob.id))) == 0
+
+
+def test_the_day_after_the_stored_copy_is_not_served_and_a_fresh_one_is(
+    db, practice, api_as, prerendering, renders, monkeypatch
+):
+    api = api_as(practice.counsellor)
+    _sign(api, practice.session.id)
+    (yesterdays,) = _default_reports(db, practice.case.id)
+    today = operations.report_today()
+    assert yesterdays.period_end == today
+    assert _default(api, practice.case.id).status_code == 200
+
+    # Past midnight the default period ends a day later: the stored copy no longer matches.
+    monkeypatch.setattr(operations, "report_today", lambda: today + timedelta(days=1))
+    pending = _default(api, practice.case.id)
+    assert pending.status_code == 202
+    # The job ran once the 202 was answered; asking again serves the new day's copy.
+    assert len(renders) == 2
+    fresh = _default_reports(db, practice.case.id)[-1]
+    assert fresh.period_end == today + timedelta(days=1)
+    served = _default(api, practice.case.id)
+    assert served.status_code == 200
+    assert hashlib.sha256(served.data).hexdigest() == fresh.sha256 != yesterdays.sha256
+    assert len(renders) == 2
+
+
+def _edit_form(case, **overrides) -> dict:
+    data = {
+        "presenting_concerns": case.presenting_concerns,
+        "goals": case.goals,
+        "eft_stage": "" if case.eft_stage is None else str(case.eft_stage),
+        "version": str(case.version),
+    }
+    for i, partner in enumerate(case.partners):
+        data[f"partners-{i}-partner_id"] = str(partner.id)
+        data[f"partners-{i}-display_name"] = partner.display_name
+        data[f"partners-{i}-pronouns"] = partner.pronouns or ""
+        data[f"partners-{i}-cycle_role"] = partner.cycle_role
+    data.update(overrides)
+    return data
+
+
+def test_an_edit_of_the_case_prepares_the_report_again(
+    db, auth, practice, api_as, prerendering, renders
+):
+    api = api_as(practice.counsellor)
+    _sign(api, practice.session.id)
+    (before,) = _default_reports(db, practice.case.id)
+
+    auth.login(practice.counsellor)
+    # Saving the form unchanged changes nothing, and prepares nothing.
+    assert auth.post(f"/cases/{practice.case.id}/edit", _edit_form(practice.case)).status_code
+    assert len(renders) == 1
+    db.expire_all()
+    edited = auth.post(
+        f"/cases/{practice.case.id}/edit",
+        _edit_form(practice.case, goals="Soften the start-up on Sundays"),
+    )
+    assert edited.status_code == 302
+    # The goals show in the report: the job ran as the edit's request ended.
+    assert len(renders) == 2
+    after = _default_reports(db, practice.case.id)[-1]
+    assert after.inputs_digest != before.inputs_digest
+    served = _default(api, practice.case.id)
+    assert hashlib.sha256(served.data).hexdigest() == after.sha256
+    assert len(renders) == 2
+
+
+def test_case_record_operations_send_the_signal(app, db, practice):
+    sent: list[str] = []
+
+    def receiver(case, what=None, **_extra):
+        sent.append(what)
+
+    with case_record_changed.connected_to(receiver), app.test_request_context():
+        case = practice.case
+        values = case_operations.editable_values(case)
+        case_operations.update_case(case, values, case.version)  # nothing changed: no signal
+        changed = replace(values, goals="New goals")
+        case_operations.update_case(case, changed, case.version)
+        case_operations.change_status(case, "pause", "Travelling")
+    assert sent == ["case", "status"]

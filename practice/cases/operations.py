@@ -24,6 +24,7 @@ from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.i18n import _
+from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 
 REFERENCE_PREFIX = "C-"
@@ -344,6 +345,8 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
         raise VersionConflict(editable_values(case), case.version) from None
     if changed:
         audit.record("case_updated", obj=case, detail={"fields": changed})
+        # Concerns, goals, the EFT stage and the partners' names all show in its reports.
+        case_record_changed.send(case, what="case")
     return changed
 
 
@@ -369,6 +372,7 @@ def add_partner(case: Case, data: PartnerDetails) -> Partner:
     case.updated_at = utcnow()  # moves the version on, as any change to the case does
     db.flush()
     audit.record("partner_added", obj=partner, case_id=case.id, detail={"partner_id": partner.id})
+    case_record_changed.send(case, what="partner")
     return partner
 
 
@@ -405,6 +409,8 @@ def change_status(case: Case, action: str, reason: str) -> None:
     db.flush()
     # The reason may describe the clients, so only the statuses go to the audit log.
     audit.record("case_status_changed", obj=case, detail={"from": before, "to": target.value})
+    # The status shows in the reports, and closing or reopening moves the default period's end.
+    case_record_changed.send(case, what="status")
 
 
 def has_room_for_partner(case: Case) -> bool:

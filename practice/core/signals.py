@@ -17,9 +17,11 @@ receivers run inside the request, before its commit, so they must not commit eit
 - ``case_record_changed``: something a case's reports show changed other than by the signals
   above (an addendum to a signed note; CSI-4 answers or adoption levels recorded at a draft).
   Sender: the ``Case``. Keywords ``what`` (``"addendum"``, ``"measure"``, ``"adoption"``,
-  ``"break"``: an account of a break recorded or changed),
-  ``member`` (who changed it, when known) and ``draft`` (True for a draft's change, which
-  comes in bursts). The reporting area prepares the default report again.
+  ``"break"``: an account of a break recorded or changed, ``"checkin"``: a partner's check-in;
+  ``"case"``, ``"partner"`` or ``"status"`` for the case's own record: an edit of its fields or
+  partners, a person added, a pause, closing or reopening), ``member`` (who changed it, when
+  known) and ``draft`` (True for a draft's change, which comes in bursts). The reporting area
+  prepares the default report again.
 - ``report_generated``: a progress report PDF was generated and recorded. Sender: the
   flushed ``Report``. Keyword ``member``: the ``StaffMember`` it was generated as.
 """

@@ -254,8 +254,14 @@ def inputs_digest(context: dict) -> str:
     return hashlib.sha256(build_report_html(pinned).encode("utf-8")).hexdigest()
 
 
+def report_today() -> date:
+    """The day the default report's period ends on (the server's date): read afresh each time,
+    so that the day after, the digest differs and yesterday's stored copy is not served."""
+    return date.today()
+
+
 def _default_context(case: Case) -> dict:
-    start, end = default_period(case, date.today())
+    start, end = default_period(case, report_today())
     return report_context(case, start, end, DEFAULT_AUDIENCE, "", case.counsellor)
 
 

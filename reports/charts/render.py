@@ -94,6 +94,7 @@ def render(
         if decorate is not None:
             decorate(chart, svg)
         svg.compact()
+        svg.inline_stylesheet()
         rendered.append(svg.serialize())
         return root
 
@@ -120,6 +121,7 @@ def no_data(title: str, chart_id: str) -> str:
         svg = Svg(_reparse(root), chart_id)
         svg.tidy()
         svg.compact()
+        svg.inline_stylesheet()
         rendered.append(svg.serialize())
         return root
 

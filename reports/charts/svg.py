@@ -5,11 +5,37 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from practice.reports.charts.looks import MARGIN, MARKER_RADIUS, SWATCH_WIDTH, Look, chart_width
+import cssselect2
+import tinycss2
+
+from practice.reports.charts.looks import (
+    MARGIN,
+    MARKER_RADIUS,
+    SWATCH_WIDTH,
+    Look,
+    chart_width,
+)
 
 SVG_NS = "http://www.w3.org/2000/svg"
 # Classes that only pygal's (disabled) tooltip script reads.
 _SCRIPT_ONLY_CLASSES = frozenset({"reactive", "tooltip-trigger", "activate-serie"})
+# The chart stylesheet's properties, written onto the elements as SVG presentation attributes;
+# all of them inherit in SVG, so a value its parent already gives is left out.
+_PRESENTATION = frozenset(
+    {
+        "fill",
+        "stroke",
+        "stroke-width",
+        "stroke-dasharray",
+        "font-family",
+        "font-size",
+        "font-weight",
+        "text-anchor",
+    }
+)
+# pygal's rules that mean nothing to a drawn chart (no selection, smoothing or root background:
+# the chart's own background rectangle paints it).
+_NOT_DRAWN = frozenset({"-webkit-user-select", "-webkit-font-smoothing", "background-color"})
 
 
 class Svg:
@@ -220,6 +246,57 @@ class Svg:
                     parent.append(child)
                 elif len(child):
                     parent.extend(list(child))
+
+    def inline_stylesheet(self) -> None:
+        """Write the rules of the chart's ``<style>`` onto the elements they match, as
+        presentation attributes, and drop the ``<style>``.
+
+        The chart looks the same in a browser and in WeasyPrint, which cascades a stylesheet
+        by matching every selector against every element each time it draws the chart (a
+        quarter of drawing the report's charts); attributes cost it nothing to match. Run last,
+        on the final tree, so the selectors match what they would have matched. ``style``
+        attributes are kept: they still win over the rules, as they did.
+        """
+        defs = self.root.find(self.tag("defs"))
+        style = defs.find(self.tag("style")) if defs is not None else None
+        if style is None:
+            return
+        matcher = cssselect2.Matcher()
+        for rule in tinycss2.parse_stylesheet(
+            style.text or "", skip_comments=True, skip_whitespace=True
+        ):
+            if rule.type != "qualified-rule":
+                raise ValueError(f"Unexpected rule in the chart stylesheet: {rule.type}")
+            declarations = [
+                (item.lower_name, tinycss2.serialize(item.value).strip())
+                for item in tinycss2.parse_blocks_contents(
+                    rule.content, skip_comments=True, skip_whitespace=True
+                )
+                if item.type == "declaration" and item.lower_name not in _NOT_DRAWN
+            ]
+            if unknown := {name for name, _ in declarations} - _PRESENTATION:
+                raise ValueError(f"Chart stylesheet properties not drawn: {sorted(unknown)}")
+            for selector in cssselect2.compile_selector_list(rule.prelude):
+                matcher.add_selector(selector, declarations)
+        defs.remove(style)
+        computed = {id(self.root): {}}
+        for wrapper in cssselect2.ElementWrapper.from_xml_root(self.root).iter_subtree():
+            node = wrapper.etree_element
+            parent = wrapper.parent.etree_element if wrapper.parent is not None else None
+            inherited = computed[id(parent)] if parent is not None else {}
+            # Specificity, then order in the sheet: the later of two equal rules wins.
+            for *_, declarations in sorted(matcher.match(wrapper), key=lambda m: m[:2]):
+                for name, value in declarations:
+                    node.set(name, value)
+            values = dict(inherited)
+            for name in _PRESENTATION.intersection(node.keys()):
+                if node.get(name) == inherited.get(name):
+                    del node.attrib[name]
+                else:
+                    values[name] = node.get(name)
+            computed[id(node)] = values
+        if not len(defs):
+            self.root.remove(defs)
 
     def serialize(self) -> str:
         # ElementTree cannot write plain attributes under a default namespace, so the tags go
