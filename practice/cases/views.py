@@ -25,8 +25,8 @@ from practice.cases.models import Case, CaseKind
 from practice.cases.operations import VersionConflict
 from practice.cases.queries import STATUS_FILTERS, case_list
 from practice.cases.scoping import case_for_editor
-from practice.core.i18n import _
 from practice.core.database import utcnow
+from practice.core.i18n import _
 from practice.supervision import caseload_glance
 from practice.supervision.dashboard import FLAG_FILTERS, TREND_FILTERS
 from practice.supervision.flags import FLAG_KINDS, Thresholds
