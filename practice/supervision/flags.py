@@ -288,20 +288,20 @@ def unsigned_note_flag(drafts: Sequence[DraftNote], now: datetime, t: Thresholds
     """Notes still unsigned more than ``unsigned_hours`` after their session ended; since the
     oldest became overdue."""
     limit = timedelta(hours=t.unsigned_hours)
-    late = sorted(d.ends_at for d in drafts if now - d.ends_at > limit)
+    late = sorted((d for d in drafts if now - d.ends_at > limit), key=lambda d: d.ends_at)
     if not late:
         return None
     hours = _plural(t.unsigned_hours, "hour")
+    # The session is named by the day it began (one ending after midnight is still that day's).
+    oldest = day(late[0].starts_at, t.zone)
     if len(late) == 1:
-        reason = (
-            f"the note of the session of {day(late[0], t.zone)} is unsigned more than {hours} later"
-        )
+        reason = f"the note of the session of {oldest} is unsigned more than {hours} later"
     else:
         reason = (
             f"{len(late)} notes unsigned more than {hours} after their session, "
-            f"the oldest from {day(late[0], t.zone)}"
+            f"the oldest from {oldest}"
         )
-    return Flag(UNSIGNED_NOTE, reason, local_time.local_day(late[0] + limit, t.zone))
+    return Flag(UNSIGNED_NOTE, reason, local_time.local_day(late[0].ends_at + limit, t.zone))
 
 
 def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> Flag | None:
