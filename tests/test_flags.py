@@ -3,6 +3,7 @@ with its severity and the day its condition began."""
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -170,6 +171,25 @@ def test_since_is_the_day_the_note_became_overdue_even_past_midnight():
     # 23:30 + 50 minutes = 00:20 on 13 Aug; + 72 hours = 00:20 on 16 Aug.
     draft = DraftNote(at("2026-08-12", 23).replace(minute=30), 50)
     assert flags.unsigned_note_flag([draft], NOW, DEFAULT).since == d("2026-08-16")
+
+
+def test_days_are_the_practices_local_days():
+    # A session from 22:00 UTC on 12 Aug is 08:00 on 13 Aug in Sydney (AEST, UTC+10); it ends
+    # at 08:50 there, overdue 72 hours later at 08:50 on 16 Aug (22:50 UTC on 15 Aug).
+    sydney = Thresholds(zone=ZoneInfo("Australia/Sydney"))
+    draft = DraftNote(at("2026-08-12", 22), 50)
+    utc_flag = flags.unsigned_note_flag([draft], NOW, DEFAULT)
+    local_flag = flags.unsigned_note_flag([draft], NOW, sydney)
+    assert (utc_flag.since, local_flag.since) == (d("2026-08-15"), d("2026-08-16"))
+    assert "of 12 Aug 2026" in utc_flag.reason and "of 13 Aug 2026" in local_flag.reason
+    # The last session at 22:00 UTC on 11 Aug is 12 Aug in Sydney: 20 local days before 1 Sep
+    # (21 by UTC days), so not yet a flag there.
+    summary = CaseSummary(opened_on=date(2026, 1, 5), last_session_at=at("2026-08-11", 22))
+    assert flags.no_recent_session_flag(summary, NOW.date(), DEFAULT).since == d("2026-08-11")
+    assert flags.no_recent_session_flag(summary, NOW.date(), sydney) is None
+    config = {"PRACTICE_TIMEZONE": "Australia/Sydney"}
+    assert Thresholds.from_config(config).zone == ZoneInfo("Australia/Sydney")
+    assert flags.day(at("2026-08-12", 22), ZoneInfo("Australia/Sydney")) == "13 Aug 2026"
 
 
 def test_several_late_notes_name_the_oldest_and_date_from_it():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -240,6 +240,63 @@ def test_a_session_is_entered_in_local_time(client, auth, db, counsellor, case, 
     assert stored.starts_at == KNOWN
     edit = _page(client, f"/sessions/{stored.id}/edit")
     assert 'value="2026-03-03T10:30"' in edit
+
+
+def test_appointments_are_planned_listed_and_cancelled_in_local_time(
+    client, auth, db, counsellor, case, sydney
+):
+    from practice.appointments.models import Appointment
+
+    auth.login(counsellor)
+    # 15 Jan 2027 09:30 in Sydney (AEDT, UTC+11) is 14 Jan 22:30 UTC: the local day differs.
+    planned = datetime(2027, 1, 14, 22, 30, tzinfo=UTC)
+    form = {"starts_at": "2027-01-15T09:30", "duration_minutes": "50", "mode": "video"}
+    assert auth.post(f"/cases/{case.id}/appointments/new", form).status_code == 302
+    appointment = db.scalar(select(Appointment).where(Appointment.case_id == case.id))
+    assert appointment.starts_at == planned
+    auth.post("/account/calendar", {"action": "renew"})
+    pages = {
+        path: _visible(_page(client, path))
+        for path in (
+            f"/appointments/{appointment.id}",
+            f"/appointments/{appointment.id}/edit",
+            f"/cases/{case.id}/appointments/new",
+            f"/cases/{case.id}",
+            "/appointments",
+            "/appointments?from=2027-01-11",
+            "/account/calendar",
+        )
+    }
+    for path, html in pages.items():
+        assert "UTC" not in html, path
+    assert 'value="2027-01-15T09:30"' in pages[f"/appointments/{appointment.id}/edit"]
+    assert "15 Jan 2027, 09:30 AEDT" in pages[f"/appointments/{appointment.id}"]
+    # The week groups by the local day: the appointment is on Friday 15 Jan, not Thursday 14th.
+    week = pages["/appointments?from=2027-01-11"]
+    friday = week.index("Friday 15 Jan")
+    assert week.index("Thursday 14 Jan") < friday < week.index("09:30–10:20 AEDT")
+    assert week.index("09:30–10:20 AEDT") < week.index("Saturday 16 Jan")
+
+    # Moved: the edit form reads its local time back the same way.
+    moved = {**form, "starts_at": "2027-01-15T10:00", "version": str(appointment.version)}
+    assert auth.post(f"/appointments/{appointment.id}/edit", moved).status_code == 302
+    appointment = db.scalar(select(Appointment).where(Appointment.case_id == case.id))
+    assert appointment.starts_at == datetime(2027, 1, 14, 23, 0, tzinfo=UTC)
+
+    # A notice entered in local time: an hour ago on Sydney's clock.
+    hour_ago = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    outcome = {
+        "status": "cancelled",
+        "cancelled_by": "partner_a",
+        "notice_at": hour_ago.astimezone(SYDNEY).strftime("%Y-%m-%dT%H:%M"),
+        "version": str(appointment.version),
+    }
+    assert auth.post(f"/appointments/{appointment.id}/outcome", outcome).status_code == 302
+    appointment = db.scalar(select(Appointment).where(Appointment.case_id == case.id))
+    assert (appointment.notice_at, appointment.late) == (hour_ago, False)
+    shown = _visible(_page(client, f"/appointments/{appointment.id}"))
+    assert "UTC" not in shown
+    assert hour_ago.astimezone(SYDNEY).strftime("%d %b %Y, %H:%M AE") in shown
 
 
 def test_a_skipped_local_time_is_refused_with_the_form_kept(

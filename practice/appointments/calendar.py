@@ -39,7 +39,7 @@ def feed(lines: Iterable[AgendaLine], now: datetime) -> bytes:
         event.add("dtstart", line.starts_at)
         event.add("dtend", line.ends_at)
         event.add("summary", calendar_summary(line.reference))
-        event.add("location", MODE_LABELS.get(line.mode, line.mode))
+        event.add("location", str(MODE_LABELS.get(line.mode, line.mode)))
         # A no-show still held the hour; only a cancellation frees it.
         cancelled = line.status == AppointmentStatus.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")

@@ -3,17 +3,18 @@ session record, and the calendar feed's buttons."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import datetime
 
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from practice.appointments.models import AppointmentStatus, CancelledBy
 from practice.appointments.operations import MAX_DURATION, MIN_DURATION, AppointmentDetails
 from practice.appointments.rules import CANCELLED_BY_LABELS, cancelled_by_choices
+from practice.core.i18n import _l
 from practice.sessions.forms import MODALITY_CHOICES
-from practice.web.forms import PracticeForm
+from practice.web.forms import LocalDateTimeField, PracticeForm
 
 _FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -21,30 +22,34 @@ _FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 class AppointmentForm(PracticeForm):
     """When the session is planned, for how long, and how it is held."""
 
-    starts_at = DateTimeLocalField(
-        "Start (UTC)",
+    starts_at = LocalDateTimeField(
+        _l("Start"),
         format=_FORMATS,
-        validators=[InputRequired("Enter the date and time the session starts.")],
+        validators=[InputRequired(_l("Enter the date and time the session starts."))],
     )
     duration_minutes = IntegerField(
-        "Length (minutes)",
+        _l("Length (minutes)"),
         default=50,
         validators=[
-            InputRequired("Enter the length in minutes."),
+            InputRequired(_l("Enter the length in minutes.")),
             NumberRange(
                 MIN_DURATION,
                 MAX_DURATION,
-                f"The length must be between {MIN_DURATION} and {MAX_DURATION} minutes.",
+                _l(
+                    "The length must be between %(low)s and %(high)s minutes.",
+                    low=MIN_DURATION,
+                    high=MAX_DURATION,
+                ),
             ),
         ],
     )
-    mode = SelectField("Mode", choices=MODALITY_CHOICES, default="in_person")
+    mode = SelectField(_l("Mode"), choices=MODALITY_CHOICES, default="in_person")
     version = HiddenField()
 
     def details(self) -> AppointmentDetails:
-        """The validated entries (the start read as UTC)."""
+        """The validated entries (the start, entered in local time, in UTC)."""
         return AppointmentDetails(
-            starts_at=self.starts_at.data.replace(tzinfo=UTC),
+            starts_at=self.starts_at.data,
             duration_minutes=self.duration_minutes.data,
             mode=self.mode.data,
         )
@@ -58,28 +63,27 @@ class OutcomeForm(PracticeForm):
     """What became of a planned appointment that did not take place."""
 
     status = RadioField(
-        "What happened",
+        _l("What happened"),
         choices=[
-            SelectChoice(AppointmentStatus.CANCELLED.value, "Cancelled"),
-            SelectChoice(AppointmentStatus.NO_SHOW.value, "No-show (nobody came, no notice)"),
+            SelectChoice(AppointmentStatus.CANCELLED.value, _l("Cancelled")),
+            SelectChoice(AppointmentStatus.NO_SHOW.value, _l("No-show (nobody came, no notice)")),
         ],
-        validators=[InputRequired("Choose cancelled or no-show.")],
+        validators=[InputRequired(_l("Choose cancelled or no-show."))],
     )
-    cancelled_by = SelectField("Cancelled by", choices=[], validate_choice=False)
-    notice_at = DateTimeLocalField(
-        "Notice received (UTC)", format=_FORMATS, validators=[Optional()]
-    )
+    cancelled_by = SelectField(_l("Cancelled by"), choices=[], validate_choice=False)
+    notice_at = LocalDateTimeField(_l("Notice received"), format=_FORMATS, validators=[Optional()])
     version = HiddenField()
 
     def set_partners(self, partner_count: int) -> None:
         """Offer who may have cancelled, for a case of ``partner_count`` partners."""
-        self.cancelled_by.choices = [SelectChoice("", "Choose…")] + [
+        self.cancelled_by.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(value, CANCELLED_BY_LABELS[CancelledBy(value)])
             for value in cancelled_by_choices(partner_count)
         ]
 
-    def notice(self):
-        return self.notice_at.data.replace(tzinfo=UTC) if self.notice_at.data else None
+    def notice(self) -> datetime | None:
+        """When the notice came (entered in local time, in UTC), or None for "now"."""
+        return self.notice_at.data or None
 
     def version_number(self) -> int | None:
         value = self.version.data or ""

@@ -23,6 +23,7 @@ from practice.appointments.models import Appointment, AppointmentStatus, Calenda
 from practice.cases.models import Case, CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.unit_of_work import atomic
 from practice.sessions import operations as sessions
 from practice.sessions.models import Modality, TherapySession
@@ -61,22 +62,28 @@ def late_hours() -> float:
 
 def _require_counsellor(case: Case, member: StaffMember) -> None:
     if case.counsellor_id != member.id:
-        raise AppointmentError("Only the case's counsellor can plan and change its appointments.")
+        raise AppointmentError(
+            _("Only the case's counsellor can plan and change its appointments.")
+        )
 
 
 def _check_details(case: Case, data: AppointmentDetails) -> None:
     if case.status == CaseStatus.CLOSED:
-        raise AppointmentError("This case is closed. Reopen the case to plan a session.")
+        raise AppointmentError(_("This case is closed. Reopen the case to plan a session."))
     if data.starts_at.tzinfo is None:
-        raise AppointmentError("The start time needs a time zone.")
+        raise AppointmentError(_("The start time needs a time zone."))
     if data.starts_at.astimezone(UTC).date() < case.opened_on:
-        raise AppointmentError("The appointment cannot be before the case was opened.")
+        raise AppointmentError(_("The appointment cannot be before the case was opened."))
     if not MIN_DURATION <= data.duration_minutes <= MAX_DURATION:
         raise AppointmentError(
-            f"The length must be between {MIN_DURATION} and {MAX_DURATION} minutes."
+            _(
+                "The length must be between %(low)s and %(high)s minutes.",
+                low=MIN_DURATION,
+                high=MAX_DURATION,
+            )
         )
     if data.mode not in {m.value for m in Modality}:
-        raise AppointmentError("Choose in person, video or phone.")
+        raise AppointmentError(_("Choose in person, video or phone."))
 
 
 def _details(appointment: Appointment) -> dict:
@@ -110,14 +117,14 @@ def plan_appointment(case: Case, member: StaffMember, data: AppointmentDetails) 
 
 def _require_planned(appointment: Appointment) -> None:
     if not appointment.is_planned:
-        label = rules.STATUS_LABELS[appointment.status].lower()
-        raise AppointmentError(f"This appointment is already recorded as {label}.")
+        label = str(rules.STATUS_LABELS[appointment.status]).lower()
+        raise AppointmentError(_("This appointment is already recorded as %(label)s.", label=label))
 
 
 def _check_version(appointment: Appointment, version: int | None) -> None:
     if version is not None and version != appointment.version:
         raise AppointmentError(
-            "This appointment was changed elsewhere since you opened it. Reload and try again."
+            _("This appointment was changed elsewhere since you opened it. Reload and try again.")
         )
 
 
@@ -168,12 +175,12 @@ def record_outcome(
     if status == AppointmentStatus.CANCELLED:
         choices = rules.cancelled_by_choices(len(appointment.case.partners))
         if cancelled_by not in choices:
-            raise AppointmentError("Say who cancelled the appointment.")
+            raise AppointmentError(_("Say who cancelled the appointment."))
         notice_at = notice_at or now
         if notice_at.tzinfo is None:
-            raise AppointmentError("The time of the notice needs a time zone.")
+            raise AppointmentError(_("The time of the notice needs a time zone."))
         if notice_at > now:
-            raise AppointmentError("The notice cannot come from the future.")
+            raise AppointmentError(_("The notice cannot come from the future."))
         appointment.cancelled_by = cancelled_by
         appointment.notice_at = notice_at
         appointment.late = rules.is_late_cancellation(

@@ -6,24 +6,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from practice.appointments.models import AppointmentStatus, CancelledBy
+from practice.core.i18n import _l
 
 # A cancellation is late when the notice reaches the practice less than this many hours before
 # the start (or after it): the usual 24-hour notice of a practice's cancellation policy.
 DEFAULT_LATE_HOURS = 24.0
 
+# Words shown on pages, translated when shown (lazy: str() them where a plain string is needed).
 STATUS_LABELS: dict[str, str] = {
-    AppointmentStatus.PLANNED: "Planned",
-    AppointmentStatus.ATTENDED: "Attended",
-    AppointmentStatus.CANCELLED: "Cancelled",
-    AppointmentStatus.NO_SHOW: "No-show",
+    AppointmentStatus.PLANNED: _l("Planned"),
+    AppointmentStatus.ATTENDED: _l("Attended"),
+    AppointmentStatus.CANCELLED: _l("Cancelled"),
+    AppointmentStatus.NO_SHOW: _l("No-show"),
 }
 CANCELLED_BY_LABELS: dict[str, str] = {
-    CancelledBy.PARTNER_A: "Partner A",
-    CancelledBy.PARTNER_B: "Partner B",
-    CancelledBy.BOTH: "Both partners",
-    CancelledBy.COUNSELLOR: "Counsellor",
+    CancelledBy.PARTNER_A: _l("Partner A"),
+    CancelledBy.PARTNER_B: _l("Partner B"),
+    CancelledBy.BOTH: _l("Both partners"),
+    CancelledBy.COUNSELLOR: _l("Counsellor"),
 }
-MODE_LABELS: dict[str, str] = {"in_person": "In person", "video": "Video", "phone": "Phone"}
+MODE_LABELS: dict[str, str] = {
+    "in_person": _l("In person"),
+    "video": _l("Video"),
+    "phone": _l("Phone"),
+}
 # Outcomes that mean the couple was not seen: neither is a session ("no recent session" does
 # not count them as one).
 MISSED = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW})
@@ -44,9 +50,11 @@ def outcome_problem(status: str, starts_at: datetime, now: datetime) -> str | No
     A no-show and an attended session can only be recorded once the appointment has begun;
     a cancellation at any time."""
     if status not in {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}:
-        return "Choose cancelled or no-show (an attended appointment becomes a session record)."
+        return str(
+            _l("Choose cancelled or no-show (an attended appointment becomes a session record).")
+        )
     if status == AppointmentStatus.NO_SHOW and starts_at > now:
-        return "A no-show can only be recorded once the appointment has begun."
+        return str(_l("A no-show can only be recorded once the appointment has begun."))
     return None
 
 

@@ -8,7 +8,7 @@ dates only.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
@@ -17,9 +17,12 @@ from practice.appointments import calendar, operations, queries, rules
 from practice.appointments.forms import AppointmentForm, ConvertForm, OutcomeForm
 from practice.appointments.models import Appointment
 from practice.cases import scoping
+from practice.core import local_time
 from practice.core.database import utcnow
+from practice.core.i18n import _
 from practice.web import access
 from practice.web.forms import ConfirmForm
+from practice.web.localisation import current_zone
 from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("appointments", __name__)
@@ -64,13 +67,18 @@ def new(case_id: int):
     case = scoping.case_for_editor(member, case_id)
     form = AppointmentForm()
     if not form.is_submitted():
-        # Next week at this hour, on the hour: a common rhythm, changed in a moment.
-        start = (utcnow() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
-        form.starts_at.data = start.replace(tzinfo=None)
+        # Next week at this hour, on the local hour: a common rhythm, changed in a moment.
+        zone = current_zone()
+        wall = local_time.to_local(utcnow() + timedelta(days=7), zone)
+        on_the_hour = wall.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        try:
+            form.starts_at.data = local_time.from_local(on_the_hour, zone)
+        except local_time.NonexistentLocalTime:
+            form.starts_at.data = wall.astimezone(UTC).replace(second=0, microsecond=0)
     elif form.validate():
         with refusal_shown_on(form):
             appointment = operations.plan_appointment(case, member, form.details())
-            flash(f"Session planned for {case.reference}.", "success")
+            flash(_("Session planned for %(reference)s.", reference=case.reference), "success")
             return redirect(url_for(".show", appointment_id=appointment.id))
     audit.record("case_viewed", obj=case, detail={"view": "new_appointment"})
     return render_template("practice/appointments/form.html", form=form, case=case)
@@ -89,7 +97,7 @@ def edit(appointment_id: int):
     appointment = _editable(queries.appointment_for_viewer(member, appointment_id))
     form = AppointmentForm()
     if not form.is_submitted():
-        form.starts_at.data = appointment.starts_at.astimezone(UTC).replace(tzinfo=None)
+        form.starts_at.data = appointment.starts_at
         form.duration_minutes.data = appointment.duration_minutes
         form.mode.data = appointment.mode
         form.version.data = str(appointment.version)
@@ -98,7 +106,7 @@ def edit(appointment_id: int):
             changed = operations.update_appointment(
                 appointment, member, form.details(), form.version_number()
             )
-            flash("Appointment changed." if changed else "Nothing changed.", "success")
+            flash(_("Appointment changed.") if changed else _("Nothing changed."), "success")
             return redirect(url_for(".show", appointment_id=appointment.id))
     audit.record("appointment_viewed", obj=appointment, detail={"view": "edit"})
     return render_template(
@@ -123,7 +131,8 @@ def outcome(appointment_id: int):
                 notice_at=form.notice(),
                 version=form.version_number(),
             )
-            flash(f"Recorded: {rules.STATUS_LABELS[appointment.status].lower()}.", "success")
+            status = str(rules.STATUS_LABELS[appointment.status]).lower()
+            flash(_("Recorded: %(status)s.", status=status), "success")
             return redirect(url_for(".show", appointment_id=appointment.id))
     return _page(appointment, 422, outcome_form=form)
 
@@ -139,7 +148,7 @@ def make_session(appointment_id: int):
             therapy_session = operations.convert_to_session(
                 appointment, member, form.version_number()
             )
-            flash("Session recorded from the appointment. Write the note below.", "success")
+            flash(_("Session recorded from the appointment. Write the note below."), "success")
             return redirect(url_for("practice.sessions.show", session_id=therapy_session.id))
     return _page(appointment, 422, convert_form=form)
 
@@ -158,12 +167,18 @@ def _week_start(raw: str | None, today: date) -> date:
 @access.staff
 def agenda():
     member = access.current_staff()
-    today = utcnow().date()
+    zone = current_zone()
+    today = local_time.today_in(zone, utcnow())
     first = _week_start(request.args.get("from"), today)
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    lines = queries.agenda(member, start, start + timedelta(days=AGENDA_DAYS))
     days = [first + timedelta(days=n) for n in range(AGENDA_DAYS)]
-    by_day = {d: [line for line in lines if line.starts_at.date() == d] for d in days}
+    # The week runs from the local midnight of its first day to that of the day after its last
+    # (not always 7 × 24 hours: the clocks may change within it).
+    start = local_time.day_start(first, zone)
+    end = local_time.day_start(first + timedelta(days=AGENDA_DAYS), zone)
+    lines = queries.agenda(member, start, end)
+    by_day: dict[date, list] = {d: [] for d in days}
+    for line in lines:
+        by_day.setdefault(local_time.local_day(line.starts_at, zone), []).append(line)
     audit.record(
         "appointments_listed",
         object_type="Agenda",
@@ -193,7 +208,7 @@ def calendar_page():
     if form.validate_on_submit():
         if request.form.get("action") == "stop":
             operations.stop_feed(member)
-            flash("The calendar feed was stopped: its address no longer works.", "success")
+            flash(_("The calendar feed was stopped: its address no longer works."), "success")
             return redirect(url_for(".calendar_page"))
         token = operations.renew_feed(member)
     feed = operations.feed_of(member)

@@ -242,6 +242,12 @@ def format_day_month(value: date | datetime, zone: ZoneInfo, locale: Locale) -> 
     return babel_dates.format_date(local_day(value, zone), pattern, locale)
 
 
+def format_weekday(value: date | datetime, zone: ZoneInfo, locale: Locale) -> str:
+    """The day of the week in full ("Wednesday", "Mittwoch"), for a day's heading; a moment is
+    first moved into ``zone``."""
+    return babel_dates.format_date(local_day(value, zone), "EEEE", locale)
+
+
 def format_clock(moment: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = True) -> str:
     """A time of day in ``zone`` in the locale's short form, with the zone's short name
     ("14:05 AEDT") unless ``with_zone`` is false."""

@@ -25,8 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from practice.breaks import rules as break_rules
+from practice.core import local_time
 from practice.measures import csi4
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -106,6 +108,9 @@ SEVERITIES: dict[str, str] = {
 
 # --- Thresholds ---------------------------------------------------------------------------------
 
+# The zone of the days flags name when the practice's is not given (hand-built thresholds).
+_UTC = ZoneInfo("UTC")
+
 # Configuration key of each ``PRACTICE_FLAG_*`` threshold, and its type.
 CONFIG_KEYS: dict[str, tuple[str, type]] = {
     "unsigned_hours": ("PRACTICE_FLAG_UNSIGNED_HOURS", float),
@@ -123,6 +128,8 @@ class Thresholds:
 
     ``reliable_change`` is the CSI-4 reliable-change index, the practice's
     ``PRACTICE_CSI4_RELIABLE_CHANGE`` (``practice.measures.settings``), not a flag setting.
+    ``zone`` is the practice's zone (``PRACTICE_TIMEZONE``): a flag's "since" day, the days its
+    reason names and "today" are the practice's local days, whoever looks, as in reports.
     """
 
     unsigned_hours: float = 72
@@ -133,6 +140,7 @@ class Thresholds:
     reliable_change: float = csi4.CSI4_RELIABLE_CHANGE
     # The break rules' thresholds, ``PRACTICE_BREAK_*`` (``practice.breaks.rules``).
     breaks: break_rules.BreakThresholds = break_rules.DEFAULT_THRESHOLDS
+    zone: ZoneInfo = _UTC
 
     def __post_init__(self) -> None:
         for name, (key, kind) in CONFIG_KEYS.items():
@@ -162,6 +170,8 @@ class Thresholds:
             "reliable_change": reliable_change_index(config),
             "breaks": break_rules.BreakThresholds.from_config(config),
         }
+        if config.get(local_time.ZONE_SETTING) or config.get(local_time.DEPRECATED_ZONE_SETTING):
+            values["zone"] = local_time.practice_zone(config)
         for name, (key, kind) in CONFIG_KEYS.items():
             if key in config:
                 raw = config[key]
@@ -215,9 +225,10 @@ def severity_rank(severity: str) -> int:
 # --- Words ----------------------------------------------------------------------------------------
 
 
-def day(value: date | datetime) -> str:
-    """A date as the tracker shows it: ``12 Aug 2026``."""
-    return value.strftime("%d %b %Y")
+def day(value: date | datetime, zone: ZoneInfo | None = None) -> str:
+    """A date as the tracker shows it: ``12 Aug 2026``; a moment is first moved into ``zone``
+    (UTC when none is given), so an evening session keeps the practice's local day."""
+    return local_time.local_day(value, zone or _UTC).strftime("%d %b %Y")
 
 
 def _plural(count: int | float, word: str) -> str:
@@ -304,18 +315,20 @@ def unsigned_note_flag(drafts: Sequence[DraftNote], now: datetime, t: Thresholds
     """Notes still unsigned more than ``unsigned_hours`` after their session ended; since the
     oldest became overdue."""
     limit = timedelta(hours=t.unsigned_hours)
-    late = sorted(d.ends_at for d in drafts if now - d.ends_at > limit)
+    late = sorted((d for d in drafts if now - d.ends_at > limit), key=lambda d: d.ends_at)
     if not late:
         return None
     hours = _plural(t.unsigned_hours, "hour")
+    # The session is named by the day it began (one ending after midnight is still that day's).
+    oldest = day(late[0].starts_at, t.zone)
     if len(late) == 1:
-        reason = f"the note of the session of {day(late[0])} is unsigned more than {hours} later"
+        reason = f"the note of the session of {oldest} is unsigned more than {hours} later"
     else:
         reason = (
             f"{len(late)} notes unsigned more than {hours} after their session, "
-            f"the oldest from {day(late[0])}"
+            f"the oldest from {oldest}"
         )
-    return Flag(UNSIGNED_NOTE, reason, (late[0] + limit).date())
+    return Flag(UNSIGNED_NOTE, reason, local_time.local_day(late[0].ends_at + limit, t.zone))
 
 
 def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> Flag | None:
@@ -328,14 +341,17 @@ def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> 
     ``no_session_days`` days away is not flagged, since the gap is already being closed. A
     session planned further out leaves the flag standing, with its date in the reason."""
     if summary.last_session_at is not None:
-        since = summary.last_session_at.date()
+        since = local_time.local_day(summary.last_session_at, t.zone)
     else:
         since = summary.opened_on
     days = (today - since).days
     if days < t.no_session_days:
         return None
     upcoming = summary.next_appointment_at
-    if upcoming is not None and (upcoming.date() - today).days <= t.no_session_days:
+    if (
+        upcoming is not None
+        and (local_time.local_day(upcoming, t.zone) - today).days <= t.no_session_days
+    ):
         return None
     if summary.last_session_at is not None:
         reason = f"no session for {days} days"
@@ -346,7 +362,7 @@ def no_recent_session_flag(summary: CaseSummary, today: date, t: Thresholds) -> 
     if missed:
         reason += f" ({_plural(len(missed), 'appointment')} since cancelled or missed)"
     if upcoming is not None:
-        reason += f"; next planned on {day(upcoming)}"
+        reason += f"; next planned on {day(upcoming, t.zone)}"
     return Flag(NO_RECENT_SESSION, reason, since)
 
 
@@ -361,7 +377,9 @@ def _worsening_run(shared: Sequence[SessionLoad]) -> int | None:
     return _run_start(shared, worsening)
 
 
-def deescalation_worsening_flag(sessions: Sequence[SessionLoad]) -> Flag | None:
+def deescalation_worsening_flag(
+    sessions: Sequence[SessionLoad], zone: ZoneInfo | None = None
+) -> Flag | None:
     """The de-escalation share's trend over the last sessions that have one is "worsening";
     since the session at which it turned so."""
     shared = [s for s in sessions if s.deescalation_share is not None]
@@ -374,7 +392,7 @@ def deescalation_worsening_flag(sessions: Sequence[SessionLoad]) -> Flag | None:
         DEESCALATION_WORSENING,
         f"de-escalation share worsening over the last {trend.sessions_used} sessions that have "
         f"one ({points:+.1f} points per session)",
-        shared[start].starts_at.date(),
+        local_time.local_day(shared[start].starts_at, zone or _UTC),
     )
 
 
@@ -393,7 +411,7 @@ def no_deescalation_flag(sessions: Sequence[SessionLoad], t: Thresholds) -> Flag
     )
     if untagged:
         reason += f" ({_plural(untagged, 'later session')} without any tagged moment left out)"
-    return Flag(NO_DEESCALATION, reason, run[0].starts_at.date())
+    return Flag(NO_DEESCALATION, reason, local_time.local_day(run[0].starts_at, t.zone))
 
 
 def script_not_adopted_flags(assignments: Sequence[AssignmentSummary], t: Thresholds) -> list[Flag]:
@@ -500,7 +518,7 @@ def breaks_flag(summary: CaseSummary, now: datetime, t: Thresholds) -> Flag | No
     found = break_rules.break_flag(summary.breaks, now, t.breaks)
     if found is None:
         return None
-    return Flag(BREAKS_NOT_RETURNED, found.reason, found.since.date())
+    return Flag(BREAKS_NOT_RETURNED, found.reason, local_time.local_day(found.since, t.zone))
 
 
 def rescreen_due_flag(due_days: Sequence[date]) -> Flag | None:
@@ -542,8 +560,8 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
         *csi4_change_flags(summary.csi4, thresholds),
         rescreen_due_flag(summary.rescreens_due),
         screen_override_flag(summary.screen_overrides),
-        no_recent_session_flag(summary, now.date(), thresholds),
-        deescalation_worsening_flag(summary.sessions),
+        no_recent_session_flag(summary, local_time.today_in(thresholds.zone, now), thresholds),
+        deescalation_worsening_flag(summary.sessions, thresholds.zone),
         no_deescalation_flag(summary.sessions, thresholds),
         unsigned_note_flag(summary.drafts, now, thresholds),
         breaks_flag(summary, now, thresholds),

@@ -82,6 +82,13 @@ def local_day_month(value: date | datetime | None) -> str:
     return local_time.format_day_month(value, current_zone(), current_locale())
 
 
+def local_weekday(value: date | datetime | None) -> str:
+    """The day of the week in the viewer's zone and words: "Wednesday"; "—" for none."""
+    if value is None:
+        return "—"
+    return local_time.format_weekday(value, current_zone(), current_locale())
+
+
 def local_time_of_day(value: datetime | None, with_zone: bool = True) -> str:
     """A moment's time of day in the viewer's zone: "14:05 AEDT"; "—" for none."""
     if value is None:
@@ -126,6 +133,7 @@ FILTERS = {
     "local_date": local_date,
     "local_time": local_time_of_day,
     "local_day_month": local_day_month,
+    "local_weekday": local_weekday,
     "local_iso": local_iso,
     "local_input": local_input,
     "time_element": time_element,

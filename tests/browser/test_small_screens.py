@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
-from practice.core.database import db
+from practice.appointments.models import Appointment
+from practice.core.database import db, utcnow
 from practice.models import (
     Case,
     Moment,
@@ -50,6 +52,7 @@ NOT_PAGES = {
     "practice.audit_log.export_csv",
     "practice.supervision.export_csv",
     "practice.supervision.summary_pdf",
+    "practice.appointments.calendar_feed",
     "practice.accounts.login",
     "practice.accounts.resume",
     "practice.security.login_code",
@@ -91,7 +94,15 @@ def _ids(live_server: LiveServer) -> dict[str, int]:
         showcase = db.get(Case, live_server.showcase_case_id)
         author = showcase.counsellor.supervisor or supervisor
         comment = comments.add_comment(author, showcase, "A word about the pacing.").id
+        # An appointment of the showcase case, planned for the day after tomorrow.
+        appointment = Appointment(
+            case=showcase,
+            starts_at=(utcnow() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0),
+            created_by_id=showcase.counsellor_id,
+        )
+        db.add(appointment)
         db.commit()
+        appointment_id = appointment.id
     assert waiting and moment and comment, "the seed lacks a queued note, a moment or a comment"
     return {
         "case_id": live_server.showcase_case_id,
@@ -99,6 +110,7 @@ def _ids(live_server: LiveServer) -> dict[str, int]:
         "moment_id": moment,
         "comment_id": comment,
         "review_session_id": waiting,
+        "appointment_id": appointment_id,
     }
 
 
