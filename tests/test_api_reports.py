@@ -94,8 +94,12 @@ def test_the_supervisor_reads_the_caseload_with_its_flags(db, practice, api_as):
     assert "api_caseload_read" in audit_actions(db, actor_id=practice.supervisor.id)
 
 
-def test_the_caseload_filters_and_pages(practice, api_as):
-    api = api_as(practice.admin)
+def test_the_caseload_filters_and_pages(db, practice, api_as):
+    # The supervisor of both counsellors; an administrator reads no caseload (least privilege).
+    practice.other.supervisor_id = practice.supervisor.id
+    db.commit()
+    assert api_as(practice.admin).get("/caseload").status_code == 403
+    api = api_as(practice.supervisor)
     everyone = api.get("/caseload").get_json()
     assert everyone["total"] == 2
     assert api.get("/caseload?per_page=1&page=2").get_json()["items"][0]["case_id"] in (

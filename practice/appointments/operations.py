@@ -1,5 +1,5 @@
-"""Planning appointments, recording what became of them, turning one into its session record,
-and each counsellor's calendar feed secret.
+"""Planning appointments, recording what became of them, turning one into its session record
+(each counsellor's calendar feed secret is ``calendar_feed``).
 
 Every function takes loaded objects and validated data, flushes, audits and never commits. A
 refused change raises ``AppointmentError`` and, run in its own savepoint (``@atomic``), leaves
@@ -8,18 +8,15 @@ nothing behind. Only the case's counsellor plans and changes its appointments, a
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.appointments import rules
-from practice.appointments.models import Appointment, AppointmentStatus, CalendarFeed
+from practice.appointments.models import Appointment, AppointmentStatus
 from practice.cases.models import Case, CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
@@ -31,7 +28,6 @@ from practice.sessions.models import Modality, TherapySession
 MIN_DURATION, MAX_DURATION = 1, 600
 LATE_HOURS_KEY = "PRACTICE_LATE_CANCELLATION_HOURS"
 # 32 random bytes: 256 bits, far beyond guessing.
-FEED_TOKEN_BYTES = 32
 
 
 class AppointmentError(Refused):
@@ -233,58 +229,3 @@ def convert_to_session(
 
 
 # --- The calendar feed's secret ---------------------------------------------------------------
-
-
-def token_digest(token: str) -> str:
-    """The SHA-256 of a feed secret, as stored. A random 256-bit secret needs no slow hash."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def feed_of(member: StaffMember) -> CalendarFeed | None:
-    """The member's calendar feed, if they have made one."""
-    return db.scalar(select(CalendarFeed).where(CalendarFeed.staff_id == member.id))
-
-
-@atomic
-def renew_feed(member: StaffMember) -> str:
-    """Make (or replace) ``member``'s calendar feed secret and return it: shown once, stored
-    only hashed; the previous URL stops working at once."""
-    token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
-    feed = feed_of(member)
-    renewed = feed is not None
-    if feed is None:
-        feed = CalendarFeed(staff_id=member.id)
-        db.add(feed)
-    feed.token_sha256 = token_digest(token)
-    feed.created_at = utcnow()
-    db.flush()
-    audit.record(
-        "calendar_feed_renewed" if renewed else "calendar_feed_created",
-        object_type="CalendarFeed",
-        object_id=feed.id,
-    )
-    return token
-
-
-@atomic
-def stop_feed(member: StaffMember) -> bool:
-    """Remove ``member``'s calendar feed: its URL stops working. Returns whether there was one."""
-    feed = feed_of(member)
-    if feed is None:
-        return False
-    feed_id = feed.id
-    db.delete(feed)
-    db.flush()
-    audit.record("calendar_feed_stopped", object_type="CalendarFeed", object_id=feed_id)
-    return True
-
-
-def staff_for_feed(token: str) -> StaffMember | None:
-    """The active staff member whose feed secret is ``token``, or None."""
-    if not token or len(token) > 100:
-        return None
-    return db.scalar(
-        select(StaffMember)
-        .join(CalendarFeed, CalendarFeed.staff_id == StaffMember.id)
-        .where(CalendarFeed.token_sha256 == token_digest(token), StaffMember.active.is_(True))
-    )

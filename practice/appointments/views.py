@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from practice import audit
 from practice.appointments import calendar, operations, queries, rules
+from practice.appointments import calendar_feed as feeds
 from practice.appointments.forms import AppointmentForm, ConvertForm, OutcomeForm
 from practice.appointments.models import Appointment
 from practice.cases import scoping
@@ -207,11 +208,11 @@ def calendar_page():
     token = None
     if form.validate_on_submit():
         if request.form.get("action") == "stop":
-            operations.stop_feed(member)
+            feeds.stop_feed(member)
             flash(_("The calendar feed was stopped: its address no longer works."), "success")
             return redirect(url_for(".calendar_page"))
-        token = operations.renew_feed(member)
-    feed = operations.feed_of(member)
+        token = feeds.renew_feed(member)
+    feed = feeds.feed_of(member)
     feed_url = url_for(".calendar_feed", key=token, _external=True) if token is not None else None
     response = Response(
         render_template(
@@ -228,7 +229,7 @@ def calendar_page():
 def calendar_feed():
     """The counsellor's appointments as iCalendar, to anyone holding the feed's secret. The
     secret is a query argument: request logs keep the path only (``web.request_log``)."""
-    member = operations.staff_for_feed(request.args.get("key", ""))
+    member = feeds.staff_for_feed(request.args.get("key", ""))
     if member is None:
         abort(404)
     now = utcnow()
