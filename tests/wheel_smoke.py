@@ -51,6 +51,19 @@ def main(instance: str) -> None:
     )
     assert case.status_code == 201, case.get_data(as_text=True)
     case_id = case.get_json()["id"]
+    # Each partner screened alone before joint work (a joint note is signed only then).
+    for partner in case.get_json()["partners"]:
+        screen = {
+            "partner_id": partner["id"],
+            "screened_on": "2026-01-05",
+            "items": [1, 1, 1, 1],
+            "afraid": False,
+            "decision": "joint_ok",
+        }
+        screened = client.post(
+            f"/api/v1/cases/{case_id}/safety-screens", json=screen, headers=bearer
+        )
+        assert screened.status_code == 201, screened.get_data(as_text=True)
     session = client.post(
         f"/api/v1/cases/{case_id}/sessions",
         json={"starts_at": "2026-02-03T15:00:00Z"},
