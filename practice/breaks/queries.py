@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,24 +18,6 @@ from practice.breaks.models import OUTCOME_LABELS, SOURCE_LABELS, BreakAccount, 
 from practice.breaks.settings import thresholds
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
-
-
-def practice_zone() -> tzinfo:
-    """The practice's time zone (``PRACTICE_TIME_ZONE``), in which break times are entered and
-    shown; UTC outside an app or for a name that is not a zone."""
-    name = str(current_app.config.get("PRACTICE_TIME_ZONE") or "UTC") if has_app_context() else ""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local(value: datetime | None) -> str:
-    """A time as the break pages show it, in the practice's time zone (``Tue 12 Aug 2026,
-    20:15``)."""
-    if value is None:
-        return "—"
-    return value.astimezone(practice_zone()).strftime("%a %d %b %Y, %H:%M")
 
 
 def facts(account: BreakAccount) -> rules.BreakFacts:
