@@ -31,7 +31,7 @@ from practice.cases.models import Case, CaseStatus
 from practice.core import local_time
 from practice.core.database import UTCDateTime, db, utcnow
 from practice.core.errors import Refused
-from practice.core.i18n import _
+from practice.core.i18n import _, ngettext
 from practice.core.unit_of_work import atomic
 
 # Verified against when the email is unknown, so both answers take the same time.
@@ -438,10 +438,11 @@ def set_active(member: StaffMember, active: bool, by: StaffMember | None = None)
         carried = _open_case_count(member)
         if carried:
             raise AccountError(
-                _(
-                    "%(name)s carries %(count)d open case(s): hand them over first.",
+                ngettext(
+                    "%(name)s carries %(num)d open case: hand them over first.",
+                    "%(name)s carries %(num)d open cases: hand them over first.",
+                    carried,
                     name=member.display_name,
-                    count=carried,
                 )
             )
     member.active = active

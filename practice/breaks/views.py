@@ -21,8 +21,8 @@ from practice.cases.scoping import (
     session_for_editor,
 )
 from practice.core.database import db, utcnow
-from practice.core.i18n import _
 from practice.core.errors import NotFound
+from practice.core.i18n import _
 from practice.sessions.models import TherapySession
 from practice.web import access
 from practice.web.refusals import refusal_flashed, refusal_shown_on

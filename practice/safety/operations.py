@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, Partner
 from practice.cases.operations import latest_opening_date
+from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.signals import moment_tagged
@@ -49,17 +49,10 @@ class ScreenMissing(Refused):
         )
 
 
-def practice_zone() -> ZoneInfo:
-    """The practice's time zone (``PRACTICE_TIME_ZONE``), UTC when it names none known."""
-    try:
-        return ZoneInfo(current_app.config.get("PRACTICE_TIME_ZONE") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_day(moment: datetime) -> date:
-    """The practice's calendar day of an aware UTC time."""
-    return moment.astimezone(practice_zone()).date()
+    """The practice's calendar day of an aware UTC time (``PRACTICE_TIMEZONE``): a session's
+    day for the screen rules is the case's, whoever looks at it."""
+    return local_time.local_day(moment, local_time.practice_zone(current_app.config))
 
 
 def screen_days() -> int:
