@@ -18,6 +18,7 @@ from practice.breaks.models import OUTCOME_LABELS, SOURCE_LABELS, BreakAccount, 
 from practice.breaks.settings import thresholds
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
+from practice.core.i18n import _
 
 
 def facts(account: BreakAccount) -> rules.BreakFacts:
@@ -83,8 +84,8 @@ class CaseBreaks:
 
 def _teller(account: BreakAccount, names: dict[int, str]) -> str:
     if account.told_by_id is None:
-        return "Counsellor's record"
-    return f"{names.get(account.told_by_id, 'A partner')}'s account"
+        return _("Counsellor's record")
+    return _("%(name)s's account", name=names.get(account.told_by_id) or _("A partner"))
 
 
 def episodes_of(case: Case, until: datetime | None = None) -> list[BreakEpisode]:
@@ -129,7 +130,7 @@ def case_breaks(
                         source=SOURCE_LABELS[a.source],
                         kind=rules.CLASS_LABELS[rules.classify(facts(a), at, t)],
                         kind_key=rules.classify(facts(a), at, t),
-                        outcome=OUTCOME_LABELS.get(a.outcome or "", "Not known yet"),
+                        outcome=OUTCOME_LABELS.get(a.outcome or "", _("Not known yet")),
                     )
                     for a in episode.accounts
                 ],
