@@ -373,7 +373,7 @@ def test_neither_the_client_report_nor_the_other_partner_sees_a_check_in(app, db
             html = build_report_html(
                 report_context(case, date(2026, 1, 1), date(2026, 12, 31), audience, "", counsellor)
             )
-            for words in (FEAR_QUESTION, "afraid", "check-in", "Check-in", "77"):
+            for words in (str(FEAR_QUESTION), "afraid", "check-in", "Check-in", "77"):
                 assert words not in html, (audience, words)
 
 

@@ -437,3 +437,133 @@ def test_the_audit_log_filters_by_local_days_and_exports_local_time(app, db, mak
     assert rows[0].endswith(",Local time")
     assert "2026-03-02T23:30:00+00:00" in rows[1]
     assert rows[1].endswith(",2026-03-03T10:30:00+11:00")
+
+
+# --- The areas written before local time: breaks, check-ins, safety, hand-over, break-glass,
+# co-signature and comments -----------------------------------------------------------------
+
+
+def test_the_newer_areas_show_and_take_sydney_time_and_never_say_utc(
+    app, client, auth, db, counsellor, supervisor, make_staff, case, known_session, sydney
+):
+    from babel import Locale
+
+    from practice.models import (
+        BreakAccount,
+        BreakGlass,
+        CaseAssignment,
+        Checkin,
+        CheckinLink,
+        ScreenOverride,
+        SupervisionComment,
+    )
+    from practice.sessions import operations as session_operations
+    from tests.test_breaks_pages import _form as break_form
+    from tests.test_checkins import _issue, _submit
+
+    en_gb = Locale.parse("en_GB")
+    admin = make_staff(Role.ADMIN)
+    former = make_staff(Role.COUNSELLOR, supervisor=supervisor, display_name="Former Counsellor")
+    case_id, session_id = case.id, known_session.id
+
+    # A partner's check-in, sent through their link; then dated at the known moment.
+    token, _link = _issue(app, db, case)
+    assert _submit(client, token).status_code in (200, 302)
+    checkin = db.scalars(select(Checkin)).one()
+    checkin.submitted_at = KNOWN
+    link = db.get(CheckinLink, checkin.link_id)
+    link.issued_at = link.used_at = link.expires_at = KNOWN
+    db.add(
+        ScreenOverride(
+            case_id=case_id,
+            session_id=session_id,
+            reason="Seen alone last week.",
+            signed_by_id=counsellor.id,
+            created_at=KNOWN,
+        )
+    )
+    db.add(
+        CaseAssignment(
+            case_id=case_id,
+            from_counsellor_id=former.id,
+            to_counsellor_id=counsellor.id,
+            assigned_by_id=admin.id,
+            reason="Former counsellor left.",
+            assigned_at=KNOWN,
+        )
+    )
+    opened = datetime.now(UTC).replace(second=0, microsecond=0)
+    db.add(
+        BreakGlass(
+            case_id=case_id,
+            admin_id=admin.id,
+            reason="Records request.",
+            opened_at=opened,
+            expires_at=opened + timedelta(hours=1),
+        )
+    )
+    db.add(
+        SupervisionComment(
+            case_id=case_id,
+            session_id=session_id,
+            author_id=supervisor.id,
+            body="What did Sam say next?",
+            created_at=KNOWN,
+        )
+    )
+    db.commit()
+
+    auth.login(counsellor)
+    # A break entered on Sydney's clock is stored as the UTC moment it was.
+    entered = break_form(
+        case,
+        called_at="2026-03-03T10:30",
+        promised_return_at="2026-03-03T10:50",
+        resumed_at="2026-03-03T11:00",
+    )
+    assert auth.post(f"/cases/{case_id}/breaks/new", entered).status_code == 302
+    # (the check-in told of a break too: that account is the partner's own)
+    account = db.scalars(select(BreakAccount).where(BreakAccount.called_at == KNOWN)).one()
+    pages = {
+        path: _visible(_page(client, path))
+        for path in (
+            f"/cases/{case_id}",
+            f"/cases/{case_id}/breaks",
+            f"/cases/{case_id}/breaks/new",
+            f"/breaks/accounts/{account.id}/edit",
+            f"/cases/{case_id}/checkins",
+            f"/cases/{case_id}/safety",
+            "/comments",
+        )
+    }
+    auth.logout()
+    with app.test_request_context():
+        note = db.get(TherapySession, session_id)
+        note.note_data = "Alex pursued; Sam went quiet."
+        note.note_assessment = "Early stage 1."
+        note.note_plan = "Practise the time-out script."
+        session_operations.sign_note(note, counsellor)
+        db.commit()
+    auth.login(supervisor)
+    for path in ("/review", f"/review/sessions/{session_id}", f"/cases/{case_id}/reassign"):
+        pages[path] = _visible(_page(client, path))
+    auth.logout()
+    auth.login(admin)
+    pages["/admin/break-glass"] = _visible(_page(client, "/admin/break-glass"))
+
+    for path, html in pages.items():
+        assert "UTC" not in html, path
+    sydney_moment = "03 Mar 2026, 10:30 AEDT"
+    assert sydney_moment in pages[f"/cases/{case_id}/breaks"]
+    assert 'value="2026-03-03T10:30"' in pages[f"/breaks/accounts/{account.id}/edit"]
+    assert "Australia/Sydney" in pages[f"/cases/{case_id}/breaks/new"]
+    assert sydney_moment in pages[f"/cases/{case_id}/checkins"]
+    assert "03 Mar 2026" in pages[f"/cases/{case_id}"]  # the check-in link's dates
+    assert "signed 03 Mar 2026" in pages[f"/cases/{case_id}/safety"]
+    assert sydney_moment in pages[f"/cases/{case_id}/reassign"]  # the hand-over history
+    assert local_time.format_moment(opened, SYDNEY, en_gb) in pages[f"/cases/{case_id}"]
+    expires = local_time.format_clock(opened + timedelta(hours=1), SYDNEY, en_gb)
+    assert expires in pages["/admin/break-glass"]
+    assert "03 Mar 2026" in pages["/review"]
+    assert "03 Mar 2026" in pages[f"/review/sessions/{session_id}"]
+    assert "03 Mar" in pages["/comments"]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
+from practice.core.i18n import _l
 
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
@@ -42,16 +43,16 @@ class AccountSource(StrEnum):
     COUNSELLOR = "counsellor"  # by the counsellor afterwards, from the case page
 
 
-OUTCOME_LABELS: dict[str, str] = {
-    BreakOutcome.RESUMED_CALMER: "Resumed calmer",
-    BreakOutcome.RESUMED_ESCALATED: "Resumed escalated",
-    BreakOutcome.NOT_RESUMED: "Not resumed",
+OUTCOME_LABELS: dict[str, object] = {
+    BreakOutcome.RESUMED_CALMER: _l("Resumed calmer"),
+    BreakOutcome.RESUMED_ESCALATED: _l("Resumed escalated"),
+    BreakOutcome.NOT_RESUMED: _l("Not resumed"),
 }
-SOURCE_LABELS: dict[str, str] = {
-    AccountSource.SESSION: "In session",
-    AccountSource.LIVE: "Live mode",
-    AccountSource.CHECKIN: "Partner's check-in",
-    AccountSource.COUNSELLOR: "Counsellor, afterwards",
+SOURCE_LABELS: dict[str, object] = {
+    AccountSource.SESSION: _l("In session"),
+    AccountSource.LIVE: _l("Live mode"),
+    AccountSource.CHECKIN: _l("Partner's check-in"),
+    AccountSource.COUNSELLOR: _l("Counsellor, afterwards"),
 }
 
 MIN_HEART_RATE, MAX_HEART_RATE = 30, 250

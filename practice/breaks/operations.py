@@ -30,6 +30,7 @@ from practice.breaks.settings import thresholds
 from practice.cases.models import Case, Partner
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.sessions.models import TherapySession
@@ -68,7 +69,7 @@ def check_account(case: Case, data: AccountData) -> None:
     return), a heart rate outside 30-250, a break called before the case opened."""
     for partner, name in ((data.called_by, "called_by"), (data.resumed_by, "resumed_by")):
         if partner is not None and partner.case_id != case.id:
-            raise _refuse(f"{name}_id", "That partner is not in this case.")
+            raise _refuse(f"{name}_id", _("That partner is not in this case."))
     now = utcnow()
     times = {
         "called_at": data.called_at,
@@ -77,36 +78,44 @@ def check_account(case: Case, data: AccountData) -> None:
     }
     for name, value in times.items():
         if value is not None and value.tzinfo is None:
-            raise _refuse(name, "A time must say its time zone.")
+            raise _refuse(name, _("A time must say its time zone."))
     if data.called_at > now + _CLOCK_SLACK:
-        raise _refuse("called_at", "A break cannot be called in the future.")
+        raise _refuse("called_at", _("A break cannot be called in the future."))
     if data.called_at.date() < case.opened_on - timedelta(days=1):
         raise _refuse(
-            "called_at", f"The case opened on {case.opened_on:%d %b %Y}: choose a time after that."
+            "called_at",
+            _(
+                "The case opened on %(day)s: choose a time after that.",
+                day=f"{case.opened_on:%d %b %Y}",
+            ),
         )
     if data.promised_return_at is not None and data.promised_return_at < data.called_at:
-        raise _refuse("promised_return_at", "The promised return cannot be before the break.")
+        raise _refuse("promised_return_at", _("The promised return cannot be before the break."))
     if data.resumed_at is not None:
         if data.resumed_at < data.called_at:
-            raise _refuse("resumed_at", "The conversation cannot resume before the break.")
+            raise _refuse("resumed_at", _("The conversation cannot resume before the break."))
         if data.resumed_at > now + _CLOCK_SLACK:
-            raise _refuse("resumed_at", "The conversation cannot have resumed in the future.")
+            raise _refuse("resumed_at", _("The conversation cannot have resumed in the future."))
         if data.outcome not in (BreakOutcome.RESUMED_CALMER, BreakOutcome.RESUMED_ESCALATED):
-            raise _refuse("outcome", "Say how the conversation went when it resumed.")
+            raise _refuse("outcome", _("Say how the conversation went when it resumed."))
         if data.resumed_by is None:
-            raise _refuse("resumed_by_id", "Say who reached out to resume.")
+            raise _refuse("resumed_by_id", _("Say who reached out to resume."))
     else:
         if data.outcome in (BreakOutcome.RESUMED_CALMER, BreakOutcome.RESUMED_ESCALATED):
-            raise _refuse("resumed_at", "Say when the conversation resumed.")
+            raise _refuse("resumed_at", _("Say when the conversation resumed."))
         if data.resumed_by is not None or data.with_invitation:
-            raise _refuse("resumed_at", "Say when the conversation resumed.")
+            raise _refuse("resumed_at", _("Say when the conversation resumed."))
     if data.outcome is not None and data.outcome not in set(BreakOutcome):
-        raise _refuse("outcome", "Choose an outcome from the list.")
+        raise _refuse("outcome", _("Choose an outcome from the list."))
     rate = data.heart_rate
     if rate is not None and (
         isinstance(rate, bool) or not MIN_HEART_RATE <= rate <= MAX_HEART_RATE
     ):
-        message = f"A heart rate is between {MIN_HEART_RATE} and {MAX_HEART_RATE} beats a minute."
+        message = _(
+            "A heart rate is between %(low)s and %(high)s beats a minute.",
+            low=MIN_HEART_RATE,
+            high=MAX_HEART_RATE,
+        )
         raise _refuse("heart_rate", message)
 
 
@@ -162,11 +171,11 @@ def record_account(
     Raises BreakError as :func:`check_account` does, and for a teller or session of another case.
     """
     if told_by is not None and told_by.case_id != case.id:
-        raise _refuse("told_by", "That partner is not in this case.")
+        raise _refuse("told_by", _("That partner is not in this case."))
     if session is not None and session.case_id != case.id:
-        raise _refuse("session_id", "That session is not of this case.")
+        raise _refuse("session_id", _("That session is not of this case."))
     if source not in set(AccountSource):
-        raise _refuse("source", "Unknown source of a break's account.")
+        raise _refuse("source", _("Unknown source of a break's account."))
     check_account(case, data)
     episode = _matching_episode(case, data.called_by, data.called_at)
     if episode is None:
@@ -260,7 +269,7 @@ def update_account(
     Raises BreakError as :func:`check_account` does, and on a stale version.
     """
     if version is not None and version != account.version:
-        raise BreakError("This account was changed in another window. Reload the page.")
+        raise BreakError(_("This account was changed in another window. Reload the page."))
     case = db.get(Case, account.case_id)
     check_account(case, data)
     return _change(account, data, actor)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,24 +18,7 @@ from practice.breaks.models import OUTCOME_LABELS, SOURCE_LABELS, BreakAccount, 
 from practice.breaks.settings import thresholds
 from practice.cases.models import Case
 from practice.core.database import db, utcnow
-
-
-def practice_zone() -> tzinfo:
-    """The practice's time zone (``PRACTICE_TIME_ZONE``), in which break times are entered and
-    shown; UTC outside an app or for a name that is not a zone."""
-    name = str(current_app.config.get("PRACTICE_TIME_ZONE") or "UTC") if has_app_context() else ""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local(value: datetime | None) -> str:
-    """A time as the break pages show it, in the practice's time zone (``Tue 12 Aug 2026,
-    20:15``)."""
-    if value is None:
-        return "—"
-    return value.astimezone(practice_zone()).strftime("%a %d %b %Y, %H:%M")
+from practice.core.i18n import _
 
 
 def facts(account: BreakAccount) -> rules.BreakFacts:
@@ -103,8 +84,8 @@ class CaseBreaks:
 
 def _teller(account: BreakAccount, names: dict[int, str]) -> str:
     if account.told_by_id is None:
-        return "Counsellor's record"
-    return f"{names.get(account.told_by_id, 'A partner')}'s account"
+        return _("Counsellor's record")
+    return _("%(name)s's account", name=names.get(account.told_by_id) or _("A partner"))
 
 
 def episodes_of(case: Case, until: datetime | None = None) -> list[BreakEpisode]:
@@ -149,7 +130,7 @@ def case_breaks(
                         source=SOURCE_LABELS[a.source],
                         kind=rules.CLASS_LABELS[rules.classify(facts(a), at, t)],
                         kind_key=rules.classify(facts(a), at, t),
-                        outcome=OUTCOME_LABELS.get(a.outcome or "", "Not known yet"),
+                        outcome=OUTCOME_LABELS.get(a.outcome or "", _("Not known yet")),
                     )
                     for a in episode.accounts
                 ],

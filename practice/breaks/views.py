@@ -22,6 +22,7 @@ from practice.cases.scoping import (
 )
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound
+from practice.core.i18n import _
 from practice.sessions.models import TherapySession
 from practice.web import access
 from practice.web.refusals import refusal_flashed, refusal_shown_on
@@ -41,7 +42,6 @@ def timeline(case_id: int):
         case=case,
         breaks=breaks,
         can_edit=can_edit(member, case),
-        local=queries.local,
     )
 
 
@@ -81,7 +81,7 @@ def new(case_id: int):
                     session=therapy_session,
                     actor=member,
                 )
-                flash("The break was recorded.", "success")
+                flash(_("The break was recorded."), "success")
                 return redirect(url_for(".timeline", case_id=case.id))
     audit.record("break_form_viewed", obj=case)
     return render_template(
@@ -90,7 +90,6 @@ def new(case_id: int):
         form=form,
         therapy_session=therapy_session,
         account=None,
-        zone=queries.practice_zone(),
     )
 
 
@@ -122,7 +121,7 @@ def edit(account_id: int):
                     actor=member,
                     version=int(version) if version.isdigit() else None,
                 )
-                flash("The account was saved.", "success")
+                flash(_("The account was saved."), "success")
                 return redirect(url_for(".timeline", case_id=case.id))
     audit.record("break_account_viewed", obj=account, case_id=case.id)
     return render_template(
@@ -131,7 +130,6 @@ def edit(account_id: int):
         form=form,
         therapy_session=None,
         account=account,
-        zone=queries.practice_zone(),
     )
 
 
@@ -145,7 +143,7 @@ def live_break(session_id: int):
     case = therapy_session.case
     form = LiveBreakForm(case.partners)
     if not form.validate():
-        flash("Choose who called the break.", "error")
+        flash(_("Choose who called the break."), "error")
         return redirect(url_for("practice.live.screen", session_id=session_id))
     with refusal_flashed():
         called_by = next(p for p in case.partners if p.id == form.called_by_id.data)
@@ -169,5 +167,5 @@ def live_break(session_id: int):
             session=therapy_session,
             actor=member,
         )
-        flash("Break recorded. Complete its return on the case's breaks page.", "success")
+        flash(_("Break recorded. Complete its return on the case's breaks page."), "success")
     return redirect(url_for("practice.live.screen", session_id=session_id))

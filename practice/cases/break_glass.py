@@ -23,6 +23,7 @@ from practice.accounts.models import Role, StaffMember
 from practice.cases.models import BreakGlass, Case
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.unit_of_work import atomic
 
 DEFAULT_MINUTES = 60
@@ -54,13 +55,16 @@ def check_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if len(text) < MIN_REASON_LENGTH:
         raise BreakGlassError(
-            f"Give the reason for opening this record (at least {MIN_REASON_LENGTH} characters).",
-            fields={"reason": "A reason is required."},
+            _(
+                "Give the reason for opening this record (at least %(limit)s characters).",
+                limit=MIN_REASON_LENGTH,
+            ),
+            fields={"reason": _("A reason is required.")},
         )
     if len(text) > MAX_REASON_LENGTH:
         raise BreakGlassError(
-            f"Keep the reason under {MAX_REASON_LENGTH} characters.",
-            fields={"reason": "Too long."},
+            _("Keep the reason under %(limit)s characters.", limit=MAX_REASON_LENGTH),
+            fields={"reason": _("Too long.")},
         )
     return text
 
@@ -77,7 +81,7 @@ def open_record(admin: StaffMember, case: Case, reason: str | None) -> BreakGlas
     Raises BreakGlassError when ``admin`` is not an administrator or the reason is missing.
     """
     if admin.role != Role.ADMIN:
-        raise BreakGlassError("Only an administrator opens a record this way.")
+        raise BreakGlassError(_("Only an administrator opens a record this way."))
     text = check_reason(reason)
     minutes = minutes_setting()
     now = utcnow().replace(microsecond=0)
@@ -158,7 +162,7 @@ def open_for(admin: StaffMember) -> list[tuple[BreakGlass, str]]:
 def acknowledge_case(member: StaffMember, case: Case) -> int:
     """The case's counsellor acknowledges the notices of openings of ``case``; how many."""
     if case.counsellor_id != member.id:
-        raise BreakGlassError("Only the case's counsellor acknowledges these notices.")
+        raise BreakGlassError(_("Only the case's counsellor acknowledges these notices."))
     openings = db.scalars(
         select(BreakGlass).where(
             BreakGlass.case_id == case.id, BreakGlass.acknowledged_at.is_(None)

@@ -9,6 +9,7 @@ from practice.accounts.models import Role
 from practice.cases import break_glass
 from practice.cases.handover_forms import BreakGlassForm
 from practice.cases.scoping import case_for_editor
+from practice.core.i18n import _
 from practice.web import access
 from practice.web.forms import ConfirmForm
 from practice.web.refusals import refusal_flashed, refusal_shown_on
@@ -24,14 +25,17 @@ def index():
     if form.validate_on_submit():
         case = break_glass.case_by_reference(form.reference.data)
         if case is None:
-            form.reference.errors = [*form.reference.errors, "No case has this reference."]
+            form.reference.errors = [*form.reference.errors, _("No case has this reference.")]
         else:
             with refusal_shown_on(form):
                 break_glass.open_record(admin, case, form.reason.data)
                 flash(
-                    f"The record of {case.reference} is open to you for "
-                    f"{break_glass.minutes_setting()} minutes; every read is audited and its "
-                    "counsellor is told.",
+                    _(
+                        "The record of %(reference)s is open to you for %(minutes)s minutes; "
+                        "every read is audited and its counsellor is told.",
+                        reference=case.reference,
+                        minutes=break_glass.minutes_setting(),
+                    ),
                     "warning",
                 )
                 return redirect(url_for("practice.case_page.show", case_id=case.id))
@@ -53,5 +57,5 @@ def acknowledge(case_id: int):
         with refusal_flashed():
             count = break_glass.acknowledge_case(member, case)
             if count:
-                flash("Noted.", "success")
+                flash(_("Noted."), "success")
     return redirect(url_for("practice.case_page.show", case_id=case.id))

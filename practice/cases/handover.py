@@ -23,6 +23,7 @@ from practice.cases.models import Case, CaseAssignment, CaseStatus
 from practice.cases.queries import visible_cases
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound, Refused
+from practice.core.i18n import _
 from practice.core.unit_of_work import atomic
 
 MAX_REASON_LENGTH = 500
@@ -88,12 +89,12 @@ def check_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
         raise HandoverError(
-            "Say why the case is handed over.", fields={"reason": "A reason is required."}
+            _("Say why the case is handed over."), fields={"reason": _("A reason is required.")}
         )
     if len(text) > MAX_REASON_LENGTH:
         raise HandoverError(
-            f"Keep the reason under {MAX_REASON_LENGTH} characters.",
-            fields={"reason": "Too long."},
+            _("Keep the reason under %(limit)s characters.", limit=MAX_REASON_LENGTH),
+            fields={"reason": _("Too long.")},
         )
     return text
 
@@ -109,13 +110,13 @@ def reassign_case(
     the reason is missing.
     """
     if not may_reassign(by, case):
-        raise HandoverError("Only an administrator or the counsellor's supervisor hands over.")
+        raise HandoverError(_("Only an administrator or the counsellor's supervisor hands over."))
     text = check_reason(reason)
     allowed = {member.id for member in targets(by, case.counsellor)}
     if to is None or to.id not in allowed:
         raise HandoverError(
-            "Choose an active counsellor to take the case over.",
-            fields={"to_counsellor_id": "Choose who takes the case over."},
+            _("Choose an active counsellor to take the case over."),
+            fields={"to_counsellor_id": _("Choose who takes the case over.")},
         )
     previous = case.counsellor
     record = CaseAssignment(
@@ -158,8 +159,8 @@ def hand_over_and_deactivate(
         to = db.get(StaffMember, destination) if destination else None
         if to is None:
             raise HandoverError(
-                f"Choose who takes over {case.reference}.",
-                fields={f"case-{case.id}": "Choose who takes this case over."},
+                _("Choose who takes over %(reference)s.", reference=case.reference),
+                fields={f"case-{case.id}": _("Choose who takes this case over.")},
             )
         records.append(reassign_case(case, to, by, text))
     accounts.set_active(leaving, False, by=by)

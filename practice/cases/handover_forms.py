@@ -11,32 +11,41 @@ from wtforms.validators import DataRequired, Length
 from practice.accounts.models import StaffMember
 from practice.cases import break_glass, handover
 from practice.cases.models import Case
+from practice.core.i18n import _, _l
 from practice.web.forms import PracticeForm, strip_whitespace
 
-_NOBODY = SelectChoice(0, "— choose —")
+_NOBODY = SelectChoice(0, _l("— choose —"))
 
 
-def _reason_field(label: str, limit: int) -> TextAreaField:
+def _reason_field(label: object, limit: int) -> TextAreaField:
     return TextAreaField(
         label,
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Give the reason."),
-            Length(max=limit, message=f"Keep the reason under {limit} characters."),
+            DataRequired(_l("Give the reason.")),
+            Length(
+                max=limit, message=_l("Keep the reason under %(limit)s characters.", limit=limit)
+            ),
         ],
     )
 
 
 def choices(staff: Sequence[StaffMember]) -> list[SelectChoice]:
-    return [_NOBODY, *(SelectChoice(m.id, f"{m.display_name} ({m.role})") for m in staff)]
+    return [
+        _NOBODY,
+        *(
+            SelectChoice(m.id, _("%(name)s (%(role)s)", name=m.display_name, role=m.role))
+            for m in staff
+        ),
+    ]
 
 
 class ReassignForm(PracticeForm):
     """Hand one case to another counsellor, with the reason (kept in the case's history)."""
 
-    to_counsellor_id = SelectField("Hand the case to", coerce=int)
-    reason = _reason_field("Reason (kept in the case's history)", handover.MAX_REASON_LENGTH)
-    submit = SubmitField("Hand over")
+    to_counsellor_id = SelectField(_l("Hand the case to"), coerce=int)
+    reason = _reason_field(_l("Reason (kept in the case's history)"), handover.MAX_REASON_LENGTH)
+    submit = SubmitField(_l("Hand over"))
 
 
 def case_field(case_id: int) -> str:
@@ -47,14 +56,23 @@ def handover_form(cases: Sequence[Case], staff: Sequence[StaffMember]) -> Practi
     """A form with one select per open case (who takes it over) and one reason for all."""
 
     class HandoverForm(PracticeForm):
-        reason = _reason_field("Reason (kept in each case's history)", handover.MAX_REASON_LENGTH)
-        submit = SubmitField("Hand over and deactivate")
+        reason = _reason_field(
+            _l("Reason (kept in each case's history)"), handover.MAX_REASON_LENGTH
+        )
+        submit = SubmitField(_l("Hand over and deactivate"))
 
     for case in cases:
         setattr(
             HandoverForm,
             case_field(case.id),
-            SelectField(f"{case.reference} ({case.status}) goes to", coerce=int),
+            SelectField(
+                _(
+                    "%(reference)s (%(status)s) goes to",
+                    reference=case.reference,
+                    status=case.status,
+                ),
+                coerce=int,
+            ),
         )
     form = HandoverForm()
     for case in cases:
@@ -66,12 +84,12 @@ class BreakGlassForm(PracticeForm):
     """An administrator opens one case's record: its reference and the reason (required)."""
 
     reference = StringField(
-        "Case reference",
+        _l("Case reference"),
         filters=[strip_whitespace],
-        validators=[DataRequired("Enter the case's reference."), Length(max=16)],
+        validators=[DataRequired(_l("Enter the case's reference.")), Length(max=16)],
     )
     reason = _reason_field(
-        "Reason (shown to the case's counsellor and kept in the audit log)",
+        _l("Reason (shown to the case's counsellor and kept in the audit log)"),
         break_glass.MAX_REASON_LENGTH,
     )
-    submit = SubmitField("Open the record")
+    submit = SubmitField(_l("Open the record"))

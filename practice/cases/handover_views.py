@@ -13,6 +13,7 @@ from practice.accounts.models import Role, StaffMember
 from practice.cases import handover
 from practice.cases.handover_forms import ReassignForm, case_field, choices, handover_form
 from practice.core.database import db
+from practice.core.i18n import _, ngettext
 from practice.web import access
 from practice.web.refusals import refusal_shown_on
 
@@ -32,8 +33,12 @@ def deactivate(member_id: int):
         with refusal_shown_on(form):
             records = handover.hand_over_and_deactivate(leaving, moves, admin, form.reason.data)
             flash(
-                f"{leaving.display_name} was deactivated; {len(records)} case"
-                f"{'' if len(records) == 1 else 's'} handed over.",
+                ngettext(
+                    "%(name)s was deactivated; %(num)s case handed over.",
+                    "%(name)s was deactivated; %(num)s cases handed over.",
+                    len(records),
+                    name=leaving.display_name,
+                ),
                 "success",
             )
             return redirect(url_for("practice.admin.staff"))
@@ -57,7 +62,14 @@ def reassign(case_id: int):
         to = db.get(StaffMember, form.to_counsellor_id.data or 0)
         with refusal_shown_on(form):
             handover.reassign_case(case, to, member, form.reason.data)
-            flash(f"{case.reference} was handed to {to.display_name}.", "success")
+            flash(
+                _(
+                    "%(reference)s was handed to %(name)s.",
+                    reference=case.reference,
+                    name=to.display_name,
+                ),
+                "success",
+            )
             if member.role == Role.ADMIN:
                 return redirect(url_for("practice.admin.staff"))
             return redirect(url_for("practice.case_page.show", case_id=case.id))

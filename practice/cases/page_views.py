@@ -69,7 +69,6 @@ def show(case_id: int):
         appointment_now=utcnow(),
         checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
-        break_local=break_queries.local,
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

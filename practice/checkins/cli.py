@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from practice.cases.models import Case
 from practice.checkins import operations
 from practice.checkins.links import checkin_url
+from practice.core import local_time
 from practice.core.database import db
 from practice.core.errors import Refused
 
@@ -33,6 +35,6 @@ def checkin_link(case_ref: str, partner_name: str) -> None:
         raise click.ClickException(str(refusal)) from refusal
     click.echo(
         f"Check-in link for {matches[0].display_name} ({case.reference}), one use, expires "
-        f"{link.expires_at:%Y-%m-%d %H:%M} UTC:"
+        f"{local_time.iso_local(link.expires_at, local_time.practice_zone(current_app.config))}:"
     )
     click.echo(checkin_url(token))

@@ -18,45 +18,50 @@ from wtforms.validators import (
 from practice.checkins import rules
 from practice.checkins.models import BreakCaller, BreakOutcome, BreakReturn
 from practice.checkins.operations import BreakAnswer, CheckinAnswers
+from practice.core.i18n import _l
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.measures.forms import SCALE_ENDS
 from practice.web.forms import PracticeForm
 
-YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
-CALLED_BY = [("", "No break"), (BreakCaller.ME, "I did"), (BreakCaller.PARTNER, "My partner did")]
-WITH_SCRIPT = [("", "—"), ("yes", "Yes"), ("no", "No")]
-WHEN = [("", "—"), ("0", "Today"), ("1", "Yesterday")] + [
-    (str(n), f"{n} days ago") for n in range(2, 7)
+YES_NO_UNSURE = [("yes", _l("Yes")), ("no", _l("No")), ("unsure", _l("Not sure"))]
+CALLED_BY = [
+    ("", _l("No break")),
+    (BreakCaller.ME, _l("I did")),
+    (BreakCaller.PARTNER, _l("My partner did")),
+]
+WITH_SCRIPT = [("", "—"), ("yes", _l("Yes")), ("no", _l("No"))]
+WHEN = [("", "—"), ("0", _l("Today")), ("1", _l("Yesterday"))] + [
+    (str(n), _l("%(n)s days ago", n=n)) for n in range(2, 7)
 ]
 RETURNED = [
     ("", "—"),
-    (BreakReturn.EARLY, "Yes, within 20 minutes"),
-    (BreakReturn.WITHIN_DAY, "Yes, after 20 minutes to a day"),
-    (BreakReturn.LATER, "Yes, after more than a day"),
-    (BreakReturn.NOT_YET, "Not yet"),
+    (BreakReturn.EARLY, _l("Yes, within 20 minutes")),
+    (BreakReturn.WITHIN_DAY, _l("Yes, after 20 minutes to a day")),
+    (BreakReturn.LATER, _l("Yes, after more than a day")),
+    (BreakReturn.NOT_YET, _l("Not yet")),
 ]
 REACHED_OUT = [
     ("", "—"),
-    ("me", "I did"),
-    ("me+words", "I did, with the words we practise"),
-    ("partner", "My partner did"),
-    ("partner+words", "My partner did, with the words we practise"),
+    ("me", _l("I did")),
+    ("me+words", _l("I did, with the words we practise")),
+    ("partner", _l("My partner did")),
+    ("partner+words", _l("My partner did, with the words we practise")),
 ]
-WENT = [("", "—"), (BreakOutcome.CALMER, "Calmer"), (BreakOutcome.HARDER, "Harder")]
-CHOOSE_ONE = "Please choose one."
+WENT = [("", "—"), (BreakOutcome.CALMER, _l("Calmer")), (BreakOutcome.HARDER, _l("Harder"))]
+CHOOSE_ONE = _l("Please choose one.")
 
 # One row per break told: field name → (question, choices), in the order the page asks them.
 BREAK_FIELDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "called_by": ("Who called it?", CALLED_BY),
-    "days_ago": ("When?", WHEN),
-    "with_script": ("With the words you practise?", WITH_SCRIPT),
-    "returned": ("Did you come back to talk?", RETURNED),
-    "resumed_by": ("Who reached out?", REACHED_OUT),
-    "outcome": ("How did it go?", WENT),
+    "called_by": (_l("Who called it?"), CALLED_BY),
+    "days_ago": (_l("When?"), WHEN),
+    "with_script": (_l("With the words you practise?"), WITH_SCRIPT),
+    "returned": (_l("Did you come back to talk?"), RETURNED),
+    "resumed_by": (_l("Who reached out?"), REACHED_OUT),
+    "outcome": (_l("How did it go?"), WENT),
 }
 
 # The safety question, word for word (asked of each partner alone).
-FEAR_QUESTION = "Since we last met, have you felt afraid of your partner?"
+FEAR_QUESTION = _l("Since we last met, have you felt afraid of your partner?")
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -83,21 +88,21 @@ def _csi4_choices(item) -> list[tuple[str, str]]:
 
 class _CheckinBase(PracticeForm):
     pattern_count = IntegerField(
-        "This week, how many times did the two of you get caught in your pattern?",
+        _l("This week, how many times did the two of you get caught in your pattern?"),
         validators=[
-            InputRequired("Please give a number; 0 is fine."),
-            NumberRange(0, rules.MAX_PATTERN_COUNT, "Please give a number from 0 to 99."),
+            InputRequired(_l("Please give a number; 0 is fine.")),
+            NumberRange(0, rules.MAX_PATTERN_COUNT, _l("Please give a number from 0 to 99.")),
         ],
         render_kw={"inputmode": "numeric", "min": 0, "max": rules.MAX_PATTERN_COUNT},
     )
     hardest_moment = RadioField(
-        "How hard was the hardest moment? (0 = not hard at all, 10 = the hardest it gets)",
+        _l("How hard was the hardest moment? (0 = not hard at all, 10 = the hardest it gets)"),
         choices=_choices((str(n), str(n)) for n in range(11)),
         validators=[InputRequired(CHOOSE_ONE)],
     )
     felt_afraid = RadioField(
         FEAR_QUESTION,
-        choices=_choices([("no", "No"), ("yes", "Yes")]),
+        choices=_choices([("no", _l("No")), ("yes", _l("Yes"))]),
         validators=[InputRequired(CHOOSE_ONE)],
     )
 
@@ -112,18 +117,20 @@ class _CheckinBase(PracticeForm):
                 continue
             missing = []
             if not row["days_ago"].data:
-                missing.append(("days_ago", "Please say when."))
+                missing.append(("days_ago", _l("Please say when.")))
             if not row["returned"].data:
-                missing.append(("returned", "Please say whether you came back to talk."))
+                missing.append(("returned", _l("Please say whether you came back to talk.")))
             elif row["returned"].data != BreakReturn.NOT_YET:
                 if not row["resumed_by"].data:
-                    missing.append(("resumed_by", "Please say who reached out."))
+                    missing.append(("resumed_by", _l("Please say who reached out.")))
                 if not row["outcome"].data:
-                    missing.append(("outcome", "Please say how it went."))
+                    missing.append(("outcome", _l("Please say how it went.")))
             elif row["resumed_by"].data or row["outcome"].data:
-                missing.append(("returned", "You said you have not come back to it yet."))
+                missing.append(("returned", _l("You said you have not come back to it yet.")))
             if row["days_ago"].data == "0" and row["returned"].data == BreakReturn.LATER:
-                missing.append(("returned", "A break called today cannot have ended a day later."))
+                missing.append(
+                    ("returned", _l("A break called today cannot have ended a day later."))
+                )
             for name, message in missing:
                 row[name].errors = [*row[name].errors, message]
                 valid = False
@@ -194,13 +201,15 @@ def checkin_form_class(script_ids: Sequence[int], asks_csi4: bool) -> type[_Chec
         setattr(
             CheckinForm,
             f"script{assignment_id}_me",
-            RadioField("Did you use it?", choices=_choices(YES_NO_UNSURE), validators=[Optional()]),
+            RadioField(
+                _l("Did you use it?"), choices=_choices(YES_NO_UNSURE), validators=[Optional()]
+            ),
         )
         setattr(
             CheckinForm,
             f"script{assignment_id}_partner",
             RadioField(
-                "Did your partner use it?",
+                _l("Did your partner use it?"),
                 choices=_choices(YES_NO_UNSURE),
                 validators=[Optional()],
             ),
@@ -224,10 +233,10 @@ def checkin_form_class(script_ids: Sequence[int], asks_csi4: bool) -> type[_Chec
 class IssueLinkForm(PracticeForm):
     """The case page's form: a link for one partner, e-mailed too where mail is set up."""
 
-    partner_id = SelectField("Partner", coerce=int, validators=[InputRequired()])
+    partner_id = SelectField(_l("Partner"), coerce=int, validators=[InputRequired()])
     email = EmailField(
-        "E-mail it to (optional; not stored)",
-        validators=[Optional(), Email("Enter an e-mail address."), Length(max=254)],
+        _l("E-mail it to (optional; not stored)"),
+        validators=[Optional(), Email(_l("Enter an e-mail address.")), Length(max=254)],
     )
 
 

@@ -34,6 +34,7 @@ from practice.checkins.models import (
 )
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
@@ -103,10 +104,10 @@ def issue_link(
     """
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != case.id:
-        message = "That partner is not in this case."
+        message = _("That partner is not in this case.")
         raise CheckinError(message, fields={"partner_id": message})
     if case.status == CaseStatus.CLOSED:
-        raise CheckinError("The case is closed: reopen it before sending a check-in link.")
+        raise CheckinError(_("The case is closed: reopen it before sending a check-in link."))
     now = now or utcnow()
     token = rules.new_token()
     link = CheckinLink(
@@ -133,7 +134,7 @@ def revoke_link(case: Case, link_id: int, revoked_by: StaffMember) -> CheckinLin
     """
     link = db.get(CheckinLink, link_id)
     if link is None or link.case_id != case.id:
-        raise CheckinError("That link is not one of this case's.")
+        raise CheckinError(_("That link is not one of this case's."))
     now = utcnow()
     revoked = db.execute(
         update(CheckinLink)
@@ -146,7 +147,7 @@ def revoke_link(case: Case, link_id: int, revoked_by: StaffMember) -> CheckinLin
         .execution_options(synchronize_session=False)
     )
     if revoked.rowcount != 1:
-        raise CheckinError("That link was already used or revoked.")
+        raise CheckinError(_("That link was already used or revoked."))
     db.refresh(link)
     audit.record(
         "checkin_link_revoked", obj=link, actor=revoked_by, detail={"partner_id": link.partner_id}
@@ -176,7 +177,7 @@ def email_link(link: CheckinLink, url: str, address: str, sent_by: StaffMember) 
     Raises CheckinError when SMTP is not configured or the server refuses.
     """
     if not smtp_configured():
-        raise CheckinError("E-mail is not set up for this practice: hand the link over instead.")
+        raise CheckinError(_("E-mail is not set up for this practice: hand the link over instead."))
     config = current_app.config
     message = EmailMessage()
     practice = config.get("PRACTICE_NAME", "your counsellor")
@@ -195,7 +196,9 @@ def email_link(link: CheckinLink, url: str, address: str, sent_by: StaffMember) 
                 smtp.login(config["PRACTICE_SMTP_USERNAME"], config.get("PRACTICE_SMTP_PASSWORD"))
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        raise CheckinError("The e-mail could not be sent: hand the link over instead.") from error
+        raise CheckinError(
+            _("The e-mail could not be sent: hand the link over instead.")
+        ) from error
     link.emailed_at = utcnow()
     db.flush()
     audit.record("checkin_link_emailed", obj=link, actor=sent_by)

@@ -20,6 +20,7 @@ from practice.checkins.links import checkin_url, qr_svg_data_uri
 from practice.checkins.models import BreakReturn, CheckinLink
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound, Refused
+from practice.core.i18n import _, _l
 from practice.scripts.models import ScriptAssignment
 from practice.web import access
 from practice.web.access import Sensitivity
@@ -27,10 +28,10 @@ from practice.web.access import Sensitivity
 bp = Blueprint("checkins", __name__)
 
 RETURN_WORDS = {
-    BreakReturn.EARLY: "came back to talk within 20 minutes",
-    BreakReturn.WITHIN_DAY: "came back to talk after 20 minutes to a day",
-    BreakReturn.LATER: "came back to talk after more than a day",
-    BreakReturn.NOT_YET: "not come back to it yet",
+    BreakReturn.EARLY: _l("came back to talk within 20 minutes"),
+    BreakReturn.WITHIN_DAY: _l("came back to talk after 20 minutes to a day"),
+    BreakReturn.LATER: _l("came back to talk after more than a day"),
+    BreakReturn.NOT_YET: _l("not come back to it yet"),
 }
 
 
@@ -48,7 +49,7 @@ def issue(case_id: int):
     case = case_for_editor(member, case_id)
     form = issue_form(case)
     if not form.validate():
-        flash("Choose a partner for the link.", "error")
+        flash(_("Choose a partner for the link."), "error")
         return redirect(url_for("practice.case_page.show", case_id=case.id) + "#checkins")
     try:
         token, link = operations.issue_link(case, form.partner_id.data, member)
@@ -85,7 +86,7 @@ def revoke(link_id: int):
         abort(400)
     try:
         operations.revoke_link(case, link.id, member)
-        flash("The link was revoked: it opens no more.", "success")
+        flash(_("The link was revoked: it opens no more."), "success")
     except Refused as refusal:
         flash(str(refusal), "error")
     return redirect(url_for("practice.case_page.show", case_id=case.id) + "#checkins")

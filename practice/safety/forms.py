@@ -7,6 +7,7 @@ from wtforms import DateField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from practice.core.i18n import _l
 from practice.safety.screening import (
     DECISION_LABELS,
     FEAR_QUESTION,
@@ -21,10 +22,11 @@ def _hits_item(name: str) -> RadioField:
     return RadioField(
         HITS_QUESTIONS[name],
         choices=[
-            SelectChoice(value, f"{value} · {label}") for value, label in HITS_ANSWERS.items()
+            SelectChoice(value, _l("%(value)s · %(label)s", value=value, label=label))
+            for value, label in HITS_ANSWERS.items()
         ],
         coerce=int,
-        validators=[InputRequired(message="Choose how often, from 1 (never) to 5.")],
+        validators=[InputRequired(message=_l("Choose how often, from 1 (never) to 5."))],
     )
 
 
@@ -32,7 +34,7 @@ class ScreenForm(PracticeForm):
     """One partner's safety screen."""
 
     screened_on = DateField(
-        "Screened on", validators=[InputRequired(message="Enter the day of the screen.")]
+        _l("Screened on"), validators=[InputRequired(message=_l("Enter the day of the screen."))]
     )
     hurt = _hits_item("hurt")
     insult = _hits_item("insult")
@@ -40,15 +42,15 @@ class ScreenForm(PracticeForm):
     scream = _hits_item("scream")
     afraid = RadioField(
         FEAR_QUESTION,
-        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
-        validators=[InputRequired(message="Answer the fear question.")],
+        choices=[SelectChoice("no", _l("No")), SelectChoice("yes", _l("Yes"))],
+        validators=[InputRequired(message=_l("Answer the fear question."))],
     )
     decision = RadioField(
-        "Decision",
+        _l("Decision"),
         choices=[SelectChoice(value.value, label) for value, label in DECISION_LABELS.items()],
-        validators=[InputRequired(message="Choose what the screen decided.")],
+        validators=[InputRequired(message=_l("Choose what the screen decided."))],
     )
-    submit = SubmitField("Record the screen")
+    submit = SubmitField(_l("Record the screen"))
 
     def items(self) -> list[int]:
         """The four HITS answers in order (hurt, insult, threaten, scream)."""

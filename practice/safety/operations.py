@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,8 +20,10 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case, Partner
 from practice.cases.operations import latest_opening_date
+from practice.core import local_time
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _
 from practice.core.signals import moment_tagged
 from practice.core.unit_of_work import atomic
 from practice.safety import screening
@@ -44,22 +45,16 @@ class ScreenMissing(Refused):
         self.problems = list(problems)
         super().__init__(
             " ".join(self.problems)
-            + " Screen them, or give a reason to sign anyway (your supervisor is told).",
-            fields={"override_reason": "Give a reason to sign without a current screen."},
+            + " "
+            + _("Screen them, or give a reason to sign anyway (your supervisor is told)."),
+            fields={"override_reason": _("Give a reason to sign without a current screen.")},
         )
 
 
-def practice_zone() -> ZoneInfo:
-    """The practice's time zone (``PRACTICE_TIME_ZONE``), UTC when it names none known."""
-    try:
-        return ZoneInfo(current_app.config.get("PRACTICE_TIME_ZONE") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_day(moment: datetime) -> date:
-    """The practice's calendar day of an aware UTC time."""
-    return moment.astimezone(practice_zone()).date()
+    """The practice's calendar day of an aware UTC time (``PRACTICE_TIMEZONE``): a session's
+    day for the screen rules is the case's, whoever looks at it."""
+    return local_time.local_day(moment, local_time.practice_zone(current_app.config))
 
 
 def screen_days() -> int:
@@ -90,16 +85,19 @@ def record_screen(
     except ValueError as error:
         raise ScreenError(f"{partner.display_name}: {error}.") from error
     if decision not in set(screening.ScreenDecision):
-        message = "Choose what the screen decided."
+        message = _("Choose what the screen decided.")
         raise ScreenError(message, fields={"decision": message})
     if not isinstance(afraid, bool):
-        message = "Answer the fear question yes or no."
+        message = _("Answer the fear question yes or no.")
         raise ScreenError(message, fields={"afraid": message})
     if screened_on > latest_opening_date():
-        message = "A screen cannot be dated on a day still to come."
+        message = _("A screen cannot be dated on a day still to come.")
         raise ScreenError(message, fields={"screened_on": message})
     if screened_on < case.opened_on:
-        message = f"The case opened on {case.opened_on:%d %b %Y}: choose that day or later."
+        message = _(
+            "The case opened on %(day)s: choose that day or later.",
+            day=f"{case.opened_on:%d %b %Y}",
+        )
         raise ScreenError(message, fields={"screened_on": message})
     screen = SafetyScreen(
         case_id=case.id,
@@ -147,9 +145,9 @@ def mark_rescreen_due(
     partner_id = partner if isinstance(partner, int) else partner.id
     found = _partner_of(case, partner_id)
     if reason not in set(RescreenReason):
-        raise ScreenError("That is not a reason a rescreen falls due for.")
+        raise ScreenError(_("That is not a reason a rescreen falls due for."))
     if at.tzinfo is None:
-        raise ScreenError("A rescreen's time must carry its time zone.")
+        raise ScreenError(_("A rescreen's time must carry its time zone."))
     for due in open_rescreens(case.id, found.id):
         if due.reason == reason:
             return due
@@ -256,7 +254,7 @@ def joint_signing_problems(therapy_session) -> list[str]:
 def _partner_of(case: Case, partner_id: int) -> Partner:
     partner = db.get(Partner, partner_id) if isinstance(partner_id, int) else None
     if partner is None or partner.case_id != case.id:
-        message = "That partner is not in this case."
+        message = _("That partner is not in this case.")
         raise ScreenError(message, fields={"partner_id": message})
     return partner
 

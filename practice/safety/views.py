@@ -15,6 +15,7 @@ from practice.cases.operations import latest_opening_date
 from practice.cases.scoping import can_edit, case_for_viewer
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound
+from practice.core.i18n import _
 from practice.safety import operations, queries, screening
 from practice.safety.forms import ScreenForm
 from practice.web import access
@@ -64,7 +65,10 @@ def screen_partner(case_id: int, partner_id: int):
                 form.screened_on.data,
                 member,
             )
-            flash(f"The safety screen of {partner.display_name} was recorded.", "success")
+            flash(
+                _("The safety screen of %(name)s was recorded.", name=partner.display_name),
+                "success",
+            )
             return redirect(url_for(".case_screens", case_id=case.id))
     elif not form.is_submitted():
         form.screened_on.data = operations.local_day(utcnow())
