@@ -345,6 +345,39 @@ def test_the_other_partners_word_counts_as_home_use_of_the_script(app, db, couns
         line = _line(case_progress(case), alex_script.id)
         assert line.course.adopted and line.adopted_on.isoformat() == "2026-01-20"
         assert _count(db, CheckinScriptAnswer) == 2
+        # The session's scripts tab and the supervisor's dashboard say the same (one rule).
+        assert _adoption_elsewhere(case, alex_script) == (True, "2026-01-20", True)
+
+
+def test_without_the_other_partners_word_no_page_calls_the_script_adopted(app, db, counsellor):
+    from practice.progress.case_progress import case_progress
+    from tests.report_text import build_case
+
+    with app.app_context():
+        case = build_case(db, counsellor, reference="H-0002", sessions=3)  # levels 0, 1, 2
+        db.commit()
+        alex, sam = case.partners
+        alex_script = db.scalar(
+            select(ScriptAssignment).where(ScriptAssignment.partner_id == alex.id)
+        )
+        # Sam says Alex did not use it: no corroboration anywhere.
+        token, _ = operations.issue_link(case, sam.id, counsellor)
+        operations.submit_checkin(token, _answers(scripts={alex_script.id: (None, False)}))
+        assert not _line(case_progress(case), alex_script.id).course.adopted
+        assert _adoption_elsewhere(case, alex_script) == (False, None, False)
+
+
+def _adoption_elsewhere(case, assignment):
+    """(adopted on the scripts tab, the day it says, adopted on the dashboard)."""
+    from practice.scripts.queries import assignment_rows
+    from practice.supervision import dashboard_queries
+
+    row = next(r for r in assignment_rows(case) if r.assignment.id == assignment.id)
+    numbers = dashboard_queries._partner_numbers([case.id])
+    summaries = dashboard_queries._assignments([case.id], numbers)[case.id]
+    (summary,) = [s for s in summaries if s.partner_number == numbers[assignment.partner_id][1]]
+    day = row.adopted.starts_at.date().isoformat() if row.adopted else None
+    return row.course.adopted, day, summary.adopted
 
 
 def _line(progress, assignment_id):
