@@ -535,3 +535,52 @@ def test_a_link_is_e_mailed_only_where_smtp_is_set_up_and_in_plain_words(
     # The practice's own name is the sender's; nothing else says what the link is for.
     for word in ("check-in", "counsel", "therapy", "afraid", "partner", case.reference, "Alex"):
         assert word.lower() not in (subject + body).lower(), word
+
+
+def test_a_check_in_csi4_joins_the_series_by_date_and_the_change_from_baseline(app, db, counsellor):
+    from practice.measures import csi4
+    from practice.measures.change import case_change
+    from practice.measures.queries import csi4_history
+    from practice.supervision import dashboard_queries
+    from tests.report_text import build_case
+
+    with app.app_context():
+        # Alex in session: 10 (baseline), 12, 14.
+        case = build_case(
+            db, counsellor, reference="M-0001", sessions=3, csi4={"Alex": [10, 12, 14]}
+        )
+        db.commit()
+        alex = case.partners[0]
+        # With an index of 4: +4 from the baseline, across the 13.5 cut-off: recovered.
+        before = next(p for p in case_change(case, 4.0).partners if p.partner_id == alex.id)
+        assert (before.change.baseline, before.change.latest) == (10, 14)
+        assert before.change.category == csi4.RECOVERED
+        # Alex's fourth check-in asks the CSI-4: 1 + 1 + 1 + 2 = 5.
+        for n in range(4):
+            token, _ = operations.issue_link(case, alex.id, counsellor)
+            checkin = operations.submit_checkin(
+                token, _answers(csi4=[1, 1, 1, 2] if n == 3 else None)
+            )
+        db.commit()
+        rows = [(r.total, r.from_checkin, r.session_id) for r in csi4_history(case)]
+        assert rows == [
+            (10, False, rows[0][2]),
+            (12, False, rows[1][2]),
+            (14, False, rows[2][2]),
+            (5, True, None),
+        ]
+        assert csi4_history(case)[-1].starts_at == checkin.submitted_at
+        # 5 − 10 = −5, at least the index of 4 down: reliably worse, dated by the check-in.
+        after = next(p for p in case_change(case, 4.0).partners if p.partner_id == alex.id)
+        assert (after.change.baseline, after.change.latest, after.change.change) == (10, 5, -5)
+        assert after.change.category == csi4.DETERIORATED
+        assert after.latest_at == checkin.submitted_at
+        # The dashboard's flags read the same series.
+        numbers = dashboard_queries._partner_numbers([case.id])
+        readings = dashboard_queries._csi4_readings(numbers)[case.id]
+        assert [(r.total, r.from_checkin) for r in readings] == [
+            (10, False),
+            (12, False),
+            (14, False),
+            (5, True),
+        ]

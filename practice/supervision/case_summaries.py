@@ -100,11 +100,12 @@ class AssignmentSummary:
 
 @dataclass(frozen=True)
 class Csi4Reading:
-    """A partner's CSI-4 total at one session."""
+    """A partner's CSI-4 total at one session, or (``from_checkin``) in a check-in."""
 
     partner_number: int
     total: int
     on: date
+    from_checkin: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from practice.checkins.rules import corroborates
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.measures.queries import CHECKIN_SOURCE
 from practice.safety.models import RescreenDue, ScreenOverride
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
@@ -290,21 +291,50 @@ def _assignments(
 
 
 def _csi4_readings(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
-    """Per case: every CSI-4 total of each partner, at unvoided sessions (from the partners'
-    index, not a scan): reliable change is judged from the first, the baseline."""
+    """Per case: every CSI-4 total of each partner by date, at unvoided sessions and in
+    check-ins (dated by the check-in, as ``practice.measures.queries.csi4_history`` has them;
+    from the partners' index, not a scan): reliable change is judged from the first, the
+    baseline. One statement."""
     readings: dict[int, list[Csi4Reading]] = defaultdict(list)
-    for partner_id, total, starts_at in db.execute(
-        select(MeasureResponse.partner_id, MeasureResponse.total, TherapySession.starts_at)
+    partner_ids = list(numbers)
+    sessions = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.total,
+            TherapySession.starts_at.label("at"),
+            literal(0).label("from_checkin"),
+            TherapySession.id.label("tie"),
+        )
         .join(TherapySession, TherapySession.id == MeasureResponse.session_id)
         .where(
-            MeasureResponse.partner_id.in_(list(numbers)),
+            MeasureResponse.partner_id.in_(partner_ids),
             MeasureResponse.measure == CSI4_MEASURE,
             TherapySession.voided_at.is_(None),
         )
-        .order_by(MeasureResponse.partner_id, TherapySession.starts_at, TherapySession.id)
+    )
+    checkins = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.total,
+            Checkin.submitted_at.label("at"),
+            literal(1).label("from_checkin"),
+            Checkin.id.label("tie"),
+        )
+        .join(Checkin, Checkin.csi4_response_id == MeasureResponse.id)
+        .where(
+            MeasureResponse.partner_id.in_(partner_ids),
+            MeasureResponse.measure == CSI4_MEASURE,
+            MeasureResponse.source == CHECKIN_SOURCE,
+        )
+    )
+    both = union_all(sessions, checkins).subquery()
+    for partner_id, total, at, from_checkin in db.execute(
+        select(both.c.partner_id, both.c.total, both.c.at, both.c.from_checkin).order_by(
+            both.c.partner_id, both.c.at, both.c.from_checkin, both.c.tie
+        )
     ):
         case_id, number = numbers[partner_id]
-        readings[case_id].append(Csi4Reading(number, total, starts_at.date()))
+        readings[case_id].append(Csi4Reading(number, total, at.date(), bool(from_checkin)))
     return readings
 
 
