@@ -575,6 +575,17 @@ def test_a_check_in_csi4_joins_the_series_by_date_and_the_change_from_baseline(a
         assert (after.change.baseline, after.change.latest, after.change.change) == (10, 5, -5)
         assert after.change.category == csi4.DETERIORATED
         assert after.latest_at == checkin.submitted_at
+        # The case page's chart: a fourth column, after the three sessions, from the check-in.
+        from practice.progress.case_progress import case_progress
+        from practice.reports.case_charts import case_charts, csi4_columns
+
+        progress = case_progress(case)
+        line = next(line for line in progress.csi4 if line.partner_id == alex.id)
+        assert line.checkins == {checkin.submitted_at: 5}
+        labels, columns = csi4_columns(progress, ["06 Jan", "13 Jan", "20 Jan"])
+        assert labels[:3] == ["06 Jan", "13 Jan", "20 Jan"]
+        assert labels[3].endswith("(check-in)") and columns[3] == ("checkin", checkin.submitted_at)
+        assert "(check-in)" in case_charts(progress).csi4
         # The dashboard's flags read the same series.
         numbers = dashboard_queries._partner_numbers([case.id])
         readings = dashboard_queries._csi4_readings(numbers)[case.id]
