@@ -60,7 +60,7 @@ def case_charts(
         )
         for line in lines
     ]
-    csi4_labels, columns = csi4_columns(progress, labels)
+    csi4_labels, columns = csi4_columns(progress, labels, csi4_shown)
     csi4_series = [
         (line.partner_name, [_csi4_at(line, column) for column in columns])
         if csi4_shown is None or line.partner_id in csi4_shown
@@ -105,17 +105,27 @@ CHECKIN_LABEL = "{day} (check-in)"
 
 
 def csi4_columns(
-    progress: CaseProgress, labels: list[str]
+    progress: CaseProgress, labels: list[str], shown: Collection[int] | None = None
 ) -> tuple[list[str], list[tuple[str, object]]]:
     """The CSI-4 chart's columns by date: each session (its label), and each moment a partner
     answered the CSI-4 in a check-in, labelled as from a check-in; a session before a
-    check-in at the same moment. Columns are ("session", session id) or ("checkin", time)."""
+    check-in at the same moment. Columns are ("session", session id) or ("checkin", time).
+
+    ``shown``: the partners whose scores this audience may read (None: everyone's); another
+    partner's check-in gets no column, so a report does not even tell it was sent."""
     years = {point.starts_at.year for point in progress.sessions}
     timed = [
         (point.starts_at, 0, label, ("session", point.session_id))
         for point, label in zip(progress.sessions, labels, strict=True)
     ]
-    moments = sorted({at for line in progress.csi4 for at in line.checkins})
+    moments = sorted(
+        {
+            at
+            for line in progress.csi4
+            if shown is None or line.partner_id in shown
+            for at in line.checkins
+        }
+    )
     years |= {at.year for at in moments}
     pattern = "%d %b" if len(years) <= 1 else "%d %b %y"
     timed += [

@@ -595,3 +595,27 @@ def test_a_check_in_csi4_joins_the_series_by_date_and_the_change_from_baseline(a
             (14, False),
             (5, True),
         ]
+
+
+def test_a_check_in_csi4_follows_the_partners_score_sharing_consent_in_a_report(
+    app, db, counsellor
+):
+    from practice.progress.case_progress import case_progress
+    from practice.reports.case_charts import case_charts
+    from tests.report_text import build_case
+
+    with app.app_context():
+        case = build_case(db, counsellor, reference="M-0002", sessions=3, csi4={"Alex": [10]})
+        db.commit()
+        alex, sam = case.partners
+        for n in range(4):
+            token, _ = operations.issue_link(case, alex.id, counsellor)
+            operations.submit_checkin(token, _answers(csi4=[1, 1, 1, 2] if n == 3 else None))
+        db.commit()
+        progress = case_progress(case)
+        # Alex's consent to this audience: the check-in's 5 is drawn, in its own column.
+        shared = case_charts(progress, csi4_shown={alex.id})
+        assert "(check-in)" in shared.csi4
+        # Without it: neither the total nor the check-in's column.
+        private = case_charts(progress, csi4_shown={sam.id})
+        assert "(check-in)" not in private.csi4 and "No data yet" in private.csi4
