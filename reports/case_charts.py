@@ -60,11 +60,12 @@ def case_charts(
         )
         for line in lines
     ]
+    csi4_labels, columns = csi4_columns(progress, labels, csi4_shown)
     csi4_series = [
-        (line.partner_name, [line.totals.get(point.session_id) for point in points])
+        (line.partner_name, [_csi4_at(line, column) for column in columns])
         if csi4_shown is None or line.partner_id in csi4_shown
         # Kept in the legend, without a point, so each partner keeps their line's look.
-        else (f"{line.partner_name}: kept private", [None] * len(points))
+        else (f"{line.partner_name}: kept private", [None] * len(columns))
         for line in measured
     ]
     return CaseCharts(
@@ -87,7 +88,7 @@ def case_charts(
             labels, adoption_series, chart_id=f"{id_prefix}-script-adoption", words=words
         ),
         csi4=charts.csi4_chart(
-            labels,
+            csi4_labels,
             csi4_series,
             cutoff=csi4.CSI4_CUTOFF,
             chart_id=f"{id_prefix}-csi4",
@@ -97,6 +98,46 @@ def case_charts(
             ],
         ),
     )
+
+
+# How a check-in's column is labelled on the CSI-4 chart.
+CHECKIN_LABEL = "{day} (check-in)"
+
+
+def csi4_columns(
+    progress: CaseProgress, labels: list[str], shown: Collection[int] | None = None
+) -> tuple[list[str], list[tuple[str, object]]]:
+    """The CSI-4 chart's columns by date: each session (its label), and each moment a partner
+    answered the CSI-4 in a check-in, labelled as from a check-in; a session before a
+    check-in at the same moment. Columns are ("session", session id) or ("checkin", time).
+
+    ``shown``: the partners whose scores this audience may read (None: everyone's); another
+    partner's check-in gets no column, so a report does not even tell it was sent."""
+    years = {point.starts_at.year for point in progress.sessions}
+    timed = [
+        (point.starts_at, 0, label, ("session", point.session_id))
+        for point, label in zip(progress.sessions, labels, strict=True)
+    ]
+    moments = sorted(
+        {
+            at
+            for line in progress.csi4
+            if shown is None or line.partner_id in shown
+            for at in line.checkins
+        }
+    )
+    years |= {at.year for at in moments}
+    pattern = "%d %b" if len(years) <= 1 else "%d %b %y"
+    timed += [
+        (at, 1, CHECKIN_LABEL.format(day=at.strftime(pattern)), ("checkin", at)) for at in moments
+    ]
+    timed.sort(key=lambda entry: (entry[0], entry[1]))
+    return [label for _, _, label, _ in timed], [column for *_, column in timed]
+
+
+def _csi4_at(line: object, column: tuple[str, object]) -> int | None:
+    kind, key = column
+    return line.totals.get(key) if kind == "session" else line.checkins.get(key)
 
 
 # The trend in the couple's words.

@@ -345,6 +345,39 @@ def test_the_other_partners_word_counts_as_home_use_of_the_script(app, db, couns
         line = _line(case_progress(case), alex_script.id)
         assert line.course.adopted and line.adopted_on.isoformat() == "2026-01-20"
         assert _count(db, CheckinScriptAnswer) == 2
+        # The session's scripts tab and the supervisor's dashboard say the same (one rule).
+        assert _adoption_elsewhere(case, alex_script) == (True, "2026-01-20", True)
+
+
+def test_without_the_other_partners_word_no_page_calls_the_script_adopted(app, db, counsellor):
+    from practice.progress.case_progress import case_progress
+    from tests.report_text import build_case
+
+    with app.app_context():
+        case = build_case(db, counsellor, reference="H-0002", sessions=3)  # levels 0, 1, 2
+        db.commit()
+        alex, sam = case.partners
+        alex_script = db.scalar(
+            select(ScriptAssignment).where(ScriptAssignment.partner_id == alex.id)
+        )
+        # Sam says Alex did not use it: no corroboration anywhere.
+        token, _ = operations.issue_link(case, sam.id, counsellor)
+        operations.submit_checkin(token, _answers(scripts={alex_script.id: (None, False)}))
+        assert not _line(case_progress(case), alex_script.id).course.adopted
+        assert _adoption_elsewhere(case, alex_script) == (False, None, False)
+
+
+def _adoption_elsewhere(case, assignment):
+    """(adopted on the scripts tab, the day it says, adopted on the dashboard)."""
+    from practice.scripts.queries import assignment_rows
+    from practice.supervision import dashboard_queries
+
+    row = next(r for r in assignment_rows(case) if r.assignment.id == assignment.id)
+    numbers = dashboard_queries._partner_numbers([case.id])
+    summaries = dashboard_queries._assignments([case.id], numbers)[case.id]
+    (summary,) = [s for s in summaries if s.partner_number == numbers[assignment.partner_id][1]]
+    day = row.adopted.starts_at.date().isoformat() if row.adopted else None
+    return row.course.adopted, day, summary.adopted
 
 
 def _line(progress, assignment_id):
@@ -502,3 +535,87 @@ def test_a_link_is_e_mailed_only_where_smtp_is_set_up_and_in_plain_words(
     # The practice's own name is the sender's; nothing else says what the link is for.
     for word in ("check-in", "counsel", "therapy", "afraid", "partner", case.reference, "Alex"):
         assert word.lower() not in (subject + body).lower(), word
+
+
+def test_a_check_in_csi4_joins_the_series_by_date_and_the_change_from_baseline(app, db, counsellor):
+    from practice.measures import csi4
+    from practice.measures.change import case_change
+    from practice.measures.queries import csi4_history
+    from practice.supervision import dashboard_queries
+    from tests.report_text import build_case
+
+    with app.app_context():
+        # Alex in session: 10 (baseline), 12, 14.
+        case = build_case(
+            db, counsellor, reference="M-0001", sessions=3, csi4={"Alex": [10, 12, 14]}
+        )
+        db.commit()
+        alex = case.partners[0]
+        # With an index of 4: +4 from the baseline, across the 13.5 cut-off: recovered.
+        before = next(p for p in case_change(case, 4.0).partners if p.partner_id == alex.id)
+        assert (before.change.baseline, before.change.latest) == (10, 14)
+        assert before.change.category == csi4.RECOVERED
+        # Alex's fourth check-in asks the CSI-4: 1 + 1 + 1 + 2 = 5.
+        for n in range(4):
+            token, _ = operations.issue_link(case, alex.id, counsellor)
+            checkin = operations.submit_checkin(
+                token, _answers(csi4=[1, 1, 1, 2] if n == 3 else None)
+            )
+        db.commit()
+        rows = [(r.total, r.from_checkin, r.session_id) for r in csi4_history(case)]
+        assert rows == [
+            (10, False, rows[0][2]),
+            (12, False, rows[1][2]),
+            (14, False, rows[2][2]),
+            (5, True, None),
+        ]
+        assert csi4_history(case)[-1].starts_at == checkin.submitted_at
+        # 5 − 10 = −5, at least the index of 4 down: reliably worse, dated by the check-in.
+        after = next(p for p in case_change(case, 4.0).partners if p.partner_id == alex.id)
+        assert (after.change.baseline, after.change.latest, after.change.change) == (10, 5, -5)
+        assert after.change.category == csi4.DETERIORATED
+        assert after.latest_at == checkin.submitted_at
+        # The case page's chart: a fourth column, after the three sessions, from the check-in.
+        from practice.progress.case_progress import case_progress
+        from practice.reports.case_charts import case_charts, csi4_columns
+
+        progress = case_progress(case)
+        line = next(line for line in progress.csi4 if line.partner_id == alex.id)
+        assert line.checkins == {checkin.submitted_at: 5}
+        labels, columns = csi4_columns(progress, ["06 Jan", "13 Jan", "20 Jan"])
+        assert labels[:3] == ["06 Jan", "13 Jan", "20 Jan"]
+        assert labels[3].endswith("(check-in)") and columns[3] == ("checkin", checkin.submitted_at)
+        assert "(check-in)" in case_charts(progress).csi4
+        # The dashboard's flags read the same series.
+        numbers = dashboard_queries._partner_numbers([case.id])
+        readings = dashboard_queries._csi4_readings(numbers)[case.id]
+        assert [(r.total, r.from_checkin) for r in readings] == [
+            (10, False),
+            (12, False),
+            (14, False),
+            (5, True),
+        ]
+
+
+def test_a_check_in_csi4_follows_the_partners_score_sharing_consent_in_a_report(
+    app, db, counsellor
+):
+    from practice.progress.case_progress import case_progress
+    from practice.reports.case_charts import case_charts
+    from tests.report_text import build_case
+
+    with app.app_context():
+        case = build_case(db, counsellor, reference="M-0002", sessions=3, csi4={"Alex": [10]})
+        db.commit()
+        alex, sam = case.partners
+        for n in range(4):
+            token, _ = operations.issue_link(case, alex.id, counsellor)
+            operations.submit_checkin(token, _answers(csi4=[1, 1, 1, 2] if n == 3 else None))
+        db.commit()
+        progress = case_progress(case)
+        # Alex's consent to this audience: the check-in's 5 is drawn, in its own column.
+        shared = case_charts(progress, csi4_shown={alex.id})
+        assert "(check-in)" in shared.csi4
+        # Without it: neither the total nor the check-in's column.
+        private = case_charts(progress, csi4_shown={sam.id})
+        assert "(check-in)" not in private.csi4 and "No data yet" in private.csi4

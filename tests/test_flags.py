@@ -675,3 +675,47 @@ def test_a_joint_note_signed_without_a_screen_is_flagged_until_co_signed():
     now = datetime(2026, 8, 4, 12, tzinfo=UTC)
     kinds = [f.kind for f in flags.case_flags(summary, now, flags.Thresholds())]
     assert kinds == ["screen_override"]
+
+
+# --- Home corroboration (the case page's rule, ``adoption.with_home_reports``) --------------
+
+
+def june(day, hour=10):
+    return datetime(2026, 6, day, hour, tzinfo=UTC)
+
+
+def test_a_home_report_after_a_level_two_session_adopts_and_clears_the_flag():
+    # Six observed sessions (the threshold), only the last at level 2: no two in a row at 2.
+    times = [june(1 + 4 * i) for i in range(6)]  # 1, 5, 9, 13, 17, 21 June
+    alone = AssignmentSummary(
+        partner_number=2,
+        assigned_on=date(2026, 5, 28),
+        active=True,
+        levels=(0, 1, 1, 0, 1, 2),
+        script="Soft bid",
+        observed_at=tuple(times),
+    )
+    assert not alone.adopted
+    assert kinds(flags.script_not_adopted_flags([alone], DEFAULT)) == ["script_not_adopted"]
+    # The other partner's check-in on 23 June says it was used at home (level 3): the session
+    # of 21 June (level 2) and the report make the pair, so it is adopted at that session.
+    corroborated = dataclasses.replace(alone, home_reported_at=(june(23),))
+    assert corroborated.adopted
+    assert corroborated.course.adopted_at == 5
+    assert flags.script_not_adopted_flags([corroborated], DEFAULT) == []
+    # Between two level-1 sessions (17 and 21 June) a report makes no pair at level 2 or more.
+    after_level_one = dataclasses.replace(
+        alone, levels=(0, 1, 1, 0, 1, 1), home_reported_at=(june(19),)
+    )
+    assert not after_level_one.adopted
+    assert kinds(flags.script_not_adopted_flags([after_level_one], DEFAULT)) == [
+        "script_not_adopted"
+    ]
+    # A report counts towards adoption, not towards the observed sessions the flag waits for.
+    five = dataclasses.replace(alone, levels=(0, 1, 1, 0, 1), observed_at=tuple(times[:5]))
+    assert (
+        flags.script_not_adopted_flags(
+            [dataclasses.replace(five, home_reported_at=(june(18),))], DEFAULT
+        )
+        == []
+    )

@@ -493,7 +493,7 @@ def test_assignment_rows_in_a_fixed_number_of_queries(
         ]
     finally:
         event.remove(connection, "before_cursor_execute", remember)
-    assert len(statements) == 2
+    assert len(statements) == 3  # assignments, observations, check-ins' home reports
     assert len(shown) == 5
     assert rows[-1].assignment.id == retired.id  # active first, then retired
     assert all(r.adopted.session_id == five_sessions[3].id for r in rows[:4])

@@ -18,13 +18,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, literal, select, union_all
 
 from practice.cases.models import Case, Partner
+from practice.checkins.models import Checkin
 from practice.checkins.queries import home_reports
-from practice.core.database import db
+from practice.core.database import UTCDateTime, db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.measures.queries import CHECKIN_SOURCE
 from practice.moments import balance
 from practice.moments.models import Moment, MomentType
 from practice.scripts import adoption
@@ -80,11 +82,13 @@ class AdoptionLine:
 
 @dataclass(frozen=True)
 class Csi4Line:
-    """One partner's CSI-4 totals by session."""
+    """One partner's CSI-4 totals by session, and those they sent in check-ins in the period,
+    by the check-in's time (marked "from a check-in" wherever they are drawn)."""
 
     partner_id: int
     partner_name: str
     totals: dict[int, int]  # session id -> total
+    checkins: dict[datetime, int] = field(default_factory=dict)  # submitted at -> total
 
 
 @dataclass
@@ -146,7 +150,7 @@ def case_progress(case: Case, start: date | None = None, end: date | None = None
         partners=partners,
         sessions=points,
         adoption=_adoption_lines(case, session_ids, end, names),
-        csi4=_csi4_lines(session_ids, partners),
+        csi4=_csi4_lines(session_ids, partners, start, end),
     )
 
 
@@ -256,17 +260,50 @@ def _adoption_lines(
     return lines
 
 
-def _csi4_lines(session_ids: list[int], partners: list[Partner]) -> list[Csi4Line]:
-    """Each partner's CSI-4 totals at the sessions given; partners without one left out."""
-    totals: dict[int, dict[int, int]] = defaultdict(dict)
-    for partner_id, session_id, total in db.execute(
-        select(MeasureResponse.partner_id, MeasureResponse.session_id, MeasureResponse.total).where(
-            MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == CSI4_MEASURE
+def _csi4_lines(
+    session_ids: list[int], partners: list[Partner], start: date | None, end: date | None
+) -> list[Csi4Line]:
+    """Each partner's CSI-4 totals at the sessions given, and in their check-ins from ``start``
+    to ``end``; partners without one left out. One statement."""
+    sessions = select(
+        MeasureResponse.partner_id,
+        MeasureResponse.session_id,
+        literal(None, UTCDateTime()).label("at"),
+        MeasureResponse.total,
+    ).where(MeasureResponse.session_id.in_(session_ids), MeasureResponse.measure == CSI4_MEASURE)
+    checkins = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.session_id,
+            Checkin.submitted_at.label("at"),
+            MeasureResponse.total,
         )
-    ):
-        totals[partner_id][session_id] = total
+        .join(Checkin, Checkin.csi4_response_id == MeasureResponse.id)
+        .where(
+            MeasureResponse.partner_id.in_([p.id for p in partners]),
+            MeasureResponse.measure == CSI4_MEASURE,
+            MeasureResponse.source == CHECKIN_SOURCE,
+        )
+    )
+    if start is not None:
+        checkins = checkins.where(Checkin.submitted_at >= datetime.combine(start, time.min, UTC))
+    if end is not None:
+        checkins = checkins.where(Checkin.submitted_at <= _end_of(end))
+    totals: dict[int, dict[int, int]] = defaultdict(dict)
+    from_checkins: dict[int, dict[datetime, int]] = defaultdict(dict)
+    both = union_all(sessions, checkins).subquery()
+    for partner_id, session_id, at, total in db.execute(select(both)):
+        if session_id is None:
+            from_checkins[partner_id][at] = total
+        else:
+            totals[partner_id][session_id] = total
     return [
-        Csi4Line(partner_id=p.id, partner_name=p.display_name, totals=totals[p.id])
+        Csi4Line(
+            partner_id=p.id,
+            partner_name=p.display_name,
+            totals=totals[p.id],
+            checkins=dict(sorted(from_checkins[p.id].items())),
+        )
         for p in partners
-        if totals[p.id]
+        if totals[p.id] or from_checkins[p.id]
     ]

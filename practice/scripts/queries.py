@@ -17,14 +17,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from practice.cases.models import Case
+from practice.checkins.queries import home_reports
 from practice.core.database import db
 from practice.scripts.adoption import (
     ADOPTION_LEVELS,
+    HOME_LEVEL,
     OBSERVATION_STATUSES,
     OBSERVED,
     AdoptionCourse,
     Observation,
     adoption_course,
+    with_home_reports,
 )
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
 from practice.scripts.operations import role_mismatch
@@ -66,13 +69,15 @@ def _category_key(script: Script) -> str:
 
 @dataclass(frozen=True)
 class ObservationPoint:
-    """An assignment at one session: observed (with a level), no opportunity, or partner absent."""
+    """An assignment at one session: observed (with a level), no opportunity, or partner absent;
+    or (``from_checkin``, no session) the other partner's check-in saying it was used at home."""
 
-    session_id: int
+    session_id: int | None
     starts_at: datetime
     status: str
     level: int | None
     note: str
+    from_checkin: bool = False
 
     @property
     def observed(self) -> bool:
@@ -119,7 +124,8 @@ class AssignmentRow:
 
 
 def assignment_rows(case: Case) -> list[AssignmentRow]:
-    """Every assignment of the case, active first, each with its adoption history; two queries."""
+    """Every assignment of the case, active first, each with its adoption history (home reports
+    from check-ins included); three queries."""
     assigned = aliased(TherapySession)
     retired = aliased(TherapySession)
     results = db.execute(
@@ -133,10 +139,21 @@ def assignment_rows(case: Case) -> list[AssignmentRow]:
     observed: dict[int, list[ObservationPoint]] = defaultdict(list)
     for assignment_id, point in _observations_of(case):
         observed[assignment_id].append(point)
+    # The other partner's word in a check-in that the script was used at home counts as the
+    # case page, reports and dashboard count it (``with_home_reports``): one rule everywhere.
+    home = home_reports([assignment.id for assignment, _, _ in results])
     rows = []
     for assignment, assigned_at, retired_at in results:
         points = observed[assignment.id]
-        course = adoption_course([Observation(p, p.status, p.level) for p in points])
+        reports = [
+            (at, ObservationPoint(None, at, OBSERVED, HOME_LEVEL, "", from_checkin=True))
+            for at, _checkin_id in home.get(assignment.id, [])
+        ]
+        course = adoption_course(
+            with_home_reports(
+                [(p.starts_at, Observation(p, p.status, p.level)) for p in points], reports
+            )
+        )
         rows.append(AssignmentRow(assignment, assigned_at, retired_at, points, course))
     rows.sort(key=lambda row: not row.is_active)  # stable: keeps assignment order within each
     return rows

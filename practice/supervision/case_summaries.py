@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from practice.breaks.rules import BreakFacts
 from practice.moments import balance
@@ -52,7 +52,11 @@ class AssignmentSummary:
     """A script assignment: whose (partner by number), since when, levels at observed sessions.
 
     ``levels`` are the adoption levels at each observed session since the assignment, in session
-    order; ``observed_on`` the days of those sessions, when known.
+    order; ``observed_on`` the days of those sessions, when known; ``observed_at`` their start
+    times and ``home_reported_at`` the times of the other partner's check-ins saying the script
+    was used at home (home corroboration, ``adoption.with_home_reports``: the same rule as the
+    case page). A home report counts towards adoption, not towards the number of observed
+    sessions the "not adopted" flag waits for.
     """
 
     partner_number: int
@@ -62,16 +66,27 @@ class AssignmentSummary:
     # The script's category in the practice's library (vocabulary, not clinical text).
     script: str = ""
     observed_on: tuple[date, ...] = ()
+    observed_at: tuple[datetime, ...] = ()
+    home_reported_at: tuple[datetime, ...] = ()
 
     @functools.cached_property
-    def course(self) -> adoption.AdoptionCourse[int]:
-        """The assignment's adoption course over its observed sessions."""
-        return adoption.adoption_course(
-            [
-                adoption.Observation(i, adoption.OBSERVED, level)
-                for i, level in enumerate(self.levels)
-            ]
-        )
+    def course(self) -> adoption.AdoptionCourse[object]:
+        """The assignment's adoption course over its observed sessions and home reports."""
+        sessions = [
+            (self._session_time(i), adoption.Observation(i, adoption.OBSERVED, level))
+            for i, level in enumerate(self.levels)
+        ]
+        reports = [(at, ("home", i)) for i, at in enumerate(self.home_reported_at)]
+        return adoption.adoption_course(adoption.with_home_reports(sessions, reports))
+
+    def _session_time(self, index: int) -> datetime:
+        """When the ``index``-th observed session was, to order it with the home reports: its
+        start, else its day, else (no times known) the order of the sessions alone."""
+        if index < len(self.observed_at):
+            return self.observed_at[index]
+        if index < len(self.observed_on):
+            return datetime.combine(self.observed_on[index], time.min, tzinfo=UTC)
+        return datetime.min.replace(tzinfo=UTC)
 
     @property
     def adopted(self) -> bool:
@@ -85,11 +100,12 @@ class AssignmentSummary:
 
 @dataclass(frozen=True)
 class Csi4Reading:
-    """A partner's CSI-4 total at one session."""
+    """A partner's CSI-4 total at one session, or (``from_checkin``) in a check-in."""
 
     partner_number: int
     total: int
     on: date
+    from_checkin: bool = False
 
 
 @dataclass(frozen=True)

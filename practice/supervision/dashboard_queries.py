@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Integer, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from practice.accounts.models import StaffMember
@@ -22,9 +22,12 @@ from practice.appointments.queries import missed_starts, next_planned
 from practice.breaks.queries import facts_by_case, flag_lookback
 from practice.cases.models import Case, CaseStatus, Partner
 from practice.cases.queries import visible_cases
+from practice.checkins.models import Checkin, CheckinScriptAnswer
+from practice.checkins.rules import corroborates
 from practice.core.database import db
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
+from practice.measures.queries import CHECKIN_SOURCE
 from practice.safety.models import RescreenDue, ScreenOverride
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
@@ -218,21 +221,58 @@ def _assignments(
     ).all()
     levels: dict[int, list[int]] = defaultdict(list)
     observed_on: dict[int, list[date]] = defaultdict(list)
-    for assignment_id, level, observed_at in db.execute(
-        select(ScriptObservation.assignment_id, ScriptObservation.level, TherapySession.starts_at)
+    observed_at: dict[int, list[datetime]] = defaultdict(list)
+    home: dict[int, list[datetime]] = defaultdict(list)
+    assignment_ids = [row[0] for row in assignments]
+    sessions = (
+        select(
+            ScriptObservation.assignment_id,
+            ScriptObservation.level,
+            TherapySession.starts_at.label("at"),
+            literal(None, Integer).label("writer"),
+            literal(None, Integer).label("owner"),
+            literal(None, Boolean).label("used"),
+        )
         .join(TherapySession, TherapySession.id == ScriptObservation.session_id)
         .where(
-            ScriptObservation.assignment_id.in_([row[0] for row in assignments]),
+            ScriptObservation.assignment_id.in_(assignment_ids),
             # Redundant for the result, but it lets PostgreSQL reach the sessions through the
             # case index instead of scanning the whole (wide) session table.
             TherapySession.case_id.in_(visible),
             TherapySession.voided_at.is_(None),
             ScriptObservation.status == OBSERVED,
         )
-        .order_by(ScriptObservation.assignment_id, TherapySession.starts_at, TherapySession.id)
+    )
+    # The other partner's word in a check-in that the script was used at home: home
+    # corroboration, counted as the case page counts it (``adoption.with_home_reports``). In
+    # the same statement, so the dashboard's number of statements does not grow.
+    reports = (
+        select(
+            CheckinScriptAnswer.assignment_id,
+            literal(None, Integer).label("level"),
+            Checkin.submitted_at.label("at"),
+            Checkin.partner_id.label("writer"),
+            ScriptAssignment.partner_id.label("owner"),
+            CheckinScriptAnswer.used_by_partner.label("used"),
+        )
+        .join(Checkin, CheckinScriptAnswer.checkin_id == Checkin.id)
+        .join(ScriptAssignment, CheckinScriptAnswer.assignment_id == ScriptAssignment.id)
+        .where(
+            CheckinScriptAnswer.assignment_id.in_(assignment_ids),
+            CheckinScriptAnswer.used_by_partner.is_(True),
+        )
+    )
+    both = union_all(sessions, reports).subquery()
+    for assignment_id, level, at, writer, owner, used in db.execute(
+        select(both).order_by(both.c.assignment_id, both.c.at)
     ):
+        if level is None:
+            if corroborates(writer, owner, used):
+                home[assignment_id].append(at)
+            continue
         levels[assignment_id].append(level)
-        observed_on[assignment_id].append(observed_at.date())
+        observed_on[assignment_id].append(at.date())
+        observed_at[assignment_id].append(at)
     by_case: dict[int, list[AssignmentSummary]] = defaultdict(list)
     for assignment_id, case_id, partner_id, status, category, assigned_at in assignments:
         by_case[case_id].append(
@@ -243,27 +283,58 @@ def _assignments(
                 levels=tuple(levels[assignment_id]),
                 script=category,
                 observed_on=tuple(observed_on[assignment_id]),
+                observed_at=tuple(observed_at[assignment_id]),
+                home_reported_at=tuple(home[assignment_id]),
             )
         )
     return by_case
 
 
 def _csi4_readings(numbers: dict[int, tuple[int, int]]) -> dict[int, list[Csi4Reading]]:
-    """Per case: every CSI-4 total of each partner, at unvoided sessions (from the partners'
-    index, not a scan): reliable change is judged from the first, the baseline."""
+    """Per case: every CSI-4 total of each partner by date, at unvoided sessions and in
+    check-ins (dated by the check-in, as ``practice.measures.queries.csi4_history`` has them;
+    from the partners' index, not a scan): reliable change is judged from the first, the
+    baseline. One statement."""
     readings: dict[int, list[Csi4Reading]] = defaultdict(list)
-    for partner_id, total, starts_at in db.execute(
-        select(MeasureResponse.partner_id, MeasureResponse.total, TherapySession.starts_at)
+    partner_ids = list(numbers)
+    sessions = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.total,
+            TherapySession.starts_at.label("at"),
+            literal(0).label("from_checkin"),
+            TherapySession.id.label("tie"),
+        )
         .join(TherapySession, TherapySession.id == MeasureResponse.session_id)
         .where(
-            MeasureResponse.partner_id.in_(list(numbers)),
+            MeasureResponse.partner_id.in_(partner_ids),
             MeasureResponse.measure == CSI4_MEASURE,
             TherapySession.voided_at.is_(None),
         )
-        .order_by(MeasureResponse.partner_id, TherapySession.starts_at, TherapySession.id)
+    )
+    checkins = (
+        select(
+            MeasureResponse.partner_id,
+            MeasureResponse.total,
+            Checkin.submitted_at.label("at"),
+            literal(1).label("from_checkin"),
+            Checkin.id.label("tie"),
+        )
+        .join(Checkin, Checkin.csi4_response_id == MeasureResponse.id)
+        .where(
+            MeasureResponse.partner_id.in_(partner_ids),
+            MeasureResponse.measure == CSI4_MEASURE,
+            MeasureResponse.source == CHECKIN_SOURCE,
+        )
+    )
+    both = union_all(sessions, checkins).subquery()
+    for partner_id, total, at, from_checkin in db.execute(
+        select(both.c.partner_id, both.c.total, both.c.at, both.c.from_checkin).order_by(
+            both.c.partner_id, both.c.at, both.c.from_checkin, both.c.tie
+        )
     ):
         case_id, number = numbers[partner_id]
-        readings[case_id].append(Csi4Reading(number, total, starts_at.date()))
+        readings[case_id].append(Csi4Reading(number, total, at.date(), bool(from_checkin)))
     return readings
 
 

@@ -50,7 +50,33 @@ PAGES = [
     ("supervision dashboard", SUPERVISOR, "/supervision", "table.caseload-table"),
     ("co-signature queue", SUPERVISOR, "/review", "h1"),
     ("staff admin", ADMIN, "/admin/staff", "table"),
+    # Breaks, check-ins, safety screens, hand-over and break-glass.
+    ("breaks", COUNSELLOR, "/cases/{case}/breaks", "h1"),
+    ("record a break", COUNSELLOR, "/cases/{case}/breaks/new", "form"),
+    ("check-ins", COUNSELLOR, "/cases/{case}/checkins", "h1"),
+    ("partner's check-in", None, "/checkin/{token}", "form"),
+    ("safety screens", COUNSELLOR, "/cases/{case}/safety", "h1"),
+    ("screen a partner", COUNSELLOR, "/cases/{case}/safety/partners/{partner}/screen", "form"),
+    ("reassign a case", SUPERVISOR, "/cases/{case}/reassign", "form"),
+    ("hand over a counsellor's cases", ADMIN, "/admin/staff/{member}/hand-over", "form"),
+    ("break-glass", ADMIN, "/admin/break-glass", "form"),
 ]
+
+
+@pytest.fixture(scope="module")
+def more_ids(live_server) -> dict[str, object]:
+    """The showcase case's first partner, a check-in link for them, and its counsellor."""
+    from practice.checkins import operations as checkin_operations
+    from practice.core.database import db
+    from practice.models import Case
+
+    with live_server.app.app_context():
+        case = db.get(Case, live_server.showcase_case_id)
+        partner = case.partners[0]
+        token, _ = checkin_operations.issue_link(case, partner.id, case.counsellor)
+        db.commit()
+        ids = {"partner": partner.id, "token": token, "member": case.counsellor_id}
+    return ids
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +110,12 @@ def contexts(browser, live_server) -> Iterator[Callable[[str | None], BrowserCon
     ("name", "email", "path", "ready"), PAGES, ids=[name for name, *_ in PAGES]
 )
 def test_page_has_no_serious_accessibility_violations(
-    request, axe, contexts, live_server, name, email, path, ready
+    request, axe, contexts, live_server, more_ids, name, email, path, ready
 ):
     page = contexts(email).new_page()
     try:
         url = live_server.url + path.format(
-            case=live_server.showcase_case_id, draft=live_server.draft_session_id
+            case=live_server.showcase_case_id, draft=live_server.draft_session_id, **more_ids
         )
         # Deferred scripts have run by "load"; the page's own element says it is drawn.
         response = page.goto(url, wait_until="load")

@@ -18,6 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
 from practice.appointments.models import Appointment
+from practice.breaks import operations as break_operations
+from practice.breaks.models import AccountSource
+from practice.checkins import operations as checkin_operations
 from practice.core.database import db, utcnow
 from practice.models import (
     Case,
@@ -28,17 +31,32 @@ from practice.models import (
     TherapySession,
 )
 from practice.moments import vocabulary
+from practice.scripts.models import Script
 from practice.supervision import comments
-from tests.browser.conftest import ARTIFACTS, COUNSELLOR, SUPERVISOR, LiveServer, login
+from tests.browser.conftest import ADMIN, ARTIFACTS, COUNSELLOR, SUPERVISOR, LiveServer, login
 
 PHONE = {"width": 390, "height": 844}
 TABLETS = {"portrait": {"width": 768, "height": 1024}, "landscape": {"width": 1024, "height": 768}}
 DESKTOP = {"width": 1280, "height": 900}
 SHOTS = ARTIFACTS / "test_small_screens"
 TAP_TO_SAVED_MS = 150
+# Pages photographed at 390 px even when they fit, to be looked at (breaks, check-ins, safety
+# screens, hand-over and break-glass).
+LOOK_AT = {
+    "practice.breaks.timeline",
+    "practice.breaks.new",
+    "practice.breaks.edit",
+    "practice.checkins.index",
+    "practice.checkin_public.checkin",
+    "practice.safety.case_screens",
+    "practice.safety.screen_partner",
+    "practice.handover.reassign",
+    "practice.handover.deactivate",
+    "practice.break_glass.index",
+}
 
-# Routes that answer no page (files, JSON, redirects to one), or that are not on the
-# counsellor's or supervisor's path (the administrator's pages, signing in).
+# Routes that answer no page (files, JSON, redirects to one), or signing in. The
+# administrator's pages (under /admin/) are swept as the administrator.
 NOT_PAGES = {
     "practice.static",
     "practice.health.alive",
@@ -58,6 +76,8 @@ NOT_PAGES = {
     "practice.security.login_code",
 }
 ADMIN_ONLY_PREFIX = "/admin/"
+# Pages a signed-in user cannot reach (a partner's check-in link): swept signed out.
+PUBLIC_PREFIX = "/checkin/"
 
 # A page is too wide when the document is wider than the window, or when a box inside it
 # scrolls sideways (a table in its card hides its last columns, and its actions, just as well).
@@ -101,10 +121,42 @@ def _ids(live_server: LiveServer) -> dict[str, int]:
             created_by_id=showcase.counsellor_id,
         )
         db.add(appointment)
+        # A break told by the counsellor (the breaks area), and a check-in link for the first
+        # partner (the partner's own page, phone-first by nature).
+        first, second = showcase.partners[:2]
+        called = (utcnow() - timedelta(days=2)).replace(second=0, microsecond=0)
+        account = break_operations.record_account(
+            showcase,
+            None,
+            break_operations.AccountData(
+                called_by=first,
+                called_at=called,
+                with_script=True,
+                flooding=True,
+                heart_rate=104,
+                promised_return_at=called + timedelta(minutes=30),
+                resumed_at=called + timedelta(minutes=40),
+                resumed_by=second,
+                with_invitation=True,
+                outcome="calmer",
+            ),
+            source=AccountSource.COUNSELLOR,
+            actor=showcase.counsellor,
+        )
+        token, _ = checkin_operations.issue_link(showcase, first.id, showcase.counsellor)
+        counsellor_id = db.scalar(select(StaffMember.id).where(StaffMember.email == COUNSELLOR))
+        type_id = db.scalar(select(MomentType.id).order_by(MomentType.id).limit(1))
+        script_id = db.scalar(select(Script.id).order_by(Script.id).limit(1))
         db.commit()
-        appointment_id = appointment.id
+        appointment_id, account_id, partner_id = appointment.id, account.id, first.id
     assert waiting and moment and comment, "the seed lacks a queued note, a moment or a comment"
     return {
+        "account_id": account_id,
+        "partner_id": partner_id,
+        "token": token,
+        "member_id": counsellor_id,
+        "type_id": type_id,
+        "script_id": script_id,
         "case_id": live_server.showcase_case_id,
         "session_id": live_server.draft_session_id,
         "moment_id": moment,
@@ -121,7 +173,7 @@ def _pages(live_server: LiveServer) -> list[tuple[str, str]]:
     for rule in live_server.app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
             continue
-        if rule.rule.startswith(ADMIN_ONLY_PREFIX) or not rule.endpoint.startswith("practice."):
+        if not rule.endpoint.startswith("practice."):
             continue
         if rule.endpoint.startswith("practice.api") or rule.rule.startswith("/api/"):
             continue
@@ -137,15 +189,17 @@ def _pages(live_server: LiveServer) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def signed_in(browser: Browser, live_server) -> Iterator[dict[str, BrowserContext]]:
-    """The counsellor and the supervisor, each signed in once on a phone."""
+    """The counsellor, the supervisor and the administrator, each signed in once on a phone,
+    and a partner (signed out) for the check-in link."""
     contexts = {}
-    for email in (COUNSELLOR, SUPERVISOR):
+    for email in (COUNSELLOR, SUPERVISOR, ADMIN, None):
         context = browser.new_context(viewport=PHONE, locale="en-GB", has_touch=True)
         context.set_default_timeout(15_000)
-        page = context.new_page()
-        login(page, live_server.url, email)
-        page.close()
-        contexts[email] = context
+        if email:
+            page = context.new_page()
+            login(page, live_server.url, email)
+            page.close()
+        contexts[email or "partner"] = context
     yield contexts
     for context in contexts.values():
         context.close()
@@ -171,6 +225,16 @@ def test_no_page_scrolls_sideways_on_a_phone(signed_in, live_server):
         "practice.review.session",
         "practice.review.inbox",
         "practice.security.account",
+        "practice.breaks.timeline",
+        "practice.breaks.new",
+        "practice.breaks.edit",
+        "practice.checkins.index",
+        "practice.checkin_public.checkin",
+        "practice.safety.case_screens",
+        "practice.safety.screen_partner",
+        "practice.handover.reassign",
+        "practice.handover.deactivate",
+        "practice.break_glass.index",
     ):
         assert expected in endpoints, expected
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -178,15 +242,23 @@ def test_no_page_scrolls_sideways_on_a_phone(signed_in, live_server):
     for email, context in signed_in.items():
         page = context.new_page()
         for endpoint, path in pages:
+            if (email == "partner") != path.startswith(PUBLIC_PREFIX):
+                continue
+            if (email == ADMIN) != path.startswith(ADMIN_ONLY_PREFIX):
+                continue
             response = page.goto(live_server.url + path, wait_until="load")
             if response is None or response.status >= 400:
                 continue  # not this user's page (a 403 or 404); the other user's, then
             seen.add(endpoint)
             found = page.evaluate(OVERFLOW)
-            if found["scroll"] > found["inner"] or found["wide"]:
-                slug = "".join(c if c.isalnum() else "-" for c in f"{email}{path}")
-                page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
+            wide = found["scroll"] > found["inner"] or bool(found["wide"])
+            if wide:
                 too_wide.append(f"{email} {path}: {found}")
+            if wide or endpoint in LOOK_AT:
+                # The check-in link's token stays out of the file's name.
+                shown = endpoint if path.startswith(PUBLIC_PREFIX) else path
+                slug = "".join(c if c.isalnum() else "-" for c in f"{email}{shown}")
+                page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
         page.close()
     assert not too_wide, "wider than a phone:\n" + "\n".join(too_wide)
     assert seen == endpoints, f"never shown to either user: {sorted(endpoints - seen)}"
