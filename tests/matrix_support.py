@@ -23,9 +23,9 @@ from werkzeug.routing import Rule
 
 from practice.accounts.tokens import create_token
 from practice.checkins.models import CheckinLink
-from practice.checkins.rules import token_digest
 from practice.core.database import Base
 from practice.core.integrity import load_key
+from practice.core.secret_tokens import token_digest
 from practice.models import (
     Addendum,
     Appointment,

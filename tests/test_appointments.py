@@ -11,9 +11,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from practice.appointments import calendar_feed, rules
+from practice.appointments import rules
 from practice.appointments.models import Appointment, AppointmentStatus, CalendarFeed
 from practice.core.database import utcnow
+from practice.core.secret_tokens import token_digest
 from practice.models import AuditEvent, Role, TherapySession
 
 # --- Rules (pure) -------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def test_the_feed_is_valid_icalendar_without_clinical_text(
     token = url.split("key=")[1]
     assert len(token) >= 43  # 32 random bytes, URL-safe base64
     stored = db.scalar(select(CalendarFeed.token_sha256))
-    assert token not in stored and stored == calendar_feed.token_digest(token)
+    assert token not in stored and stored == token_digest(token)
     auth.logout()
     with caplog.at_level(logging.INFO):
         response = client.get(url)

@@ -6,7 +6,6 @@ The functions that write run in a savepoint (``@atomic``) and never commit.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from practice import audit
 from practice.accounts.models import ApiToken, StaffMember
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.secret_tokens import token_digest
 from practice.core.unit_of_work import atomic
 
 TOKEN_PREFIX = "cct_"
@@ -31,10 +31,6 @@ LAST_USE_PRECISION = timedelta(minutes=1)
 
 class TokenError(Refused):
     """A token request that cannot be carried out; the message says why."""
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @atomic

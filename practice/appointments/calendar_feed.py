@@ -5,7 +5,6 @@ address can never be brought back; the audit trail keeps that it happened.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -14,14 +13,10 @@ from practice import audit
 from practice.accounts.models import StaffMember
 from practice.appointments.models import CalendarFeed
 from practice.core.database import db, utcnow
+from practice.core.secret_tokens import token_digest
 from practice.core.unit_of_work import atomic
 
 FEED_TOKEN_BYTES = 32
-
-
-def token_digest(token: str) -> str:
-    """The SHA-256 of a feed secret, as stored. A random 256-bit secret needs no slow hash."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def feed_of(member: StaffMember) -> CalendarFeed | None:

@@ -35,6 +35,7 @@ from practice.checkins.models import (
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.i18n import _
+from practice.core.secret_tokens import token_digest
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
@@ -113,7 +114,7 @@ def issue_link(
     link = CheckinLink(
         case_id=case.id,
         partner_id=partner.id,
-        token_sha256=rules.token_digest(token),
+        token_sha256=token_digest(token),
         issued_by_id=issued_by.id,
         issued_at=now,
         expires_at=now + link_lifetime(),
@@ -208,9 +209,7 @@ def link_for_token(token: str) -> CheckinLink | None:
     """The link a token opens, whatever its state, or None. Reads by the token's digest."""
     if not token or len(token) > 100:
         return None
-    return db.scalar(
-        select(CheckinLink).where(CheckinLink.token_sha256 == rules.token_digest(token))
-    )
+    return db.scalar(select(CheckinLink).where(CheckinLink.token_sha256 == token_digest(token)))
 
 
 def open_link(token: str, now: datetime | None = None) -> CheckinLink:

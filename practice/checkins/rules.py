@@ -4,7 +4,6 @@ partner's word counts as home corroboration of the other's script. Pure: no Flas
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -23,12 +22,6 @@ OPEN, USED, REVOKED, EXPIRED = "open", "used", "revoked", "expired"
 def new_token() -> str:
     """A fresh token for a link, URL-safe, 256 random bits."""
     return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def token_digest(token: str) -> str:
-    """What is stored of a token: its SHA-256 in hex. A 256-bit random token needs no salt or
-    slow hash: it cannot be guessed from its digest."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def link_state(

@@ -12,7 +12,7 @@ import hashlib
 from flask import current_app
 
 from practice.accounts import login_throttle
-from practice.checkins.rules import token_digest
+from practice.core.secret_tokens import token_digest
 
 
 def address_key(address: str) -> str:
