@@ -198,3 +198,27 @@ def test_only_admins_reset_two_factor(client, auth, make_staff, db, role):
     member = make_staff(Role.COUNSELLOR)
     auth.login(make_staff(role))
     assert auth.post(f"/admin/staff/{member.id}/two-factor/reset").status_code == 403
+
+
+def test_an_administrator_cannot_be_made_a_supervisor(client, auth, admin, make_staff, db):
+    # Administrators read no clinical record (but by break-glass): as a supervisor they would
+    # see none of the supervisee's cases, so neither the form nor the operation offers them.
+    member = make_staff(Role.COUNSELLOR)
+    auth.login(admin)
+    page = client.get(f"/admin/staff/{member.id}").get_data(as_text=True)
+    assert f'value="{admin.id}"' not in page
+    response = auth.post(
+        f"/admin/staff/{member.id}", {"role": "counsellor", "supervisor_id": str(admin.id)}
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert db.get(StaffMember, member.id).supervisor_id is None
+
+
+def test_the_operation_refuses_an_administrator_as_supervisor(app, admin, make_staff, db):
+    from practice.accounts import operations
+    from practice.accounts.operations import AccountError
+
+    member = make_staff(Role.COUNSELLOR)
+    with app.test_request_context(), pytest.raises(AccountError, match="supervisor role"):
+        operations.change_role(member, Role.COUNSELLOR, admin)

@@ -17,8 +17,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-# The roles a staff member must hold to be chosen as someone's supervisor.
-SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+# The roles a staff member must hold to be chosen as someone's supervisor. Not administrators:
+# they read no clinical record (but by break-glass), so as supervisors they would see nothing.
+SUPERVISING_ROLES = (Role.SUPERVISOR,)
 
 
 class Account(Base):
