@@ -342,3 +342,34 @@ def test_a_planned_appointment_can_be_moved_but_a_stale_form_changes_nothing(
     assert stale.status_code == 200
     assert "changed elsewhere" in page(stale)
     assert reload(db, appointment).duration_minutes == 80
+
+
+def test_closing_a_case_cancels_its_appointments_still_ahead(client, auth, counsellor, case, db):
+    # One ahead (cancelled by the counsellor, in time: 3 days' notice > 24 h), one tomorrow
+    # morning inside the notice period (cancelled, late), one already begun and unrecorded
+    # (stays planned for the counsellor to record), one attended (untouched).
+    ahead = plan(db, case, utcnow() + timedelta(days=3))
+    soon = plan(db, case, utcnow() + timedelta(hours=5))
+    begun = plan(db, case, utcnow() - timedelta(hours=2))
+    attended = plan(db, case, utcnow() - timedelta(days=7), status=AppointmentStatus.ATTENDED)
+    auth.login(counsellor)
+    assert "cancels its appointments still ahead" in page(client.get(f"/cases/{case.id}/status"))
+    response = auth.post(f"/cases/{case.id}/status", {"action": "close", "reason": "Goals met"})
+    assert response.status_code == 302
+    ahead, soon, begun, attended = (reload(db, a) for a in (ahead, soon, begun, attended))
+    assert (ahead.status, ahead.cancelled_by, ahead.late) == ("cancelled", "counsellor", False)
+    assert (soon.status, soon.cancelled_by, soon.late) == ("cancelled", "counsellor", True)
+    assert ahead.outcome_by_id == counsellor.id
+    assert begun.status == "planned"
+    assert attended.status == "attended"
+    outcomes = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "appointment_outcome").order_by(AuditEvent.id)
+    ).all()
+    # Soonest first.
+    assert [event.object_id for event in outcomes] == [str(soon.id), str(ahead.id)]
+    assert all(event.detail["because"] == "case_closed" for event in outcomes)
+    # Pausing cancels nothing.
+    later = plan(db, case, utcnow() + timedelta(days=10))
+    auth.post(f"/cases/{case.id}/status", {"action": "reopen", "reason": "Back"})
+    auth.post(f"/cases/{case.id}/status", {"action": "pause", "reason": "Travel"})
+    assert reload(db, later).status == "planned"

@@ -1,5 +1,6 @@
 """Planning appointments, recording what became of them, turning one into its session record
-(each counsellor's calendar feed secret is ``calendar_feed``).
+(each counsellor's calendar feed secret is ``calendar_feed``). Closing a case cancels its
+appointments still ahead (``connect_signals``), so they leave My week and the calendar feed.
 
 Every function takes loaded objects and validated data, flushes, audits and never commits. A
 refused change raises ``AppointmentError`` and, run in its own savepoint (``@atomic``), leaves
@@ -12,15 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.appointments import rules
-from practice.appointments.models import Appointment, AppointmentStatus
+from practice.appointments.models import Appointment, AppointmentStatus, CancelledBy
 from practice.cases.models import Case, CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
 from practice.core.i18n import _
+from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.sessions import operations as sessions
 from practice.sessions.models import Modality, TherapySession
@@ -229,3 +232,51 @@ def convert_to_session(
 
 
 # --- The calendar feed's secret ---------------------------------------------------------------
+
+
+def cancel_planned_after_closing(case: Case, now: datetime | None = None) -> int:
+    """Cancel ``case``'s appointments still planned from ``now`` on, as the counsellor's
+    cancellation; returns how many. Earlier planned ones stay, for the counsellor to record
+    what became of them. Audited one by one, like any outcome."""
+    now = now or utcnow()
+    closing = list(
+        db.scalars(
+            select(Appointment)
+            .where(
+                Appointment.case_id == case.id,
+                Appointment.status == AppointmentStatus.PLANNED,
+                Appointment.starts_at >= now,
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    )
+    for appointment in closing:
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_by = CancelledBy.COUNSELLOR.value
+        appointment.notice_at = now
+        appointment.late = rules.is_late_cancellation(appointment.starts_at, now, late_hours())
+        appointment.outcome_by_id = case.counsellor_id
+        appointment.outcome_at = now
+    db.flush()
+    for appointment in closing:
+        audit.record(
+            "appointment_outcome",
+            obj=appointment,
+            detail={
+                "status": AppointmentStatus.CANCELLED.value,
+                "cancelled_by": CancelledBy.COUNSELLOR.value,
+                "late": appointment.late,
+                "because": "case_closed",
+            },
+        )
+    return len(closing)
+
+
+def _on_case_record_changed(case: Case, what: str = "", **_extra) -> None:
+    if what == "status" and case.status == CaseStatus.CLOSED:
+        cancel_planned_after_closing(case)
+
+
+def connect_signals() -> None:
+    """Cancel a case's planned appointments when it is closed (idempotent)."""
+    case_record_changed.connect(_on_case_record_changed)

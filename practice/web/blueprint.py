@@ -11,6 +11,7 @@ from practice.accounts import views as account_views
 from practice.api import docs as api_docs
 from practice.api import routing as api
 from practice.appointments import api as appointment_api
+from practice.appointments import operations as appointment_operations
 from practice.appointments import views as appointment_views
 from practice.audit import views as audit_views
 from practice.breaks import api as break_api
@@ -68,6 +69,8 @@ blueprint.teardown_request(queue.enqueue_requested)
 prerender.connect_signals()
 # A threat or contempt moment at the top intensity makes a rescreen due.
 safety_operations.connect_signals()
+# Closing a case cancels its appointments still ahead.
+appointment_operations.connect_signals()
 error_pages.register(blueprint)
 blueprint.context_processor(template_globals)
 blueprint.context_processor(supervision_panels.comment_badge)
