@@ -13,7 +13,10 @@ from flask import current_app, request
 from flask_login import current_user
 
 from practice.accounts import operations as accounts
+from practice.accounts.models import Account, StaffMember
+from practice.core.database import db
 from practice.core.settings import state
+from practice.web import access
 from practice.web.access import load_current_staff
 from practice.web.forms import ExportConfirmForm
 
@@ -59,3 +62,22 @@ def export_password_confirmed(form: ExportConfirmForm, record_refusal: Callable[
     record_refusal()
     form.form_errors.append(EXPORT_PASSWORD_WRONG)
     return False
+
+
+def api_password_confirmed(member: StaffMember, password: str) -> bool:
+    """Whether ``password`` is the API caller's own (signing, co-signing through the API).
+
+    A token request has no signed-in user: the token owner's standalone account is checked,
+    through the login's own check, so that wrong guesses count towards its lock-out and a
+    stolen token cannot be used to try passwords without limit. In a host app the host holds
+    the password, and only a browser session (the host's ``reauthenticate`` hook) confirms it.
+    """
+    if not access.authenticated_by_token():
+        return confirm_password(password)
+    if not state(current_app).manages_accounts or not member.user_id.isdigit():
+        return False
+    account = db.get(Account, int(member.user_id))
+    if account is None:
+        return False
+    confirmed = accounts.authenticate(account.email, password)
+    return confirmed is not None and confirmed.id == account.id

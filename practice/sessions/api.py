@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import current_app
 from sqlalchemy import select
 
 from practice import audit
-from practice.accounts import operations as accounts
-from practice.accounts.models import Account, StaffMember
-from practice.accounts.reauth import confirm_password
+from practice.accounts.reauth import api_password_confirmed
 from practice.api.errors import ApiError, refused
 from practice.api.routing import ID, body, bp, created, operation, page_body, paginate, read, saved
 from practice.api.schemas import PageArgsSchema, page_of
@@ -21,7 +18,6 @@ from practice.cases.scoping import (
     session_for_viewer,
 )
 from practice.core.database import db
-from practice.core.settings import state
 from practice.safety.operations import ScreenMissing
 from practice.sessions import operations
 from practice.sessions.models import TherapySession
@@ -175,7 +171,7 @@ def session_sign(session_id: int):
     member = access.current_staff()
     therapy_session = session_for_editor(member, session_id)
     data = body()
-    if not _password_confirmed(member, data["password"]):
+    if not api_password_confirmed(member, data["password"]):
         # Kept: an ApiError raised on purpose leaves what the view recorded to the commit.
         audit.record("note_sign_failed", obj=therapy_session, outcome="denied")
         raise ApiError(403, "password_incorrect", "That password is not right; nothing was signed.")
@@ -191,22 +187,3 @@ def session_sign(session_id: int):
     except ScreenMissing as refusal:
         raise refused(str(refusal), {"override_reason": refusal.problems}) from None
     return saved(_session_body(therapy_session))
-
-
-def _password_confirmed(member: StaffMember, password: str) -> bool:
-    """Whether ``password`` is the signer's own.
-
-    A token request has no signed-in user: the token owner's standalone account is checked,
-    through the login's own check, so that wrong guesses count towards its lock-out and a
-    stolen token cannot be used to try passwords without limit. In a host app the host holds
-    the password, and only a browser session (the host's ``reauthenticate`` hook) confirms it.
-    """
-    if not access.authenticated_by_token():
-        return confirm_password(password)
-    if not state(current_app).manages_accounts or not member.user_id.isdigit():
-        return False
-    account = db.get(Account, int(member.user_id))
-    if account is None:
-        return False
-    confirmed = accounts.authenticate(account.email, password)
-    return confirmed is not None and confirmed.id == account.id

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from practice import audit
 from practice.accounts.models import Role, StaffMember
+from practice.accounts.reauth import api_password_confirmed as password_confirmed
 from practice.api.errors import ApiError
 from practice.api.routing import ID, body, bp, created, operation, read, saved
 from practice.cases import handover
 from practice.cases.scoping import session_for_viewer
 from practice.core.database import db
-from practice.sessions.api import _password_confirmed as password_confirmed
 from practice.sessions.models import TherapySession
 from practice.supervision import comments, cosign
 from practice.supervision.review_schemas import (
