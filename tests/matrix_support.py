@@ -280,6 +280,7 @@ ACCESS: dict[str, str] = {
     "practice.api.session_create": "edit",
     "practice.api.session_read": "read",
     "practice.api.session_update": "edit",
+    "practice.api.session_before_signing": "edit",
     "practice.api.session_sign": "edit",
     "practice.api.appointments_list": "read",
     "practice.api.appointment_create": "edit",

@@ -1,6 +1,8 @@
 """API: sessions, their details and DAP notes under a version, and signing with the password."""
 
-from practice.models import NoteStatus, ReviewStatus, TherapySession
+from sqlalchemy import select
+
+from practice.models import MeasureResponse, NoteStatus, ReviewStatus, TherapySession
 from tests.conftest import PASSWORD
 from tests.test_api_support import audit_actions
 
@@ -184,3 +186,32 @@ def test_wrong_passwords_through_a_token_lock_the_account(app, db, practice, api
     # Locked now, as after as many failed logins: even the right password is refused.
     assert api.post(path, json={"password": PASSWORD}).status_code == 403
     assert "login_failed" in audit_actions(db)
+
+
+def test_the_api_lists_what_a_draft_lacks_as_the_sign_page_does(db, client, auth, practice, api_as):
+    api = api_as(practice.counsellor)
+    path = f"/sessions/{practice.session.id}/before-signing"
+    response = api.get(path)
+    assert response.status_code == 200
+    body = response.get_json()
+    # The seed recorded the pursuer's CSI-4 and their script's level and the Data part: left
+    # are the other partner's CSI-4, then the two empty parts of the note, in the tabs' order.
+    measured = db.scalar(select(MeasureResponse.partner_id))
+    unmeasured = next(p for p in practice.case.partners if p.id != measured)
+    assert [item["kind"] for item in body["missing"]] == ["csi4", "note", "note"]
+    assert unmeasured.display_name in body["missing"][0]["text"]
+    assert [item["text"] for item in body["missing"] if item["kind"] == "note"] == [
+        "The Assessment part of the note is empty.",
+        "The Plan part of the note is empty.",
+    ]
+    assert isinstance(body["screen_problems"], list)
+    assert "api_session_sign_check_read" in audit_actions(db, case_id=practice.case.id)
+    # The sign page lists the same.
+    auth.login(practice.counsellor)
+    page = client.get(f"/sessions/{practice.session.id}/sign").get_data(as_text=True)
+    assert all(item["text"].split("“")[0] in page for item in body["missing"])
+    # Only the counsellor, only a draft.
+    assert api_as(practice.supervisor).get(path).status_code == 403
+    assert api_as(practice.other).get(path).status_code == 404
+    api.post(f"/sessions/{practice.session.id}/sign", json={"password": PASSWORD})
+    assert api.get(path).status_code == 409

@@ -18,11 +18,12 @@ from practice.cases.scoping import (
     session_for_viewer,
 )
 from practice.core.database import db
-from practice.safety.operations import ScreenMissing
-from practice.sessions import operations
+from practice.safety.operations import ScreenMissing, joint_signing_problems
+from practice.sessions import operations, sign_check
 from practice.sessions.models import TherapySession
 from practice.sessions.operations import NOTE_FIELDS, NoteConflict, SessionDetails
 from practice.sessions.schemas import (
+    BeforeSigningSchema,
     SessionCreateSchema,
     SessionSchema,
     SessionSummarySchema,
@@ -147,6 +148,33 @@ def _conflict(therapy_session: TherapySession) -> ApiError:
         "This session was saved elsewhere since you read it; nothing was saved. Read it again, "
         "then send your change with the current version.",
         current_version=therapy_session.version,
+    )
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/before-signing")
+@access.staff
+@operation(
+    "What a draft lacks before signing",
+    tag="Sessions",
+    description=(
+        "Only the case's counsellor, for a draft: the sign page's list of what was not "
+        "recorded (CSI-4 of a partner who attended, adoption levels, empty note parts), and "
+        "what refuses signing a joint note without a reason (the safety screens). Signed "
+        "notes answer 409."
+    ),
+    returns=BeforeSigningSchema,
+    errors=(409,),
+)
+def session_before_signing(session_id: int):
+    therapy_session = session_for_editor(access.current_staff(), session_id)
+    if therapy_session.is_signed:
+        raise ApiError(409, "already_signed", "This note is already signed.")
+    payload = {
+        "missing": sign_check.missing_before_signing(therapy_session),
+        "screen_problems": joint_signing_problems(therapy_session),
+    }
+    return read(
+        BeforeSigningSchema().dump(payload), "api_session_sign_check_read", obj=therapy_session
     )
 
 

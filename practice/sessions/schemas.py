@@ -129,3 +129,27 @@ class SignSchema(In):
             )
         },
     )
+
+
+class MissingItemSchema(Out):
+    kind = fields.String(
+        metadata={"description": "Which tab records it: `csi4`, `adoption` or `note`."}
+    )
+    text = fields.String(metadata={"description": "What is missing, in the counsellor's words."})
+
+
+class BeforeSigningSchema(Out):
+    missing = fields.List(
+        fields.Nested(MissingItemSchema),
+        metadata={
+            "description": "What the draft has not recorded (the sign page's list); none of it "
+            "refuses signing."
+        },
+    )
+    screen_problems = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Why a joint note cannot be signed without `override_reason` "
+            "(no current safety screen of a partner, or a rescreen due); empty when it can."
+        },
+    )

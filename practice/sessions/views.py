@@ -19,18 +19,8 @@ from practice.cases.models import CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.i18n import _
-from practice.measures.queries import session_csi4
 from practice.safety import operations as safety
-from practice.scripts.adoption import ABSENT
-from practice.scripts.operations import open_assignments
-from practice.scripts.queries import session_levels
-from practice.sessions import operations
-from practice.sessions.before_signing import (
-    Attendee,
-    Missing,
-    OpenScript,
-    missing_before_signing,
-)
+from practice.sessions import operations, sign_check
 from practice.sessions.forms import (
     AddendumForm,
     EditSessionForm,
@@ -249,7 +239,7 @@ def sign(session_id: int):
         flash(_("This note is already signed."), "info")
         return redirect(url_for(".show", session_id=therapy_session.id))
     form = SignForm(data={"version": therapy_session.version})
-    missing = _missing_before_signing(therapy_session)
+    missing = sign_check.missing_before_signing(therapy_session)
     screen_problems = safety.joint_signing_problems(therapy_session)
     if form.validate_on_submit():
         if missing and not form.confirm_missing.data:
@@ -293,31 +283,6 @@ def sign(session_id: int):
         missing=missing,
         screen_problems=screen_problems,
         screen_days=safety.screen_days(),
-    )
-
-
-def _missing_before_signing(therapy_session: TherapySession) -> list[Missing]:
-    """What the session has not recorded (``before_signing``), from its attendance, CSI-4
-    answers, open scripts' levels and note: four queries."""
-    attended = {partner.id for partner in therapy_session.attendees}
-    attendees = [
-        Attendee(partner.id, partner.display_name)
-        for partner in therapy_session.case.partners
-        if partner.id in attended
-    ]
-    scripts = [
-        OpenScript(a.id, a.partner_id, a.partner.display_name, a.script.text)
-        for a in open_assignments(therapy_session)
-    ]
-    recorded = {
-        level.assignment_id for level in session_levels(therapy_session) if level.status != ABSENT
-    }
-    return missing_before_signing(
-        operations.note_fields(therapy_session),
-        attendees,
-        set(session_csi4(therapy_session)),
-        scripts,
-        recorded,
     )
 
 
