@@ -2,13 +2,14 @@
 
 import hashlib
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from practice.accounts.passwords import verify_password
 from practice.core import migrate
+from practice.core.database import utcnow
 from practice.demo.seed import (
     DEMO_NOW,
     DEMO_PASSWORD,
@@ -333,6 +334,23 @@ def test_command_seeds_a_small_practice_once(app, runner, db):
     with app.app_context():
         assert db.scalar(sa.select(sa.func.count(Case.id))) == cases
         assert db.scalar(sa.select(sa.func.count(TherapySession.id))) == sessions
+
+
+def test_the_command_dates_the_practice_from_today_unless_told_the_fixed_date(app, runner, db):
+    # From today: every session lies before now, the planned appointments after it, and the
+    # latest session is within the last fortnight (the fixed date would be weeks ago by now).
+    before = utcnow()
+    assert runner.invoke(args=["practice", "seed-demo", "--scale", "0.3"]).exit_code == 0
+    with app.app_context():
+        latest = db.scalar(sa.select(sa.func.max(TherapySession.starts_at)))
+        query = sa.select(Appointment.starts_at).where(Appointment.status == "planned")
+        planned = [as_utc(moment) for moment in db.scalars(query)]
+    assert before - timedelta(days=14) < as_utc(latest) < before + timedelta(minutes=5)
+    assert planned and all(moment > before - timedelta(minutes=1) for moment in planned)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_active_cases_have_upcoming_appointments_and_the_history_shows_each_outcome(

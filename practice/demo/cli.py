@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from practice.core import migrate
+from practice.core.database import utcnow
 
 
 @click.command("seed-demo")
@@ -22,7 +23,13 @@ from practice.core import migrate
     default=None,
     help="Average sessions per case [default: 15].",
 )
-def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
+@click.option(
+    "--fixed-date/--today",
+    default=False,
+    help="Date the practice from its fixed moment (20 Nov 2026, the same practice on any "
+    "day: tests, screenshots, benchmarks) instead of from now [default: --today].",
+)
+def seed_demo(scale: float, seed: int, sessions_per_case: int | None, fixed_date: bool) -> None:
     """Fill an empty database with a demo practice (demo accounts; never for real use)."""
     # Imported when the command runs: the app loads its commands, and a server never needs
     # the demo's story and builder.
@@ -34,7 +41,10 @@ def seed_demo(scale: float, seed: int, sessions_per_case: int | None) -> None:
         click.echo("Demo data already present; nothing done.")
         return
     try:
-        summary = demo.seed_demo(scale=scale, seed=seed, sessions_per_case=sessions_per_case)
+        now = demo.DEMO_NOW if fixed_date else utcnow().replace(second=0, microsecond=0)
+        summary = demo.seed_demo(
+            scale=scale, seed=seed, sessions_per_case=sessions_per_case, now=now
+        )
     except demo.DemoError as error:
         raise click.ClickException(str(error)) from error
     for line in summary.lines() + summary.credentials():

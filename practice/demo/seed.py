@@ -166,12 +166,18 @@ def has_staff() -> bool:
 
 
 def seed_demo(
-    scale: float = 1, seed: int = DEFAULT_SEED, sessions_per_case: int | None = None
+    scale: float = 1,
+    seed: int = DEFAULT_SEED,
+    sessions_per_case: int | None = None,
+    now: datetime = DEMO_NOW,
 ) -> DemoSummary:
     """Build the demo practice in the current database; flushes, does not commit.
 
     ``scale`` multiplies counsellors and cases; ``sessions_per_case`` sets the average number of
-    sessions of a case. Raises DemoError if the database already has staff or lacks the default
+    sessions of a case; ``now`` is the moment the practice is seen from (every session before it,
+    the planned appointments and open check-in links after it): the fixed ``DEMO_NOW`` by
+    default, so that one seed gives the same practice anywhere; the command passes today.
+    Raises DemoError if the database already has staff or lacks the default
     vocabulary, and ValueError for a scale or a number of sessions per case that is not
     positive.
     """
@@ -190,16 +196,14 @@ def seed_demo(
     n_counsellors = max(1, round(COUNSELLORS_PER_SCALE * scale))
     n_supervisors = max(2, round(n_counsellors / COUNSELLORS_PER_SUPERVISOR))
     n_cases = max(1, round(CASES_PER_SCALE * scale))
-    counsellors = create_staff(
-        rng, n_supervisors, n_counsellors, password=DEMO_PASSWORD, now=DEMO_NOW
-    )
-    builder = PracticeBuilder(rng, vocabulary, sessions_per_case or SESSIONS_PER_CASE, DEMO_NOW)
+    counsellors = create_staff(rng, n_supervisors, n_counsellors, password=DEMO_PASSWORD, now=now)
+    builder = PracticeBuilder(rng, vocabulary, sessions_per_case or SESSIONS_PER_CASE, now)
     builder.build_cases(n_cases, counsellors)
     builder.finish()
-    appointments = write_appointments(DEMO_NOW)
+    appointments = write_appointments(now)
     _hand_over_one_case()
     # Its own random stream, so that the rest of the practice stays what it always was.
-    checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), DEMO_NOW)
+    checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), now)
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
