@@ -8,8 +8,8 @@ Milestones (each dated by the first revision, in session order, at which it hold
   side backed by at least one evidence moment of one of :data:`EVIDENCE_TYPES`;
 - **misreading revised** (per partner): a revision changes the partner's perception of the
   other from what the previous revision said (a first writing is not a revision), and a
-  "naming the cycle" moment by that partner supports it: tagged in the revision's session, or
-  in a session after the previous revision's and before this one.
+  "naming the cycle" moment by that partner (or tagged for both partners) supports it: tagged
+  in the revision's session, or in a session after the previous revision's and before this one.
 """
 
 from __future__ import annotations
@@ -161,7 +161,8 @@ def misreading_revised(
 ) -> bool:
     """The partner's perception of the other changed from a written one at ``previous`` to a
     different one at ``revision``, supported by the partner's "naming the cycle" moment in a
-    session after ``previous``'s and up to ``revision``'s (both by session start)."""
+    session after ``previous``'s and up to ``revision``'s (both by session start). A moment
+    tagged for both partners (no partner) is both partners' naming of the cycle."""
     old_side, new_side = previous.sides.get(partner_id), revision.sides.get(partner_id)
     if old_side is None or new_side is None:
         return False
@@ -169,7 +170,7 @@ def misreading_revised(
     if not old or not new or old == new:
         return False
     return any(
-        m.partner_id == partner_id
+        m.partner_id in (partner_id, None)
         and m.type_key == NAMING_CYCLE
         and previous.starts_at < m.starts_at <= revision.starts_at
         for m in moments

@@ -72,7 +72,7 @@ class MilestoneSchema(Out):
 class CycleMapSchema(Out):
     case_id = fields.Integer()
     revision_count = fields.Integer()
-    current = nullable(fields.Nested(CycleMapRevisionSchema))
+    current = nullable(fields.Nested, CycleMapRevisionSchema)
     milestones = fields.List(fields.Nested(MilestoneSchema))
 
 
