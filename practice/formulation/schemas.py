@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from practice.api.schemas import Flag, Id, In, Items, Out, Text, Timestamp, nullable, version_field
+from practice.api.schemas import (
+    Flag,
+    Id,
+    In,
+    Items,
+    Out,
+    QueryNumber,
+    Text,
+    Timestamp,
+    nullable,
+    version_field,
+)
+from practice.core.database import MAX_ID
 from practice.formulation import rules
 from practice.formulation.models import MAX_TEXT
 
@@ -91,8 +103,8 @@ class CycleMapDiffSchema(Out):
 
 
 class CycleMapDiffArgsSchema(In):
-    old = Id(required=True, metadata={"description": "The earlier revision's id."})
-    new = Id(required=True, metadata={"description": "The later revision's id."})
+    old = QueryNumber(1, MAX_ID, required=True, metadata={"description": "The earlier revision."})
+    new = QueryNumber(1, MAX_ID, required=True, metadata={"description": "The later revision."})
 
 
 class CycleMapSideInSchema(In):
