@@ -180,19 +180,29 @@ def cycle_map_save(case_id: int, session_id: int):
 @operation(
     "What changed between two revisions",
     tag=TAG,
-    description="Field by field, per partner: each change's old and new text.",
+    description=(
+        "Field by field, per partner: each change's old and new text. By default from the "
+        "revision before the current one to the current one (the first revision alone: "
+        "against nothing). 404 for a case without revisions or an unknown revision."
+    ),
     query=CycleMapDiffArgsSchema,
     returns=CycleMapDiffSchema,
 )
 def cycle_map_diff(case_id: int, args: dict):
     case, found = _map_of(access.current_staff(), case_id)
-    old, new = found.by_id(args["old"]), found.by_id(args["new"])
-    if old is None or new is None:
+    new = found.by_id(args["new"]) if args["new"] is not None else found.current
+    if new is None:
         raise NotFound()
-    changes = rules.diff(old.facts, new.facts, found.partner_ids)
+    if args["old"] is not None:
+        old = found.by_id(args["old"])
+        if old is None:
+            raise NotFound()
+    else:
+        old = found.revisions[new.number - 2] if new.number > 1 else None
+    changes = rules.diff(old.facts if old else None, new.facts, found.partner_ids)
     payload = CycleMapDiffSchema().dump(
         {
-            "old_revision_id": old.id,
+            "old_revision_id": old.id if old else None,
             "new_revision_id": new.id,
             "changes": [
                 {

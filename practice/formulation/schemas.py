@@ -3,7 +3,7 @@ milestones, a diff, and a revision to write."""
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import EXCLUDE, fields
 
 from practice.api.schemas import (
     Flag,
@@ -103,8 +103,18 @@ class CycleMapDiffSchema(Out):
 
 
 class CycleMapDiffArgsSchema(In):
-    old = QueryNumber(1, MAX_ID, required=True, metadata={"description": "The earlier revision."})
-    new = QueryNumber(1, MAX_ID, required=True, metadata={"description": "The later revision."})
+    """``?old=&new=``: revision ids; without ``new`` the current revision, without ``old`` the
+    one before ``new``. Other query arguments are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    old = QueryNumber(
+        1, MAX_ID, load_default=None, metadata={"description": "The earlier revision's id."}
+    )
+    new = QueryNumber(
+        1, MAX_ID, load_default=None, metadata={"description": "The later revision's id."}
+    )
 
 
 class CycleMapSideInSchema(In):
