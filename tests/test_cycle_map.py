@@ -348,3 +348,24 @@ def test_reports_draw_the_map_clinically_and_in_we_words_never_for_the_referrer(
     assert forbidden_in(client) == []
     assert referrer["cycle_map"] is None
     assert db.scalar(select(func.count()).select_from(AuditEvent)) > 0
+
+
+def test_the_demo_couple_reads_each_other_anew(app_context, db):
+    """C-0001 (Maya and Tom): three revisions; the last revises each one's reading of the
+    other, supported by the sessions in which they named the cycle; every milestone shows."""
+    from practice.cases.models import Case
+    from practice.demo.seed import SHOWCASE_REFERENCE, seed_demo
+
+    seed_demo()
+    case = db.scalar(select(Case).where(Case.reference == SHOWCASE_REFERENCE))
+    found = queries.case_map(case)
+    assert len(found.revisions) == 3
+    assert all(m.milestone.reached for m in found.milestones)
+    changes = queries.diff_rows(found, found.revisions[1], found.revisions[2])
+    readings = {(c.partner, c.old, c.new) for c in changes if c.label == "Perception of the other"}
+    assert (
+        "Maya",
+        "I thought his silence meant he didn't care",
+        "His going quiet is him flooding, not leaving",
+    ) in readings
+    assert len(readings) == 2
