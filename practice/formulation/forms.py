@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from wtforms import BooleanField, FormField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from practice.formulation import rules
 from practice.formulation.models import MAX_TEXT, CycleMapSide
@@ -32,8 +33,13 @@ class SideForm(PracticeSubform):
     attachment_fear = _text(rules.LABELS["attachment_fear"])
     need = _text(rules.LABELS["need"])
     action_triggers_other = BooleanField("This partner's action sets off the other's trigger")
+    # Ticks rather than a multiple select: easy on a phone, no Ctrl-click to learn.
     evidence = SelectMultipleField(
-        "Moments that back the primary emotion and need", coerce=int, validate_choice=True
+        "Moments that back the primary emotion and need",
+        coerce=int,
+        validate_choice=True,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
 
     def side_data(self) -> SideData:

@@ -21,6 +21,7 @@ from practice.formulation.models import CycleMapRevision
 from practice.moments.models import Moment
 from practice.sessions.models import TherapySession
 from practice.web import access
+from practice.web.localisation import local_date
 from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("cycle_map", __name__)
@@ -92,7 +93,7 @@ def _session_of(case: Case, session_id: int) -> TherapySession:
 
 
 def _moment_label(moment: Moment) -> str:
-    day = moment.therapy_session.starts_at.strftime("%d %b %Y")
+    day = local_date(moment.therapy_session.starts_at)
     return f"{day}, minute {moment.minute}: {moment.moment_type.label}"
 
 
