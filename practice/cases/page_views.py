@@ -48,6 +48,9 @@ def show(case_id: int):
         safety_panel = safety_queries.case_safety(case, safety.local_day(utcnow()))
         audit.record("safety_status_viewed", obj=case)
     cycle_map, cycle_map_svgs = cycle_map_queries.case_page_panel(case)
+    if cycle_map is not None:  # a couple's map, shown on the page: its read audited too
+        current = cycle_map.current
+        audit.record("cycle_map_viewed", obj=case, detail={"revision_id": current and current.id})
     audit.record("case_viewed", obj=case)
     return render_template(
         "practice/cases/show.html",

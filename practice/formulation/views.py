@@ -19,7 +19,7 @@ from practice.formulation import operations, queries, rules
 from practice.formulation.forms import CycleMapForm
 from practice.formulation.models import CycleMapRevision
 from practice.moments.models import Moment
-from practice.sessions.models import TherapySession
+from practice.sessions.models import NoteStatus, TherapySession
 from practice.web import access
 from practice.web.localisation import local_date
 from practice.web.refusals import refusal_shown_on
@@ -39,7 +39,7 @@ def _draft_sessions(case: Case) -> list[TherapySession]:
             .where(
                 TherapySession.case_id == case.id,
                 TherapySession.voided_at.is_(None),
-                TherapySession.status != "signed",
+                TherapySession.status != NoteStatus.SIGNED,
             )
             .order_by(TherapySession.starts_at)
         )
