@@ -8,17 +8,18 @@ from wtforms import BooleanField, FormField, SelectMultipleField, SubmitField, T
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from practice.core.i18n import _l
 from practice.formulation import rules
 from practice.formulation.models import MAX_TEXT, CycleMapSide
 from practice.formulation.operations import SideData
 from practice.moments.models import Moment
 from practice.web.forms import PracticeForm, PracticeSubform
 
-_TOO_LONG = f"At most {MAX_TEXT} characters: keep it short."
+_TOO_LONG = _l("At most %(max)s characters: keep it short.", max=MAX_TEXT)
 
 
 def _text(label: str) -> TextAreaField:
-    return TextAreaField(label, validators=[Length(max=MAX_TEXT, message=_TOO_LONG)])
+    return TextAreaField(_l(label), validators=[Length(max=MAX_TEXT, message=_TOO_LONG)])
 
 
 class SideForm(PracticeSubform):
@@ -32,10 +33,10 @@ class SideForm(PracticeSubform):
     primary_emotion = _text(rules.LABELS["primary_emotion"])
     attachment_fear = _text(rules.LABELS["attachment_fear"])
     need = _text(rules.LABELS["need"])
-    action_triggers_other = BooleanField("This partner's action sets off the other's trigger")
+    action_triggers_other = BooleanField(_l("This partner's action sets off the other's trigger"))
     # Ticks rather than a multiple select: easy on a phone, no Ctrl-click to learn.
     evidence = SelectMultipleField(
-        "Moments that back the primary emotion and need",
+        _l("Moments that back the primary emotion and need"),
         coerce=int,
         validate_choice=True,
         widget=ListWidget(prefix_label=False),
@@ -55,7 +56,7 @@ class CycleMapForm(PracticeForm):
 
     first = FormField(SideForm)
     second = FormField(SideForm)
-    submit = SubmitField("Save the revision")
+    submit = SubmitField(_l("Save the revision"))
 
     def set_evidence_choices(self, choices: Sequence[Sequence[Moment]], labels) -> None:
         """The evidence each partner may pick from (their own moments), labelled."""

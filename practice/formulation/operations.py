@@ -20,6 +20,7 @@ from practice.accounts.models import StaffMember
 from practice.cases.models import Case, CaseKind
 from practice.core.database import db, utcnow
 from practice.core.errors import Refused
+from practice.core.i18n import _, _l
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.formulation import rules
@@ -33,7 +34,7 @@ from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = _l(
     "This revision's session note is signed, so the revision is read-only. "
     "Start a new revision at a later session whose note is still a draft."
 )
@@ -55,13 +56,13 @@ class SideData:
 def require_couple(case: Case) -> None:
     """Refuse a map for a case that is not a couple's."""
     if case.kind != CaseKind.COUPLE or len(case.partners) != 2:
-        raise CycleMapError("A cycle map is drawn for a couple's case.")
+        raise CycleMapError(_("A cycle map is drawn for a couple's case."))
 
 
 def require_open(revision: CycleMapRevision) -> None:
     """Raise NoteSigned if the revision's session note is signed (the revision is locked)."""
     if revision.therapy_session.is_signed:
-        raise NoteSigned(LOCKED_MESSAGE)
+        raise NoteSigned(str(LOCKED_MESSAGE))
 
 
 def revision_of_session(therapy_session: TherapySession) -> CycleMapRevision | None:
@@ -96,14 +97,16 @@ def start_revision(
     """
     require_couple(case)
     if therapy_session.case_id != case.id or therapy_session.voided_at is not None:
-        raise CycleMapError("That session is not one of this case's.")
+        raise CycleMapError(_("That session is not one of this case's."))
     existing = revision_of_session(therapy_session)
     if existing is not None:
         return existing
     if therapy_session.is_signed:
         raise NoteSigned(
-            "This session's note is signed, so no cycle map revision can start at it. "
-            "Choose a session whose note is still a draft."
+            _(
+                "This session's note is signed, so no cycle map revision can start at it. "
+                "Choose a session whose note is still a draft."
+            )
         )
     previous = previous_revision(case, therapy_session)
     now = utcnow()
@@ -148,8 +151,13 @@ def _checked_text(value: object, name: str, partner_name: str) -> str:
     if len(text) > MAX_TEXT:
         label = rules.LABELS[name].lower()
         raise CycleMapError(
-            f"{partner_name}'s {label} is longer than {MAX_TEXT} characters: keep it short.",
-            fields={name: f"At most {MAX_TEXT} characters."},
+            _(
+                "%(name)s's %(field)s is longer than %(max)s characters: keep it short.",
+                name=partner_name,
+                field=label,
+                max=MAX_TEXT,
+            ),
+            fields={name: _("At most %(max)s characters.", max=MAX_TEXT)},
         )
     return text
 
@@ -193,7 +201,7 @@ def save_revision(
     require_open(revision)
     if version is not None and version != revision.version:
         raise CycleMapError(
-            "This revision was changed in another window. Reload the page and try again."
+            _("This revision was changed in another window. Reload the page and try again.")
         )
     case = db.get(Case, revision.case_id)
     partners = {p.id: p for p in case.partners}
@@ -202,7 +210,7 @@ def save_revision(
     for partner_id, data in sides.items():
         partner = partners.get(partner_id)
         if partner is None:
-            raise CycleMapError("That partner is not in this case.")
+            raise CycleMapError(_("That partner is not in this case."))
         side = by_partner.get(partner_id)
         if side is None:
             side = CycleMapSide(case_id=case.id, partner_id=partner_id)
@@ -220,10 +228,12 @@ def save_revision(
         wanted = list(dict.fromkeys(int(i) for i in data.evidence_moment_ids))
         if set(wanted) - allowed:
             raise CycleMapError(
-                f"Choose {partner.display_name}'s evidence from their own tagged moments "
-                "(underlying fear named, attachment need expressed or softening) up to this "
-                "session.",
-                fields={"evidence": "Not one of this partner's evidence moments."},
+                _(
+                    "Choose %(name)s's evidence from their own tagged moments (underlying fear "
+                    "named, attachment need expressed or softening) up to this session.",
+                    name=partner.display_name,
+                ),
+                fields={"evidence": _("Not one of this partner's evidence moments.")},
             )
         if wanted != [e.moment_id for e in side.evidence]:
             names.append("evidence")

@@ -15,6 +15,7 @@ from practice.cases.models import Case
 from practice.cases.scoping import can_edit, case_for_editor, case_for_viewer
 from practice.core.database import db
 from practice.core.errors import NotFound
+from practice.core.i18n import _
 from practice.formulation import operations, queries, rules
 from practice.formulation.forms import CycleMapForm
 from practice.formulation.models import CycleMapRevision
@@ -137,7 +138,7 @@ def edit(case_id: int, session_id: int):
                 actor=member,
                 version=int(version) if version.isdigit() and revision is not None else None,
             )
-            flash("The cycle map revision was saved.", "success")
+            flash(_("The cycle map revision was saved."), "success")
             return redirect(url_for(".show", case_id=case.id))
     audit.record(
         "cycle_map_form_viewed",
