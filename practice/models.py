@@ -26,6 +26,7 @@ from practice.cases.models import (
     Partner,
 )
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
+from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -72,6 +73,9 @@ __all__ = [
     "CheckinLink",
     "CheckinScriptAnswer",
     "CommentRead",
+    "CycleMapEvidence",
+    "CycleMapRevision",
+    "CycleMapSide",
     "CycleRole",
     "JobStatus",
     "LoginThrottle",

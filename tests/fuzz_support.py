@@ -54,6 +54,8 @@ from practice.cases.handover_forms import BreakGlassForm, ReassignForm, _reason_
 from practice.checkins.forms import IssueLinkForm, RevokeLinkForm, checkin_form_class
 from practice.checkins.models import Checkin, CheckinLink
 from practice.checkins.operations import issue_link
+from practice.formulation.forms import CycleMapForm
+from practice.formulation.models import CycleMapRevision, CycleMapSide
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
@@ -222,6 +224,17 @@ def breaks_of_case(db: Session, w: World) -> tuple:
     a = BreakAccount
     query = select(a.id, a.version, a.called_at, a.resumed_at, a.outcome).where(a.case_id == w.case)
     return tuple(db.execute(query.order_by(a.id)).all())
+
+
+def cycle_map_of_case(db: Session, w: World) -> tuple:
+    r, side = CycleMapRevision, CycleMapSide
+    revisions = db.execute(select(r.id, r.version).where(r.case_id == w.case).order_by(r.id))
+    sides = db.execute(
+        select(side.id, side.trigger, side.other_view, side.need)
+        .where(side.case_id == w.case)
+        .order_by(side.id)
+    )
+    return (tuple(revisions.all()), tuple(sides.all()))
 
 
 def screens_of_case(db: Session, w: World) -> tuple:
@@ -406,6 +419,18 @@ def break_body(db: Session, w: World) -> dict:
         "resumed_at": "2026-03-10T20:45",
         "resumed_by_id": str(first),
         "outcome": "calmer",
+    }
+
+
+def cycle_map_body(db: Session, w: World) -> dict:
+    return {
+        "first-trigger": "He goes quiet",
+        "first-action": "Presses for an answer",
+        "first-reactive_emotion": "Anger",
+        "first-action_triggers_other": "y",
+        "second-trigger": "Her raised voice",
+        "second-action": "Leaves the room",
+        "second-other_view": "Her reaching is an accusation",
     }
 
 
@@ -675,6 +700,10 @@ FORM_ROUTES: dict[str, FormRoute] = {
     ),
     # A partner called a break in live mode: one select and a tick.
     "practice.breaks.live_break": FormRoute((LiveBreakForm,), "counsellor", examples=8),
+    # The cycle map revision of the draft session: both partners' sides.
+    "practice.cycle_map.edit": FormRoute(
+        (CycleMapForm,), "counsellor", extra=("version",), snapshot=cycle_map_of_case
+    ),
     "practice.safety.screen_partner": FormRoute(
         (ScreenForm,), "counsellor", snapshot=screens_of_case
     ),
@@ -751,6 +780,7 @@ VALID_BODIES = {
     "practice.measures.score_sharing": consent_body,
     "practice.breaks.new": break_body,
     "practice.breaks.edit": break_body,
+    "practice.cycle_map.edit": cycle_map_body,
     "practice.safety.screen_partner": screen_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
@@ -898,6 +928,9 @@ def form_field_names(app: Flask, form_class: type) -> dict[str, object]:
                     for sub in subfields:
                         suffix = sub.name.removeprefix(row.name)
                         fields[f"{bound.name}-{index}{suffix}"] = sub
+            elif isinstance(bound, FormField):  # a fixed sub-form: its fields by their names
+                for sub in bound:
+                    fields[sub.name] = sub
             else:
                 fields[bound.name] = bound
     return fields

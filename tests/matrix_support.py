@@ -31,6 +31,8 @@ from practice.models import (
     Appointment,
     BreakAccount,
     BreakEpisode,
+    CycleMapRevision,
+    CycleMapSide,
     MeasureResponse,
     Moment,
     MomentType,
@@ -88,6 +90,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "token": ("checkin token",),
     "partner_id": ("partner",),
     "account_id": ("break account",),
+    "revision_id": ("cycle map revision",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -206,6 +209,9 @@ ACCESS: dict[str, str] = {
     "practice.breaks.new": "edit",
     "practice.breaks.edit": "edit",
     "practice.breaks.live_break": "edit",
+    # The couple's cycle map: read with the case, written by A alone.
+    "practice.cycle_map.show": "read",
+    "practice.cycle_map.edit": "edit",
     "practice.reports.index": "read",
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
@@ -302,6 +308,11 @@ ACCESS: dict[str, str] = {
     "practice.api.breaks_list": "read",
     "practice.api.breaks_create": "edit",
     "practice.api.breaks_update": "edit",
+    "practice.api.cycle_map_get": "read",
+    "practice.api.cycle_map_revisions": "read",
+    "practice.api.cycle_map_revision": "read",
+    "practice.api.cycle_map_save": "edit",
+    "practice.api.cycle_map_diff": "read",
     "practice.api.safety_screens_list": "safety",
     "practice.api.safety_screen_create": "safety edit",
     "practice.api.observations_list": "read",
@@ -481,9 +492,14 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         called_at=episode.called_at,
         recorded_by_id=owner.id,
     )
+    revision = CycleMapRevision(case_id=case.id, session_id=draft.id, created_by_id=owner.id)
+    revision.sides.append(
+        CycleMapSide(case_id=case.id, partner_id=pursuer.id, other_view=f"Reads {MARKER}")
+    )
     db.add_all(
         [observation, measure, addendum, comment, report, job, checkin_link, episode, break_account]
     )
+    db.add(revision)
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -517,6 +533,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "checkin link": checkin_link.id,
         "checkin token": CHECKIN_TOKEN,
         "break account": break_account.id,
+        "cycle map revision": revision.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from practice import audit
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import Base
+from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.models import (
     Addendum,
     Appointment,
@@ -109,6 +110,15 @@ CASE_TABLES = {
     ),
     "practice_break_account": lambda ids: select(BreakAccount.id).where(
         BreakAccount.case_id.in_(ids["case"])
+    ),
+    "practice_cycle_map_revision": lambda ids: select(CycleMapRevision.id).where(
+        CycleMapRevision.case_id.in_(ids["case"])
+    ),
+    "practice_cycle_map_side": lambda ids: select(CycleMapSide.id).where(
+        CycleMapSide.case_id.in_(ids["case"])
+    ),
+    "practice_cycle_map_evidence": lambda ids: select(CycleMapEvidence.id).where(
+        CycleMapEvidence.case_id.in_(ids["case"])
     ),
 }
 
@@ -243,6 +253,16 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 recorded_by_id=counsellor.id,
             )
         )
+        # A cycle map revision at the session, one side backed by the session's moment.
+        revision = CycleMapRevision(
+            case_id=case.id, session_id=session.id, created_by_id=counsellor.id
+        )
+        side = CycleMapSide(case_id=case.id, partner_id=case.partners[0].id, trigger="t")
+        revision.sides.append(side)
+        db.add(revision)
+        db.flush()
+        moment_id = db.scalar(select(Moment.id).where(Moment.session_id == session.id))
+        db.add(CycleMapEvidence(side_id=side.id, case_id=case.id, moment_id=moment_id))
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")
         db.add(comment)
         db.flush()

@@ -74,6 +74,10 @@ TAGS = {
         "Breaks a partner called and whether the couple came back to talk, with each "
         "partner's account and the counsellor's own."
     ),
+    "Cycle map": (
+        "A couple's cycle map, one revision per session (read-only once its note is signed), "
+        "the differences between revisions and the milestones."
+    ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
     "Supervision": "Co-signature, a session's comments, and handing a case over.",

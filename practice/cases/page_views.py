@@ -17,6 +17,7 @@ from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
+from practice.formulation import queries as cycle_map_queries
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -46,6 +47,10 @@ def show(case_id: int):
     if may_read_case(member, case, Sensitivity.SAFETY):
         safety_panel = safety_queries.case_safety(case, safety.local_day(utcnow()))
         audit.record("safety_status_viewed", obj=case)
+    cycle_map, cycle_map_svgs = cycle_map_queries.case_page_panel(case)
+    if cycle_map is not None:  # a couple's map, shown on the page: its read audited too
+        current = cycle_map.current
+        audit.record("cycle_map_viewed", obj=case, detail={"revision_id": current and current.id})
     audit.record("case_viewed", obj=case)
     return render_template(
         "practice/cases/show.html",
@@ -69,6 +74,8 @@ def show(case_id: int):
         appointment_now=utcnow(),
         checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
+        cycle_map=cycle_map,
+        cycle_map_svgs=cycle_map_svgs,
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

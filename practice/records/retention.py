@@ -25,6 +25,7 @@ from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import BreakGlass, Case, CaseAssignment, CaseStatus, Partner
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import db
+from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
@@ -135,6 +136,10 @@ def purge_case(case_id: int, years: int) -> Purged:
             | BreakAccount.told_by_id.in_(partner_ids)
         ),
         delete(BreakEpisode).where(BreakEpisode.case_id == case_id),
+        # The cycle map: evidence, then sides, then revisions, before the moments and sessions.
+        delete(CycleMapEvidence).where(CycleMapEvidence.case_id == case_id),
+        delete(CycleMapSide).where(CycleMapSide.case_id == case_id),
+        delete(CycleMapRevision).where(CycleMapRevision.case_id == case_id),
         delete(RescreenDue).where(
             (RescreenDue.case_id == case_id) | RescreenDue.partner_id.in_(partner_ids)
         ),

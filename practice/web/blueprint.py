@@ -25,6 +25,8 @@ from practice.checkins import api as checkin_api
 from practice.checkins import public_views as checkin_public_views
 from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
+from practice.formulation import api as cycle_map_api
+from practice.formulation import views as cycle_map_views
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
@@ -89,6 +91,7 @@ API_ROUTES = (
     script_api,
     measure_api,
     break_api,
+    cycle_map_api,
     safety_api,
     checkin_api,
     report_api,
@@ -103,6 +106,7 @@ for area in (
     case_page_views,
     case_export_views,
     break_views,
+    cycle_map_views,
     session_views,
     appointment_views,
     moment_views,

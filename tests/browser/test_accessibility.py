@@ -53,6 +53,8 @@ PAGES = [
     # Breaks, check-ins, safety screens, hand-over and break-glass.
     ("breaks", COUNSELLOR, "/cases/{case}/breaks", "h1"),
     ("record a break", COUNSELLOR, "/cases/{case}/breaks/new", "form"),
+    ("cycle map", COUNSELLOR, "/cases/{case}/cycle-map", "h1"),
+    ("cycle map revision", COUNSELLOR, "/cases/{case}/cycle-map/sessions/{draft}", "form"),
     ("check-ins", COUNSELLOR, "/cases/{case}/checkins", "h1"),
     ("partner's check-in", None, "/checkin/{token}", "form"),
     ("safety screens", COUNSELLOR, "/cases/{case}/safety", "h1"),

@@ -53,6 +53,8 @@ LOOK_AT = {
     "practice.handover.reassign",
     "practice.handover.deactivate",
     "practice.break_glass.index",
+    "practice.cycle_map.show",
+    "practice.cycle_map.edit",
 }
 
 # Routes that answer no page (files, JSON, redirects to one), or signing in. The

@@ -1,0 +1,1 @@
+"""Case formulation: the couple's cycle map, revised session by session."""
