@@ -26,6 +26,7 @@ from practice.cases.models import (
     Partner,
 )
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
+from practice.goals.models import GoalRating, GoalStatus, RatingSource, TreatmentGoal
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -73,6 +74,8 @@ __all__ = [
     "CheckinScriptAnswer",
     "CommentRead",
     "CycleRole",
+    "GoalRating",
+    "GoalStatus",
     "JobStatus",
     "LoginThrottle",
     "MeasureResponse",
@@ -81,6 +84,7 @@ __all__ = [
     "MomentType",
     "NoteStatus",
     "Partner",
+    "RatingSource",
     "RecoveryCode",
     "Report",
     "ReportJob",
@@ -97,6 +101,7 @@ __all__ = [
     "StaffMember",
     "SupervisionComment",
     "TherapySession",
+    "TreatmentGoal",
     "Valence",
     "session_attendance",
 ]
