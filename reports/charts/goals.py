@@ -118,8 +118,10 @@ def goal_chart(
             f'fill="{GREY}">{escape(met_label)}</text>'
         )
     step = max(1, -(-count // MAX_LABELS))
+    last_x = x_at(count - 1)
     for index, label in enumerate(labels):
-        if index % step and index != count - 1:
+        # Every step-th date and the last, but none crowding the last one.
+        if index != count - 1 and (index % step or last_x - x_at(index) < 70):
             continue
         out.append(
             f'<text x="{x_at(index):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" '
