@@ -117,11 +117,11 @@ class RatingField(RadioField):
     """A 0-10 rating as eleven choices; blank is allowed (not rated this time), anything else
     is refused with the rating's one message."""
 
-    def __init__(self, label: str, **kwargs) -> None:
+    def __init__(self, label: str, validators=None, **kwargs) -> None:
         super().__init__(
             label,
             choices=[(str(n), str(n)) for n in range(MIN_RATING, MAX_RATING + 1)],
-            validators=[Optional()],
+            validators=[Optional(), *(validators or [])],
             **kwargs,
         )
 
