@@ -24,6 +24,7 @@ from practice.models import (
     CaseAssignment,
     CaseStatus,
     CommentRead,
+    GoalRating,
     MeasureResponse,
     Moment,
     MomentType,
@@ -36,6 +37,7 @@ from practice.models import (
     ScriptObservation,
     SupervisionComment,
     TherapySession,
+    TreatmentGoal,
     session_attendance,
 )
 from practice.records import retention
@@ -109,6 +111,12 @@ CASE_TABLES = {
     ),
     "practice_break_account": lambda ids: select(BreakAccount.id).where(
         BreakAccount.case_id.in_(ids["case"])
+    ),
+    "practice_treatment_goal": lambda ids: select(TreatmentGoal.id).where(
+        TreatmentGoal.case_id.in_(ids["case"])
+    ),
+    "practice_goal_rating": lambda ids: select(GoalRating.id).where(
+        GoalRating.case_id.in_(ids["case"])
     ),
 }
 
@@ -241,6 +249,22 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 called_by_id=case.partners[1].id,
                 called_at=episode.called_at,
                 recorded_by_id=counsellor.id,
+            )
+        )
+        goal = TreatmentGoal(
+            case_id=case.id, title="g", opened_on=date(2010, 1, 6), created_by_id=counsellor.id
+        )
+        db.add(goal)
+        db.flush()
+        db.add(
+            GoalRating(
+                goal_id=goal.id,
+                case_id=case.id,
+                partner_id=case.partners[0].id,
+                rating=4,
+                source="session",
+                session_id=session.id,
+                rated_at=session.starts_at,
             )
         )
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")
