@@ -9,7 +9,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from practice.goals.queries import GoalView
-from practice.reports.charts.goals import GoalSeries, goal_chart
+from practice.reports.charts.goals import WIDTH, GoalSeries, goal_chart
 
 
 def goal_svg(
@@ -20,6 +20,7 @@ def goal_svg(
     met_rating: int,
     met_label: str = "Largely met",
     axis_label: str = "Rating (0-10)",
+    width: int = WIDTH,
 ) -> Markup:
     """The chart of ``view``'s goal: its occasions labelled by ``label`` (a local date), a line
     per partner course the view holds. Safe to put in a page: every word in it is escaped."""
@@ -39,5 +40,6 @@ def goal_svg(
         met_rating=met_rating,
         met_label=met_label,
         axis_label=axis_label,
+        width=width,
     )
     return Markup(svg)

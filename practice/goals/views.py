@@ -20,6 +20,7 @@ from practice.goals.charts import goal_svg
 from practice.goals.forms import GoalForm, rating_field, read_ratings
 from practice.goals.models import TreatmentGoal
 from practice.goals.settings import thresholds
+from practice.reports.charts.goals import NARROW_WIDTH
 from practice.sessions.models import TherapySession
 from practice.web import access
 from practice.web.localisation import local_day_month
@@ -42,6 +43,14 @@ def case_panel(case: Case) -> dict:
                     local_day_month,
                     chart_id=f"goal-chart-{view.goal.id}",
                     met_rating=rule.met_rating,
+                ),
+                # The same chart for a phone (the page shows one of the two below 40rem).
+                "narrow_chart": goal_svg(
+                    view,
+                    local_day_month,
+                    chart_id=f"goal-chart-{view.goal.id}-narrow",
+                    met_rating=rule.met_rating,
+                    width=NARROW_WIDTH,
                 ),
             }
             for view in views

@@ -19,9 +19,11 @@ from practice.reports.charts.looks import FONT_FAMILY, GREY, INK, Look, partner_
 
 _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 WIDTH, HEIGHT = 480, 230
+# A phone's chart: the same drawing narrower, so that its labels read at about 11 px.
+NARROW_WIDTH = 340
 LEFT, RIGHT, TOP, BOTTOM = 40, 86, 34, 64  # the plot's margins
 FONT = 13
-MAX_LABELS = 5
+LABEL_GAP = 64  # units between two dates on the x axis ("07 Sept" is about 50)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def goal_chart(
     met_rating: int | None = None,
     met_label: str = "Largely met",
     axis_label: str = "Rating (0-10)",
+    width: int = WIDTH,
 ) -> str:
     """The SVG of one goal: ``labels`` name the occasions (dates), each series gives one value
     per occasion. Raises ValueError for a bad chart id, a series of another length or a value
@@ -72,7 +75,8 @@ def goal_chart(
             raise ValueError(f"{line.name!r} has {len(line.values)} values for {len(labels)}")
         if any(v is not None and not MIN_RATING <= v <= MAX_RATING for v in line.values):
             raise ValueError("Goal ratings must be whole numbers from 0 to 10")
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    title_chars = int((width - LEFT - 8) / 9.2)  # the bold 15-unit title, about 9 units a letter
     count = len(labels)
 
     def x_at(index: int) -> float:
@@ -95,14 +99,14 @@ def goal_chart(
     )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="goal-chart" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family={quoteattr(FONT_FAMILY)} font-size="{FONT}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{width}" height="{HEIGHT}" fill="#ffffff"/>',
         f'<text x="{LEFT}" y="20" font-size="15" font-weight="bold" fill="{INK}">'
-        f"{escape(title if len(title) <= 58 else title[:57] + '…')}</text>",
+        f"{escape(title if len(title) <= title_chars else title[: title_chars - 1] + '…')}</text>",
     ]
     for value in range(MIN_RATING, MAX_RATING + 1, 2):
         y = y_at(value)
@@ -117,15 +121,17 @@ def goal_chart(
             f'stroke-dasharray="6 4"/><text x="{LEFT + plot_w + 6}" y="{y + 4:.1f}" '
             f'fill="{GREY}">{escape(met_label)}</text>'
         )
-    step = max(1, -(-count // MAX_LABELS))
-    last_x = x_at(count - 1)
-    for index, label in enumerate(labels):
-        # Every step-th date and the last, but none crowding the last one.
-        if index != count - 1 and (index % step or last_x - x_at(index) < 70):
-            continue
+    # Dates from the first on, each at least LABEL_GAP units from the one before, and the last
+    # always (dropping the one before it if they would crowd).
+    shown_at = [i for i in range(count) if i == 0 or i == count - 1]
+    for index in range(1, count - 1):
+        previous = max(i for i in shown_at if i < index)
+        if x_at(index) - x_at(previous) >= LABEL_GAP and x_at(count - 1) - x_at(index) >= LABEL_GAP:
+            shown_at.append(index)
+    for index in sorted(set(shown_at)):
         out.append(
             f'<text x="{x_at(index):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" '
-            f'fill="{GREY}">{escape(label)}</text>'
+            f'fill="{GREY}">{escape(labels[index])}</text>'
         )
     if not series or all(v is None for line in series for v in line.values):
         out.append(
