@@ -320,3 +320,48 @@ def test_pages_are_scoped(client, auth, make_staff, case, db):
     auth.login(outsider)
     assert client.get(f"/cases/{case.id}/goals").status_code == 404
     assert client.get(f"/goals/{goal.id}/edit").status_code == 404
+
+
+def test_the_case_page_costs_the_same_statements_however_many_goals_and_ratings(
+    app, client, auth, counsellor, case, make_session, db
+):
+    from practice.cases.models import Case
+    from tests.test_case_page import count_statements
+
+    case_id = case.id
+    auth.login(counsellor)
+    path = f"/cases/{case_id}"
+    _goal(db, case)
+    before = count_statements(app, client, path)
+    case = db.get(Case, case_id)
+    for n in range(3):
+        goal = _goal(db, case, title=f"Goal {n}")
+        therapy_session = make_session(case)
+        for partner in case.partners:
+            db.add(
+                GoalRating(
+                    goal_id=goal.id,
+                    case_id=case.id,
+                    partner_id=partner.id,
+                    rating=n + 3,
+                    source=RatingSource.SESSION,
+                    session_id=therapy_session.id,
+                    rated_at=therapy_session.starts_at,
+                )
+            )
+    db.commit()
+    html = page(client.get(path))
+    assert html.count('class="goal-chart"') == 8  # 4 goals, a wide and a narrow drawing each
+    assert count_statements(app, client, path) == before
+
+
+def test_the_export_holds_every_goal_and_rating(app_context, db, case, make_session):
+    from practice.goals.export import goals_record
+
+    goal = _rated(db, case, make_session)
+    _goal(db, case, title="Dropped", status=GoalStatus.DROPPED, status_on=date(2026, 1, 20))
+    record = goals_record(case)
+    assert [g["title"] for g in record] == ["Stay in the room", "Dropped"]
+    assert record[0]["id"] == goal.id
+    assert [r["rating"] for r in record[0]["ratings"]] == [3, 6, 8, 5]
+    assert record[1]["status"] == "dropped" and record[1]["status_on"] == "2026-01-20"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from practice.cases.models import Partner
@@ -46,16 +47,16 @@ class GoalForm(PracticeForm):
         _l("Opened on"), validators=[InputRequired(_l("Give the day it was agreed."))]
     )
     status = SelectField(
-        _l("Status"), choices=[(key, label) for key, label in STATUS_LABELS.items()]
+        _l("Status"), choices=[SelectChoice(key, label) for key, label in STATUS_LABELS.items()]
     )
     status_on = DateField(_l("Achieved or dropped on (today if blank)"), validators=[Optional()])
     submit = SubmitField(_l("Save goal"))
 
-    def __init__(self, partners: Sequence[Partner], *args, **kwargs) -> None:
+    def __init__(self, partners: Sequence[Partner] = (), *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._partners = {p.id: p for p in partners}
-        self.owner_id.choices = [(SHARED, _l("Shared: the couple's"))] + [
-            (str(p.id), p.display_name) for p in partners
+        self.owner_id.choices = [SelectChoice(SHARED, _l("Shared: the couple's"))] + [
+            SelectChoice(str(p.id), p.display_name) for p in partners
         ]
 
     def validate(self, extra_validators=None) -> bool:
@@ -120,7 +121,7 @@ class RatingField(RadioField):
     def __init__(self, label: str, validators=None, **kwargs) -> None:
         super().__init__(
             label,
-            choices=[(str(n), str(n)) for n in range(MIN_RATING, MAX_RATING + 1)],
+            choices=[SelectChoice(str(n), str(n)) for n in range(MIN_RATING, MAX_RATING + 1)],
             validators=[Optional(), *(validators or [])],
             **kwargs,
         )
