@@ -365,3 +365,31 @@ def test_the_export_holds_every_goal_and_rating(app_context, db, case, make_sess
     assert record[0]["id"] == goal.id
     assert [r["rating"] for r in record[0]["ratings"]] == [3, 6, 8, 5]
     assert record[1]["status"] == "dropped" and record[1]["status_on"] == "2026-01-20"
+
+
+def test_the_demo_couple_rates_three_goals_rising_unevenly(app_context, db):
+    from practice.cases.models import Case
+    from practice.demo.seed import seed_demo
+    from practice.goals.queries import case_goals
+
+    seed_demo(scale=1, seed=2026)
+    showcase = db.scalar(select(Case).where(Case.reference == "C-0001"))
+    views = case_goals(showcase)
+    assert len(views) == 3
+    assert [v.goal.status for v in views] == ["active", "active", "achieved"]
+    sources = {r.source for v in views for c in v.courses for r in c.ratings}
+    assert sources == {"session", "checkin"}
+    for view in views:
+        for course in view.courses:
+            values = [r.rating for r in course.ratings]
+            assert values[-1] > values[0]  # each partner moved forward on every goal
+    # Unevenly: someone's rating dips at least once on the way.
+    dips = [
+        later < earlier
+        for v in views
+        for c in v.courses
+        for earlier, later in zip(
+            [r.rating for r in c.ratings], [r.rating for r in c.ratings][1:], strict=False
+        )
+    ]
+    assert any(dips)
