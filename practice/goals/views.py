@@ -74,6 +74,11 @@ def index(case_id: int):
 
 
 def _render_form(case: Case, form: GoalForm, goal: TreatmentGoal | None, status: int = 200):
+    """The goal form, shown or shown again; its read audited (a goal's words are clinical)."""
+    if goal is not None:
+        audit.record("goal_viewed", obj=goal)
+    else:
+        audit.record("goal_form_viewed", obj=case)
     return render_template("practice/goals/form.html", case=case, form=form, goal=goal), status
 
 
@@ -103,7 +108,6 @@ def edit(goal_id: int):
         raise NotFound()
     case = case_for_editor(member, goal.case_id)
     if request.method == "GET":
-        audit.record("goal_viewed", obj=goal)
         form = GoalForm(case.partners, formdata=None, data=GoalForm.prefill(goal))
         return _render_form(case, form, goal)
     form = GoalForm(case.partners)
