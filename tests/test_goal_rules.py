@@ -59,6 +59,8 @@ def test_thresholds_are_settings():
     assert attainment([3, 0], strict).direction == rules.BACK  # -3
     assert attainment([3, 8], strict).met is False  # 8 < 9
     assert GoalThresholds.from_config({"PRACTICE_GOAL_MET_RATING": 7}).met_rating == 7
+    # As the environment gives it (config.py reads PRACTICE_GOAL_* as strings).
+    assert GoalThresholds.from_config({"PRACTICE_GOAL_FORWARD_POINTS": "3"}).forward_points == 3
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,8 @@ def test_thresholds_are_settings():
         {"PRACTICE_GOAL_FORWARD_POINTS": 0},
         {"PRACTICE_GOAL_FORWARD_POINTS": 1.5},
         {"PRACTICE_GOAL_MET_RATING": 11},
-        {"PRACTICE_GOAL_MET_RATING": "8"},
+        {"PRACTICE_GOAL_MET_RATING": "eight"},
+        {"PRACTICE_GOAL_MET_RATING": "7.5"},
     ],
 )
 def test_bad_thresholds_are_refused(config):

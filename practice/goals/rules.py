@@ -59,8 +59,19 @@ class GoalThresholds:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> GoalThresholds:
-        """The thresholds an app's configuration sets, defaults for the rest; ValueError if bad."""
-        given = {name: config[key] for name, key in CONFIG_KEYS.items() if key in config}
+        """The thresholds an app's configuration sets (numbers, or the environment's strings such
+        as "3"), defaults for the rest. Raises ValueError for a value that is not a whole number
+        in range."""
+        given: dict[str, int] = {}
+        for name, key in CONFIG_KEYS.items():
+            if key not in config:
+                continue
+            raw = config[key]
+            if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+                raw = int(raw.strip())
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise ValueError(f"{key} must be a whole number, got {raw!r}")
+            given[name] = raw
         return cls(**given)
 
     def explained(self) -> str:
