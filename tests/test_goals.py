@@ -393,3 +393,51 @@ def test_the_demo_couple_rates_three_goals_rising_unevenly(app_context, db):
         )
     ]
     assert any(dips)
+
+
+def test_the_supervisor_reads_session_ratings_but_cannot_change_them(
+    client, auth, supervisor, counsellor, case, make_session, db
+):
+    goal = _goal(db, case)
+    alex = case.partners[0]
+    therapy_session = make_session(case)
+    db.add(
+        GoalRating(
+            goal_id=goal.id,
+            case_id=case.id,
+            partner_id=alex.id,
+            rating=6,
+            source=RatingSource.SESSION,
+            session_id=therapy_session.id,
+            rated_at=therapy_session.starts_at,
+        )
+    )
+    db.commit()
+    session_id = therapy_session.id
+    auth.login(supervisor)
+    html = page(client.get(f"/sessions/{session_id}"))
+    assert "Goal ratings" in html and 'name="rating-' not in html and ">6<" in html
+    refused = auth.post(
+        f"/sessions/{session_id}/goal-ratings", {f"rating-{goal.id}-{alex.id}": "9"}
+    )
+    assert refused.status_code in (403, 404)
+    assert db.scalar(select(GoalRating.rating)) == 6
+
+
+def test_a_retired_goal_takes_no_new_session_rating(
+    app_context, db, case, make_session, counsellor
+):
+    from practice.goals import operations
+
+    goal = _goal(db, case, status=GoalStatus.ACHIEVED, status_on=date(2026, 1, 20))
+    therapy_session = make_session(case)
+    partner = case.partners[0]
+    try:
+        operations.save_session_ratings(
+            therapy_session, {(goal.id, partner.id): 5}, actor=counsellor
+        )
+    except operations.GoalError as refusal:
+        assert "retired" in str(refusal)
+    else:
+        raise AssertionError("a retired goal was rated")
+    assert db.scalar(select(GoalRating)) is None
