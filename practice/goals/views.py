@@ -7,6 +7,8 @@ rating that is not a whole number 0-10 is shown on the form, filled in as it was
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from practice import audit
@@ -22,8 +24,7 @@ from practice.goals.models import TreatmentGoal
 from practice.goals.settings import thresholds
 from practice.reports.charts.goals import NARROW_WIDTH
 from practice.sessions.models import TherapySession
-from practice.web import access
-from practice.web.localisation import local_day_month
+from practice.web import access, localisation
 from practice.web.refusals import refusal_shown_on
 
 bp = Blueprint("goals", __name__)
@@ -34,6 +35,14 @@ def case_panel(case: Case) -> dict:
     queries, however many goals or ratings)."""
     rule = thresholds()
     views = queries.case_goals(case)
+    days: dict[datetime, str] = {}
+
+    def local_day_month(at: datetime) -> str:
+        # The goals share their sessions' times: each is written once (Babel is not free).
+        if at not in days:
+            days[at] = localisation.local_day_month(at)
+        return days[at]
+
     return {
         "goals": [
             {
