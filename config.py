@@ -90,12 +90,13 @@ class ProductionConfig(Config):
 
 
 # Clinical thresholds a practice may set (the tracker checks them when it starts).
-CLINICAL_PREFIXES = ("PRACTICE_FLAG_", "PRACTICE_CSI4_", "PRACTICE_BREAK_")
+CLINICAL_PREFIXES = ("PRACTICE_FLAG_", "PRACTICE_CSI4_", "PRACTICE_BREAK_", "PRACTICE_GOAL_")
 
 
 def config_from_env() -> Config:
     """ProductionConfig when PRACTICE_ENV=production, else the development defaults, with any
-    clinical threshold (``PRACTICE_FLAG_*``, ``PRACTICE_CSI4_*``, ``PRACTICE_BREAK_*``) set in
+    clinical threshold (``PRACTICE_FLAG_*``, ``PRACTICE_CSI4_*``, ``PRACTICE_BREAK_*``,
+    ``PRACTICE_GOAL_*``) set in
     the environment."""
     config = ProductionConfig() if os.environ.get("PRACTICE_ENV") == "production" else Config()
     for key, value in os.environ.items():

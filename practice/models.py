@@ -27,6 +27,7 @@ from practice.cases.models import (
 )
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
+from practice.goals.models import GoalRating, GoalStatus, RatingSource, TreatmentGoal
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -77,6 +78,8 @@ __all__ = [
     "CycleMapRevision",
     "CycleMapSide",
     "CycleRole",
+    "GoalRating",
+    "GoalStatus",
     "JobStatus",
     "LoginThrottle",
     "MeasureResponse",
@@ -85,6 +88,7 @@ __all__ = [
     "MomentType",
     "NoteStatus",
     "Partner",
+    "RatingSource",
     "RecoveryCode",
     "Report",
     "ReportJob",
@@ -101,6 +105,7 @@ __all__ = [
     "StaffMember",
     "SupervisionComment",
     "TherapySession",
+    "TreatmentGoal",
     "Valence",
     "session_attendance",
 ]

@@ -45,7 +45,7 @@ from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import client_words as client_text
-from practice.reports import pdf, report_breaks, report_csi4, report_cycle_map
+from practice.reports import pdf, report_breaks, report_csi4, report_cycle_map, report_goals
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
 from practice.reports.client_words import client_words
@@ -225,6 +225,7 @@ def report_context(
         "eft_stage": None if client else _stage(case, progress),
         "presenting_concerns": "" if client else case.presenting_concerns,
         "goals": case.goals,
+        "goal_report": report_goals.goal_report(case, end, audience, shown, zone),
         # The referrer's letter has no charts: its numbers are in words and a table.
         "charts": (
             []

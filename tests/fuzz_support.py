@@ -56,6 +56,8 @@ from practice.checkins.models import Checkin, CheckinLink
 from practice.checkins.operations import issue_link
 from practice.formulation.forms import CycleMapForm
 from practice.formulation.models import CycleMapRevision, CycleMapSide
+from practice.goals.forms import GoalForm
+from practice.goals.models import GoalRating, TreatmentGoal
 from practice.measures.forms import Csi4Form, GiveConsentForm, WithdrawConsentForm
 from practice.models import (
     Addendum,
@@ -120,6 +122,7 @@ class World:
     partner: int = 0  # the case's first partner, whom the fuzzer screens
     checkin_link: int = 0  # an open check-in link of the case, which the fuzzer revokes
     checkin_token: str = ""  # the token of another open link, which the fuzzer checks in with
+    goal: int = 0  # a goal of the case, which the fuzzer edits and rates
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -235,6 +238,18 @@ def cycle_map_of_case(db: Session, w: World) -> tuple:
         .order_by(side.id)
     )
     return (tuple(revisions.all()), tuple(sides.all()))
+
+
+def goals_of_case(db: Session, w: World) -> tuple:
+    g = TreatmentGoal
+    query = select(g.id, g.version, g.title, g.owner_id, g.opened_on, g.status, g.status_on)
+    return tuple(db.execute(query.where(g.case_id == w.case).order_by(g.id)).all())
+
+
+def goal_ratings_of_session(db: Session, w: World) -> tuple:
+    r = GoalRating
+    query = select(r.goal_id, r.partner_id, r.rating).where(r.session_id == w.session)
+    return tuple(db.execute(query.order_by(r.goal_id, r.partner_id)).all())
 
 
 def screens_of_case(db: Session, w: World) -> tuple:
@@ -432,6 +447,20 @@ def cycle_map_body(db: Session, w: World) -> dict:
         "second-action": "Leaves the room",
         "second-other_view": "Her reaching is an accusation",
     }
+
+
+def goal_body(db: Session, w: World) -> dict:
+    return {
+        "title": "Stay in the room",
+        "owner_id": "",
+        "opened_on": "2026-01-10",
+        "status": "active",
+    }
+
+
+def goal_ratings_body(db: Session, w: World) -> dict:
+    first, second = _partners(db, w.case)[:2]
+    return {f"rating-{w.goal}-{first}": "4", f"rating-{w.goal}-{second}": "7"}
 
 
 def report_body(db: Session, w: World) -> dict:
@@ -707,6 +736,18 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.safety.screen_partner": FormRoute(
         (ScreenForm,), "counsellor", snapshot=screens_of_case
     ),
+    "practice.goals.new": FormRoute((GoalForm,), "counsellor", snapshot=goals_of_case),
+    "practice.goals.edit": FormRoute(
+        (GoalForm,),
+        "counsellor",
+        targets={"goal_id": "goal"},
+        extra=("version",),
+        snapshot=goals_of_case,
+    ),
+    # One 0-10 input per goal and partner present (its names come from the valid body).
+    "practice.goals.rate_at_session": FormRoute(
+        (), "counsellor", snapshot=goal_ratings_of_session, examples=12
+    ),
     # Previews and reports render (a PDF for the latter): fewer examples.
     "practice.reports.preview": FormRoute((ReportForm,), "counsellor", examples=12),
     "practice.reports.generate": FormRoute((ReportForm,), "counsellor", examples=8),
@@ -782,6 +823,9 @@ VALID_BODIES = {
     "practice.breaks.edit": break_body,
     "practice.cycle_map.edit": cycle_map_body,
     "practice.safety.screen_partner": screen_body,
+    "practice.goals.new": goal_body,
+    "practice.goals.edit": goal_body,
+    "practice.goals.rate_at_session": goal_ratings_body,
     "practice.reports.preview": report_body,
     "practice.review.cosign": review_body,
     "practice.review.return_note": return_body,
@@ -1128,6 +1172,15 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         _token, link = issue_link(couple, couple.partners[0].id, couple.counsellor)
         world["checkin_link"] = link.id
         world["checkin_token"], _link = issue_link(couple, told.id, couple.counsellor)
+        goal = TreatmentGoal(
+            case_id=couple.id,
+            title="Come back after a break",
+            opened_on=couple.opened_on,
+            created_by_id=counsellor.id,
+        )
+        db.add(goal)
+        db.flush()
+        world["goal"] = goal.id
         db.commit()
     ids = {
         *ids,
@@ -1136,5 +1189,6 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         world["appointment"],
         world["break_account"],
         world["checkin_link"],
+        world["goal"],
     }
     return World(**world, ids=sorted(ids))

@@ -26,6 +26,7 @@ from practice.checkins.models import CheckinLink
 from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.core.secret_tokens import token_digest
+from practice.goals.models import TreatmentGoal
 from practice.models import (
     Addendum,
     Appointment,
@@ -91,6 +92,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "partner_id": ("partner",),
     "account_id": ("break account",),
     "revision_id": ("cycle map revision",),
+    "goal_id": ("goal",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -212,6 +214,11 @@ ACCESS: dict[str, str] = {
     # The couple's cycle map: read with the case, written by A alone.
     "practice.cycle_map.show": "read",
     "practice.cycle_map.edit": "edit",
+    # A case's goals: read with the case, added, edited and rated at a session by A alone.
+    "practice.goals.index": "read",
+    "practice.goals.new": "edit",
+    "practice.goals.edit": "edit",
+    "practice.goals.rate_at_session": "edit",
     "practice.reports.index": "read",
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
@@ -313,6 +320,12 @@ ACCESS: dict[str, str] = {
     "practice.api.cycle_map_revision": "read",
     "practice.api.cycle_map_save": "edit",
     "practice.api.cycle_map_diff": "read",
+    "practice.api.goals_list": "read",
+    "practice.api.goals_create": "edit",
+    "practice.api.goals_read": "read",
+    "practice.api.goals_update": "edit",
+    "practice.api.goal_ratings_list": "read",
+    "practice.api.goal_ratings_create": "edit",
     "practice.api.safety_screens_list": "safety",
     "practice.api.safety_screen_create": "safety edit",
     "practice.api.observations_list": "read",
@@ -500,6 +513,10 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         [observation, measure, addendum, comment, report, job, checkin_link, episode, break_account]
     )
     db.add(revision)
+    goal = TreatmentGoal(
+        case_id=case.id, title="Stay in the room", opened_on=case.opened_on, created_by_id=owner.id
+    )
+    db.add(goal)
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -534,6 +551,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "checkin token": CHECKIN_TOKEN,
         "break account": break_account.id,
         "cycle map revision": revision.id,
+        "goal": goal.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

@@ -32,6 +32,7 @@ from practice.models import (
     Checkin,
     CheckinBreak,
     CheckinScriptAnswer,
+    GoalRating,
     MeasureResponse,
     Moment,
     MomentType,
@@ -44,6 +45,7 @@ from practice.models import (
     ScriptObservation,
     StaffMember,
     TherapySession,
+    TreatmentGoal,
     session_attendance,
 )
 from practice.moments import balance
@@ -396,6 +398,8 @@ DIGESTED = (
     Checkin,
     CheckinBreak,
     CheckinScriptAnswer,
+    TreatmentGoal,
+    GoalRating,
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
@@ -407,10 +411,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {
 # and when cases got a referrer and a referral question (two in three demo cases have one),
 # and when signed notes got a seal version (keyed seals), and when the demo got appointments,
 # breaks, safety screens, partners' check-ins and one handed-over case (each drawn from a random
-# stream of its own, so the rows that were there are unchanged; their tables joined the digest).
+# stream of its own, so the rows that were there are unchanged; their tables joined the digest),
+# and when C-0001 got its treatment goals and their ratings.
 PINNED_DIGESTS = {
-    (1.5, 4): "e5e7af7b1f2991c2e2efc9edcc2edb269b0e7d51895503d57b3adb3fe94a3b3b",
-    (1, None): "b39596d8bee23fc3ed14d7c94297898866bac1188c1bf3f438a1834c6bc7f790",
+    (1.5, 4): "8de477f1d371faf68410a46194799405cb85ba971c90c630a0024a4dd772a90b",
+    (1, None): "cb81d71165435132025c0f3bd14d8d07d539c3fd5764aef076607183c7f809da",
 }
 
 

@@ -25,6 +25,7 @@ from practice.models import (
     CaseAssignment,
     CaseStatus,
     CommentRead,
+    GoalRating,
     MeasureResponse,
     Moment,
     MomentType,
@@ -37,6 +38,7 @@ from practice.models import (
     ScriptObservation,
     SupervisionComment,
     TherapySession,
+    TreatmentGoal,
     session_attendance,
 )
 from practice.records import retention
@@ -119,6 +121,12 @@ CASE_TABLES = {
     ),
     "practice_cycle_map_evidence": lambda ids: select(CycleMapEvidence.id).where(
         CycleMapEvidence.case_id.in_(ids["case"])
+    ),
+    "practice_treatment_goal": lambda ids: select(TreatmentGoal.id).where(
+        TreatmentGoal.case_id.in_(ids["case"])
+    ),
+    "practice_goal_rating": lambda ids: select(GoalRating.id).where(
+        GoalRating.case_id.in_(ids["case"])
     ),
 }
 
@@ -263,6 +271,22 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
         db.flush()
         moment_id = db.scalar(select(Moment.id).where(Moment.session_id == session.id))
         db.add(CycleMapEvidence(side_id=side.id, case_id=case.id, moment_id=moment_id))
+        goal = TreatmentGoal(
+            case_id=case.id, title="g", opened_on=date(2010, 1, 6), created_by_id=counsellor.id
+        )
+        db.add(goal)
+        db.flush()
+        db.add(
+            GoalRating(
+                goal_id=goal.id,
+                case_id=case.id,
+                partner_id=case.partners[0].id,
+                rating=4,
+                source="session",
+                session_id=session.id,
+                rated_at=session.starts_at,
+            )
+        )
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")
         db.add(comment)
         db.flush()

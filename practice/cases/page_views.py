@@ -18,6 +18,7 @@ from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
 from practice.formulation import queries as cycle_map_queries
+from practice.goals.views import case_panel as goals_panel
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -76,6 +77,7 @@ def show(case_id: int):
         breaks=break_queries.case_breaks(case),
         cycle_map=cycle_map,
         cycle_map_svgs=cycle_map_svgs,
+        goals_panel=goals_panel(case),
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

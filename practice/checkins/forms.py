@@ -19,6 +19,8 @@ from practice.checkins import rules
 from practice.checkins.models import BreakCaller, BreakOutcome, BreakReturn
 from practice.checkins.operations import BreakAnswer, CheckinAnswers
 from practice.core.i18n import _l
+from practice.goals.forms import add_checkin_fields as add_goal_questions
+from practice.goals.forms import checkin_ratings as goal_ratings
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.measures.forms import SCALE_ENDS
 from practice.web.forms import PracticeForm
@@ -172,12 +174,17 @@ class _CheckinBase(PracticeForm):
             breaks=breaks,
             scripts=scripts,
             csi4=csi4,
+            goals=goal_ratings(self),
         )
 
 
-def checkin_form(script_ids: Sequence[int], asks_csi4: bool, formdata=None) -> _CheckinBase:
-    """The form for one link (``checkin_form_class``), read from ``formdata`` when given."""
+def checkin_form(
+    script_ids: Sequence[int], asks_csi4: bool, formdata=None, goals: Sequence = ()
+) -> _CheckinBase:
+    """The form for one link (``checkin_form_class``), read from ``formdata`` when given;
+    with one 0-10 question per active goal (``practice.goals.forms``)."""
     form_class = checkin_form_class(script_ids, asks_csi4)
+    add_goal_questions(form_class, goals)
     if formdata is None:
         return form_class()
     return form_class(formdata=formdata)

@@ -38,6 +38,7 @@ from practice.core.i18n import _
 from practice.core.secret_tokens import token_digest
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
+from practice.goals.operations import record_checkin_ratings as record_goal_ratings
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.safety.operations import mark_rescreen_due
@@ -84,6 +85,8 @@ class CheckinAnswers:
     # assignment id -> (used by me, used by my partner); None: not sure / not answered.
     scripts: Mapping[int, tuple[bool | None, bool | None]] = field(default_factory=dict)
     csi4: Sequence[int] | None = None
+    # goal id -> the partner's own 0-10 rating (``practice.goals``).
+    goals: Mapping[int, int] = field(default_factory=dict)
 
 
 # --- Links ----------------------------------------------------------------------------------
@@ -327,6 +330,7 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
         db.add(response)
         db.flush()
         checkin.csi4_response_id = response.id
+    record_goal_ratings(case, link.partner_id, checkin.id, answers.goals, now)
     db.flush()
     db.refresh(checkin, ["breaks"])
     audit.record(

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from practice.checkins import operations, rules, throttle
 from practice.checkins.forms import BREAK_FIELDS, FEAR_QUESTION, checkin_form
 from practice.checkins.models import CheckinLink
+from practice.goals.queries import active_goals
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.web import access
 
@@ -43,10 +44,12 @@ def checkin(token: str):
         return _plain("practice/checkins/public_closed.html", 410)
     scripts = operations.assignments_to_ask(link.case_id)
     number = operations.next_number(link.partner_id)
+    goals = active_goals(link.case_id)
     form = checkin_form(
         [a.id for a in scripts],
         rules.csi4_due(number),
         formdata=request.form if request.method == "POST" else None,
+        goals=goals,
     )
     if request.method == "POST" and form.validate():
         try:
@@ -65,6 +68,7 @@ def checkin(token: str):
                 fear_question=FEAR_QUESTION,
                 max_breaks=rules.MAX_BREAKS,
                 break_fields=list(BREAK_FIELDS),
+                goals=goals,
             ),
             status=status,
         )

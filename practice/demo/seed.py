@@ -31,6 +31,7 @@ from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
 from practice.demo.story.cycle_map import add_cycle_map
+from practice.demo.story.goals import add_goals
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
@@ -207,6 +208,7 @@ def seed_demo(
     add_cycle_map(SHOWCASE_REFERENCE)
     # Its own random stream, so that the rest of the practice stays what it always was.
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), now)
+    add_goals()
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(

@@ -26,6 +26,7 @@ from practice.cases.models import BreakGlass, Case, CaseAssignment, CaseStatus, 
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import db
 from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
+from practice.goals.models import GoalRating, TreatmentGoal
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
@@ -140,6 +141,13 @@ def purge_case(case_id: int, years: int) -> Purged:
         delete(CycleMapEvidence).where(CycleMapEvidence.case_id == case_id),
         delete(CycleMapSide).where(CycleMapSide.case_id == case_id),
         delete(CycleMapRevision).where(CycleMapRevision.case_id == case_id),
+        # Goal ratings before their goals, both before the sessions and partners.
+        delete(GoalRating).where(
+            (GoalRating.case_id == case_id)
+            | GoalRating.session_id.in_(therapy_session_ids)
+            | GoalRating.partner_id.in_(partner_ids)
+        ),
+        delete(TreatmentGoal).where(TreatmentGoal.case_id == case_id),
         delete(RescreenDue).where(
             (RescreenDue.case_id == case_id) | RescreenDue.partner_id.in_(partner_ids)
         ),

@@ -19,6 +19,7 @@ from practice.cases.models import CaseStatus
 from practice.core.database import db, utcnow
 from practice.core.errors import Conflict, Refused
 from practice.core.i18n import _
+from practice.goals import views as goal_views
 from practice.safety import operations as safety
 from practice.sessions import operations, sign_check
 from practice.sessions.forms import (
@@ -86,6 +87,7 @@ def _note_page(therapy_session: TherapySession, member: StaffMember, status: int
         addenda=addenda,
         intact=operations.note_intact_audited(therapy_session, "note_page"),
         review_panel=panels.review_panel(therapy_session, addenda),
+        goal_ratings=goal_views.session_panel(therapy_session, editing=can_edit),
         now=utcnow(),
         **forms,
     )

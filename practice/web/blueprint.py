@@ -27,6 +27,8 @@ from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
 from practice.formulation import api as cycle_map_api
 from practice.formulation import views as cycle_map_views
+from practice.goals import api as goal_api
+from practice.goals import views as goal_views
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
@@ -92,6 +94,7 @@ API_ROUTES = (
     measure_api,
     break_api,
     cycle_map_api,
+    goal_api,
     safety_api,
     checkin_api,
     report_api,
@@ -107,6 +110,7 @@ for area in (
     case_export_views,
     break_views,
     cycle_map_views,
+    goal_views,
     session_views,
     appointment_views,
     moment_views,
