@@ -26,6 +26,7 @@ from practice.cases.models import (
     Partner,
 )
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
+from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment, MomentType, Valence
 from practice.reporting.models import Audience, JobStatus, Report, ReportJob
@@ -58,6 +59,9 @@ __all__ = [
     "Audience",
     "AuditEvent",
     "BreakAccount",
+    "ChangeEvent",
+    "StageOverride",
+    "event_evidence",
     "BreakEpisode",
     "BreakGlass",
     "BreakOutcome",
