@@ -24,8 +24,8 @@ from practice.appointments.models import Appointment
 from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import BreakGlass, Case, CaseAssignment, CaseStatus, Partner
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
-from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.core.database import db
+from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
 from practice.reporting import operations as reports
