@@ -74,6 +74,11 @@ TAGS = {
         "Breaks a partner called and whether the couple came back to talk, with each "
         "partner's account and the counsellor's own."
     ),
+    "Change events": (
+        "EFT change events (cycle de-escalated, withdrawer re-engaged, blamer softened, "
+        "attachment injury resolved, new cycle consolidated), the tracker's proposals and the "
+        "stage gates they open."
+    ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
     "Supervision": "Co-signature, a session's comments, and handing a case over.",

@@ -17,6 +17,7 @@ from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
+from practice.eft import queries as eft_queries
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
@@ -69,6 +70,8 @@ def show(case_id: int):
         appointment_now=utcnow(),
         checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
+        change_events=eft_queries.case_change_events(case),
+        change_events_supervisor=case.counsellor.supervisor_id == member.id,
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

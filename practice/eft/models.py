@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from practice.cases import eft
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
 from practice.core.voiding import MAX_VOID_REASON
-from practice.eft.kinds import EventKind
+from practice.eft.kinds import LABELS, EventKind
 
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
@@ -75,6 +75,11 @@ class ChangeEvent(Base):
     evidence: Mapped[list[Moment]] = relationship(  # noqa: F821
         "Moment", secondary=event_evidence, order_by="Moment.minute"
     )
+
+    @property
+    def label(self) -> str:
+        """The event's name in words (``Cycle de-escalated``)."""
+        return LABELS.get(self.kind, self.kind)
 
     @property
     def standing(self) -> bool:

@@ -24,6 +24,8 @@ from practice.checkins import api as checkin_api
 from practice.checkins import public_views as checkin_public_views
 from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
+from practice.eft import api as eft_api
+from practice.eft import views as eft_views
 from practice.measures import api as measure_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
@@ -86,6 +88,7 @@ API_ROUTES = (
     script_api,
     measure_api,
     break_api,
+    eft_api,
     safety_api,
     checkin_api,
     report_api,
@@ -100,6 +103,7 @@ for area in (
     case_page_views,
     case_export_views,
     break_views,
+    eft_views,
     session_views,
     appointment_views,
     moment_views,
