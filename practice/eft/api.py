@@ -23,23 +23,26 @@ from practice.eft.schemas import (
 from practice.web import access
 
 
+def _event(event: ChangeEvent) -> dict:
+    """The event's fields, for a schema to write out."""
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "label": event.label,
+        "session_id": event.session_id,
+        "occurred_on": event.occurred_on,
+        "proposed": event.proposed,
+        "note": event.note,
+        "evidence_ids": sorted(m.id for m in event.evidence),
+        "confirmed_by_id": event.decided_by_id,
+        "confirmed_at": event.decided_at,
+        "voided_at": event.voided_at,
+        "void_reason": event.void_reason,
+    }
+
+
 def _event_body(event: ChangeEvent) -> dict:
-    return ChangeEventSchema().dump(
-        {
-            "id": event.id,
-            "kind": event.kind,
-            "label": event.label,
-            "session_id": event.session_id,
-            "occurred_on": event.occurred_on,
-            "proposed": event.proposed,
-            "note": event.note,
-            "evidence_ids": sorted(m.id for m in event.evidence),
-            "confirmed_by_id": event.decided_by_id,
-            "confirmed_at": event.decided_at,
-            "voided_at": event.voided_at,
-            "void_reason": event.void_reason,
-        }
-    )
+    return ChangeEventSchema().dump(_event(event))
 
 
 def _proposals(view: queries.CaseChangeEvents) -> list[dict]:
@@ -72,7 +75,7 @@ def change_events_list(case_id: int):
     view = queries.case_change_events(case)
     answer = ChangeEventsSchema().dump(
         {
-            "events": [_event_body(e) for e in [*view.confirmed, *view.voided]],
+            "events": [_event(e) for e in [*view.confirmed, *view.voided]],
             "proposals": _proposals(view),
             "gates": [{"stage": g.stage, "open": g.open, "missing": g.missing} for g in view.gates],
         }
