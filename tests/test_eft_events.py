@@ -6,7 +6,7 @@ the supervisor reads, an administrator gets a 404."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -184,7 +184,7 @@ def test_the_counsellor_cannot_acknowledge_their_own_override(client, auth, db, 
     db.commit()
     override = db.scalar(select(StageOverride))
     auth.login(counsellor)
-    assert auth.post(f"/stage-overrides/{override.id}/acknowledge", {}).status_code == 404
+    assert auth.post(f"/stage-overrides/{override.id}/acknowledge", {}).status_code == 403
 
 
 def test_the_session_form_is_gated_too(client, auth, db, story, counsellor):
@@ -258,7 +258,7 @@ def test_the_api_gates_the_case_and_lists_confirms_and_voids_events(
 def test_admins_get_a_404_and_supervisors_may_not_write(
     client, auth, db, story, make_staff, supervisor
 ):
-    case, naming = story
+    case, _naming = story
     admin = make_staff(Role.ADMIN)
     auth.login(admin)
     assert client.get(f"/cases/{case.id}/change-events/new").status_code == 404

@@ -12,6 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -33,7 +34,9 @@ def _id(value: object) -> int | None:
 class ChangeEventForm(PracticeForm):
     """A change event: its kind, session, date, evidence moments and a note."""
 
-    kind = SelectField(_l("Change event"), choices=[(k.value, LABELS[k]) for k in EventKind])
+    kind = SelectField(
+        _l("Change event"), choices=[SelectChoice(k.value, LABELS[k]) for k in EventKind]
+    )
     session_id = SelectField(
         _l("Session"), coerce=_id, validators=[InputRequired(_l("Choose the session."))]
     )
@@ -57,11 +60,11 @@ class ChangeEventForm(PracticeForm):
 
     def offer(self, view: CaseChangeEvents) -> None:
         """The case's sessions and standing moments as the choices."""
-        self.session_id.choices = [("", "—")] + [
-            (session_id, f"{on:%d %b %Y}") for session_id, on in reversed(view.sessions)
+        self.session_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(session_id, f"{on:%d %b %Y}") for session_id, on in reversed(view.sessions)
         ]
         self.evidence.choices = [
-            (m.id, f"{m.session_on:%d %b %Y}, min {m.minute}: {m.label} ({m.partner})")
+            SelectChoice(m.id, f"{m.session_on:%d %b %Y}, min {m.minute}: {m.label} ({m.partner})")
             for m in view.moments
         ]
 

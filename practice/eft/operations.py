@@ -19,6 +19,7 @@ from sqlalchemy import select
 from practice import audit
 from practice.accounts.models import StaffMember
 from practice.cases.models import Case
+from practice.cases.queries import visible_cases
 from practice.core import voiding
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound, Refused
@@ -212,13 +213,17 @@ def void_event(event: ChangeEvent, member: StaffMember, reason: str) -> ChangeEv
 
 
 def override_for_supervisor(member: StaffMember, override_id: int) -> StageOverride:
-    """The override if ``member`` supervises the case's counsellor; NotFound otherwise."""
+    """The override if ``member`` supervises the case's counsellor. Raises NotFound when the
+    case is out of ``member``'s scope, ChangeEventError (403 on a page) when in scope but not
+    theirs to acknowledge (their own case)."""
     override = db.get(StageOverride, override_id)
     if override is None:
         raise NotFound()
-    case = db.get(Case, override.case_id)
-    if case is None or case.counsellor.supervisor_id != member.id:
+    case = db.scalar(visible_cases(member).where(Case.id == override.case_id))
+    if case is None:
         raise NotFound()
+    if case.counsellor.supervisor_id != member.id:
+        raise ChangeEventError(_("Only the counsellor's supervisor acknowledges a stage override."))
     return override
 
 

@@ -7,9 +7,10 @@ page's "Change events" section (``_case_change_events.html``) links here.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from practice import audit
+from practice.accounts.models import Role
 from practice.cases.scoping import case_for_editor
 from practice.core.database import db, utcnow
 from practice.core.errors import NotFound
@@ -103,10 +104,13 @@ def void(event_id: int):
 
 
 @bp.route("/stage-overrides/<int:override_id>/acknowledge", methods=["POST"])
-@access.staff
+@access.roles(Role.SUPERVISOR)
 def acknowledge(override_id: int):
     member = access.current_staff()
-    override = operations.override_for_supervisor(member, override_id)
+    try:
+        override = operations.override_for_supervisor(member, override_id)
+    except operations.ChangeEventError:
+        abort(403)
     form = AcknowledgeOverrideForm()
     if form.validate():
         with refusal_flashed():
