@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from practice.demo.seed import seed_demo
 from practice.eft.models import ChangeEvent, StageOverride
 from practice.models import AuditEvent, Case, Moment, MomentType, Role, TherapySession
 from tests.test_api_support import ApiClient, issue_token
@@ -265,3 +266,24 @@ def test_admins_get_a_404_and_supervisors_may_not_write(
     auth.logout()
     auth.login(supervisor)
     assert client.get(f"/cases/{case.id}/change-events/new").status_code == 403
+
+
+def test_the_demos_showcase_confirms_de_escalation_before_its_stage_2(app_context, db):
+    seed_demo()
+    case = db.scalar(select(Case).where(Case.reference == "C-0001"))
+    events = {
+        e.kind: e for e in db.scalars(select(ChangeEvent).where(ChangeEvent.case_id == case.id))
+    }
+    stages = [
+        (s.starts_at, s.eft_stage)
+        for s in sorted(case.sessions, key=lambda s: s.starts_at)
+        if s.voided_at is None
+    ]
+    first_stage_2 = next(at for at, stage in stages if (stage or 0) >= 2)
+    deescalated = events["deescalated"]
+    assert deescalated.occurred_on < first_stage_2.date()
+    assert deescalated.evidence and deescalated.decided_by_id == case.counsellor_id
+    # The stage-2 events come before its stage 3 (at its 15th session).
+    first_stage_3 = next(at for at, stage in stages if (stage or 0) >= 3)
+    assert events["reengaged"].occurred_on < first_stage_3.date()
+    assert events["softened"].occurred_on < first_stage_3.date()

@@ -30,6 +30,7 @@ from practice.demo.builder.cases import PracticeBuilder
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
+from practice.demo.story.change_events import add_change_events
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
@@ -198,6 +199,7 @@ def seed_demo(
     builder.finish()
     appointments = write_appointments(DEMO_NOW)
     _hand_over_one_case()
+    add_change_events()
     # Its own random stream, so that the rest of the practice stays what it always was.
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), DEMO_NOW)
     count = builder.rows.count
