@@ -63,9 +63,10 @@ class ChangeEventForm(PracticeForm):
         self.session_id.choices = [SelectChoice("", "—")] + [
             SelectChoice(session_id, f"{on:%d %b %Y}") for session_id, on in reversed(view.sessions)
         ]
+        # Newest session first (the change is recent), each session's moments in time order.
+        newest_first = sorted(view.moments, key=lambda m: (-m.session_on.toordinal(), m.minute))
         self.evidence.choices = [
-            SelectChoice(m.id, f"{m.session_on:%d %b %Y}, min {m.minute}: {m.label} ({m.partner})")
-            for m in view.moments
+            SelectChoice(m.id, f"min {m.minute}: {m.label} ({m.partner})") for m in newest_first
         ]
 
     def data_of(self) -> EventData:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from practice.cases import eft
 from practice.core.database import Base, UTCDateTime, check_in, utcnow
 from practice.core.voiding import MAX_VOID_REASON
-from practice.eft.kinds import LABELS, EventKind
+from practice.eft.kinds import LABELS, EventKind, missing_words
 
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
@@ -115,6 +115,11 @@ class StageOverride(Base):
     @property
     def missing_kinds(self) -> list[str]:
         return [kind for kind in self.missing.split(",") if kind]
+
+    @property
+    def missing_words(self) -> str:
+        """The events missing when it was set, in words (``Blamer softened``)."""
+        return missing_words(self.missing_kinds)
 
     def __repr__(self) -> str:
         return f"<StageOverride {self.id} stage {self.stage} of case {self.case_id}>"
