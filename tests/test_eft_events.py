@@ -15,6 +15,7 @@ from practice.demo.seed import seed_demo
 from practice.eft.models import ChangeEvent, StageOverride
 from practice.models import AuditEvent, Case, Moment, MomentType, Role, TherapySession
 from tests.test_api_support import ApiClient, issue_token
+from tests.test_case_page import count_statements
 
 
 @pytest.fixture
@@ -287,3 +288,34 @@ def test_the_demos_showcase_confirms_de_escalation_before_its_stage_2(app_contex
     first_stage_3 = next(at for at, stage in stages if (stage or 0) >= 3)
     assert events["reengaged"].occurred_on < first_stage_3.date()
     assert events["softened"].occurred_on < first_stage_3.date()
+
+
+def test_the_case_page_reads_change_events_in_a_fixed_number_of_statements(
+    app, client, auth, db, story, counsellor
+):
+    case, naming = story
+
+    def add(kind: str) -> None:
+        event = ChangeEvent(
+            case_id=case.id,
+            session_id=naming[0].session_id,
+            kind=kind,
+            occurred_on=datetime(2026, 2, 2).date(),
+            decided_by_id=counsellor.id,
+        )
+        event.evidence = list(naming)
+        db.add(event)
+        db.add(
+            StageOverride(
+                case_id=case.id, stage=3, missing=kind, reason="r", set_by_id=counsellor.id
+            )
+        )
+        db.commit()
+
+    add("injury_resolved")
+    auth.login(counsellor)
+    path = f"/cases/{case.id}"
+    before = count_statements(app, client, path)
+    add("reengaged")
+    add("softened")
+    assert count_statements(app, client, path) == before

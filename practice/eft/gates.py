@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from practice import audit
 from practice.core import voiding
@@ -127,6 +128,7 @@ def open_overrides(case_id: int, confirmed: set[str] | None = None) -> list[Stag
     rows = db.scalars(
         select(StageOverride)
         .where(StageOverride.case_id == case_id, StageOverride.acknowledged_at.is_(None))
+        .options(joinedload(StageOverride.set_by))
         .order_by(StageOverride.set_at, StageOverride.id)
     ).all()
     return [o for o in rows if kinds.missing_events(o.stage, confirmed)]

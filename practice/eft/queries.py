@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from practice.cases import eft
 from practice.cases.models import Case
@@ -139,7 +139,7 @@ def case_change_events(case: Case) -> CaseChangeEvents:
     events = db.scalars(
         select(ChangeEvent)
         .where(ChangeEvent.case_id == case.id)
-        .options(selectinload(ChangeEvent.evidence))
+        .options(selectinload(ChangeEvent.evidence), joinedload(ChangeEvent.decided_by))
         .order_by(ChangeEvent.occurred_on, ChangeEvent.id)
     ).all()
     confirmed = [e for e in events if e.standing]
