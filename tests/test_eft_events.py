@@ -319,3 +319,29 @@ def test_the_case_page_reads_change_events_in_a_fixed_number_of_statements(
     add("reengaged")
     add("softened")
     assert count_statements(app, client, path) == before
+
+
+def test_the_case_export_holds_the_events_and_overrides(app, db, story, counsellor):
+    case, naming = story
+    with app.test_request_context():
+        from practice.eft import export
+
+        confirmed = ChangeEvent(
+            case_id=case.id,
+            session_id=naming[2].session_id,
+            kind="deescalated",
+            occurred_on=datetime(2026, 2, 16).date(),
+            decided_by_id=counsellor.id,
+        )
+        confirmed.evidence = list(naming)
+        db.add(confirmed)
+        db.add(
+            StageOverride(
+                case_id=case.id, stage=2, missing="deescalated", reason="r", set_by_id=counsellor.id
+            )
+        )
+        db.flush()
+        data = export.case_export(case.id)
+    (event,) = data["change_events"]
+    assert event["evidence_moment_ids"] == sorted(m.id for m in naming)
+    assert data["stage_overrides"][0]["missing"] == ["deescalated"]
