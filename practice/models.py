@@ -26,6 +26,7 @@ from practice.cases.models import (
     Partner,
 )
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
+from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.goals.models import GoalRating, GoalStatus, RatingSource, TreatmentGoal
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
@@ -69,6 +70,7 @@ __all__ = [
     "CaseAssignment",
     "CaseKind",
     "CaseStatus",
+    "ChangeEvent",
     "Checkin",
     "CheckinBreak",
     "CheckinLink",
@@ -103,9 +105,11 @@ __all__ = [
     "ScriptObservation",
     "ScriptRole",
     "StaffMember",
+    "StageOverride",
     "SupervisionComment",
     "TherapySession",
     "TreatmentGoal",
     "Valence",
+    "event_evidence",
     "session_attendance",
 ]

@@ -45,7 +45,14 @@ from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import client_words as client_text
-from practice.reports import pdf, report_breaks, report_csi4, report_cycle_map, report_goals
+from practice.reports import (
+    pdf,
+    report_breaks,
+    report_change_events,
+    report_csi4,
+    report_cycle_map,
+    report_goals,
+)
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
 from practice.reports.client_words import client_words
@@ -253,6 +260,10 @@ def report_context(
             None
             if audience == Audience.REFERRER
             else report_cycle_map.cycle_map_report(case, end, zone, client)
+        ),
+        # The change events are clinical: the record's, not the clients' or the referrer's.
+        "change_events": (
+            report_change_events.change_events_report(case, end, zone) if clinical else None
         ),
         "referral": {
             "name": case.referrer_name,

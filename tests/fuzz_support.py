@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from hypothesis import strategies as st
@@ -54,6 +54,14 @@ from practice.cases.handover_forms import BreakGlassForm, ReassignForm, _reason_
 from practice.checkins.forms import IssueLinkForm, RevokeLinkForm, checkin_form_class
 from practice.checkins.models import Checkin, CheckinLink
 from practice.checkins.operations import issue_link
+from practice.eft.forms import (
+    AcknowledgeOverrideForm,
+    ChangeEventForm,
+    DismissProposalForm,
+    VoidEventForm,
+)
+from practice.eft.models import ChangeEvent, StageOverride
+from practice.eft.operations import EventData, confirm_event
 from practice.formulation.forms import CycleMapForm
 from practice.formulation.models import CycleMapRevision, CycleMapSide
 from practice.goals.forms import GoalForm
@@ -123,6 +131,8 @@ class World:
     checkin_link: int = 0  # an open check-in link of the case, which the fuzzer revokes
     checkin_token: str = ""  # the token of another open link, which the fuzzer checks in with
     goal: int = 0  # a goal of the case, which the fuzzer edits and rates
+    change_event: int = 0  # a confirmed change event of the case, which the fuzzer voids
+    stage_override: int = 0  # a stage set without its events, which the supervisor acknowledges
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -250,6 +260,12 @@ def goal_ratings_of_session(db: Session, w: World) -> tuple:
     r = GoalRating
     query = select(r.goal_id, r.partner_id, r.rating).where(r.session_id == w.session)
     return tuple(db.execute(query.order_by(r.goal_id, r.partner_id)).all())
+
+
+def events_of_case(db: Session, w: World) -> tuple:
+    e = ChangeEvent
+    query = select(e.id, e.kind, e.decision, e.voided_at).where(e.case_id == w.case)
+    return tuple(db.execute(query.order_by(e.id)).all())
 
 
 def screens_of_case(db: Session, w: World) -> tuple:
@@ -461,6 +477,16 @@ def goal_body(db: Session, w: World) -> dict:
 def goal_ratings_body(db: Session, w: World) -> dict:
     first, second = _partners(db, w.case)[:2]
     return {f"rating-{w.goal}-{first}": "4", f"rating-{w.goal}-{second}": "7"}
+
+
+def change_event_body(db: Session, w: World) -> dict:
+    return {
+        "kind": "injury_resolved",
+        "session_id": str(w.session),
+        "occurred_on": "2026-03-10",
+        "evidence": [str(w.moment)],
+        "note": "Forgiveness asked and given.",
+    }
 
 
 def report_body(db: Session, w: World) -> dict:
@@ -727,6 +753,17 @@ FORM_ROUTES: dict[str, FormRoute] = {
         extra=("version",),
         snapshot=breaks_of_case,
     ),
+    "practice.eft.new": FormRoute((ChangeEventForm,), "counsellor", snapshot=events_of_case),
+    "practice.eft.dismiss": FormRoute((DismissProposalForm,), "counsellor", examples=6),
+    "practice.eft.void": FormRoute(
+        (VoidEventForm,), "counsellor", targets={"event_id": "change_event"}, examples=6
+    ),
+    "practice.eft.acknowledge": FormRoute(
+        (AcknowledgeOverrideForm,),
+        "supervisor",
+        targets={"override_id": "stage_override"},
+        examples=4,
+    ),
     # A partner called a break in live mode: one select and a tick.
     "practice.breaks.live_break": FormRoute((LiveBreakForm,), "counsellor", examples=8),
     # The cycle map revision of the draft session: both partners' sides.
@@ -820,6 +857,7 @@ VALID_BODIES = {
     "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
     "practice.breaks.new": break_body,
+    "practice.eft.new": change_event_body,
     "practice.breaks.edit": break_body,
     "practice.cycle_map.edit": cycle_map_body,
     "practice.safety.screen_partner": screen_body,
@@ -1181,6 +1219,23 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         db.add(goal)
         db.flush()
         world["goal"] = goal.id
+        event = confirm_event(
+            couple,
+            couple.counsellor,
+            EventData(
+                kind="deescalated",
+                session_id=practice.session.id,
+                occurred_on=date(2026, 3, 3),
+                evidence_ids=[practice.moment.id],
+            ),
+        )
+        world["change_event"] = event.id
+        override = StageOverride(
+            case_id=couple.id, stage=3, missing="softened", reason="r", set_by_id=counsellor.id
+        )
+        db.add(override)
+        db.flush()
+        world["stage_override"] = override.id
         db.commit()
     ids = {
         *ids,
@@ -1190,5 +1245,7 @@ def build_world(app: Flask, db: Session, make_staff, make_case, make_session) ->
         world["break_account"],
         world["checkin_link"],
         world["goal"],
+        world["change_event"],
+        world["stage_override"],
     }
     return World(**world, ids=sorted(ids))

@@ -26,6 +26,7 @@ from practice.checkins.models import CheckinLink
 from practice.core.database import Base
 from practice.core.integrity import load_key
 from practice.core.secret_tokens import token_digest
+from practice.eft.models import ChangeEvent, StageOverride
 from practice.goals.models import TreatmentGoal
 from practice.models import (
     Addendum,
@@ -93,6 +94,8 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "account_id": ("break account",),
     "revision_id": ("cycle map revision",),
     "goal_id": ("goal",),
+    "event_id": ("change event",),
+    "override_id": ("stage override",),
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
@@ -219,6 +222,12 @@ ACCESS: dict[str, str] = {
     "practice.goals.new": "edit",
     "practice.goals.edit": "edit",
     "practice.goals.rate_at_session": "edit",
+    # Change events: confirmed, dismissed and voided by A alone; a stage override acknowledged
+    # by A's supervisor alone.
+    "practice.eft.new": "edit",
+    "practice.eft.dismiss": "edit",
+    "practice.eft.void": "edit",
+    "practice.eft.acknowledge": "review",
     "practice.reports.index": "read",
     "practice.reports.preview": "edit",
     "practice.reports.generate": "edit",
@@ -326,6 +335,10 @@ ACCESS: dict[str, str] = {
     "practice.api.goals_update": "edit",
     "practice.api.goal_ratings_list": "read",
     "practice.api.goal_ratings_create": "edit",
+    "practice.api.change_events_list": "read",
+    "practice.api.change_event_proposals": "read",
+    "practice.api.change_event_confirm": "edit",
+    "practice.api.change_event_void": "edit",
     "practice.api.safety_screens_list": "safety",
     "practice.api.safety_screen_create": "safety edit",
     "practice.api.observations_list": "read",
@@ -517,6 +530,20 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         case_id=case.id, title="Stay in the room", opened_on=case.opened_on, created_by_id=owner.id
     )
     db.add(goal)
+    db.flush()
+    change_event = ChangeEvent(
+        case_id=case.id,
+        session_id=draft.id,
+        kind="deescalated",
+        occurred_on=date(2026, 2, 10),
+        note=f"Note {MARKER}",
+        decided_by_id=owner.id,
+    )
+    change_event.evidence = [moment]
+    stage_override = StageOverride(
+        case_id=case.id, stage=2, missing="deescalated", reason=f"Why {MARKER}", set_by_id=owner.id
+    )
+    db.add_all([change_event, stage_override])
     db.commit()
     with app.test_request_context():
         _secret, token = create_token(owner, f"token {MARKER}")
@@ -552,6 +579,8 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "break account": break_account.id,
         "cycle map revision": revision.id,
         "goal": goal.id,
+        "change event": change_event.id,
+        "stage override": stage_override.id,
         "static file": "practice.css",
         "report asset": "report.css",
         "unrouted api path": "no/such/thing",

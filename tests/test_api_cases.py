@@ -115,6 +115,7 @@ def test_the_counsellor_edits_the_case(db, practice, api_as):
             "version": case.version,
             "goals": "Repair after fights.",
             "eft_stage": 2,
+            "stage_reason": "De-escalated before the tracker was used.",
             "partners": [{"id": sam.id, "pronouns": "they/them"}],
         },
     )

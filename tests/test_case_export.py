@@ -165,6 +165,7 @@ def test_the_export_holds_the_whole_record_and_the_reports(client, auth, db, cou
     )
     assert [c["body"] for c in data["supervision_comments"]] == ["c"]
     assert data["break_episodes"] == []
+    assert data["change_events"] == [] and data["stage_overrides"] == []
     kept, gone = data["reports"]
     assert kept["file_status"] == "included" and archive.read(kept["file"]) == PDF
     assert gone["file_status"] == "missing" and gone["file"] is None

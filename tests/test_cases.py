@@ -173,7 +173,8 @@ def test_open_case_gives_up_after_a_few_taken_references(
 
 
 def test_open_case_stores_the_case_and_its_partners(app_context, db, counsellor):
-    case = operations.open_case(counsellor, couple(eft_stage=2))
+    # Stage 2 from the start: a case taken over mid-therapy, so its reason is given (eft gates).
+    case = operations.open_case(counsellor, couple(eft_stage=2, stage_reason="Transferred in."))
     db.expire_all()
     stored = db.get(Case, case.id)
     assert stored.counsellor_id == counsellor.id
@@ -255,6 +256,7 @@ def test_update_case_saves_and_audits_field_names_only(app_context, db, make_cas
         goals="Secret new goals",
         eft_stage=2,
         partners={alex.id: PartnerDetails("Alexa", "she/her", "pursuer")},
+        stage_reason="De-escalated before the events were recorded.",
     )
     changed = operations.update_case(case, edit, version)
     assert set(changed) == {
@@ -693,7 +695,9 @@ def test_edit_page_shows_the_case_and_audits_the_read(client, auth, db, make_cas
 def test_counsellor_edits_a_case(client, auth, db, make_case, counsellor):
     case = make_case(counsellor)
     auth.login(counsellor)
-    form = edit_form(case, goals="Soften the start-up", eft_stage="2")
+    form = edit_form(
+        case, goals="Soften the start-up", eft_stage="2", stage_reason="Seen at intake."
+    )
     form["partners-1-cycle_role"] = "mixed"
     response = auth.post(f"/cases/{case.id}/edit", form)
     assert response.status_code == 302

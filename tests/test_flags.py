@@ -116,6 +116,7 @@ def test_every_kind_has_its_documented_severity():
         "no_deescalation": "attention",
         "unsigned_note": "attention",
         "breaks_not_returned": "attention",
+        "stage_override": "attention",
         "script_not_adopted": "info",
     }
     assert set(flags.SEVERITIES) == set(flags.FLAG_KINDS)
@@ -719,3 +720,16 @@ def test_a_home_report_after_a_level_two_session_adopts_and_clears_the_flag():
         )
         == []
     )
+
+
+# --- Stage set without change events (practice.eft.gates) ----------------------------------------
+
+
+def test_stage_override_flag_since_the_oldest_open_override():
+    assert flags.stage_override_flag([]) is None
+    one = flags.stage_override_flag([d("2026-08-03")])
+    assert (one.kind, one.since, one.severity) == ("stage_override", d("2026-08-03"), "attention")
+    assert one.label == "Stage set without change events"
+    two = flags.stage_override_flag([d("2026-08-10"), d("2026-08-03")])
+    assert two.since == d("2026-08-03")
+    assert two.reason.startswith("2 EFT stages set before their change events were confirmed")

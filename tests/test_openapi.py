@@ -56,8 +56,8 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
     # appointments 6; breaks 3; check-ins 4; safety 2; review 5; sign check 1; cycle map 5;
-    # goals 6
-    assert len(documented) == 73
+    # goals 6; change events 4
+    assert len(documented) == 77
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -281,6 +281,21 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "GET", "/goals/{goal_id}", goal_id=goal["id"])
     retire_goal = {**a_goal, "status": "achieved", "version": goal["version"]}
     api.call(c, "PUT", "/goals/{goal_id}", retire_goal, goal_id=goal["id"])
+    # Change events: the proposals, an event confirmed with its evidence, listed, voided.
+    api.call(c, "GET", "/cases/{case_id}/change-events/proposals", case_id=case_id)
+    moments = api.call(c, "GET", "/sessions/{session_id}/moments", session_id=session_id)
+    event = {
+        "kind": "injury_resolved",
+        "session_id": session_id,
+        "occurred_on": "2026-01-14",
+        "evidence_ids": [m["id"] for m in moments.get_json()["items"]][:1],
+    }
+    event_id = api.call(
+        c, "POST", "/cases/{case_id}/change-events", event, case_id=case_id
+    ).get_json()["id"]
+    api.call(c, "GET", "/cases/{case_id}/change-events", case_id=case_id)
+    void = {"reason": "Recorded on the wrong case."}
+    api.call(c, "POST", "/change-events/{event_id}/void", void, event_id=event_id)
     retire = {"session_id": session_id}
     api.call(c, "POST", "/assignments/{assignment_id}/retire", retire, assignment_id=assignment_id)
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from practice import audit
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import Base
+from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.models import (
     Addendum,
@@ -127,6 +128,17 @@ CASE_TABLES = {
     ),
     "practice_goal_rating": lambda ids: select(GoalRating.id).where(
         GoalRating.case_id.in_(ids["case"])
+    ),
+    "practice_eft_event": lambda ids: select(ChangeEvent.id).where(
+        ChangeEvent.case_id.in_(ids["case"])
+    ),
+    "practice_eft_event_moment": lambda ids: select(event_evidence.c.event_id).where(
+        event_evidence.c.event_id.in_(
+            select(ChangeEvent.id).where(ChangeEvent.case_id.in_(ids["case"]))
+        )
+    ),
+    "practice_eft_stage_override": lambda ids: select(StageOverride.id).where(
+        StageOverride.case_id.in_(ids["case"])
     ),
 }
 
@@ -285,6 +297,27 @@ def full_case(db, counsellor, supervisor, make_case, make_session, store):
                 source="session",
                 session_id=session.id,
                 rated_at=session.starts_at,
+            )
+        )
+        # A confirmed change event with its evidence moment, and a stage override.
+        db.flush()
+        event = ChangeEvent(
+            case_id=case.id,
+            session_id=session.id,
+            kind="deescalated",
+            occurred_on=date(2010, 1, 6),
+            decided_by_id=counsellor.id,
+        )
+        event.evidence = list(session.moments)
+        db.add(event)
+        db.add(
+            StageOverride(
+                case_id=case.id,
+                session_id=session.id,
+                stage=3,
+                missing="softened",
+                reason="r",
+                set_by_id=counsellor.id,
             )
         )
         comment = SupervisionComment(case_id=case.id, author_id=supervisor.id, body="c")

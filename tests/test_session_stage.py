@@ -52,6 +52,8 @@ def _form(case: Case, starts_at: str, stage: str) -> dict:
         "modality": "in_person",
         "attendance": [str(p.id) for p in case.partners],
         "eft_stage": stage,
+        # The stage gate (practice.eft.gates): these cases have no change events confirmed.
+        "stage_reason": "Assessed before the events were recorded.",
     }
 
 
@@ -191,7 +193,7 @@ def test_the_api_moves_the_case_as_the_pages_do(app, client, counsellor, case, m
 
     def patch(session: TherapySession, stage: int) -> None:
         version = client.get(f"/api/v1/sessions/{session.id}", headers=headers).get_json()
-        body = {"version": version["version"], "eft_stage": stage}
+        body = {"version": version["version"], "eft_stage": stage, "stage_reason": "Assessed."}
         assert (
             client.patch(f"/api/v1/sessions/{session.id}", json=body, headers=headers).status_code
             == 200

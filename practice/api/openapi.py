@@ -78,6 +78,11 @@ TAGS = {
         "A couple's cycle map, one revision per session (read-only once its note is signed), "
         "the differences between revisions and the milestones."
     ),
+    "Change events": (
+        "EFT change events (cycle de-escalated, withdrawer re-engaged, blamer softened, "
+        "attachment injury resolved, new cycle consolidated), the tracker's proposals and the "
+        "stage gates they open."
+    ),
     "Reports": "Progress reports as PDF.",
     "Caseload": "The supervisor's view of the caseloads in scope.",
     "Supervision": "Co-signature, a session's comments, and handing a case over.",

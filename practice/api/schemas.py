@@ -17,6 +17,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from practice.cases import eft
 from practice.core.database import MAX_ID
+from practice.core.voiding import MAX_VOID_REASON
 from practice.sessions.signed_notes import note_intact
 
 MAX_PER_PAGE = 200
@@ -284,6 +285,20 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 def eft_stage_field(**kw) -> WholeNumber:
     """An EFT stage (``practice.cases.eft``: consecutive numbers) or null."""
     return WholeNumber(eft.FIRST, eft.LAST, allow_none=True, **kw)
+
+
+def stage_reason_field() -> Text:
+    """Why a stage is set before its change events are confirmed (``practice.eft.gates``)."""
+    return Text(
+        max_length=MAX_VOID_REASON,
+        load_default="",
+        metadata={
+            "description": "Why the EFT stage is set before the change events its gate names "
+            "are confirmed (stage 2: cycle de-escalated; stage 3: also withdrawer re-engaged "
+            "and blamer softened). Without it such a stage is refused (409, field "
+            "`stage_reason`); with it the override is recorded and flagged to the supervisor."
+        },
+    )
 
 
 def version_field(**kw) -> WholeNumber:

@@ -84,6 +84,7 @@ def case_create():
         goals=data["goals"],
         eft_stage=data["eft_stage"],
         partners=[PartnerDetails(**partner) for partner in data["partners"]],
+        stage_reason=data["stage_reason"],
     )
     case = operations.open_case(access.current_staff(), new_case)
     return created(CaseSchema().dump(case), ".case_read", case_id=case.id)
@@ -105,7 +106,7 @@ def case_read(case_id: int):
     description=(
         "Only the case's counsellor. Send the `version` you read: a stale one is refused with "
         "409 and the current version. A `status` change (pause, close, reopen) needs a "
-        "`status_reason`."
+        "`status_reason`. A stage beyond the confirmed change events needs a `stage_reason`."
     ),
     body=CaseUpdateSchema,
     returns=CaseSchema,
@@ -132,7 +133,7 @@ def _edit(case: Case, data: dict) -> CaseEdit:
         before = partners.get(change["id"], PartnerDetails(display_name=""))
         partners[change["id"]] = replace(before, **sent)
     fields = {name: data[name] for name in operations.CASE_EDIT_FIELDS if name in data}
-    return replace(stored, **fields, partners=partners)
+    return replace(stored, **fields, partners=partners, stage_reason=data.get("stage_reason", ""))
 
 
 @bp.route(f"/cases/<{ID}:case_id>/partners")

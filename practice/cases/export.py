@@ -23,6 +23,7 @@ from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import Case
 from practice.cases.operations import CaseError
 from practice.core.database import db, utcnow
+from practice.eft import export as eft_export
 from practice.goals.export import goals_record
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
 from practice.moments.models import Moment
@@ -324,6 +325,7 @@ def case_record(case: Case, member: StaffMember) -> tuple[dict[str, Any], dict[s
             for e in episodes
         ],
         "treatment_goals": goals_record(case),
+        **eft_export.case_export(case.id),
         "supervision_comments": [
             {
                 "id": c.id,

@@ -47,6 +47,7 @@ from practice.cases.queries import (
     CaseListQuery,
 )
 from practice.core.i18n import _, _l
+from practice.core.voiding import MAX_VOID_REASON
 from practice.web.forms import PracticeForm, PracticeSubform, strip_whitespace
 
 KIND_CHOICES = [
@@ -84,6 +85,18 @@ def _text(label: str) -> TextAreaField:
 
 def _stage() -> SelectField:
     return SelectField(_l("Current EFT stage"), choices=STAGE_CHOICES, coerce=_optional_int)
+
+
+def stage_reason_field() -> StringField:
+    """Why a stage is set before its change events are confirmed (``practice.eft.gates``)."""
+    return StringField(
+        _l("Reason for the stage (only if its change events are not confirmed)"),
+        filters=[strip_whitespace],
+        validators=[
+            Optional(),
+            Length(max=MAX_VOID_REASON, message=_l("Keep this to 200 characters.")),
+        ],
+    )
 
 
 class PartnerForm(PracticeSubform):
@@ -137,6 +150,7 @@ class NewCaseForm(PracticeForm):
     presenting_concerns = _text("Presenting concerns")
     goals = _text("Goals")
     eft_stage = _stage()
+    stage_reason = stage_reason_field()
     # One more than any kind allows, so an over-long list is reported rather than cut short.
     partners = FieldList(FormField(PartnerForm), min_entries=1, max_entries=MAX_PARTNERS + 1)
     submit = SubmitField(_l("Open case"))
@@ -161,6 +175,7 @@ class NewCaseForm(PracticeForm):
             goals=self.goals.data or "",
             eft_stage=self.eft_stage.data,
             partners=[entry.form.details() for entry in self.partners],
+            stage_reason=self.stage_reason.data or "",
         )
 
 
@@ -179,6 +194,7 @@ class EditCaseForm(PracticeForm):
     presenting_concerns = _text("Presenting concerns")
     goals = _text("Goals")
     eft_stage = _stage()
+    stage_reason = stage_reason_field()
     referrer_name = _line("Referred by", MAX_REFERRER_NAME_LENGTH)
     referrer_organisation = _line("Referrer's organisation", MAX_REFERRER_ORGANISATION_LENGTH)
     referral_question = _text("Referral question")
@@ -196,6 +212,7 @@ class EditCaseForm(PracticeForm):
             referrer_name=self.referrer_name.data or "",
             referrer_organisation=self.referrer_organisation.data or "",
             referral_question=self.referral_question.data or "",
+            stage_reason=self.stage_reason.data or "",
         )
 
 

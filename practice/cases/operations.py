@@ -26,6 +26,8 @@ from practice.core.errors import Conflict, Refused
 from practice.core.i18n import _
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
+from practice.eft import gates
+from practice.eft import kinds as eft_kinds
 
 REFERENCE_PREFIX = "C-"
 # Two people opening a case at the same moment may pick the same reference; the unique
@@ -80,6 +82,8 @@ class NewCase:
     goals: str = ""
     eft_stage: int | None = None
     partners: list[PartnerDetails] = field(default_factory=list)
+    # Why a stage is set without its change events (``practice.eft.gates``); else empty.
+    stage_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class CaseEdit:
     referrer_name: str = ""
     referrer_organisation: str = ""
     referral_question: str = ""
+    # Why a stage is set without its change events (``practice.eft.gates``); else empty.
+    stage_reason: str = ""
 
 
 # The case's own fields an edit may change (partners are edited by id beside them).
@@ -255,6 +261,11 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
         raise CaseError(problem)
     for details in data.partners:
         _check_partner(details)
+    if eft_kinds.needs_reason(data.eft_stage, None, ()) and not data.stage_reason.strip():
+        # A new case has no change events: a later stage needs the counsellor's reason.
+        missing = eft_kinds.missing_events(data.eft_stage, ())
+        message = gates.refusal_message(data.eft_stage or 0, missing)
+        raise gates.StageGateRefused(message, fields={gates.REASON_FIELD: message})
 
     reference = None
     for _attempt in range(REFERENCE_ATTEMPTS):
@@ -284,6 +295,7 @@ def open_case(counsellor: StaffMember, data: NewCase) -> Case:
             obj=case,
             detail={"reference": case.reference, "kind": case.kind, "partners": len(data.partners)},
         )
+        gates.check_case_stage(case, data.eft_stage, data.stage_reason, in_force=None)
         return case
     raise CaseError(_("No free case reference could be assigned just now. Please try again."))
 
@@ -322,6 +334,8 @@ def update_case(case: Case, data: CaseEdit, expected_version: int) -> list[str]:
         _check_partner(details)
     if case.version != expected_version:
         raise VersionConflict(editable_values(case), case.version)
+    if data.eft_stage != case.eft_stage:
+        gates.check_case_stage(case, data.eft_stage, data.stage_reason)
 
     changed: list[str] = []
     try:

@@ -17,6 +17,7 @@ from practice.cases import break_glass, chart_cache, eft, handover
 from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
+from practice.eft import queries as eft_queries
 from practice.formulation import queries as cycle_map_queries
 from practice.goals.views import case_panel as goals_panel
 from practice.measures import change, csi4, sharing
@@ -78,6 +79,8 @@ def show(case_id: int):
         cycle_map=cycle_map,
         cycle_map_svgs=cycle_map_svgs,
         goals_panel=goals_panel(case),
+        change_events=eft_queries.case_change_events(case),
+        change_events_supervisor=case.counsellor.supervisor_id == member.id,
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

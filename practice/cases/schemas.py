@@ -16,6 +16,7 @@ from practice.api.schemas import (
     Timestamp,
     eft_stage_field,
     nullable,
+    stage_reason_field,
     version_field,
 )
 from practice.cases.models import CaseKind, CaseStatus, CycleRole
@@ -97,6 +98,7 @@ class CaseCreateSchema(In):
     presenting_concerns = _case_text(load_default="")
     goals = _case_text(load_default="")
     eft_stage = eft_stage_field(load_default=None)
+    stage_reason = stage_reason_field()
     partners = Items(
         fields.Nested(PartnerCreateSchema),
         1,
@@ -113,6 +115,7 @@ class CaseUpdateSchema(In):
     presenting_concerns = _case_text()
     goals = _case_text()
     eft_stage = eft_stage_field()
+    stage_reason = stage_reason_field()
     referrer_name = Text(max_length=MAX_REFERRER_NAME_LENGTH)
     referrer_organisation = Text(max_length=MAX_REFERRER_ORGANISATION_LENGTH)
     referral_question = _case_text()

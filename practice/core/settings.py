@@ -4,8 +4,9 @@ Every ``PRACTICE_*`` key and its default lives here, except the clinical thresho
 defaults live beside their rules: the supervisor flags' ``PRACTICE_FLAG_*``
 (``practice.supervision.flags.Thresholds``), ``PRACTICE_CSI4_RELIABLE_CHANGE``
 (``practice.measures.settings``), the break rules' ``PRACTICE_BREAK_*``
-(``practice.breaks.rules.BreakThresholds``) and ``PRACTICE_SAFETY_SCREEN_DAYS`` (the days a safety
-screen covers joint work, default 90: ``practice.safety.screening``);
+(``practice.breaks.rules.BreakThresholds``), the change-event proposals' ``PRACTICE_EFT_*``
+(``practice.eft.proposals.EventThresholds``) and ``PRACTICE_SAFETY_SCREEN_DAYS`` (the days a
+safety screen covers joint work, default 90: ``practice.safety.screening``);
 ``Practice.init_app`` sets the defaults the host left unset, and keeps the state in
 ``app.extensions["practice"]``.
 """

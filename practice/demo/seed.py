@@ -30,6 +30,7 @@ from practice.demo.builder.cases import PracticeBuilder
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
+from practice.demo.story.change_events import add_change_events
 from practice.demo.story.cycle_map import add_cycle_map
 from practice.demo.story.goals import add_goals
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
@@ -206,6 +207,7 @@ def seed_demo(
     _hand_over_one_case()
     # The showcase couple's cycle map, revised over their sessions (no random draws).
     add_cycle_map(SHOWCASE_REFERENCE)
+    add_change_events()
     # Its own random stream, so that the rest of the practice stays what it always was.
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), now)
     add_goals()

@@ -25,6 +25,7 @@ from practice.breaks.models import BreakAccount, BreakEpisode
 from practice.cases.models import BreakGlass, Case, CaseAssignment, CaseStatus, Partner
 from practice.checkins.models import Checkin, CheckinBreak, CheckinLink, CheckinScriptAnswer
 from practice.core.database import db
+from practice.eft.models import ChangeEvent, StageOverride, event_evidence
 from practice.formulation.models import CycleMapEvidence, CycleMapRevision, CycleMapSide
 from practice.goals.models import GoalRating, TreatmentGoal
 from practice.measures.models import MeasureResponse, ScoreSharingConsent
@@ -148,6 +149,21 @@ def purge_case(case_id: int, years: int) -> Purged:
             | GoalRating.partner_id.in_(partner_ids)
         ),
         delete(TreatmentGoal).where(TreatmentGoal.case_id == case_id),
+        # Change events: their evidence links, before the events and the moments they name.
+        delete(event_evidence).where(
+            event_evidence.c.event_id.in_(
+                select(ChangeEvent.id).where(ChangeEvent.case_id == case_id)
+            )
+            | event_evidence.c.moment_id.in_(
+                select(Moment.id).where(Moment.session_id.in_(therapy_session_ids))
+            )
+        ),
+        delete(ChangeEvent).where(
+            (ChangeEvent.case_id == case_id) | ChangeEvent.session_id.in_(therapy_session_ids)
+        ),
+        delete(StageOverride).where(
+            (StageOverride.case_id == case_id) | StageOverride.session_id.in_(therapy_session_ids)
+        ),
         delete(RescreenDue).where(
             (RescreenDue.case_id == case_id) | RescreenDue.partner_id.in_(partner_ids)
         ),

@@ -88,6 +88,7 @@ def _details(values: dict) -> SessionDetails:
         modality=values["modality"],
         attendee_ids=list(dict.fromkeys(values["attendee_ids"])),
         eft_stage=values["eft_stage"],
+        stage_reason=values.get("stage_reason", ""),
     )
 
 

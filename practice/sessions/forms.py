@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from practice.cases import eft
+from practice.cases.forms import stage_reason_field
 from practice.cases.models import Partner
 from practice.core.i18n import _, _l
 from practice.safety.screening import MAX_OVERRIDE_REASON
@@ -110,6 +111,7 @@ class SessionDetailsForm(PracticeForm):
         validators=[_at_least_one],
     )
     eft_stage = SelectField(_l("EFT stage"), choices=EFT_STAGE_CHOICES, coerce=_optional_int)
+    stage_reason = stage_reason_field()
     submit = SubmitField(_l("Save session"))
 
     def set_partners(self, partners: list[Partner]) -> None:
@@ -124,6 +126,7 @@ class SessionDetailsForm(PracticeForm):
             modality=self.modality.data,
             attendee_ids=list(self.attendance.data or []),
             eft_stage=self.eft_stage.data,
+            stage_reason=self.stage_reason.data or "",
         )
 
 

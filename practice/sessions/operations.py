@@ -29,6 +29,7 @@ from practice.core.errors import Conflict, Refused
 from practice.core.i18n import _
 from practice.core.signals import attendance_changed, case_record_changed, note_signed
 from practice.core.unit_of_work import atomic
+from practice.eft import gates
 from practice.safety import operations as safety
 from practice.safety.screening import check_override_reason
 from practice.sessions import signed_notes
@@ -68,6 +69,8 @@ class SessionDetails:
     modality: str
     attendee_ids: Sequence[int]
     eft_stage: int | None = None
+    # Why a stage is set without its change events (``practice.eft.gates``); else empty.
+    stage_reason: str = ""
 
 
 def max_note_length() -> int:
@@ -124,6 +127,9 @@ def record_session(case: Case, member: StaffMember, data: SessionDetails) -> The
     db.flush()
     audit.record("session_created", obj=therapy_session)
     if therapy_session.eft_stage is not None:
+        gates.check_case_stage(
+            case, data.eft_stage, data.stage_reason, therapy_session=therapy_session, actor=member
+        )
         follow_case_stage(therapy_session)
     return therapy_session
 
@@ -202,6 +208,13 @@ def update_details(
     therapy_session.updated_at = utcnow()
     _flush_versioned(therapy_session)
     audit.record("session_updated", obj=therapy_session, detail={"fields": changed})
+    if "eft_stage" in changed:
+        gates.check_case_stage(
+            therapy_session.case,
+            data.eft_stage,
+            data.stage_reason,
+            therapy_session=therapy_session,
+        )
     if stage_touched:
         follow_case_stage(therapy_session)
     if "attendance" in changed:

@@ -17,6 +17,7 @@ from practice.api.schemas import (
     WholeNumber,
     eft_stage_field,
     nullable,
+    stage_reason_field,
     version_field,
 )
 from practice.cases.operations import (
@@ -94,6 +95,7 @@ class SessionCreateSchema(In):
         load_default=None, metadata={"description": "Partners who came; all when left out."}
     )
     eft_stage = eft_stage_field(load_default=None)
+    stage_reason = stage_reason_field()
 
 
 def _note(**kw) -> Text:
@@ -110,6 +112,7 @@ class SessionUpdateSchema(In):
     modality = Choice(Modality)
     attendee_ids = _attendees()
     eft_stage = eft_stage_field()
+    stage_reason = stage_reason_field()
     note_data = _note()
     note_assessment = _note()
     note_plan = _note()

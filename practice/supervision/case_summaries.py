@@ -135,6 +135,8 @@ class CaseSummary:
     # that the supervisor has not co-signed yet.
     rescreens_due: tuple[date, ...] = ()
     screen_overrides: tuple[date, ...] = ()
+    # The days of EFT stages set before their change events, still open (``practice.eft.gates``).
+    stage_overrides: tuple[date, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

@@ -25,6 +25,7 @@ from practice.cases.queries import visible_cases
 from practice.checkins.models import Checkin, CheckinScriptAnswer
 from practice.checkins.rules import corroborates
 from practice.core.database import db
+from practice.eft.flag_queries import open_override_days
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
 from practice.measures.queries import CHECKIN_SOURCE
@@ -56,7 +57,8 @@ class ActiveCase:
 
 
 def active_cases(member: StaffMember, thresholds: Thresholds, now: datetime) -> list[ActiveCase]:
-    """Every active case ``member`` may see, with its summary, in thirteen statements.
+    """Every active case ``member`` may see, with its summary, in fourteen statements
+    (fifteen when a stage override is open).
 
     Scope is ``practice.cases.queries.visible_cases``: a supervisor sees their own cases and
     their supervisees', an admin every case.
@@ -123,6 +125,7 @@ def case_summaries(
     missed = missed_starts(visible, now)
     breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
     dues, overrides = _safety([case_id for case_id in visible if case_id in safety_readable])
+    stage_overrides = open_override_days(visible, thresholds.zone)
     found = {}
     for case_id, opened_on in opened.items():
         loads = sessions.get(case_id, [])
@@ -138,6 +141,7 @@ def case_summaries(
             breaks=tuple(sorted(breaks.get(case_id, ()), key=lambda b: b.called_at)),
             rescreens_due=tuple(dues.get(case_id, ())),
             screen_overrides=tuple(overrides.get(case_id, ())),
+            stage_overrides=tuple(stage_overrides.get(case_id, ())),
         )
         found[case_id] = (summary, counts.get(case_id, 0))
     return found

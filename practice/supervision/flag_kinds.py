@@ -29,6 +29,7 @@ NO_DEESCALATION = "no_deescalation"
 UNSIGNED_NOTE = "unsigned_note"
 SCRIPT_NOT_ADOPTED = "script_not_adopted"
 BREAKS_NOT_RETURNED = "breaks_not_returned"
+STAGE_OVERRIDE = "stage_override"
 
 # Every flag's key and its short name, in the order a case's flags are shown (most severe first).
 FLAG_KINDS: dict[str, str] = {
@@ -42,6 +43,7 @@ FLAG_KINDS: dict[str, str] = {
     NO_DEESCALATION: "No de-escalation",
     UNSIGNED_NOTE: "Unsigned note",
     BREAKS_NOT_RETURNED: "Breaks not returned",
+    STAGE_OVERRIDE: "Stage set without change events",
     SCRIPT_NOT_ADOPTED: "Script not adopted",
 }
 
@@ -81,6 +83,7 @@ SEVERITIES: dict[str, str] = {
     NO_DEESCALATION: ATTENTION,
     UNSIGNED_NOTE: ATTENTION,
     BREAKS_NOT_RETURNED: ATTENTION,
+    STAGE_OVERRIDE: ATTENTION,
     SCRIPT_NOT_ADOPTED: INFO,
 }
 
@@ -249,6 +252,8 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         BREAKS_NOT_RETURNED: f"{t.breaks.flag_unreturned} or more breaks not returned to within "
         f"{t.breaks.max_hours:g} hours in {t.breaks.flag_days} days, or fewer than "
         f"{t.breaks.flag_rate * 100:g} % of the last {t.breaks.flag_last} breaks returned to",
+        STAGE_OVERRIDE: "an EFT stage was set (with the counsellor's reason) before the change "
+        "events its gate names were confirmed, until they are or the supervisor acknowledges it",
         SCRIPT_NOT_ADOPTED: "an active script not adopted after "
         f"{t.script_not_adopted_sessions} observed sessions",
     }
@@ -270,6 +275,7 @@ def describe_since(t: Thresholds) -> dict[str, str]:
         NO_DEESCALATION: "the first session of the run without a de-escalating moment",
         UNSIGNED_NOTE: "the day the oldest late note became overdue",
         BREAKS_NOT_RETURNED: "the first of the breaks the flag counts",
+        STAGE_OVERRIDE: "the day the oldest such stage was set",
         SCRIPT_NOT_ADOPTED: f"the session at which the script reached its "
         f"{_ordinal(t.script_not_adopted_sessions)} observed session without adoption",
     }

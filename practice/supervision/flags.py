@@ -57,6 +57,7 @@ from practice.supervision.flag_kinds import (  # noqa: F401 - re-exported: flags
     SEVERITY_LABELS,
     SEVERITY_MEANINGS,
     SEVERITY_ORDER,
+    STAGE_OVERRIDE,
     UNSIGNED_NOTE,
     URGENT,
     Flag,
@@ -321,6 +322,22 @@ def screen_override_flag(override_days: Sequence[date]) -> Flag | None:
     return Flag(SCREEN_OVERRIDE, reason, oldest)
 
 
+def stage_override_flag(override_days: Sequence[date]) -> Flag | None:
+    """EFT stages set before their change events were confirmed (with a reason), neither
+    resolved by the events nor acknowledged by the supervisor; since the oldest."""
+    if not override_days:
+        return None
+    oldest = min(override_days)
+    if len(override_days) == 1:
+        reason = f"an EFT stage was set on {day(oldest)} before its change events were confirmed"
+    else:
+        reason = (
+            f"{len(override_days)} EFT stages set before their change events were confirmed, "
+            f"the oldest on {day(oldest)}"
+        )
+    return Flag(STAGE_OVERRIDE, reason, oldest)
+
+
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, most severe first (then in the order of ``FLAG_KINDS``).
 
@@ -337,6 +354,7 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
         no_deescalation_flag(summary.sessions, thresholds),
         unsigned_note_flag(summary.drafts, now, thresholds),
         breaks_flag(summary, now, thresholds),
+        stage_override_flag(summary.stage_overrides),
         *script_not_adopted_flags(summary.assignments, thresholds),
     ]
     return sorted((flag for flag in flags if flag is not None), key=lambda flag: flag.rank)

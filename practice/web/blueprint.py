@@ -25,6 +25,8 @@ from practice.checkins import api as checkin_api
 from practice.checkins import public_views as checkin_public_views
 from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
+from practice.eft import api as eft_api
+from practice.eft import views as eft_views
 from practice.formulation import api as cycle_map_api
 from practice.formulation import views as cycle_map_views
 from practice.goals import api as goal_api
@@ -95,6 +97,7 @@ API_ROUTES = (
     break_api,
     cycle_map_api,
     goal_api,
+    eft_api,
     safety_api,
     checkin_api,
     report_api,
@@ -111,6 +114,7 @@ for area in (
     break_views,
     cycle_map_views,
     goal_views,
+    eft_views,
     session_views,
     appointment_views,
     moment_views,
