@@ -55,7 +55,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
-    assert len(documented) == 61  # appointments 6; breaks 3; check-ins 4; safety 2; review 5
+    assert len(documented) == 62  # appointments 6; breaks 3; check-ins 4; safety 2; review 5; interaction 1
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -189,6 +189,7 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     ).get_json()["id"]
     api.call(c, "GET", "/moments/{moment_id}", moment_id=moment_id)
     api.call(c, "PATCH", "/moments/{moment_id}", {"intensity": 5}, moment_id=moment_id)
+    api.call(c, "GET", "/sessions/{session_id}/interaction", session_id=session_id)
     api.call(c, "DELETE", "/moments/{moment_id}", moment_id=moment_id)
 
     # Scripts, assignments, adoption.

@@ -179,3 +179,12 @@ def antidote_text(metrics: InteractionMetrics) -> str:
     ratio = metrics.antidote_ratio
     assert ratio is not None
     return f"{metrics.antidotes} : {metrics.horsemen} ({ratio:.2g})"
+
+
+def words(metrics: InteractionMetrics) -> dict[str, str]:
+    """The three figures in words, as pages and reports show them."""
+    return {
+        "coupling": coupling_text(metrics),
+        "repair": repair_text(metrics),
+        "antidote": antidote_text(metrics),
+    }
