@@ -445,6 +445,7 @@ def test_state_has_the_tally_and_the_last_ten(client, auth, db, counsellor, sess
         "partner_id": None,
         "intensity": 3,
         "target_partner_id": None,
+        "target": None,
         "answers_moment_id": None,
         "outcome": None,
     }

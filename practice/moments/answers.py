@@ -3,8 +3,8 @@
 Writes, like ``operations`` (whose rules and audit they reuse): each runs in a savepoint,
 raises the refusal family, and leaves the commit to the request.
 
-"Answers the last moment": the moment tagged next answers the session's latest standing moment
-(highest minute, then the latest recorded) and is aimed at that moment's partner, unless that
+"Answers the last moment": the moment tagged next answers the session's last standing moment
+(the latest recorded, the top of live mode's list; its minute is at least that one's) and is aimed at that moment's partner, unless that
 partner is the one answering (or the moment was both partners'), when it is aimed at no one.
 """
 
@@ -28,9 +28,9 @@ from practice.sessions.models import TherapySession
 
 
 def last_standing(therapy_session: TherapySession) -> Moment | None:
-    """The session's latest standing moment: the highest minute, then the latest recorded."""
+    """The session's last standing moment: the latest recorded (live mode's latest)."""
     query = operations.standing_moments(therapy_session).order_by(None)
-    return db.scalar(query.order_by(Moment.minute.desc(), Moment.id.desc()).limit(1))
+    return db.scalar(query.order_by(Moment.id.desc()).limit(1))
 
 
 def answer_target(answered: Moment, partner_id: int | None) -> int | None:

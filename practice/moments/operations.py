@@ -360,7 +360,11 @@ def recent_moments(therapy_session: TherapySession, limit: int = RECENT_LIMIT) -
     return list(
         db.scalars(
             select(Moment)
-            .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
+            .options(
+                joinedload(Moment.moment_type),
+                joinedload(Moment.partner),
+                joinedload(Moment.target_partner),
+            )
             .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
             .order_by(Moment.id.desc())
             .limit(limit)
@@ -391,6 +395,7 @@ def moment_summary(moment: Moment, case_kind: str) -> dict[str, Any]:
         "partner_id": moment.partner_id,
         "intensity": moment.intensity,
         "target_partner_id": moment.target_partner_id,
+        "target": moment.target_partner.display_name if moment.target_partner else None,
         "answers_moment_id": moment.answers_moment_id,
         "outcome": moment.outcome,
     }
