@@ -19,7 +19,7 @@ from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
-from practice.moments import balance
+from practice.moments import balance, interaction_reads
 from practice.progress.case_progress import case_progress
 from practice.reports.charts.looks import NARROW_WIDTH, WIDTH
 from practice.safety import operations as safety
@@ -69,6 +69,7 @@ def show(case_id: int):
         appointment_now=utcnow(),
         checkin_panel=checkin_panel(member, case),
         breaks=break_queries.case_breaks(case),
+        interaction_trend=interaction_reads.case_trend_rows(case.id),
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

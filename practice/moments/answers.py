@@ -4,8 +4,9 @@ Writes, like ``operations`` (whose rules and audit they reuse): each runs in a s
 raises the refusal family, and leaves the commit to the request.
 
 "Answers the last moment": the moment tagged next answers the session's last standing moment
-(the latest recorded, the top of live mode's list; its minute is at least that one's) and is aimed at that moment's partner, unless that
-partner is the one answering (or the moment was both partners'), when it is aimed at no one.
+(the latest recorded, the top of live mode's list; its minute is at least that one's) and is
+aimed at that moment's partner, unless that partner is the one answering (or the moment was both
+partners'), when it is aimed at no one.
 """
 
 from __future__ import annotations

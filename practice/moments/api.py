@@ -24,6 +24,7 @@ from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
 from practice.core.database import db
 from practice.moments import interaction_reads, operations, vocabulary
+from practice.moments.interaction import InteractionMetrics
 from practice.moments.models import Moment, MomentType
 from practice.moments.operations import MomentData
 from practice.moments.schemas import (
@@ -87,11 +88,9 @@ def session_interaction(session_id: int):
     return read(payload, "api_interaction_read", obj=therapy_session)
 
 
-def _figures(metrics) -> dict:
-    names = (
-        "pursue coupled coupling_index repairs repairs_rated repairs_accepted repair_success "
-        "antidotes horsemen antidote_ratio"
-    ).split()
+def _figures(metrics: InteractionMetrics) -> dict:
+    """The metrics' counts and fractions, by the names of ``InteractionSchema``."""
+    names = set(InteractionSchema().fields) - {"session_id"}
     return {name: getattr(metrics, name) for name in names}
 
 

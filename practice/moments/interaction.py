@@ -188,3 +188,42 @@ def words(metrics: InteractionMetrics) -> dict[str, str]:
         "repair": repair_text(metrics),
         "antidote": antidote_text(metrics),
     }
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A metric's first and latest defined values over a run of sessions (oldest first), and
+    how it moved: "falling", "rising" or "steady" (within ``TREND_STEADY`` of the first)."""
+
+    first: float
+    latest: float
+    sessions: int
+
+    @property
+    def direction(self) -> str:
+        if abs(self.latest - self.first) <= TREND_STEADY:
+            return "steady"
+        return "falling" if self.latest < self.first else "rising"
+
+
+# A change of at most this between the first and the latest session's value reads as steady.
+TREND_STEADY = 0.05
+
+
+def trend(values: Sequence[float | None]) -> Trend | None:
+    """The trend of a metric's values, oldest first; None with fewer than two defined."""
+    defined = [v for v in values if v is not None]
+    if len(defined) < 2:
+        return None
+    return Trend(defined[0], defined[-1], len(defined))
+
+
+def trend_text(found: Trend | None, percent_values: bool = True) -> str:
+    """E.g. "100 % → 25 %, falling over 4 sessions"; "—" without a trend."""
+    if found is None:
+        return "—"
+    show = percent if percent_values else (lambda v: f"{v:.2g}")
+    return (
+        f"{show(found.first)} → {show(found.latest)}, {found.direction} over "
+        f"{found.sessions} sessions"
+    )

@@ -14,7 +14,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from practice.core.database import db
-from practice.moments.interaction import InteractionMetrics, MomentFacts, session_metrics
+from practice.moments.interaction import (
+    InteractionMetrics,
+    MomentFacts,
+    session_metrics,
+    trend,
+    trend_text,
+    words,
+)
 from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
 
@@ -72,3 +79,21 @@ def case_interaction(
         starts[session_id] = starts_at
     ordered = sorted(starts, key=lambda s: (starts[s], s))
     return [SessionInteraction(s, starts[s], session_metrics(facts[s])) for s in ordered]
+
+
+def case_trend_rows(case_id: int, limit: int = 8) -> dict:
+    """What the case page and the supervisor's view show: the latest ``limit`` sessions' figures
+    in words (oldest first) and each metric's trend over all the case's sessions."""
+    found = case_interaction(case_id)
+    return {
+        "rows": [
+            {"session_id": s.session_id, "starts_at": s.starts_at, **words(s.metrics)}
+            for s in found[-limit:]
+        ],
+        "count": len(found),
+        "coupling_trend": trend_text(trend([s.metrics.coupling_index for s in found])),
+        "repair_trend": trend_text(trend([s.metrics.repair_success for s in found])),
+        "antidote_trend": trend_text(
+            trend([s.metrics.antidote_ratio for s in found]), percent_values=False
+        ),
+    }
