@@ -45,7 +45,7 @@ from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import client_words as client_text
-from practice.reports import pdf, report_breaks, report_csi4
+from practice.reports import pdf, report_breaks, report_csi4, report_interaction
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
 from practice.reports.client_words import client_words
@@ -246,6 +246,9 @@ def report_context(
             None
             if audience == Audience.REFERRER
             else report_breaks.break_report(case, start, end, zone, client)
+        ),
+        "interaction": (
+            report_interaction.interaction_report(case, start, end, zone) if clinical else None
         ),
         "referral": {
             "name": case.referrer_name,
