@@ -11,6 +11,8 @@ from practice.moments.interaction import (
     coupling_text,
     repair_text,
     session_metrics,
+    trend,
+    trend_text,
 )
 
 MAYA, TOM = 1, 2
@@ -172,3 +174,35 @@ def test_an_empty_session_has_nothing_to_say():
     metrics = session_metrics([])
     assert metrics == InteractionMetrics(0, 0, 0, 0, 0, 0, 0)
     assert metrics.is_empty
+
+
+# --- Trend ------------------------------------------------------------------------------------
+
+
+def test_trend_compares_the_means_of_the_first_and_last_three():
+    # Seven values (None skipped): first three 1.0, 1.0, 0.5 → mean 0.833; last three 0.0, 0.0,
+    # 1.0 → mean 0.333: falling. One session at the end (1.0) does not turn it round.
+    found = trend([1.0, None, 1.0, 0.5, 0.0, 0.0, 0.0, 1.0])
+    assert (found.first, found.latest, found.sessions, found.span) == (
+        pytest.approx(2.5 / 3),
+        pytest.approx(1 / 3),
+        7,
+        3,
+    )
+    assert found.direction == "falling"
+    assert (
+        trend_text(found)
+        == "83 % → 33 %, falling over 7 sessions (mean of the first and the last 3)"
+    )
+
+
+def test_trend_with_few_sessions_uses_half_each_and_none_with_one():
+    # Four values: span 2; (0.2 + 0.4) / 2 = 0.3 against (0.6 + 0.8) / 2 = 0.7: rising.
+    assert trend([0.2, 0.4, 0.6, 0.8]).direction == "rising"
+    assert trend([0.5]) is None and trend_text(None) == "—"
+
+
+@pytest.mark.parametrize(("latest", "direction"), [(0.55, "steady"), (0.56, "rising")])
+def test_trend_within_five_points_is_steady(latest, direction):
+    # 0.50 → 0.55 differs by 0.05 exactly: steady; 0.56 by 0.06: rising.
+    assert trend([0.5, latest]).direction == direction

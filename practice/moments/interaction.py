@@ -192,38 +192,70 @@ def words(metrics: InteractionMetrics) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Trend:
-    """A metric's first and latest defined values over a run of sessions (oldest first), and
-    how it moved: "falling", "rising" or "steady" (within ``TREND_STEADY`` of the first)."""
+    """How a metric moved over a run of sessions (oldest first): ``first`` is the mean of the
+    first ``span`` sessions that have a value, ``latest`` the mean of the last ``span``, where
+    ``span`` is ``TREND_SPAN`` (3), or half the sessions (rounded down) when there are fewer than
+    six. "falling" or "rising" when they differ by more than ``TREND_STEADY``, else "steady".
+    Averages, so that one session at either end does not decide the direction."""
 
     first: float
     latest: float
     sessions: int
+    span: int
 
     @property
     def direction(self) -> str:
-        if abs(self.latest - self.first) <= TREND_STEADY:
+        if round(abs(self.latest - self.first), 9) <= TREND_STEADY:  # 0.55 - 0.5 is 0.0500…04
             return "steady"
         return "falling" if self.latest < self.first else "rising"
 
 
-# A change of at most this between the first and the latest session's value reads as steady.
+# A change of at most this between the two averages reads as steady.
 TREND_STEADY = 0.05
+TREND_SPAN = 3
 
 
 def trend(values: Sequence[float | None]) -> Trend | None:
-    """The trend of a metric's values, oldest first; None with fewer than two defined."""
+    """The trend of a metric's values, oldest first (None: undefined, skipped); None with
+    fewer than two defined."""
     defined = [v for v in values if v is not None]
     if len(defined) < 2:
         return None
-    return Trend(defined[0], defined[-1], len(defined))
+    span = min(TREND_SPAN, len(defined) // 2)
+    first = sum(defined[:span]) / span
+    latest = sum(defined[-span:]) / span
+    return Trend(first, latest, len(defined), span)
 
 
 def trend_text(found: Trend | None, percent_values: bool = True) -> str:
-    """E.g. "100 % → 25 %, falling over 4 sessions"; "—" without a trend."""
+    """E.g. "100 % → 25 %, falling over 4 sessions" (each end the mean of ``span`` sessions,
+    said when more than one); "—" without a trend."""
     if found is None:
         return "—"
     show = percent if percent_values else (lambda v: f"{v:.2g}")
+    ends = f" (mean of the first and the last {found.span})" if found.span > 1 else ""
     return (
         f"{show(found.first)} → {show(found.latest)}, {found.direction} over "
-        f"{found.sessions} sessions"
+        f"{found.sessions} sessions{ends}"
     )
+
+
+def short_words(metrics: InteractionMetrics) -> dict[str, str]:
+    """The three figures as a narrow table shows them: "2/3 (67 %)" ("—" when undefined), the
+    repairs without an outcome as "· 1 none", and antidotes against horsemen as "4 : 1"."""
+    coupling = (
+        "—"
+        if not metrics.pursue
+        else f"{metrics.coupled}/{metrics.pursue} ({percent(metrics.coupling_index)})"
+    )
+    if metrics.repairs_rated:
+        repair = f"{metrics.repairs_accepted}/{metrics.repairs_rated} ({percent(metrics.repair_success)})"
+    else:
+        repair = "—"
+    if metrics.repairs_unrated:
+        repair += f" · {metrics.repairs_unrated} none"
+    return {
+        "coupling": coupling,
+        "repair": repair,
+        "antidote": f"{metrics.antidotes} : {metrics.horsemen}",
+    }

@@ -18,9 +18,9 @@ from practice.moments.interaction import (
     InteractionMetrics,
     MomentFacts,
     session_metrics,
+    short_words,
     trend,
     trend_text,
-    words,
 )
 from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
@@ -87,7 +87,7 @@ def case_trend_rows(case_id: int, limit: int = 8) -> dict:
     found = case_interaction(case_id)
     return {
         "rows": [
-            {"session_id": s.session_id, "starts_at": s.starts_at, **words(s.metrics)}
+            {"session_id": s.session_id, "starts_at": s.starts_at, **short_words(s.metrics)}
             for s in found[-limit:]
         ],
         "count": len(found),

@@ -55,6 +55,7 @@ def test_answer_key_and_outcome_in_live_mode(page: Page, live_server, draft, scr
     body = tapped.value.json()["moment"]
     assert body["answers_moment_id"] is not None and body["target"] == draft["first"]
     expect(page.locator("#live-answer")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#live-answer-note")).to_have_text("")
     newest = page.locator("#live-recent li").first
     expect(newest).to_contain_text(f"Withdraw / shut down · {draft['second']} → {draft['first']} ↩")
 
