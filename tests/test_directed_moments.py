@@ -309,12 +309,9 @@ def test_case_trend_of_a_hand_built_course(app_context, db, make_session, case, 
     found = interaction_reads.case_trend_rows(case.id)
     # Coupling 2/2 = 100 % then 0/2 = 0 %: falling. Repairs 0/1 = 0 % then 2/2 = 100 %.
     # Antidotes 0 : 1 = 0 then 1 with no horsemen (undefined): no trend from one value.
-    assert [r["coupling"] for r in found["rows"]] == ["2 of 2 (100 %)", "0 of 2 (0 %)"]
-    assert [r["repair"] for r in found["rows"]] == [
-        "0 of 1 accepted (0 %)",
-        "2 of 2 accepted (100 %), 1 without an outcome",
-    ]
-    assert [r["antidote"] for r in found["rows"]] == ["0 : 1 (0)", "1 antidote, no horsemen"]
+    assert [r["coupling"] for r in found["rows"]] == ["2/2 (100 %)", "0/2 (0 %)"]
+    assert [r["repair"] for r in found["rows"]] == ["0/1 (0 %)", "2/2 (100 %) · 1 none"]
+    assert [r["antidote"] for r in found["rows"]] == ["0 : 1", "1 : 0"]
     assert found["coupling_trend"] == "100 % → 0 %, falling over 2 sessions"
     assert found["repair_trend"] == "0 % → 100 %, rising over 2 sessions"
     assert found["antidote_trend"] == "—"

@@ -11,6 +11,7 @@ from practice.moments.interaction import (
     coupling_text,
     repair_text,
     session_metrics,
+    short_words,
     trend,
     trend_text,
 )
@@ -206,3 +207,16 @@ def test_trend_with_few_sessions_uses_half_each_and_none_with_one():
 def test_trend_within_five_points_is_steady(latest, direction):
     # 0.50 → 0.55 differs by 0.05 exactly: steady; 0.56 by 0.06: rising.
     assert trend([0.5, latest]).direction == direction
+
+
+def test_short_words_of_a_narrow_table():
+    # Coupled 1 of 2 (50 %); repairs 1 accepted of 1 rated, 1 without; 0 antidotes, 2 horsemen.
+    metrics = InteractionMetrics(
+        pursue=2, coupled=1, repairs=2, repairs_rated=1, repairs_accepted=1, antidotes=0, horsemen=2
+    )
+    assert short_words(metrics) == {
+        "coupling": "1/2 (50 %)",
+        "repair": "1/1 (100 %) · 1 none",
+        "antidote": "0 : 2",
+    }
+    assert short_words(session_metrics([]))["coupling"] == "—"

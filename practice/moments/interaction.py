@@ -240,18 +240,15 @@ def trend_text(found: Trend | None, percent_values: bool = True) -> str:
     )
 
 
+def _fraction(part: int, whole: int) -> str:
+    return "—" if not whole else f"{part}/{whole} ({percent(part / whole)})"
+
+
 def short_words(metrics: InteractionMetrics) -> dict[str, str]:
     """The three figures as a narrow table shows them: "2/3 (67 %)" ("—" when undefined), the
     repairs without an outcome as "· 1 none", and antidotes against horsemen as "4 : 1"."""
-    coupling = (
-        "—"
-        if not metrics.pursue
-        else f"{metrics.coupled}/{metrics.pursue} ({percent(metrics.coupling_index)})"
-    )
-    if metrics.repairs_rated:
-        repair = f"{metrics.repairs_accepted}/{metrics.repairs_rated} ({percent(metrics.repair_success)})"
-    else:
-        repair = "—"
+    coupling = _fraction(metrics.coupled, metrics.pursue)
+    repair = _fraction(metrics.repairs_accepted, metrics.repairs_rated)
     if metrics.repairs_unrated:
         repair += f" · {metrics.repairs_unrated} none"
     return {
