@@ -21,22 +21,30 @@ def _bounds(start: date, end: date, zone: tzinfo) -> tuple[datetime, datetime]:
     return first, after
 
 
+def _unbroken(text: str) -> str:
+    """The text with a no-break space before each "%", so a line never starts with one."""
+    return text.replace(" %", "\u00a0%")
+
+
 def interaction_report(case: Case, start: date, end: date, zone: tzinfo) -> dict:
     """``rows`` (date and the three figures in words, oldest first), each metric's trend in
     words, and the legend; ``rows`` is empty when no session of the period has a moment."""
     first, after = _bounds(start, end, zone)
     found = interaction_reads.case_interaction(case.id, first, after)
     rows = [
-        {"date": s.starts_at.astimezone(zone).strftime("%d %b %Y"), **interaction.words(s.metrics)}
+        {
+            "date": s.starts_at.astimezone(zone).strftime("%d %b %Y"),
+            **{name: _unbroken(text) for name, text in interaction.words(s.metrics).items()},
+        }
         for s in found
     ]
     return {
         "rows": rows,
-        "coupling_trend": interaction.trend_text(
-            interaction.trend([s.metrics.coupling_index for s in found])
+        "coupling_trend": _unbroken(
+            interaction.trend_text(interaction.trend([s.metrics.coupling_index for s in found]))
         ),
-        "repair_trend": interaction.trend_text(
-            interaction.trend([s.metrics.repair_success for s in found])
+        "repair_trend": _unbroken(
+            interaction.trend_text(interaction.trend([s.metrics.repair_success for s in found]))
         ),
         "antidote_trend": interaction.trend_text(
             interaction.trend([s.metrics.antidote_ratio for s in found]), percent_values=False

@@ -332,3 +332,24 @@ def test_clinical_report_section_covers_the_period(app_context, db, make_session
     assert [r["date"] for r in report["rows"]] == ["10 Feb 2026"]
     assert report["coupling_trend"] == "—"
     assert interaction_report(case, date(2026, 3, 1), date(2026, 3, 31), UTC)["rows"] == []
+
+
+def test_only_the_clinical_report_has_the_section(app_context, db, make_session, case, counsellor):
+    from practice.reports import progress_report
+
+    _course(db, make_session, case, counsellor)
+    period = (date(2026, 2, 1), date(2026, 2, 28))
+
+    def context(audience: str) -> dict:
+        return progress_report.report_context(case, *period, audience, "", counsellor)
+
+    clinical = context("clinical")
+    # Both sessions: coupling 100 % then 0 % (one each side: span 1).
+    assert (
+        clinical["interaction"]["coupling_trend"]
+        == "100\u00a0% → 0\u00a0%, falling over 2 sessions"
+    )
+    html = progress_report.build_report_html(clinical)
+    assert "Interaction: the dance, repairs and antidotes" in html
+    for audience in ("client", "referrer"):
+        assert context(audience)["interaction"] is None

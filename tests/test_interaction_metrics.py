@@ -220,3 +220,13 @@ def test_short_words_of_a_narrow_table():
         "antidote": "0 : 2",
     }
     assert short_words(session_metrics([]))["coupling"] == "—"
+
+
+def test_the_answer_key_never_collides_with_a_type_or_a_target():
+    from practice.moments.vocabulary import ANSWER_KEY, LIVE_CONTROL_KEYS, live_shortcuts
+
+    # Type shortcuts are letters (a–z, or Shift with one) and targets are digits.
+    assert ANSWER_KEY in LIVE_CONTROL_KEYS
+    assert not ANSWER_KEY.isalnum()
+    keys = live_shortcuts([(n, None) for n in range(1, 53)])
+    assert ANSWER_KEY not in keys.values()
