@@ -133,9 +133,9 @@ def test_repair_success_is_undefined_when_no_attempt_has_an_outcome():
 
 
 def test_antidote_ratio_of_a_hand_built_session():
-    # Antidotes: gentle start-up, appreciation ×2, taking responsibility = 4; horsemen: criticism,
-    # contempt, defensiveness, stonewalling, criticism... here 3 (criticism, defensiveness,
-    # stonewalling). Ratio 4 / 3 = 1.33. Pursue and softening count for neither.
+    # Antidotes: gentle start-up, appreciation ×2, taking responsibility = 4; horsemen:
+    # criticism, defensiveness, stonewalling = 3. Ratio 4 / 3 = 1.33 (shown to two figures,
+    # "1.3"). Pursue and softening count for neither.
     moments = [
         m("gentle_startup", MAYA, 1),
         m("appreciation", TOM, 2),
