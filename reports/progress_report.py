@@ -52,6 +52,7 @@ from practice.reports import (
     report_csi4,
     report_cycle_map,
     report_goals,
+    report_interaction,
 )
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
@@ -264,6 +265,9 @@ def report_context(
         # The change events are clinical: the record's, not the clients' or the referrer's.
         "change_events": (
             report_change_events.change_events_report(case, end, zone) if clinical else None
+        ),
+        "interaction": (
+            report_interaction.interaction_report(case, start, end, zone) if clinical else None
         ),
         "referral": {
             "name": case.referrer_name,

@@ -176,7 +176,12 @@ def sign_row(db: Session, w: World) -> tuple:
 def moment_row(db: Session, w: World) -> tuple:
     m = Moment
     columns = (m.moment_type_id, m.partner_id, m.minute, m.intensity, m.context)
-    return _row(db, m, w.moment, *columns)
+    directed = (m.target_partner_id, m.answers_moment_id, m.outcome)
+    return _row(db, m, w.moment, *columns, *directed)
+
+
+def moment_outcome(db: Session, w: World) -> tuple:
+    return _row(db, Moment, w.moment, Moment.outcome)
 
 
 def script_row(db: Session, w: World) -> tuple:
@@ -716,6 +721,10 @@ FORM_ROUTES: dict[str, FormRoute] = {
         accepted=json_accepted,
     ),
     "practice.live.undo": FormRoute((), "counsellor", json=(), examples=4),
+    # A moment's outcome set in live mode (accepted, rejected, missed or none).
+    "practice.live.outcome": FormRoute(
+        (), "counsellor", json=("outcome",), snapshot=moment_outcome, accepted=json_accepted
+    ),
     "practice.scripts.library": FormRoute((ScriptForm,), "admin", snapshot=script_count),
     "practice.scripts.edit_script": FormRoute((ScriptForm,), "admin", snapshot=script_row),
     "practice.scripts.retire_script": FormRoute(
@@ -840,6 +849,7 @@ VALID_BODIES = {
     "practice.sessions.autosave": autosave_body,
     "practice.sessions.void": void_body,
     "practice.live.tag": live_tag_body,
+    "practice.live.outcome": lambda db, w: {"outcome": "accepted"},
     "practice.moments.remove": void_body,
     "practice.sessions.edit": edit_session_body,
     "practice.appointments.new": appointment_body,

@@ -412,10 +412,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {
 # and when signed notes got a seal version (keyed seals), and when the demo got appointments,
 # breaks, safety screens, partners' check-ins and one handed-over case (each drawn from a random
 # stream of its own, so the rows that were there are unchanged; their tables joined the digest),
-# and when C-0001 got its treatment goals and their ratings.
+# and when C-0001 got its treatment goals and their ratings,
+# and when the antidote types joined the vocabulary and C-0001 got directed moments.
 PINNED_DIGESTS = {
-    (1.5, 4): "8de477f1d371faf68410a46194799405cb85ba971c90c630a0024a4dd772a90b",
-    (1, None): "cb81d71165435132025c0f3bd14d8d07d539c3fd5764aef076607183c7f809da",
+    (1.5, 4): "d24d9edffd5b6ba97ff20a9525944919c51ba802685a6aef759c66e5208dd1ae",
+    (1, None): "ecfc7ed23552288075362e3228f62945ddeccd9252a4db6ea3360495168eb297",
 }
 
 

@@ -444,6 +444,10 @@ def test_state_has_the_tally_and_the_last_ten(client, auth, db, counsellor, sess
         "partner": "Both",
         "partner_id": None,
         "intensity": 3,
+        "target_partner_id": None,
+        "target": None,
+        "answers_moment_id": None,
+        "outcome": None,
     }
     assert body["tally"]["escalating"] == 12 and body["tally"]["deescalation_share"] == 0.0
     assert body["signed"] is False and body["minute"] == 12

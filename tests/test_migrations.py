@@ -75,9 +75,12 @@ def test_default_vocabulary_is_seeded(app, db):
     types = db.scalars(sa.select(MomentType)).all()
     by_valence = {v: [t for t in types if t.valence == v] for v in Valence}
     assert len(by_valence[Valence.ESCALATING]) == 11
-    assert len(by_valence[Valence.DEESCALATING]) == 8
+    # 8 of DESIGN.md and the four antidotes of 0021.
+    assert len(by_valence[Valence.DEESCALATING]) == 12
     assert len(by_valence[Valence.NEUTRAL]) == 3
-    shortcuts = [t.shortcut for t in types]
+    antidotes = {"gentle_startup", "appreciation", "taking_responsibility", "self_soothing"}
+    assert antidotes <= {t.key for t in by_valence[Valence.DEESCALATING]}
+    shortcuts = [t.shortcut for t in types if t.shortcut is not None]
     assert len(set(shortcuts)) == len(shortcuts)
     texts = set(db.scalars(sa.select(Script.text)))
     assert "I need time to process this, but I'm open to talk soon." in texts

@@ -56,8 +56,8 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
     # appointments 6; breaks 3; check-ins 4; safety 2; review 5; sign check 1; cycle map 5;
-    # goals 6; change events 4
-    assert len(documented) == 77
+    # goals 6; change events 4; session interaction 1
+    assert len(documented) == 78
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -191,6 +191,7 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     ).get_json()["id"]
     api.call(c, "GET", "/moments/{moment_id}", moment_id=moment_id)
     api.call(c, "PATCH", "/moments/{moment_id}", {"intensity": 5}, moment_id=moment_id)
+    api.call(c, "GET", "/sessions/{session_id}/interaction", session_id=session_id)
     api.call(c, "DELETE", "/moments/{moment_id}", moment_id=moment_id)
 
     # Scripts, assignments, adoption.

@@ -1,7 +1,7 @@
 """goals: structured treatment goals of a case and each partner's 0-10 ratings of them
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04
 
 ``practice_treatment_goal``: a case's goal (title, description, whose: shared or one partner's,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

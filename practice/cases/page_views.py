@@ -22,7 +22,7 @@ from practice.formulation import queries as cycle_map_queries
 from practice.goals.views import case_panel as goals_panel
 from practice.measures import change, csi4, sharing
 from practice.measures.settings import reliable_change_index
-from practice.moments import balance
+from practice.moments import balance, interaction_reads
 from practice.progress.case_progress import case_progress
 from practice.reports.charts.looks import NARROW_WIDTH, WIDTH
 from practice.safety import operations as safety
@@ -81,6 +81,7 @@ def show(case_id: int):
         goals_panel=goals_panel(case),
         change_events=eft_queries.case_change_events(case),
         change_events_supervisor=case.counsellor.supervisor_id == member.id,
+        interaction_trend=interaction_reads.case_trend_rows(case.id),
         safety_panel=safety_panel,
         safety_screening=screening,
         break_glass_notices=break_glass.unacknowledged(member, case.id),

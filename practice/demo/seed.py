@@ -27,6 +27,7 @@ from practice.cases.models import Case, CaseAssignment, CaseStatus, Partner
 from practice.core.database import db
 from practice.demo.builder.appointments import write_appointments
 from practice.demo.builder.cases import PracticeBuilder
+from practice.demo.builder.directed import add_directed_moments
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
@@ -211,6 +212,7 @@ def seed_demo(
     # Its own random stream, so that the rest of the practice stays what it always was.
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), now)
     add_goals()
+    directed = add_directed_moments()
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
@@ -223,7 +225,7 @@ def seed_demo(
             "staff": staff,
             "cases": count[Case],
             "sessions": count[TherapySession],
-            "moments": count[Moment],
+            "moments": count[Moment] + directed,
             "appointments": appointments,
         },
     )
@@ -235,7 +237,7 @@ def seed_demo(
         cases=count[Case],
         partners=count[Partner],
         sessions=count[TherapySession],
-        moments=count[Moment],
+        moments=count[Moment] + directed,
         assignments=count[ScriptAssignment],
         observations=count[ScriptObservation],
         measures=count[MeasureResponse] + checkin_csi4,

@@ -23,10 +23,12 @@ from practice.api.routing import (
 from practice.api.schemas import PageArgsSchema, page_of
 from practice.cases.scoping import session_for_editor, session_for_viewer
 from practice.core.database import db
-from practice.moments import operations, vocabulary
+from practice.moments import interaction_reads, operations, vocabulary
+from practice.moments.interaction import InteractionMetrics
 from practice.moments.models import Moment, MomentType
 from practice.moments.operations import MomentData
 from practice.moments.schemas import (
+    InteractionSchema,
     MomentCreateSchema,
     MomentSchema,
     MomentTypeCreateSchema,
@@ -66,6 +68,30 @@ def moments_list(session_id: int, args: dict):
     rows, total = paginate(operations.standing_moments(therapy_session), args)
     page = page_body(MomentSchema(many=True).dump(rows), total, args)
     return read(page, "api_moments_read", obj=therapy_session, detail={"count": len(rows)})
+
+
+@bp.route(f"/sessions/<{ID}:session_id>/interaction")
+@access.staff
+@operation(
+    "Read a session's interaction metrics",
+    tag="Moments",
+    description=(
+        "Coupling index, repair success and antidote ratio of the session's standing moments, "
+        "with the counts behind each."
+    ),
+    returns=InteractionSchema,
+)
+def session_interaction(session_id: int):
+    therapy_session = session_for_viewer(access.current_staff(), session_id)
+    metrics = interaction_reads.session_interaction(therapy_session)
+    payload = InteractionSchema().dump({"session_id": therapy_session.id, **_figures(metrics)})
+    return read(payload, "api_interaction_read", obj=therapy_session)
+
+
+def _figures(metrics: InteractionMetrics) -> dict:
+    """The metrics' counts and fractions, by the names of ``InteractionSchema``."""
+    names = set(InteractionSchema().fields) - {"session_id"}
+    return {name: getattr(metrics, name) for name in names}
 
 
 @bp.route(f"/sessions/<{ID}:session_id>/moments", methods=["POST"])
@@ -117,6 +143,9 @@ def moment_update(moment_id: int):
         "minute": moment.minute,
         "intensity": moment.intensity,
         "context": moment.context,
+        "target_partner_id": moment.target_partner_id,
+        "answers_moment_id": moment.answers_moment_id,
+        "outcome": moment.outcome,
     }
     operations.update_moment(moment, MomentData(**{**stored, **body()}))
     return saved(MomentSchema().dump(moment))

@@ -11,7 +11,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from practice.cases.models import Case
 from practice.core.i18n import _l
 from practice.moments.balance import VALENCE_LABELS
-from practice.moments.models import MomentType
+from practice.moments.interaction import OUTCOME_LABELS
+from practice.moments.models import Moment, MomentType
 from practice.moments.operations import DEFAULT_INTENSITY, MAX_CONTEXT, together_label
 from practice.moments.vocabulary import group_by_valence
 from practice.web.forms import PracticeForm
@@ -76,7 +77,38 @@ class MomentForm(PracticeForm):
             ),
         ],
     )
+    # Directed moments (``practice.moments.directed`` checks them): whom it is aimed at, the
+    # earlier moment it answers, how it was met.
+    target_partner_id = SelectField(
+        _l("Aimed at (optional)"), coerce=_optional_int, validate_choice=False
+    )
+    answers_moment_id = SelectField(
+        _l("Answers the moment (optional)"), coerce=_optional_int, validate_choice=False
+    )
+    outcome = SelectField(
+        _l("Outcome (optional)"),
+        choices=[SelectChoice("", "Not recorded")]
+        + [SelectChoice(str(value), words) for value, words in OUTCOME_LABELS.items()],
+        coerce=lambda value: value or None,
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Add moment"))
+
+    def set_directed_choices(self, case: Case, earlier: list[Moment]) -> None:
+        """The partners a moment may be aimed at, and the moments it may answer (minute, type,
+        partner; never the context)."""
+        self.target_partner_id.choices = [SelectChoice(TOGETHER, "No one in particular")] + [
+            SelectChoice(p.id, p.display_name) for p in case.partners
+        ]
+        together = together_label(case.kind)
+        self.answers_moment_id.choices = [SelectChoice(TOGETHER, "Nothing")] + [
+            SelectChoice(
+                m.id,
+                f"min {m.minute} · {m.moment_type.label} · "
+                f"{m.partner.display_name if m.partner else together}",
+            )
+            for m in earlier
+        ]
 
     def set_choices(self, types: list[MomentType], case: Case, current: MomentType | None) -> None:
         """Active types grouped by valence (plus a retired current one), and the case's

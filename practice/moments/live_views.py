@@ -30,8 +30,9 @@ from practice.core.database import utcnow
 from practice.core.errors import Conflict, NotFound, PracticeError
 from practice.core.i18n import _
 from practice.core.unit_of_work import rollback_request
-from practice.moments import operations, vocabulary
+from practice.moments import answers, operations, vocabulary
 from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS, SessionTally
+from practice.moments.interaction import OUTCOME_LABELS
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import NoteSigned
 from practice.web import access
@@ -41,7 +42,9 @@ from practice.web.refusals import refusal_flashed
 
 bp = Blueprint("live", __name__)
 
-_JSON_ENDPOINTS = frozenset({"practice.live.tag", "practice.live.undo", "practice.live.state"})
+_JSON_ENDPOINTS = frozenset(
+    {"practice.live.tag", "practice.live.undo", "practice.live.state", "practice.live.outcome"}
+)
 _ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "not_allowed"}
 _MESSAGES = {
     403: "You cannot tag moments in this session.",
@@ -218,6 +221,8 @@ def screen(session_id: int):
         recent=_recent(therapy_session),
         clock=_clock(therapy_session),
         undo_key=vocabulary.UNDO_KEY,
+        answer_key=vocabulary.ANSWER_KEY,
+        outcome_labels=OUTCOME_LABELS,
         break_key=vocabulary.BREAK_KEY,
     )
 
@@ -244,7 +249,11 @@ def tag(session_id: int) -> tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         abort(400, "Send a JSON object with moment_type_id.")
-    moment = operations.tag_live(
+    # "Answers the last moment" (the answer key): the same tap, linked to the last moment.
+    tag_with = (
+        answers.tag_live_answer if payload.get("answers_last") is True else operations.tag_live
+    )
+    moment = tag_with(
         therapy_session,
         member,
         payload.get("moment_type_id"),
@@ -255,6 +264,21 @@ def tag(session_id: int) -> tuple[Response, int]:
     summary = operations.moment_summary(moment, therapy_session.case.kind)
     tally = _tally_json(operations.session_tally(therapy_session))
     return jsonify(moment=summary, tally=tally), 201
+
+
+@bp.route("/sessions/<int:session_id>/live/moments/<int:moment_id>/outcome", methods=["POST"])
+@access.staff
+def outcome(session_id: int, moment_id: int):
+    member = access.current_staff()
+    therapy_session = scoping.session_for_editor(member, session_id)
+    moment = answers.standing_in(therapy_session, moment_id)
+    if moment is None:
+        abort(404)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        abort(400, "Send a JSON object with outcome.")
+    answers.set_outcome(moment, payload.get("outcome"))
+    return jsonify(moment=operations.moment_summary(moment, therapy_session.case.kind))
 
 
 @bp.route("/sessions/<int:session_id>/live/undo", methods=["POST"])

@@ -13,6 +13,7 @@ from practice.core.database import Base, UTCDateTime, check_in, utcnow
 # The valences are defined once, with the rules that weigh them; imported here for the column's
 # CHECK constraint (and still importable from the models, as the dashboard does).
 from practice.moments.balance import Valence
+from practice.moments.interaction import Outcome
 
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
@@ -53,6 +54,7 @@ class Moment(Base):
     __table_args__ = (
         sa.CheckConstraint("intensity BETWEEN 1 AND 5", name="intensity"),
         sa.CheckConstraint("minute >= 0", name="minute"),
+        sa.CheckConstraint(check_in("outcome", Outcome), name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,8 +71,17 @@ class Moment(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_staff.id"))
+    # Directed moments (``practice.moments.interaction``): whom it is aimed at, the earlier moment
+    # of the same session it answers, and how it was met (an ``Outcome`` value).
+    target_partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_partner.id"))
+    answers_moment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("practice_moment.id"), index=True
+    )
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
 
     therapy_session: Mapped[TherapySession] = relationship(back_populates="moments")
     moment_type: Mapped[MomentType] = relationship()
-    partner: Mapped[Partner | None] = relationship()
+    partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
+    target_partner: Mapped[Partner | None] = relationship(foreign_keys=[target_partner_id])
+    answers: Mapped[Moment | None] = relationship(remote_side=[id])
     voided_by: Mapped[StaffMember | None] = relationship(foreign_keys=[voided_by_id])

@@ -26,7 +26,7 @@ from practice.core.i18n import _
 from practice.core.numbers import check_whole_number
 from practice.core.signals import moment_tagged
 from practice.core.unit_of_work import atomic
-from practice.moments import balance
+from practice.moments import balance, directed
 from practice.moments.models import Moment, MomentType
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import require_draft
@@ -52,6 +52,9 @@ class MomentData:
     minute: int | None
     intensity: int | None = DEFAULT_INTENSITY
     context: str = ""
+    target_partner_id: int | None = None
+    answers_moment_id: int | None = None
+    outcome: str | None = None
 
 
 # --- Rules -------------------------------------------------------------------------------------
@@ -77,6 +80,10 @@ def _check_open(therapy_session: TherapySession) -> None:
         raise MomentError(_("This session was voided; its moments cannot change."))
 
 
+# For the directed moments' writes (``practice.moments.answers``).
+check_open = _check_open
+
+
 def _whole_number(value: Any, low: int, high: int) -> bool:
     try:
         check_whole_number(value, low, high, "value")
@@ -86,7 +93,7 @@ def _whole_number(value: Any, low: int, high: int) -> bool:
 
 
 def _validate(
-    therapy_session: TherapySession, data: MomentData, current_type_id: int | None = None
+    therapy_session: TherapySession, data: MomentData, current: Moment | None = None
 ) -> tuple[MomentType, Partner | None, str]:
     """The moment's type, partner and cleaned context; raises MomentError naming every input
     at fault, so a form shows all its problems at once.
@@ -100,7 +107,7 @@ def _validate(
         moment_type = db.get(MomentType, data.moment_type_id)
     if moment_type is None:
         problems["moment_type_id"] = "Choose a moment type from the list."
-    elif not moment_type.active and moment_type.id != current_type_id:
+    elif not moment_type.active and (current is None or moment_type.id != current.moment_type_id):
         problems["moment_type_id"] = (
             f"“{moment_type.label}” is retired; choose an active moment type."
         )
@@ -125,6 +132,7 @@ def _validate(
         problems["context"] = (
             f"Keep the context to {MAX_CONTEXT} characters or fewer (this one has {len(context)})."
         )
+    problems.update(directed.problems(therapy_session, data, partner, current))
     if problems:
         raise MomentError(" ".join(problems.values()), fields=problems)
     assert moment_type is not None  # for the type checker: a missing type is a problem above
@@ -155,6 +163,9 @@ def add_moment(
         intensity=data.intensity,
         context=context,
         created_by_id=member.id,
+        target_partner_id=data.target_partner_id,
+        answers_moment_id=data.answers_moment_id,
+        outcome=data.outcome,
     )
     db.add(moment)
     db.flush()
@@ -168,6 +179,9 @@ def add_moment(
             "partner_id": moment.partner_id,
             "minute": moment.minute,
             "intensity": moment.intensity,
+            "target_partner_id": moment.target_partner_id,
+            "answers_moment_id": moment.answers_moment_id,
+            "outcome": moment.outcome,
             "source": source,
         },
     )
@@ -186,13 +200,16 @@ def update_moment(moment: Moment, data: MomentData) -> list[str]:
     _check_open(therapy_session)
     if moment.voided_at is not None:
         raise MomentError(_("This moment was removed and can no longer be edited."))
-    moment_type, partner, context = _validate(therapy_session, data, moment.moment_type_id)
+    moment_type, partner, context = _validate(therapy_session, data, moment)
     values = {
         "moment_type_id": moment_type.id,
         "partner_id": partner.id if partner is not None else None,
         "minute": data.minute,
         "intensity": data.intensity,
         "context": context,
+        "target_partner_id": data.target_partner_id,
+        "answers_moment_id": data.answers_moment_id,
+        "outcome": data.outcome,
     }
     changed = [name for name, value in values.items() if getattr(moment, name) != value]
     for name in changed:
@@ -343,7 +360,11 @@ def recent_moments(therapy_session: TherapySession, limit: int = RECENT_LIMIT) -
     return list(
         db.scalars(
             select(Moment)
-            .options(joinedload(Moment.moment_type), joinedload(Moment.partner))
+            .options(
+                joinedload(Moment.moment_type),
+                joinedload(Moment.partner),
+                joinedload(Moment.target_partner),
+            )
             .where(Moment.session_id == therapy_session.id, Moment.voided_at.is_(None))
             .order_by(Moment.id.desc())
             .limit(limit)
@@ -373,4 +394,8 @@ def moment_summary(moment: Moment, case_kind: str) -> dict[str, Any]:
         "partner": moment.partner.display_name if moment.partner else together_label(case_kind),
         "partner_id": moment.partner_id,
         "intensity": moment.intensity,
+        "target_partner_id": moment.target_partner_id,
+        "target": moment.target_partner.display_name if moment.target_partner else None,
+        "answers_moment_id": moment.answers_moment_id,
+        "outcome": moment.outcome,
     }

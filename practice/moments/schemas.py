@@ -19,6 +19,7 @@ from practice.api.schemas import (
     nullable,
 )
 from practice.moments.balance import MAX_INTENSITY, MIN_INTENSITY, Valence
+from practice.moments.interaction import Outcome
 from practice.moments.operations import DEFAULT_INTENSITY, MAX_CONTEXT
 from practice.moments.vocabulary import MAX_DESCRIPTION, MAX_LABEL
 from practice.sessions.operations import MAX_DURATION
@@ -34,8 +35,38 @@ class MomentSchema(Out):
     minute = fields.Integer()
     intensity = fields.Integer()
     context = fields.String()
+    target_partner_id = nullable(
+        fields.Integer, metadata={"description": "The partner it is aimed at; null: no one."}
+    )
+    answers_moment_id = nullable(
+        fields.Integer, metadata={"description": "The earlier moment it answers; null: none."}
+    )
+    outcome = nullable(
+        Choice, Outcome, metadata={"description": "How it was met; null: not recorded."}
+    )
     created_by_id = fields.Integer()
     created_at = Timestamp()
+
+
+class InteractionSchema(Out):
+    """A session's interaction metrics (``practice.moments.interaction``); a fraction is null
+    when undefined."""
+
+    session_id = fields.Integer()
+    pursue = fields.Integer(metadata={"description": "Pursue moments by one partner."})
+    coupled = fields.Integer(
+        metadata={"description": "Of them, met by the other's withdraw within 3 minutes."}
+    )
+    coupling_index = nullable(fields.Float)
+    repairs = fields.Integer()
+    repairs_rated = fields.Integer(metadata={"description": "Repair attempts with an outcome."})
+    repairs_accepted = fields.Integer()
+    repair_success = nullable(fields.Float)
+    antidotes = fields.Integer()
+    horsemen = fields.Integer()
+    antidote_ratio = nullable(
+        fields.Float, metadata={"description": "null when there are no horsemen."}
+    )
 
 
 def _minute(**kw) -> WholeNumber:
@@ -54,6 +85,9 @@ class MomentCreateSchema(In):
     minute = _minute(required=True)
     intensity = _intensity(load_default=DEFAULT_INTENSITY)
     context = Text(max_length=MAX_CONTEXT, load_default="")
+    target_partner_id = Id(allow_none=True, load_default=None)
+    answers_moment_id = Id(allow_none=True, load_default=None)
+    outcome = Choice(Outcome, allow_none=True, load_default=None)
 
 
 class MomentUpdateSchema(In):
@@ -62,6 +96,9 @@ class MomentUpdateSchema(In):
     minute = _minute()
     intensity = _intensity()
     context = Text(max_length=MAX_CONTEXT)
+    target_partner_id = Id(allow_none=True)
+    answers_moment_id = Id(allow_none=True)
+    outcome = Choice(Outcome, allow_none=True)
 
 
 class MomentTypeSchema(Out):

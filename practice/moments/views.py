@@ -14,9 +14,10 @@ from practice.accounts.models import StaffMember
 from practice.cases import scoping
 from practice.core.database import db
 from practice.core.i18n import _
-from practice.moments import operations, vocabulary
+from practice.moments import directed, interaction, interaction_reads, operations, vocabulary
 from practice.moments.balance import MIN_SHARE_LOAD, VALENCE_LABELS
 from practice.moments.forms import MomentForm
+from practice.moments.interaction import OUTCOME_LABELS
 from practice.moments.models import Moment
 from practice.moments.operations import MomentData
 from practice.sessions.models import TherapySession
@@ -34,6 +35,9 @@ def _data(form: MomentForm) -> MomentData:
         minute=form.minute.data,
         intensity=form.intensity.data,
         context=form.context.data or "",
+        target_partner_id=form.target_partner_id.data,
+        answers_moment_id=form.answers_moment_id.data,
+        outcome=form.outcome.data,
     )
 
 
@@ -63,6 +67,8 @@ def session_moments(session_id: int):
     therapy_session = load(member, session_id)
     form = MomentForm()
     form.set_choices(vocabulary.active_types(), therapy_session.case, None)
+    listed = operations.session_moments(therapy_session)
+    form.set_directed_choices(therapy_session.case, directed.answer_choices(listed, None))
     status = 200
     if form.validate_on_submit():
         with refusal_shown_on(form):
@@ -70,7 +76,6 @@ def session_moments(session_id: int):
             flash(_("Moment added at minute %(minute)s.", minute=moment.minute), "success")
             return _back_to_tab(therapy_session)
         status = _refused_status(therapy_session)
-    listed = operations.session_moments(therapy_session)
     audit.record("moments_viewed", obj=therapy_session, detail={"count": len(listed)})
     page = render_template(
         "practice/moments/session_moments.html",
@@ -80,6 +85,10 @@ def session_moments(session_id: int):
         moments=listed,
         removed=operations.voided_moments(therapy_session),
         tally=operations.session_tally(therapy_session),
+        interaction=interaction.words(interaction_reads.session_interaction(therapy_session)),
+        outcome_labels=OUTCOME_LABELS,
+        partner_names={p.id: p.display_name for p in therapy_session.case.partners},
+        moments_by_id={m.id: m for m in listed},
         form=form,
         together=operations.together_label(therapy_session.case.kind),
         valence_labels=VALENCE_LABELS,
@@ -95,6 +104,8 @@ def edit(moment_id: int):
     moment, therapy_session = _moment_for_editor(member, moment_id)
     form = MomentForm(obj=moment)
     form.set_choices(vocabulary.active_types(), therapy_session.case, moment.moment_type)
+    earlier = directed.answer_choices(operations.session_moments(therapy_session), moment)
+    form.set_directed_choices(therapy_session.case, earlier)
     form.submit.label.text = "Save moment"
     status = 200
     if form.validate_on_submit():

@@ -25,7 +25,10 @@ from practice.moments.models import MomentType
 UNDO_KEY = "z"
 # Records that a partner called a break (practice.breaks: the live screen's "Break called").
 BREAK_KEY = "j"
-LIVE_CONTROL_KEYS = frozenset({UNDO_KEY, BREAK_KEY})
+# The next tap answers the last moment (practice.moments.answers). Not a letter, so it can never
+# take a type's shortcut (shortcuts are letters), nor a digit (digits choose the partner).
+ANSWER_KEY = "."
+LIVE_CONTROL_KEYS = frozenset({UNDO_KEY, BREAK_KEY, ANSWER_KEY})
 # Live mode's keys for types without a letter of their own: the letters left over, then a
 # second row, Shift with a letter, so a vocabulary longer than the alphabet still gets a key each.
 _FIRST_ROW = tuple(chr(c) for c in range(ord("a"), ord("z") + 1))

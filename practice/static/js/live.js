@@ -5,7 +5,9 @@
  * (or that it did not), so a tap on a tablet is acknowledged in the same frame. Keys: digits
  * choose the target (1..n a partner, 0 both), a type's key tags it (a letter, or Shift with a
  * letter for the second row), Shift with 1..5 sets the intensity, the undo key undoes this
- * counsellor's last tap. Keys are ignored while focus is in a text field or a dialog is open,
+ * counsellor's last tap, the answer key arms "the next tap answers the last moment" (the top of
+ * the latest list; the server links it and aims it at that moment's partner). Each row of the
+ * latest list has buttons for its outcome (accepted, rejected, missed; pressed again: none). Keys are ignored while focus is in a text field or a dialog is open,
  * and with Ctrl, Alt or Meta held.
  */
 (function () {
@@ -23,6 +25,8 @@
     state: root.getAttribute("data-state-url"),
   };
   var undoKey = root.getAttribute("data-undo-key");
+  var answerKey = root.getAttribute("data-answer-key");
+  var outcomeUrl = root.getAttribute("data-outcome-url");
   var breakKey = root.getAttribute("data-break-key");
   var duration = Number(root.getAttribute("data-duration"));
 
@@ -194,10 +198,37 @@
       tally.deescalation_share === null ? "\u2014" : Math.round(tally.deescalation_share * 100) + "%";
   }
 
+  var OUTCOMES = [
+    ["accepted", "Accepted"],
+    ["rejected", "Rejected"],
+    ["missed", "Missed"],
+  ];
+
   function recentItem(moment) {
     var item = document.createElement("li");
+    var summary = "min " + moment.minute + " \u00b7 " + moment.label + " \u00b7 " + moment.partner;
     item.setAttribute("data-id", String(moment.id));
-    item.textContent = "min " + moment.minute + " \u00b7 " + moment.label + " \u00b7 " + moment.partner;
+    item.setAttribute("data-summary", summary);
+    var text = document.createElement("span");
+    text.className = "recent-text";
+    text.textContent =
+      summary + (moment.target ? " \u2192 " + moment.target : "") +
+      (moment.answers_moment_id ? " \u21a9" : "");
+    item.appendChild(text);
+    item.appendChild(document.createTextNode(" "));
+    var group = document.createElement("span");
+    group.className = "live-outcomes";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Outcome");
+    OUTCOMES.forEach(function (pair) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("data-outcome", pair[0]);
+      button.setAttribute("aria-pressed", moment.outcome === pair[0] ? "true" : "false");
+      button.textContent = pair[1];
+      group.appendChild(button);
+    });
+    item.appendChild(group);
     return item;
   }
 
@@ -252,6 +283,10 @@
       partner_id: partnerValue(partnerRaw),
       intensity: intensity(),
     };
+    if (answering) {
+      body.answers_last = true;
+      setAnswering(false);
+    }
     send(urls.tag, "POST", body).then(
       function (data) {
         markButton(button, "saved");
@@ -286,10 +321,55 @@
     }, complain);
   }
 
+  // --- Answers the last moment: armed by its key or button, for the next tap only. ---
+  var answering = false;
+  var answerButton = document.getElementById("live-answer");
+  var answerNote = document.getElementById("live-answer-note");
+
+  function setAnswering(on) {
+    var last = recentList.firstElementChild;
+    if (on && !last) {
+      say("There is no moment yet to answer.");
+      on = false;
+    }
+    answering = on;
+    answerButton.setAttribute("aria-pressed", on ? "true" : "false");
+    root.setAttribute("data-answering", on ? "true" : "false");
+    answerNote.textContent = on
+      ? "On: the next tap answers " + last.getAttribute("data-summary") + "."
+      : answerNote.getAttribute("data-off");
+    if (on) {
+      say("The next tap answers " + last.getAttribute("data-summary") + ".");
+    }
+  }
+
+  answerButton.addEventListener("click", function () {
+    setAnswering(!answering);
+  });
+
+  // --- Outcome of a moment, set on its row of the latest list. ---
+  function setOutcome(button) {
+    var item = button.closest("li");
+    var id = item.getAttribute("data-id");
+    var value = button.getAttribute("aria-pressed") === "true" ? null : button.getAttribute("data-outcome");
+    var url = outcomeUrl.replace(/\/0\/outcome$/, "/" + id + "/outcome");
+    send(url, "POST", { outcome: value }).then(function (data) {
+      Array.prototype.forEach.call(item.querySelectorAll("button[data-outcome]"), function (b) {
+        b.setAttribute("aria-pressed", b.getAttribute("data-outcome") === data.moment.outcome ? "true" : "false");
+      });
+      say(describe(data.moment) + " \u2014 outcome " + (data.moment.outcome || "cleared"));
+    }, complain);
+  }
+
   root.addEventListener("click", function (event) {
     var button = event.target.closest(".tag-button");
     if (button) {
       tag(button.getAttribute("data-type"), button.getAttribute("data-partner"), button);
+      return;
+    }
+    var outcomeButton = event.target.closest(".live-outcomes button[data-outcome]");
+    if (outcomeButton) {
+      setOutcome(outcomeButton);
     }
   });
   document.getElementById("live-undo").addEventListener("click", undo);
@@ -356,6 +436,11 @@
     if (key === undoKey) {
       event.preventDefault();
       undo();
+      return;
+    }
+    if (answerKey && key === answerKey) {
+      event.preventDefault();
+      setAnswering(!answering);
       return;
     }
     var breakForm = document.getElementById("live-break");
