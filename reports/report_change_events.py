@@ -56,7 +56,12 @@ def change_events_report(case: Case, end: date, zone: tzinfo) -> dict:
             {
                 "label": e.label,
                 "on": e.occurred_on.strftime("%d %b %Y"),
-                "evidence": [_evidence(m, names, zone) for m in e.evidence],
+                "evidence": [
+                    _evidence(m, names, zone)
+                    for m in sorted(
+                        e.evidence, key=lambda m: (m.therapy_session.starts_at, m.minute, m.id)
+                    )
+                ],
                 "note": e.note,
                 "proposed": e.proposed,
             }
