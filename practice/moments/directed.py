@@ -22,7 +22,7 @@ from practice.moments.interaction import OUTCOME_LABELS, Outcome
 from practice.moments.models import Moment
 
 if TYPE_CHECKING:
-    from practice.moments.operations import MomentData
+    from practice.moments.moment_data import MomentData
     from practice.sessions.models import TherapySession
 
 

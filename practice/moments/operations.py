@@ -9,7 +9,6 @@ note's moments change. The weighing rules are ``practice.moments.balance``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,11 +27,11 @@ from practice.core.signals import moment_tagged
 from practice.core.unit_of_work import atomic
 from practice.moments import balance, directed
 from practice.moments.models import Moment, MomentType
+from practice.moments.moment_data import DEFAULT_INTENSITY, MomentData
 from practice.sessions.models import TherapySession
 from practice.sessions.signed_notes import require_draft
 
 MAX_CONTEXT = 500
-DEFAULT_INTENSITY = 3
 REMOVED_BY_COUNSELLOR = "removed by counsellor"
 UNDONE_IN_LIVE_MODE = "undone in live mode"
 RECENT_LIMIT = 10
@@ -41,20 +40,6 @@ RECENT_LIMIT = 10
 class MomentError(Refused):
     """A moment change that cannot be made; ``fields`` names each input at fault (empty when
     no single input is)."""
-
-
-@dataclass(frozen=True)
-class MomentData:
-    """What a counsellor records about a moment; ``partner_id`` None means both partners."""
-
-    moment_type_id: int | None
-    partner_id: int | None
-    minute: int | None
-    intensity: int | None = DEFAULT_INTENSITY
-    context: str = ""
-    target_partner_id: int | None = None
-    answers_moment_id: int | None = None
-    outcome: str | None = None
 
 
 # --- Rules -------------------------------------------------------------------------------------
