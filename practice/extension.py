@@ -82,6 +82,7 @@ def _check_host(app: Flask) -> None:
 def _check_clinical_settings(app: Flask) -> None:
     """Refuse to start on a bad clinical threshold, rather than fail on the first dashboard."""
     from practice.breaks.rules import BreakThresholds
+    from practice.measures.configured import check_settings as check_measures
     from practice.safety.screening import screen_days
     from practice.supervision.flags import Thresholds
 
@@ -89,6 +90,7 @@ def _check_clinical_settings(app: Flask) -> None:
         Thresholds.from_config(app.config)
         BreakThresholds.from_config(app.config)
         screen_days(app.config)
+        check_measures(app.config)
     except (TypeError, ValueError) as error:
         raise HostSetupError(f"The practice tracker's settings: {error}") from None
 
