@@ -1,5 +1,5 @@
-"""Standardised measures taken at sessions (any measure of the registry), and each partner's consent to
-share their scores."""
+"""Standardised measures taken at sessions (any measure of the registry), and each partner's
+consent to share their scores."""
 
 from __future__ import annotations
 
