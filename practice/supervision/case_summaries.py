@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from practice.breaks.rules import BreakFacts
+from practice.measures.alliance import AllianceReading
 from practice.moments import balance
 from practice.scripts import adoption
 
@@ -135,6 +136,8 @@ class CaseSummary:
     # that the supervisor has not co-signed yet.
     rescreens_due: tuple[date, ...] = ()
     screen_overrides: tuple[date, ...] = ()
+    # Each partner's totals on the practice's alliance measures (``practice.measures.alliance``).
+    alliance: tuple[AllianceReading, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:
