@@ -42,16 +42,17 @@ def record_measure(
     second recording replaces the first. Raises NoteSigned on a signed note, and MeasureError
     for a measure the practice does not record in session, a partner of another case, or
     answers that do not fit the measure's items."""
+    # JSON numbers come as floats from some clients: 3.0 is the whole answer 3.
+    items = [_whole_if_whole(value) for value in items]
     definition = measures.get(measure)
     if definition is None or definition.use != Use.SESSION:
         raise MeasureError(_("The practice records no such measure at sessions."))
     if definition.key == CSI4_MEASURE:
-        return record_csi4(therapy_session, partner_id, list(items), recorded_by=recorded_by)
+        return record_csi4(therapy_session, partner_id, items, recorded_by=recorded_by)
     require_draft(therapy_session, f"{definition.key} answers")
     partner = db.get(Partner, partner_id)
     if partner is None or partner.case_id != therapy_session.case_id:
         raise MeasureError(_("That partner is not in this case."))
-    items = list(items)
     try:
         total = registry.score(definition, items)
     except ValueError as error:
@@ -94,3 +95,9 @@ def record_measure(
     )
     case_record_changed.send(therapy_session.case, member=recorded_by, what="measure", draft=True)
     return response
+
+
+def _whole_if_whole(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -25,6 +25,7 @@ from practice.checkins import public_views as checkin_public_views
 from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
 from practice.measures import api as measure_api
+from practice.measures import registry_api as measure_registry_api
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
 from practice.moments import live_views, vocabulary_views
@@ -85,6 +86,7 @@ API_ROUTES = (
     moment_api,
     script_api,
     measure_api,
+    measure_registry_api,
     break_api,
     safety_api,
     checkin_api,
