@@ -18,6 +18,7 @@ from practice.cases.scoping import can_edit, case_for_viewer, may_read_case
 from practice.checkins.views import case_panel as checkin_panel
 from practice.core.database import utcnow
 from practice.measures import change, csi4, sharing
+from practice.measures.case_summary import case_measures
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 from practice.progress.case_progress import case_progress
@@ -62,6 +63,7 @@ def show(case_id: int):
         csi4_cutoff=csi4.CSI4_CUTOFF,
         csi4_change=change.case_change(case, reliable_change_index(current_app.config)),
         score_sharing=sharing.sharing_lines(case),
+        case_measures=case_measures(case, current_app.config),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
         appointments=case_appointments(case),

@@ -104,6 +104,11 @@ def measure_registry(config: Mapping[str, Any]) -> Registry:
     return Registry(shipped + configured_measures(config))
 
 
+def other_session_measures(config: Mapping[str, Any]) -> tuple[MeasureDefinition, ...]:
+    """The session measures other than the CSI-4 (each with its own page on a session)."""
+    return tuple(d for d in measure_registry(config).session_measures if d.key != CSI4.key)
+
+
 def split_alliance_gap(config: Mapping[str, Any]) -> float:
     """The gap between partners' alliance scores at one session that raises the split-alliance
     alert (``PRACTICE_SPLIT_ALLIANCE_GAP``, default 4). Raises ValueError unless above 0."""

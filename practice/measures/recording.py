@@ -101,3 +101,19 @@ def _whole_if_whole(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+@atomic
+def record_measure_answers(
+    therapy_session: TherapySession,
+    measure: str,
+    answers: dict[int, Sequence[float]],
+    measures: Registry,
+    recorded_by: StaffMember | None = None,
+) -> list[MeasureResponse]:
+    """Several partners' answers to one measure at this session (partner id -> answers). All or
+    nothing: raises what ``record_measure`` raises for any of them, and then none is kept."""
+    return [
+        record_measure(therapy_session, partner_id, measure, items, measures, recorded_by)
+        for partner_id, items in answers.items()
+    ]

@@ -26,6 +26,7 @@ from practice.checkins import views as checkin_views
 from practice.core.resources import package_dir
 from practice.measures import api as measure_api
 from practice.measures import registry_api as measure_registry_api
+from practice.measures import registry_views as measure_registry_views
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
 from practice.moments import live_views, vocabulary_views
@@ -108,6 +109,7 @@ for area in (
     live_views,
     script_views,
     measure_views,
+    measure_registry_views,
     checkin_views,
     checkin_public_views,
     safety_views,
