@@ -215,6 +215,11 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "PUT", "/sessions/{session_id}/measures", csi4, session_id=session_id)
     api.call(c, "GET", "/sessions/{session_id}/measures", session_id=session_id)
     api.call(c, "GET", "/cases/{case_id}/csi4-change", case_id=case_id)
+    api.call(c, "GET", "/measures/registry")
+    csi16 = {"measure": "CSI-16", "partner_id": partner_id, "items": [3] * 16}
+    path = "/sessions/{session_id}/measure-responses"
+    api.call(c, "POST", path, csi16, session_id=session_id)
+    api.call(c, "GET", path, session_id=session_id)
     consent = {"partner_id": partner_id, "audience": "partner", "given_on": "2026-01-12"}
     api.call(c, "POST", "/cases/{case_id}/score-consents", consent, case_id=case_id)
     withdrawal = {"partner_id": partner_id, "audience": "partner", "withdrawn_on": "2026-01-13"}
