@@ -34,10 +34,11 @@ def page(response) -> str:
 
 def post_measure(auth, visit, key: str, answers: dict[int, list]):
     data = {"submit": f"Save {key}"}
+    positions = {p.id: i for i, p in enumerate(visit.case.partners)}
     for partner_id, items in answers.items():
         for n, value in enumerate(items, start=1):
             if value is not None:
-                data[f"p{partner_id}_i{n}"] = str(value)
+                data[f"p{positions[partner_id]}_i{n}"] = str(value)
     return auth.post(f"/sessions/{visit.id}/measures/{key}", data)
 
 

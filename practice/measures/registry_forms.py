@@ -18,8 +18,10 @@ from practice.web.forms import PracticeForm
 MAX_RADIOS = 11
 
 
-def field_name(partner_id: int, item: MeasureItem) -> str:
-    return f"p{partner_id}_i{item.number}"
+def field_name(index: int, item: MeasureItem) -> str:
+    """The field of the ``index``-th partner of the case (0, 1, …) for ``item``: by place, not
+    id, so that the names are the same in every case."""
+    return f"p{index}_i{item.number}"
 
 
 def _range_message(definition: MeasureDefinition, item: MeasureItem) -> str:
@@ -73,7 +75,8 @@ class _MeasureForm(PracticeForm):
     partners: Sequence[Partner]
 
     def fields_of(self, partner: Partner) -> list:
-        return [self[field_name(partner.id, item)] for item in self.definition.items]
+        index = self.partners.index(partner)
+        return [self[field_name(index, item)] for item in self.definition.items]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -113,9 +116,9 @@ def measure_form(
 ) -> _MeasureForm:
     """The form of ``definition`` for ``partners``; ``kwargs`` as for any Flask-WTF form."""
     attrs = {"definition": definition, "partners": tuple(partners)}
-    for partner in partners:
+    for index in range(len(partners)):
         for item in definition.items:
-            attrs[field_name(partner.id, item)] = _item_field(definition, item)
+            attrs[field_name(index, item)] = _item_field(definition, item)
     attrs["submit"] = SubmitField(_("Save %(key)s", key=definition.key))
     form_class = type(f"MeasureForm_{definition.key}", (_MeasureForm,), attrs)
     return form_class(**kwargs)

@@ -72,9 +72,10 @@ def _render(therapy_session: TherapySession, definition: MeasureDefinition, form
     }
     if form is None:
         data = {
-            field_name(partner_id, item): value
-            for partner_id, response in responses.items()
-            for item, value in zip(definition.items, response.items, strict=False)
+            field_name(index, item): value
+            for index, partner in enumerate(case.partners)
+            if partner.id in responses
+            for item, value in zip(definition.items, responses[partner.id].items, strict=False)
         }
         form = measure_form(definition, case.partners, formdata=None, data=data)
     rows = registry_queries.case_measure_rows(case, [definition.key])
