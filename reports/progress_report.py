@@ -45,7 +45,7 @@ from practice.moments import balance
 from practice.progress.case_progress import CaseProgress, case_progress
 from practice.reporting.models import Audience
 from practice.reports import client_words as client_text
-from practice.reports import pdf, report_breaks, report_csi4
+from practice.reports import pdf, report_breaks, report_csi4, report_measures
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
 from practice.reports.client_words import client_words
@@ -241,6 +241,7 @@ def report_context(
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "csi4_rci": rci,
         "csi4_real_change": client_text.real_change_explained(rci),
+        "other_measures": report_measures.measures_section(case, end, zone, audience, shown),
         # The referrer's letter says nothing of the couple's breaks at home.
         "breaks": (
             None

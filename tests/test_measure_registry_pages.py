@@ -186,3 +186,39 @@ def test_another_counsellor_cannot_record(app, client, db, make_staff, case, vis
     path = f"/sessions/{visit.id}/measure-responses"
     body = {"measure": "CSI-16", "partner_id": case.partners[0].id, "items": CSI16_ANSWERS}
     assert api.post(path, body).status_code == 404
+
+
+# --- The clinical report ------------------------------------------------------------------------
+
+
+def test_the_clinical_report_lists_other_measures_and_the_client_report_does_not(
+    licensed, app, db, counsellor, case, make_session
+):
+    from datetime import date
+
+    from practice.measures.configured import measure_registry
+    from practice.measures.recording import record_measure
+    from practice.reports.progress_report import build_report_html, report_context
+
+    first = make_session(case, starts_at=datetime(2026, 3, 3, 15, 0, tzinfo=UTC))
+    second = make_session(case, starts_at=datetime(2026, 3, 10, 15, 0, tzinfo=UTC))
+    alex, sam = case.partners
+    with app.test_request_context():
+        measures = measure_registry(app.config)
+        # Alex's ORS 19.5 -> 25.5: +6 (index 5), from below 25 to above it: recovered.
+        record_measure(first, alex.id, "ORS", [5, 5, 5, 4.5], measures)
+        record_measure(second, alex.id, "ORS", [6.5, 6, 6.5, 6.5], measures)
+        # The SRS at the second session: 40 and 35.5, split and under 36.
+        record_measure(second, alex.id, "SRS", [10, 10, 10, 10], measures)
+        record_measure(second, sam.id, "SRS", [9, 9, 9, 8.5], measures)
+        db.commit()
+        context = report_context(
+            case, date(2026, 3, 1), date(2026, 3, 31), "clinical", "", counsellor
+        )
+        html = build_report_html(context)
+        client = report_context(case, date(2026, 3, 1), date(2026, 3, 31), "client", "", counsellor)
+    assert "Other standard measures" in html
+    assert "19.5 → 25.5" in html
+    assert "Recovered: +6 from the baseline (19.5 → 25.5), index 5." in html
+    assert "Sam&#39;s latest SRS is 35.5, under 36" in html or "Sam’s latest SRS" in html
+    assert client["other_measures"] is None
