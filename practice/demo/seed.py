@@ -30,6 +30,7 @@ from practice.demo.builder.cases import PracticeBuilder
 from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
+from practice.demo.story.csi16 import add_csi16
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
 from practice.measures.models import MeasureResponse
 from practice.moments.models import Moment
@@ -200,6 +201,7 @@ def seed_demo(
     _hand_over_one_case()
     # Its own random stream, so that the rest of the practice stays what it always was.
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), DEMO_NOW)
+    csi16 = add_csi16()
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
@@ -227,7 +229,7 @@ def seed_demo(
         moments=count[Moment],
         assignments=count[ScriptAssignment],
         observations=count[ScriptObservation],
-        measures=count[MeasureResponse] + checkin_csi4,
+        measures=count[MeasureResponse] + checkin_csi4 + csi16,
         checkins=checkins,
         addenda=count[Addendum],
         seconds=time.perf_counter() - started,
