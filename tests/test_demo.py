@@ -17,7 +17,8 @@ from practice.demo.seed import (
     has_staff,
     seed_demo,
 )
-from practice.measures import csi4
+from practice.measures import csi4, registry
+from practice.measures.configured import measure_registry
 from practice.models import (
     Account,
     Addendum,
@@ -148,8 +149,10 @@ def test_scale_one_is_the_documented_practice(app_context, db):
     measures = db.scalars(sa.select(MeasureResponse)).all()
     assert len(measures) == summary.measures > 0
     for response in measures:
-        assert response.total == csi4.csi4_total(response.items)
-        assert csi4.CSI4_MIN_TOTAL <= response.total <= csi4.CSI4_MAX_TOTAL
+        definition = measure_registry({})[response.measure]
+        assert response.total == registry.score(definition, response.items)
+        assert definition.min_total <= response.total <= definition.max_total
+    assert {m.measure for m in measures} == {csi4.CSI4_MEASURE, "CSI-16"}
 
     shares = deescalation_shares(db)
     slopes = [balance.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
@@ -389,10 +392,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {
 # and when cases got a referrer and a referral question (two in three demo cases have one),
 # and when signed notes got a seal version (keyed seals), and when the demo got appointments,
 # breaks, safety screens, partners' check-ins and one handed-over case (each drawn from a random
-# stream of its own, so the rows that were there are unchanged; their tables joined the digest).
+# stream of its own, so the rows that were there are unchanged; their tables joined the digest),
+# and when C-0001 answered the CSI-16 (four more measure responses).
 PINNED_DIGESTS = {
-    (1.5, 4): "e5e7af7b1f2991c2e2efc9edcc2edb269b0e7d51895503d57b3adb3fe94a3b3b",
-    (1, None): "b39596d8bee23fc3ed14d7c94297898866bac1188c1bf3f438a1834c6bc7f790",
+    (1.5, 4): "61024a7e80284622a8d1986784a2ba30a9d4ccd364f52fb44808af9b3f194427",
+    (1, None): "9a4f438f978f29b43fc3ec0ab8de2d977331c14805439776a16965f331ad93ee",
 }
 
 
