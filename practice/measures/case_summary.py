@@ -53,7 +53,15 @@ class MeasureSummary:
         return tuple(p for p in self.partners if p.change is not None)
 
     def reading(self, line: PartnerLine) -> str:
-        return registry.reading(self.definition, line.latest) if line.totals else ""
+        """The latest total against the cut-off, or the alliance threshold of an alliance
+        measure without one."""
+        if not line.totals:
+            return ""
+        d = self.definition
+        if d.cutoff is None and d.alliance_threshold is not None:
+            side = "under" if line.latest < d.alliance_threshold else "at or above"
+            return f"{line.latest:g} — {side} the alliance threshold of {d.alliance_threshold:g}"
+        return registry.reading(d, line.latest)
 
     def verdict(self, line: PartnerLine) -> str:
         """The change from baseline in words, with its arithmetic."""
@@ -61,7 +69,7 @@ class MeasureSummary:
         if change is None:
             return "Not measured yet."
         if d.reliable_change is None:
-            return "No reliable-change index is set for this measure."
+            return ""
         if change.category == registry.BASELINE_ONLY:
             return "One reading so far: the baseline."
         moved = (
@@ -90,7 +98,11 @@ def measure_summary(
                 registry.BASELINE_ONLY,
                 False,
                 len(totals),
-                registry.in_concern(definition, totals[-1]),
+                registry.in_concern(definition, totals[-1])
+                or (
+                    definition.alliance_threshold is not None
+                    and totals[-1] < definition.alliance_threshold
+                ),
             )
         lines.append(
             PartnerLine(
