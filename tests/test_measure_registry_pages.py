@@ -222,3 +222,37 @@ def test_the_clinical_report_lists_other_measures_and_the_client_report_does_not
     assert "Recovered: +6 from the baseline (19.5 → 25.5), index 5." in html
     assert "Sam&#39;s latest SRS is 35.5, under 36" in html or "Sam’s latest SRS" in html
     assert client["other_measures"] is None
+
+
+# --- Check-ins ----------------------------------------------------------------------------------
+
+
+def test_a_check_in_asks_the_measures_configured_for_check_ins(
+    licensed, app, client, auth, db, counsellor, case
+):
+    from tests.test_checkins import _issue, _submit
+
+    token, _link = _issue(app, db, case)
+    page_html = page(client.get(f"/checkin/{token}"))
+    # The example ORS is asked at check-ins; the SRS (a session's alliance) is not.
+    assert "Outcome Rating Scale" in page_html and "Session Rating Scale" not in page_html
+    half = _submit(client, token, measure0_item1="5.5")
+    assert half.status_code == 400 and "please answer every line" in page(half)
+    assert stored(db, "ORS") == []
+    # 5.5 + 6 + 7 + 4.5 = 23: below the 25 cut-off.
+    answers = {"measure0_item1": "5.5", "measure0_item2": "6", "measure0_item3": "7"}
+    done = _submit(client, token, measure0_item4="4.5", **answers)
+    assert done.status_code == 200
+    (response,) = stored(db, "ORS")
+    assert (response.source, response.session_id, response.total) == ("check-in", None, 23)
+    assert response.partner_id == case.partners[0].id
+    auth.login(counsellor)
+    html = page(client.get(f"/cases/{case.id}"))
+    assert "23 — below the 25 cut-off: in the clinical range" in html
+
+
+def test_without_a_configured_measure_the_check_in_is_as_before(app, client, db, case):
+    from tests.test_checkins import _issue
+
+    token, _link = _issue(app, db, case)
+    assert "measure0_item1" not in page(client.get(f"/checkin/{token}"))

@@ -38,6 +38,7 @@ from practice.core.i18n import _
 from practice.core.secret_tokens import token_digest
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
+from practice.measures.checkin_measures import record_checkin_measures
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.safety.operations import mark_rescreen_due
@@ -84,6 +85,8 @@ class CheckinAnswers:
     # assignment id -> (used by me, used by my partner); None: not sure / not answered.
     scripts: Mapping[int, tuple[bool | None, bool | None]] = field(default_factory=dict)
     csi4: Sequence[int] | None = None
+    # The registry's measures asked at every check-in: measure key -> answers.
+    measures: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 # --- Links ----------------------------------------------------------------------------------
@@ -250,8 +253,12 @@ def assignments_to_ask(case_id: int) -> list[ScriptAssignment]:
 
 
 @atomic
-def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = None) -> Checkin:
+def submit_checkin(
+    token: str, answers: CheckinAnswers, now: datetime | None = None, measures: Sequence = ()
+) -> Checkin:
     """Store a partner's check-in through the link ``token`` opens, and close the link.
+    ``measures``: the registry's measures asked at every check-in (their answers are stored
+    as the partner's responses from a check-in).
 
     Raises LinkClosed, storing nothing, when the link is unknown, expired, revoked or used
     (also when another submission claimed it a moment before). Audited "checkin_received"
@@ -327,6 +334,8 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
         db.add(response)
         db.flush()
         checkin.csi4_response_id = response.id
+    if answers.measures:
+        record_checkin_measures(link.partner_id, answers.measures, measures, link.issued_by_id, now)
     db.flush()
     db.refresh(checkin, ["breaks"])
     audit.record(

@@ -137,7 +137,10 @@ def alliance_concerns(
             r.partner_name,
         )
         for r in rows
-        if measures.get(r.measure) is not None and measures[r.measure].is_alliance
+        # An alliance measure rates a session: answers from a check-in are not compared.
+        if r.session_id is not None
+        and measures.get(r.measure) is not None
+        and measures[r.measure].is_alliance
     ]
     return split_alliance(readings, gap)
 

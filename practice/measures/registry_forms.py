@@ -38,7 +38,8 @@ def _choice_label(item: MeasureItem, value: int) -> str:
     return f"{value} · {label}" if label else str(value)
 
 
-def _item_field(definition: MeasureDefinition, item: MeasureItem):
+def item_field(definition: MeasureDefinition, item: MeasureItem):
+    """The field of one item: radio buttons for a short whole-number scale, else a number box."""
     message = _range_message(definition, item)
     label = f"{item.number}. {item.wording}"
     steps = int(item.maximum - item.minimum) + 1
@@ -118,7 +119,7 @@ def measure_form(
     attrs = {"definition": definition, "partners": tuple(partners)}
     for index in range(len(partners)):
         for item in definition.items:
-            attrs[field_name(index, item)] = _item_field(definition, item)
+            attrs[field_name(index, item)] = item_field(definition, item)
     attrs["submit"] = SubmitField(_("Save %(key)s", key=definition.key))
     form_class = type(f"MeasureForm_{definition.key}", (_MeasureForm,), attrs)
     return form_class(**kwargs)

@@ -9,21 +9,23 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from practice.cases.models import Case, Partner
 from practice.core.database import db
 from practice.measures.alliance import AllianceReading
 from practice.measures.models import MeasureResponse
+from practice.measures.queries import CHECKIN_SOURCE
 from practice.sessions.models import TherapySession
 
 
 @dataclass(frozen=True)
 class MeasureRow:
-    """One partner's total on one measure at one session."""
+    """One partner's total on one measure at one session, or (``session_id`` None) sent in a
+    check-in, dated when it was sent."""
 
     measure: str
-    session_id: int
+    session_id: int | None
     starts_at: datetime
     partner_id: int
     partner_name: str
@@ -33,18 +35,20 @@ class MeasureRow:
 def case_measure_rows(
     case: Case, keys: Collection[str], until: datetime | None = None
 ) -> list[MeasureRow]:
-    """The case's totals on the measures ``keys`` at its (unvoided) sessions, in session
-    order, optionally those starting before ``until``. One statement."""
+    """The case's totals on the measures ``keys`` at its (unvoided) sessions and in the
+    partners' check-ins (``session_id`` None, dated when sent), in order, optionally those
+    before ``until``. One statement."""
     if not keys:
         return []
-    query = (
+    at_sessions = (
         select(
             MeasureResponse.measure,
             MeasureResponse.session_id,
-            TherapySession.starts_at,
-            Partner.id,
+            TherapySession.starts_at.label("at"),
+            Partner.id.label("partner_id"),
             Partner.display_name,
             MeasureResponse.total,
+            Partner.position,
         )
         .join(TherapySession, MeasureResponse.session_id == TherapySession.id)
         .join(Partner, MeasureResponse.partner_id == Partner.id)
@@ -53,10 +57,37 @@ def case_measure_rows(
             TherapySession.voided_at.is_(None),
             MeasureResponse.measure.in_(list(keys)),
         )
-        .order_by(TherapySession.starts_at, TherapySession.id, Partner.position, Partner.id)
+    )
+    in_checkins = (
+        select(
+            MeasureResponse.measure,
+            MeasureResponse.session_id,
+            MeasureResponse.recorded_at.label("at"),
+            Partner.id.label("partner_id"),
+            Partner.display_name,
+            MeasureResponse.total,
+            Partner.position,
+        )
+        .join(Partner, MeasureResponse.partner_id == Partner.id)
+        .where(
+            Partner.case_id == case.id,
+            MeasureResponse.session_id.is_(None),
+            MeasureResponse.source == CHECKIN_SOURCE,
+            MeasureResponse.measure.in_(list(keys)),
+        )
     )
     if until is not None:
-        query = query.where(TherapySession.starts_at < until)
+        at_sessions = at_sessions.where(TherapySession.starts_at < until)
+        in_checkins = in_checkins.where(MeasureResponse.recorded_at < until)
+    both = union_all(at_sessions, in_checkins).subquery()
+    query = select(
+        both.c.measure,
+        both.c.session_id,
+        both.c.at,
+        both.c.partner_id,
+        both.c.display_name,
+        both.c.total,
+    ).order_by(both.c.at, both.c.position, both.c.partner_id)
     return [MeasureRow(*row) for row in db.execute(query)]
 
 
