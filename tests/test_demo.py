@@ -185,7 +185,7 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
     for response in db.scalars(
         sa.select(MeasureResponse)
         .join(TherapySession)
-        .where(TherapySession.case_id == case.id)
+        .where(TherapySession.case_id == case.id, MeasureResponse.measure == csi4.CSI4_MEASURE)
         .order_by(TherapySession.starts_at)
     ):
         totals[response.partner_id].append(response.total)
