@@ -90,7 +90,17 @@ class ProductionConfig(Config):
 
 
 # Clinical thresholds a practice may set (the tracker checks them when it starts).
-CLINICAL_PREFIXES = ("PRACTICE_FLAG_", "PRACTICE_CSI4_", "PRACTICE_BREAK_", "PRACTICE_GOAL_")
+# PRACTICE_MEASURES_FILE: the practice's own measure definitions (practice.measures.configured);
+# PRACTICE_SPLIT_ALLIANCE_GAP: the gap between partners' alliance scores that splits it.
+CLINICAL_PREFIXES = (
+    "PRACTICE_FLAG_",
+    "PRACTICE_CSI4_",
+    "PRACTICE_BREAK_",
+    "PRACTICE_GOAL_",
+    "PRACTICE_EFT_",
+    "PRACTICE_MEASURES_",
+    "PRACTICE_SPLIT_ALLIANCE_",
+)
 
 
 def config_from_env() -> Config:

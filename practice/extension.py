@@ -84,6 +84,7 @@ def _check_clinical_settings(app: Flask) -> None:
     from practice.breaks.rules import BreakThresholds
     from practice.eft.proposals import EventThresholds
     from practice.goals.rules import GoalThresholds
+    from practice.measures.configured import check_settings as check_measures
     from practice.safety.screening import screen_days
     from practice.supervision.flags import Thresholds
 
@@ -93,6 +94,7 @@ def _check_clinical_settings(app: Flask) -> None:
         GoalThresholds.from_config(app.config)
         EventThresholds.from_config(app.config)
         screen_days(app.config)
+        check_measures(app.config)
     except (TypeError, ValueError) as error:
         raise HostSetupError(f"The practice tracker's settings: {error}") from None
 

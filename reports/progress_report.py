@@ -53,6 +53,7 @@ from practice.reports import (
     report_cycle_map,
     report_goals,
     report_interaction,
+    report_measures,
 )
 from practice.reports.case_charts import plain_trend
 from practice.reports.charts.looks import partner_colour
@@ -250,6 +251,7 @@ def report_context(
         "csi4_cutoff": csi4.CSI4_CUTOFF,
         "csi4_rci": rci,
         "csi4_real_change": client_text.real_change_explained(rci),
+        "other_measures": report_measures.measures_section(case, end, zone, audience, shown),
         # The referrer's letter says nothing of the couple's breaks at home.
         "breaks": (
             None

@@ -133,6 +133,7 @@ class World:
     goal: int = 0  # a goal of the case, which the fuzzer edits and rates
     change_event: int = 0  # a confirmed change event of the case, which the fuzzer voids
     stage_override: int = 0  # a stage set without its events, which the supervisor acknowledges
+    measure: str = "CSI-16"  # a registry measure with its own session page
     ids: list[int] = field(default_factory=list)  # every id above, and the partners'
 
 
@@ -424,6 +425,13 @@ def csi4_body(db: Session, w: World) -> dict:
     partner = _partners(db, w.case)[1]
     items = {f"partners-0-item_{n}": "3" for n in range(1, 5)}
     return {"partners-0-partner_id": str(partner), **items}
+
+
+CSI16_FIELDS = tuple(f"p{p}_i{n}" for p in (0, 1) for n in range(1, 17))
+
+
+def csi16_body(db: Session, w: World) -> dict:
+    return {name: "3" for name in CSI16_FIELDS if name.startswith("p1_")}
 
 
 def csi4_autosave_body(db: Session, w: World) -> dict:
@@ -736,6 +744,13 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "practice.measures.session_measures": FormRoute(
         (Csi4Form,), "counsellor", snapshot=measures_of_session
     ),
+    "practice.measure_forms.session_measure": FormRoute(
+        (),
+        "counsellor",
+        targets={"measure": "measure"},
+        extra=CSI16_FIELDS,
+        snapshot=measures_of_session,
+    ),
     "practice.measures.autosave_csi4": FormRoute(
         (),
         "counsellor",
@@ -864,6 +879,7 @@ VALID_BODIES = {
     "practice.scripts.session_scripts": adoption_body,
     "practice.measures.session_measures": csi4_body,
     "practice.measures.autosave_csi4": csi4_autosave_body,
+    "practice.measure_forms.session_measure": csi16_body,
     "practice.scripts.autosave_adoption": adoption_autosave_body,
     "practice.measures.score_sharing": consent_body,
     "practice.breaks.new": break_body,

@@ -99,6 +99,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     # Values that are not ids: a packaged file, and a path the API's catch-all answers.
     "filename": ("static file",),
     "name": ("report asset",),
+    "measure": ("measure key",),
     "path": ("unrouted api path",),
 }
 
@@ -208,6 +209,7 @@ ACCESS: dict[str, str] = {
     "practice.scripts.retire_script": "admin",
     "practice.measures.session_measures": "read/edit",
     "practice.measures.autosave_csi4": "edit",
+    "practice.measure_forms.session_measure": "read/edit",
     # Each partner's consent to share their scores: read with the case, changed by A alone.
     "practice.measures.score_sharing": "read/edit",
     # A case's breaks: read with the case, recorded and corrected by A alone.
@@ -319,6 +321,9 @@ ACCESS: dict[str, str] = {
     "practice.api.moment_delete": "edit",
     "practice.api.measures_list": "read",
     "practice.api.measures_put": "edit",
+    "practice.api.measure_registry_read": "staff",
+    "practice.api.measure_responses_list": "read",
+    "practice.api.measure_response_record": "edit",
     "practice.api.csi4_change_read": "read",
     "practice.api.score_consents_list": "read",
     "practice.api.score_consent_give": "edit",
@@ -585,6 +590,7 @@ def build_scenario(app: Flask, db, make_staff, make_case, make_session) -> Scena
         "stage override": stage_override.id,
         "static file": "practice.css",
         "report asset": "report.css",
+        "measure key": "CSI-16",
         "unrouted api path": "no/such/thing",
         # B's own, for requests that name A's objects in their body.
         "other case": other_case.id,

@@ -18,7 +18,8 @@ from practice.demo.seed import (
     has_staff,
     seed_demo,
 )
-from practice.measures import csi4
+from practice.measures import csi4, registry
+from practice.measures.configured import measure_registry
 from practice.models import (
     Account,
     Addendum,
@@ -151,8 +152,10 @@ def test_scale_one_is_the_documented_practice(app_context, db):
     measures = db.scalars(sa.select(MeasureResponse)).all()
     assert len(measures) == summary.measures > 0
     for response in measures:
-        assert response.total == csi4.csi4_total(response.items)
-        assert csi4.CSI4_MIN_TOTAL <= response.total <= csi4.CSI4_MAX_TOTAL
+        definition = measure_registry({})[response.measure]
+        assert response.total == registry.score(definition, response.items)
+        assert definition.min_total <= response.total <= definition.max_total
+    assert {m.measure for m in measures} == {csi4.CSI4_MEASURE, "CSI-16"}
 
     shares = deescalation_shares(db)
     slopes = [balance.least_squares_slope(s) for s in shares.values() if len(s) >= 2]
@@ -185,7 +188,7 @@ def test_showcase_case_adopts_both_scripts_and_crosses_the_csi4_cutoff(app_conte
     for response in db.scalars(
         sa.select(MeasureResponse)
         .join(TherapySession)
-        .where(TherapySession.case_id == case.id)
+        .where(TherapySession.case_id == case.id, MeasureResponse.measure == csi4.CSI4_MEASURE)
         .order_by(TherapySession.starts_at)
     ):
         totals[response.partner_id].append(response.total)
@@ -413,10 +416,11 @@ UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {
 # breaks, safety screens, partners' check-ins and one handed-over case (each drawn from a random
 # stream of its own, so the rows that were there are unchanged; their tables joined the digest),
 # and when C-0001 got its treatment goals and their ratings,
-# and when the antidote types joined the vocabulary and C-0001 got directed moments.
+# and when the antidote types joined the vocabulary and C-0001 got directed moments,
+# and when C-0001 answered the CSI-16 (four more measure responses).
 PINNED_DIGESTS = {
-    (1.5, 4): "d24d9edffd5b6ba97ff20a9525944919c51ba802685a6aef759c66e5208dd1ae",
-    (1, None): "ecfc7ed23552288075362e3228f62945ddeccd9252a4db6ea3360495168eb297",
+    (1.5, 4): "61024a7e80284622a8d1986784a2ba30a9d4ccd364f52fb44808af9b3f194427",
+    (1, None): "9a4f438f978f29b43fc3ec0ab8de2d977331c14805439776a16965f331ad93ee",
 }
 
 

@@ -111,6 +111,7 @@ def test_every_kind_has_its_documented_severity():
         "rescreen_due": "urgent",
         "screen_override": "urgent",
         "csi4_slide": "attention",
+        "split_alliance": "attention",
         "no_recent_session": "attention",
         "deescalation_worsening": "attention",
         "no_deescalation": "attention",

@@ -56,8 +56,8 @@ def test_every_api_route_is_documented_and_nothing_else(app, document):
             routed.add((method, path.removeprefix(API)))
     assert documented == routed
     # appointments 6; breaks 3; check-ins 4; safety 2; review 5; sign check 1; cycle map 5;
-    # goals 6; change events 4; session interaction 1
-    assert len(documented) == 78
+    # goals 6; change events 4; session interaction 1; measure registry 3
+    assert len(documented) == 81
 
 
 def test_request_schemas_are_closed_and_ids_bounded(document):
@@ -216,6 +216,11 @@ def test_every_operation_answers_as_documented(app, db, client, document, practi
     api.call(c, "PUT", "/sessions/{session_id}/measures", csi4, session_id=session_id)
     api.call(c, "GET", "/sessions/{session_id}/measures", session_id=session_id)
     api.call(c, "GET", "/cases/{case_id}/csi4-change", case_id=case_id)
+    api.call(c, "GET", "/measures/registry")
+    csi16 = {"measure": "CSI-16", "partner_id": partner_id, "items": [3] * 16}
+    path = "/sessions/{session_id}/measure-responses"
+    api.call(c, "POST", path, csi16, session_id=session_id)
+    api.call(c, "GET", path, session_id=session_id)
     consent = {"partner_id": partner_id, "audience": "partner", "given_on": "2026-01-12"}
     api.call(c, "POST", "/cases/{case_id}/score-consents", consent, case_id=case_id)
     withdrawal = {"partner_id": partner_id, "audience": "partner", "withdrawn_on": "2026-01-13"}

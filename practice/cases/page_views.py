@@ -21,6 +21,7 @@ from practice.eft import queries as eft_queries
 from practice.formulation import queries as cycle_map_queries
 from practice.goals.views import case_panel as goals_panel
 from practice.measures import change, csi4, sharing
+from practice.measures.case_summary import case_measures
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance, interaction_reads
 from practice.progress.case_progress import case_progress
@@ -69,6 +70,7 @@ def show(case_id: int):
         csi4_cutoff=csi4.CSI4_CUTOFF,
         csi4_change=change.case_change(case, reliable_change_index(current_app.config)),
         score_sharing=sharing.sharing_lines(case),
+        case_measures=case_measures(case, current_app.config),
         adoption_scale=adoption.adoption_scale(short=True),
         comments_panel=panels.case_comments(case),
         appointments=case_appointments(case),

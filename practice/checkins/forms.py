@@ -21,6 +21,7 @@ from practice.checkins.operations import BreakAnswer, CheckinAnswers
 from practice.core.i18n import _l
 from practice.goals.forms import add_checkin_fields as add_goal_questions
 from practice.goals.forms import checkin_ratings as goal_ratings
+from practice.measures import checkin_measures
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.measures.forms import SCALE_ENDS
 from practice.web.forms import PracticeForm
@@ -110,6 +111,8 @@ class _CheckinBase(PracticeForm):
 
     script_ids: tuple[int, ...] = ()
     asks_csi4: bool = False
+    # The registry's measures asked at every check-in (``practice.measures.checkin_measures``).
+    measures: tuple = ()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -136,7 +139,9 @@ class _CheckinBase(PracticeForm):
             for name, message in missing:
                 row[name].errors = [*row[name].errors, message]
                 valid = False
-        return valid
+        half_answered = checkin_measures.answered(self, self.measures)[1] if valid else []
+        self.form_errors.extend(half_answered)
+        return valid and not half_answered
 
     def answers(self) -> CheckinAnswers:
         """The validated answers, for ``operations.submit_checkin``."""
@@ -168,6 +173,7 @@ class _CheckinBase(PracticeForm):
         if self.asks_csi4:
             csi4 = [int(getattr(self, f"csi4_item{item.number}").data) for item in CSI4_ITEMS]
         return CheckinAnswers(
+            measures=checkin_measures.answered(self, self.measures)[0],
             pattern_count=self.pattern_count.data,
             hardest_moment=int(self.hardest_moment.data),
             felt_afraid=self.felt_afraid.data == "yes",
@@ -179,20 +185,27 @@ class _CheckinBase(PracticeForm):
 
 
 def checkin_form(
-    script_ids: Sequence[int], asks_csi4: bool, formdata=None, goals: Sequence = ()
+    script_ids: Sequence[int],
+    asks_csi4: bool,
+    formdata=None,
+    goals: Sequence = (),
+    measures: Sequence = (),
 ) -> _CheckinBase:
     """The form for one link (``checkin_form_class``), read from ``formdata`` when given;
     with one 0-10 question per active goal (``practice.goals.forms``)."""
-    form_class = checkin_form_class(script_ids, asks_csi4)
+    form_class = checkin_form_class(script_ids, asks_csi4, measures)
     add_goal_questions(form_class, goals)
     if formdata is None:
         return form_class()
     return form_class(formdata=formdata)
 
 
-def checkin_form_class(script_ids: Sequence[int], asks_csi4: bool) -> type[_CheckinBase]:
+def checkin_form_class(
+    script_ids: Sequence[int], asks_csi4: bool, measures: Sequence = ()
+) -> type[_CheckinBase]:
     """The form class for one link: a pair of questions per assigned script (``script_ids``),
-    and the CSI-4's four items when ``asks_csi4``."""
+    the CSI-4's four items when ``asks_csi4``, and the items of the registry's ``measures``
+    asked at every check-in."""
 
     class CheckinForm(_CheckinBase):
         pass
@@ -232,8 +245,10 @@ def checkin_form_class(script_ids: Sequence[int], asks_csi4: bool) -> type[_Chec
                     validators=[InputRequired(CHOOSE_ONE)],
                 ),
             )
+    checkin_measures.add_fields(CheckinForm, measures)
     CheckinForm.script_ids = tuple(script_ids)
     CheckinForm.asks_csi4 = asks_csi4
+    CheckinForm.measures = tuple(measures)
     return CheckinForm
 
 

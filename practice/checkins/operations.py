@@ -39,6 +39,7 @@ from practice.core.secret_tokens import token_digest
 from practice.core.signals import case_record_changed
 from practice.core.unit_of_work import atomic
 from practice.goals.operations import record_checkin_ratings as record_goal_ratings
+from practice.measures.checkin_measures import record_checkin_measures
 from practice.measures.csi4 import CSI4_MEASURE, csi4_total
 from practice.measures.models import MeasureResponse
 from practice.safety.operations import mark_rescreen_due
@@ -87,6 +88,8 @@ class CheckinAnswers:
     csi4: Sequence[int] | None = None
     # goal id -> the partner's own 0-10 rating (``practice.goals``).
     goals: Mapping[int, int] = field(default_factory=dict)
+    # The registry's measures asked at every check-in: measure key -> answers.
+    measures: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 # --- Links ----------------------------------------------------------------------------------
@@ -253,8 +256,12 @@ def assignments_to_ask(case_id: int) -> list[ScriptAssignment]:
 
 
 @atomic
-def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = None) -> Checkin:
+def submit_checkin(
+    token: str, answers: CheckinAnswers, now: datetime | None = None, measures: Sequence = ()
+) -> Checkin:
     """Store a partner's check-in through the link ``token`` opens, and close the link.
+    ``measures``: the registry's measures asked at every check-in (their answers are stored
+    as the partner's responses from a check-in).
 
     Raises LinkClosed, storing nothing, when the link is unknown, expired, revoked or used
     (also when another submission claimed it a moment before). Audited "checkin_received"
@@ -331,6 +338,8 @@ def submit_checkin(token: str, answers: CheckinAnswers, now: datetime | None = N
         db.flush()
         checkin.csi4_response_id = response.id
     record_goal_ratings(case, link.partner_id, checkin.id, answers.goals, now)
+    if answers.measures:
+        record_checkin_measures(link.partner_id, answers.measures, measures, link.issued_by_id, now)
     db.flush()
     db.refresh(checkin, ["breaks"])
     audit.record(

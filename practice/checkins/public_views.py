@@ -9,12 +9,14 @@ Every request counts against the address's and the token's rate limits (``thrott
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from practice.checkins import operations, rules, throttle
 from practice.checkins.forms import BREAK_FIELDS, FEAR_QUESTION, checkin_form
 from practice.checkins.models import CheckinLink
 from practice.goals.queries import active_goals
+from practice.measures.checkin_measures import checkin_measures
+from practice.measures.checkin_measures import field_name as checkin_field_name
 from practice.measures.csi4 import CSI4_ITEMS
 from practice.web import access
 
@@ -45,15 +47,17 @@ def checkin(token: str):
     scripts = operations.assignments_to_ask(link.case_id)
     number = operations.next_number(link.partner_id)
     goals = active_goals(link.case_id)
+    measures = checkin_measures(current_app.config)
     form = checkin_form(
         [a.id for a in scripts],
         rules.csi4_due(number),
         formdata=request.form if request.method == "POST" else None,
         goals=goals,
+        measures=measures,
     )
     if request.method == "POST" and form.validate():
         try:
-            operations.submit_checkin(token, form.answers())
+            operations.submit_checkin(token, form.answers(), measures=measures)
         except operations.LinkClosed:
             return _plain("practice/checkins/public_closed.html", 410)
         return _plain("practice/checkins/public_thanks.html", 200)
@@ -65,6 +69,8 @@ def checkin(token: str):
                 form=form,
                 scripts=_script_questions(link, scripts),
                 csi4_items=CSI4_ITEMS if form.asks_csi4 else (),
+                measures=measures,
+                measure_field=checkin_field_name,
                 fear_question=FEAR_QUESTION,
                 max_breaks=rules.MAX_BREAKS,
                 break_fields=list(BREAK_FIELDS),

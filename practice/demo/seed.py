@@ -32,6 +32,7 @@ from practice.demo.builder.plans import SHOWCASE_REFERENCE
 from practice.demo.builder.staff import ADMIN_EMAIL, create_staff, demo_email
 from practice.demo.checkins import add_checkins
 from practice.demo.story.change_events import add_change_events
+from practice.demo.story.csi16 import add_csi16
 from practice.demo.story.cycle_map import add_cycle_map
 from practice.demo.story.goals import add_goals
 from practice.demo.vocabulary import MissingVocabulary, Vocabulary
@@ -213,6 +214,7 @@ def seed_demo(
     checkins, checkin_csi4 = add_checkins(random.Random(seed + 18), now)
     add_goals()
     directed = add_directed_moments()
+    csi16 = add_csi16()
     count = builder.rows.count
     staff = 1 + n_supervisors + n_counsellors
     audit.record(
@@ -240,7 +242,7 @@ def seed_demo(
         moments=count[Moment] + directed,
         assignments=count[ScriptAssignment],
         observations=count[ScriptObservation],
-        measures=count[MeasureResponse] + checkin_csi4,
+        measures=count[MeasureResponse] + checkin_csi4 + csi16,
         checkins=checkins,
         addenda=count[Addendum],
         seconds=time.perf_counter() - started,

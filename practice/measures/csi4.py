@@ -1,8 +1,9 @@
 """The CSI-4 (Couples Satisfaction Index, 4 items; Funk & Rogge 2007): items, total, cut-off,
-reliable change.
+reliable change, as the CSI-4 code paths name them.
 
-The one home of DESIGN.md's CSI-4 rules: pages, the API, reports, charts, flags and the demo all
-read them from here. Pure rules: no Flask, no database.
+The CSI-4 is defined as data in the measure registry (``practice.measures.shipped.CSI4``) and
+scored and judged by the registry's rules (``practice.measures.registry``); these are thin names
+over them, plus the couple's classification. Pure rules: no Flask, no database.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from practice.core.numbers import check_whole_number as _check_whole_number
+from practice.measures import registry
+from practice.measures.registry import (  # noqa: F401 (the names the CSI-4 code paths import)
+    BASELINE_ONLY,
+    CHANGE_LABELS,
+    DETERIORATED,
+    IMPROVED,
+    RECOVERED,
+    UNCHANGED,
+)
+from practice.measures.registry import MeasureChange as Csi4Change
+from practice.measures.shipped import CSI4
 
 # The name a response is stored under (``MeasureResponse.measure``).
-CSI4_MEASURE = "CSI-4"
+CSI4_MEASURE = CSI4.key
 
 
 @dataclass(frozen=True)
@@ -26,21 +38,16 @@ class Csi4Item:
     maximum: int
 
 
-CSI4_ITEMS: tuple[Csi4Item, ...] = (
-    Csi4Item(1, "Happiness with the relationship, all things considered", 0, 6),
-    Csi4Item(2, "A warm and comfortable relationship with my partner", 0, 5),
-    Csi4Item(3, "How rewarding the relationship with my partner is", 0, 5),
-    Csi4Item(4, "Overall satisfaction with the relationship", 0, 5),
+# Read from the registry's definition (``practice.measures.shipped.CSI4``).
+CSI4_ITEMS: tuple[Csi4Item, ...] = tuple(
+    Csi4Item(i.number, i.wording, int(i.minimum), int(i.maximum)) for i in CSI4.items
 )
-CSI4_MIN_TOTAL = sum(item.minimum for item in CSI4_ITEMS)
-CSI4_MAX_TOTAL = sum(item.maximum for item in CSI4_ITEMS)
+CSI4_MIN_TOTAL = CSI4.min_total
+CSI4_MAX_TOTAL = CSI4.max_total
 # Totals below this suggest notable relationship dissatisfaction (Funk & Rogge 2007).
-CSI4_CUTOFF = 13.5
-# Conservative practice default, not a published cut-off: a Jacobson-Truax index computed from the
-# CSI-4's high reported reliability (alpha about .94) and typical score spread is smaller, so a
-# 5-point change errs against false alarms. The practice may set its own
-# (PRACTICE_CSI4_RELIABLE_CHANGE), used alike by pages, reports and flags.
-CSI4_RELIABLE_CHANGE = 5
+CSI4_CUTOFF = CSI4.cutoff
+# The practice default (see ``shipped.CSI4``); PRACTICE_CSI4_RELIABLE_CHANGE sets the practice's.
+CSI4_RELIABLE_CHANGE = CSI4.reliable_change
 # At or below this total, distress is severe enough to flag on its own (a practice default).
 CSI4_SEVERE_DISTRESS = 6
 
@@ -55,12 +62,12 @@ def csi4_total(items: Sequence[int]) -> int:
         raise ValueError(f"CSI-4 needs {len(CSI4_ITEMS)} item scores, got {len(items)}")
     for item, score in zip(CSI4_ITEMS, items, strict=True):
         _check_whole_number(score, item.minimum, item.maximum, f"CSI-4 item {item.number}")
-    return sum(items)
+    return registry.score(CSI4, items)
 
 
 def csi4_below_cutoff(total: float) -> bool:
     """Return whether a CSI-4 total is below the cut-off for notable dissatisfaction."""
-    return total < CSI4_CUTOFF
+    return registry.in_concern(CSI4, total)
 
 
 def csi4_reading(total: float) -> str:
@@ -70,50 +77,9 @@ def csi4_reading(total: float) -> str:
     return f"{total} — at or above the {CSI4_CUTOFF} cut-off"
 
 
-# --- Reliable change (Jacobson & Truax 1991) ----------------------------------------------------
-
-RECOVERED = "recovered"
-IMPROVED = "improved"
-UNCHANGED = "unchanged"
-DETERIORATED = "deteriorated"
-BASELINE_ONLY = "baseline_only"
-CHANGE_LABELS: dict[str, str] = {
-    RECOVERED: "Recovered",
-    IMPROVED: "Reliably improved",
-    UNCHANGED: "No reliable change",
-    DETERIORATED: "Reliably deteriorated",
-    BASELINE_ONLY: "Baseline only",
-}
-
-
-@dataclass(frozen=True)
-class Csi4Change:
-    """One partner's CSI-4 judged against their own baseline.
-
-    ``baseline`` is the first total, ``latest`` the last, ``best`` the highest so far;
-    ``change`` = latest - baseline; ``category`` one of ``CHANGE_LABELS``; ``slide``: the latest
-    is at least one reliable-change index below the best so far.
-    """
-
-    baseline: float
-    latest: float
-    best: float
-    change: float
-    category: str
-    slide: bool
-    readings: int
-
-    @property
-    def label(self) -> str:
-        return CHANGE_LABELS[self.category]
-
-    @property
-    def below_cutoff(self) -> bool:
-        return csi4_below_cutoff(self.latest)
-
-
 def csi4_change(totals: Sequence[float], rci: float = CSI4_RELIABLE_CHANGE) -> Csi4Change:
-    """Classify a partner's CSI-4 totals (in session order) by reliable change from the first.
+    """Classify a partner's CSI-4 totals (in session order) by reliable change from the first
+    (``registry.judge_change`` on the CSI-4's definition).
 
     Recovered: up by at least ``rci`` and crossed from below the cut-off to at or above it.
     Improved: up by at least ``rci``. Deteriorated: down by at least ``rci``. Otherwise
@@ -121,33 +87,7 @@ def csi4_change(totals: Sequence[float], rci: float = CSI4_RELIABLE_CHANGE) -> C
     below the best so far. Raises ValueError for no totals, a total outside 0-21, or an
     ``rci`` that is not positive.
     """
-    if not totals:
-        raise ValueError("Reliable change needs at least one CSI-4 total")
-    if rci <= 0:
-        raise ValueError(f"The reliable-change index must be positive, got {rci!r}")
-    for total in totals:
-        if not CSI4_MIN_TOTAL <= total <= CSI4_MAX_TOTAL:
-            raise ValueError(f"A CSI-4 total is between 0 and 21, got {total!r}")
-    baseline, latest, best = totals[0], totals[-1], max(totals)
-    change = latest - baseline
-    if len(totals) == 1:
-        category = BASELINE_ONLY
-    elif change >= rci:
-        crossed = csi4_below_cutoff(baseline) and not csi4_below_cutoff(latest)
-        category = RECOVERED if crossed else IMPROVED
-    elif change <= -rci:
-        category = DETERIORATED
-    else:
-        category = UNCHANGED
-    return Csi4Change(
-        baseline=baseline,
-        latest=latest,
-        best=best,
-        change=change,
-        category=category,
-        slide=len(totals) > 1 and best - latest >= rci,
-        readings=len(totals),
-    )
+    return registry.judge_change(CSI4, totals, rci)
 
 
 BOTH_IMPROVED = "both_improved"

@@ -20,15 +20,14 @@ from wtforms.widgets import HiddenInput
 from practice.core.i18n import _, _l
 from practice.measures.consent import ShareAudience
 from practice.measures.csi4 import CSI4_ITEMS, Csi4Item
+from practice.measures.shipped import CSI4
 from practice.web.autosave import PayloadError, whole_number
 from practice.web.forms import PracticeForm, PracticeSubform
 
-# The words at the two ends of each item's answer scale (Funk & Rogge 2007), by item number.
+# The words at the two ends of each item's answer scale (Funk & Rogge 2007), by item number:
+# the anchors of the registry's CSI-4 definition.
 SCALE_ENDS: dict[int, tuple[str, str]] = {
-    1: ("Extremely unhappy", "Perfect"),
-    2: ("Not at all true", "Completely true"),
-    3: ("Not at all", "Completely"),
-    4: ("Not at all", "Completely"),
+    item.number: (item.low_label, item.high_label) for item in CSI4.items
 }
 
 

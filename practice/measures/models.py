@@ -1,5 +1,5 @@
-"""Standardised measures taken at sessions (the CSI-4 first), and each partner's consent to
-share their scores."""
+"""Standardised measures taken at sessions (any measure of the registry), and each partner's
+consent to share their scores."""
 
 from __future__ import annotations
 
@@ -16,6 +16,20 @@ from practice.measures.csi4 import CSI4_MEASURE
 if TYPE_CHECKING:
     from practice.accounts.models import StaffMember
     from practice.cases.models import Partner
+
+
+class Score(sa.TypeDecorator):
+    """A measure's total: Numeric(7, 2), read as an int when whole (the CSI-4's always are) and
+    a float otherwise, alike on SQLite and PostgreSQL."""
+
+    impl = sa.Numeric(7, 2, asdecimal=False)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        value = round(float(value), 2)
+        return int(value) if value.is_integer() else value
 
 
 class MeasureResponse(Base):
@@ -38,8 +52,9 @@ class MeasureResponse(Base):
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_partner.id"), index=True)
     measure: Mapped[str] = mapped_column(sa.String(16), default=CSI4_MEASURE)
     source: Mapped[str] = mapped_column(sa.String(10), default="session", server_default="session")
-    items: Mapped[list[int]] = mapped_column(sa.JSON)
-    total: Mapped[int] = mapped_column(sa.SmallInteger)
+    # Answers in item order; decimals where the measure allows them (the ORS's lines).
+    items: Mapped[list[float]] = mapped_column(sa.JSON)
+    total: Mapped[float] = mapped_column(Score)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

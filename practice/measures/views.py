@@ -32,6 +32,7 @@ from practice.cases.scoping import (
 from practice.core.errors import Refused
 from practice.core.i18n import _
 from practice.measures import change, csi4, operations, queries, sharing
+from practice.measures.configured import other_session_measures
 from practice.measures.forms import (
     SCALE_ENDS,
     Csi4Form,
@@ -118,6 +119,7 @@ def _render_tab(therapy_session: TherapySession, form: Csi4Form | None = None):
         scale_ends=SCALE_ENDS,
         cutoff=csi4.CSI4_CUTOFF,
         total_range=(csi4.CSI4_MIN_TOTAL, csi4.CSI4_MAX_TOTAL),
+        other_measures=other_session_measures(current_app.config),
     )
 
 

@@ -22,19 +22,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-HITS_ITEMS = ("hurt", "insult", "threaten", "scream")
-HITS_QUESTIONS = {
-    "hurt": "Physically hurt you?",
-    "insult": "Insulted or talked down to you?",
-    "threaten": "Threatened you with harm?",
-    "scream": "Screamed or cursed at you?",
-}
-HITS_STEM = "Over the last 12 months, how often did your partner:"
-HITS_ANSWERS = {1: "Never", 2: "Rarely", 3: "Sometimes", 4: "Fairly often", 5: "Frequently"}
-HITS_ITEM_MIN, HITS_ITEM_MAX = 1, 5
-HITS_MIN_TOTAL, HITS_MAX_TOTAL = 4, 20
+from practice.measures import registry
+from practice.measures.shipped import HITS
+
+# HITS is defined in the measure registry (``practice.measures.shipped.HITS``); these names read it.
+HITS_ITEMS = tuple(item.key for item in HITS.items)
+HITS_QUESTIONS = {item.key: item.wording for item in HITS.items}
+HITS_STEM = HITS.stem
+HITS_ANSWERS = {int(a.value): a.label for a in HITS.items[0].anchors}
+HITS_ITEM_MIN, HITS_ITEM_MAX = int(HITS.items[0].minimum), int(HITS.items[0].maximum)
+HITS_MIN_TOTAL, HITS_MAX_TOTAL = HITS.min_total, HITS.max_total
 # A total above this is a positive screen (Sherin et al.: > 10).
-HITS_CUT_OFF = 10
+HITS_CUT_OFF = int(HITS.cutoff)
 FEAR_QUESTION = "Have you felt afraid of your partner?"
 
 SCREEN_DAYS_KEY = "PRACTICE_SAFETY_SCREEN_DAYS"
@@ -99,14 +98,14 @@ def hits_total(items: Sequence[int]) -> int:
             raise ValueError(f"the answer to “{name}” must be a whole number from 1 to 5")
         if not HITS_ITEM_MIN <= value <= HITS_ITEM_MAX:
             raise ValueError(f"the answer to “{name}” must be from 1 to 5, not {value}")
-    return sum(items)
+    return registry.score(HITS, items)
 
 
 def hits_positive(total: int) -> bool:
     """Whether a HITS total is a positive screen: above 10 (10 is not, 11 is)."""
     if not HITS_MIN_TOTAL <= total <= HITS_MAX_TOTAL:
         raise ValueError(f"a HITS total is from 4 to 20, not {total}")
-    return total > HITS_CUT_OFF
+    return registry.in_concern(HITS, total)
 
 
 def screen_concern(total: int, afraid: bool) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from practice.breaks.rules import BreakFacts
+from practice.measures.alliance import AllianceReading
 from practice.moments import balance
 from practice.scripts import adoption
 
@@ -137,6 +138,8 @@ class CaseSummary:
     screen_overrides: tuple[date, ...] = ()
     # The days of EFT stages set before their change events, still open (``practice.eft.gates``).
     stage_overrides: tuple[date, ...] = ()
+    # Each partner's totals on the practice's alliance measures (``practice.measures.alliance``).
+    alliance: tuple[AllianceReading, ...] = ()
 
     @property
     def trend(self) -> balance.Trend:

@@ -29,6 +29,7 @@ from practice.eft.flag_queries import open_override_days
 from practice.measures.csi4 import CSI4_MEASURE
 from practice.measures.models import MeasureResponse
 from practice.measures.queries import CHECKIN_SOURCE
+from practice.measures.registry_queries import alliance_readings
 from practice.safety.models import RescreenDue, ScreenOverride
 from practice.scripts.adoption import OBSERVED
 from practice.scripts.models import AssignmentStatus, Script, ScriptAssignment, ScriptObservation
@@ -126,6 +127,8 @@ def case_summaries(
     breaks = facts_by_case(visible, now - flag_lookback(thresholds.breaks))
     dues, overrides = _safety([case_id for case_id in visible if case_id in safety_readable])
     stage_overrides = open_override_days(visible, thresholds.zone)
+    # One more statement only when the practice uses an alliance measure (the SRS, say).
+    alliance = alliance_readings(numbers, dict(thresholds.alliance))
     found = {}
     for case_id, opened_on in opened.items():
         loads = sessions.get(case_id, [])
@@ -142,6 +145,7 @@ def case_summaries(
             rescreens_due=tuple(dues.get(case_id, ())),
             screen_overrides=tuple(overrides.get(case_id, ())),
             stage_overrides=tuple(stage_overrides.get(case_id, ())),
+            alliance=tuple(alliance.get(case_id, ())),
         )
         found[case_id] = (summary, counts.get(case_id, 0))
     return found

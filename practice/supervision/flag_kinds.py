@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 from practice.breaks import rules as break_rules
 from practice.core import local_time
 from practice.measures import csi4
+from practice.measures.configured import (
+    DEFAULT_SPLIT_ALLIANCE_GAP,
+    measure_registry,
+    split_alliance_gap,
+)
 from practice.measures.settings import reliable_change_index
 from practice.moments import balance
 
@@ -30,6 +35,7 @@ UNSIGNED_NOTE = "unsigned_note"
 SCRIPT_NOT_ADOPTED = "script_not_adopted"
 BREAKS_NOT_RETURNED = "breaks_not_returned"
 STAGE_OVERRIDE = "stage_override"
+SPLIT_ALLIANCE = "split_alliance"
 
 # Every flag's key and its short name, in the order a case's flags are shown (most severe first).
 FLAG_KINDS: dict[str, str] = {
@@ -38,6 +44,7 @@ FLAG_KINDS: dict[str, str] = {
     RESCREEN_DUE: "Safety rescreen due",
     SCREEN_OVERRIDE: "Signed without safety screen",
     CSI4_SLIDE: "CSI-4 slide",
+    SPLIT_ALLIANCE: "Split alliance",
     NO_RECENT_SESSION: "No recent session",
     DEESCALATION_WORSENING: "De-escalation worsening",
     NO_DEESCALATION: "No de-escalation",
@@ -78,6 +85,8 @@ SEVERITIES: dict[str, str] = {
     RESCREEN_DUE: URGENT,
     SCREEN_OVERRIDE: URGENT,
     CSI4_SLIDE: ATTENTION,
+    # A weak or split alliance predicts drop-out: raise it at the next supervision.
+    SPLIT_ALLIANCE: ATTENTION,
     NO_RECENT_SESSION: ATTENTION,
     DEESCALATION_WORSENING: ATTENTION,
     NO_DEESCALATION: ATTENTION,
@@ -122,6 +131,10 @@ class Thresholds:
     # The break rules' thresholds, ``PRACTICE_BREAK_*`` (``practice.breaks.rules``).
     breaks: break_rules.BreakThresholds = break_rules.DEFAULT_THRESHOLDS
     zone: ZoneInfo = _UTC
+    # The alliance measures of the practice's registry (key, threshold) and the gap between
+    # partners that splits it (``practice.measures.configured``, PRACTICE_SPLIT_ALLIANCE_GAP).
+    alliance: tuple[tuple[str, float], ...] = ()
+    alliance_gap: float = DEFAULT_SPLIT_ALLIANCE_GAP
 
     def __post_init__(self) -> None:
         for name, (key, kind) in CONFIG_KEYS.items():
@@ -150,6 +163,10 @@ class Thresholds:
         values: dict[str, Any] = {
             "reliable_change": reliable_change_index(config),
             "breaks": break_rules.BreakThresholds.from_config(config),
+            "alliance": tuple(
+                (d.key, d.alliance_threshold) for d in measure_registry(config).alliance_measures
+            ),
+            "alliance_gap": split_alliance_gap(config),
         }
         if config.get(local_time.ZONE_SETTING) or config.get(local_time.DEPRECATED_ZONE_SETTING):
             values["zone"] = local_time.practice_zone(config)
@@ -237,6 +254,8 @@ def describe_thresholds(t: Thresholds) -> dict[str, str]:
         "threat or contempt moment at the top intensity) and not yet done",
         SCREEN_OVERRIDE: "a joint note was signed without a current safety screen of each "
         "partner (with the counsellor's reason), until the supervisor co-signs it",
+        SPLIT_ALLIANCE: "a partner's latest score on an alliance measure is under its threshold, "
+        f"or the partners' scores at a session are {t.alliance_gap:g} points or more apart",
         NO_RECENT_SESSION: f"no session for {t.no_session_days} days or more (a cancelled or "
         "missed appointment is no session), unless the next planned appointment is at most "
         f"{t.no_session_days} days away",
@@ -270,6 +289,7 @@ def describe_since(t: Thresholds) -> dict[str, str]:
         "their best so far",
         RESCREEN_DUE: "the day the oldest open rescreen fell due",
         SCREEN_OVERRIDE: "the day of the oldest such note not yet co-signed",
+        SPLIT_ALLIANCE: "the session of the earliest alliance score that raised it",
         NO_RECENT_SESSION: "the last session (or the case's opening, if it has none)",
         DEESCALATION_WORSENING: "the session at which the trend turned worsening",
         NO_DEESCALATION: "the first session of the run without a de-escalating moment",

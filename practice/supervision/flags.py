@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from practice.breaks import rules as break_rules
 from practice.core import local_time
 from practice.measures import csi4
+from practice.measures.alliance import split_alliance
 from practice.moments import balance
 from practice.supervision.case_summaries import (
     AssignmentSummary,
@@ -57,6 +58,7 @@ from practice.supervision.flag_kinds import (  # noqa: F401 - re-exported: flags
     SEVERITY_LABELS,
     SEVERITY_MEANINGS,
     SEVERITY_ORDER,
+    SPLIT_ALLIANCE,
     STAGE_OVERRIDE,
     UNSIGNED_NOTE,
     URGENT,
@@ -338,6 +340,17 @@ def stage_override_flag(override_days: Sequence[date]) -> Flag | None:
     return Flag(STAGE_OVERRIDE, reason, oldest)
 
 
+def split_alliance_flag(summary: CaseSummary, t: Thresholds) -> Flag | None:
+    """An alliance measure under its threshold for either partner, or split between them by
+    the practice's gap or more (``practice.measures.alliance``); since the earliest reading
+    that raised it. Partners by number: no names in flags."""
+    concerns = split_alliance(summary.alliance, t.alliance_gap)
+    if not concerns:
+        return None
+    reason = "; ".join(concern.words() for concern in concerns)
+    return Flag(SPLIT_ALLIANCE, reason, min(concern.since for concern in concerns))
+
+
 def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> list[Flag]:
     """Every flag of an active case, most severe first (then in the order of ``FLAG_KINDS``).
 
@@ -349,6 +362,7 @@ def case_flags(summary: CaseSummary, now: datetime, thresholds: Thresholds) -> l
         *csi4_change_flags(summary.csi4, thresholds),
         rescreen_due_flag(summary.rescreens_due),
         screen_override_flag(summary.screen_overrides),
+        split_alliance_flag(summary, thresholds),
         no_recent_session_flag(summary, local_time.today_in(thresholds.zone, now), thresholds),
         deescalation_worsening_flag(summary.sessions, thresholds.zone),
         no_deescalation_flag(summary.sessions, thresholds),

@@ -32,6 +32,8 @@ from practice.formulation import views as cycle_map_views
 from practice.goals import api as goal_api
 from practice.goals import views as goal_views
 from practice.measures import api as measure_api
+from practice.measures import registry_api as measure_registry_api
+from practice.measures import registry_views as measure_registry_views
 from practice.measures import views as measure_views
 from practice.moments import api as moment_api
 from practice.moments import live_views, vocabulary_views
@@ -94,6 +96,7 @@ API_ROUTES = (
     moment_api,
     script_api,
     measure_api,
+    measure_registry_api,
     break_api,
     cycle_map_api,
     goal_api,
@@ -121,6 +124,7 @@ for area in (
     live_views,
     script_views,
     measure_views,
+    measure_registry_views,
     checkin_views,
     checkin_public_views,
     safety_views,
