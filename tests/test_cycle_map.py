@@ -202,6 +202,11 @@ def test_the_counsellor_writes_a_revision_on_the_page_and_sees_the_map(
     assert "Cycle mapped</strong>: reached at revision 1" in page
     case_page = client.get(f"/cases/{case.id}").data.decode()
     assert 'id="cycle-map-heading"' in case_page and "Revision 2 of 2" in case_page
+    # The case page shows what the current revision changed: one field of one partner.
+    case_page = " ".join(case_page.split())
+    assert "What revision 2 changed from revision 1" in case_page
+    assert "<del>His silence means he doesn&#39;t care</del>" in case_page
+    assert "<ins>He is flooding</ins>" in case_page
     actions = audit_actions(db)
     assert {"cycle_map_viewed", "cycle_map_form_viewed", "cycle_map_revision_started"} <= set(
         actions

@@ -80,6 +80,7 @@ def show(case_id: int):
         breaks=break_queries.case_breaks(case),
         cycle_map=cycle_map,
         cycle_map_svgs=cycle_map_svgs,
+        cycle_map_changes=cycle_map_queries.latest_changes(cycle_map) if cycle_map else [],
         goals_panel=goals_panel(case),
         change_events=eft_queries.case_change_events(case),
         change_events_supervisor=case.counsellor.supervisor_id == member.id,

@@ -186,6 +186,14 @@ def diff_rows(case_map: CaseMap, old: RevisionView | None, new: RevisionView) ->
     ]
 
 
+def latest_changes(case_map: CaseMap) -> list[DiffRow]:
+    """What the current revision changed from the one before it (none for a first revision):
+    the case page's short diff."""
+    if len(case_map.revisions) < 2:
+        return []
+    return diff_rows(case_map, case_map.revisions[-2], case_map.revisions[-1])
+
+
 def columns(case: Case, view: RevisionView | None, order=None) -> list[MapColumn]:
     """The SVG's columns for ``view`` (empty boxes without one), partners in ``order``."""
     partners = order if order is not None else case.partners
