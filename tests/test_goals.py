@@ -116,9 +116,20 @@ def test_session_ratings_validate_save_and_lock_when_signed(
     assert saved.status_code == 302
     ratings = {r.partner_id: r.rating for r in db.scalars(select(GoalRating))}
     assert ratings == {alex.id: 4, sam.id: 6}
-    changed = auth.post(url, {f"rating-{goal.id}-{alex.id}": "5", f"rating-{goal.id}-{sam.id}": ""})
+    # A rating given is changed, never taken back (clinical rows are not deleted): a blank
+    # for one already given is refused and nothing changes.
+    taken_back = {f"rating-{goal.id}-{alex.id}": "5", f"rating-{goal.id}-{sam.id}": ""}
+    refused = auth.post(url, taken_back)
+    assert refused.status_code == 400 and "changed, not taken back" in page(refused)
+    assert {r.partner_id: r.rating for r in db.scalars(select(GoalRating))} == ratings
+    changed = auth.post(
+        url, {f"rating-{goal.id}-{alex.id}": "5", f"rating-{goal.id}-{sam.id}": "6"}
+    )
     assert changed.status_code == 302
-    assert {r.partner_id: r.rating for r in db.scalars(select(GoalRating))} == {alex.id: 5}
+    assert {r.partner_id: r.rating for r in db.scalars(select(GoalRating))} == {
+        alex.id: 5,
+        sam.id: 6,
+    }
     assert "goal_ratings_saved" in actions(db)
     db.execute(
         update(TherapySession)

@@ -176,8 +176,9 @@ def save_session_ratings(
     *,
     actor: StaffMember,
 ) -> int:
-    """Set the ratings given at ``therapy_session``: (goal id, partner id) -> 0-10, or None to
-    take a rating back. Only partners present and the case's goals (active ones for a new
+    """Set the ratings given at ``therapy_session``: (goal id, partner id) -> 0-10; None leaves
+    a partner unrated, and is refused for a rating already given (changed, never taken back).
+    Only partners present and the case's goals (active ones for a new
     rating); raises GoalError, storing nothing, otherwise or once the note is signed. Returns
     how many ratings changed. Audited "goal_ratings_saved" (counts only)."""
     check_session_open(therapy_session)
@@ -218,7 +219,8 @@ def save_session_ratings(
                 )
             )
         elif value is None:
-            db.delete(row)
+            # Clinical rows are never deleted (but by the retention purge): change it instead.
+            raise GoalError(_("A rating given at this session can be changed, not taken back."))
         elif row.rating != value:
             row.rating = value
             row.updated_at = now
