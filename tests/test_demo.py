@@ -406,8 +406,14 @@ DIGESTED = (
 )
 # Set by the clock or a salted hash, or a MAC under the instance's integrity key: the same
 # practice differs here.
-# The demo's one case assignment takes its id from a sequence, which differs between databases.
-UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {"id"}}
+# The demo's one case assignment and C-0001's goals and their ratings take their ids from a
+# sequence, which differs between databases (a rating names its goal by title instead).
+UNDIGESTED = {
+    "practice_session": {"note_sha256"},
+    "practice_case_assignment": {"id"},
+    "practice_treatment_goal": {"id"},
+    "practice_goal_rating": {"id"},
+}
 # Recomputed when observations got a status (partner absent and no opportunity instead of
 # level 0, one lapsing script), and when improving couples came to take up most of their scripts
 # early and fewer notes were left overdue (the supervisor flags must tell a believable story),
@@ -419,8 +425,8 @@ UNDIGESTED = {"practice_session": {"note_sha256"}, "practice_case_assignment": {
 # and when the antidote types joined the vocabulary and C-0001 got directed moments,
 # and when C-0001 answered the CSI-16 (four more measure responses).
 PINNED_DIGESTS = {
-    (1.5, 4): "946ca07c9e3321d02a735c2fc88bca5a1c9010733fa80a476160c2cd7758a76c",
-    (1, None): "edd7c9a1367f6adc9ad6eac645ac01c93a43df0e94349435572ca5849eba558b",
+    (1.5, 4): "789d660758124dc6d9c9dd9a3018661c529498ec6157f0dd521a61daa4aa2afd",
+    (1, None): "9eecbc5095a60fecd94a5d3a536529f345ef11596f8a1e3bb1777568dd7895e1",
 }
 
 
@@ -430,6 +436,9 @@ def practice_digest(db) -> str:
         "practice_staff": dict(db.execute(sa.select(StaffMember.id, StaffMember.email)).all()),
         "practice_moment_type": dict(db.execute(sa.select(MomentType.id, MomentType.key)).all()),
         "practice_script": dict(db.execute(sa.select(Script.id, Script.text)).all()),
+        "practice_treatment_goal": dict(
+            db.execute(sa.select(TreatmentGoal.id, TreatmentGoal.title)).all()
+        ),
     }
     digest = hashlib.sha256()
     for model in DIGESTED:

@@ -139,7 +139,7 @@ def test_session_ratings_validate_save_and_lock_when_signed(
     db.commit()
     locked = auth.post(url, {f"rating-{goal.id}-{alex.id}": "9"})
     assert locked.status_code == 400 and "locked" in page(locked)
-    assert db.scalar(select(GoalRating.rating)) == 5
+    assert db.scalar(select(GoalRating.rating).where(GoalRating.partner_id == alex.id)) == 5
     assert f'name="rating-{goal.id}-{alex.id}"' not in page(
         client.get(f"/sessions/{therapy_session.id}")
     )

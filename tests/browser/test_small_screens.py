@@ -24,11 +24,13 @@ from practice.checkins import operations as checkin_operations
 from practice.core.database import db, utcnow
 from practice.models import (
     Case,
+    ChangeEvent,
     Moment,
     MomentType,
     ReviewStatus,
     StaffMember,
     TherapySession,
+    TreatmentGoal,
 )
 from practice.moments import vocabulary
 from practice.scripts.models import Script
@@ -149,9 +151,18 @@ def _ids(live_server: LiveServer) -> dict[str, int]:
         counsellor_id = db.scalar(select(StaffMember.id).where(StaffMember.email == COUNSELLOR))
         type_id = db.scalar(select(MomentType.id).order_by(MomentType.id).limit(1))
         script_id = db.scalar(select(Script.id).order_by(Script.id).limit(1))
+        goal_id = db.scalar(
+            select(TreatmentGoal.id).where(TreatmentGoal.case_id == showcase.id).limit(1)
+        )
+        event_id = db.scalar(
+            select(ChangeEvent.id)
+            .where(ChangeEvent.case_id == showcase.id, ChangeEvent.voided_at.is_(None))
+            .limit(1)
+        )
         db.commit()
         appointment_id, account_id, partner_id = appointment.id, account.id, first.id
     assert waiting and moment and comment, "the seed lacks a queued note, a moment or a comment"
+    assert goal_id and event_id, "the showcase couple lacks a goal or a change event"
     return {
         "account_id": account_id,
         "partner_id": partner_id,
@@ -165,6 +176,9 @@ def _ids(live_server: LiveServer) -> dict[str, int]:
         "comment_id": comment,
         "review_session_id": waiting,
         "appointment_id": appointment_id,
+        "goal_id": goal_id,
+        "event_id": event_id,
+        "measure": "CSI-16",
     }
 
 
