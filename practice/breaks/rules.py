@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from practice.core.thresholds import check_positive, read_positive
+
 PROTECTIVE = "protective"
 EARLY = "early"
 UNRETURNED = "unreturned"
@@ -69,12 +71,7 @@ class BreakThresholds:
     match_hours: float = 2
 
     def __post_init__(self) -> None:
-        for name, (key, kind) in CONFIG_KEYS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"{key} must be a positive number, got {value!r}")
-            if kind is int and value != int(value):
-                raise ValueError(f"{key} must be a whole number, got {value!r}")
+        check_positive(self, CONFIG_KEYS)
         if self.flag_rate > 1:
             raise ValueError(f"PRACTICE_BREAK_FLAG_RATE must be at most 1, got {self.flag_rate!r}")
         if self.min_minutes >= self.max_hours * 60:
@@ -88,18 +85,7 @@ class BreakThresholds:
 
         Raises ValueError for a value that is not a positive number (or not whole, for counts).
         """
-        values: dict[str, Any] = {}
-        for name, (key, kind) in CONFIG_KEYS.items():
-            if key in config:
-                raw = config[key]
-                if isinstance(raw, bool):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}")
-                try:
-                    number = float(raw)
-                except (TypeError, ValueError):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}") from None
-                values[name] = int(number) if kind is int and number == int(number) else number
-        return cls(**values)
+        return cls(**read_positive(config, CONFIG_KEYS))
 
     @property
     def min_break(self) -> timedelta:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from practice.core.thresholds import check_positive, read_positive
 from practice.eft.kinds import EventKind
 from practice.moments import balance
 
@@ -65,12 +66,7 @@ class EventThresholds:
     reengaged_window: int = 3
 
     def __post_init__(self) -> None:
-        for name, (key, kind) in CONFIG_KEYS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"{key} must be a positive number, got {value!r}")
-            if kind is int and value != int(value):
-                raise ValueError(f"{key} must be a whole number, got {value!r}")
+        check_positive(self, CONFIG_KEYS)
         if self.deescalated_share > 1:
             raise ValueError("PRACTICE_EFT_DEESCALATED_SHARE is a share: at most 1")
         if self.reengaged_sessions > self.reengaged_window:
@@ -81,18 +77,7 @@ class EventThresholds:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> EventThresholds:
         """The thresholds set in ``config``, defaults for missing keys; raises ValueError."""
-        values: dict[str, Any] = {}
-        for name, (key, kind) in CONFIG_KEYS.items():
-            if key in config:
-                raw = config[key]
-                if isinstance(raw, bool):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}")
-                try:
-                    number = float(raw)
-                except (TypeError, ValueError):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}") from None
-                values[name] = int(number) if kind is int and number == int(number) else number
-        return cls(**values)
+        return cls(**read_positive(config, CONFIG_KEYS))
 
 
 DEFAULT_THRESHOLDS = EventThresholds()

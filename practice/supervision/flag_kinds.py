@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from practice.breaks import rules as break_rules
 from practice.core import local_time
+from practice.core.thresholds import check_positive, read_positive
 from practice.measures import csi4
 from practice.measures.configured import (
     DEFAULT_SPLIT_ALLIANCE_GAP,
@@ -137,12 +138,7 @@ class Thresholds:
     alliance_gap: float = DEFAULT_SPLIT_ALLIANCE_GAP
 
     def __post_init__(self) -> None:
-        for name, (key, kind) in CONFIG_KEYS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"{key} must be a positive number, got {value!r}")
-            if kind is int and value != int(value):
-                raise ValueError(f"{key} must be a whole number, got {value!r}")
+        check_positive(self, CONFIG_KEYS)
         if self.severe_distress > csi4.CSI4_MAX_TOTAL:
             raise ValueError(
                 f"PRACTICE_FLAG_SEVERE_DISTRESS must be a CSI-4 total (at most "
@@ -170,16 +166,7 @@ class Thresholds:
         }
         if config.get(local_time.ZONE_SETTING) or config.get(local_time.DEPRECATED_ZONE_SETTING):
             values["zone"] = local_time.practice_zone(config)
-        for name, (key, kind) in CONFIG_KEYS.items():
-            if key in config:
-                raw = config[key]
-                try:
-                    number = float(raw)
-                except (TypeError, ValueError):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}") from None
-                if isinstance(raw, bool):
-                    raise ValueError(f"{key} must be a positive number, got {raw!r}")
-                values[name] = int(number) if kind is int and number == int(number) else number
+        values.update(read_positive(config, CONFIG_KEYS))
         return cls(**values)
 
     @property
